@@ -1,0 +1,67 @@
+/* ts-cli.h
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Exit codes shared by every verb. */
+#define TS_CLI_EXIT_OK     0
+#define TS_CLI_EXIT_FAILED 1
+#define TS_CLI_EXIT_USAGE  2
+
+/* The global options, parsed before the verb runs. */
+typedef struct
+{
+  char     *db_path;    /* (owned): --db, $TAGSMITH_DB, or the XDG default */
+  char     *pass_spec;  /* (owned) (nullable): --pass SPEC */
+  gboolean  json;       /* --json */
+} TsCli;
+
+typedef int (*TsCliVerbFunc) (TsCli  *cli,
+                              int     argc,
+                              char  **argv);
+
+typedef struct
+{
+  const char    *name;      /* "ca", "creds", ... */
+  const char    *synopsis;  /* one line shown by `tagsmith --help` */
+  TsCliVerbFunc  run;       /* argv[0] is the verb itself */
+} TsCliVerb;
+
+gboolean  ts_cli_wants_argv        (int           argc,
+                                    char        **argv);
+int       ts_cli_main              (int           argc,
+                                    char        **argv);
+
+gboolean  ts_cli_parse_options     (TsCli         *cli,
+                                    const char    *verb,
+                                    const char    *parameter_string,
+                                    const char    *summary,
+                                    GOptionEntry  *entries,
+                                    int           *argc,
+                                    char        ***argv,
+                                    int           *exit_code);
+int       ts_cli_fail              (const GError  *error);
+int       ts_cli_usage_error       (const char    *verb,
+                                    const char    *format,
+                                    ...) G_GNUC_PRINTF (2, 3);
+void      ts_cli_print_json        (JsonNode      *root);
+
+char     *ts_cli_read_passphrase   (TsCli         *cli,
+                                    const char    *prompt,
+                                    gboolean       confirm,
+                                    GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+void      ts_cli_passphrase_free   (char          *passphrase);
+
+typedef char *TsCliPassphrase;
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (TsCliPassphrase, ts_cli_passphrase_free, NULL)
+
+G_END_DECLS

@@ -1,0 +1,184 @@
+/* ts-window.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ts-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ts-window.h"
+
+struct _TsWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay      *toasts;
+  AdwLeaflet           *leaflet;
+  GtkStack             *stack;
+  AdwWindowTitle       *content_title;
+};
+
+G_DEFINE_FINAL_TYPE (TsWindow, ts_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+visible_page_changed_cb (TsWindow   *self,
+                         GParamSpec *pspec,
+                         GtkStack   *stack)
+{
+  GtkWidget *child;
+  GtkStackPage *page;
+
+  g_assert (TS_IS_WINDOW (self));
+
+  child = gtk_stack_get_visible_child (stack);
+  if (child == NULL)
+    return;
+
+  page = gtk_stack_get_page (stack, child);
+  adw_window_title_set_title (self->content_title, gtk_stack_page_get_title (page));
+
+  /* On a narrow screen picking a page in the sidebar slides to it. */
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+static void
+go_back_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  TsWindow *self = TS_WINDOW (widget);
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+show_page_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  TsWindow *self = TS_WINDOW (widget);
+  const char *name = g_variant_get_string (param, NULL);
+
+  if (gtk_stack_get_child_by_name (self->stack, name) != NULL)
+    gtk_stack_set_visible_child_name (self->stack, name);
+}
+
+static void
+ts_window_constructed (GObject *object)
+{
+  TsWindow *self = TS_WINDOW (object);
+  TsApplication *app;
+  GSettings *settings;
+  g_autofree char *last_page = NULL;
+
+  G_OBJECT_CLASS (ts_window_parent_class)->constructed (object);
+
+  app = TS_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  settings = ts_application_get_settings (app);
+
+  g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+
+  last_page = g_settings_get_string (settings, "last-page");
+  if (gtk_stack_get_child_by_name (self->stack, last_page) != NULL)
+    gtk_stack_set_visible_child_name (self->stack, last_page);
+  g_settings_bind (settings, "last-page", self->stack, "visible-child-name",
+                   G_SETTINGS_BIND_SET);
+}
+
+static void
+ts_window_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), TS_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (ts_window_parent_class)->dispose (object);
+}
+
+static void
+ts_window_class_init (TsWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = ts_window_constructed;
+  object_class->dispose = ts_window_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ts-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TsWindow, toasts);
+  gtk_widget_class_bind_template_child (widget_class, TsWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, TsWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, TsWindow, content_title);
+  gtk_widget_class_bind_template_callback (widget_class, visible_page_changed_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK,
+                                       "win.show-page", "s", "devices");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK,
+                                       "win.show-page", "s", "fleet");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK,
+                                       "win.show-page", "s", "authorities");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_4, GDK_ALT_MASK,
+                                       "win.show-page", "s", "production");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_5, GDK_ALT_MASK,
+                                       "win.show-page", "s", "activity");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
+                                       "window.close", NULL);
+}
+
+static void
+ts_window_init (TsWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+TsWindow *
+ts_window_new (TsApplication *application)
+{
+  g_return_val_if_fail (TS_IS_APPLICATION (application), NULL);
+
+  return g_object_new (TS_TYPE_WINDOW, "application", application, NULL);
+}
+
+/**
+ * ts_window_show_toast:
+ * @message: plain text (it is escaped: toast titles are markup in libadwaita 1.2)
+ */
+void
+ts_window_show_toast (TsWindow   *self,
+                      const char *message)
+{
+  g_autofree char *escaped = NULL;
+  AdwToast *toast;
+
+  g_return_if_fail (TS_IS_WINDOW (self));
+
+  escaped = g_markup_escape_text (message, -1);
+  toast = adw_toast_new (escaped);
+  adw_toast_set_timeout (toast, 8);
+  adw_toast_overlay_add_toast (self->toasts, toast);
+}
+
+/* The one place the window reports a failure. Cancellation is the user's own
+ * doing, so it is never shown. */
+void
+ts_window_show_error (TsWindow     *self,
+                      const GError *error)
+{
+  g_return_if_fail (TS_IS_WINDOW (self));
+  g_return_if_fail (error != NULL);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  ts_window_show_toast (self, error->message);
+}

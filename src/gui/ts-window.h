@@ -1,0 +1,26 @@
+/* ts-window.h
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "ts-application.h"
+
+G_BEGIN_DECLS
+
+#define TS_TYPE_WINDOW (ts_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (TsWindow, ts_window, TS, WINDOW, AdwApplicationWindow)
+
+TsWindow *ts_window_new        (TsApplication *application);
+void      ts_window_show_error (TsWindow      *self,
+                                const GError  *error);
+void      ts_window_show_toast (TsWindow      *self,
+                                const char    *message);
+
+G_END_DECLS
