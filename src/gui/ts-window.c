@@ -21,10 +21,49 @@ struct _TsWindow
   AdwToastOverlay      *toasts;
   AdwLeaflet           *leaflet;
   GtkStack             *stack;
+  GtkListBox           *sidebar_list;
   AdwWindowTitle       *content_title;
 };
 
 G_DEFINE_FINAL_TYPE (TsWindow, ts_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* The sidebar mirrors the stack's pages. A list box rather than GtkStackSidebar, so that
+ * every row carries an accessible name that screen readers (and our AT-SPI tests) can use. */
+static void
+ts_window_populate_sidebar (TsWindow *self)
+{
+  g_autoptr(GtkSelectionModel) pages = gtk_stack_get_pages (self->stack);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (pages));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (pages), i);
+      GtkStackPage *page = GTK_STACK_PAGE (item);
+      GtkWidget *row = gtk_list_box_row_new ();
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+      const char *title = gtk_stack_page_get_title (page);
+
+      gtk_box_append (GTK_BOX (box), gtk_image_new_from_icon_name (gtk_stack_page_get_icon_name (page)));
+      gtk_box_append (GTK_BOX (box), gtk_label_new (title));
+      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+      gtk_widget_set_name (row, gtk_stack_page_get_name (page));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, title,
+                                      -1);
+      gtk_list_box_append (self->sidebar_list, row);
+    }
+}
+
+static void
+sidebar_row_selected_cb (TsWindow      *self,
+                         GtkListBoxRow *row,
+                         GtkListBox    *list)
+{
+  g_assert (TS_IS_WINDOW (self));
+
+  if (row != NULL)
+    gtk_stack_set_visible_child_name (self->stack, gtk_widget_get_name (GTK_WIDGET (row)));
+}
 
 static void
 visible_page_changed_cb (TsWindow   *self,
@@ -42,6 +81,12 @@ visible_page_changed_cb (TsWindow   *self,
 
   page = gtk_stack_get_page (stack, child);
   adw_window_title_set_title (self->content_title, gtk_stack_page_get_title (page));
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->sidebar_list));
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (g_strcmp0 (gtk_widget_get_name (row), gtk_stack_page_get_name (page)) == 0)
+      gtk_list_box_select_row (self->sidebar_list, GTK_LIST_BOX_ROW (row));
 
   /* On a narrow screen picking a page in the sidebar slides to it. */
   if (adw_leaflet_get_folded (self->leaflet))
@@ -70,18 +115,12 @@ show_page_action (GtkWidget  *widget,
     gtk_stack_set_visible_child_name (self->stack, name);
 }
 
+/* Window size and the last page come back the way the user left them. */
 static void
-ts_window_constructed (GObject *object)
+ts_window_bind_settings (TsWindow  *self,
+                         GSettings *settings)
 {
-  TsWindow *self = TS_WINDOW (object);
-  TsApplication *app;
-  GSettings *settings;
   g_autofree char *last_page = NULL;
-
-  G_OBJECT_CLASS (ts_window_parent_class)->constructed (object);
-
-  app = TS_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
-  settings = ts_application_get_settings (app);
 
   g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
@@ -108,7 +147,6 @@ ts_window_class_init (TsWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->constructed = ts_window_constructed;
   object_class->dispose = ts_window_dispose;
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ts-window.ui");
@@ -116,6 +154,8 @@ ts_window_class_init (TsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TsWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, TsWindow, sidebar_list);
+  gtk_widget_class_bind_template_callback (widget_class, sidebar_row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, visible_page_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
@@ -139,14 +179,22 @@ static void
 ts_window_init (TsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  ts_window_populate_sidebar (self);
+  visible_page_changed_cb (self, NULL, self->stack);
 }
 
 TsWindow *
 ts_window_new (TsApplication *application)
 {
+  TsWindow *self;
+
   g_return_val_if_fail (TS_IS_APPLICATION (application), NULL);
 
-  return g_object_new (TS_TYPE_WINDOW, "application", application, NULL);
+  self = g_object_new (TS_TYPE_WINDOW, "application", application, NULL);
+  ts_window_bind_settings (self, ts_application_get_settings (application));
+
+  return self;
 }
 
 /**

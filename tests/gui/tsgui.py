@@ -1,0 +1,117 @@
+"""Shared helpers for Tagsmith's GUI tests: start the real app under the session made by
+session.sh, find it through AT-SPI with dogtail, print TAP, and take screenshots."""
+
+import os
+import subprocess
+import sys
+import time
+import traceback
+
+os.environ.setdefault("LANG", "C.UTF-8")
+
+from dogtail import config as dogtail_config  # noqa: E402
+dogtail_config.config.logDebugToFile = False
+dogtail_config.config.logDebugToStdOut = False
+dogtail_config.config.searchCutoffCount = 20
+dogtail_config.config.defaultDelay = 0.2
+dogtail_config.config.actionDelay = 0.2
+from dogtail import tree  # noqa: E402
+from dogtail.predicate import GenericPredicate  # noqa: E402
+
+TAGSMITH = os.environ.get("TAGSMITH", "tagsmith")
+SOURCE_ROOT = os.environ.get("TAGSMITH_SOURCE_ROOT", ".")
+SCREENSHOTS = os.path.join(SOURCE_ROOT, "data", "screenshots")
+
+
+class App:
+    """The running tagsmith window, found by its AT-SPI application name."""
+
+    def __init__(self, *args, env=None):
+        self.env = dict(os.environ, **(env or {}))
+        self.proc = subprocess.Popen([TAGSMITH, *args], env=self.env)
+        deadline = time.monotonic() + 30
+        self.node = None
+        while time.monotonic() < deadline:
+            try:
+                self.node = tree.root.application("tagsmith")
+                break
+            except Exception:  # noqa: BLE001 - not on the bus yet
+                time.sleep(0.5)
+        if self.node is None:
+            raise RuntimeError("the tagsmith window never appeared on the accessibility bus")
+        self.window = self.wait_for(lambda: self.node.child(roleName="frame", retry=False))
+
+    def wait_for(self, fn, timeout=20):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                found = fn()
+                if found:
+                    return found
+            except Exception as e:  # noqa: BLE001 - keep polling until the timeout
+                last = e
+            time.sleep(0.3)
+        raise AssertionError(f"timed out waiting ({last})")
+
+    def find(self, name, role=None, timeout=20):
+        pred = GenericPredicate(name=name, roleName=role)
+        return self.wait_for(lambda: self.window.findChild(pred, retry=False, requireResult=False), timeout)
+
+    def content_title(self):
+        """The title of the page on show. GTK 4.8 reports no "showing" state, so the tests
+        read the content header's title instead."""
+        for title in self.window.findChildren(lambda n: n.name == "AdwWindowTitle"):
+            text = title.children[0].children[0].name
+            if text != "Tagsmith":  # the sidebar's header carries the app name
+                return text
+        return None
+
+    def screenshot(self, name):
+        """Saves the window to data/screenshots/NAME.png when TAGSMITH_REFRESH_SCREENSHOTS is set."""
+        if not os.environ.get("TAGSMITH_REFRESH_SCREENSHOTS"):
+            return None
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        path = os.path.join(SCREENSHOTS, name + ".png")
+        x, y = self.window.position
+        w, h = self.window.size
+        time.sleep(0.8)  # let transitions finish
+        subprocess.run(["import", "-window", "root", "-crop", f"{w}x{h}+{max(x, 0)}+{max(y, 0)}",
+                        "+repage", path], check=True)
+        return path
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Tap:
+    def __init__(self):
+        self.tests = []
+
+    def test(self, name):
+        def register(fn):
+            self.tests.append((name, fn))
+            return fn
+        return register
+
+    def done(self):
+        print("TAP version 13")
+        print(f"1..{len(self.tests)}")
+        failed = 0
+        for i, (name, fn) in enumerate(self.tests, 1):
+            try:
+                fn()
+                print(f"ok {i} - {name}")
+            except Exception as e:  # noqa: BLE001 - report any failure as not ok
+                failed += 1
+                print(f"not ok {i} - {name}")
+                for line in "".join(traceback.format_exception(e)).splitlines():
+                    print(f"# {line}")
+            sys.stdout.flush()
+        sys.exit(1 if failed else 0)
