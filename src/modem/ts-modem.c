@@ -1,0 +1,1126 @@
+/* ts-modem.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ts-modem"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <openssl/crypto.h>
+#include <string.h>
+
+#include "ts-at-reader.h"
+#include "ts-modem-private.h"
+#include "ts-serial.h"
+
+/* Probes during session start wait this long for an answer (§2.2 uses 2 s; the
+ * bridge answers `AT` in milliseconds). */
+#define PROBE_TIMEOUT_MS 1000
+/* After the opening line terminator, wait this long and drop what came (§11). */
+#define SETTLE_MS 200
+/* After a timeout, how long to wait for the tail of the late answer. */
+#define RECOVER_MS 500
+
+struct _TsModem
+{
+  GObject          parent_instance;
+
+  GRecMutex        lock;           /* one command (or composite operation) at a time */
+
+  /* Owned references (lock) */
+  TsSerial        *serial;         /* (nullable): NULL after ts_modem_close() */
+  TsAtReader      *reader;
+
+  TsAtMode         mode;
+  TsAtEol          eol;
+  guint            timeout_ms;
+  gboolean         rebooted;       /* a boot banner arrived: +CMEE is 0 again */
+  guint64          bytes_written;
+  guint64          bytes_read;
+
+  TsModemObserver  observer;
+  gpointer         observer_data;
+  GDestroyNotify   observer_destroy;
+};
+
+G_DEFINE_FINAL_TYPE (TsModem, ts_modem, G_TYPE_OBJECT)
+
+static void
+ts_modem_finalize (GObject *object)
+{
+  TsModem *self = TS_MODEM (object);
+
+  g_clear_pointer (&self->serial, ts_serial_free);
+  g_clear_pointer (&self->reader, ts_at_reader_free);
+  if (self->observer_destroy != NULL)
+    self->observer_destroy (self->observer_data);
+  g_rec_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (ts_modem_parent_class)->finalize (object);
+}
+
+static void
+ts_modem_class_init (TsModemClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ts_modem_finalize;
+}
+
+static void
+ts_modem_init (TsModem *self)
+{
+  g_rec_mutex_init (&self->lock);
+  self->reader = ts_at_reader_new ();
+  self->mode = TS_AT_MODE_LINE;
+  self->eol = TS_AT_EOL_CRLF;
+  self->timeout_ms = TS_MODEM_TIMEOUT_MS;
+}
+
+void
+_ts_modem_lock (TsModem *self)
+{
+  g_rec_mutex_lock (&self->lock);
+}
+
+void
+_ts_modem_unlock (TsModem *self)
+{
+  g_rec_mutex_unlock (&self->lock);
+}
+
+static void
+notify (TsModem          *self,
+        TsModemEventKind  kind,
+        const char       *label,
+        gint64            duration_us,
+        gsize             written,
+        gsize             read,
+        const GError     *error)
+{
+  TsModemEvent event = { kind, label, duration_us, written, read, error };
+
+  if (kind == TS_MODEM_EVENT_UNSOLICITED)
+    g_debug ("unsolicited: %s", label);
+
+  if (self->observer != NULL)
+    self->observer (self, &event, self->observer_data);
+}
+
+static const char *
+eol_bytes (TsAtEol eol)
+{
+  switch (eol)
+    {
+    case TS_AT_EOL_CR: return "\r";
+    case TS_AT_EOL_LF: return "\n";
+    default:           return "\r\n";
+    }
+}
+
+/*
+ * One pass over the wire: write @wire, then read and classify lines until a final
+ * result code or the deadline. Returns FALSE only on I/O failure (hang-up,
+ * cancellation); a timeout leaves @final at TS_AT_LINE_IGNORE.
+ */
+typedef struct
+{
+  TsAtLineKind  final;
+  int           code;
+  GPtrArray    *info;       /* (element-type utf8) */
+  guint         n_chatter;  /* lines that answered nothing */
+  gsize         written;
+  gsize         read;
+} Transaction;
+
+static void
+transaction_clear (Transaction *t)
+{
+  g_clear_pointer (&t->info, g_ptr_array_unref);
+}
+
+static gboolean
+handle_line (TsModem          *self,
+             const char       *line,
+             const TsAtExpect *expect,
+             Transaction      *t)
+{
+  int code = 0;
+  TsAtLineKind kind = ts_at_classify_line (line, expect, &code);
+
+  switch (kind)
+    {
+    case TS_AT_LINE_IGNORE:
+      return FALSE;
+    case TS_AT_LINE_INFO:
+      g_ptr_array_add (t->info, g_strdup (line));
+      return FALSE;
+    case TS_AT_LINE_BOOT:
+      /* The modem restarted: its settings are back to defaults (§3.1). */
+      self->rebooted = TRUE;
+      G_GNUC_FALLTHROUGH;
+    case TS_AT_LINE_UNSOLICITED:
+      t->n_chatter++;
+      notify (self, TS_MODEM_EVENT_UNSOLICITED, line, 0, 0, 0, NULL);
+      return FALSE;
+    default:
+      t->final = kind;
+      t->code = code;
+      return TRUE;
+    }
+}
+
+static gboolean
+transact (TsModem           *self,
+          const char        *wire,
+          gsize              wire_len,
+          const TsAtExpect  *expect,
+          guint              timeout_ms,
+          Transaction       *t,
+          GCancellable      *cancellable,
+          GError           **error)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  guint8 buffer[512];
+
+  memset (t, 0, sizeof *t);
+  t->final = TS_AT_LINE_IGNORE;
+  t->info = g_ptr_array_new_with_free_func (g_free);
+
+  if (wire_len > 0)
+    {
+      if (!ts_serial_write_all (self->serial, (const guint8 *) wire, wire_len, deadline,
+                                cancellable, error))
+        return FALSE;
+      t->written = wire_len;
+      self->bytes_written += wire_len;
+    }
+
+  for (;;)
+    {
+      gssize n = ts_serial_read (self->serial, buffer, sizeof buffer, deadline, cancellable, error);
+
+      if (n < 0)
+        return FALSE;
+      if (n == 0)
+        return TRUE;
+
+      t->read += n;
+      self->bytes_read += n;
+      ts_at_reader_feed (self->reader, buffer, n, lines);
+
+      for (guint i = 0; i < lines->len; i++)
+        if (handle_line (self, lines->pdata[i], expect, t))
+          {
+            /* Anything after the final code in this chunk answers nothing. */
+            for (guint j = i + 1; j < lines->len; j++)
+              notify (self, TS_MODEM_EVENT_UNSOLICITED, lines->pdata[j], 0, 0, 0, NULL);
+            return TRUE;
+          }
+      g_ptr_array_set_size (lines, 0);
+    }
+}
+
+/* Reads what is waiting (late answers, URCs) and drops a partial line such as a
+ * shell prompt, so the next command starts clean (§15.3: never pipeline). */
+static gboolean
+drain (TsModem       *self,
+       guint          wait_ms,
+       GCancellable  *cancellable,
+       GError       **error)
+{
+  static const TsAtExpect nothing = { 0 };
+  Transaction t;
+  gboolean ok;
+
+  ok = transact (self, NULL, 0, &nothing, wait_ms, &t, cancellable, error);
+  transaction_clear (&t);
+  ts_at_reader_reset (self->reader);
+
+  return ok;
+}
+
+/* What the bridge stores for @command (§2.1 item 5): in CRLF mode the CR before
+ * the dispatching LF is kept as well. */
+gsize
+_ts_modem_stored_length (TsModem    *self,
+                         const char *command)
+{
+  return strlen (command) + (self->eol == TS_AT_EOL_CRLF ? 1 : 0);
+}
+
+/* Frames @command for the bridge: raw in line mode; `at '<command>'` with LF
+ * escaped as backslash-n in shell mode, which the AT shell turns into CR LF (§2.2). */
+static GString *
+frame_command (TsModem     *self,
+               const char  *command,
+               GError     **error)
+{
+  GString *wire = g_string_sized_new (strlen (command) + 16);
+
+  if (self->mode == TS_AT_MODE_LINE)
+    g_string_append (wire, command);
+  else
+    {
+      g_string_append (wire, "at '");
+      for (const char *p = command; *p != '\0'; p++)
+        {
+          if (*p == '\r')
+            continue;
+          else if (*p == '\n')
+            g_string_append (wire, "\\n");
+          else if (*p == '\'')
+            g_string_append (wire, "\\'");
+          else if (*p == '\\')
+            {
+              g_string_free (wire, TRUE);
+              g_set_error_literal (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
+                                   _("The command contains a backslash, which a Zephyr shell "
+                                     "would reinterpret. Use an AT client firmware instead "
+                                     "of the shell."));
+              return NULL;
+            }
+          else
+            g_string_append_c (wire, *p);
+        }
+      g_string_append_c (wire, '\'');
+    }
+
+  g_string_append (wire, eol_bytes (self->eol));
+
+  return wire;
+}
+
+static void
+wipe_string (GString *s)
+{
+  if (s == NULL)
+    return;
+  OPENSSL_cleanse (s->str, s->allocated_len);
+  g_string_free (s, TRUE);
+}
+
+/* Command buffers may hold a private key: zero them before freeing. */
+typedef GString TsWipedString;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TsWipedString, wipe_string)
+
+static void
+set_timeout_error (TsModem     *self,
+                   const char  *what,
+                   guint        timeout_ms,
+                   GError     **error)
+{
+  g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_TIMEOUT,
+               _("%s: the modem did not answer within %u s. Check that %s is the kit's AT "
+                 "port (interface 0, not the trace port) and that no other program is using "
+                 "it.%s"),
+               what, (timeout_ms + 999) / 1000, ts_serial_get_path (self->serial),
+               ts_modem_manager_is_running ()
+                 ? _(" ModemManager is running and may be talking to the port: add a udev "
+                     "rule with ENV{ID_MM_DEVICE_IGNORE}=\"1\" for the kit.")
+                 : "");
+}
+
+static void
+set_final_error (TsModem            *self,
+                 const Transaction  *t,
+                 const char         *what,
+                 const char         *label,
+                 GError            **error)
+{
+  if (t->final == TS_AT_LINE_CME_ERROR)
+    ts_set_cme_error (error, t->code, what);
+  else if (t->final == TS_AT_LINE_CMS_ERROR)
+    g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_AT_ERROR,
+                 _("%s: the modem answered +CMS ERROR: %d."), what, t->code);
+  else
+    g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_AT_ERROR,
+                 _("%s: the modem answered ERROR to %s. This firmware may not support the "
+                   "command, or the command was garbled on the line."), what, label);
+}
+
+/**
+ * _ts_modem_exchange:
+ * @label: (nullable): @command as shown to observers; secrets elided. Defaults to @command
+ * @what: what a person would call this step, for error messages
+ *
+ * Sends one command and waits for its final result code.
+ *
+ * Returns: (transfer full) (element-type utf8): its information lines
+ */
+GPtrArray *
+_ts_modem_exchange (TsModem          *self,
+                    const char       *command,
+                    const char       *label,
+                    const char       *what,
+                    guint             timeout_ms,
+                    TsExchangeFlags   flags,
+                    GCancellable     *cancellable,
+                    GError          **error)
+{
+  g_autoptr(TsWipedString) wire = NULL;
+  g_autofree char *echo = NULL;
+  g_autofree char *prefix = NULL;
+  g_autoptr(GError) local_error = NULL;
+  TsAtExpect expect;
+  Transaction t = { 0 };
+  gint64 start;
+  GPtrArray *info = NULL;
+
+  if (label == NULL)
+    label = command;
+
+  if (self->serial == NULL)
+    {
+      g_set_error_literal (error, TS_MODEM_ERROR, TS_MODEM_ERROR_DISCONNECTED,
+                           _("The modem connection is closed."));
+      return NULL;
+    }
+
+  if (!drain (self, 0, cancellable, error))
+    return NULL;
+
+  if (self->rebooted && g_ascii_strcasecmp (command, "AT+CMEE=1") != 0)
+    {
+      g_autoptr(GPtrArray) ignored = NULL;
+
+      /* Numeric errors are off again after a restart (§3.1). */
+      self->rebooted = FALSE;
+      ignored = _ts_modem_exchange (self, "AT+CMEE=1", NULL, _("Enabling numeric errors"),
+                                    self->timeout_ms, TS_EXCHANGE_NONE, cancellable, error);
+      if (ignored == NULL)
+        return NULL;
+    }
+
+  if (!(wire = frame_command (self, command, error)))
+    return NULL;
+
+  /* Echo, where the bridge has it, repeats what we typed (a shell adds its prompt). */
+  ts_at_expect_for_command (command, &expect, &prefix);
+  echo = g_strndup (wire->str, wire->len - strlen (eol_bytes (self->eol)));
+  expect.echo = echo;
+
+  start = g_get_monotonic_time ();
+  if (!transact (self, wire->str, wire->len, &expect, timeout_ms, &t, cancellable, &local_error))
+    goto out;
+
+  if (t.final == TS_AT_LINE_OK)
+    info = g_steal_pointer (&t.info);
+  else if (t.final == TS_AT_LINE_IGNORE)
+    {
+      set_timeout_error (self, what, timeout_ms, &local_error);
+
+      /* A lone quote closes a quoted write the bridge is still collecting (§3.4). */
+      if ((flags & TS_EXCHANGE_QUOTED_WRITE) != 0 && self->mode == TS_AT_MODE_LINE)
+        {
+          g_autofree char *unquote = g_strconcat ("\"", eol_bytes (self->eol), NULL);
+
+          (void) ts_serial_write_all (self->serial, (const guint8 *) unquote, strlen (unquote),
+                                      g_get_monotonic_time () + RECOVER_MS * 1000, NULL, NULL);
+        }
+      (void) drain (self, RECOVER_MS, NULL, NULL);
+    }
+  else
+    set_final_error (self, &t, what, label, &local_error);
+
+out:
+  if (local_error != NULL && self->rebooted && local_error->domain == TS_MODEM_ERROR &&
+      local_error->code == TS_MODEM_ERROR_TIMEOUT)
+    {
+      g_clear_error (&local_error);
+      g_set_error (&local_error, TS_MODEM_ERROR, TS_MODEM_ERROR_TIMEOUT,
+                   _("%s: the modem restarted while the command ran. Check its power supply, "
+                     "then try again."), what);
+    }
+
+  notify (self, TS_MODEM_EVENT_COMMAND, label, g_get_monotonic_time () - start,
+          t.written, t.read, local_error);
+  transaction_clear (&t);
+
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+
+  return info;
+}
+
+/* Sends one raw probe and reports what came back, for session start. */
+static gboolean
+probe (TsModem       *self,
+       const char    *wire,
+       Transaction   *t,
+       GCancellable  *cancellable,
+       GError       **error)
+{
+  g_autofree char *echo = g_strndup (wire, strcspn (wire, "\r\n"));
+  TsAtExpect expect = { .echo = echo[0] != '\0' ? echo : NULL };
+  gboolean ok;
+
+  ok = transact (self, wire, strlen (wire), &expect, PROBE_TIMEOUT_MS, t, cancellable, error);
+  if (ok && t->final == TS_AT_LINE_IGNORE)
+    ts_at_reader_reset (self->reader);
+  notify (self, TS_MODEM_EVENT_COMMAND, echo[0] != '\0' ? echo : "(line terminator)",
+          0, t->written, t->read, NULL);
+
+  return ok;
+}
+
+static gboolean
+answered (const Transaction *t)
+{
+  return t->final == TS_AT_LINE_OK || t->final == TS_AT_LINE_ERROR ||
+         t->final == TS_AT_LINE_CME_ERROR;
+}
+
+/*
+ * Finds how the bridge frames commands (§2.2, §2.4, §15.4):
+ *  - `AT\r` answered: an AT host in CR mode (an ERROR to the first command after
+ *    power-up is retried once, §11);
+ *  - otherwise a lone `\n` completes the line for LF and CRLF bridges; then `AT\n`
+ *    answered means LF, silence means CRLF (whose `AT\n` the next CR LF flushes);
+ *  - a shell echoes and complains instead: `at AT` answered OK means shell mode.
+ */
+static gboolean
+detect_framing (TsModem       *self,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  Transaction t = { 0 };
+  gboolean chatter;
+
+#define PROBE(wire) G_STMT_START { \
+    transaction_clear (&t); \
+    if (!probe (self, (wire), &t, cancellable, error)) \
+      goto fail; \
+  } G_STMT_END
+
+  PROBE ("AT\r");
+  if (t.final == TS_AT_LINE_ERROR)
+    PROBE ("AT\r");
+  if (answered (&t))
+    {
+      self->mode = TS_AT_MODE_LINE;
+      self->eol = TS_AT_EOL_CR;
+      goto done;
+    }
+
+  chatter = t.n_chatter > 0 || ts_at_reader_pending (self->reader) > 0;
+  if (!chatter)
+    {
+      PROBE ("\n");
+      if (t.final == TS_AT_LINE_ERROR)
+        PROBE ("AT\r\n");
+      if (answered (&t))
+        {
+          self->mode = TS_AT_MODE_LINE;
+          PROBE ("AT\n");
+          if (answered (&t))
+            self->eol = TS_AT_EOL_LF;
+          else
+            {
+              self->eol = TS_AT_EOL_CRLF;
+              PROBE ("\r\n");
+            }
+          goto done;
+        }
+    }
+
+  (void) drain (self, 0, cancellable, NULL);
+  PROBE ("at AT\r");
+  if (t.final == TS_AT_LINE_OK)
+    {
+      self->mode = TS_AT_MODE_SHELL;
+      self->eol = TS_AT_EOL_CR;
+      goto done;
+    }
+
+  transaction_clear (&t);
+  g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_NO_ANSWER,
+               _("Nothing on %s answers AT commands. Check that it is the kit's AT port "
+                 "(interface 0, not the trace port), that the nRF91 runs an AT client or "
+                 "shell firmware (e.g. Nordic's at_client sample), and that nothing else "
+                 "uses the port.%s"),
+               ts_serial_get_path (self->serial),
+               ts_modem_manager_is_running ()
+                 ? _(" ModemManager is running and may be probing the port: add a udev rule "
+                     "with ENV{ID_MM_DEVICE_IGNORE}=\"1\" for the kit.")
+                 : "");
+  return FALSE;
+
+done:
+  transaction_clear (&t);
+  g_debug ("%s: %s mode, %s terminator", ts_serial_get_path (self->serial),
+           self->mode == TS_AT_MODE_SHELL ? "shell" : "line",
+           self->eol == TS_AT_EOL_CR ? "CR" : self->eol == TS_AT_EOL_LF ? "LF" : "CRLF");
+  return drain (self, 0, cancellable, error);
+
+fail:
+  transaction_clear (&t);
+  return FALSE;
+#undef PROBE
+}
+
+/**
+ * ts_modem_start_session:
+ *
+ * Clears any partial line in the bridge, detects line endings and shell mode,
+ * and turns on numeric errors with `AT+CMEE=1` (§3.1, §11).
+ */
+gboolean
+ts_modem_start_session (TsModem       *self,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  g_autoptr(GPtrArray) info = NULL;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (TS_IS_MODEM (self), FALSE);
+
+  _ts_modem_lock (self);
+
+  if (self->serial == NULL)
+    {
+      g_set_error_literal (error, TS_MODEM_ERROR, TS_MODEM_ERROR_DISCONNECTED,
+                           _("The modem connection is closed."));
+      goto out;
+    }
+
+  /* One bare terminator flushes a partial command left in the bridge (§1.2). */
+  if (!ts_serial_write_all (self->serial, (const guint8 *) "\r\n", 2,
+                            g_get_monotonic_time () + SETTLE_MS * 1000, cancellable, error) ||
+      !drain (self, SETTLE_MS, cancellable, error))
+    goto out;
+  ts_serial_discard_input (self->serial);
+  self->rebooted = FALSE;
+
+  if (!detect_framing (self, cancellable, error))
+    goto out;
+
+  info = _ts_modem_exchange (self, "AT+CMEE=1", NULL, _("Enabling numeric errors"),
+                             self->timeout_ms, TS_EXCHANGE_NONE, cancellable, error);
+  ok = info != NULL;
+
+out:
+  _ts_modem_unlock (self);
+  return ok;
+}
+
+/**
+ * ts_modem_new_for_fd:
+ * @fd: an open tty or pty; ownership passes to the modem
+ *
+ * Wraps @fd without starting a session; see ts_modem_start_session().
+ *
+ * Returns: (transfer full) (nullable): the modem
+ */
+TsModem *
+ts_modem_new_for_fd (int          fd,
+                     const char  *label,
+                     GError     **error)
+{
+  TsSerial *serial;
+  TsModem *self;
+
+  g_return_val_if_fail (fd >= 0, NULL);
+
+  if (!(serial = ts_serial_new_for_fd (fd, label, error)))
+    return NULL;
+
+  self = g_object_new (TS_TYPE_MODEM, NULL);
+  self->serial = serial;
+
+  return self;
+}
+
+/**
+ * ts_modem_open:
+ * @path: a tty (`/dev/ttyACM0`), a pty, or a link to one
+ *
+ * Opens the port and starts the session.
+ *
+ * Returns: (transfer full) (nullable): the modem
+ */
+TsModem *
+ts_modem_open (const char        *path,
+               TsModemOpenFlags   flags,
+               GCancellable      *cancellable,
+               GError           **error)
+{
+  g_autoptr(TsModem) self = NULL;
+  TsSerial *serial;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+
+  if (!(serial = ts_serial_open (path, (flags & TS_MODEM_OPEN_RTSCTS) != 0, error)))
+    return NULL;
+
+  self = g_object_new (TS_TYPE_MODEM, NULL);
+  self->serial = serial;
+
+  if (!ts_modem_start_session (self, cancellable, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+/**
+ * ts_modem_open_port:
+ * @port: an entry from ts_modem_discover()
+ *
+ * Returns: (transfer full) (nullable): the modem
+ */
+TsModem *
+ts_modem_open_port (const TsPortInfo  *port,
+                    TsModemOpenFlags   flags,
+                    GCancellable      *cancellable,
+                    GError           **error)
+{
+  g_return_val_if_fail (port != NULL, NULL);
+
+  return ts_modem_open (port->path, flags, cancellable, error);
+}
+
+/* Closes the port; later calls fail with TS_MODEM_ERROR_DISCONNECTED. */
+void
+ts_modem_close (TsModem *self)
+{
+  g_return_if_fail (TS_IS_MODEM (self));
+
+  _ts_modem_lock (self);
+  g_clear_pointer (&self->serial, ts_serial_free);
+  _ts_modem_unlock (self);
+}
+
+const char *
+ts_modem_get_path (TsModem *self)
+{
+  g_return_val_if_fail (TS_IS_MODEM (self), NULL);
+
+  return self->serial != NULL ? ts_serial_get_path (self->serial) : NULL;
+}
+
+TsAtMode
+ts_modem_get_mode (TsModem *self)
+{
+  g_return_val_if_fail (TS_IS_MODEM (self), TS_AT_MODE_LINE);
+
+  return self->mode;
+}
+
+TsAtEol
+ts_modem_get_eol (TsModem *self)
+{
+  g_return_val_if_fail (TS_IS_MODEM (self), TS_AT_EOL_CRLF);
+
+  return self->eol;
+}
+
+/* Sets the per-command timeout; key generation gets twice as long (§3.4). */
+void
+ts_modem_set_timeout (TsModem *self,
+                      guint    timeout_ms)
+{
+  g_return_if_fail (TS_IS_MODEM (self));
+  g_return_if_fail (timeout_ms > 0);
+
+  self->timeout_ms = timeout_ms;
+}
+
+guint
+ts_modem_get_timeout (TsModem *self)
+{
+  g_return_val_if_fail (TS_IS_MODEM (self), TS_MODEM_TIMEOUT_MS);
+
+  return self->timeout_ms;
+}
+
+/**
+ * ts_modem_set_observer:
+ * @observer: (nullable): called for each finished command and unsolicited line
+ *
+ * Replaces the observer. It runs on the thread that runs the command.
+ */
+void
+ts_modem_set_observer (TsModem         *self,
+                       TsModemObserver  observer,
+                       gpointer         user_data,
+                       GDestroyNotify   destroy)
+{
+  g_return_if_fail (TS_IS_MODEM (self));
+
+  _ts_modem_lock (self);
+  if (self->observer_destroy != NULL)
+    self->observer_destroy (self->observer_data);
+  self->observer = observer;
+  self->observer_data = user_data;
+  self->observer_destroy = destroy;
+  _ts_modem_unlock (self);
+}
+
+guint64
+ts_modem_get_bytes_written (TsModem *self)
+{
+  g_return_val_if_fail (TS_IS_MODEM (self), 0);
+
+  return self->bytes_written;
+}
+
+guint64
+ts_modem_get_bytes_read (TsModem *self)
+{
+  g_return_val_if_fail (TS_IS_MODEM (self), 0);
+
+  return self->bytes_read;
+}
+
+/**
+ * ts_modem_send:
+ * @timeout_ms: 0 for the modem's default
+ *
+ * Sends one AT command and waits for its final result code.
+ *
+ * Returns: (transfer full): the information lines, NULL-terminated
+ */
+char **
+ts_modem_send (TsModem       *self,
+               const char    *command,
+               guint          timeout_ms,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  g_autoptr(GPtrArray) info = NULL;
+
+  g_return_val_if_fail (TS_IS_MODEM (self), NULL);
+  g_return_val_if_fail (command != NULL, NULL);
+
+  _ts_modem_lock (self);
+  info = _ts_modem_exchange (self, command, NULL, command,
+                             timeout_ms > 0 ? timeout_ms : self->timeout_ms,
+                             TS_EXCHANGE_NONE, cancellable, error);
+  _ts_modem_unlock (self);
+
+  if (info == NULL)
+    return NULL;
+
+  g_ptr_array_add (info, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&info), FALSE);
+}
+
+/* Runs @command and returns its first information line, or NULL with @error. */
+static char *
+query_line (TsModem       *self,
+            const char    *command,
+            const char    *what,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  g_autoptr(GPtrArray) info = NULL;
+
+  info = _ts_modem_exchange (self, command, NULL, what, self->timeout_ms, TS_EXCHANGE_NONE,
+                             cancellable, error);
+  if (info == NULL)
+    return NULL;
+
+  if (info->len == 0)
+    {
+      g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_PROTOCOL,
+                   _("%s: the modem answered OK without a value."), what);
+      return NULL;
+    }
+
+  return g_strdup (info->pdata[0]);
+}
+
+/* The value after "<prefix>: " with surrounding quotes removed. */
+static char *
+value_after_prefix (const char *line)
+{
+  const char *colon = strchr (line, ':');
+  g_autofree char *value = NULL;
+  gsize len;
+
+  if (colon == NULL)
+    return g_strdup (line);
+
+  value = g_strstrip (g_strdup (colon + 1));
+  len = strlen (value);
+  if (len >= 2 && value[0] == '"' && value[len - 1] == '"')
+    return g_strndup (value + 1, len - 2);
+
+  return g_steal_pointer (&value);
+}
+
+static gboolean
+get_functional_mode_locked (TsModem       *self,
+                            int           *mode,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  g_autofree char *line = query_line (self, "AT+CFUN?", _("Reading the functional mode"),
+                                      cancellable, error);
+
+  if (line == NULL)
+    return FALSE;
+
+  if (!ts_nrf91_parse_cfun (line, mode))
+    {
+      g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_PROTOCOL,
+                   _("The modem's functional mode “%s” does not parse."), line);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+ts_modem_get_functional_mode (TsModem       *self,
+                              int           *mode,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (TS_IS_MODEM (self), FALSE);
+  g_return_val_if_fail (mode != NULL, FALSE);
+
+  _ts_modem_lock (self);
+  ok = get_functional_mode_locked (self, mode, cancellable, error);
+  _ts_modem_unlock (self);
+
+  return ok;
+}
+
+static gboolean
+set_functional_mode_locked (TsModem       *self,
+                            int            mode,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  g_autofree char *command = g_strdup_printf ("AT+CFUN=%d", mode);
+  g_autofree char *what = g_strdup_printf (_("Switching the modem to mode %d"), mode);
+  g_autoptr(GPtrArray) info = NULL;
+
+  info = _ts_modem_exchange (self, command, NULL, what, self->timeout_ms, TS_EXCHANGE_NONE,
+                             cancellable, error);
+
+  return info != NULL;
+}
+
+gboolean
+ts_modem_set_functional_mode (TsModem       *self,
+                              int            mode,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (TS_IS_MODEM (self), FALSE);
+  g_return_val_if_fail (mode >= 0, FALSE);
+
+  _ts_modem_lock (self);
+  ok = set_functional_mode_locked (self, mode, cancellable, error);
+  _ts_modem_unlock (self);
+
+  return ok;
+}
+
+/* Credential writes, deletes and %KEYGEN need LTE off (§5): remembers the mode
+ * and switches to +CFUN=4 when LTE may be active. */
+gboolean
+_ts_modem_go_offline (TsModem       *self,
+                      int           *previous,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  if (!get_functional_mode_locked (self, previous, cancellable, error))
+    return FALSE;
+
+  if (!ts_nrf91_cfun_is_lte_active (*previous))
+    return TRUE;
+
+  return set_functional_mode_locked (self, 4, cancellable, error);
+}
+
+/* Puts the previous mode back, also after a failed operation, unless the caller
+ * asked to stay offline. It ignores cancellation: a cancelled write must still
+ * leave the modem as it was. When the operation already failed, its error wins. */
+gboolean
+_ts_modem_restore_mode (TsModem            *self,
+                        int                 previous,
+                        TsModemWriteFlags   flags,
+                        gboolean            succeeded,
+                        GError            **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if ((flags & TS_MODEM_WRITE_STAY_OFFLINE) != 0 || !ts_nrf91_cfun_is_lte_active (previous))
+    return TRUE;
+
+  if (set_functional_mode_locked (self, previous, NULL, &local_error))
+    return TRUE;
+
+  if (succeeded)
+    g_set_error (error, local_error->domain, local_error->code,
+                 _("The operation succeeded, but the modem could not be switched back to "
+                   "mode %d: %s"), previous, local_error->message);
+  return FALSE;
+}
+
+/* The device UUID from %DEVICEUUID (nRF91x1), else from the attestation token (§8.2). */
+static char *
+dup_device_uuid_locked (TsModem       *self,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(TsAttestation) attestation = NULL;
+  g_autofree char *line = NULL;
+
+  line = query_line (self, "AT%DEVICEUUID", _("Reading the device UUID"), cancellable,
+                     &local_error);
+  if (line != NULL)
+    return value_after_prefix (line);
+
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_error_matches (local_error, TS_MODEM_ERROR, TS_MODEM_ERROR_DISCONNECTED))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  g_debug ("no %%DEVICEUUID (%s); using the attestation token", local_error->message);
+  line = query_line (self, "AT%ATTESTTOKEN", _("Reading the attestation token"), cancellable,
+                     error);
+  if (line == NULL || !(attestation = ts_attestation_parse (line, error)))
+    return NULL;
+
+  return g_strdup (attestation->device_uuid);
+}
+
+char *
+ts_modem_dup_device_uuid (TsModem       *self,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  char *uuid;
+
+  g_return_val_if_fail (TS_IS_MODEM (self), NULL);
+
+  _ts_modem_lock (self);
+  uuid = dup_device_uuid_locked (self, cancellable, error);
+  _ts_modem_unlock (self);
+
+  return uuid;
+}
+
+/* An optional query: only I/O trouble is an error, ERROR answers give NULL. */
+static gboolean
+query_optional (TsModem       *self,
+                const char    *command,
+                const char    *what,
+                char         **value,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *line = query_line (self, command, what, cancellable, &local_error);
+
+  *value = NULL;
+  if (line != NULL)
+    {
+      *value = value_after_prefix (line);
+      return TRUE;
+    }
+
+  if (local_error->domain == TS_CME_ERROR ||
+      g_error_matches (local_error, TS_MODEM_ERROR, TS_MODEM_ERROR_AT_ERROR) ||
+      g_error_matches (local_error, TS_MODEM_ERROR, TS_MODEM_ERROR_PROTOCOL))
+    return TRUE;
+
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+/**
+ * ts_modem_query_identity:
+ *
+ * Reads IMEI, manufacturer, model, firmware, hardware version, device UUID and
+ * functional mode (§4, §8.2).
+ *
+ * Returns: (transfer full) (nullable): the identity
+ */
+TsModemIdentity *
+ts_modem_query_identity (TsModem       *self,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  g_autoptr(TsModemIdentity) identity = g_new0 (TsModemIdentity, 1);
+  g_autoptr(GError) uuid_error = NULL;
+  g_autofree char *imei_line = NULL;
+  TsModemIdentity *result = NULL;
+
+  g_return_val_if_fail (TS_IS_MODEM (self), NULL);
+
+  _ts_modem_lock (self);
+
+  if (!(imei_line = query_line (self, "AT+CGSN=1", _("Reading the IMEI"), cancellable, error)))
+    goto out;
+  identity->imei = value_after_prefix (imei_line);
+  if (strlen (identity->imei) != 15 || strspn (identity->imei, "0123456789") != 15)
+    {
+      g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_PROTOCOL,
+                   _("The modem's IMEI “%s” is not 15 digits; the answer was probably garbled. "
+                     "Try again."), identity->imei);
+      goto out;
+    }
+
+  if (!(identity->manufacturer = query_line (self, "AT+CGMI", _("Reading the manufacturer"),
+                                             cancellable, error)) ||
+      !(identity->model = query_line (self, "AT+CGMM", _("Reading the model"),
+                                      cancellable, error)) ||
+      !(identity->firmware = query_line (self, "AT+CGMR", _("Reading the modem firmware version"),
+                                         cancellable, error)))
+    goto out;
+  identity->firmware_version_known = ts_nrf91_parse_firmware (identity->firmware,
+                                                              &identity->firmware_version);
+
+  if (!query_optional (self, "AT%HWVERSION", _("Reading the hardware version"),
+                       &identity->hardware_version, cancellable, error))
+    goto out;
+
+  identity->device_uuid = dup_device_uuid_locked (self, cancellable, &uuid_error);
+  if (identity->device_uuid == NULL &&
+      (g_error_matches (uuid_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+       g_error_matches (uuid_error, TS_MODEM_ERROR, TS_MODEM_ERROR_DISCONNECTED)))
+    {
+      g_propagate_error (error, g_steal_pointer (&uuid_error));
+      goto out;
+    }
+
+  if (!get_functional_mode_locked (self, &identity->functional_mode, cancellable, error))
+    goto out;
+
+  result = g_steal_pointer (&identity);
+
+out:
+  _ts_modem_unlock (self);
+  return result;
+}
+
+void
+ts_modem_identity_free (TsModemIdentity *identity)
+{
+  if (identity == NULL)
+    return;
+
+  g_free (identity->imei);
+  g_free (identity->manufacturer);
+  g_free (identity->model);
+  g_free (identity->firmware);
+  g_free (identity->hardware_version);
+  g_free (identity->device_uuid);
+  g_free (identity);
+}
