@@ -1,0 +1,139 @@
+"""Raw byte access to a serial-like pty, for driving tagsmith-emulator exactly as a
+host would: no line discipline, no echo, explicit terminators, split writes.
+
+    port = RawPort(emu.port)
+    reply = port.command("AT+CGMI")        # b"Nordic Semiconductor ASA\r\nOK\r\n"
+"""
+
+import os
+import re
+import select
+import subprocess
+import time
+import tty
+
+FINAL_RE = re.compile(rb"(?:^|\n)(OK|ERROR|\+CME ERROR: \d+)\r\n$")
+
+
+def final_code(data):
+    """The final result code that ends data (a whole line outside quotes), or None."""
+    in_quotes = False
+    line_start = 0
+    last = None
+    for i, b in enumerate(data):
+        if b == 0x22:
+            in_quotes = not in_quotes
+        elif b == 0x0A and not in_quotes:
+            line = data[line_start:i + 1]
+            m = re.fullmatch(rb"(OK|ERROR|\+CME ERROR: \d+)\r\n", line)
+            last = m.group(1).decode() if m else None
+            line_start = i + 1
+    return last if line_start == len(data) else None
+
+
+def lines_of(data):
+    """Splits a reply into lines outside quotes (quoted CR/LF stay inside)."""
+    out, cur, in_quotes = [], bytearray(), False
+    for b in data:
+        if b == 0x22:
+            in_quotes = not in_quotes
+        if b == 0x0A and not in_quotes:
+            out.append(bytes(cur).rstrip(b"\r"))
+            cur.clear()
+            continue
+        cur.append(b)
+    if cur:
+        out.append(bytes(cur))
+    return out
+
+
+class Timeout(Exception):
+    pass
+
+
+class RawPort:
+    def __init__(self, path):
+        self.path = path
+        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        tty.setraw(self.fd)
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def write(self, data, byte_delay=0.0):
+        if isinstance(data, str):
+            data = data.encode()
+        if byte_delay:
+            for i in range(len(data)):
+                self._write_all(data[i:i + 1])
+                time.sleep(byte_delay)
+        else:
+            self._write_all(data)
+
+    def _write_all(self, data):
+        while data:
+            select.select([], [self.fd], [], 5)
+            n = os.write(self.fd, data)
+            data = data[n:]
+
+    def read_for(self, seconds):
+        """Everything that arrives within the given time."""
+        end = time.monotonic() + seconds
+        buf = bytearray()
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return bytes(buf)
+            r, _, _ = select.select([self.fd], [], [], left)
+            if r:
+                try:
+                    chunk = os.read(self.fd, 4096)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    return bytes(buf)
+                buf += chunk
+
+    def read_until(self, done, timeout=5.0):
+        """Reads until done(buffer) is true; raises Timeout with what arrived."""
+        end = time.monotonic() + timeout
+        buf = bytearray()
+        while not done(bytes(buf)):
+            left = end - time.monotonic()
+            if left <= 0:
+                raise Timeout(f"no complete answer within {timeout}s; got {bytes(buf)!r}")
+            r, _, _ = select.select([self.fd], [], [], left)
+            if r:
+                try:
+                    chunk = os.read(self.fd, 4096)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    raise Timeout(f"port closed; got {bytes(buf)!r}")
+                buf += chunk
+        return bytes(buf)
+
+    def read_reply(self, timeout=5.0):
+        return self.read_until(lambda b: final_code(b) is not None, timeout)
+
+    def command(self, cmd, term=b"\r", timeout=5.0):
+        """Sends one command with a terminator and returns the reply up to its final code."""
+        if isinstance(cmd, str):
+            cmd = cmd.encode()
+        self.write(cmd + term)
+        return self.read_reply(timeout)
+
+    def drain(self, seconds=0.05):
+        return self.read_for(seconds)
+
+
+def openssl(*args, input=None):
+    return subprocess.run(["openssl", *args], input=input, capture_output=True, timeout=30)
