@@ -1,0 +1,617 @@
+/* ca-authority.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ca-authority"
+
+#include "config.h"
+
+#include <openssl/crypto.h>
+#include <openssl/x509v3.h>
+#include <string.h>
+
+#include "ca-private.h"
+
+/* A certificate is valid from a few minutes ago, so a device whose clock is
+ * slightly behind does not reject it as not yet valid. */
+#define BACKDATE_SECONDS 300
+
+void
+ca_signer_clear (CaSigner *signer)
+{
+  g_clear_pointer (&signer->name, g_free);
+  g_clear_pointer (&signer->cert, X509_free);
+  signer->key = NULL;
+}
+
+gboolean
+ca_signer_load (CaLedger    *self,
+                const char  *name,
+                gboolean     need_key,
+                CaSigner    *out_signer,
+                GError     **error)
+{
+  g_autoptr(CaStmt) stmt = NULL;
+  int rc;
+
+  memset (out_signer, 0, sizeof *out_signer);
+
+  stmt = ca_ledger_prepare (self,
+                            "SELECT id, name, cert_pem, key_pkcs8, not_after, path_len "
+                            "FROM authorities WHERE name = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
+                   "There is no CA named “%s” in this ledger. `tagsmith ca list` shows the CAs.", name);
+      return FALSE;
+    }
+  if (rc != SQLITE_ROW)
+    return ca_ledger_set_db_error (self, rc, error);
+
+  out_signer->id = sqlite3_column_int64 (stmt, 0);
+  out_signer->name = ca_column_dup (stmt, 1);
+  out_signer->not_after = sqlite3_column_int64 (stmt, 4);
+  out_signer->path_len = sqlite3_column_int (stmt, 5);
+  out_signer->cert = ca_x509_from_pem ((const char *) sqlite3_column_text (stmt, 2), error);
+  if (out_signer->cert == NULL)
+    return FALSE;
+
+  if (need_key)
+    {
+      out_signer->key = ca_ledger_get_key (self, out_signer->id,
+                                           (const char *) sqlite3_column_text (stmt, 3), error);
+      if (out_signer->key == NULL)
+        {
+          ca_signer_clear (out_signer);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+static X509 *
+new_certificate (const char  *cn,
+                 EVP_PKEY    *public_key,
+                 gint64       not_before,
+                 gint64       not_after,
+                 char       **out_serial,
+                 GError     **error)
+{
+  X509 *cert = X509_new ();
+  ASN1_INTEGER *serial = ca_serial_new (out_serial);
+  X509_NAME *subject = X509_get_subject_name (cert);
+  gboolean ok;
+
+  ok = serial != NULL &&
+       X509_set_version (cert, X509_VERSION_3) &&
+       X509_set_serialNumber (cert, serial) &&
+       X509_NAME_add_entry_by_NID (subject, NID_commonName, MBSTRING_UTF8,
+                                   (const unsigned char *) cn, -1, -1, 0) &&
+       X509_set_pubkey (cert, public_key) &&
+       ca_set_validity (cert, not_before, not_after);
+  ASN1_INTEGER_free (serial);
+
+  if (!ok)
+    {
+      ca_set_openssl_error (error, CA_ERROR_CRYPTO, "Building the certificate failed.");
+      X509_free (cert);
+      g_clear_pointer (out_serial, g_free);
+      return NULL;
+    }
+
+  return cert;
+}
+
+X509 *
+ca_signer_sign_leaf (CaSigner    *signer,
+                     const char  *cn,
+                     EVP_PKEY    *public_key,
+                     gint64       not_after,
+                     char       **out_serial,
+                     GError     **error)
+{
+  X509 *cert;
+
+  cert = new_certificate (cn, public_key, ca_now () - BACKDATE_SECONDS,
+                          MIN (not_after, signer->not_after), out_serial, error);
+  if (cert == NULL)
+    return NULL;
+
+  if (!X509_set_issuer_name (cert, X509_get_subject_name (signer->cert)) ||
+      !ca_add_extension (cert, signer->cert, NID_basic_constraints, "critical,CA:FALSE", error) ||
+      !ca_add_extension (cert, signer->cert, NID_key_usage, "critical,digitalSignature", error) ||
+      !ca_add_extension (cert, signer->cert, NID_ext_key_usage, "clientAuth", error) ||
+      !ca_add_extension (cert, signer->cert, NID_subject_key_identifier, "hash", error) ||
+      !ca_add_extension (cert, signer->cert, NID_authority_key_identifier, "keyid:always", error) ||
+      !ca_sign (cert, signer->key, error))
+    {
+      X509_free (cert);
+      g_clear_pointer (out_serial, g_free);
+      return NULL;
+    }
+
+  return cert;
+}
+
+static gboolean
+check_name (const char  *name,
+            GError     **error)
+{
+  gsize length = name != NULL ? strlen (name) : 0;
+
+  if (length == 0 || length > 64 || !g_utf8_validate (name, -1, NULL))
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
+                   "A CA name must be 1 to 64 characters of text; it becomes the CA's common name.");
+      return FALSE;
+    }
+
+  for (const char *p = name; *p != '\0'; p++)
+    if (g_ascii_iscntrl (*p))
+      {
+        g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
+                     "A CA name cannot hold control characters.");
+        return FALSE;
+      }
+
+  return TRUE;
+}
+
+static CaAuthority *
+get_authority_locked (CaLedger    *self,
+                      const char  *name,
+                      GError     **error)
+{
+  g_autoptr(CaStmt) stmt = ca_ledger_prepare (self,
+                                              "SELECT " CA_AUTHORITY_COLUMNS " FROM " CA_AUTHORITY_FROM
+                                              " WHERE a.name = ?", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return ca_authority_from_row (stmt);
+  if (rc == SQLITE_DONE)
+    g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
+                 "There is no CA named “%s” in this ledger. `tagsmith ca list` shows the CAs.", name);
+  else
+    ca_ledger_set_db_error (self, rc, error);
+
+  return NULL;
+}
+
+CaAuthority *
+ca_ledger_get_authority (CaLedger    *self,
+                         const char  *name,
+                         GError     **error)
+{
+  CaAuthority *authority;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  ca_ledger_lock_mutex (self);
+  authority = get_authority_locked (self, name, error);
+  ca_ledger_unlock_mutex (self);
+
+  return authority;
+}
+
+/* Records a CA certificate and its encrypted key, with its audit event, in the
+ * caller's transaction. Shared by creation and import. Returns the new row's id,
+ * 0 on error. */
+gint64
+ca_authority_insert (CaLedger    *self,
+                  const char  *name,
+                  gint64       parent_id,
+                  X509        *cert,
+                  EVP_PKEY    *key,
+                  int          path_len,
+                  const char  *action,
+                  GError     **error)
+{
+  g_autofree char *subject = ca_name_to_string (X509_get_subject_name (cert));
+  g_autofree char *pem = ca_x509_to_pem (cert);
+  g_autofree char *sha_lf = NULL;
+  g_autofree char *sha_crlf = NULL;
+  g_autofree char *serial = NULL;
+  g_autofree char *ski = NULL;
+  g_autofree char *key_pem = NULL;
+  g_autofree char *details = NULL;
+  g_autoptr(CaStmt) stmt = NULL;
+  const ASN1_OCTET_STRING *ski_octets = X509_get0_subject_key_id (cert);
+  CaKeyType key_type;
+  GString *detail_builder;
+  gint64 id;
+
+  serial = ca_serial_to_hex (X509_get0_serialNumber (cert));
+  ski = ski_octets != NULL ? ca_hex_upper (ASN1_STRING_get0_data (ski_octets), ASN1_STRING_length (ski_octets))
+                           : g_strdup ("");
+  ca_pem_hashes (pem, &sha_lf, &sha_crlf);
+
+  if (!ca_key_describe (key, &key_type, error))
+    return 0;
+  key_pem = ca_key_encrypt_pem (key, self->passphrase, error);
+  if (key_pem == NULL)
+    return 0;
+
+  stmt = ca_ledger_prepare (self,
+                            "INSERT INTO authorities (name, parent_id, subject, key_type, path_len, "
+                            "not_before, not_after, serial, ski, cert_pem, sha256_lf, sha256_crlf, "
+                            "key_pkcs8, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+  if (parent_id != 0)
+    sqlite3_bind_int64 (stmt, 2, parent_id);
+  sqlite3_bind_text (stmt, 3, subject, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 4, key_type);
+  sqlite3_bind_int (stmt, 5, path_len);
+  sqlite3_bind_int64 (stmt, 6, ca_asn1_time_to_unix (X509_get0_notBefore (cert)));
+  sqlite3_bind_int64 (stmt, 7, ca_asn1_time_to_unix (X509_get0_notAfter (cert)));
+  sqlite3_bind_text (stmt, 8, serial, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 9, ski, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 10, pem, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 11, sha_lf, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 12, sha_crlf, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 13, key_pem, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 14, ca_now ());
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      if (sqlite3_extended_errcode (self->db) == SQLITE_CONSTRAINT_UNIQUE)
+        g_set_error (error, CA_ERROR, CA_ERROR_EXISTS,
+                     "A CA named “%s” already exists in this ledger. Choose another name.", name);
+      else
+        ca_ledger_set_db_error (self, sqlite3_extended_errcode (self->db), error);
+      return 0;
+    }
+  id = sqlite3_last_insert_rowid (self->db);
+
+  detail_builder = ca_details_new ();
+  ca_details_add (detail_builder, "name", name);
+  ca_details_add (detail_builder, "subject", subject);
+  ca_details_add (detail_builder, "serial", serial);
+  ca_details_add (detail_builder, "key", ca_key_type_to_string (key_type));
+  ca_details_add (detail_builder, "sha256", sha_lf);
+  details = ca_details_free (detail_builder);
+  if (!ca_audit_append (self, action, NULL, details, error))
+    return 0;
+
+  return id;
+}
+
+static X509 *
+build_ca_certificate (const CaAuthorityRequest  *request,
+                      CaSigner                  *parent,
+                      EVP_PKEY                  *key,
+                      GError                   **error)
+{
+  g_autofree char *serial = NULL;
+  g_autofree char *constraints = NULL;
+  int default_days = parent != NULL ? CA_DEFAULT_INTERMEDIATE_DAYS : CA_DEFAULT_ROOT_DAYS;
+  gint64 now = ca_now ();
+  gint64 not_after = now + (gint64) (request->days > 0 ? request->days : default_days) * 86400;
+  X509 *issuer;
+  X509 *cert;
+
+  if (parent != NULL)
+    not_after = MIN (not_after, parent->not_after);
+
+  cert = new_certificate (request->name, key, now - BACKDATE_SECONDS, not_after, &serial, error);
+  if (cert == NULL)
+    return NULL;
+
+  issuer = parent != NULL ? parent->cert : cert;
+  constraints = request->path_len >= 0 ? g_strdup_printf ("critical,CA:TRUE,pathlen:%d", request->path_len)
+                                       : g_strdup ("critical,CA:TRUE");
+
+  if (!X509_set_issuer_name (cert, X509_get_subject_name (issuer)) ||
+      !ca_add_extension (cert, issuer, NID_basic_constraints, constraints, error) ||
+      !ca_add_extension (cert, issuer, NID_key_usage, "critical,keyCertSign,cRLSign", error) ||
+      !ca_add_extension (cert, issuer, NID_subject_key_identifier, "hash", error) ||
+      (parent != NULL &&
+       !ca_add_extension (cert, issuer, NID_authority_key_identifier, "keyid:always", error)) ||
+      !ca_sign (cert, parent != NULL ? parent->key : key, error))
+    {
+      X509_free (cert);
+      return NULL;
+    }
+
+  return cert;
+}
+
+/**
+ * ca_ledger_create_authority:
+ *
+ * Creates a self-signed root, or an intermediate signed by @request->parent.
+ * The ledger must be unlocked: the new key is stored encrypted under the
+ * workspace passphrase.
+ *
+ * Returns: (transfer full): the new authority
+ */
+CaAuthority *
+ca_ledger_create_authority (CaLedger                  *self,
+                            const CaAuthorityRequest  *request,
+                            GError                   **error)
+{
+  g_auto(CaSigner) parent = { 0 };
+  g_autoptr(EVP_PKEY) key = NULL;
+  g_autoptr(X509) cert = NULL;
+  CaAuthority *authority = NULL;
+  gint64 id;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+
+  if (!check_name (request->name, error))
+    return NULL;
+  if (request->days < 0 || request->days > 36500)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
+                   "The validity must be between 1 and 36500 days.");
+      return NULL;
+    }
+
+  ca_ledger_lock_mutex (self);
+
+  if (!ca_ledger_is_unlocked (self))
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_LOCKED,
+                   "The ledger is locked. Give the workspace passphrase (--pass) to create a CA.");
+      goto out;
+    }
+
+  if (request->parent != NULL)
+    {
+      if (!ca_signer_load (self, request->parent, TRUE, &parent, error))
+        goto out;
+      if (parent.path_len == 0 || (parent.path_len > 0 && request->path_len >= parent.path_len))
+        {
+          g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+                       "The CA “%s” has a path length of %d, so it cannot sign %s. Sign it with "
+                       "a CA higher up, or give a smaller --path-len.",
+                       parent.name, parent.path_len,
+                       parent.path_len == 0 ? "any CA" : "a CA with that path length");
+          goto out;
+        }
+      if (parent.not_after <= ca_now ())
+        {
+          g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+                       "The CA “%s” has expired and cannot sign anything.", parent.name);
+          goto out;
+        }
+    }
+
+  key = ca_key_generate (request->key_type, error);
+  if (key == NULL)
+    goto out;
+  cert = build_ca_certificate (request, request->parent != NULL ? &parent : NULL, key, error);
+  if (cert == NULL || !ca_ledger_begin (self, error))
+    goto out;
+
+  id = ca_authority_insert (self, request->name, parent.id, cert, key, request->path_len,
+                         request->parent != NULL ? "ca.intermediate" : "ca.root", error);
+  if (id == 0 || !ca_ledger_commit (self, error))
+    {
+      ca_ledger_rollback (self);
+      goto out;
+    }
+
+  g_hash_table_insert (self->keys, g_memdup2 (&id, sizeof id), g_steal_pointer (&key));
+  authority = get_authority_locked (self, request->name, error);
+
+out:
+  ca_ledger_unlock_mutex (self);
+
+  return authority;
+}
+
+typedef struct
+{
+  char               *name;
+  char               *parent;
+  CaAuthorityRequest  request;
+} CreateData;
+
+static void
+create_data_free (CreateData *data)
+{
+  g_free (data->name);
+  g_free (data->parent);
+  g_free (data);
+}
+
+static gpointer
+create_thread (CaLedger  *self,
+               gpointer   data,
+               GError   **error)
+{
+  CreateData *create = data;
+
+  return ca_ledger_create_authority (self, &create->request, error);
+}
+
+void
+ca_ledger_create_authority_async (CaLedger                  *self,
+                                  const CaAuthorityRequest  *request,
+                                  GCancellable              *cancellable,
+                                  GAsyncReadyCallback        callback,
+                                  gpointer                   user_data)
+{
+  CreateData *data;
+
+  g_return_if_fail (CA_IS_LEDGER (self));
+  g_return_if_fail (request != NULL);
+
+  data = g_new0 (CreateData, 1);
+  data->request = *request;
+  data->request.name = data->name = g_strdup (request->name);
+  data->request.parent = data->parent = g_strdup (request->parent);
+
+  ca_task_run (self, ca_ledger_create_authority_async, create_thread, data,
+               (GDestroyNotify) create_data_free, (GDestroyNotify) ca_authority_free,
+               cancellable, callback, user_data);
+}
+
+CaAuthority *
+ca_ledger_create_authority_finish (CaLedger      *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+GPtrArray *
+ca_ledger_list_authorities (CaLedger  *self,
+                            GError   **error)
+{
+  g_autoptr(GPtrArray) authorities = g_ptr_array_new_with_free_func ((GDestroyNotify) ca_authority_free);
+  g_autoptr(CaStmt) stmt = NULL;
+  int rc = SQLITE_ERROR;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+
+  ca_ledger_lock_mutex (self);
+  /* Ids grow with creation, and a parent always exists before its children. */
+  stmt = ca_ledger_prepare (self, "SELECT " CA_AUTHORITY_COLUMNS " FROM " CA_AUTHORITY_FROM
+                            " ORDER BY a.id", error);
+  if (stmt != NULL)
+    {
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        g_ptr_array_add (authorities, ca_authority_from_row (stmt));
+      if (rc != SQLITE_DONE)
+        ca_ledger_set_db_error (self, rc, error);
+    }
+  ca_ledger_unlock_mutex (self);
+
+  return rc == SQLITE_DONE ? g_steal_pointer (&authorities) : NULL;
+}
+
+char *
+ca_ledger_export_authority (CaLedger    *self,
+                            const char  *name,
+                            gboolean     chain,
+                            GError     **error)
+{
+  g_autoptr(GString) pem = g_string_new (NULL);
+  g_autofree char *current = g_strdup (name);
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  ca_ledger_lock_mutex (self);
+  for (guint depth = 0; current != NULL && depth < 16; depth++)
+    {
+      g_autoptr(CaAuthority) authority = get_authority_locked (self, current, error);
+
+      if (authority == NULL)
+        {
+          ca_ledger_unlock_mutex (self);
+          return NULL;
+        }
+      g_string_append (pem, authority->cert_pem);
+      g_free (current);
+      current = chain ? g_steal_pointer (&authority->parent_name) : NULL;
+    }
+  ca_ledger_unlock_mutex (self);
+
+  return g_string_free (g_steal_pointer (&pem), FALSE);
+}
+
+/**
+ * ca_ledger_issue_proof:
+ *
+ * The verification certificate CA registration asks for: CN=@code, for a
+ * throwaway P-256 key (only the CA's signature matters), signed by @name.
+ */
+char *
+ca_ledger_issue_proof (CaLedger    *self,
+                       const char  *name,
+                       const char  *code,
+                       GError     **error)
+{
+  g_auto(CaSigner) signer = { 0 };
+  g_autoptr(EVP_PKEY) key = NULL;
+  g_autoptr(X509) cert = NULL;
+  g_autofree char *serial = NULL;
+  g_autofree char *pem = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *pubkey_sha = NULL;
+  g_autofree char *sha_lf = NULL;
+  g_autofree char *sha_crlf = NULL;
+  g_autofree char *details = NULL;
+  g_autoptr(CaStmt) stmt = NULL;
+  GString *builder;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (code == NULL || code[0] == '\0' || strlen (code) > 64)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
+                   "Give the registration code the cloud service showed (1 to 64 characters).");
+      return NULL;
+    }
+
+  ca_ledger_lock_mutex (self);
+  if (!ca_signer_load (self, name, TRUE, &signer, error) ||
+      (key = ca_key_generate (CA_KEY_EC_P256, error)) == NULL ||
+      (cert = ca_signer_sign_leaf (&signer, code, key, ca_now () + 30 * 86400, &serial, error)) == NULL)
+    goto out;
+
+  pem = ca_x509_to_pem (cert);
+  subject = ca_name_to_string (X509_get_subject_name (cert));
+  pubkey_sha = ca_spki_sha256 (key);
+  ca_pem_hashes (pem, &sha_lf, &sha_crlf);
+  builder = ca_details_new ();
+  ca_details_add (builder, "ca", name);
+  ca_details_add (builder, "code", code);
+  ca_details_add (builder, "serial", serial);
+  details = ca_details_free (builder);
+
+  if (!ca_ledger_begin (self, error))
+    goto out;
+  stmt = ca_ledger_prepare (self,
+                            "INSERT INTO certificates (authority_id, serial, imei, profile, subject, "
+                            "not_before, not_after, pubkey_sha256, host_key, issued_at, pem, sha256_lf, "
+                            "sha256_crlf) VALUES (?, ?, NULL, 'proof', ?, ?, ?, ?, 1, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, signer.id);
+  sqlite3_bind_text (stmt, 2, serial, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, subject, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, ca_asn1_time_to_unix (X509_get0_notBefore (cert)));
+  sqlite3_bind_int64 (stmt, 5, ca_asn1_time_to_unix (X509_get0_notAfter (cert)));
+  sqlite3_bind_text (stmt, 6, pubkey_sha, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 7, ca_now ());
+  sqlite3_bind_text (stmt, 8, pem, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 9, sha_lf, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 10, sha_crlf, -1, SQLITE_STATIC);
+  if (!ca_ledger_step_done (self, stmt, error) ||
+      !ca_audit_append (self, "ca.proof", NULL, details, error) ||
+      !ca_ledger_commit (self, error))
+    goto fail;
+  ok = TRUE;
+  goto out;
+
+fail:
+  ca_ledger_rollback (self);
+out:
+  ca_ledger_unlock_mutex (self);
+
+  return ok ? g_steal_pointer (&pem) : NULL;
+}

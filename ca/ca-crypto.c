@@ -1,0 +1,552 @@
+/* ca-crypto.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ca-crypto"
+
+#include "config.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/kdf.h>
+#include <openssl/pkcs12.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+#include <string.h>
+
+#include "ca-private.h"
+
+/* scrypt N=2^14, r=8, p=1: the cost the issue sets for keys at rest, and within
+ * OpenSSL's default 32 MiB memory cap so stock tools can still decrypt. */
+#define SCRYPT_N    16384
+#define SCRYPT_R    8
+#define SCRYPT_P    1
+#define SALT_LENGTH 16
+
+
+gint64
+ca_now (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+char *
+ca_actor (void)
+{
+  return g_strdup_printf ("%s@%s", g_get_user_name (), g_get_host_name ());
+}
+
+/* Appends OpenSSL's own reason, if any, to @what. */
+void
+ca_set_openssl_error (GError     **error,
+                      int          code,
+                      const char  *what)
+{
+  unsigned long e = ERR_get_error ();
+  char reason[256] = "";
+
+  if (e != 0)
+    ERR_error_string_n (e, reason, sizeof reason);
+  ERR_clear_error ();
+
+  if (reason[0] != '\0')
+    g_set_error (error, CA_ERROR, code, "%s (OpenSSL: %s)", what, reason);
+  else
+    g_set_error_literal (error, CA_ERROR, code, what);
+}
+
+char *
+ca_hex_upper (const guint8 *data,
+              gsize         length)
+{
+  static const char digits[] = "0123456789ABCDEF";
+  char *hex = g_malloc (length * 2 + 1);
+
+  for (gsize i = 0; i < length; i++)
+    {
+      hex[2 * i] = digits[data[i] >> 4];
+      hex[2 * i + 1] = digits[data[i] & 0xf];
+    }
+  hex[length * 2] = '\0';
+
+  return hex;
+}
+
+char *
+ca_sha256_hex (const void *data,
+               gsize       length)
+{
+  guint8 digest[32];
+
+  EVP_Digest (data, length, digest, NULL, EVP_sha256 (), NULL);
+
+  return ca_hex_upper (digest, sizeof digest);
+}
+
+/* The SHA-256 of the SubjectPublicKeyInfo DER: a key's identity across CSRs. */
+char *
+ca_spki_sha256 (EVP_PKEY *key)
+{
+  guint8 *der = NULL;
+  int length = i2d_PUBKEY (key, &der);
+  char *hex;
+
+  if (length <= 0)
+    return NULL;
+  hex = ca_sha256_hex (der, length);
+  OPENSSL_free (der);
+
+  return hex;
+}
+
+/* Modems list the SHA-256 of exactly the bytes they received, and tools send PEM
+ * with LF or CRLF line endings (protocol reference §6.4), so we keep both. */
+void
+ca_pem_hashes (const char  *pem,
+               char       **out_lf,
+               char       **out_crlf)
+{
+  g_autoptr(GString) crlf = g_string_sized_new (strlen (pem) + 64);
+
+  for (const char *p = pem; *p != '\0'; p++)
+    {
+      if (*p == '\n')
+        g_string_append_c (crlf, '\r');
+      g_string_append_c (crlf, *p);
+    }
+
+  *out_lf = ca_sha256_hex (pem, strlen (pem));
+  *out_crlf = ca_sha256_hex (crlf->str, crlf->len);
+}
+
+EVP_PKEY *
+ca_key_generate (CaKeyType   type,
+                 GError    **error)
+{
+  EVP_PKEY *key = NULL;
+
+  switch (type)
+    {
+    case CA_KEY_EC_P256:
+      key = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256");
+      break;
+    case CA_KEY_EC_P384:
+      key = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-384");
+      break;
+    case CA_KEY_RSA_2048:
+      key = EVP_PKEY_Q_keygen (NULL, NULL, "RSA", (size_t) 2048);
+      break;
+    case CA_KEY_RSA_3072:
+      key = EVP_PKEY_Q_keygen (NULL, NULL, "RSA", (size_t) 3072);
+      break;
+    case CA_KEY_RSA_4096:
+      key = EVP_PKEY_Q_keygen (NULL, NULL, "RSA", (size_t) 4096);
+      break;
+    default:
+      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT, "Unknown key type %d.", type);
+      return NULL;
+    }
+
+  if (key == NULL)
+    ca_set_openssl_error (error, CA_ERROR_CRYPTO, "Generating the key failed.");
+
+  return key;
+}
+
+/* Classifies @key into the types we sign with, refusing anything else
+ * (including EC keys with explicit curve parameters, which have no curve name). */
+gboolean
+ca_key_describe (EVP_PKEY   *key,
+                 CaKeyType  *out_type,
+                 GError    **error)
+{
+  if (EVP_PKEY_is_a (key, "EC"))
+    {
+      char group[64] = "";
+      size_t length = 0;
+
+      if (!EVP_PKEY_get_utf8_string_param (key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &length))
+        {
+          ERR_clear_error ();
+          g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+                       "The key uses explicit elliptic-curve parameters instead of a named curve. "
+                       "Only the named curves P-256 and P-384 are accepted.");
+          return FALSE;
+        }
+      if (g_str_equal (group, "prime256v1") || g_str_equal (group, "P-256"))
+        *out_type = CA_KEY_EC_P256;
+      else if (g_str_equal (group, "secp384r1") || g_str_equal (group, "P-384"))
+        *out_type = CA_KEY_EC_P384;
+      else
+        {
+          g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+                       "The key is on the curve %s. Only P-256 and P-384 are accepted.", group);
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  if (EVP_PKEY_is_a (key, "RSA"))
+    {
+      int bits = EVP_PKEY_get_bits (key);
+
+      if (bits >= 4096)
+        *out_type = CA_KEY_RSA_4096;
+      else if (bits >= 3072)
+        *out_type = CA_KEY_RSA_3072;
+      else if (bits >= 2048)
+        *out_type = CA_KEY_RSA_2048;
+      else
+        {
+          g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+                       "The RSA key has only %d bits. Use at least 2048, or better an EC P-256 key.",
+                       bits);
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+               "The key type %s is not accepted. Use an EC P-256 or P-384 key.",
+               EVP_PKEY_get0_type_name (key) ? EVP_PKEY_get0_type_name (key) : "(unknown)");
+
+  return FALSE;
+}
+
+/* SHA-384 for P-384 keys, as RFC 5480 pairs them; SHA-256 otherwise. */
+const EVP_MD *
+ca_key_digest (EVP_PKEY *key)
+{
+  CaKeyType type;
+
+  if (ca_key_describe (key, &type, NULL) && type == CA_KEY_EC_P384)
+    return EVP_sha384 ();
+
+  return EVP_sha256 ();
+}
+
+static char *
+bio_to_string (BIO *bio)
+{
+  char *data = NULL;
+  long length = BIO_get_mem_data (bio, &data);
+  char *copy = g_malloc (length + 1);
+
+  memcpy (copy, data, length);
+  copy[length] = '\0';
+
+  return copy;
+}
+
+/* PKCS#8 PBES2: scrypt (N=2^14, r=8, p=1, 16-byte random salt) + AES-256-CBC. */
+char *
+ca_key_encrypt_pem (EVP_PKEY    *key,
+                    const char  *passphrase,
+                    GError     **error)
+{
+  g_autoptr(BIO) bio = BIO_new (BIO_s_mem ());
+  PKCS8_PRIV_KEY_INFO *info = NULL;
+  X509_ALGOR *algorithm = NULL;
+  X509_SIG *sealed = NULL;
+  unsigned char salt[SALT_LENGTH];
+  char *pem = NULL;
+
+  if (RAND_bytes (salt, sizeof salt) != 1 ||
+      (algorithm = PKCS5_pbe2_set_scrypt (EVP_aes_256_cbc (), salt, sizeof salt, NULL,
+                                          SCRYPT_N, SCRYPT_R, SCRYPT_P)) == NULL ||
+      (info = EVP_PKEY2PKCS8 (key)) == NULL ||
+      (sealed = PKCS8_set0_pbe (passphrase, strlen (passphrase), info, algorithm)) == NULL)
+    {
+      ca_set_openssl_error (error, CA_ERROR_CRYPTO, "Encrypting the private key failed.");
+      X509_ALGOR_free (algorithm);
+      goto out;
+    }
+
+  if (PEM_write_bio_PKCS8 (bio, sealed) != 1)
+    ca_set_openssl_error (error, CA_ERROR_CRYPTO, "Encoding the encrypted private key failed.");
+  else
+    pem = bio_to_string (bio);
+
+out:
+  /* PKCS8_set0_pbe took the algorithm only on success; info stays ours. */
+  PKCS8_PRIV_KEY_INFO_free (info);
+  X509_SIG_free (sealed);
+  OPENSSL_cleanse (salt, sizeof salt);
+
+  return pem;
+}
+
+EVP_PKEY *
+ca_key_decrypt_pem (const char  *pem,
+                    const char  *passphrase,
+                    GError     **error)
+{
+  g_autoptr(BIO) bio = BIO_new_mem_buf (pem, -1);
+  EVP_PKEY *key;
+
+  key = PEM_read_bio_PrivateKey (bio, NULL, NULL, (void *) passphrase);
+  if (key == NULL)
+    ca_set_openssl_error (error, CA_ERROR_BAD_PASSPHRASE,
+                          "A CA key could not be decrypted with the workspace passphrase.");
+
+  return key;
+}
+
+/* Unencrypted PKCS#8 PEM, only for host-generated device keys the user asked for. */
+char *
+ca_key_to_plain_pem (EVP_PKEY  *key,
+                     GError   **error)
+{
+  g_autoptr(BIO) bio = BIO_new (BIO_s_secmem ());
+  char *data = NULL;
+  long length;
+  char *copy;
+
+  if (PEM_write_bio_PrivateKey (bio, key, NULL, NULL, 0, NULL, NULL) != 1)
+    {
+      ca_set_openssl_error (error, CA_ERROR_CRYPTO, "Encoding the device key failed.");
+      return NULL;
+    }
+
+  length = BIO_get_mem_data (bio, &data);
+  copy = g_malloc (length + 1);
+  memcpy (copy, data, length);
+  copy[length] = '\0';
+
+  return copy;
+}
+
+static gboolean
+scrypt_derive (const char   *passphrase,
+               const guint8 *salt,
+               gsize         salt_length,
+               guint8       *out,
+               gsize         out_length)
+{
+  return EVP_PBE_scrypt (passphrase, strlen (passphrase), salt, salt_length,
+                         SCRYPT_N, SCRYPT_R, SCRYPT_P, 64 * 1024 * 1024, out, out_length) == 1;
+}
+
+/* "scrypt$N$r$p$<salt hex>$<hash hex>" */
+char *
+ca_verifier_new (const char  *passphrase,
+                 GError     **error)
+{
+  guint8 salt[SALT_LENGTH];
+  guint8 hash[32];
+  g_autofree char *salt_hex = NULL;
+  g_autofree char *hash_hex = NULL;
+
+  if (RAND_bytes (salt, sizeof salt) != 1 || !scrypt_derive (passphrase, salt, sizeof salt, hash, sizeof hash))
+    {
+      ca_set_openssl_error (error, CA_ERROR_CRYPTO, "Deriving the passphrase verifier failed.");
+      return NULL;
+    }
+
+  salt_hex = ca_hex_upper (salt, sizeof salt);
+  hash_hex = ca_hex_upper (hash, sizeof hash);
+  OPENSSL_cleanse (hash, sizeof hash);
+
+  return g_strdup_printf ("scrypt$%d$%d$%d$%s$%s", SCRYPT_N, SCRYPT_R, SCRYPT_P, salt_hex, hash_hex);
+}
+
+gboolean
+ca_verifier_check (const char  *verifier,
+                   const char  *passphrase,
+                   GError     **error)
+{
+  g_auto(GStrv) parts = g_strsplit (verifier, "$", -1);
+  guint8 salt[64];
+  guint8 want[32];
+  guint8 got[32];
+  long salt_length = 0;
+  long hash_length = 0;
+  gboolean ok;
+
+  if (g_strv_length (parts) != 6 || !g_str_equal (parts[0], "scrypt") ||
+      atoi (parts[1]) != SCRYPT_N || atoi (parts[2]) != SCRYPT_R || atoi (parts[3]) != SCRYPT_P ||
+      !OPENSSL_hexstr2buf_ex (salt, sizeof salt, (size_t *) &salt_length, parts[4], '\0') ||
+      !OPENSSL_hexstr2buf_ex (want, sizeof want, (size_t *) &hash_length, parts[5], '\0') ||
+      hash_length != sizeof want)
+    {
+      ERR_clear_error ();
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "The ledger's passphrase verifier is damaged. Restore the ledger from a backup.");
+      return FALSE;
+    }
+
+  if (!scrypt_derive (passphrase, salt, salt_length, got, sizeof got))
+    {
+      ca_set_openssl_error (error, CA_ERROR_CRYPTO, "Checking the passphrase failed.");
+      return FALSE;
+    }
+
+  ok = CRYPTO_memcmp (got, want, sizeof got) == 0;
+  OPENSSL_cleanse (got, sizeof got);
+
+  if (!ok)
+    g_set_error (error, CA_ERROR, CA_ERROR_BAD_PASSPHRASE,
+                 "The passphrase is wrong for this ledger. Nothing was changed; try again with "
+                 "the workspace passphrase used when its first CA was created.");
+
+  return ok;
+}
+
+/* 16 random octets with the top bit clear (positive) and the next one set (so the
+ * encoding is always 16 octets): 126 bits from the CSPRNG, within RFC 5280's 20. */
+ASN1_INTEGER *
+ca_serial_new (char **out_hex)
+{
+  guint8 bytes[16];
+  BIGNUM *bn;
+  ASN1_INTEGER *serial;
+
+  if (RAND_bytes (bytes, sizeof bytes) != 1)
+    return NULL;
+  bytes[0] = (bytes[0] & 0x7f) | 0x40;
+
+  bn = BN_bin2bn (bytes, sizeof bytes, NULL);
+  serial = BN_to_ASN1_INTEGER (bn, NULL);
+  BN_free (bn);
+  *out_hex = ca_hex_upper (bytes, sizeof bytes);
+
+  return serial;
+}
+
+char *
+ca_x509_to_pem (X509 *cert)
+{
+  g_autoptr(BIO) bio = BIO_new (BIO_s_mem ());
+
+  if (PEM_write_bio_X509 (bio, cert) != 1)
+    return NULL;
+
+  return bio_to_string (bio);
+}
+
+X509 *
+ca_x509_from_pem (const char  *pem,
+                  GError     **error)
+{
+  g_autoptr(BIO) bio = BIO_new_mem_buf (pem, -1);
+  X509 *cert = PEM_read_bio_X509 (bio, NULL, NULL, NULL);
+
+  if (cert == NULL)
+    ca_set_openssl_error (error, CA_ERROR_DATABASE, "A certificate in the ledger cannot be read.");
+
+  return cert;
+}
+
+gint64
+ca_asn1_time_to_unix (const ASN1_TIME *time)
+{
+  struct tm tm = { 0 };
+
+  if (time == NULL || ASN1_TIME_to_tm (time, &tm) != 1)
+    return 0;
+
+  return (gint64) timegm (&tm);
+}
+
+char *
+ca_name_to_string (const X509_NAME *name)
+{
+  g_autoptr(BIO) bio = BIO_new (BIO_s_mem ());
+
+  X509_NAME_print_ex (bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+
+  return bio_to_string (bio);
+}
+
+char *
+ca_name_get_cn (const X509_NAME *name)
+{
+  int index = X509_NAME_get_index_by_NID (name, NID_commonName, -1);
+  unsigned char *utf8 = NULL;
+  char *cn;
+  int length;
+
+  if (index < 0)
+    return NULL;
+  length = ASN1_STRING_to_UTF8 (&utf8, X509_NAME_ENTRY_get_data (X509_NAME_get_entry (name, index)));
+  if (length < 0)
+    return NULL;
+  cn = g_strndup ((const char *) utf8, length);
+  OPENSSL_free (utf8);
+
+  return cn;
+}
+
+/* ASN1_TIME_set picks UTCTime before 2050 and GeneralizedTime from 2050 on,
+ * exactly as RFC 5280 §4.1.2.5 requires. */
+gboolean
+ca_set_validity (X509   *cert,
+                 gint64  not_before,
+                 gint64  not_after)
+{
+  ASN1_TIME *before = ASN1_TIME_set (NULL, (time_t) not_before);
+  ASN1_TIME *after = ASN1_TIME_set (NULL, (time_t) not_after);
+  gboolean ok;
+
+  ok = before != NULL && after != NULL &&
+       X509_set1_notBefore (cert, before) && X509_set1_notAfter (cert, after);
+  ASN1_TIME_free (before);
+  ASN1_TIME_free (after);
+
+  return ok;
+}
+
+gboolean
+ca_add_extension (X509        *cert,
+                  X509        *issuer,
+                  int          nid,
+                  const char  *value,
+                  GError     **error)
+{
+  X509V3_CTX ctx;
+  X509_EXTENSION *extension;
+  gboolean ok;
+
+  X509V3_set_ctx (&ctx, issuer != NULL ? issuer : cert, cert, NULL, NULL, 0);
+  extension = X509V3_EXT_nconf_nid (NULL, &ctx, nid, value);
+  ok = extension != NULL && X509_add_ext (cert, extension, -1);
+  X509_EXTENSION_free (extension);
+
+  if (!ok)
+    ca_set_openssl_error (error, CA_ERROR_CRYPTO, "Adding a certificate extension failed.");
+
+  return ok;
+}
+
+gboolean
+ca_sign (X509      *cert,
+         EVP_PKEY  *key,
+         GError   **error)
+{
+  if (X509_sign (cert, key, ca_key_digest (key)) <= 0)
+    {
+      ca_set_openssl_error (error, CA_ERROR_CRYPTO, "Signing the certificate failed.");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+char *
+ca_serial_to_hex (const ASN1_INTEGER *serial)
+{
+  BIGNUM *bn = ASN1_INTEGER_to_BN (serial, NULL);
+  char *hex = bn != NULL ? BN_bn2hex (bn) : NULL;
+  char *copy = g_strdup (hex != NULL ? hex : "");
+
+  OPENSSL_free (hex);
+  BN_free (bn);
+
+  return copy;
+}

@@ -1,0 +1,42 @@
+/* ca-error.h
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#if !defined(CA_INSIDE) && !defined(CA_COMPILATION)
+# error "Only <ca.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define CA_ERROR (ca_error_quark ())
+
+/* Every CA_ERROR message is written for a person: what happened and what to do. */
+typedef enum
+{
+  CA_ERROR_FAILED,
+  CA_ERROR_DATABASE,          /* SQLite failed: read-only, locked, corrupt, full */
+  CA_ERROR_SCHEMA_TOO_NEW,    /* the ledger was written by a newer Tagsmith */
+  CA_ERROR_LOCKED,            /* the CA keys are not unlocked */
+  CA_ERROR_BAD_PASSPHRASE,
+  CA_ERROR_NOT_FOUND,
+  CA_ERROR_EXISTS,
+  CA_ERROR_INVALID_IMEI,
+  CA_ERROR_INVALID_CSR,       /* unparsable, truncated, or its signature does not verify */
+  CA_ERROR_POLICY,            /* key type, curve, reused key, profile rule */
+  CA_ERROR_ALREADY_REVOKED,
+  CA_ERROR_INVALID_ARGUMENT,
+  CA_ERROR_IMPORT,            /* an OpenSSL CA folder could not be read */
+  CA_ERROR_CRYPTO,            /* OpenSSL failed where it should not */
+  CA_ERROR_AUDIT_BROKEN,      /* the audit hash chain does not verify */
+} CaError;
+
+GQuark ca_error_quark (void);
+
+G_END_DECLS

@@ -1,0 +1,877 @@
+/* ca-fleet.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ca-fleet"
+
+#include "config.h"
+
+#include <openssl/x509.h>
+#include <string.h>
+
+#include "ca-private.h"
+
+#define DEFAULT_PAGE          100
+#define DEFAULT_EXPIRING_DAYS 30
+#define NRFCLOUD_ROWS_PER_FILE 1000
+
+/**
+ * ca_ledger_device_seen:
+ *
+ * Provisioning calls this when it identifies a modem. The audit log records
+ * only first sightings and changes of the descriptive fields, so a bench
+ * re-reading a device does not flood it.
+ */
+gboolean
+ca_ledger_device_seen (CaLedger        *self,
+                       const CaDevice  *device,
+                       GError         **error)
+{
+  g_autoptr(CaStmt) stmt = NULL;
+  g_autofree char *details = NULL;
+  GString *builder;
+  gboolean ok = FALSE;
+  int changed;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
+  g_return_val_if_fail (device != NULL, FALSE);
+
+  if (!ca_imei_validate (device->imei, error))
+    return FALSE;
+
+  ca_ledger_lock_mutex (self);
+  if (!ca_ledger_begin (self, error))
+    goto out;
+
+  /* The WHERE clause makes a sighting with nothing new touch only last_seen. */
+  stmt = ca_ledger_prepare (self,
+                            "INSERT INTO devices (imei, uuid, model, firmware, lot, notes, first_seen, last_seen) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (imei) DO UPDATE SET "
+                            "uuid = coalesce (excluded.uuid, uuid), model = coalesce (excluded.model, model), "
+                            "firmware = coalesce (excluded.firmware, firmware), lot = coalesce (excluded.lot, lot), "
+                            "notes = coalesce (excluded.notes, notes), last_seen = excluded.last_seen "
+                            "RETURNING first_seen = last_seen OR "
+                            "(?2 IS NOT NULL AND uuid IS NOT ?2) OR (?3 IS NOT NULL AND model IS NOT ?3)", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, device->imei, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, device->uuid, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, device->model, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, device->firmware, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, device->lot, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, device->notes, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 7, ca_now ());
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      ca_ledger_set_db_error (self, sqlite3_extended_errcode (self->db), error);
+      goto fail;
+    }
+  changed = sqlite3_column_int (stmt, 0);
+  ca_ledger_step_done (self, stmt, NULL);
+  g_clear_pointer (&stmt, ca_stmt_release);
+
+  builder = ca_details_new ();
+  ca_details_add (builder, "uuid", device->uuid);
+  ca_details_add (builder, "model", device->model);
+  ca_details_add (builder, "firmware", device->firmware);
+  ca_details_add (builder, "lot", device->lot);
+  details = ca_details_free (builder);
+  if (changed && !ca_audit_append (self, "device.seen", device->imei, details, error))
+    goto fail;
+
+  ok = ca_ledger_commit (self, error);
+  goto out;
+
+fail:
+  ca_ledger_rollback (self);
+out:
+  ca_ledger_unlock_mutex (self);
+
+  return ok;
+}
+
+#define DEVICE_COLUMNS "imei, uuid, model, firmware, lot, notes, first_seen, last_seen"
+
+static CaDevice *
+device_from_row (CaStmt *stmt)
+{
+  CaDevice *device = g_new0 (CaDevice, 1);
+
+  device->imei = ca_column_dup (stmt, 0);
+  device->uuid = ca_column_dup (stmt, 1);
+  device->model = ca_column_dup (stmt, 2);
+  device->firmware = ca_column_dup (stmt, 3);
+  device->lot = ca_column_dup (stmt, 4);
+  device->notes = ca_column_dup (stmt, 5);
+  device->first_seen = sqlite3_column_int64 (stmt, 6);
+  device->last_seen = sqlite3_column_int64 (stmt, 7);
+
+  return device;
+}
+
+static CaDevice *
+get_device_locked (CaLedger    *self,
+                   const char  *imei,
+                   GError     **error)
+{
+  g_autoptr(CaStmt) stmt = NULL;
+  int rc;
+
+  if (!ca_imei_validate (imei, error))
+    return NULL;
+
+  stmt = ca_ledger_prepare (self, "SELECT " DEVICE_COLUMNS " FROM devices WHERE imei = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, imei, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return device_from_row (stmt);
+  if (rc == SQLITE_DONE)
+    g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
+                 "The device %s is not in this ledger: it was never identified or issued a certificate.",
+                 imei);
+  else
+    ca_ledger_set_db_error (self, rc, error);
+
+  return NULL;
+}
+
+CaDevice *
+ca_ledger_get_device (CaLedger    *self,
+                      const char  *imei,
+                      GError     **error)
+{
+  CaDevice *device;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+
+  ca_ledger_lock_mutex (self);
+  device = get_device_locked (self, imei, error);
+  ca_ledger_unlock_mutex (self);
+
+  return device;
+}
+
+/* Runs @stmt and collects its rows with @from_row, or returns NULL on error. */
+static GPtrArray *
+collect_rows (CaLedger         *self,
+              CaStmt           *stmt,
+              gpointer        (*from_row) (CaStmt *),
+              GDestroyNotify    free_func,
+              GError          **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (rows, from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      ca_ledger_set_db_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&rows);
+}
+
+static gpointer
+fleet_row_from_row (CaStmt *stmt)
+{
+  CaFleetRow *row = g_new0 (CaFleetRow, 1);
+  const char *status = (const char *) sqlite3_column_text (stmt, 9);
+
+  row->imei = ca_column_dup (stmt, 0);
+  row->uuid = ca_column_dup (stmt, 1);
+  row->model = ca_column_dup (stmt, 2);
+  row->lot = ca_column_dup (stmt, 3);
+  row->last_seen = sqlite3_column_int64 (stmt, 4);
+  row->serial = ca_column_dup (stmt, 5);
+  row->authority_name = ca_column_dup (stmt, 6);
+  row->profile = ca_column_dup (stmt, 7);
+  row->not_after = sqlite3_column_int64 (stmt, 8);
+  if (g_strcmp0 (status, "revoked") == 0)
+    row->status = CA_CERT_STATUS_REVOKED;
+  else if (row->serial != NULL && row->not_after <= ca_now ())
+    row->status = CA_CERT_STATUS_EXPIRED;
+  else
+    row->status = CA_CERT_STATUS_VALID;
+  row->certificate_count = sqlite3_column_int (stmt, 10);
+
+  return row;
+}
+
+/**
+ * ca_ledger_list_fleet:
+ *
+ * One page of devices in IMEI order, each with its newest certificate. The
+ * query walks the devices primary key from @query->after_imei (keyset
+ * pagination), so a page costs the same at the millionth device as at the first.
+ *
+ * Returns: (transfer full) (element-type CaFleetRow)
+ */
+GPtrArray *
+ca_ledger_list_fleet (CaLedger            *self,
+                      const CaFleetQuery  *query,
+                      GError             **error)
+{
+  g_autoptr(CaStmt) stmt = NULL;
+  GPtrArray *rows = NULL;
+  gint64 now = ca_now ();
+  int expiring = query->expiring_days > 0 ? query->expiring_days : DEFAULT_EXPIRING_DAYS;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+
+  ca_ledger_lock_mutex (self);
+  stmt = ca_ledger_prepare (self,
+                            "SELECT d.imei, d.uuid, d.model, d.lot, d.last_seen, c.serial, a.name, c.profile, "
+                            "c.not_after, c.status, "
+                            "(SELECT count(*) FROM certificates n WHERE n.imei = d.imei) "
+                            "FROM devices d "
+                            "LEFT JOIN certificates c ON c.id = d.current_certificate_id "
+                            "LEFT JOIN authorities a ON a.id = c.authority_id "
+                            "WHERE d.imei > ?1 AND (?2 = 0 "
+                            "  OR (?2 = 1 AND c.status = 'valid' AND c.not_after > ?3) "
+                            "  OR (?2 = 2 AND c.status = 'revoked') "
+                            "  OR (?2 = 3 AND c.status = 'valid' AND c.not_after > ?3 AND c.not_after <= ?4)) "
+                            "ORDER BY d.imei LIMIT ?5", error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, query->after_imei != NULL ? query->after_imei : "", -1, SQLITE_STATIC);
+      sqlite3_bind_int (stmt, 2, query->filter);
+      sqlite3_bind_int64 (stmt, 3, now);
+      sqlite3_bind_int64 (stmt, 4, now + (gint64) expiring * 86400);
+      sqlite3_bind_int64 (stmt, 5, query->limit > 0 ? query->limit : DEFAULT_PAGE);
+      rows = collect_rows (self, stmt, fleet_row_from_row, (GDestroyNotify) ca_fleet_row_free, error);
+    }
+  ca_ledger_unlock_mutex (self);
+
+  return rows;
+}
+
+typedef struct
+{
+  CaFleetQuery query;
+  char        *after;
+} FleetData;
+
+static void
+fleet_data_free (FleetData *data)
+{
+  g_free (data->after);
+  g_free (data);
+}
+
+static gpointer
+fleet_thread (CaLedger  *self,
+              gpointer   data,
+              GError   **error)
+{
+  return ca_ledger_list_fleet (self, &((FleetData *) data)->query, error);
+}
+
+void
+ca_ledger_list_fleet_async (CaLedger            *self,
+                            const CaFleetQuery  *query,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  FleetData *data;
+
+  g_return_if_fail (CA_IS_LEDGER (self));
+  g_return_if_fail (query != NULL);
+
+  data = g_new0 (FleetData, 1);
+  data->query = *query;
+  data->query.after_imei = data->after = g_strdup (query->after_imei);
+
+  ca_task_run (self, ca_ledger_list_fleet_async, fleet_thread, data, (GDestroyNotify) fleet_data_free,
+               (GDestroyNotify) g_ptr_array_unref, cancellable, callback, user_data);
+}
+
+GPtrArray *
+ca_ledger_list_fleet_finish (CaLedger      *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gpointer
+certificate_from_row (CaStmt *stmt)
+{
+  return ca_certificate_from_row (stmt);
+}
+
+static GPtrArray *
+list_certificates_locked (CaLedger    *self,
+                          const char  *imei,
+                          gboolean     valid_only,
+                          GError     **error)
+{
+  g_autoptr(CaStmt) stmt = ca_ledger_prepare (self,
+                                              "SELECT " CA_CERTIFICATE_COLUMNS " FROM " CA_CERTIFICATE_FROM
+                                              " WHERE c.imei = ?1 AND (?2 = 0 OR (c.status = 'valid' AND "
+                                              "c.not_after > ?3)) ORDER BY c.id", error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, imei, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 2, valid_only);
+  sqlite3_bind_int64 (stmt, 3, ca_now ());
+
+  return collect_rows (self, stmt, certificate_from_row, (GDestroyNotify) ca_certificate_free, error);
+}
+
+GPtrArray *
+ca_ledger_list_certificates (CaLedger    *self,
+                             const char  *imei,
+                             gboolean     valid_only,
+                             GError     **error)
+{
+  GPtrArray *certificates = NULL;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+
+  if (!ca_imei_validate (imei, error))
+    return NULL;
+
+  ca_ledger_lock_mutex (self);
+  certificates = list_certificates_locked (self, imei, valid_only, error);
+  ca_ledger_unlock_mutex (self);
+
+  return certificates;
+}
+
+CaCertificate *
+ca_ledger_get_certificate (CaLedger  *self,
+                           gint64     id,
+                           GError   **error)
+{
+  g_autoptr(CaStmt) stmt = NULL;
+  CaCertificate *cert = NULL;
+  int rc;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+
+  ca_ledger_lock_mutex (self);
+  stmt = ca_ledger_prepare (self, "SELECT " CA_CERTIFICATE_COLUMNS " FROM " CA_CERTIFICATE_FROM
+                            " WHERE c.id = ?", error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, id);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        cert = ca_certificate_from_row (stmt);
+      else if (rc == SQLITE_DONE)
+        g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND, "No certificate has the id %" G_GINT64_FORMAT ".", id);
+      else
+        ca_ledger_set_db_error (self, rc, error);
+    }
+  g_clear_pointer (&stmt, ca_stmt_release);
+  ca_ledger_unlock_mutex (self);
+
+  return cert;
+}
+
+#define INSTALL_COLUMNS \
+  "id, imei, sec_tag, cred_type, certificate_id, sha256, port, state, host_key, detail, created_at, updated_at"
+
+static gpointer
+install_from_row (CaStmt *stmt)
+{
+  CaInstall *install = g_new0 (CaInstall, 1);
+
+  install->id = sqlite3_column_int64 (stmt, 0);
+  install->imei = ca_column_dup (stmt, 1);
+  install->sec_tag = sqlite3_column_int (stmt, 2);
+  install->cred_type = sqlite3_column_int (stmt, 3);
+  install->certificate_id = sqlite3_column_int64 (stmt, 4);
+  install->sha256 = ca_column_dup (stmt, 5);
+  install->port = ca_column_dup (stmt, 6);
+  ca_install_state_from_string ((const char *) sqlite3_column_text (stmt, 7), &install->state);
+  install->host_key = sqlite3_column_int (stmt, 8);
+  install->detail = ca_column_dup (stmt, 9);
+  install->created_at = sqlite3_column_int64 (stmt, 10);
+  install->updated_at = sqlite3_column_int64 (stmt, 11);
+
+  return install;
+}
+
+static GPtrArray *
+list_installs_locked (CaLedger    *self,
+                      const char  *imei,
+                      gboolean     unfinished_only,
+                      GError     **error)
+{
+  g_autoptr(CaStmt) stmt = ca_ledger_prepare (self,
+                                              "SELECT " INSTALL_COLUMNS " FROM installs WHERE imei = ?1 "
+                                              "AND (?2 = 0 OR state IN ('intent', 'written')) ORDER BY id",
+                                              error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, imei, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 2, unfinished_only);
+
+  return collect_rows (self, stmt, install_from_row, (GDestroyNotify) ca_install_free, error);
+}
+
+GPtrArray *
+ca_ledger_list_installs (CaLedger    *self,
+                         const char  *imei,
+                         gboolean     unfinished_only,
+                         GError     **error)
+{
+  GPtrArray *installs;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+
+  if (!ca_imei_validate (imei, error))
+    return NULL;
+
+  ca_ledger_lock_mutex (self);
+  installs = list_installs_locked (self, imei, unfinished_only, error);
+  ca_ledger_unlock_mutex (self);
+
+  return installs;
+}
+
+static gboolean
+is_sha256_hex (const char *text)
+{
+  if (text == NULL || strlen (text) != 64)
+    return FALSE;
+  for (int i = 0; i < 64; i++)
+    if (!g_ascii_isxdigit (text[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
+gint64
+ca_ledger_install_begin (CaLedger         *self,
+                         const CaInstall  *install,
+                         GError          **error)
+{
+  g_autoptr(CaStmt) stmt = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *details = NULL;
+  GString *builder;
+  gint64 id = 0;
+  gint64 now = ca_now ();
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), 0);
+  g_return_val_if_fail (install != NULL, 0);
+
+  if (!ca_imei_validate (install->imei, error))
+    return 0;
+  if (!is_sha256_hex (install->sha256))
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
+                   "An install needs the SHA-256 (64 hex digits) of the bytes that will be sent.");
+      return 0;
+    }
+  sha = g_ascii_strup (install->sha256, -1);
+
+  ca_ledger_lock_mutex (self);
+  if (!ca_ledger_begin (self, error))
+    goto out;
+
+  stmt = ca_ledger_prepare (self,
+                            "INSERT INTO installs (imei, sec_tag, cred_type, certificate_id, sha256, port, "
+                            "state, host_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'intent', ?, ?, ?)",
+                            error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, install->imei, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, install->sec_tag);
+  sqlite3_bind_int (stmt, 3, install->cred_type);
+  if (install->certificate_id != 0)
+    sqlite3_bind_int64 (stmt, 4, install->certificate_id);
+  sqlite3_bind_text (stmt, 5, sha, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, install->port, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 7, install->host_key);
+  sqlite3_bind_int64 (stmt, 8, now);
+  sqlite3_bind_int64 (stmt, 9, now);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      int code = sqlite3_extended_errcode (self->db);
+
+      if (code == SQLITE_CONSTRAINT_FOREIGNKEY)
+        g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
+                     "The device %s (or the certificate) is not in the ledger; record the device first.",
+                     install->imei);
+      else
+        ca_ledger_set_db_error (self, code, error);
+      goto fail;
+    }
+  id = sqlite3_last_insert_rowid (self->db);
+
+  builder = ca_details_new ();
+  ca_details_add_int (builder, "install", id);
+  ca_details_add_int (builder, "sec_tag", install->sec_tag);
+  ca_details_add_int (builder, "type", install->cred_type);
+  ca_details_add (builder, "sha256", sha);
+  ca_details_add (builder, "port", install->port);
+  details = ca_details_free (builder);
+  if (!ca_audit_append (self, "install.intent", install->imei, details, error) ||
+      !ca_ledger_commit (self, error))
+    {
+      id = 0;
+      goto fail;
+    }
+  goto out;
+
+fail:
+  ca_ledger_rollback (self);
+out:
+  ca_ledger_unlock_mutex (self);
+
+  return id;
+}
+
+gboolean
+ca_ledger_install_mark (CaLedger        *self,
+                        gint64           install_id,
+                        CaInstallState   state,
+                        const char      *detail,
+                        GError         **error)
+{
+  g_autoptr(CaStmt) update = NULL;
+  g_autoptr(CaStmt) stamp = NULL;
+  g_autofree char *imei = NULL;
+  g_autofree char *details = NULL;
+  g_autofree char *action = NULL;
+  GString *builder;
+  gint64 certificate_id;
+  gboolean ok = FALSE;
+  gint64 now = ca_now ();
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
+
+  if (state == CA_INSTALL_INTENT)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
+                   "An install cannot go back to being an intent.");
+      return FALSE;
+    }
+
+  ca_ledger_lock_mutex (self);
+  if (!ca_ledger_begin (self, error))
+    goto out;
+
+  update = ca_ledger_prepare (self,
+                              "UPDATE installs SET state = ?, detail = coalesce (?, detail), updated_at = ? "
+                              "WHERE id = ? RETURNING imei, certificate_id", error);
+  if (update == NULL)
+    goto fail;
+  sqlite3_bind_text (update, 1, ca_install_state_to_string (state), -1, SQLITE_STATIC);
+  sqlite3_bind_text (update, 2, detail, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (update, 3, now);
+  sqlite3_bind_int64 (update, 4, install_id);
+  if (sqlite3_step (update) != SQLITE_ROW)
+    {
+      if (sqlite3_errcode (self->db) == SQLITE_DONE)
+        g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND, "There is no install %" G_GINT64_FORMAT ".", install_id);
+      else
+        ca_ledger_set_db_error (self, sqlite3_extended_errcode (self->db), error);
+      goto fail;
+    }
+  imei = ca_column_dup (update, 0);
+  certificate_id = sqlite3_column_int64 (update, 1);
+  ca_ledger_step_done (self, update, NULL);
+  g_clear_pointer (&update, ca_stmt_release);
+
+  /* Verified: the certificate is now on the device, in the same transaction. */
+  if (state == CA_INSTALL_VERIFIED && certificate_id != 0)
+    {
+      stamp = ca_ledger_prepare (self, "UPDATE certificates SET installed_at = ? WHERE id = ?", error);
+      if (stamp == NULL)
+        goto fail;
+      sqlite3_bind_int64 (stamp, 1, now);
+      sqlite3_bind_int64 (stamp, 2, certificate_id);
+      if (!ca_ledger_step_done (self, stamp, error))
+        goto fail;
+    }
+
+  builder = ca_details_new ();
+  ca_details_add_int (builder, "install", install_id);
+  ca_details_add (builder, "detail", detail);
+  details = ca_details_free (builder);
+  action = g_strconcat ("install.", ca_install_state_to_string (state), NULL);
+  if (!ca_audit_append (self, action, imei, details, error))
+    goto fail;
+
+  ok = ca_ledger_commit (self, error);
+  goto out;
+
+fail:
+  ca_ledger_rollback (self);
+out:
+  ca_ledger_unlock_mutex (self);
+
+  return ok;
+}
+
+static gpointer
+event_from_row (CaStmt *stmt)
+{
+  CaAuditEvent *event = g_new0 (CaAuditEvent, 1);
+
+  event->id = sqlite3_column_int64 (stmt, 0);
+  event->at = sqlite3_column_int64 (stmt, 1);
+  event->actor = ca_column_dup (stmt, 2);
+  event->action = ca_column_dup (stmt, 3);
+  event->imei = ca_column_dup (stmt, 4);
+  event->details = ca_column_dup (stmt, 5);
+  event->hash = ca_column_dup (stmt, 6);
+
+  return event;
+}
+
+/**
+ * ca_ledger_get_history:
+ *
+ * Returns: (transfer full): the device with every certificate, install and
+ *   audit event that names it
+ */
+CaDeviceHistory *
+ca_ledger_get_history (CaLedger    *self,
+                       const char  *imei,
+                       GError     **error)
+{
+  g_autoptr(CaDeviceHistory) history = g_new0 (CaDeviceHistory, 1);
+  g_autoptr(CaStmt) events = NULL;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+
+  ca_ledger_lock_mutex (self);
+  history->device = get_device_locked (self, imei, error);
+  if (history->device == NULL)
+    goto out;
+  history->certificates = list_certificates_locked (self, imei, FALSE, error);
+  if (history->certificates == NULL)
+    goto out;
+  history->installs = list_installs_locked (self, imei, FALSE, error);
+  if (history->installs == NULL)
+    goto out;
+  events = ca_ledger_prepare (self, "SELECT id, at, actor, action, imei, details, hash FROM audit_log "
+                              "WHERE imei = ? ORDER BY id", error);
+  if (events == NULL)
+    goto out;
+  sqlite3_bind_text (events, 1, imei, -1, SQLITE_STATIC);
+  history->events = collect_rows (self, events, event_from_row, (GDestroyNotify) ca_audit_event_free, error);
+  ok = history->events != NULL;
+
+out:
+  g_clear_pointer (&events, ca_stmt_release);
+  ca_ledger_unlock_mutex (self);
+
+  return ok ? g_steal_pointer (&history) : NULL;
+}
+
+static CaShaMatch *
+match_certificate (CaStmt *stmt,
+                   gint64  install_id)
+{
+  g_autoptr(CaCertificate) cert = ca_certificate_from_row (stmt);
+  CaShaMatch *match = g_new0 (CaShaMatch, 1);
+
+  match->kind = CA_SHA_DEVICE_CERTIFICATE;
+  match->serial = g_steal_pointer (&cert->serial);
+  match->imei = g_steal_pointer (&cert->imei);
+  match->authority_name = g_steal_pointer (&cert->authority_name);
+  match->not_after = cert->not_after;
+  match->status = cert->status;
+  match->install_id = install_id;
+
+  return match;
+}
+
+/* Device certificates by their stored LF/CRLF hashes, then CA certificates,
+ * then installs' recorded hashes (whatever bytes were actually sent). Each
+ * step is an index lookup. */
+static CaShaMatch *
+lookup_locked (CaLedger    *self,
+               const char  *sha,
+               GError     **error)
+{
+  g_autoptr(CaStmt) certs = NULL;
+  g_autoptr(CaStmt) cas = NULL;
+  g_autoptr(CaStmt) installs = NULL;
+  int rc;
+
+  certs = ca_ledger_prepare (self, "SELECT " CA_CERTIFICATE_COLUMNS " FROM " CA_CERTIFICATE_FROM
+                             " WHERE c.sha256_lf = ?1 UNION ALL SELECT " CA_CERTIFICATE_COLUMNS " FROM "
+                             CA_CERTIFICATE_FROM " WHERE c.sha256_crlf = ?1 LIMIT 1", error);
+  if (certs == NULL)
+    return NULL;
+  sqlite3_bind_text (certs, 1, sha, -1, SQLITE_STATIC);
+  rc = sqlite3_step (certs);
+  if (rc == SQLITE_ROW)
+    return match_certificate (certs, 0);
+  if (rc != SQLITE_DONE)
+    goto db_error;
+
+  cas = ca_ledger_prepare (self, "SELECT name, not_after FROM authorities WHERE sha256_lf = ?1 OR sha256_crlf = ?1",
+                           error);
+  if (cas == NULL)
+    return NULL;
+  sqlite3_bind_text (cas, 1, sha, -1, SQLITE_STATIC);
+  rc = sqlite3_step (cas);
+  if (rc == SQLITE_ROW)
+    {
+      CaShaMatch *match = g_new0 (CaShaMatch, 1);
+
+      match->kind = CA_SHA_CA_CERTIFICATE;
+      match->authority_name = ca_column_dup (cas, 0);
+      match->not_after = sqlite3_column_int64 (cas, 1);
+      match->status = match->not_after > ca_now () ? CA_CERT_STATUS_VALID : CA_CERT_STATUS_EXPIRED;
+      return match;
+    }
+  if (rc != SQLITE_DONE)
+    goto db_error;
+
+  installs = ca_ledger_prepare (self, "SELECT i.id, " CA_CERTIFICATE_COLUMNS " FROM installs i JOIN "
+                                CA_CERTIFICATE_FROM " ON c.id = i.certificate_id WHERE i.sha256 = ? "
+                                "ORDER BY i.id DESC LIMIT 1", error);
+  if (installs == NULL)
+    return NULL;
+  sqlite3_bind_text (installs, 1, sha, -1, SQLITE_STATIC);
+  rc = sqlite3_step (installs);
+  if (rc == SQLITE_ROW)
+    {
+      gint64 install_id = sqlite3_column_int64 (installs, 0);
+      g_autoptr(CaStmt) by_id = ca_ledger_prepare (self, "SELECT " CA_CERTIFICATE_COLUMNS " FROM "
+                                                   CA_CERTIFICATE_FROM " WHERE c.id = ?", error);
+
+      if (by_id == NULL)
+        return NULL;
+      sqlite3_bind_int64 (by_id, 1, sqlite3_column_int64 (installs, 1));
+      if (sqlite3_step (by_id) == SQLITE_ROW)
+        return match_certificate (by_id, install_id);
+    }
+  else if (rc != SQLITE_DONE)
+    goto db_error;
+
+  return g_new0 (CaShaMatch, 1);
+
+db_error:
+  ca_ledger_set_db_error (self, rc, error);
+  return NULL;
+}
+
+CaShaMatch *
+ca_ledger_lookup_sha256 (CaLedger    *self,
+                         const char  *sha256_hex,
+                         GError     **error)
+{
+  g_autofree char *sha = NULL;
+  CaShaMatch *match;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+
+  if (!is_sha256_hex (sha256_hex))
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not a SHA-256: it should be 64 hex digits as %%CMNG lists them.",
+                   sha256_hex != NULL ? sha256_hex : "");
+      return NULL;
+    }
+  sha = g_ascii_strup (sha256_hex, -1);
+
+  ca_ledger_lock_mutex (self);
+  match = lookup_locked (self, sha, error);
+  ca_ledger_unlock_mutex (self);
+
+  return match;
+}
+
+/* A CSV field per RFC 4180 / Python's QUOTE_MINIMAL. */
+static void
+append_csv_field (GString    *out,
+                  const char *value)
+{
+  if (strpbrk (value, ",\"\r\n") == NULL)
+    {
+      g_string_append (out, value);
+      return;
+    }
+
+  g_string_append_c (out, '"');
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+/**
+ * ca_ledger_export_nrfcloud_csv:
+ *
+ * nRF Cloud's onboarding CSV (protocol reference §9.4): no header,
+ * `deviceId,subType,tags,fwTypes,certificatePEM`, the device ID being the
+ * certificate's common name, at most 1000 rows per file.
+ *
+ * Returns: (transfer full) (element-type utf8): one string per file
+ */
+GPtrArray *
+ca_ledger_export_nrfcloud_csv (CaLedger  *self,
+                               GError   **error)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) current = g_string_new (NULL);
+  g_autoptr(CaStmt) stmt = NULL;
+  guint rows = 0;
+  int rc = SQLITE_ERROR;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+
+  ca_ledger_lock_mutex (self);
+  stmt = ca_ledger_prepare (self,
+                            "SELECT c.pem FROM devices d JOIN certificates c ON c.id = d.current_certificate_id "
+                            "WHERE c.status = 'valid' AND c.not_after > ? ORDER BY d.imei", error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, ca_now ());
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          const char *pem = (const char *) sqlite3_column_text (stmt, 0);
+          g_autoptr(X509) cert = ca_x509_from_pem (pem, NULL);
+          g_autofree char *cn = cert != NULL ? ca_name_get_cn (X509_get_subject_name (cert)) : NULL;
+
+          if (cn == NULL)
+            continue;
+          append_csv_field (current, cn);
+          g_string_append (current, ",,,APP|MODEM,");
+          append_csv_field (current, pem);
+          g_string_append_c (current, '\n');
+          if (++rows % NRFCLOUD_ROWS_PER_FILE == 0)
+            {
+              g_ptr_array_add (files, g_strdup (current->str));
+              g_string_truncate (current, 0);
+            }
+        }
+      if (rc != SQLITE_DONE)
+        ca_ledger_set_db_error (self, rc, error);
+    }
+  ca_ledger_unlock_mutex (self);
+
+  if (rc != SQLITE_DONE)
+    return NULL;
+  if (current->len > 0)
+    g_ptr_array_add (files, g_strdup (current->str));
+
+  return g_steal_pointer (&files);
+}

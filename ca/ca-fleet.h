@@ -1,0 +1,99 @@
+/* ca-fleet.h
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#if !defined(CA_INSIDE) && !defined(CA_COMPILATION)
+# error "Only <ca.h> can be included directly."
+#endif
+
+#include "ca-ledger.h"
+#include "ca-types.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  CA_FLEET_ALL,
+  CA_FLEET_VALID,
+  CA_FLEET_REVOKED,
+  CA_FLEET_EXPIRING,   /* valid, ending within expiring_days */
+} CaFleetFilter;
+
+/* Keyset pagination: pass the last IMEI of one page as @after_imei of the next. */
+typedef struct
+{
+  CaFleetFilter  filter;
+  int            expiring_days;  /* 0 for 30 */
+  const char    *after_imei;     /* (nullable) */
+  guint          limit;          /* 0 for 100 */
+} CaFleetQuery;
+
+/* Records that a device was identified: inserts it, or updates last_seen and the
+ * non-NULL fields of @device. */
+gboolean         ca_ledger_device_seen            (CaLedger            *self,
+                                                   const CaDevice      *device,
+                                                   GError             **error);
+CaDevice        *ca_ledger_get_device             (CaLedger            *self,
+                                                   const char          *imei,
+                                                   GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* (element-type CaFleetRow), in IMEI order */
+GPtrArray       *ca_ledger_list_fleet             (CaLedger            *self,
+                                                   const CaFleetQuery  *query,
+                                                   GError             **error);
+void             ca_ledger_list_fleet_async       (CaLedger            *self,
+                                                   const CaFleetQuery  *query,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+GPtrArray       *ca_ledger_list_fleet_finish      (CaLedger            *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+
+CaDeviceHistory *ca_ledger_get_history            (CaLedger            *self,
+                                                   const char          *imei,
+                                                   GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* (element-type CaCertificate) valid certificates only when @valid_only */
+GPtrArray       *ca_ledger_list_certificates      (CaLedger            *self,
+                                                   const char          *imei,
+                                                   gboolean             valid_only,
+                                                   GError             **error);
+CaCertificate   *ca_ledger_get_certificate        (CaLedger            *self,
+                                                   gint64               id,
+                                                   GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Installs. Provisioning records the intent before writing anything to a modem
+ * (@install's imei, sec_tag, cred_type, certificate_id, sha256, port, host_key),
+ * then marks it. Marking VERIFIED also stamps the certificate installed, in the
+ * same transaction. Returns the new install's id, or 0 on error. */
+gint64           ca_ledger_install_begin          (CaLedger            *self,
+                                                   const CaInstall     *install,
+                                                   GError             **error);
+gboolean         ca_ledger_install_mark           (CaLedger            *self,
+                                                   gint64               install_id,
+                                                   CaInstallState       state,
+                                                   const char          *detail,
+                                                   GError             **error);
+/* (element-type CaInstall), oldest first */
+GPtrArray       *ca_ledger_list_installs          (CaLedger            *self,
+                                                   const char          *imei,
+                                                   gboolean             unfinished_only,
+                                                   GError             **error);
+
+/* Says what a modem's listed SHA-256 (64 hex digits, any case) is. Never NULL
+ * on success: kind CA_SHA_UNKNOWN when nothing matches. */
+CaShaMatch      *ca_ledger_lookup_sha256          (CaLedger            *self,
+                                                   const char          *sha256_hex,
+                                                   GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* nRF Cloud onboarding CSV rows (§9.4) for devices with a valid certificate,
+ * at most 1000 rows per string. (element-type utf8) */
+GPtrArray       *ca_ledger_export_nrfcloud_csv    (CaLedger            *self,
+                                                   GError             **error);
+
+G_END_DECLS

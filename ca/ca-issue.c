@@ -1,0 +1,587 @@
+/* ca-issue.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ca-issue"
+
+#include "config.h"
+
+#include <openssl/crypto.h>
+#include <string.h>
+
+#include "ca-private.h"
+
+/* Certificates signed, then recorded together in one transaction: fsync once per
+ * group instead of once per certificate. */
+#define BATCH_GROUP 256
+
+/* A signed certificate waiting to be recorded. */
+typedef struct
+{
+  char          *imei;
+  const char    *profile;
+  const char    *uuid;
+  gboolean       host_key;
+  gboolean       revoke_previous;
+  CaCertificate *record;       /* filled from the certificate; id set on insert */
+  char          *pubkey_sha256;
+} Signed;
+
+static void
+signed_free (Signed *item)
+{
+  if (item == NULL)
+    return;
+  g_free (item->imei);
+  g_free (item->pubkey_sha256);
+  ca_certificate_free (item->record);
+  g_free (item);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Signed, signed_free)
+
+/* Checks what can be checked without the ledger and returns the profile. */
+static const CaProfile *
+check_request (const CaIssueRequest  *request,
+               GError               **error)
+{
+  const CaProfile *profile = ca_profile_lookup (request->profile);
+
+  if (profile == NULL)
+    {
+      g_autoptr(GString) names = g_string_new (NULL);
+      guint n = 0;
+      const CaProfile *all = ca_profile_get_all (&n);
+
+      for (guint i = 0; i < n; i++)
+        g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", all[i].name);
+      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
+                   "There is no profile “%s”. The profiles are: %s.", request->profile, names->str);
+      return NULL;
+    }
+
+  if (request->days < 0 || request->days > 36500)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
+                   "The validity must be between 1 and 36500 days.");
+      return NULL;
+    }
+
+  return profile;
+}
+
+/* Policy, naming and signing: everything before the ledger is written. */
+static Signed *
+sign_for_key (CaSigner              *signer,
+              const CaIssueRequest  *request,
+              const char            *imei,
+              EVP_PKEY              *public_key,
+              CaKeyType              key_type,
+              gboolean               host_key,
+              GError               **error)
+{
+  g_autoptr(Signed) item = NULL;
+  g_autoptr(X509) cert = NULL;
+  g_autofree char *cn = NULL;
+  const CaProfile *profile;
+  CaCertificate *record;
+  gint64 days;
+
+  profile = check_request (request, error);
+  if (profile == NULL)
+    return NULL;
+
+  if (key_type >= CA_KEY_RSA_2048 && !profile->allow_rsa)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+                   "The %s profile accepts only EC P-256 or P-384 device keys, and this key is %s. "
+                   "Generate an EC key (%%KEYGEN makes P-256).", profile->name,
+                   ca_key_type_to_string (key_type));
+      return NULL;
+    }
+
+  cn = ca_profile_render_cn (profile, imei, request->uuid, error);
+  if (cn == NULL)
+    return NULL;
+
+  days = request->days > 0 ? request->days : CA_DEFAULT_DEVICE_DAYS;
+  item = g_new0 (Signed, 1);
+  item->imei = g_strdup (imei);
+  item->profile = profile->name;
+  item->uuid = request->uuid;
+  item->host_key = host_key;
+  item->revoke_previous = request->revoke_previous;
+  item->record = record = g_new0 (CaCertificate, 1);
+
+  cert = ca_signer_sign_leaf (signer, cn, public_key, ca_now () + days * 86400, &record->serial, error);
+  if (cert == NULL)
+    return NULL;
+
+  item->pubkey_sha256 = ca_spki_sha256 (public_key);
+  record->imei = g_strdup (imei);
+  record->authority_id = signer->id;
+  record->authority_name = g_strdup (signer->name);
+  record->profile = g_strdup (profile->name);
+  record->subject = ca_name_to_string (X509_get_subject_name (cert));
+  record->not_before = ca_asn1_time_to_unix (X509_get0_notBefore (cert));
+  record->not_after = ca_asn1_time_to_unix (X509_get0_notAfter (cert));
+  record->status = CA_CERT_STATUS_VALID;
+  record->host_key = host_key;
+  record->issued_at = ca_now ();
+  record->pem = ca_x509_to_pem (cert);
+  ca_pem_hashes (record->pem, &record->sha256_lf, &record->sha256_crlf);
+
+  return g_steal_pointer (&item);
+}
+
+static gboolean
+check_key_unused (CaLedger  *self,
+                  Signed    *item,
+                  GError   **error)
+{
+  g_autoptr(CaStmt) stmt = ca_ledger_prepare (self,
+                                              "SELECT imei FROM certificates WHERE pubkey_sha256 = ? "
+                                              "AND imei IS NOT NULL AND imei <> ? LIMIT 1", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, item->pubkey_sha256, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, item->imei, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+                   "This public key is already certified for the device %s. Each device needs its "
+                   "own key: run %%KEYGEN on this device (IMEI %s) again.",
+                   (const char *) sqlite3_column_text (stmt, 0), item->imei);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return ca_ledger_set_db_error (self, rc, error);
+
+  return TRUE;
+}
+
+static gboolean
+ensure_device (CaLedger    *self,
+               const char  *imei,
+               const char  *uuid,
+               GError     **error)
+{
+  g_autoptr(CaStmt) stmt = ca_ledger_prepare (self,
+                                              "INSERT INTO devices (imei, uuid, first_seen, last_seen) "
+                                              "VALUES (?1, ?2, ?3, ?3) ON CONFLICT (imei) DO UPDATE "
+                                              "SET uuid = coalesce (excluded.uuid, uuid)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, imei, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, uuid, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, ca_now ());
+
+  return ca_ledger_step_done (self, stmt, error);
+}
+
+/* Revokes @imei's valid certificates as superseded, or only finds the newest one
+ * to link from. Returns FALSE on error; *out_newest is 0 when there is none. */
+static gboolean
+handle_previous (CaLedger  *self,
+                 Signed    *item,
+                 gint64    *out_newest,
+                 GError   **error)
+{
+  g_autoptr(CaStmt) select = ca_ledger_prepare (self,
+                                                "SELECT id, serial FROM certificates WHERE imei = ? AND "
+                                                "status = 'valid' AND not_after > ? ORDER BY id DESC", error);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) serials = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  *out_newest = 0;
+  if (select == NULL)
+    return FALSE;
+  sqlite3_bind_text (select, 1, item->imei, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (select, 2, ca_now ());
+  while ((rc = sqlite3_step (select)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (select, 0);
+
+      g_array_append_val (ids, id);
+      g_ptr_array_add (serials, ca_column_dup (select, 1));
+    }
+  if (rc != SQLITE_DONE)
+    return ca_ledger_set_db_error (self, rc, error);
+  g_clear_pointer (&select, ca_stmt_release);
+
+  if (ids->len > 0)
+    *out_newest = g_array_index (ids, gint64, 0);
+
+  for (guint i = 0; item->revoke_previous && i < ids->len; i++)
+    {
+      g_autoptr(CaStmt) update = ca_ledger_prepare (self,
+                                                    "UPDATE certificates SET status = 'revoked', "
+                                                    "revoke_reason = 4, revoked_at = ? WHERE id = ?", error);
+      g_autofree char *details = NULL;
+      GString *builder;
+
+      if (update == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (update, 1, ca_now ());
+      sqlite3_bind_int64 (update, 2, g_array_index (ids, gint64, i));
+      if (!ca_ledger_step_done (self, update, error))
+        return FALSE;
+
+      builder = ca_details_new ();
+      ca_details_add (builder, "ca", item->record->authority_name);
+      ca_details_add (builder, "serial", g_ptr_array_index (serials, i));
+      ca_details_add (builder, "reason", "superseded");
+      ca_details_add (builder, "by", item->record->serial);
+      details = ca_details_free (builder);
+      if (!ca_audit_append (self, "revoke", item->imei, details, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Records one signed certificate in the caller's transaction. */
+static gboolean
+record_signed (CaLedger  *self,
+               Signed    *item,
+               GError   **error)
+{
+  CaCertificate *record = item->record;
+  g_autoptr(CaStmt) insert = NULL;
+  g_autoptr(CaStmt) current = NULL;
+  g_autofree char *details = NULL;
+  GString *builder;
+  gint64 previous = 0;
+
+  if (!check_key_unused (self, item, error) ||
+      !ensure_device (self, item->imei, item->uuid, error) ||
+      !handle_previous (self, item, &previous, error))
+    return FALSE;
+
+  insert = ca_ledger_prepare (self,
+                              "INSERT INTO certificates (authority_id, serial, imei, profile, subject, "
+                              "not_before, not_after, supersedes_id, pubkey_sha256, host_key, issued_at, "
+                              "pem, sha256_lf, sha256_crlf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              error);
+  if (insert == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (insert, 1, record->authority_id);
+  sqlite3_bind_text (insert, 2, record->serial, -1, SQLITE_STATIC);
+  sqlite3_bind_text (insert, 3, record->imei, -1, SQLITE_STATIC);
+  sqlite3_bind_text (insert, 4, record->profile, -1, SQLITE_STATIC);
+  sqlite3_bind_text (insert, 5, record->subject, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (insert, 6, record->not_before);
+  sqlite3_bind_int64 (insert, 7, record->not_after);
+  if (previous != 0)
+    sqlite3_bind_int64 (insert, 8, previous);
+  sqlite3_bind_text (insert, 9, item->pubkey_sha256, -1, SQLITE_STATIC);
+  sqlite3_bind_int (insert, 10, item->host_key);
+  sqlite3_bind_int64 (insert, 11, record->issued_at);
+  sqlite3_bind_text (insert, 12, record->pem, -1, SQLITE_STATIC);
+  sqlite3_bind_text (insert, 13, record->sha256_lf, -1, SQLITE_STATIC);
+  sqlite3_bind_text (insert, 14, record->sha256_crlf, -1, SQLITE_STATIC);
+  if (sqlite3_step (insert) != SQLITE_DONE)
+    {
+      if (sqlite3_extended_errcode (self->db) == SQLITE_CONSTRAINT_UNIQUE)
+        g_set_error (error, CA_ERROR, CA_ERROR_EXISTS,
+                     "The random serial %s is already in use by this CA; issue again.", record->serial);
+      else
+        ca_ledger_set_db_error (self, sqlite3_extended_errcode (self->db), error);
+      return FALSE;
+    }
+  record->id = sqlite3_last_insert_rowid (self->db);
+  record->supersedes_id = previous;
+
+  current = ca_ledger_prepare (self, "UPDATE devices SET current_certificate_id = ? WHERE imei = ?", error);
+  if (current == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (current, 1, record->id);
+  sqlite3_bind_text (current, 2, record->imei, -1, SQLITE_STATIC);
+  if (!ca_ledger_step_done (self, current, error))
+    return FALSE;
+
+  builder = ca_details_new ();
+  ca_details_add (builder, "ca", record->authority_name);
+  ca_details_add (builder, "serial", record->serial);
+  ca_details_add (builder, "profile", record->profile);
+  ca_details_add (builder, "subject", record->subject);
+  ca_details_add (builder, "sha256", record->sha256_lf);
+  if (previous != 0)
+    ca_details_add_int (builder, "supersedes", previous);
+  if (item->host_key)
+    ca_details_add (builder, "key", "host");
+  details = ca_details_free (builder);
+
+  return ca_audit_append (self, "issue", record->imei, details, error);
+}
+
+/* Signs and records one certificate; retries once on the (126-bit) chance of
+ * a serial collision, which the UNIQUE constraint reports. */
+static CaCertificate *
+issue_one (CaLedger              *self,
+           const CaIssueRequest  *request,
+           EVP_PKEY              *public_key,
+           CaKeyType              key_type,
+           gboolean               host_key,
+           GError               **error)
+{
+  g_auto(CaSigner) signer = { 0 };
+
+  if (check_request (request, error) == NULL || !ca_imei_validate (request->imei, error))
+    return NULL;
+
+  ca_ledger_lock_mutex (self);
+  if (!ca_signer_load (self, request->authority, TRUE, &signer, error))
+    {
+      ca_ledger_unlock_mutex (self);
+      return NULL;
+    }
+
+  for (int attempt = 0; attempt < 2; attempt++)
+    {
+      g_autoptr(Signed) item = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      item = sign_for_key (&signer, request, request->imei, public_key, key_type, host_key, &local_error);
+      if (item != NULL && ca_ledger_begin (self, &local_error))
+        {
+          if (record_signed (self, item, &local_error) && ca_ledger_commit (self, &local_error))
+            {
+              ca_ledger_unlock_mutex (self);
+              return g_steal_pointer (&item->record);
+            }
+          ca_ledger_rollback (self);
+        }
+
+      if (attempt == 1 || !g_error_matches (local_error, CA_ERROR, CA_ERROR_EXISTS))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          break;
+        }
+    }
+
+  ca_ledger_unlock_mutex (self);
+
+  return NULL;
+}
+
+/**
+ * ca_ledger_issue:
+ *
+ * Returns: (transfer full): the recorded certificate
+ */
+CaCertificate *
+ca_ledger_issue (CaLedger              *self,
+                 const CaIssueRequest  *request,
+                 CaCsr                 *csr,
+                 GError               **error)
+{
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+  g_return_val_if_fail (request != NULL && request->authority != NULL, NULL);
+  g_return_val_if_fail (csr != NULL, NULL);
+
+  return issue_one (self, request, ca_csr_get_pubkey (csr), ca_csr_get_key_type (csr), FALSE, error);
+}
+
+CaCertificate *
+ca_ledger_issue_with_new_key (CaLedger              *self,
+                              const CaIssueRequest  *request,
+                              CaKeyType              key_type,
+                              char                 **out_key_pem,
+                              GError               **error)
+{
+  g_autoptr(EVP_PKEY) key = NULL;
+  g_autofree char *key_pem = NULL;
+  CaCertificate *certificate;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+  g_return_val_if_fail (request != NULL && request->authority != NULL, NULL);
+  g_return_val_if_fail (out_key_pem != NULL, NULL);
+
+  key = ca_key_generate (key_type, error);
+  if (key == NULL)
+    return NULL;
+  key_pem = ca_key_to_plain_pem (key, error);
+  if (key_pem == NULL)
+    return NULL;
+
+  certificate = issue_one (self, request, key, key_type, TRUE, error);
+  if (certificate == NULL)
+    {
+      g_clear_pointer (&key_pem, ca_secret_free);
+      return NULL;
+    }
+
+  *out_key_pem = g_steal_pointer (&key_pem);
+
+  return certificate;
+}
+
+void
+ca_batch_item_clear (CaBatchItem *item)
+{
+  g_clear_pointer (&item->imei, g_free);
+  g_clear_pointer (&item->csr, ca_csr_unref);
+  g_clear_pointer (&item->certificate, ca_certificate_free);
+  g_clear_error (&item->error);
+}
+
+/* Records a group inside one transaction, each item under its own savepoint so
+ * one bad item (say, a reused key) fails alone. */
+static gboolean
+record_group (CaLedger     *self,
+              CaBatchItem  *items,
+              Signed      **signed_items,
+              guint         n,
+              GError      **error)
+{
+  if (!ca_ledger_begin (self, error))
+    return FALSE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (signed_items[i] == NULL)
+        continue;
+      if (!ca_ledger_exec (self, "SAVEPOINT item", error))
+        goto fail;
+      if (record_signed (self, signed_items[i], &items[i].error))
+        {
+          if (!ca_ledger_exec (self, "RELEASE item", error))
+            goto fail;
+        }
+      else if (!ca_ledger_exec (self, "ROLLBACK TO item; RELEASE item", error))
+        goto fail;
+    }
+
+  if (!ca_ledger_commit (self, error))
+    return FALSE;
+
+  for (guint i = 0; i < n; i++)
+    if (signed_items[i] != NULL && items[i].error == NULL)
+      items[i].certificate = g_steal_pointer (&signed_items[i]->record);
+
+  return TRUE;
+
+fail:
+  ca_ledger_rollback (self);
+  return FALSE;
+}
+
+gboolean
+ca_ledger_issue_batch (CaLedger              *self,
+                       const CaIssueRequest  *request,
+                       CaBatchItem           *items,
+                       guint                  n_items,
+                       GError               **error)
+{
+  g_auto(CaSigner) signer = { 0 };
+  Signed *group[BATCH_GROUP];
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
+  g_return_val_if_fail (request != NULL && request->authority != NULL, FALSE);
+  g_return_val_if_fail (items != NULL || n_items == 0, FALSE);
+
+  if (check_request (request, error) == NULL)
+    return FALSE;
+
+  ca_ledger_lock_mutex (self);
+  if (!ca_signer_load (self, request->authority, TRUE, &signer, error))
+    {
+      ca_ledger_unlock_mutex (self);
+      return FALSE;
+    }
+
+  for (guint start = 0; ok && start < n_items; start += BATCH_GROUP)
+    {
+      guint n = MIN (BATCH_GROUP, n_items - start);
+      CaBatchItem *chunk = items + start;
+
+      for (guint i = 0; i < n; i++)
+        {
+          group[i] = NULL;
+          if (chunk[i].error != NULL || chunk[i].csr == NULL)
+            continue;
+          group[i] = sign_for_key (&signer, request, chunk[i].imei, ca_csr_get_pubkey (chunk[i].csr),
+                                   ca_csr_get_key_type (chunk[i].csr), FALSE, &chunk[i].error);
+        }
+
+      ok = record_group (self, chunk, group, n, error);
+
+      for (guint i = 0; i < n; i++)
+        signed_free (group[i]);
+    }
+
+  ca_ledger_unlock_mutex (self);
+
+  return ok;
+}
+
+typedef struct
+{
+  CaIssueRequest  request;
+  char           *strings[4];
+  CaCsr          *csr;
+} IssueData;
+
+static void
+issue_data_free (IssueData *data)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (data->strings); i++)
+    g_free (data->strings[i]);
+  ca_csr_unref (data->csr);
+  g_free (data);
+}
+
+static gpointer
+issue_thread (CaLedger  *self,
+              gpointer   data,
+              GError   **error)
+{
+  IssueData *issue = data;
+
+  return ca_ledger_issue (self, &issue->request, issue->csr, error);
+}
+
+void
+ca_ledger_issue_async (CaLedger              *self,
+                       const CaIssueRequest  *request,
+                       CaCsr                 *csr,
+                       GCancellable          *cancellable,
+                       GAsyncReadyCallback    callback,
+                       gpointer               user_data)
+{
+  IssueData *data;
+
+  g_return_if_fail (CA_IS_LEDGER (self));
+  g_return_if_fail (request != NULL && csr != NULL);
+
+  data = g_new0 (IssueData, 1);
+  data->request = *request;
+  data->request.authority = data->strings[0] = g_strdup (request->authority);
+  data->request.imei = data->strings[1] = g_strdup (request->imei);
+  data->request.profile = data->strings[2] = g_strdup (request->profile);
+  data->request.uuid = data->strings[3] = g_strdup (request->uuid);
+  data->csr = ca_csr_ref (csr);
+
+  ca_task_run (self, ca_ledger_issue_async, issue_thread, data, (GDestroyNotify) issue_data_free,
+               (GDestroyNotify) ca_certificate_free, cancellable, callback, user_data);
+}
+
+CaCertificate *
+ca_ledger_issue_finish (CaLedger      *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

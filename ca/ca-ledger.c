@@ -1,0 +1,664 @@
+/* ca-ledger.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ca-ledger"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ca-private.h"
+#include "ca-resources.h"
+
+#define BUSY_TIMEOUT_MSEC 15000
+
+G_DEFINE_FINAL_TYPE (CaLedger, ca_ledger, G_TYPE_OBJECT)
+
+static void
+ca_ledger_finalize (GObject *object)
+{
+  CaLedger *self = CA_LEDGER (object);
+
+  ca_ledger_lock (self);
+  g_clear_pointer (&self->keys, g_hash_table_unref);
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  if (self->db != NULL)
+    sqlite3_close_v2 (self->db);
+  g_free (self->path);
+  g_rec_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (ca_ledger_parent_class)->finalize (object);
+}
+
+static void
+ca_ledger_class_init (CaLedgerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ca_ledger_finalize;
+}
+
+static void
+statement_free (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static void
+ca_ledger_init (CaLedger *self)
+{
+  g_rec_mutex_init (&self->mutex);
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                            statement_free);
+  self->keys = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                      (GDestroyNotify) EVP_PKEY_free);
+}
+
+void
+ca_ledger_lock_mutex (CaLedger *self)
+{
+  g_rec_mutex_lock (&self->mutex);
+}
+
+void
+ca_ledger_unlock_mutex (CaLedger *self)
+{
+  g_rec_mutex_unlock (&self->mutex);
+}
+
+/* Turns a SQLite failure into advice. Always returns FALSE. */
+gboolean
+ca_ledger_set_db_error (CaLedger  *self,
+                        int        rc,
+                        GError   **error)
+{
+  const char *detail = self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "The ledger %s cannot be written (%s). Check that the file and its folder "
+                   "are writable by you, or pass another file with --db.", self->path, detail);
+      break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "The ledger %s stayed locked by another program for %d seconds (%s). "
+                   "Wait for it to finish and try again.", self->path, BUSY_TIMEOUT_MSEC / 1000, detail);
+      break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "The ledger %s is damaged or is not a Tagsmith ledger (%s). Restore it from "
+                   "a backup.", self->path, detail);
+      break;
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "Writing the ledger %s failed (%s). Check the free disk space; nothing "
+                   "was changed.", self->path, detail);
+      break;
+    default:
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "The ledger %s reported an error: %s.", self->path, detail);
+      break;
+    }
+
+  return FALSE;
+}
+
+void
+ca_stmt_release (CaStmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+/* Prepared statements are cached by their SQL text, which is always a literal. */
+CaStmt *
+ca_ledger_prepare (CaLedger    *self,
+                   const char  *sql,
+                   GError     **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
+  int rc;
+
+  if (stmt != NULL)
+    return stmt;
+
+  rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      ca_ledger_set_db_error (self, rc, error);
+      return NULL;
+    }
+
+  g_hash_table_insert (self->statements, (gpointer) sql, stmt);
+
+  return stmt;
+}
+
+gboolean
+ca_ledger_exec (CaLedger    *self,
+                const char  *sql,
+                GError     **error)
+{
+  int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    return ca_ledger_set_db_error (self, rc, error);
+
+  return TRUE;
+}
+
+/* Runs a statement that returns no rows. */
+gboolean
+ca_ledger_step_done (CaLedger  *self,
+                     CaStmt    *stmt,
+                     GError   **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return ca_ledger_set_db_error (self, rc, error);
+
+  return TRUE;
+}
+
+/* IMMEDIATE takes the write lock up front, so two processes never both read the
+ * same audit head or serial state and then race to write. */
+gboolean
+ca_ledger_begin (CaLedger  *self,
+                 GError   **error)
+{
+  return ca_ledger_exec (self, "BEGIN IMMEDIATE", error);
+}
+
+gboolean
+ca_ledger_commit (CaLedger  *self,
+                  GError   **error)
+{
+  if (!ca_ledger_exec (self, "COMMIT", error))
+    {
+      ca_ledger_rollback (self);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+void
+ca_ledger_rollback (CaLedger *self)
+{
+  if (!sqlite3_get_autocommit (self->db))
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static gboolean
+pragma_text (CaLedger    *self,
+             const char  *sql,
+             char       **out_value,
+             GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      sqlite3_finalize (stmt);
+      return ca_ledger_set_db_error (self, rc, error);
+    }
+
+  if (out_value != NULL)
+    *out_value = rc == SQLITE_ROW ? g_strdup ((const char *) sqlite3_column_text (stmt, 0)) : NULL;
+  sqlite3_finalize (stmt);
+
+  return TRUE;
+}
+
+static gboolean
+read_schema_version (CaLedger  *self,
+                     int       *out_version,
+                     GError   **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!pragma_text (self, "PRAGMA user_version", &text, error))
+    return FALSE;
+
+  *out_version = text != NULL ? atoi (text) : 0;
+
+  return TRUE;
+}
+
+static gboolean
+refuse_newer (CaLedger  *self,
+              int        version,
+              GError   **error)
+{
+  if (version <= CA_LEDGER_SCHEMA_VERSION)
+    return TRUE;
+
+  g_set_error (error, CA_ERROR, CA_ERROR_SCHEMA_TOO_NEW,
+               "The ledger %s was written by a newer Tagsmith (schema version %d; this one "
+               "understands up to %d). Update Tagsmith to use it; it was not changed.",
+               self->path, version, CA_LEDGER_SCHEMA_VERSION);
+
+  return FALSE;
+}
+
+/* Creates or migrates the schema inside one transaction. Version 1 is the whole
+ * of ca-schema.sql; later versions will append their steps here. */
+static gboolean
+migrate (CaLedger  *self,
+         GError   **error)
+{
+  g_autoptr(GBytes) schema = NULL;
+  int version = 0;
+
+  if (!read_schema_version (self, &version, error) || !refuse_newer (self, version, error))
+    return FALSE;
+  if (version == CA_LEDGER_SCHEMA_VERSION)
+    return TRUE;
+
+  if (!ca_ledger_begin (self, error))
+    return FALSE;
+
+  /* Another process may have created it while we waited for the lock. */
+  if (!read_schema_version (self, &version, error))
+    goto fail;
+  if (version == 0)
+    {
+      g_autofree char *pragma = NULL;
+
+      schema = g_resource_lookup_data (ca_get_resource (), "/io/github/tagsmith/ca/ca-schema.sql",
+                                       G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+      g_assert (schema != NULL);
+      pragma = g_strdup_printf ("PRAGMA user_version = %d", CA_LEDGER_SCHEMA_VERSION);
+      if (!ca_ledger_exec (self, g_bytes_get_data (schema, NULL), error) ||
+          !ca_ledger_exec (self, pragma, error))
+        goto fail;
+    }
+
+  return ca_ledger_commit (self, error);
+
+fail:
+  ca_ledger_rollback (self);
+  return FALSE;
+}
+
+static gboolean
+configure_connection (CaLedger  *self,
+                      GError   **error)
+{
+  g_autofree char *mode = NULL;
+  g_autofree char *check = NULL;
+
+  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MSEC);
+  sqlite3_extended_result_codes (self->db, TRUE);
+
+  /* quick_check first: on a file that is not a database this is where it shows. */
+  if (!pragma_text (self, "PRAGMA quick_check", &check, error))
+    return FALSE;
+  if (g_strcmp0 (check, "ok") != 0)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "The ledger %s failed its integrity check (%s). Restore it from a backup.",
+                   self->path, check != NULL ? check : "no answer");
+      return FALSE;
+    }
+
+  if (!pragma_text (self, "PRAGMA journal_mode = WAL", &mode, error))
+    return FALSE;
+  if (g_ascii_strcasecmp (mode != NULL ? mode : "", "wal") != 0)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "The ledger %s could not switch to write-ahead logging (it stayed in %s mode). "
+                   "Check that its folder is writable.", self->path, mode != NULL ? mode : "an unknown");
+      return FALSE;
+    }
+
+  return ca_ledger_exec (self,
+                         "PRAGMA synchronous = FULL;"
+                         "PRAGMA foreign_keys = ON;"
+                         "PRAGMA trusted_schema = OFF;",
+                         error);
+}
+
+/**
+ * ca_ledger_open:
+ * @path: the ledger file; created (mode 0600, folder 0700) when missing
+ *
+ * Returns: (transfer full): the ledger, its schema current
+ */
+CaLedger *
+ca_ledger_open (const char  *path,
+                GError     **error)
+{
+  g_autoptr(CaLedger) self = NULL;
+  g_autofree char *folder = NULL;
+  gboolean existed;
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (CA_TYPE_LEDGER, NULL);
+  self->path = g_strdup (path);
+
+  folder = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (folder, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "The folder %s for the ledger cannot be created (%s). Pass another file with --db.",
+                   folder, g_strerror (saved));
+      return NULL;
+    }
+
+  existed = g_file_test (path, G_FILE_TEST_EXISTS);
+  rc = sqlite3_open_v2 (path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      ca_ledger_set_db_error (self, rc, error);
+      return NULL;
+    }
+  if (!existed)
+    g_chmod (path, 0600);
+
+  if (!configure_connection (self, error) || !migrate (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+ca_ledger_get_path (CaLedger *self)
+{
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+
+  return self->path;
+}
+
+static char *
+read_meta (CaLedger    *self,
+           const char  *key,
+           GError     **error)
+{
+  g_autoptr(CaStmt) stmt = ca_ledger_prepare (self, "SELECT value FROM meta WHERE key = ?", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return ca_column_dup (stmt, 0);
+  if (rc != SQLITE_DONE)
+    ca_ledger_set_db_error (self, rc, error);
+
+  return NULL;
+}
+
+gboolean
+ca_ledger_has_passphrase (CaLedger *self)
+{
+  g_autofree char *verifier = NULL;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
+
+  ca_ledger_lock_mutex (self);
+  verifier = read_meta (self, "passphrase_verifier", NULL);
+  ca_ledger_unlock_mutex (self);
+
+  return verifier != NULL;
+}
+
+/* The first unlock of a new ledger records the verifier of its passphrase. */
+static gboolean
+set_passphrase (CaLedger    *self,
+                const char  *passphrase,
+                GError     **error)
+{
+  g_autofree char *verifier = NULL;
+  g_autofree char *existing = NULL;
+  g_autoptr(CaStmt) stmt = NULL;
+
+  if (strlen (passphrase) < 8)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_BAD_PASSPHRASE,
+                   "The workspace passphrase must be at least 8 characters long; it protects "
+                   "every CA key in this ledger.");
+      return FALSE;
+    }
+
+  verifier = ca_verifier_new (passphrase, error);
+  if (verifier == NULL || !ca_ledger_begin (self, error))
+    return FALSE;
+
+  /* Someone else may have set it meanwhile; then theirs counts. */
+  existing = read_meta (self, "passphrase_verifier", NULL);
+  if (existing != NULL)
+    {
+      ca_ledger_rollback (self);
+      return ca_verifier_check (existing, passphrase, error);
+    }
+
+  stmt = ca_ledger_prepare (self, "INSERT INTO meta (key, value) VALUES ('passphrase_verifier', ?)", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, verifier, -1, SQLITE_STATIC);
+  if (!ca_ledger_step_done (self, stmt, error) ||
+      !ca_audit_append (self, "passphrase.set", NULL, "{}", error))
+    goto fail;
+
+  return ca_ledger_commit (self, error);
+
+fail:
+  ca_ledger_rollback (self);
+  return FALSE;
+}
+
+/**
+ * ca_ledger_unlock:
+ *
+ * Checks @passphrase against the ledger's verifier (or sets it on a new ledger)
+ * and keeps a copy, wiped by ca_ledger_lock(), so that each CA key is decrypted
+ * at most once per process.
+ */
+gboolean
+ca_ledger_unlock (CaLedger    *self,
+                  const char  *passphrase,
+                  GError     **error)
+{
+  g_autofree char *verifier = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
+  g_return_val_if_fail (passphrase != NULL, FALSE);
+
+  ca_ledger_lock_mutex (self);
+
+  verifier = read_meta (self, "passphrase_verifier", &local_error);
+  if (local_error != NULL)
+    ok = FALSE;
+  else if (verifier == NULL)
+    ok = set_passphrase (self, passphrase, &local_error);
+  else
+    ok = ca_verifier_check (verifier, passphrase, &local_error);
+
+  if (ok)
+    {
+      ca_ledger_lock (self);
+      self->passphrase = g_strdup (passphrase);
+    }
+
+  ca_ledger_unlock_mutex (self);
+
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+
+  return ok;
+}
+
+gboolean
+ca_ledger_is_unlocked (CaLedger *self)
+{
+  g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
+
+  return self->passphrase != NULL;
+}
+
+/* Forgets the passphrase and every decrypted key. */
+void
+ca_ledger_lock (CaLedger *self)
+{
+  g_return_if_fail (CA_IS_LEDGER (self));
+
+  ca_ledger_lock_mutex (self);
+  g_clear_pointer (&self->passphrase, ca_secret_free);
+  if (self->keys != NULL)
+    g_hash_table_remove_all (self->keys);
+  ca_ledger_unlock_mutex (self);
+}
+
+EVP_PKEY *
+ca_ledger_get_key (CaLedger    *self,
+                   gint64       authority_id,
+                   const char  *encrypted_pem,
+                   GError     **error)
+{
+  EVP_PKEY *key;
+
+  if (self->passphrase == NULL)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_LOCKED,
+                   "The CA keys are locked. Give the workspace passphrase (--pass) to use them.");
+      return NULL;
+    }
+
+  key = g_hash_table_lookup (self->keys, &authority_id);
+  if (key != NULL)
+    return key;
+
+  key = ca_key_decrypt_pem (encrypted_pem, self->passphrase, error);
+  if (key == NULL)
+    return NULL;
+
+  g_hash_table_insert (self->keys, g_memdup2 (&authority_id, sizeof authority_id), key);
+
+  return key;
+}
+
+static gpointer
+unlock_thread (CaLedger  *self,
+               gpointer   data,
+               GError   **error)
+{
+  return GINT_TO_POINTER (ca_ledger_unlock (self, data, error));
+}
+
+void
+ca_ledger_unlock_async (CaLedger            *self,
+                        const char          *passphrase,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_return_if_fail (CA_IS_LEDGER (self));
+  g_return_if_fail (passphrase != NULL);
+
+  ca_task_run (self, ca_ledger_unlock_async, unlock_thread, g_strdup (passphrase),
+               (GDestroyNotify) ca_secret_free, NULL, cancellable, callback, user_data);
+}
+
+gboolean
+ca_ledger_unlock_finish (CaLedger      *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * ca_ledger_backup:
+ *
+ * Copies the live ledger to @destination page by page with SQLite's online
+ * backup, so other processes may keep writing meanwhile.
+ */
+gboolean
+ca_ledger_backup (CaLedger    *self,
+                  const char  *destination,
+                  GError     **error)
+{
+  sqlite3 *target = NULL;
+  sqlite3_backup *backup;
+  gboolean ok = FALSE;
+  int rc;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
+  g_return_val_if_fail (destination != NULL, FALSE);
+
+  if (g_file_test (destination, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_EXISTS,
+                   "%s already exists. Choose a new file name for the backup.", destination);
+      return FALSE;
+    }
+
+  rc = sqlite3_open_v2 (destination, &target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE, "The backup file %s cannot be created: %s.",
+                   destination, sqlite3_errmsg (target));
+      sqlite3_close (target);
+      return FALSE;
+    }
+  g_chmod (destination, 0600);
+
+  ca_ledger_lock_mutex (self);
+  backup = sqlite3_backup_init (target, "main", self->db, "main");
+  if (backup != NULL)
+    {
+      do
+        {
+          rc = sqlite3_backup_step (backup, 256);
+          if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+            sqlite3_sleep (50);
+        }
+      while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+      sqlite3_backup_finish (backup);
+      ok = rc == SQLITE_DONE;
+    }
+  ca_ledger_unlock_mutex (self);
+
+  if (!ok)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE, "Backing up the ledger to %s failed: %s.",
+                   destination, sqlite3_errmsg (target));
+      sqlite3_close (target);
+      g_unlink (destination);
+      return FALSE;
+    }
+
+  sqlite3_close (target);
+
+  return TRUE;
+}

@@ -1,0 +1,55 @@
+/* ca-ledger.h
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#if !defined(CA_INSIDE) && !defined(CA_COMPILATION)
+# error "Only <ca.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define CA_TYPE_LEDGER (ca_ledger_get_type ())
+
+G_DECLARE_FINAL_TYPE (CaLedger, ca_ledger, CA, LEDGER, GObject)
+
+/* The schema version this build writes; a ledger with a larger one is refused. */
+#define CA_LEDGER_SCHEMA_VERSION 1
+
+/* A fleet ledger: one SQLite file. A CaLedger may be used from several threads;
+ * calls are serialised inside. Every call that changes the ledger appends an
+ * audit event in the same transaction. */
+CaLedger   *ca_ledger_open            (const char           *path,
+                                       GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+const char *ca_ledger_get_path        (CaLedger             *self);
+
+/* All authorities of one ledger share one workspace passphrase. The first unlock of
+ * a ledger sets it; later ones check it against the stored verifier before
+ * anything changes. The decrypted keys stay in memory until ca_ledger_lock(). */
+gboolean    ca_ledger_has_passphrase  (CaLedger             *self);
+gboolean    ca_ledger_unlock          (CaLedger             *self,
+                                       const char           *passphrase,
+                                       GError              **error);
+void        ca_ledger_unlock_async    (CaLedger             *self,
+                                       const char           *passphrase,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+gboolean    ca_ledger_unlock_finish   (CaLedger             *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+gboolean    ca_ledger_is_unlocked     (CaLedger             *self);
+void        ca_ledger_lock            (CaLedger             *self);
+
+/* Copies the whole ledger to @destination with SQLite's online backup. */
+gboolean    ca_ledger_backup          (CaLedger             *self,
+                                       const char           *destination,
+                                       GError              **error);
+
+G_END_DECLS

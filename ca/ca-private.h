@@ -1,0 +1,218 @@
+/* ca-private.h
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+/* Shared between the files of libca; never installed or included outside ca/. */
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <sqlite3.h>
+
+#include "ca.h"
+
+G_BEGIN_DECLS
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIO, BIO_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509, X509_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_CRL, X509_CRL_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_REQ, X509_REQ_free)
+
+struct _CaLedger
+{
+  GObject     parent_instance;
+
+  char       *path;
+  sqlite3    *db;
+  GRecMutex   mutex;       /* serialises every use of db and the key cache */
+  GHashTable *statements;  /* SQL text → prepared sqlite3_stmt */
+  char       *passphrase;  /* (nullable) wiped by ca_ledger_lock() */
+  GHashTable *keys;        /* authority id → EVP_PKEY, only while unlocked */
+};
+
+/* Statements come from a per-ledger cache; g_autoptr(CaStmt) resets them. */
+typedef sqlite3_stmt CaStmt;
+void      ca_stmt_release        (CaStmt *stmt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CaStmt, ca_stmt_release)
+
+CaStmt   *ca_ledger_prepare      (CaLedger    *self,
+                                  const char  *sql,
+                                  GError     **error);
+gboolean  ca_ledger_exec         (CaLedger    *self,
+                                  const char  *sql,
+                                  GError     **error);
+gboolean  ca_ledger_begin        (CaLedger    *self,
+                                  GError     **error);
+gboolean  ca_ledger_commit       (CaLedger    *self,
+                                  GError     **error);
+void      ca_ledger_rollback     (CaLedger    *self);
+gboolean  ca_ledger_step_done    (CaLedger    *self,
+                                  CaStmt      *stmt,
+                                  GError     **error);
+gboolean  ca_ledger_set_db_error (CaLedger    *self,
+                                  int          rc,
+                                  GError     **error);
+
+/* The decrypted key of an authority; (transfer none), valid while unlocked. */
+EVP_PKEY *ca_ledger_get_key      (CaLedger    *self,
+                                  gint64       authority_id,
+                                  const char  *encrypted_pem,
+                                  GError     **error);
+void      ca_ledger_lock_mutex   (CaLedger    *self);
+void      ca_ledger_unlock_mutex (CaLedger    *self);
+
+/* Audit: appends one event to the hash chain inside the caller's transaction. */
+gboolean  ca_audit_append        (CaLedger    *self,
+                                  const char  *action,
+                                  const char  *imei,
+                                  const char  *details,
+                                  GError     **error);
+/* Building the small JSON objects stored as audit details. */
+GString  *ca_details_new         (void);
+void      ca_details_add         (GString     *details,
+                                  const char  *key,
+                                  const char  *value);
+void      ca_details_add_int     (GString     *details,
+                                  const char  *key,
+                                  gint64       value);
+char     *ca_details_free        (GString     *details);
+
+/* Crypto helpers (ca-crypto.c). */
+EVP_PKEY *ca_key_generate        (CaKeyType    type,
+                                  GError     **error);
+gboolean  ca_key_describe        (EVP_PKEY    *key,
+                                  CaKeyType   *out_type,
+                                  GError     **error);
+char     *ca_key_encrypt_pem     (EVP_PKEY    *key,
+                                  const char  *passphrase,
+                                  GError     **error);
+EVP_PKEY *ca_key_decrypt_pem     (const char  *pem,
+                                  const char  *passphrase,
+                                  GError     **error);
+char     *ca_key_to_plain_pem    (EVP_PKEY    *key,
+                                  GError     **error);
+const EVP_MD *ca_key_digest      (EVP_PKEY    *key);
+char     *ca_verifier_new        (const char  *passphrase,
+                                  GError     **error);
+gboolean  ca_verifier_check      (const char  *verifier,
+                                  const char  *passphrase,
+                                  GError     **error);
+ASN1_INTEGER *ca_serial_new      (char       **out_hex);
+char     *ca_serial_to_hex       (const ASN1_INTEGER *serial);
+char     *ca_hex_upper           (const guint8 *data,
+                                  gsize         length);
+char     *ca_sha256_hex          (const void  *data,
+                                  gsize        length);
+char     *ca_spki_sha256         (EVP_PKEY    *key);
+char     *ca_x509_to_pem         (X509        *cert);
+X509     *ca_x509_from_pem       (const char  *pem,
+                                  GError     **error);
+void      ca_pem_hashes          (const char  *pem,
+                                  char       **out_lf,
+                                  char       **out_crlf);
+gint64    ca_asn1_time_to_unix   (const ASN1_TIME *time);
+char     *ca_name_to_string      (const X509_NAME *name);
+char     *ca_name_get_cn         (const X509_NAME *name);
+gboolean  ca_set_validity        (X509        *cert,
+                                  gint64       not_before,
+                                  gint64       not_after);
+gboolean  ca_add_extension       (X509        *cert,
+                                  X509        *issuer,
+                                  int          nid,
+                                  const char  *value,
+                                  GError     **error);
+gboolean  ca_sign                (X509        *cert,
+                                  EVP_PKEY    *key,
+                                  GError     **error);
+void      ca_set_openssl_error   (GError     **error,
+                                  int          code,
+                                  const char  *what);
+gint64    ca_now                 (void);
+char     *ca_actor               (void);
+
+/* The X509 inside a parsed CSR, (transfer none). */
+X509_REQ *ca_csr_get_req         (CaCsr       *csr);
+EVP_PKEY *ca_csr_get_pubkey      (CaCsr       *csr);
+CaKeyType ca_csr_get_key_type    (CaCsr       *csr);
+
+/* Fills a CaAuthority/CaCertificate from a row of the column lists below. */
+#define CA_AUTHORITY_COLUMNS \
+  "a.id, a.name, a.parent_id, p.name, a.subject, a.key_type, a.path_len, a.not_before, " \
+  "a.not_after, a.serial, a.sha256_lf, a.cert_pem, " \
+  "(SELECT count(*) FROM certificates c WHERE c.authority_id = a.id AND c.imei IS NOT NULL)"
+#define CA_AUTHORITY_FROM "authorities a LEFT JOIN authorities p ON p.id = a.parent_id"
+CaAuthority   *ca_authority_from_row   (CaStmt *stmt);
+
+#define CA_CERTIFICATE_COLUMNS \
+  "c.id, c.serial, c.imei, c.authority_id, a.name, c.profile, c.subject, c.not_before, " \
+  "c.not_after, c.status, c.revoke_reason, c.revoked_at, c.invalidity_date, c.supersedes_id, " \
+  "(SELECT n.id FROM certificates n WHERE n.supersedes_id = c.id LIMIT 1), c.host_key, " \
+  "c.issued_at, c.installed_at, c.sha256_lf, c.sha256_crlf, c.pem"
+#define CA_CERTIFICATE_FROM "certificates c JOIN authorities a ON a.id = c.authority_id"
+CaCertificate *ca_certificate_from_row (CaStmt *stmt);
+
+char          *ca_column_dup           (CaStmt *stmt,
+                                        int     column);
+
+/* Runs @func in a thread for the _async wrappers; @data is freed with @data_free. */
+typedef gpointer (*CaTaskFunc) (CaLedger  *self,
+                                gpointer   data,
+                                GError   **error);
+void      ca_task_run            (CaLedger            *self,
+                                  gpointer             source_tag,
+                                  CaTaskFunc           func,
+                                  gpointer             data,
+                                  GDestroyNotify       data_free,
+                                  GDestroyNotify       result_free,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* An authority loaded for signing (ca-authority.c). */
+typedef struct
+{
+  gint64    id;
+  char     *name;
+  X509     *cert;
+  EVP_PKEY *key;        /* (transfer none) owned by the ledger's key cache */
+  gint64    not_after;
+  int       path_len;
+} CaSigner;
+
+gboolean  ca_signer_load         (CaLedger    *self,
+                                  const char  *name,
+                                  gboolean     need_key,
+                                  CaSigner    *out_signer,
+                                  GError     **error);
+void      ca_signer_clear        (CaSigner    *signer);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CaSigner, ca_signer_clear)
+
+/* Signs an end-entity certificate for @public_key with CN=@cn. The validity
+ * ends at @not_after, capped at the signer's. */
+X509     *ca_signer_sign_leaf    (CaSigner    *signer,
+                                  const char  *cn,
+                                  EVP_PKEY    *public_key,
+                                  gint64       not_after,
+                                  char       **out_serial,
+                                  GError     **error);
+
+
+gint64    ca_authority_insert    (CaLedger    *self,
+                                  const char  *name,
+                                  gint64       parent_id,
+                                  X509        *cert,
+                                  EVP_PKEY    *key,
+                                  int          path_len,
+                                  const char  *action,
+                                  GError     **error);
+
+G_END_DECLS

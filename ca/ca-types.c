@@ -1,0 +1,432 @@
+/* ca-types.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ca-types"
+
+#include "config.h"
+
+#include <openssl/crypto.h>
+#include <string.h>
+
+#include "ca-private.h"
+
+static const char *key_types[] = { "ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096" };
+
+const char *
+ca_key_type_to_string (CaKeyType type)
+{
+  return (guint) type < G_N_ELEMENTS (key_types) ? key_types[type] : "unknown";
+}
+
+gboolean
+ca_key_type_from_string (const char *text,
+                         CaKeyType  *out_type)
+{
+  for (guint i = 0; text != NULL && i < G_N_ELEMENTS (key_types); i++)
+    if (g_ascii_strcasecmp (text, key_types[i]) == 0)
+      {
+        *out_type = (CaKeyType) i;
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+const char *
+ca_cert_status_to_string (CaCertStatus status)
+{
+  switch (status)
+    {
+    case CA_CERT_STATUS_VALID:   return "valid";
+    case CA_CERT_STATUS_REVOKED: return "revoked";
+    case CA_CERT_STATUS_EXPIRED: return "expired";
+    default:                     return "unknown";
+    }
+}
+
+/* RFC 5280 names in the spelling `openssl ca -crl_reason` uses. */
+static const struct { CaRevokeReason reason; const char *name; } reasons[] = {
+  { CA_REVOKE_UNSPECIFIED,            "unspecified" },
+  { CA_REVOKE_KEY_COMPROMISE,         "keyCompromise" },
+  { CA_REVOKE_CA_COMPROMISE,          "cACompromise" },
+  { CA_REVOKE_AFFILIATION_CHANGED,    "affiliationChanged" },
+  { CA_REVOKE_SUPERSEDED,             "superseded" },
+  { CA_REVOKE_CESSATION_OF_OPERATION, "cessationOfOperation" },
+  { CA_REVOKE_CERTIFICATE_HOLD,       "certificateHold" },
+  { CA_REVOKE_REMOVE_FROM_CRL,        "removeFromCRL" },
+  { CA_REVOKE_PRIVILEGE_WITHDRAWN,    "privilegeWithdrawn" },
+  { CA_REVOKE_AA_COMPROMISE,          "aACompromise" },
+};
+
+const char *
+ca_revoke_reason_to_string (CaRevokeReason reason)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
+    if (reasons[i].reason == reason)
+      return reasons[i].name;
+
+  return "unspecified";
+}
+
+/* Accepts the RFC names case-insensitively, with or without dashes/underscores. */
+gboolean
+ca_revoke_reason_from_string (const char     *text,
+                              CaRevokeReason *out_reason)
+{
+  g_autoptr(GString) plain = g_string_new (NULL);
+
+  for (const char *p = text; p != NULL && *p != '\0'; p++)
+    if (*p != '-' && *p != '_')
+      g_string_append_c (plain, *p);
+
+  for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
+    if (g_ascii_strcasecmp (plain->str, reasons[i].name) == 0)
+      {
+        *out_reason = reasons[i].reason;
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+static const char *install_states[] = { "intent", "written", "verified", "failed", "abandoned" };
+
+const char *
+ca_install_state_to_string (CaInstallState state)
+{
+  return (guint) state < G_N_ELEMENTS (install_states) ? install_states[state] : "unknown";
+}
+
+gboolean
+ca_install_state_from_string (const char     *text,
+                              CaInstallState *out_state)
+{
+  for (guint i = 0; text != NULL && i < G_N_ELEMENTS (install_states); i++)
+    if (g_str_equal (text, install_states[i]))
+      {
+        *out_state = (CaInstallState) i;
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+char *
+ca_time_to_iso8601 (gint64 unix_time)
+{
+  g_autoptr(GDateTime) time = NULL;
+
+  if (unix_time == 0)
+    return NULL;
+  time = g_date_time_new_from_unix_utc (unix_time);
+
+  return time != NULL ? g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+}
+
+void
+ca_authority_free (CaAuthority *authority)
+{
+  if (authority == NULL)
+    return;
+  g_free (authority->name);
+  g_free (authority->parent_name);
+  g_free (authority->subject);
+  g_free (authority->serial);
+  g_free (authority->sha256);
+  g_free (authority->cert_pem);
+  g_free (authority);
+}
+
+void
+ca_certificate_free (CaCertificate *certificate)
+{
+  if (certificate == NULL)
+    return;
+  g_free (certificate->serial);
+  g_free (certificate->imei);
+  g_free (certificate->authority_name);
+  g_free (certificate->profile);
+  g_free (certificate->subject);
+  g_free (certificate->sha256_lf);
+  g_free (certificate->sha256_crlf);
+  g_free (certificate->pem);
+  g_free (certificate);
+}
+
+void
+ca_device_free (CaDevice *device)
+{
+  if (device == NULL)
+    return;
+  g_free (device->imei);
+  g_free (device->uuid);
+  g_free (device->model);
+  g_free (device->firmware);
+  g_free (device->lot);
+  g_free (device->notes);
+  g_free (device);
+}
+
+void
+ca_install_free (CaInstall *install)
+{
+  if (install == NULL)
+    return;
+  g_free (install->imei);
+  g_free (install->sha256);
+  g_free (install->port);
+  g_free (install->detail);
+  g_free (install);
+}
+
+void
+ca_audit_event_free (CaAuditEvent *event)
+{
+  if (event == NULL)
+    return;
+  g_free (event->actor);
+  g_free (event->action);
+  g_free (event->imei);
+  g_free (event->details);
+  g_free (event->hash);
+  g_free (event);
+}
+
+void
+ca_fleet_row_free (CaFleetRow *row)
+{
+  if (row == NULL)
+    return;
+  g_free (row->imei);
+  g_free (row->uuid);
+  g_free (row->model);
+  g_free (row->lot);
+  g_free (row->serial);
+  g_free (row->authority_name);
+  g_free (row->profile);
+  g_free (row);
+}
+
+void
+ca_sha_match_free (CaShaMatch *match)
+{
+  if (match == NULL)
+    return;
+  g_free (match->serial);
+  g_free (match->imei);
+  g_free (match->authority_name);
+  g_free (match);
+}
+
+void
+ca_device_history_free (CaDeviceHistory *history)
+{
+  if (history == NULL)
+    return;
+  ca_device_free (history->device);
+  g_clear_pointer (&history->certificates, g_ptr_array_unref);
+  g_clear_pointer (&history->installs, g_ptr_array_unref);
+  g_clear_pointer (&history->events, g_ptr_array_unref);
+  g_free (history);
+}
+
+/* Wipes a secret before freeing it; NULL is fine. */
+void
+ca_secret_free (char *secret)
+{
+  if (secret == NULL)
+    return;
+  OPENSSL_cleanse (secret, strlen (secret));
+  g_free (secret);
+}
+
+char *
+ca_column_dup (CaStmt *stmt,
+               int     column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+CaAuthority *
+ca_authority_from_row (CaStmt *stmt)
+{
+  CaAuthority *authority = g_new0 (CaAuthority, 1);
+
+  authority->id = sqlite3_column_int64 (stmt, 0);
+  authority->name = ca_column_dup (stmt, 1);
+  authority->parent_id = sqlite3_column_int64 (stmt, 2);
+  authority->parent_name = ca_column_dup (stmt, 3);
+  authority->subject = ca_column_dup (stmt, 4);
+  authority->key_type = sqlite3_column_int (stmt, 5);
+  authority->path_len = sqlite3_column_int (stmt, 6);
+  authority->not_before = sqlite3_column_int64 (stmt, 7);
+  authority->not_after = sqlite3_column_int64 (stmt, 8);
+  authority->serial = ca_column_dup (stmt, 9);
+  authority->sha256 = ca_column_dup (stmt, 10);
+  authority->cert_pem = ca_column_dup (stmt, 11);
+  authority->issued_count = sqlite3_column_int64 (stmt, 12);
+
+  return authority;
+}
+
+CaCertificate *
+ca_certificate_from_row (CaStmt *stmt)
+{
+  CaCertificate *cert = g_new0 (CaCertificate, 1);
+  const char *status = (const char *) sqlite3_column_text (stmt, 9);
+
+  cert->id = sqlite3_column_int64 (stmt, 0);
+  cert->serial = ca_column_dup (stmt, 1);
+  cert->imei = ca_column_dup (stmt, 2);
+  cert->authority_id = sqlite3_column_int64 (stmt, 3);
+  cert->authority_name = ca_column_dup (stmt, 4);
+  cert->profile = ca_column_dup (stmt, 5);
+  cert->subject = ca_column_dup (stmt, 6);
+  cert->not_before = sqlite3_column_int64 (stmt, 7);
+  cert->not_after = sqlite3_column_int64 (stmt, 8);
+  if (g_strcmp0 (status, "revoked") == 0)
+    cert->status = CA_CERT_STATUS_REVOKED;
+  else if (cert->not_after <= ca_now ())
+    cert->status = CA_CERT_STATUS_EXPIRED;
+  else
+    cert->status = CA_CERT_STATUS_VALID;
+  cert->revoke_reason = sqlite3_column_int (stmt, 10);
+  cert->revoked_at = sqlite3_column_int64 (stmt, 11);
+  cert->invalidity_date = sqlite3_column_int64 (stmt, 12);
+  cert->supersedes_id = sqlite3_column_int64 (stmt, 13);
+  cert->superseded_by_id = sqlite3_column_int64 (stmt, 14);
+  cert->host_key = sqlite3_column_int (stmt, 15);
+  cert->issued_at = sqlite3_column_int64 (stmt, 16);
+  cert->installed_at = sqlite3_column_int64 (stmt, 17);
+  cert->sha256_lf = ca_column_dup (stmt, 18);
+  cert->sha256_crlf = ca_column_dup (stmt, 19);
+  cert->pem = ca_column_dup (stmt, 20);
+
+  return cert;
+}
+
+/* Audit details are small flat JSON objects of strings and integers. */
+GString *
+ca_details_new (void)
+{
+  return g_string_new ("{");
+}
+
+static void
+append_json_string (GString    *out,
+                    const char *text)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c == '"' || c == '\\')
+        g_string_append_printf (out, "\\%c", c);
+      else if (c < 0x20)
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_c (out, c);
+    }
+  g_string_append_c (out, '"');
+}
+
+void
+ca_details_add (GString    *details,
+                const char *key,
+                const char *value)
+{
+  if (value == NULL)
+    return;
+  if (details->len > 1)
+    g_string_append_c (details, ',');
+  append_json_string (details, key);
+  g_string_append_c (details, ':');
+  append_json_string (details, value);
+}
+
+void
+ca_details_add_int (GString    *details,
+                    const char *key,
+                    gint64      value)
+{
+  if (details->len > 1)
+    g_string_append_c (details, ',');
+  append_json_string (details, key);
+  g_string_append_printf (details, ":%" G_GINT64_FORMAT, value);
+}
+
+char *
+ca_details_free (GString *details)
+{
+  g_string_append_c (details, '}');
+
+  return g_string_free (details, FALSE);
+}
+
+typedef struct
+{
+  CaTaskFunc     func;
+  gpointer       data;
+  GDestroyNotify data_free;
+  GDestroyNotify result_free;
+} TaskData;
+
+static void
+task_data_free (TaskData *task_data)
+{
+  if (task_data->data_free != NULL)
+    task_data->data_free (task_data->data);
+  g_free (task_data);
+}
+
+static void
+task_thread (GTask        *task,
+             gpointer      source,
+             gpointer      user_data,
+             GCancellable *cancellable)
+{
+  TaskData *task_data = user_data;
+  g_autoptr(GError) error = NULL;
+  gpointer result;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  result = task_data->func (CA_LEDGER (source), task_data->data, &error);
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else if (task_data->result_free == NULL)
+    g_task_return_boolean (task, GPOINTER_TO_INT (result));
+  else
+    g_task_return_pointer (task, result, task_data->result_free);
+}
+
+/* Runs @func(@data) on a worker thread. With @result_free NULL the result is a
+ * boolean (GPOINTER_TO_INT); otherwise a pointer freed with @result_free. */
+void
+ca_task_run (CaLedger            *self,
+             gpointer             source_tag,
+             CaTaskFunc           func,
+             gpointer             data,
+             GDestroyNotify       data_free,
+             GDestroyNotify       result_free,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  TaskData *task_data = g_new0 (TaskData, 1);
+
+  task_data->func = func;
+  task_data->data = data;
+  task_data->data_free = data_free;
+  task_data->result_free = result_free;
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, task_data, (GDestroyNotify) task_data_free);
+  g_task_run_in_thread (task, task_thread);
+}

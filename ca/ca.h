@@ -1,0 +1,25 @@
+/* ca.h
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+/* libca: Tagsmith's certificate authority and fleet ledger. GLib, OpenSSL and
+ * SQLite only; it never includes GTK and knows nothing of modems beyond X.509. */
+
+#define CA_INSIDE
+# include "ca-error.h"
+# include "ca-types.h"
+# include "ca-imei.h"
+# include "ca-profile.h"
+# include "ca-csr.h"
+# include "ca-ledger.h"
+# include "ca-authority.h"
+# include "ca-issue.h"
+# include "ca-revoke.h"
+# include "ca-fleet.h"
+# include "ca-audit.h"
+#undef CA_INSIDE
