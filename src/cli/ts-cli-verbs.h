@@ -14,4 +14,6 @@ G_BEGIN_DECLS
 /* Each verb family lives in its own file and ends its table with an all-NULL entry.
  * ts-cli.c lists the tables in the order `tagsmith --help` shows them. */
 
+extern const TsCliVerb ts_cli_modem_verbs[];
+
 G_END_DECLS

@@ -18,6 +18,7 @@
 #include "ts-cli-verbs.h"
 
 static const TsCliVerb *verb_tables[] = {
+  ts_cli_modem_verbs,
   NULL,
 };
 

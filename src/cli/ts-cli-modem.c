@@ -1,0 +1,943 @@
+/* ts-cli-modem.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ts-cli-modem"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ca.h"
+#include "ts-cli.h"
+#include "ts-cli-verbs.h"
+#include "ts-modem.h"
+
+/* Credential files are PEM text; anything larger than this is the wrong file. */
+#define MAX_CREDENTIAL_FILE (64 * 1024)
+
+/* Options every verb that talks to a modem shares. */
+typedef struct
+{
+  char     *port;
+  gboolean  rtscts;
+  int       timeout_s;
+} PortOptions;
+
+#define PORT_OPTION_ENTRIES(opts) \
+  { "port", 'p', 0, G_OPTION_ARG_STRING, &(opts).port, \
+    N_("The modem's AT port (see `tagsmith devices`) or any tty/pty path"), N_("PATH") }, \
+  { "rtscts", 0, 0, G_OPTION_ARG_NONE, &(opts).rtscts, \
+    N_("Use RTS/CTS hardware flow control"), NULL }, \
+  { "timeout", 0, 0, G_OPTION_ARG_INT, &(opts).timeout_s, \
+    N_("Seconds to wait for each answer (default 15; key generation twice that)"), N_("SECONDS") }
+
+static void
+port_options_clear (PortOptions *opts)
+{
+  g_clear_pointer (&opts->port, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PortOptions, port_options_clear)
+
+/* Opens the modem named by --port; returns NULL after printing why. */
+static TsModem *
+open_modem (const char         *verb,
+            const PortOptions  *opts,
+            int                *status)
+{
+  g_autoptr(GError) error = NULL;
+  TsModem *modem;
+
+  if (opts->port == NULL)
+    {
+      *status = ts_cli_usage_error (verb, _("--port is required. Run `tagsmith devices` to "
+                                            "find the modem's port."));
+      return NULL;
+    }
+  if (opts->timeout_s < 0 || opts->timeout_s > 600)
+    {
+      *status = ts_cli_usage_error (verb, _("--timeout must be between 1 and 600 seconds."));
+      return NULL;
+    }
+
+  modem = ts_modem_open (opts->port, opts->rtscts ? TS_MODEM_OPEN_RTSCTS : TS_MODEM_OPEN_NONE,
+                         NULL, &error);
+  if (modem == NULL)
+    {
+      *status = ts_cli_fail (error);
+      return NULL;
+    }
+
+  if (opts->timeout_s > 0)
+    ts_modem_set_timeout (modem, (guint) opts->timeout_s * 1000);
+
+  return modem;
+}
+
+static gboolean
+parse_sec_tag_option (const char *verb,
+                      const char *text,
+                      guint32    *sec_tag,
+                      int        *status)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (text == NULL)
+    {
+      *status = ts_cli_usage_error (verb, _("--sec-tag is required."));
+      return FALSE;
+    }
+  if (!ts_sec_tag_parse (text, sec_tag, &error))
+    {
+      *status = ts_cli_usage_error (verb, "%s", error->message);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+parse_type_option (const char *verb,
+                   const char *text,
+                   guint      *type,
+                   int        *status)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (text == NULL)
+    {
+      *status = ts_cli_usage_error (verb, _("--type is required (ca, cert, key, psk or "
+                                            "psk-identity)."));
+      return FALSE;
+    }
+  if (!ts_cred_type_parse (text, type, &error))
+    {
+      *status = ts_cli_usage_error (verb, "%s", error->message);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Says loudly when a change goes to one of Nordic's decryptable debug tags (§6.3). */
+static void
+warn_about_sec_tag (guint32 sec_tag)
+{
+  if (ts_sec_tag_classify (sec_tag) == TS_SEC_TAG_DEBUG)
+    fprintf (stderr, _("tagsmith: WARNING: sec_tag %u is one of Nordic's debug tags "
+                       "(2147483648–2147483667). TLS sessions using it can be decrypted by "
+                       "modem trace tools. Use it for development only, never in products.\n"),
+             sec_tag);
+}
+
+static gboolean
+write_file (const char  *path,
+            const char  *data,
+            gsize        len,
+            GError     **error)
+{
+  return g_file_set_contents_full (path, data, len, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
+
+static const char *
+cfun_describe (int mode)
+{
+  switch (mode)
+    {
+    case 0:  return _("minimum functionality");
+    case 1:  return _("normal (LTE on)");
+    case 2:  return _("receive only");
+    case 4:  return _("offline");
+    case 20: return _("LTE off, GNSS unchanged");
+    case 21: return _("LTE on, GNSS unchanged");
+    case 30: return _("GNSS off, LTE unchanged");
+    case 31: return _("GNSS on, LTE unchanged");
+    case 40: return _("SIM off");
+    case 41: return _("SIM on");
+    case 44: return _("offline, SIM on");
+    default: return _("unknown");
+    }
+}
+
+/* devices */
+
+static void
+add_string_member (JsonBuilder *builder,
+                   const char  *name,
+                   const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static int
+run_devices (TsCli  *cli,
+             int     argc,
+             char  **argv)
+{
+  g_autoptr(GPtrArray) ports = NULL;
+  g_autoptr(GError) error = NULL;
+  GOptionEntry entries[] = { { NULL } };
+  int status;
+
+  if (!ts_cli_parse_options (cli, "devices", NULL,
+                             _("Lists serial ports with nRF91 kits (their AT port only), other "
+                               "serial devices, and running tagsmith-emulator instances."),
+                             entries, &argc, &argv, &status))
+    return status;
+  if (argc > 1)
+    return ts_cli_usage_error ("devices", _("Unexpected argument “%s”."), argv[1]);
+
+  if (!(ports = ts_modem_discover (&error)))
+    return ts_cli_fail (error);
+
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < ports->len; i++)
+        {
+          const TsPortInfo *port = ports->pdata[i];
+
+          json_builder_begin_object (builder);
+          add_string_member (builder, "path", port->path);
+          add_string_member (builder, "kind", ts_port_kind_to_string (port->kind));
+          add_string_member (builder, "board", port->board);
+          add_string_member (builder, "description", port->description);
+          add_string_member (builder, "serial", port->serial);
+          json_builder_set_member_name (builder, "usb_vid");
+          json_builder_add_int_value (builder, port->usb_vid);
+          json_builder_set_member_name (builder, "usb_pid");
+          json_builder_add_int_value (builder, port->usb_pid);
+          json_builder_set_member_name (builder, "interface");
+          json_builder_add_int_value (builder, port->interface);
+          if (port->kind == TS_PORT_KIND_EMULATOR)
+            {
+              add_string_member (builder, "profile", port->profile);
+              add_string_member (builder, "imei", port->imei);
+              add_string_member (builder, "model", port->model);
+              json_builder_set_member_name (builder, "pid");
+              json_builder_add_int_value (builder, port->pid);
+            }
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      ts_cli_print_json (root);
+      return TS_CLI_EXIT_OK;
+    }
+
+  if (ports->len == 0)
+    {
+      printf (_("No serial ports found. Plug the kit in (and check `dmesg` for its tty), or "
+                "give a tty path with --port.\n"));
+      return TS_CLI_EXIT_OK;
+    }
+
+  printf ("%-28s %-9s %-20s %s\n", _("PORT"), _("KIND"), _("BOARD"), _("DETAILS"));
+  for (guint i = 0; i < ports->len; i++)
+    {
+      const TsPortInfo *port = ports->pdata[i];
+      g_autofree char *details = NULL;
+
+      if (port->kind == TS_PORT_KIND_EMULATOR)
+        details = g_strdup_printf (_("profile %s, IMEI %s, pid %d"),
+                                   port->profile ? port->profile : "?",
+                                   port->imei ? port->imei : "?", (int) port->pid);
+      else if (port->usb_vid != 0)
+        details = g_strdup_printf (_("USB %04x:%04x, serial %s, interface %d%s%s"),
+                                   port->usb_vid, port->usb_pid,
+                                   port->serial ? port->serial : "-", port->interface,
+                                   port->description ? ", " : "",
+                                   port->description ? port->description : "");
+      else
+        details = g_strdup (port->description ? port->description : "");
+
+      printf ("%-28s %-9s %-20s %s\n", port->path, ts_port_kind_to_string (port->kind),
+              port->board ? port->board : _("unknown"), details);
+    }
+
+  return TS_CLI_EXIT_OK;
+}
+
+/* info */
+
+static int
+run_info (TsCli  *cli,
+          int     argc,
+          char  **argv)
+{
+  g_auto(PortOptions) opts = { 0 };
+  GOptionEntry entries[] = { PORT_OPTION_ENTRIES (opts), { NULL } };
+  g_autoptr(TsModem) modem = NULL;
+  g_autoptr(TsModemIdentity) id = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *version = NULL;
+  int status;
+
+  if (!ts_cli_parse_options (cli, "info", NULL,
+                             _("Shows a modem's IMEI, model, firmware, hardware version, device "
+                               "UUID and functional mode."),
+                             entries, &argc, &argv, &status))
+    return status;
+  if (!(modem = open_modem ("info", &opts, &status)))
+    return status;
+  if (!(id = ts_modem_query_identity (modem, NULL, &error)))
+    return ts_cli_fail (error);
+
+  if (id->firmware_version_known)
+    version = g_strdup_printf ("%u.%u.%u", id->firmware_version.major,
+                               id->firmware_version.minor, id->firmware_version.patch);
+
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      add_string_member (builder, "port", ts_modem_get_path (modem));
+      add_string_member (builder, "imei", id->imei);
+      add_string_member (builder, "manufacturer", id->manufacturer);
+      add_string_member (builder, "model", id->model);
+      add_string_member (builder, "firmware", id->firmware);
+      add_string_member (builder, "firmware_version", version);
+      add_string_member (builder, "hardware_version", id->hardware_version);
+      add_string_member (builder, "device_uuid", id->device_uuid);
+      json_builder_set_member_name (builder, "functional_mode");
+      json_builder_add_int_value (builder, id->functional_mode);
+      add_string_member (builder, "at_mode",
+                         ts_modem_get_mode (modem) == TS_AT_MODE_SHELL ? "shell" : "line");
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      ts_cli_print_json (root);
+      return TS_CLI_EXIT_OK;
+    }
+
+  printf (_("Port:             %s (%s)\n"), ts_modem_get_path (modem),
+          ts_modem_get_mode (modem) == TS_AT_MODE_SHELL ? _("Zephyr shell") : _("AT host"));
+  printf (_("IMEI:             %s\n"), id->imei);
+  printf (_("Manufacturer:     %s\n"), id->manufacturer);
+  printf (_("Model:            %s\n"), id->model);
+  printf (_("Modem firmware:   %s%s%s%s\n"), id->firmware, version ? " (" : "",
+          version ? version : "", version ? ")" : "");
+  printf (_("Hardware version: %s\n"), id->hardware_version ? id->hardware_version : _("unknown"));
+  printf (_("Device UUID:      %s\n"), id->device_uuid ? id->device_uuid : _("unknown"));
+  printf (_("Functional mode:  %d (%s)\n"), id->functional_mode,
+          cfun_describe (id->functional_mode));
+
+  return TS_CLI_EXIT_OK;
+}
+
+/* creds list */
+
+/* The ledger is only consulted when it exists: listing must never create one. */
+static CaLedger *
+open_ledger_if_present (TsCli *cli)
+{
+  g_autoptr(GError) error = NULL;
+  CaLedger *ledger;
+
+  if (!g_file_test (cli->db_path, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+
+  ledger = ca_ledger_open (cli->db_path, &error);
+  if (ledger == NULL)
+    fprintf (stderr, _("tagsmith: WARNING: could not open the ledger, so no entry is "
+                       "identified: %s\n"), error->message);
+
+  return ledger;
+}
+
+static CaShaMatch *
+lookup (CaLedger   *ledger,
+        const char *sha256)
+{
+  g_autoptr(GError) error = NULL;
+  CaShaMatch *match;
+
+  if (ledger == NULL || sha256[0] == '\0')
+    return NULL;
+
+  match = ca_ledger_lookup_sha256 (ledger, sha256, &error);
+  if (match == NULL)
+    g_debug ("lookup of %s failed: %s", sha256, error->message);
+
+  return match;
+}
+
+static char *
+describe_match (const CaShaMatch *match,
+                guint32           sec_tag)
+{
+  g_autofree char *expiry = NULL;
+  const char *tag_note = "";
+
+  if (ts_sec_tag_classify (sec_tag) == TS_SEC_TAG_DEBUG)
+    tag_note = _(" [debug tag: decryptable]");
+  else if (ts_sec_tag_classify (sec_tag) == TS_SEC_TAG_MODEM)
+    tag_note = _(" [modem-owned]");
+
+  if (match == NULL || match->kind == CA_SHA_UNKNOWN)
+    return g_strdup_printf ("%s%s", _("unknown"), tag_note);
+
+  expiry = ca_time_to_iso8601 (match->not_after);
+  if (match->kind == CA_SHA_CA_CERTIFICATE)
+    return g_strdup_printf (_("CA “%s” (ours), expires %s%s"), match->authority_name,
+                            expiry, tag_note);
+
+  return g_strdup_printf (_("certificate serial %s for IMEI %s from “%s”, expires %s, %s%s"),
+                          match->serial ? match->serial : "?", match->imei ? match->imei : "?",
+                          match->authority_name ? match->authority_name : "?", expiry,
+                          ca_cert_status_to_string (match->status), tag_note);
+}
+
+static void
+add_match_json (JsonBuilder      *builder,
+                const CaShaMatch *match)
+{
+  g_autofree char *expiry = NULL;
+
+  json_builder_set_member_name (builder, "known");
+  if (match == NULL || match->kind == CA_SHA_UNKNOWN)
+    {
+      json_builder_add_null_value (builder);
+      return;
+    }
+
+  expiry = ca_time_to_iso8601 (match->not_after);
+  json_builder_begin_object (builder);
+  add_string_member (builder, "kind",
+                     match->kind == CA_SHA_CA_CERTIFICATE ? "ca" : "device-certificate");
+  add_string_member (builder, "serial", match->serial);
+  add_string_member (builder, "imei", match->imei);
+  add_string_member (builder, "authority", match->authority_name);
+  add_string_member (builder, "not_after", expiry);
+  add_string_member (builder, "status", ca_cert_status_to_string (match->status));
+  json_builder_end_object (builder);
+}
+
+static int
+run_creds_list (TsCli  *cli,
+                int     argc,
+                char  **argv)
+{
+  g_auto(PortOptions) opts = { 0 };
+  g_autofree char *sec_tag_text = NULL;
+  GOptionEntry entries[] = {
+    PORT_OPTION_ENTRIES (opts),
+    { "sec-tag", 0, 0, G_OPTION_ARG_STRING, &sec_tag_text, N_("Only this sec_tag"), N_("N") },
+    { NULL }
+  };
+  g_autoptr(TsModem) modem = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  g_autoptr(GArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 sec_tag = 0;
+  int status;
+
+  if (!ts_cli_parse_options (cli, "creds list", NULL,
+                             _("Lists the modem's credentials with their SHA-256, and says what "
+                               "each is when the ledger knows it."),
+                             entries, &argc, &argv, &status))
+    return status;
+  if (sec_tag_text != NULL && !parse_sec_tag_option ("creds list", sec_tag_text, &sec_tag, &status))
+    return status;
+  if (!(modem = open_modem ("creds list", &opts, &status)))
+    return status;
+
+  list = ts_modem_list_credentials (modem, sec_tag_text != NULL ? (gint64) sec_tag : -1, -1,
+                                    NULL, &error);
+  if (list == NULL)
+    return ts_cli_fail (error);
+
+  ledger = open_ledger_if_present (cli);
+
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < list->len; i++)
+        {
+          const TsCredential *c = &g_array_index (list, TsCredential, i);
+          g_autoptr(CaShaMatch) match = lookup (ledger, c->sha256);
+          TsSecTagClass tag_class = ts_sec_tag_classify (c->sec_tag);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "sec_tag");
+          json_builder_add_int_value (builder, c->sec_tag);
+          json_builder_set_member_name (builder, "type");
+          json_builder_add_int_value (builder, c->type);
+          add_string_member (builder, "type_name", ts_cred_type_to_string (c->type));
+          add_string_member (builder, "sha256", c->sha256[0] != '\0' ? c->sha256 : NULL);
+          add_string_member (builder, "sec_tag_class",
+                             tag_class == TS_SEC_TAG_USER ? "user"
+                             : tag_class == TS_SEC_TAG_DEBUG ? "debug" : "modem");
+          add_match_json (builder, match);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      ts_cli_print_json (root);
+      return TS_CLI_EXIT_OK;
+    }
+
+  if (list->len == 0)
+    {
+      printf (sec_tag_text != NULL ? _("sec_tag %u holds no credentials.\n")
+                                   : _("The modem holds no credentials.\n"), sec_tag);
+      return TS_CLI_EXIT_OK;
+    }
+
+  printf ("%-10s %-14s %-64s %s\n", _("SEC_TAG"), _("TYPE"), _("SHA-256"), _("WHAT"));
+  for (guint i = 0; i < list->len; i++)
+    {
+      const TsCredential *c = &g_array_index (list, TsCredential, i);
+      g_autoptr(CaShaMatch) match = lookup (ledger, c->sha256);
+      g_autofree char *what = describe_match (match, c->sec_tag);
+
+      printf ("%-10u %-14s %-64s %s\n", c->sec_tag, ts_cred_type_to_string (c->type),
+              c->sha256[0] != '\0' ? c->sha256 : "-", what);
+    }
+
+  return TS_CLI_EXIT_OK;
+}
+
+/* creds read */
+
+static int
+run_creds_read (TsCli  *cli,
+                int     argc,
+                char  **argv)
+{
+  g_auto(PortOptions) opts = { 0 };
+  g_autofree char *sec_tag_text = NULL;
+  g_autofree char *type_text = NULL;
+  g_autofree char *out = NULL;
+  GOptionEntry entries[] = {
+    PORT_OPTION_ENTRIES (opts),
+    { "sec-tag", 0, 0, G_OPTION_ARG_STRING, &sec_tag_text, N_("The sec_tag"), N_("N") },
+    { "type", 0, 0, G_OPTION_ARG_STRING, &type_text, N_("ca, cert or psk-identity"), N_("TYPE") },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Write to FILE instead of stdout"), N_("FILE") },
+    { NULL }
+  };
+  g_autoptr(TsModem) modem = NULL;
+  g_autoptr(GBytes) content = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 sec_tag;
+  guint type;
+  int status;
+
+  if (!ts_cli_parse_options (cli, "creds read", NULL,
+                             _("Reads a certificate or PSK identity back from the modem. Private "
+                               "keys and PSKs cannot be read."),
+                             entries, &argc, &argv, &status))
+    return status;
+  if (!parse_sec_tag_option ("creds read", sec_tag_text, &sec_tag, &status) ||
+      !parse_type_option ("creds read", type_text, &type, &status))
+    return status;
+  if (type == TS_CRED_PRIVATE_KEY || type == TS_CRED_PSK)
+    return ts_cli_usage_error ("creds read", _("The modem never reveals private keys or PSKs; "
+                                               "compare their SHA-256 with `creds list`."));
+  if (!(modem = open_modem ("creds read", &opts, &status)))
+    return status;
+
+  if (!(content = ts_modem_read_credential (modem, sec_tag, type, NULL, NULL, &error)))
+    return ts_cli_fail (error);
+
+  if (out != NULL)
+    {
+      if (!write_file (out, g_bytes_get_data (content, NULL), g_bytes_get_size (content), &error))
+        return ts_cli_fail (error);
+    }
+  else
+    fwrite (g_bytes_get_data (content, NULL), 1, g_bytes_get_size (content), stdout);
+
+  return TS_CLI_EXIT_OK;
+}
+
+/* creds write */
+
+static void
+cleanse_and_free (gpointer data)
+{
+  char *text = data;
+
+  OPENSSL_cleanse (text, strlen (text));
+  g_free (text);
+}
+
+/* Reads a credential file into bytes that are wiped when freed: it may be a key. */
+static GBytes *
+read_credential_file (const char  *path,
+                      GError     **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_commandline_arg (path);
+  g_autoptr(GFileInfo) info = NULL;
+  char *data = NULL;
+  gsize len = 0;
+
+  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, 0, NULL, error);
+  if (info == NULL)
+    return NULL;
+  if (g_file_info_get_size (info) > MAX_CREDENTIAL_FILE)
+    {
+      g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
+                   _("%s is larger than %d KB; a credential is a few KB of PEM text. Check "
+                     "the file name."), path, MAX_CREDENTIAL_FILE / 1024);
+      return NULL;
+    }
+  if (!g_file_load_contents (file, NULL, &data, &len, NULL, error))
+    return NULL;
+  if (memchr (data, '\0', len) != NULL)
+    {
+      cleanse_and_free (data);
+      g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
+                   _("%s is not a text file (it contains NUL bytes). The modem takes PEM text; "
+                     "convert DER with `openssl x509 -inform der -in FILE -out FILE.pem`."), path);
+      return NULL;
+    }
+
+  return g_bytes_new_with_free_func (data, len, cleanse_and_free, data);
+}
+
+static int
+run_creds_write (TsCli  *cli,
+                 int     argc,
+                 char  **argv)
+{
+  g_auto(PortOptions) opts = { 0 };
+  g_autofree char *sec_tag_text = NULL;
+  g_autofree char *type_text = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *endings_text = NULL;
+  g_auto(TsCliPassphrase) key_password = NULL;
+  gboolean stay_offline = FALSE;
+  GOptionEntry entries[] = {
+    PORT_OPTION_ENTRIES (opts),
+    { "sec-tag", 0, 0, G_OPTION_ARG_STRING, &sec_tag_text, N_("The sec_tag"), N_("N") },
+    { "type", 0, 0, G_OPTION_ARG_STRING, &type_text,
+      N_("ca, cert, key, psk, psk-identity or a number"), N_("TYPE") },
+    { "file", 'f', 0, G_OPTION_ARG_FILENAME, &path, N_("The PEM (or PSK text) file"), N_("FILE") },
+    { "key-password", 0, 0, G_OPTION_ARG_STRING, &key_password,
+      N_("Password of an encrypted PKCS#8 private key"), N_("PW") },
+    { "line-endings", 0, 0, G_OPTION_ARG_STRING, &endings_text,
+      N_("lf (default), crlf or keep: how line breaks are sent, which decides the SHA-256"),
+      N_("MODE") },
+    { "stay-offline", 0, 0, G_OPTION_ARG_NONE, &stay_offline,
+      N_("Leave the modem offline (+CFUN=4) afterwards"), NULL },
+    { NULL }
+  };
+  g_autoptr(TsModem) modem = NULL;
+  g_autoptr(GBytes) content = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha256 = NULL;
+  TsLineEndings endings = TS_LINE_ENDINGS_LF;
+  guint32 sec_tag;
+  guint type;
+  int status;
+
+  if (!ts_cli_parse_options (cli, "creds write", NULL,
+                             _("Writes one credential, switching the modem offline around it, and "
+                               "succeeds only when the modem lists the SHA-256 of exactly what "
+                               "was sent."),
+                             entries, &argc, &argv, &status))
+    return status;
+  if (!parse_sec_tag_option ("creds write", sec_tag_text, &sec_tag, &status) ||
+      !parse_type_option ("creds write", type_text, &type, &status))
+    return status;
+  if (path == NULL)
+    return ts_cli_usage_error ("creds write", _("--file is required."));
+  if (endings_text != NULL && !ts_line_endings_parse (endings_text, &endings, &error))
+    return ts_cli_usage_error ("creds write", "%s", error->message);
+  if (key_password != NULL && type != TS_CRED_PRIVATE_KEY)
+    return ts_cli_usage_error ("creds write", _("--key-password only applies to --type key."));
+  if (!ts_sec_tag_check_writable (sec_tag, &error))
+    return ts_cli_fail (error);
+
+  if (!(content = read_credential_file (path, &error)))
+    return ts_cli_fail (error);
+
+  warn_about_sec_tag (sec_tag);
+  if (!(modem = open_modem ("creds write", &opts, &status)))
+    return status;
+
+  if (!ts_modem_write_credential (modem, sec_tag, type, content, key_password, endings,
+                                  stay_offline ? TS_MODEM_WRITE_STAY_OFFLINE : TS_MODEM_WRITE_NONE,
+                                  &sha256, NULL, &error))
+    return ts_cli_fail (error);
+
+  printf (_("Wrote the %s to sec_tag %u; the modem lists SHA-256 %s, as sent.\n"),
+          ts_cred_type_describe (type), sec_tag, sha256);
+
+  return TS_CLI_EXIT_OK;
+}
+
+/* creds delete */
+
+static int
+run_creds_delete (TsCli  *cli,
+                  int     argc,
+                  char  **argv)
+{
+  g_auto(PortOptions) opts = { 0 };
+  g_autofree char *sec_tag_text = NULL;
+  g_autofree char *type_text = NULL;
+  gboolean all = FALSE;
+  gboolean stay_offline = FALSE;
+  GOptionEntry entries[] = {
+    PORT_OPTION_ENTRIES (opts),
+    { "sec-tag", 0, 0, G_OPTION_ARG_STRING, &sec_tag_text, N_("The sec_tag"), N_("N") },
+    { "type", 0, 0, G_OPTION_ARG_STRING, &type_text, N_("The type to delete"), N_("TYPE") },
+    { "all", 0, 0, G_OPTION_ARG_NONE, &all, N_("Delete every type in the sec_tag"), NULL },
+    { "stay-offline", 0, 0, G_OPTION_ARG_NONE, &stay_offline,
+      N_("Leave the modem offline (+CFUN=4) afterwards"), NULL },
+    { NULL }
+  };
+  g_autoptr(TsModem) modem = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 sec_tag;
+  guint type = 0;
+  guint deleted = 0;
+  int status;
+
+  if (!ts_cli_parse_options (cli, "creds delete", NULL,
+                             _("Deletes one credential type, or with --all everything in a "
+                               "sec_tag, with the modem offline."),
+                             entries, &argc, &argv, &status))
+    return status;
+  if (!parse_sec_tag_option ("creds delete", sec_tag_text, &sec_tag, &status))
+    return status;
+  if (all == (type_text != NULL))
+    return ts_cli_usage_error ("creds delete", _("Give either --type or --all."));
+  if (type_text != NULL && !parse_type_option ("creds delete", type_text, &type, &status))
+    return status;
+  if (!ts_sec_tag_check_writable (sec_tag, &error))
+    return ts_cli_fail (error);
+
+  warn_about_sec_tag (sec_tag);
+  if (!(modem = open_modem ("creds delete", &opts, &status)))
+    return status;
+
+  if (!ts_modem_delete_credentials (modem, sec_tag, all ? -1 : (int) type,
+                                    stay_offline ? TS_MODEM_WRITE_STAY_OFFLINE : TS_MODEM_WRITE_NONE,
+                                    &deleted, NULL, &error))
+    return ts_cli_fail (error);
+
+  if (all)
+    printf (g_dngettext (GETTEXT_PACKAGE, "Deleted %u credential from sec_tag %u.\n",
+                         "Deleted %u credentials from sec_tag %u.\n", deleted), deleted, sec_tag);
+  else
+    printf (_("Deleted the %s from sec_tag %u.\n"), ts_cred_type_describe (type), sec_tag);
+
+  return TS_CLI_EXIT_OK;
+}
+
+static int
+run_creds (TsCli  *cli,
+           int     argc,
+           char  **argv)
+{
+  static const struct
+  {
+    const char    *name;
+    TsCliVerbFunc  run;
+  } subverbs[] = {
+    { "list",   run_creds_list },
+    { "read",   run_creds_read },
+    { "write",  run_creds_write },
+    { "delete", run_creds_delete },
+  };
+
+  if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
+    {
+      FILE *out = argc < 2 ? stderr : stdout;
+
+      fprintf (out, _("Usage: tagsmith creds list|read|write|delete --port PATH [OPTIONS]\n"
+                      "Run `tagsmith creds SUBVERB --help` for its options.\n"));
+      return argc < 2 ? TS_CLI_EXIT_USAGE : TS_CLI_EXIT_OK;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (subverbs); i++)
+    if (g_str_equal (argv[1], subverbs[i].name))
+      return subverbs[i].run (cli, argc - 1, argv + 1);
+
+  return ts_cli_usage_error ("creds", _("Unknown sub-verb “%s”; use list, read, write or "
+                                        "delete."), argv[1]);
+}
+
+/* keygen */
+
+static char *
+hex_digest (const guint8 digest[32])
+{
+  GString *out = g_string_sized_new (64);
+
+  for (guint i = 0; i < 32; i++)
+    g_string_append_printf (out, "%02X", digest[i]);
+
+  return g_string_free (out, FALSE);
+}
+
+static int
+run_keygen (TsCli  *cli,
+            int     argc,
+            char  **argv)
+{
+  g_auto(PortOptions) opts = { 0 };
+  g_autofree char *sec_tag_text = NULL;
+  g_autofree char *attributes = NULL;
+  g_autofree char *out = NULL;
+  gboolean stay_offline = FALSE;
+  GOptionEntry entries[] = {
+    PORT_OPTION_ENTRIES (opts),
+    { "sec-tag", 0, 0, G_OPTION_ARG_STRING, &sec_tag_text, N_("Where the key goes"), N_("N") },
+    { "attributes", 0, 0, G_OPTION_ARG_STRING, &attributes,
+      N_("CSR subject, e.g. \"O=Acme,CN=nrf-352656100367872\" (default: CN=<device UUID>)"),
+      N_("ATTRS") },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Write the CSR (PEM) to FILE"), N_("FILE") },
+    { "stay-offline", 0, 0, G_OPTION_ARG_NONE, &stay_offline,
+      N_("Leave the modem offline (+CFUN=4) afterwards"), NULL },
+    { NULL }
+  };
+  g_autoptr(TsModem) modem = NULL;
+  g_autoptr(TsKeygenResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pem = NULL;
+  g_autofree char *digest = NULL;
+  guint32 sec_tag;
+  int status;
+
+  if (!ts_cli_parse_options (cli, "keygen", NULL,
+                             _("Generates a P-256 key inside the modem (it never leaves) and "
+                               "prints its certificate signing request, after checking the COSE "
+                               "digest and the device UUID."),
+                             entries, &argc, &argv, &status))
+    return status;
+  if (!parse_sec_tag_option ("keygen", sec_tag_text, &sec_tag, &status))
+    return status;
+  if (!ts_sec_tag_check_writable (sec_tag, &error))
+    return ts_cli_fail (error);
+
+  warn_about_sec_tag (sec_tag);
+  if (!(modem = open_modem ("keygen", &opts, &status)))
+    return status;
+
+  result = ts_modem_keygen (modem, sec_tag, attributes,
+                            stay_offline ? TS_MODEM_WRITE_STAY_OFFLINE : TS_MODEM_WRITE_NONE,
+                            NULL, &error);
+  if (result == NULL)
+    return ts_cli_fail (error);
+
+  pem = ts_keygen_result_dup_pem (result);
+  digest = hex_digest (result->digest);
+
+  if (out != NULL && !write_file (out, pem, strlen (pem), &error))
+    return ts_cli_fail (error);
+
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "sec_tag");
+      json_builder_add_int_value (builder, result->sec_tag);
+      add_string_member (builder, "device_uuid", result->device_uuid);
+      add_string_member (builder, "subject", result->subject);
+      add_string_member (builder, "csr_sha256", digest);
+      add_string_member (builder, "csr_pem", pem);
+      add_string_member (builder, "token", result->token);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      ts_cli_print_json (root);
+    }
+  else if (out == NULL)
+    fputs (pem, stdout);
+  else
+    printf (_("Generated a key in sec_tag %u for device %s; CSR subject %s, written to %s.\n"),
+            sec_tag, result->device_uuid, result->subject, out);
+
+  return TS_CLI_EXIT_OK;
+}
+
+/* attest */
+
+static int
+run_attest (TsCli  *cli,
+            int     argc,
+            char  **argv)
+{
+  g_auto(PortOptions) opts = { 0 };
+  g_autofree char *challenge = NULL;
+  GOptionEntry entries[] = {
+    PORT_OPTION_ENTRIES (opts),
+    { "challenge", 0, 0, G_OPTION_ARG_STRING, &challenge,
+      N_("32 hex digits that the token must carry instead of a random nonce"), N_("HEX") },
+    { NULL }
+  };
+  g_autoptr(TsModem) modem = NULL;
+  g_autoptr(TsAttestation) token = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if (!ts_cli_parse_options (cli, "attest", NULL,
+                             _("Reads the modem's attestation token (for nRF Cloud claiming) and "
+                               "decodes it."),
+                             entries, &argc, &argv, &status))
+    return status;
+  if (!(modem = open_modem ("attest", &opts, &status)))
+    return status;
+  if (!(token = ts_modem_attest (modem, challenge, NULL, &error)))
+    return ts_cli_fail (error);
+
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      add_string_member (builder, "token", token->token);
+      json_builder_set_member_name (builder, "message_type");
+      json_builder_add_int_value (builder, token->message_type);
+      add_string_member (builder, "device_uuid", token->device_uuid);
+      json_builder_set_member_name (builder, "device_type");
+      json_builder_add_int_value (builder, token->device_type);
+      add_string_member (builder, "firmware_uuid", token->firmware_uuid);
+      add_string_member (builder, "nonce", token->nonce_hex);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      ts_cli_print_json (root);
+      return TS_CLI_EXIT_OK;
+    }
+
+  printf ("%s\n", token->token);
+  printf (_("Device UUID:    %s\n"), token->device_uuid);
+  printf (_("Device type:    %" G_GINT64_FORMAT "\n"), token->device_type);
+  printf (_("Firmware UUID:  %s\n"), token->firmware_uuid);
+  printf (_("Nonce:          %s\n"), token->nonce_hex);
+
+  return TS_CLI_EXIT_OK;
+}
+
+const TsCliVerb ts_cli_modem_verbs[] = {
+  { "devices", N_("List serial ports with nRF91 kits and running emulators"), run_devices },
+  { "info",    N_("Show a modem's IMEI, model, firmware and UUID"), run_info },
+  { "creds",   N_("List, read, write or delete a modem's credentials"), run_creds },
+  { "keygen",  N_("Generate a key in the modem and get its CSR"), run_keygen },
+  { "attest",  N_("Read a modem's attestation token"), run_attest },
+  { NULL, NULL, NULL },
+};
