@@ -12,7 +12,6 @@ import subprocess
 import time
 import tty
 
-FINAL_RE = re.compile(rb"(?:^|\n)(OK|ERROR|\+CME ERROR: \d+)\r\n$")
 
 
 def final_code(data):
@@ -52,10 +51,13 @@ class Timeout(Exception):
 
 
 class RawPort:
-    def __init__(self, path):
+    def __init__(self, path, flush=True):
+        """Opens the port; flush=True sets raw mode again, which also discards
+        whatever the device printed before (as host tools do, §1.2)."""
         self.path = path
         self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-        tty.setraw(self.fd)
+        if flush:
+            tty.setraw(self.fd)
 
     def close(self):
         if self.fd is not None:
@@ -133,6 +135,14 @@ class RawPort:
 
     def drain(self, seconds=0.05):
         return self.read_for(seconds)
+
+
+def start(ws, *args, pacing=False):
+    """Starts tagsmith-emulator in a tsharness Workspace and opens its port.
+    Tests run without pacing unless they measure it."""
+    argv = list(args) if pacing else ["--no-pacing", *args]
+    emu = ws.emulator(*argv)
+    return emu, RawPort(emu.port)
 
 
 def openssl(*args, input=None):
