@@ -9,9 +9,12 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
 
 #include "ts-application.h"
+#include "ts-gui-util.h"
+#include "ts-preferences-window.h"
 #include "ts-resources.h"
 #include "ts-window.h"
 
@@ -21,9 +24,107 @@ struct _TsApplication
 
   /* Owned references */
   GSettings      *settings;
+  CaLedger       *ledger;
+  GError         *ledger_error;
+  GCancellable   *cancellable;
+
+  guint           auto_lock_id;
 };
 
 G_DEFINE_FINAL_TYPE (TsApplication, ts_application, ADW_TYPE_APPLICATION)
+
+enum {
+  PROP_0,
+  PROP_LEDGER,
+  PROP_UNLOCKED,
+  N_PROPS
+};
+
+enum {
+  LEDGER_CHANGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* The ledger the CLI uses too: $TAGSMITH_DB, or one in the user's data folder. */
+static char *
+default_ledger_path (void)
+{
+  const char *env = g_getenv ("TAGSMITH_DB");
+
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+
+  return g_build_filename (g_get_user_data_dir (), "tagsmith", "fleet.db", NULL);
+}
+
+static gpointer
+open_ledger_work (gpointer       data,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  const char *path = data;
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not create the folder “%s” for the fleet ledger: %s. "
+                     "Check its permissions, or set TAGSMITH_DB to another path."),
+                   dir, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  return ca_ledger_open (path, error);
+}
+
+static void
+open_ledger_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  TsApplication *self = TS_APPLICATION (object);
+  g_autoptr(GError) error = NULL;
+  CaLedger *ledger;
+
+  ledger = ts_run_in_thread_finish (result, &error);
+  if (ledger == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_warning ("%s", error->message);
+      self->ledger_error = g_steal_pointer (&error);
+    }
+
+  self->ledger = ledger;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEDGER]);
+  g_signal_emit (self, signals[LEDGER_CHANGED], 0);
+}
+
+static gboolean
+auto_lock_cb (gpointer user_data)
+{
+  TsApplication *self = user_data;
+
+  self->auto_lock_id = 0;
+  ts_application_lock (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+rearm_auto_lock (TsApplication *self)
+{
+  guint minutes = g_settings_get_uint (self->settings, "auto-lock-minutes");
+
+  g_clear_handle_id (&self->auto_lock_id, g_source_remove);
+  if (minutes > 0 && ts_application_is_unlocked (self))
+    self->auto_lock_id = g_timeout_add_seconds (minutes * 60, auto_lock_cb, self);
+}
 
 static void
 ts_application_activate (GApplication *application)
@@ -62,6 +163,28 @@ about_action (GSimpleAction *action,
 }
 
 static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  TsApplication *self = user_data;
+  TsPreferencesWindow *preferences;
+
+  preferences = ts_preferences_window_new (self->settings);
+  gtk_window_set_transient_for (GTK_WINDOW (preferences),
+                                gtk_application_get_active_window (GTK_APPLICATION (self)));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
+lock_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  ts_application_lock (TS_APPLICATION (user_data));
+}
+
+static void
 quit_action (GSimpleAction *action,
              GVariant      *parameter,
              gpointer       user_data)
@@ -85,16 +208,66 @@ ts_application_startup (GApplication *application)
   TsApplication *self = TS_APPLICATION (application);
   static const GActionEntry actions[] = {
     { "about", about_action },
+    { "preferences", preferences_action },
+    { "lock", lock_action },
     { "quit", quit_action },
   };
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
+  static const char *lock_accels[] = { "<Control>l", NULL };
 
   G_APPLICATION_CLASS (ts_application_parent_class)->startup (application);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), actions, G_N_ELEMENTS (actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.lock", lock_accels);
 
   gtk_window_set_default_icon_name (APP_ID);
+
+  g_signal_connect_object (self->settings, "changed::auto-lock-minutes",
+                           G_CALLBACK (rearm_auto_lock), self, G_CONNECT_SWAPPED);
+
+  ts_run_in_thread (self, open_ledger_work, default_ledger_path (), g_free, g_object_unref,
+                    self->cancellable, open_ledger_cb, NULL);
+}
+
+static void
+ts_application_shutdown (GApplication *application)
+{
+  TsApplication *self = TS_APPLICATION (application);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->auto_lock_id, g_source_remove);
+  /* Decrypted CA keys never outlive the process's last window. */
+  if (self->ledger != NULL)
+    ca_ledger_lock (self->ledger);
+
+  G_APPLICATION_CLASS (ts_application_parent_class)->shutdown (application);
+}
+
+static void
+ts_application_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  TsApplication *self = TS_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_LEDGER:
+      g_value_set_object (value, self->ledger);
+      break;
+
+    case PROP_UNLOCKED:
+      g_value_set_boolean (value, ts_application_is_unlocked (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -103,6 +276,9 @@ ts_application_finalize (GObject *object)
   TsApplication *self = TS_APPLICATION (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->ledger);
+  g_clear_object (&self->cancellable);
+  g_clear_error (&self->ledger_error);
 
   G_OBJECT_CLASS (ts_application_parent_class)->finalize (object);
 }
@@ -114,9 +290,25 @@ ts_application_class_init (TsApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   object_class->finalize = ts_application_finalize;
+  object_class->get_property = ts_application_get_property;
 
   app_class->activate = ts_application_activate;
   app_class->startup = ts_application_startup;
+  app_class->shutdown = ts_application_shutdown;
+
+  properties[PROP_LEDGER] =
+    g_param_spec_object ("ledger", NULL, NULL, CA_TYPE_LEDGER,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_UNLOCKED] =
+    g_param_spec_boolean ("unlocked", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Emitted once the ledger has been opened (or failed to open), and after anything
+   * changed it, so that pages showing ledger data reload. */
+  signals[LEDGER_CHANGED] =
+    g_signal_new ("ledger-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -125,6 +317,7 @@ ts_application_init (TsApplication *self)
   ts_register_resource ();
 
   self->settings = g_settings_new (APP_ID);
+  self->cancellable = g_cancellable_new ();
 }
 
 TsApplication *
@@ -148,4 +341,81 @@ ts_application_get_settings (TsApplication *self)
   g_return_val_if_fail (TS_IS_APPLICATION (self), NULL);
 
   return self->settings;
+}
+
+/**
+ * ts_application_get_default:
+ *
+ * Returns: (transfer none): the running application
+ */
+TsApplication *
+ts_application_get_default (void)
+{
+  return TS_APPLICATION (g_application_get_default ());
+}
+
+/**
+ * ts_application_get_ledger:
+ *
+ * Returns: (transfer none) (nullable): the fleet ledger, or %NULL while it is
+ *   opening or when it could not be opened (see ts_application_get_ledger_error())
+ */
+CaLedger *
+ts_application_get_ledger (TsApplication *self)
+{
+  g_return_val_if_fail (TS_IS_APPLICATION (self), NULL);
+
+  return self->ledger;
+}
+
+/**
+ * ts_application_get_ledger_error:
+ *
+ * Returns: (transfer none) (nullable): why the ledger could not be opened
+ */
+const GError *
+ts_application_get_ledger_error (TsApplication *self)
+{
+  g_return_val_if_fail (TS_IS_APPLICATION (self), NULL);
+
+  return self->ledger_error;
+}
+
+gboolean
+ts_application_is_unlocked (TsApplication *self)
+{
+  g_return_val_if_fail (TS_IS_APPLICATION (self), FALSE);
+
+  return self->ledger != NULL && ca_ledger_is_unlocked (self->ledger);
+}
+
+/* Called after a successful unlock and after each use of a CA key: the auto-lock
+ * counts idle minutes, not minutes since the passphrase was typed. */
+void
+ts_application_note_unlocked (TsApplication *self)
+{
+  g_return_if_fail (TS_IS_APPLICATION (self));
+
+  rearm_auto_lock (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNLOCKED]);
+}
+
+void
+ts_application_lock (TsApplication *self)
+{
+  g_return_if_fail (TS_IS_APPLICATION (self));
+
+  g_clear_handle_id (&self->auto_lock_id, g_source_remove);
+  if (self->ledger != NULL)
+    ca_ledger_lock (self->ledger);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNLOCKED]);
+}
+
+/* Tells every page that the ledger changed (a CA was created, a device issued). */
+void
+ts_application_ledger_changed (TsApplication *self)
+{
+  g_return_if_fail (TS_IS_APPLICATION (self));
+
+  g_signal_emit (self, signals[LEDGER_CHANGED], 0);
 }

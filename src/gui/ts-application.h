@@ -9,13 +9,22 @@
 
 #include <adwaita.h>
 
+#include "ca.h"
+
 G_BEGIN_DECLS
 
 #define TS_TYPE_APPLICATION (ts_application_get_type ())
 
 G_DECLARE_FINAL_TYPE (TsApplication, ts_application, TS, APPLICATION, AdwApplication)
 
-TsApplication *ts_application_new          (void);
-GSettings     *ts_application_get_settings (TsApplication *self);
+TsApplication *ts_application_new              (void);
+TsApplication *ts_application_get_default      (void);
+GSettings     *ts_application_get_settings     (TsApplication *self);
+CaLedger      *ts_application_get_ledger       (TsApplication *self);
+const GError  *ts_application_get_ledger_error (TsApplication *self);
+gboolean       ts_application_is_unlocked      (TsApplication *self);
+void           ts_application_note_unlocked    (TsApplication *self);
+void           ts_application_lock             (TsApplication *self);
+void           ts_application_ledger_changed   (TsApplication *self);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ts-authorities-page.h"
 #include "ts-window.h"
 
 struct _TsWindow
@@ -148,6 +149,8 @@ ts_window_class_init (TsWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = ts_window_dispose;
+
+  g_type_ensure (TS_TYPE_AUTHORITIES_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ts-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TsWindow, toasts);

@@ -1,0 +1,751 @@
+/* ts-authorities-page.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ts-authorities-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ts-application.h"
+#include "ts-authorities-page.h"
+#include "ts-authority-dialog.h"
+#include "ts-gui-util.h"
+#include "ts-prompt.h"
+#include "ts-unlock.h"
+#include "ts-window.h"
+
+/* An authority within this many days of its end is flagged. */
+#define EXPIRY_WARNING_DAYS 90
+
+struct _TsAuthoritiesPage
+{
+  AdwBin        parent_instance;
+
+  /* Template widgets */
+  GtkStack     *stack;
+  GtkListBox   *list;
+
+  /* Owned references */
+  GCancellable *cancellable;
+  GPtrArray    *authorities;   /* (element-type CaAuthority) as last loaded */
+};
+
+G_DEFINE_FINAL_TYPE (TsAuthoritiesPage, ts_authorities_page, ADW_TYPE_BIN)
+
+static CaLedger *
+page_ledger (void)
+{
+  return ts_application_get_ledger (ts_application_get_default ());
+}
+
+static void
+show_error (TsAuthoritiesPage *self,
+            const GError      *error)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (TS_IS_WINDOW (root))
+    ts_window_show_error (TS_WINDOW (root), error);
+}
+
+static int
+authority_depth (TsAuthoritiesPage *self,
+                 const CaAuthority *authority)
+{
+  int depth = 0;
+  gint64 parent_id = authority->parent_id;
+
+  /* The list holds roots before their children, so a short walk finds the depth. */
+  while (parent_id != 0 && depth < 8)
+    {
+      gint64 next = 0;
+
+      for (guint i = 0; i < self->authorities->len; i++)
+        {
+          const CaAuthority *other = g_ptr_array_index (self->authorities, i);
+
+          if (other->id == parent_id)
+            next = other->parent_id;
+        }
+      depth++;
+      parent_id = next;
+    }
+
+  return depth;
+}
+
+static GtkWidget *
+action_button (const char *label,
+               const char *accessible_format,
+               const char *name,
+               const char *action)
+{
+  g_autofree char *accessible = g_strdup_printf (accessible_format, name);
+  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  -1);
+  gtk_widget_set_tooltip_text (button, accessible);
+
+  return button;
+}
+
+static void
+add_detail (AdwExpanderRow *expander,
+            const char     *title,
+            const char     *value)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *label = gtk_label_new (value);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (label), 1);
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_widget_add_css_class (label, "monospace");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+  adw_expander_row_add_row (expander, row);
+}
+
+static GtkWidget *
+authority_row_new (TsAuthoritiesPage *self,
+                   const CaAuthority *authority)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *expiry = ts_format_date (authority->not_after);
+  g_autofree char *subtitle = NULL;
+  g_autofree char *sha = ts_short_hash (authority->sha256);
+  GtkWidget *row = adw_expander_row_new ();
+  GtkWidget *buttons_row, *buttons;
+  const char *kind = authority->parent_id == 0 ? _("Root") : _("Intermediate");
+
+  subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%s · %s · until %s · %" G_GINT64_FORMAT " device",
+                                           "%s · %s · until %s · %" G_GINT64_FORMAT " devices",
+                                           authority->issued_count),
+                              kind, ca_key_type_to_string (authority->key_type), expiry,
+                              authority->issued_count);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), authority->name);
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
+  adw_expander_row_set_icon_name (ADW_EXPANDER_ROW (row),
+                                  authority->parent_id == 0 ? "security-high-symbolic"
+                                                            : "security-medium-symbolic");
+  gtk_widget_set_margin_start (row, 24 * authority_depth (self, authority));
+
+  if (authority->not_after != 0 && authority->not_after < now)
+    {
+      GtkWidget *badge = gtk_label_new (_("Expired"));
+
+      gtk_widget_add_css_class (badge, "ts-badge");
+      gtk_widget_add_css_class (badge, "error");
+      gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
+      adw_expander_row_add_action (ADW_EXPANDER_ROW (row), badge);
+    }
+  else if (authority->not_after != 0 && authority->not_after - now < EXPIRY_WARNING_DAYS * 86400)
+    {
+      GtkWidget *badge = gtk_label_new (_("Expires soon"));
+
+      gtk_widget_add_css_class (badge, "ts-badge");
+      gtk_widget_add_css_class (badge, "warning");
+      gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
+      adw_expander_row_add_action (ADW_EXPANDER_ROW (row), badge);
+    }
+
+  add_detail (ADW_EXPANDER_ROW (row), _("Subject"), authority->subject);
+  add_detail (ADW_EXPANDER_ROW (row), _("Serial"), authority->serial);
+  add_detail (ADW_EXPANDER_ROW (row), _("SHA-256"), sha);
+  if (authority->parent_name != NULL)
+    add_detail (ADW_EXPANDER_ROW (row), _("Issued by"), authority->parent_name);
+
+  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_margin_top (buttons, 6);
+  gtk_widget_set_margin_bottom (buttons, 6);
+  gtk_widget_set_margin_start (buttons, 12);
+  gtk_widget_set_margin_end (buttons, 12);
+  gtk_widget_set_halign (buttons, GTK_ALIGN_END);
+  gtk_box_append (GTK_BOX (buttons),
+                  action_button (_("Export _Chain…"), _("Export the chain of %s"),
+                                 authority->name, "authorities.export-chain"));
+  gtk_box_append (GTK_BOX (buttons),
+                  action_button (_("_Verification Certificate…"),
+                                 _("Make a verification certificate with %s"),
+                                 authority->name, "authorities.proof"));
+  gtk_box_append (GTK_BOX (buttons),
+                  action_button (_("Publish C_RL…"), _("Publish the CRL of %s"),
+                                 authority->name, "authorities.publish-crl"));
+
+  buttons_row = gtk_list_box_row_new ();
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (buttons_row), FALSE);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (buttons_row), buttons);
+  adw_expander_row_add_row (ADW_EXPANDER_ROW (row), buttons_row);
+
+  return row;
+}
+
+static gpointer
+list_work (gpointer       data,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  return ca_ledger_list_authorities (CA_LEDGER (data), error);
+}
+
+static void
+list_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(TsAuthoritiesPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *authorities;
+
+  authorities = ts_run_in_thread_finish (result, &error);
+  if (authorities == NULL)
+    {
+      show_error (self, error);
+      return;
+    }
+
+  g_clear_pointer (&self->authorities, g_ptr_array_unref);
+  self->authorities = authorities;
+
+  ts_clear_children (GTK_WIDGET (self->list));
+  for (guint i = 0; i < authorities->len; i++)
+    gtk_list_box_append (self->list, authority_row_new (self, g_ptr_array_index (authorities, i)));
+
+  gtk_stack_set_visible_child_name (self->stack, authorities->len > 0 ? "list" : "empty");
+}
+
+static void
+ts_authorities_page_reload (TsAuthoritiesPage *self)
+{
+  CaLedger *ledger = page_ledger ();
+
+  if (ledger == NULL)
+    return;
+
+  ts_run_in_thread (self, list_work, g_object_ref (ledger), g_object_unref,
+                    (GDestroyNotify) g_ptr_array_unref, self->cancellable, list_cb,
+                    g_object_ref (self));
+}
+
+static void
+created_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(TsAuthoritiesPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaAuthority) authority = NULL;
+  g_autofree char *message = NULL;
+  GtkRoot *root;
+
+  authority = ts_authority_dialog_run_finish (result, &error);
+  if (authority == NULL)
+    {
+      show_error (self, error);
+      return;
+    }
+
+  ts_application_ledger_changed (ts_application_get_default ());
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  message = g_strdup_printf (_("Created “%s”"), authority->name);
+  if (TS_IS_WINDOW (root))
+    ts_window_show_toast (TS_WINDOW (root), message);
+}
+
+static void
+create_unlocked_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(TsAuthoritiesPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ts_unlock_ensure_finish (result, &error))
+    {
+      show_error (self, error);
+      return;
+    }
+
+  ts_authority_dialog_run_async (GTK_WIDGET (self), self->authorities, self->cancellable,
+                                 created_cb, g_object_ref (self));
+}
+
+static void
+create_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (widget);
+
+  /* Unlocking first: on a new ledger this is where the passphrase is chosen. */
+  ts_unlock_ensure_async (widget, self->cancellable, create_unlocked_cb, g_object_ref (self));
+}
+
+/* Export chain ------------------------------------------------------------------ */
+
+static gpointer
+export_work (gpointer       data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  const char *name = data;
+  char *pem = ca_ledger_export_authority (page_ledger (), name, TRUE, error);
+
+  return pem != NULL ? g_bytes_new_take (pem, strlen (pem)) : NULL;
+}
+
+/* A file name from an authority's name: "Line 1 CA" → "Line-1-CA". */
+static char *
+file_stem (const char *name)
+{
+  char *stem = g_strdup (name);
+
+  g_strcanon (stem, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-", '-');
+  return stem;
+}
+
+/* What to do with bytes made in a thread: offer to save them under a name. */
+typedef struct
+{
+  TsAuthoritiesPage *page;
+  char              *name;
+  char              *title;
+  char              *file_name;
+} SaveJob;
+
+static SaveJob *
+save_job_new (TsAuthoritiesPage *self,
+              const char        *title,
+              const char        *name,
+              const char        *suffix)
+{
+  SaveJob *job = g_new0 (SaveJob, 1);
+  g_autofree char *stem = file_stem (name);
+
+  job->page = g_object_ref (self);
+  job->name = g_strdup (name);
+  job->title = g_strdup (title);
+  job->file_name = g_strconcat (stem, suffix, NULL);
+
+  return job;
+}
+
+static void
+save_job_free (SaveJob *job)
+{
+  g_clear_object (&job->page);
+  g_free (job->name);
+  g_free (job->title);
+  g_free (job->file_name);
+  g_free (job);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveJob, save_job_free)
+
+static void
+save_result_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(SaveJob) job = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  bytes = ts_run_in_thread_finish (result, &error);
+  if (bytes == NULL)
+    {
+      show_error (job->page, error);
+      return;
+    }
+
+  ts_save_bytes (GTK_WIDGET (job->page), job->title, job->file_name, bytes);
+}
+
+static void
+export_chain_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (widget);
+  const char *name = g_variant_get_string (param, NULL);
+
+  ts_run_in_thread (self, export_work, g_strdup (name), g_free, (GDestroyNotify) g_bytes_unref,
+                    self->cancellable, save_result_cb,
+                    save_job_new (self, _("Export Chain"), name, "-chain.pem"));
+}
+
+/* Verification certificate -------------------------------------------------------- */
+
+typedef struct
+{
+  char *name;
+  char *code;
+} ProofData;
+
+static void
+proof_data_free (gpointer pointer)
+{
+  ProofData *proof = pointer;
+
+  g_free (proof->name);
+  g_free (proof->code);
+  g_free (proof);
+}
+
+static gpointer
+proof_work (gpointer       data,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  ProofData *proof = data;
+  char *pem = ca_ledger_issue_proof (page_ledger (), proof->name, proof->code, error);
+
+  return pem != NULL ? g_bytes_new_take (pem, strlen (pem)) : NULL;
+}
+
+static void
+proof_code_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(SaveJob) job = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  ProofData *proof;
+
+  code = ts_prompt_finish (result, &error);
+  if (code == NULL)
+    {
+      show_error (job->page, error);
+      return;
+    }
+
+  g_strstrip (code);
+  proof = g_new0 (ProofData, 1);
+  proof->name = g_strdup (job->name);
+  proof->code = g_steal_pointer (&code);
+  ts_run_in_thread (job->page, proof_work, proof, proof_data_free,
+                    (GDestroyNotify) g_bytes_unref, job->page->cancellable, save_result_cb,
+                    g_steal_pointer (&job));
+}
+
+static void
+proof_unlocked_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(SaveJob) job = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ts_unlock_ensure_finish (result, &error))
+    {
+      show_error (job->page, error);
+      return;
+    }
+
+  ts_prompt_async (GTK_WIDGET (job->page), TS_PROMPT_TEXT,
+                   _("Verification Certificate"),
+                   _("Cloud services such as Azure IoT Hub and AWS IoT ask for proof that you "
+                     "hold this CA's key: they show a verification code, and you upload a "
+                     "certificate with that code as its name, signed by the CA."),
+                   _("Verification code"), _("_Make Certificate"),
+                   job->page->cancellable, proof_code_cb, job);
+  g_steal_pointer (&job);
+}
+
+static void
+proof_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (widget);
+  const char *name = g_variant_get_string (param, NULL);
+
+  ts_unlock_ensure_async (widget, self->cancellable, proof_unlocked_cb,
+                          save_job_new (self, _("Save Verification Certificate"), name,
+                                        "-verification.pem"));
+}
+
+/* CRL --------------------------------------------------------------------------------- */
+
+static void
+crl_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(SaveJob) job = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) crl = NULL;
+
+  crl = ca_ledger_generate_crl_finish (CA_LEDGER (object), result, &error);
+  if (crl == NULL)
+    {
+      show_error (job->page, error);
+      return;
+    }
+
+  ts_application_note_unlocked (ts_application_get_default ());
+  ts_application_ledger_changed (ts_application_get_default ());
+  ts_save_bytes (GTK_WIDGET (job->page), job->title, job->file_name, crl);
+}
+
+static void
+crl_unlocked_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(SaveJob) job = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ts_unlock_ensure_finish (result, &error))
+    {
+      show_error (job->page, error);
+      return;
+    }
+
+  ca_ledger_generate_crl_async (page_ledger (), job->name, 0, FALSE, job->page->cancellable,
+                                crl_cb, g_steal_pointer (&job));
+}
+
+static void
+publish_crl_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (widget);
+  const char *name = g_variant_get_string (param, NULL);
+
+  ts_unlock_ensure_async (widget, self->cancellable, crl_unlocked_cb,
+                          save_job_new (self, _("Publish CRL"), name, ".crl.pem"));
+}
+
+/* Import ------------------------------------------------------------------------------ */
+
+typedef struct
+{
+  char *directory;
+  char *key_passphrase;   /* wiped with ca_secret_free() */
+} ImportData;
+
+static void
+import_data_free (gpointer pointer)
+{
+  ImportData *import = pointer;
+
+  g_free (import->directory);
+  g_clear_pointer (&import->key_passphrase, ca_secret_free);
+  g_free (import);
+}
+
+static gpointer
+import_work (gpointer       data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  ImportData *import = data;
+
+  return ca_ledger_import_openssl (page_ledger (), import->directory,
+                                   *import->key_passphrase != '\0' ? import->key_passphrase : NULL,
+                                   error);
+}
+
+static void
+import_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(TsAuthoritiesPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) created = NULL;
+  g_autofree char *message = NULL;
+  GtkRoot *root;
+
+  created = ts_run_in_thread_finish (result, &error);
+  if (created == NULL)
+    {
+      show_error (self, error);
+      return;
+    }
+
+  ts_application_ledger_changed (ts_application_get_default ());
+  message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Imported %u authority",
+                                          "Imported %u authorities", created->len),
+                             created->len);
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  if (TS_IS_WINDOW (root))
+    ts_window_show_toast (TS_WINDOW (root), message);
+}
+
+static void
+import_passphrase_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (object);
+  ImportData *import = user_data;
+  g_autoptr(GError) error = NULL;
+
+  import->key_passphrase = ts_prompt_finish (result, &error);
+  if (import->key_passphrase == NULL)
+    {
+      show_error (self, error);
+      import_data_free (import);
+      return;
+    }
+
+  ts_run_in_thread (self, import_work, import, import_data_free,
+                    (GDestroyNotify) g_ptr_array_unref, self->cancellable, import_cb,
+                    g_object_ref (self));
+}
+
+static void
+import_folder_cb (GtkNativeDialog *dialog,
+                  int              response,
+                  gpointer         user_data)
+{
+  g_autoptr(TsAuthoritiesPage) self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      ImportData *import = g_new0 (ImportData, 1);
+
+      import->directory = g_file_get_path (folder);
+      ts_prompt_async (GTK_WIDGET (self), TS_PROMPT_SECRET,
+                       _("Passphrase of the Imported Keys"),
+                       _("Type the passphrase that protects the CA keys in that folder, or "
+                         "leave it empty if they are not encrypted. Tagsmith stores them "
+                         "encrypted with its own passphrase from then on."),
+                       _("Key passphrase"), _("_Import"),
+                       self->cancellable, import_passphrase_cb, import);
+    }
+
+  g_object_unref (dialog);
+}
+
+static void
+import_unlocked_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(TsAuthoritiesPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GtkFileChooserNative *dialog;
+
+  if (!ts_unlock_ensure_finish (result, &error))
+    {
+      show_error (self, error);
+      return;
+    }
+
+  dialog = gtk_file_chooser_native_new (_("Import an OpenSSL CA Folder"),
+                                        GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                        GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                        _("_Import"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (import_folder_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+import_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (widget);
+
+  ts_unlock_ensure_async (widget, self->cancellable, import_unlocked_cb, g_object_ref (self));
+}
+
+/* Lifecycle ----------------------------------------------------------------------------- */
+
+static void
+ts_authorities_page_root (GtkWidget *widget)
+{
+  TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (widget);
+
+  GTK_WIDGET_CLASS (ts_authorities_page_parent_class)->root (widget);
+
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  ts_authorities_page_reload (self);
+}
+
+static void
+ts_authorities_page_unroot (GtkWidget *widget)
+{
+  TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (widget);
+
+  g_cancellable_cancel (self->cancellable);
+
+  GTK_WIDGET_CLASS (ts_authorities_page_parent_class)->unroot (widget);
+}
+
+static void
+ts_authorities_page_dispose (GObject *object)
+{
+  TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (object), TS_TYPE_AUTHORITIES_PAGE);
+
+  G_OBJECT_CLASS (ts_authorities_page_parent_class)->dispose (object);
+}
+
+static void
+ts_authorities_page_finalize (GObject *object)
+{
+  TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->authorities, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (ts_authorities_page_parent_class)->finalize (object);
+}
+
+static void
+ts_authorities_page_class_init (TsAuthoritiesPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ts_authorities_page_dispose;
+  object_class->finalize = ts_authorities_page_finalize;
+  widget_class->root = ts_authorities_page_root;
+  widget_class->unroot = ts_authorities_page_unroot;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_BASE "/ts-authorities-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, TsAuthoritiesPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, TsAuthoritiesPage, list);
+
+  gtk_widget_class_install_action (widget_class, "authorities.create", NULL, create_action);
+  gtk_widget_class_install_action (widget_class, "authorities.import", NULL, import_action);
+  gtk_widget_class_install_action (widget_class, "authorities.export-chain", "s",
+                                   export_chain_action);
+  gtk_widget_class_install_action (widget_class, "authorities.proof", "s", proof_action);
+  gtk_widget_class_install_action (widget_class, "authorities.publish-crl", "s",
+                                   publish_crl_action);
+}
+
+static void
+ts_authorities_page_init (TsAuthoritiesPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  g_signal_connect_object (ts_application_get_default (), "ledger-changed",
+                           G_CALLBACK (ts_authorities_page_reload), self, G_CONNECT_SWAPPED);
+}

@@ -1,0 +1,256 @@
+/* ts-gui-util.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ts-gui-util"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ts-gui-util.h"
+#include "ts-window.h"
+
+typedef struct
+{
+  TsWorkFunc      func;
+  gpointer        data;
+  GDestroyNotify  data_free;
+  GDestroyNotify  result_free;
+} Work;
+
+static void
+work_free (gpointer pointer)
+{
+  Work *work = pointer;
+
+  if (work->data_free != NULL)
+    work->data_free (work->data);
+  g_free (work);
+}
+
+static void
+work_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  Work *work = task_data;
+  GError *error = NULL;
+  gpointer result;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  result = work->func (work->data, cancellable, &error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result, work->result_free);
+}
+
+/**
+ * ts_run_in_thread:
+ * @data: (transfer full): handed to @func, freed with @data_free afterwards
+ *
+ * Runs a blocking ca/ or modem call in a GTask thread, for the calls that have
+ * no _async variant of their own. The result comes back through
+ * ts_run_in_thread_finish().
+ */
+void
+ts_run_in_thread (gpointer             source_object,
+                  TsWorkFunc           func,
+                  gpointer             data,
+                  GDestroyNotify       data_free,
+                  GDestroyNotify       result_free,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Work *work;
+
+  g_return_if_fail (func != NULL);
+
+  work = g_new0 (Work, 1);
+  work->func = func;
+  work->data = data;
+  work->data_free = data_free;
+  work->result_free = result_free;
+
+  task = g_task_new (source_object, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ts_run_in_thread);
+  g_task_set_task_data (task, work, work_free);
+  g_task_run_in_thread (task, work_thread);
+}
+
+/**
+ * ts_run_in_thread_finish:
+ *
+ * Returns: (transfer full) (nullable): what the work function returned
+ */
+gpointer
+ts_run_in_thread_finish (GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+char *
+ts_format_date (gint64 unix_time)
+{
+  g_autoptr(GDateTime) date = NULL;
+
+  if (unix_time == 0)
+    return g_strdup ("—");
+
+  date = g_date_time_new_from_unix_local (unix_time);
+  if (date == NULL)
+    return g_strdup ("—");
+
+  /* Translators: a date as shown in lists, e.g. "3 Mar 2031" */
+  return g_date_time_format (date, _("%-d %b %Y"));
+}
+
+/* "in 42 days", "3 days ago": for expiry, which people read relative to today. */
+char *
+ts_format_relative (gint64 unix_time)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 days = (unix_time - now) / (24 * 60 * 60);
+
+  if (unix_time == 0)
+    return g_strdup ("—");
+  if (days > 0)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "in %" G_GINT64_FORMAT " day",
+                                         "in %" G_GINT64_FORMAT " days", days), days);
+  if (days < 0)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " day ago",
+                                         "%" G_GINT64_FORMAT " days ago", -days), -days);
+  return g_strdup (_("today"));
+}
+
+/* The first 8 and last 4 hex digits: enough to tell hashes apart at a glance. */
+char *
+ts_short_hash (const char *hex)
+{
+  gsize len;
+
+  if (hex == NULL || *hex == '\0')
+    return g_strdup ("—");
+
+  len = strlen (hex);
+  if (len <= 16)
+    return g_strdup (hex);
+
+  return g_strdup_printf ("%.8s…%s", hex, hex + len - 4);
+}
+
+typedef struct
+{
+  GtkWidget *parent;
+  GBytes    *contents;
+} SaveData;
+
+static void
+save_data_free (SaveData *save)
+{
+  g_clear_object (&save->parent);
+  g_clear_pointer (&save->contents, g_bytes_unref);
+  g_free (save);
+}
+
+static void
+save_replace_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  SaveData *save = user_data;
+  g_autoptr(GError) error = NULL;
+  GtkRoot *root = gtk_widget_get_root (save->parent);
+
+  if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error))
+    {
+      if (TS_IS_WINDOW (root))
+        ts_window_show_error (TS_WINDOW (root), error);
+    }
+  else if (TS_IS_WINDOW (root))
+    {
+      g_autofree char *name = g_file_get_basename (G_FILE (object));
+      g_autofree char *message = g_strdup_printf (_("Saved “%s”"), name);
+
+      ts_window_show_toast (TS_WINDOW (root), message);
+    }
+
+  save_data_free (save);
+}
+
+static void
+save_response_cb (GtkNativeDialog *dialog,
+                  int              response,
+                  gpointer         user_data)
+{
+  SaveData *save = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      g_file_replace_contents_bytes_async (file, save->contents, NULL, FALSE,
+                                           G_FILE_CREATE_REPLACE_DESTINATION, NULL,
+                                           save_replace_cb, save);
+    }
+  else
+    {
+      save_data_free (save);
+    }
+
+  g_object_unref (dialog);
+}
+
+/* Asks where to save @contents and writes it there off the main loop. */
+void
+ts_save_bytes (GtkWidget  *parent,
+               const char *title,
+               const char *suggested_name,
+               GBytes     *contents)
+{
+  GtkFileChooserNative *dialog;
+  SaveData *save;
+
+  g_return_if_fail (GTK_IS_WIDGET (parent));
+  g_return_if_fail (contents != NULL);
+
+  dialog = gtk_file_chooser_native_new (title, GTK_WINDOW (gtk_widget_get_root (parent)),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), suggested_name);
+
+  save = g_new0 (SaveData, 1);
+  save->parent = g_object_ref (parent);
+  save->contents = g_bytes_ref (contents);
+
+  g_signal_connect (dialog, "response", G_CALLBACK (save_response_cb), save);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+void
+ts_clear_children (GtkWidget *box)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (box)) != NULL)
+    {
+      if (GTK_IS_LIST_BOX (box))
+        gtk_list_box_remove (GTK_LIST_BOX (box), child);
+      else if (GTK_IS_BOX (box))
+        gtk_box_remove (GTK_BOX (box), child);
+      else
+        gtk_widget_unparent (child);
+    }
+}

@@ -1,0 +1,40 @@
+/* ts-gui-util.h
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* Work for a GTask thread: returns a result (or NULL with @error set). */
+typedef gpointer (*TsWorkFunc) (gpointer       data,
+                                GCancellable  *cancellable,
+                                GError       **error);
+
+void      ts_run_in_thread       (gpointer             source_object,
+                                  TsWorkFunc           func,
+                                  gpointer             data,
+                                  GDestroyNotify       data_free,
+                                  GDestroyNotify       result_free,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data);
+gpointer  ts_run_in_thread_finish (GAsyncResult       *result,
+                                  GError             **error);
+
+char     *ts_format_date         (gint64               unix_time);
+char     *ts_format_relative     (gint64               unix_time);
+char     *ts_short_hash          (const char          *hex);
+
+void      ts_save_bytes          (GtkWidget           *parent,
+                                  const char          *title,
+                                  const char          *suggested_name,
+                                  GBytes              *contents);
+void      ts_clear_children      (GtkWidget           *box);
+
+G_END_DECLS

@@ -1,0 +1,303 @@
+/* ts-unlock.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ts-unlock"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ts-application.h"
+#include "ts-secrets.h"
+#include "ts-unlock.h"
+
+typedef struct
+{
+  GtkWidget      *parent;
+  AdwMessageDialog *dialog;
+  GtkEditable    *entry;
+  GtkEditable    *confirm;
+  GtkCheckButton *remember;
+  char           *passphrase;    /* wiped by ts_secrets_free() */
+  gboolean        from_keyring;
+} Unlock;
+
+static void
+unlock_free (gpointer pointer)
+{
+  Unlock *unlock = pointer;
+
+  g_clear_object (&unlock->parent);
+  g_clear_pointer (&unlock->passphrase, ts_secrets_free);
+  g_free (unlock);
+}
+
+static void show_dialog (GTask      *task,
+                         const char *problem);
+
+static CaLedger *
+task_ledger (void)
+{
+  return ts_application_get_ledger (ts_application_get_default ());
+}
+
+static void
+store_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  Unlock *unlock = g_task_get_task_data (task);
+
+  /* The CA is unlocked either way; a keyring that refused only costs a prompt next time. */
+  if (!ts_secrets_store_finish (result, &error))
+    g_warning ("Could not remember the passphrase in the keyring: %s", error->message);
+
+  g_clear_pointer (&unlock->passphrase, ts_secrets_free);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+clear_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!ts_secrets_clear_finish (result, &error))
+    g_debug ("Could not forget the stale passphrase: %s", error->message);
+}
+
+static void
+unlock_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  Unlock *unlock = g_task_get_task_data (task);
+  CaLedger *ledger = CA_LEDGER (object);
+
+  if (!ca_ledger_unlock_finish (ledger, result, &error))
+    {
+      g_clear_pointer (&unlock->passphrase, ts_secrets_free);
+
+      if (g_error_matches (error, CA_ERROR, CA_ERROR_BAD_PASSPHRASE))
+        {
+          /* A remembered passphrase that no longer works is forgotten, not retried. */
+          if (unlock->from_keyring)
+            ts_secrets_clear_async (ca_ledger_get_path (ledger), NULL, clear_cb, NULL);
+          show_dialog (g_steal_pointer (&task),
+                       unlock->from_keyring ? NULL
+                                            : _("That passphrase is not right. Try again."));
+          return;
+        }
+
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  ts_application_note_unlocked (ts_application_get_default ());
+
+  if (!unlock->from_keyring && gtk_check_button_get_active (unlock->remember))
+    {
+      ts_secrets_store_async (ca_ledger_get_path (ledger), unlock->passphrase,
+                              g_task_get_cancellable (task), store_cb, g_steal_pointer (&task));
+      return;
+    }
+
+  g_clear_pointer (&unlock->passphrase, ts_secrets_free);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+response_cb (AdwMessageDialog *dialog,
+             const char       *response,
+             gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Unlock *unlock = g_task_get_task_data (task);
+  const char *text = gtk_editable_get_text (unlock->entry);
+  CaLedger *ledger = task_ledger ();
+
+  unlock->dialog = NULL;
+
+  if (g_strcmp0 (response, "unlock") != 0)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               _("The authorities stay locked."));
+      return;
+    }
+
+  if (*text == '\0')
+    {
+      show_dialog (g_steal_pointer (&task), _("Type the passphrase first."));
+      return;
+    }
+
+  if (unlock->confirm != NULL && g_strcmp0 (text, gtk_editable_get_text (unlock->confirm)) != 0)
+    {
+      show_dialog (g_steal_pointer (&task), _("The two passphrases differ. Type the same one twice."));
+      return;
+    }
+
+  unlock->passphrase = g_strdup (text);
+  unlock->from_keyring = FALSE;
+  /* Clear the entries now: their secure buffers are wiped as the dialog goes. */
+  gtk_editable_set_text (unlock->entry, "");
+  if (unlock->confirm != NULL)
+    gtk_editable_set_text (unlock->confirm, "");
+
+  ca_ledger_unlock_async (ledger, unlock->passphrase, g_task_get_cancellable (task),
+                          unlock_cb, g_steal_pointer (&task));
+}
+
+static GtkEditable *
+add_password_entry (GtkBox     *box,
+                    const char *label)
+{
+  GtkWidget *entry = gtk_password_entry_new ();
+
+  gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (entry), TRUE);
+  g_object_set (entry, "placeholder-text", label, "activates-default", TRUE, NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_box_append (box, entry);
+
+  return GTK_EDITABLE (entry);
+}
+
+static void
+show_dialog (GTask      *task,
+             const char *problem)
+{
+  Unlock *unlock = g_task_get_task_data (task);
+  CaLedger *ledger = task_ledger ();
+  gboolean fresh = !ca_ledger_has_passphrase (ledger);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *remember;
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (unlock->parent)),
+                                                       fresh ? _("Choose a Passphrase")
+                                                             : _("Unlock the Authorities"),
+                                                       NULL));
+  adw_message_dialog_set_body (dialog,
+                               fresh ? _("The private keys of your certificate authorities are "
+                                         "stored encrypted with this passphrase. Choose a long one "
+                                         "and keep it safe: without it no one can sign.")
+                                     : _("Signing needs the private keys of your certificate "
+                                         "authorities. Type the passphrase that protects them."));
+
+  unlock->entry = add_password_entry (GTK_BOX (box), _("Passphrase"));
+  unlock->confirm = fresh ? add_password_entry (GTK_BOX (box), _("Confirm Passphrase")) : NULL;
+
+  remember = gtk_check_button_new_with_mnemonic (_("_Remember in keyring"));
+  gtk_widget_set_tooltip_text (remember, _("Your desktop keyring unlocks the authorities for you "
+                                           "next time. They still lock again after the auto-lock "
+                                           "timeout."));
+  gtk_box_append (GTK_BOX (box), remember);
+  unlock->remember = GTK_CHECK_BUTTON (remember);
+
+  if (problem != NULL)
+    {
+      GtkWidget *label = gtk_label_new (problem);
+
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_widget_add_css_class (label, "error");
+      gtk_box_prepend (GTK_BOX (box), label);
+    }
+
+  adw_message_dialog_set_extra_child (dialog, box);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "unlock", fresh ? _("_Set Passphrase") : _("_Unlock"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "unlock", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "unlock");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+
+  unlock->dialog = dialog;
+  g_signal_connect (dialog, "response", G_CALLBACK (response_cb), task);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (GTK_WIDGET (unlock->entry));
+}
+
+static void
+lookup_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  Unlock *unlock = g_task_get_task_data (task);
+
+  unlock->passphrase = ts_secrets_lookup_finish (result, &error);
+  if (unlock->passphrase == NULL)
+    {
+      /* No keyring (or nothing remembered) simply means asking. */
+      if (error != NULL)
+        g_debug ("Keyring lookup failed: %s", error->message);
+      show_dialog (g_steal_pointer (&task), NULL);
+      return;
+    }
+
+  unlock->from_keyring = TRUE;
+  ca_ledger_unlock_async (task_ledger (), unlock->passphrase, g_task_get_cancellable (task),
+                          unlock_cb, g_steal_pointer (&task));
+}
+
+void
+ts_unlock_ensure_async (GtkWidget           *parent,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  TsApplication *app = ts_application_get_default ();
+  g_autoptr(GTask) task = NULL;
+  CaLedger *ledger;
+  Unlock *unlock;
+
+  g_return_if_fail (GTK_IS_WIDGET (parent));
+
+  task = g_task_new (parent, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ts_unlock_ensure_async);
+
+  ledger = ts_application_get_ledger (app);
+  if (ledger == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                               _("The fleet ledger is not open yet. Try again in a moment."));
+      return;
+    }
+
+  if (ts_application_is_unlocked (app))
+    {
+      ts_application_note_unlocked (app);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  unlock = g_new0 (Unlock, 1);
+  unlock->parent = g_object_ref (parent);
+  g_task_set_task_data (task, unlock, unlock_free);
+
+  if (!ca_ledger_has_passphrase (ledger))
+    show_dialog (g_steal_pointer (&task), NULL);
+  else
+    ts_secrets_lookup_async (ca_ledger_get_path (ledger), cancellable, lookup_cb,
+                             g_steal_pointer (&task));
+}
+
+gboolean
+ts_unlock_ensure_finish (GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
