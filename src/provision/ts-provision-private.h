@@ -1,0 +1,28 @@
+/* ts-provision-private.h
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "ts-provision.h"
+
+G_BEGIN_DECLS
+
+/* Shared between the files of src/provision/ and its unit tests. */
+
+TsProvisionResult *_ts_provision_result_new (const TsProvisionRequest *request,
+                                             const char               *port);
+gboolean           _ts_firmware_can_keygen  (const TsModemIdentity    *identity);
+gboolean           _ts_firmware_lists_sha   (const TsModemIdentity    *identity);
+gboolean           _ts_slot_sha256          (TsModem                  *modem,
+                                             GArray                   *listing,
+                                             guint32                   sec_tag,
+                                             guint                     type,
+                                             char                      out[65],
+                                             GCancellable             *cancellable,
+                                             GError                  **error);
+
+G_END_DECLS

@@ -1,0 +1,1247 @@
+/* ts-provision.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ts-provision"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "ts-provision.h"
+#include "ts-provision-error.h"
+#include "ts-provision-private.h"
+
+/* Where each step starts on the progress bar. */
+static const struct
+{
+  const char *name;
+  double      fraction;
+} step_fractions[] = {
+  { "identify",    0.00 },
+  { "reconcile",   0.05 },
+  { "history",     0.08 },
+  { "check",       0.10 },
+  { "offline",     0.15 },
+  { "host-key",    0.18 },
+  { "keygen",      0.18 },
+  { "issue",       0.40 },
+  { "server-ca",   0.45 },
+  { "client-cert", 0.60 },
+  { "private-key", 0.72 },
+  { "verify",      0.80 },
+  { "restore",     0.88 },
+  { "record",      0.92 },
+  { "revoke",      0.94 },
+  { "crl",         0.97 },
+};
+
+/* One credential this run writes, and the install row recorded for it. */
+typedef struct
+{
+  guint    type;
+  GBytes  *content;      /* exactly the bytes sent; wiped on free for keys */
+  char     sha256[65];
+  gint64   install_id;
+  gboolean written;
+} PendingWrite;
+
+typedef struct
+{
+  CaLedger                 *ledger;
+  TsModem                  *modem;
+  const TsProvisionRequest *request;
+  TsProvisionProgress       progress;
+  gpointer                  progress_data;
+  GCancellable             *cancellable;
+  TsProvisionResult        *result;
+
+  /* The step in flight */
+  const char               *step;
+  gint64                    step_start;
+  guint64                   step_written;
+  guint64                   step_read;
+
+  TsModemIdentity          *identity;
+  GArray                   *slot;          /* (element-type TsCredential) the sec_tag before writing */
+  GPtrArray                *installs;      /* (element-type CaInstall) the IMEI's, all states */
+  GPtrArray                *previous;      /* (element-type CaCertificate) what a re-key replaces */
+  gboolean                  readback;      /* firmware lists no SHA-256: verify by reading back */
+  gboolean                  key_present;
+  int                       previous_mode;
+  gboolean                  mode_changed;
+  char                     *common_name;
+  CaCertificate            *certificate;
+  GArray                   *writes;        /* (element-type PendingWrite) */
+} Flow;
+
+static void
+pending_write_clear (PendingWrite *write)
+{
+  g_clear_pointer (&write->content, g_bytes_unref);
+}
+
+/* Closes the step in flight, adding its time and bytes to the result. */
+static void
+step_end (Flow *f)
+{
+  TsProvisionStep *step;
+
+  if (f->step == NULL)
+    return;
+
+  step = g_new0 (TsProvisionStep, 1);
+  step->name = g_strdup (f->step);
+  step->duration_us = g_get_monotonic_time () - f->step_start;
+  step->bytes_written = ts_modem_get_bytes_written (f->modem) - f->step_written;
+  step->bytes_read = ts_modem_get_bytes_read (f->modem) - f->step_read;
+  g_ptr_array_add (f->result->steps, step);
+  f->step = NULL;
+}
+
+static void
+step_begin (Flow       *f,
+            const char *name,
+            const char *format,
+            ...) G_GNUC_PRINTF (3, 4);
+
+static void
+step_begin (Flow       *f,
+            const char *name,
+            const char *format,
+            ...)
+{
+  g_autofree char *message = NULL;
+  double fraction = 0;
+  va_list args;
+
+  step_end (f);
+  f->step = name;
+  f->step_start = g_get_monotonic_time ();
+  f->step_written = ts_modem_get_bytes_written (f->modem);
+  f->step_read = ts_modem_get_bytes_read (f->modem);
+
+  for (guint i = 0; i < G_N_ELEMENTS (step_fractions); i++)
+    if (g_str_equal (step_fractions[i].name, name))
+      fraction = step_fractions[i].fraction;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_debug ("%s: %s", name, message);
+  if (f->progress != NULL)
+    f->progress (name, fraction, message, f->progress_data);
+}
+
+/* Tells the operator something worth knowing, through the result and progress. */
+static void
+notice (Flow       *f,
+        const char *format,
+        ...) G_GNUC_PRINTF (2, 3);
+
+static void
+notice (Flow       *f,
+        const char *format,
+        ...)
+{
+  char *message;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_ptr_array_add (f->result->notices, message);
+  if (f->progress != NULL)
+    f->progress (f->step != NULL ? f->step : "notice", -1, message, f->progress_data);
+}
+
+static gboolean
+is_nrf9160 (const TsModemIdentity *identity)
+{
+  return identity->model != NULL && g_ascii_strncasecmp (identity->model, "nRF9160", 7) == 0;
+}
+
+/* nRF91x1 firmware is 2.x and can do everything; nRF9160 gained %KEYGEN in
+ * 1.3.0 and SHA-256 digests in the %CMNG list in 1.3.2 (§7.1, §9.2). */
+static gboolean
+firmware_at_least (const TsModemIdentity *identity,
+                   guint                  minor,
+                   guint                  patch)
+{
+  const TsFirmwareVersion *v = &identity->firmware_version;
+
+  if (!is_nrf9160 (identity) || !identity->firmware_version_known || v->ntn)
+    return TRUE;
+  if (v->major != 1)
+    return v->major > 1;
+  if (v->minor != minor)
+    return v->minor > minor;
+  return v->patch >= patch;
+}
+
+gboolean
+_ts_firmware_can_keygen (const TsModemIdentity *identity)
+{
+  return firmware_at_least (identity, 3, 0);
+}
+
+gboolean
+_ts_firmware_lists_sha (const TsModemIdentity *identity)
+{
+  return firmware_at_least (identity, 3, 2);
+}
+
+static const TsCredential *
+find_credential (GArray  *listing,
+                 guint32  sec_tag,
+                 guint    type)
+{
+  for (guint i = 0; listing != NULL && i < listing->len; i++)
+    {
+      const TsCredential *c = &g_array_index (listing, TsCredential, i);
+
+      if (c->sec_tag == sec_tag && c->type == type)
+        return c;
+    }
+  return NULL;
+}
+
+/**
+ * _ts_slot_sha256:
+ * @out: (out): 64 upper-case hex digits, or "" when the slot is empty
+ *
+ * What the modem holds at (@sec_tag, @type): the listed digest, or, on firmware
+ * that lists none, the digest of the content read back (types 0 and 1 only;
+ * keys are never readable, so for them presence is all that can be known).
+ */
+gboolean
+_ts_slot_sha256 (TsModem       *modem,
+                 GArray        *listing,
+                 guint32        sec_tag,
+                 guint          type,
+                 char           out[65],
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  const TsCredential *c = find_credential (listing, sec_tag, type);
+  g_autoptr(GBytes) content = NULL;
+  gsize len = 0;
+  const guint8 *data;
+
+  out[0] = '\0';
+  if (c == NULL)
+    return TRUE;
+  if (c->sha256[0] != '\0')
+    {
+      g_strlcpy (out, c->sha256, 65);
+      return TRUE;
+    }
+  if (type != TS_CRED_CA_CERT && type != TS_CRED_CLIENT_CERT)
+    return TRUE;
+
+  content = ts_modem_read_credential (modem, sec_tag, type, NULL, cancellable, error);
+  if (content == NULL)
+    return FALSE;
+  data = g_bytes_get_data (content, &len);
+  ts_nrf91_sha256_hex (data, len, out);
+
+  return TRUE;
+}
+
+static gboolean
+identify (Flow    *f,
+          GError **error)
+{
+  TsProvisionResult *r = f->result;
+  CaDevice device = { 0 };
+
+  step_begin (f, "identify", _("Identifying the modem on %s"), ts_modem_get_path (f->modem));
+
+  f->identity = ts_modem_query_identity (f->modem, f->cancellable, error);
+  if (f->identity == NULL)
+    return FALSE;
+
+  r->imei = g_strdup (f->identity->imei);
+  r->device_uuid = g_strdup (f->identity->device_uuid);
+  r->model = g_strdup (f->identity->model);
+  r->firmware = g_strdup (f->identity->firmware);
+
+  device.imei = f->identity->imei;
+  device.uuid = f->identity->device_uuid;
+  device.model = f->identity->model;
+  device.firmware = f->identity->firmware;
+  device.lot = f->request->lot;
+
+  return ca_ledger_device_seen (f->ledger, &device, error);
+}
+
+/* An intent that never reached "verified" (cable pulled, process killed, modem
+ * rebooted) is settled by what the modem holds now. */
+static gboolean
+reconcile (Flow    *f,
+           GError **error)
+{
+  g_autoptr(GPtrArray) unfinished = NULL;
+  g_autoptr(GArray) listing = NULL;
+
+  unfinished = ca_ledger_list_installs (f->ledger, f->identity->imei, TRUE, error);
+  if (unfinished == NULL)
+    return FALSE;
+  if (unfinished->len == 0)
+    return TRUE;
+
+  step_begin (f, "reconcile",
+              ngettext ("Settling %u unfinished install from an earlier session",
+                        "Settling %u unfinished installs from earlier sessions",
+                        unfinished->len),
+              unfinished->len);
+
+  listing = ts_modem_list_credentials (f->modem, -1, -1, f->cancellable, error);
+  if (listing == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < unfinished->len; i++)
+    {
+      const CaInstall *install = g_ptr_array_index (unfinished, i);
+      char held[65];
+      gboolean found;
+
+      if (!_ts_slot_sha256 (f->modem, listing, install->sec_tag, install->cred_type, held,
+                            f->cancellable, error))
+        return FALSE;
+
+      found = held[0] != '\0' && g_ascii_strcasecmp (held, install->sha256) == 0;
+      if (!ca_ledger_install_mark (f->ledger, install->id,
+                                   found ? CA_INSTALL_VERIFIED : CA_INSTALL_ABANDONED,
+                                   found ? _("found on the modem when it was next seen")
+                                         : _("not on the modem when it was next seen"),
+                                   error))
+        return FALSE;
+
+      if (found)
+        notice (f, _("An earlier session was interrupted after writing the %s to sec_tag %u "
+                     "(install %" G_GINT64_FORMAT "). The modem holds it, so it is now "
+                     "recorded as verified."),
+                ts_cred_type_describe (install->cred_type), install->sec_tag, install->id);
+      else
+        notice (f, _("An earlier session was interrupted before the %s reached sec_tag %u "
+                     "(install %" G_GINT64_FORMAT "). The modem does not hold it, so it is "
+                     "now recorded as abandoned."),
+                ts_cred_type_describe (install->cred_type), install->sec_tag, install->id);
+    }
+
+  return TRUE;
+}
+
+/* The IMEI's valid certificates whose verified install went to the request's sec_tag. */
+static void
+collect_previous (Flow *f)
+{
+  f->previous = g_ptr_array_new_with_free_func ((GDestroyNotify) ca_certificate_free);
+
+  for (guint i = 0; i < f->installs->len; i++)
+    {
+      const CaInstall *install = g_ptr_array_index (f->installs, i);
+      CaCertificate *cert;
+      gboolean seen = FALSE;
+
+      if (install->state != CA_INSTALL_VERIFIED || install->certificate_id == 0 ||
+          install->sec_tag != f->request->sec_tag || install->cred_type != TS_CRED_CLIENT_CERT)
+        continue;
+
+      for (guint j = 0; j < f->previous->len; j++)
+        seen |= ((CaCertificate *) g_ptr_array_index (f->previous, j))->id == install->certificate_id;
+      if (seen)
+        continue;
+
+      cert = ca_ledger_get_certificate (f->ledger, install->certificate_id, NULL);
+      if (cert != NULL && cert->status == CA_CERT_STATUS_VALID)
+        g_ptr_array_add (f->previous, cert);
+      else
+        g_clear_pointer (&cert, ca_certificate_free);
+    }
+}
+
+static gboolean
+show_history (Flow    *f,
+              GError **error)
+{
+  g_autoptr(CaDeviceHistory) history = NULL;
+
+  step_begin (f, "history", _("History of IMEI %s"), f->identity->imei);
+
+  history = ca_ledger_get_history (f->ledger, f->identity->imei, error);
+  if (history == NULL)
+    return FALSE;
+
+  if (history->certificates->len == 0)
+    notice (f, _("IMEI %s has no certificates yet."), f->identity->imei);
+
+  for (guint i = 0; i < history->certificates->len; i++)
+    {
+      const CaCertificate *cert = g_ptr_array_index (history->certificates, i);
+      g_autofree char *issued = ca_time_to_iso8601 (cert->issued_at);
+
+      notice (f, _("Certificate %s from %s (%s), issued %s: %s%s"),
+              cert->serial, cert->authority_name, cert->profile, issued,
+              ca_cert_status_to_string (cert->status),
+              cert->status == CA_CERT_STATUS_REVOKED
+                ? ca_revoke_reason_to_string (cert->revoke_reason) : "");
+    }
+
+  return TRUE;
+}
+
+/* The sec_tag already holds the certificate the ledger says is current for it. */
+static gboolean
+already_provisioned (Flow       *f,
+                     const char *cert_sha,
+                     GError    **error)
+{
+  g_autoptr(GPtrArray) valid = NULL;
+  char held[65];
+
+  if (cert_sha[0] == '\0' || !f->key_present)
+    return FALSE;
+
+  if (f->request->server_ca != NULL)
+    {
+      g_autoptr(GBytes) sent = ts_nrf91_normalise_content (f->request->server_ca,
+                                                           f->request->endings);
+      char want[65];
+      gsize len = 0;
+      const guint8 *data = g_bytes_get_data (sent, &len);
+
+      ts_nrf91_sha256_hex (data, len, want);
+      if (!_ts_slot_sha256 (f->modem, f->slot, f->request->sec_tag, TS_CRED_CA_CERT, held,
+                            f->cancellable, error))
+        return FALSE;
+      if (g_ascii_strcasecmp (held, want) != 0)
+        return FALSE;
+    }
+
+  valid = ca_ledger_list_certificates (f->ledger, f->identity->imei, TRUE, error);
+  if (valid == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < valid->len; i++)
+    {
+      CaCertificate *cert = g_ptr_array_index (valid, i);
+      gboolean installed_here = FALSE;
+
+      if (g_ascii_strcasecmp (cert_sha, cert->sha256_lf) != 0 &&
+          g_ascii_strcasecmp (cert_sha, cert->sha256_crlf) != 0)
+        continue;
+      if (cert->status != CA_CERT_STATUS_VALID ||
+          g_strcmp0 (cert->authority_name, f->request->authority) != 0 ||
+          g_strcmp0 (cert->profile, f->request->profile) != 0)
+        continue;
+
+      for (guint j = 0; j < f->installs->len; j++)
+        {
+          const CaInstall *install = g_ptr_array_index (f->installs, j);
+
+          installed_here |= install->certificate_id == cert->id &&
+                            install->state == CA_INSTALL_VERIFIED &&
+                            install->sec_tag == f->request->sec_tag;
+        }
+      if (!installed_here)
+        continue;
+
+      f->result->outcome = TS_PROVISION_ALREADY_PROVISIONED;
+      f->result->serial = g_strdup (cert->serial);
+      f->result->sha256 = g_ascii_strup (cert_sha, -1);
+      f->result->subject = g_strdup (cert->subject);
+      f->result->not_after = cert->not_after;
+      f->result->host_key = cert->host_key;
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+check (Flow    *f,
+       GError **error)
+{
+  const TsProvisionRequest *req = f->request;
+  g_autoptr(CaAuthority) authority = NULL;
+  const CaProfile *profile;
+  char cert_sha[65];
+
+  step_begin (f, "check", _("Checking the modem, the CA and sec_tag %u"), req->sec_tag);
+
+  if (!ts_sec_tag_check_writable (req->sec_tag, error))
+    return FALSE;
+
+  authority = ca_ledger_get_authority (f->ledger, req->authority, error);
+  if (authority == NULL)
+    return FALSE;
+  if (!ca_ledger_is_unlocked (f->ledger))
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_LOCKED,
+                   _("The CA keys are locked. Unlock them with the workspace passphrase first."));
+      return FALSE;
+    }
+
+  profile = ca_profile_lookup (req->profile);
+  if (profile == NULL)
+    {
+      g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_INVALID_INPUT,
+                   _("There is no profile named “%s”. Use generic, lwm2m, nrfcloud, "
+                     "nrfcloud-uuid, azure or aws."), req->profile);
+      return FALSE;
+    }
+  /* Naming rules (length, case, UUID present) are checked before the modem is touched. */
+  f->common_name = ca_profile_render_cn (profile, f->identity->imei, f->identity->device_uuid,
+                                         error);
+  if (f->common_name == NULL)
+    return FALSE;
+
+  if (!req->host_key && !_ts_firmware_can_keygen (f->identity))
+    {
+      g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_NOT_SUPPORTED,
+                   _("The modem firmware (%s) is older than 1.3.0 and cannot generate a key "
+                     "(%%KEYGEN). Update the modem firmware, or run again with --host-key to "
+                     "generate the key on this computer and write it to the modem."),
+                   f->identity->firmware);
+      return FALSE;
+    }
+  f->readback = !_ts_firmware_lists_sha (f->identity);
+  if (f->readback)
+    notice (f, _("The modem firmware (%s) lists no SHA-256 digests before 1.3.2, so the "
+                 "certificates will be verified by reading them back."),
+            f->identity->firmware);
+
+  f->installs = ca_ledger_list_installs (f->ledger, f->identity->imei, FALSE, error);
+  if (f->installs == NULL)
+    return FALSE;
+
+  f->slot = ts_modem_list_credentials (f->modem, req->sec_tag, -1, f->cancellable, error);
+  if (f->slot == NULL)
+    return FALSE;
+
+  f->key_present = find_credential (f->slot, req->sec_tag, TS_CRED_PRIVATE_KEY) != NULL;
+  if (!_ts_slot_sha256 (f->modem, f->slot, req->sec_tag, TS_CRED_CLIENT_CERT, cert_sha,
+                        f->cancellable, error))
+    return FALSE;
+
+  if (req->rekey)
+    {
+      collect_previous (f);
+      return TRUE;
+    }
+
+  if (!req->force)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (already_provisioned (f, cert_sha, &local_error))
+        return TRUE;
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+
+      /* A key with no certificate beside it is what an interrupted run leaves
+       * behind; a key with a certificate is someone's working credential. */
+      if (f->key_present && cert_sha[0] != '\0')
+        {
+          g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_OCCUPIED,
+                       _("sec_tag %u already holds a private key and a client certificate "
+                         "(SHA-256 %.16s…) that are not this CA's current certificate for "
+                         "IMEI %s. Run `tagsmith rekey` to replace and revoke them, pass "
+                         "--force to overwrite them, or choose another --sec-tag."),
+                       req->sec_tag, cert_sha, f->identity->imei);
+          return FALSE;
+        }
+      if (f->key_present)
+        notice (f, _("sec_tag %u holds a private key without a certificate, left by an "
+                     "interrupted session; it will be replaced."), req->sec_tag);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+go_offline (Flow    *f,
+            GError **error)
+{
+  step_begin (f, "offline", _("Switching the modem offline (+CFUN=4)"));
+
+  if (!ts_modem_get_functional_mode (f->modem, &f->previous_mode, f->cancellable, error))
+    return FALSE;
+  if (!ts_nrf91_cfun_is_lte_active (f->previous_mode))
+    return TRUE;
+  if (!ts_modem_set_functional_mode (f->modem, 4, f->cancellable, error))
+    return FALSE;
+  f->mode_changed = TRUE;
+
+  return TRUE;
+}
+
+static void
+add_write (Flow    *f,
+           guint    type,
+           GBytes  *content)
+{
+  PendingWrite write = { 0 };
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (content, &len);
+
+  write.type = type;
+  write.content = content;
+  ts_nrf91_sha256_hex (data, len, write.sha256);
+  g_array_append_val (f->writes, write);
+}
+
+static void
+wipe_and_free_key (gpointer data)
+{
+  ca_secret_free (data);
+}
+
+static gboolean
+delete_old_key (Flow    *f,
+                GError **error)
+{
+  if (!f->key_present)
+    return TRUE;
+
+  return ts_modem_delete_credentials (f->modem, f->request->sec_tag, TS_CRED_PRIVATE_KEY,
+                                      TS_MODEM_WRITE_STAY_OFFLINE, NULL, f->cancellable, error);
+}
+
+/* %KEYGEN, the CSR checks, and the certificate. */
+static gboolean
+keygen_and_issue (Flow    *f,
+                  GError **error)
+{
+  const TsProvisionRequest *req = f->request;
+  g_autoptr(TsKeygenResult) keygen = NULL;
+  g_autoptr(CaCsr) csr = NULL;
+  g_autofree char *attributes = NULL;
+  CaIssueRequest issue = {
+    .authority = req->authority,
+    .imei = f->identity->imei,
+    .profile = req->profile,
+    .uuid = f->identity->device_uuid,
+    .days = req->days,
+  };
+  gsize len = 0;
+  const guint8 *der;
+
+  step_begin (f, "keygen", _("Generating the key on the modem in sec_tag %u"), req->sec_tag);
+
+  if (!delete_old_key (f, error))
+    return FALSE;
+
+  attributes = g_strdup_printf ("CN=%s", f->common_name);
+  keygen = ts_modem_keygen (f->modem, req->sec_tag, attributes, TS_MODEM_WRITE_STAY_OFFLINE,
+                            f->cancellable, error);
+  if (keygen == NULL)
+    return FALSE;
+
+  if (keygen->payload_id != TS_KEYGEN_PAYLOAD_CSR)
+    {
+      g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_VERIFY_FAILED,
+                   _("The modem answered %%KEYGEN with a public key instead of a CSR. "
+                     "Check the modem firmware."));
+      return FALSE;
+    }
+  if (!ts_keygen_result_verify (keygen, req->sec_tag, f->identity->device_uuid, error))
+    return FALSE;
+
+  der = g_bytes_get_data (keygen->body, &len);
+  csr = ca_csr_parse (der, len, error);
+  if (csr == NULL)
+    return FALSE;
+
+  step_begin (f, "issue", _("Signing the certificate for %s with %s"),
+              f->common_name, req->authority);
+
+  f->certificate = ca_ledger_issue (f->ledger, &issue, csr, error);
+
+  return f->certificate != NULL;
+}
+
+/* --host-key: the key is made here, issued for, written as type 2 and wiped. */
+static gboolean
+issue_host_key (Flow    *f,
+                GError **error)
+{
+  const TsProvisionRequest *req = f->request;
+  char *key_pem = NULL;
+  CaIssueRequest issue = {
+    .authority = req->authority,
+    .imei = f->identity->imei,
+    .profile = req->profile,
+    .uuid = f->identity->device_uuid,
+    .days = req->days,
+  };
+
+  step_begin (f, "host-key", _("Generating the key on this computer"));
+
+  if (!delete_old_key (f, error))
+    return FALSE;
+
+  step_begin (f, "issue", _("Signing the certificate for %s with %s"),
+              f->common_name, req->authority);
+
+  f->certificate = ca_ledger_issue_with_new_key (f->ledger, &issue, CA_KEY_EC_P256, &key_pem,
+                                                 error);
+  if (f->certificate == NULL)
+    return FALSE;
+
+  /* The key is written exactly as generated (LF endings), so the only copies
+   * are this buffer, which wipes itself when dropped, and the modem's. */
+  add_write (f, TS_CRED_PRIVATE_KEY,
+             g_bytes_new_with_free_func (key_pem, strlen (key_pem), wipe_and_free_key, key_pem));
+
+  return TRUE;
+}
+
+/* The intent for every credential goes into the ledger before the first write. */
+static gboolean
+record_intents (Flow    *f,
+                GError **error)
+{
+  const TsProvisionRequest *req = f->request;
+  g_autoptr(GBytes) pem = NULL;
+  g_autoptr(GArray) host_key = NULL;
+
+  /* The order on the wire is server CA, client certificate, key (§9.2). */
+  host_key = f->writes;
+  f->writes = g_array_new (FALSE, TRUE, sizeof (PendingWrite));
+  g_array_set_clear_func (f->writes, (GDestroyNotify) pending_write_clear);
+
+  if (req->server_ca != NULL)
+    add_write (f, TS_CRED_CA_CERT, ts_nrf91_normalise_content (req->server_ca, req->endings));
+
+  pem = g_bytes_new (f->certificate->pem, strlen (f->certificate->pem));
+  add_write (f, TS_CRED_CLIENT_CERT, ts_nrf91_normalise_content (pem, req->endings));
+
+  for (guint i = 0; i < host_key->len; i++)
+    {
+      PendingWrite *key = &g_array_index (host_key, PendingWrite, i);
+
+      g_array_append_val (f->writes, *key);
+      key->content = NULL;
+    }
+
+  for (guint i = 0; i < f->writes->len; i++)
+    {
+      PendingWrite *write = &g_array_index (f->writes, PendingWrite, i);
+      CaInstall install = {
+        .imei = f->identity->imei,
+        .sec_tag = req->sec_tag,
+        .cred_type = write->type,
+        .certificate_id = write->type == TS_CRED_CA_CERT ? 0 : f->certificate->id,
+        .sha256 = write->sha256,
+        .port = (char *) ts_modem_get_path (f->modem),
+        .host_key = req->host_key,
+      };
+
+      write->install_id = ca_ledger_install_begin (f->ledger, &install, error);
+      if (write->install_id == 0)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static const char *
+write_step_name (guint type)
+{
+  switch (type)
+    {
+    case TS_CRED_CA_CERT:
+      return "server-ca";
+    case TS_CRED_CLIENT_CERT:
+      return "client-cert";
+    default:
+      return "private-key";
+    }
+}
+
+static gboolean
+write_credentials (Flow    *f,
+                   GError **error)
+{
+  for (guint i = 0; i < f->writes->len; i++)
+    {
+      PendingWrite *write = &g_array_index (f->writes, PendingWrite, i);
+      g_autofree char *sent_sha = NULL;
+
+      step_begin (f, write_step_name (write->type), _("Writing the %s to sec_tag %u"),
+                  ts_cred_type_describe (write->type), f->request->sec_tag);
+
+      if (!ts_modem_write_credential (f->modem, f->request->sec_tag, write->type, write->content,
+                                      NULL, TS_LINE_ENDINGS_KEEP, TS_MODEM_WRITE_STAY_OFFLINE,
+                                      &sent_sha, f->cancellable, error))
+        return FALSE;
+      write->written = TRUE;
+
+      /* A key is in the modem now; this was the last copy outside it. */
+      if (write->type == TS_CRED_PRIVATE_KEY)
+        g_clear_pointer (&write->content, g_bytes_unref);
+
+      if (sent_sha != NULL && g_ascii_strcasecmp (sent_sha, write->sha256) != 0)
+        {
+          g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_VERIFY_FAILED,
+                       _("The %s sent to the modem hashes to %s, not the %s recorded "
+                         "in the ledger. Nothing was marked as installed; run provision again."),
+                       ts_cred_type_describe (write->type), sent_sha, write->sha256);
+          return FALSE;
+        }
+
+      if (!ca_ledger_install_mark (f->ledger, write->install_id, CA_INSTALL_WRITTEN, NULL, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+verify (Flow    *f,
+        GError **error)
+{
+  guint32 sec_tag = f->request->sec_tag;
+  g_autoptr(GArray) listing = NULL;
+
+  step_begin (f, "verify",
+              f->readback ? _("Reading sec_tag %u back to compare it with what was sent")
+                          : _("Listing sec_tag %u to compare SHA-256 with what was sent"),
+              sec_tag);
+
+  listing = ts_modem_list_credentials (f->modem, sec_tag, -1, f->cancellable, error);
+  if (listing == NULL)
+    return FALSE;
+
+  if (find_credential (listing, sec_tag, TS_CRED_PRIVATE_KEY) == NULL)
+    {
+      g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_VERIFY_FAILED,
+                   _("sec_tag %u lists no private key after provisioning. The modem may have "
+                     "rebooted or refused the key; run provision again."), sec_tag);
+      return FALSE;
+    }
+
+  for (guint i = 0; i < f->writes->len; i++)
+    {
+      const PendingWrite *write = &g_array_index (f->writes, PendingWrite, i);
+      char held[65];
+
+      /* Keys are never readable; a host key on old firmware is checked for presence. */
+      if (write->type == TS_CRED_PRIVATE_KEY && f->readback)
+        continue;
+
+      if (!_ts_slot_sha256 (f->modem, listing, sec_tag, write->type, held, f->cancellable, error))
+        return FALSE;
+
+      if (g_ascii_strcasecmp (held, write->sha256) != 0)
+        {
+          g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_VERIFY_FAILED,
+                       _("The modem holds %s for the %s in sec_tag %u, but Tagsmith sent %s. "
+                         "Another program may be writing to the modem at the same time; close "
+                         "it and run provision again with --force."),
+                       held[0] != '\0' ? held : _("nothing"), ts_cred_type_describe (write->type),
+                       sec_tag, write->sha256);
+          return FALSE;
+        }
+    }
+
+  f->result->verified_by_readback = f->readback;
+
+  return TRUE;
+}
+
+static gboolean
+restore_mode (Flow    *f,
+              GError **error)
+{
+  if (!f->mode_changed)
+    return TRUE;
+
+  step_begin (f, "restore", _("Switching the modem back to +CFUN=%d"), f->previous_mode);
+  f->mode_changed = FALSE;
+
+  /* Not cancellable: a cancelled run must still leave the modem as it was. */
+  if (!ts_modem_set_functional_mode (f->modem, f->previous_mode, NULL, error))
+    {
+      g_prefix_error (error, _("The modem stays offline (+CFUN=4): "));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+record_verified (Flow    *f,
+                 GError **error)
+{
+  TsProvisionResult *r = f->result;
+
+  step_begin (f, "record", _("Recording the verified install"));
+
+  for (guint i = 0; i < f->writes->len; i++)
+    {
+      const PendingWrite *write = &g_array_index (f->writes, PendingWrite, i);
+
+      if (!ca_ledger_install_mark (f->ledger, write->install_id, CA_INSTALL_VERIFIED, NULL, error))
+        return FALSE;
+      if (write->type == TS_CRED_CLIENT_CERT)
+        r->sha256 = g_strdup (write->sha256);
+    }
+
+  r->outcome = TS_PROVISION_PROVISIONED;
+  r->serial = g_strdup (f->certificate->serial);
+  r->subject = g_strdup (f->certificate->subject);
+  r->not_after = f->certificate->not_after;
+  r->host_key = f->request->host_key;
+
+  return TRUE;
+}
+
+static char *
+default_crl_dir (CaLedger *ledger)
+{
+  g_autofree char *dir = g_path_get_dirname (ca_ledger_get_path (ledger));
+
+  return g_build_filename (dir, "crl", NULL);
+}
+
+/* Re-key: the certificates the new one replaces are revoked, then each
+ * affected CA's CRL is published again. */
+static gboolean
+revoke_previous (Flow    *f,
+                 GError **error)
+{
+  const TsProvisionRequest *req = f->request;
+  g_autoptr(GPtrArray) authorities = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *crl_dir = NULL;
+
+  step_begin (f, "revoke",
+              ngettext ("Revoking %u previous certificate (%s)",
+                        "Revoking %u previous certificates (%s)", f->previous->len),
+              f->previous->len, ca_revoke_reason_to_string (req->reason));
+
+  for (guint i = 0; i < f->previous->len; i++)
+    {
+      const CaCertificate *old = g_ptr_array_index (f->previous, i);
+      g_autoptr(GPtrArray) revoked = NULL;
+      g_autoptr(GError) local_error = NULL;
+      CaRevokeRequest revoke = {
+        .authority = old->authority_name,
+        .serial = old->serial,
+        .sec_tag = -1,
+        .reason = req->reason,
+      };
+
+      if (old->id == f->certificate->id)
+        continue;
+
+      revoked = ca_ledger_revoke (f->ledger, &revoke, &local_error);
+      if (revoked == NULL && !g_error_matches (local_error, CA_ERROR, CA_ERROR_ALREADY_REVOKED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (revoked != NULL)
+        g_ptr_array_add (f->result->revoked, g_strdup (old->serial));
+      if (!g_ptr_array_find_with_equal_func (authorities, old->authority_name, g_str_equal, NULL))
+        g_ptr_array_add (authorities, g_strdup (old->authority_name));
+    }
+
+  if (!g_ptr_array_find_with_equal_func (authorities, req->authority, g_str_equal, NULL))
+    g_ptr_array_add (authorities, g_strdup (req->authority));
+
+  step_begin (f, "crl", _("Publishing the CRL"));
+
+  crl_dir = req->crl_dir != NULL ? g_strdup (req->crl_dir) : default_crl_dir (f->ledger);
+  if (g_mkdir_with_parents (crl_dir, 0755) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Could not create the CRL folder %s: %s"), crl_dir, g_strerror (saved));
+      return FALSE;
+    }
+
+  for (guint i = 0; i < authorities->len; i++)
+    {
+      const char *name = g_ptr_array_index (authorities, i);
+      g_autoptr(GBytes) crl = NULL;
+      g_autofree char *file = g_strdup_printf ("%s.crl.pem", name);
+      g_autofree char *path = NULL;
+      gsize len = 0;
+      const char *data;
+
+      g_strdelimit (file, G_DIR_SEPARATOR_S, '_');
+      path = g_build_filename (crl_dir, file, NULL);
+
+      crl = ca_ledger_generate_crl (f->ledger, name, 0, FALSE, error);
+      if (crl == NULL)
+        return FALSE;
+      data = g_bytes_get_data (crl, &len);
+      if (!g_file_set_contents (path, data, len, error))
+        {
+          g_prefix_error (error, _("The certificates are revoked, but the CRL could not be "
+                                   "saved; run `tagsmith crl` to publish it: "));
+          return FALSE;
+        }
+      g_ptr_array_add (f->result->crl_paths, g_steal_pointer (&path));
+    }
+
+  return TRUE;
+}
+
+/* After a failure: a refusal by the modem or a failed check ends the install as
+ * failed. When the link broke (cable, reboot, cancel, timeout) nobody knows what
+ * the modem got, so the intent stays open and is settled by the next session. */
+static void
+settle_failed (Flow         *f,
+               const GError *failure)
+{
+  gboolean definite = failure->domain == TS_CME_ERROR ||
+                      g_error_matches (failure, TS_MODEM_ERROR, TS_MODEM_ERROR_AT_ERROR) ||
+                      g_error_matches (failure, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT) ||
+                      failure->domain == TS_PROVISION_ERROR;
+  gboolean left_open = FALSE;
+
+  for (guint i = 0; f->writes != NULL && i < f->writes->len; i++)
+    {
+      const PendingWrite *write = &g_array_index (f->writes, PendingWrite, i);
+
+      if (write->install_id == 0)
+        continue;
+      if (!definite)
+        {
+          left_open = TRUE;
+          continue;
+        }
+      if (!ca_ledger_install_mark (f->ledger, write->install_id, CA_INSTALL_FAILED,
+                                   failure->message, NULL))
+        left_open = TRUE;
+    }
+
+  if (left_open)
+    notice (f, _("The session ended before the modem confirmed the credentials. The install "
+                 "stays open in the ledger and is settled by listing the modem the next time "
+                 "IMEI %s is provisioned."), f->result->imei);
+}
+
+static gboolean
+run_flow (Flow    *f,
+          GError **error)
+{
+  const TsProvisionRequest *req = f->request;
+
+  if (!identify (f, error) || !reconcile (f, error))
+    return FALSE;
+  if (req->rekey && !show_history (f, error))
+    return FALSE;
+  if (!check (f, error))
+    return FALSE;
+  if (f->result->outcome == TS_PROVISION_ALREADY_PROVISIONED)
+    {
+      notice (f, _("sec_tag %u already holds certificate %s, the current one for IMEI %s. "
+                   "Nothing was changed; pass --force to provision again."),
+              req->sec_tag, f->result->serial, f->identity->imei);
+      return TRUE;
+    }
+
+  if (!go_offline (f, error))
+    return FALSE;
+  if (req->host_key ? !issue_host_key (f, error) : !keygen_and_issue (f, error))
+    return FALSE;
+  if (!record_intents (f, error) || !write_credentials (f, error) || !verify (f, error))
+    return FALSE;
+  if (!restore_mode (f, error) || !record_verified (f, error))
+    return FALSE;
+  if (req->rekey && !revoke_previous (f, error))
+    return FALSE;
+
+  return TRUE;
+}
+
+/**
+ * ts_provision_run:
+ * @ledger: an unlocked ledger
+ * @modem: an open modem
+ * @progress: (nullable) (scope call): told about each step, on this thread
+ * @error: set when the flow failed
+ *
+ * Provisions (or re-keys) the sec_tag of @request on @modem. The modem is put
+ * back in its previous functional mode whatever happens.
+ *
+ * Returns: (transfer full): the result, also when the flow failed: its steps
+ *   and notices say how far it got, and its @error field repeats @error.
+ */
+TsProvisionResult *
+ts_provision_run (CaLedger                  *ledger,
+                  TsModem                   *modem,
+                  const TsProvisionRequest  *request,
+                  TsProvisionProgress        progress,
+                  gpointer                   user_data,
+                  GCancellable              *cancellable,
+                  GError                   **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  Flow f = {
+    .ledger = ledger,
+    .modem = modem,
+    .request = request,
+    .progress = progress,
+    .progress_data = user_data,
+    .cancellable = cancellable,
+  };
+  gint64 start = g_get_monotonic_time ();
+  guint64 written = ts_modem_get_bytes_written (modem);
+  guint64 read = ts_modem_get_bytes_read (modem);
+  gboolean ok;
+
+  g_return_val_if_fail (CA_IS_LEDGER (ledger), NULL);
+  g_return_val_if_fail (TS_IS_MODEM (modem), NULL);
+  g_return_val_if_fail (request != NULL && request->authority != NULL, NULL);
+
+  f.result = _ts_provision_result_new (request, ts_modem_get_path (modem));
+  f.writes = g_array_new (FALSE, TRUE, sizeof (PendingWrite));
+  g_array_set_clear_func (f.writes, (GDestroyNotify) pending_write_clear);
+
+  ok = run_flow (&f, &local_error);
+
+  if (!ok)
+    {
+      g_autoptr(GError) restore_error = NULL;
+
+      g_debug ("failed: %s", local_error->message);
+      settle_failed (&f, local_error);
+      /* The first error is what the operator must act on. */
+      if (!restore_mode (&f, &restore_error))
+        notice (&f, "%s", restore_error->message);
+    }
+  step_end (&f);
+
+  f.result->duration_us = g_get_monotonic_time () - start;
+  f.result->bytes_written = ts_modem_get_bytes_written (modem) - written;
+  f.result->bytes_read = ts_modem_get_bytes_read (modem) - read;
+
+  g_clear_pointer (&f.identity, ts_modem_identity_free);
+  g_clear_pointer (&f.slot, g_array_unref);
+  g_clear_pointer (&f.installs, g_ptr_array_unref);
+  g_clear_pointer (&f.previous, g_ptr_array_unref);
+  g_clear_pointer (&f.common_name, g_free);
+  g_clear_pointer (&f.certificate, ca_certificate_free);
+  g_clear_pointer (&f.writes, g_array_unref);
+
+  if (!ok)
+    {
+      f.result->error = g_error_copy (local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+    }
+
+  return f.result;
+}
+
+typedef struct
+{
+  CaLedger            *ledger;
+  TsModem             *modem;
+  TsProvisionRequest  *request;
+  TsProvisionProgress  progress;
+  gpointer             progress_data;
+  GDestroyNotify       progress_destroy;
+} RunData;
+
+static void
+run_data_free (RunData *data)
+{
+  g_clear_object (&data->ledger);
+  g_clear_object (&data->modem);
+  g_clear_pointer (&data->request, ts_provision_request_free);
+  if (data->progress_destroy != NULL)
+    data->progress_destroy (data->progress_data);
+  g_free (data);
+}
+
+static void
+run_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  RunData *data = task_data;
+  TsProvisionResult *result;
+
+  result = ts_provision_run (data->ledger, data->modem, data->request, data->progress,
+                             data->progress_data, cancellable, NULL);
+  g_task_return_pointer (task, result, (GDestroyNotify) ts_provision_result_free);
+}
+
+/**
+ * ts_provision_run_async:
+ * @progress: (nullable) (scope notified): called on the worker thread
+ *
+ * Runs ts_provision_run() in a worker thread.
+ */
+void
+ts_provision_run_async (CaLedger                  *ledger,
+                        TsModem                   *modem,
+                        const TsProvisionRequest  *request,
+                        TsProvisionProgress        progress,
+                        gpointer                   progress_data,
+                        GDestroyNotify             progress_destroy,
+                        GCancellable              *cancellable,
+                        GAsyncReadyCallback        callback,
+                        gpointer                   user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  RunData *data;
+
+  g_return_if_fail (CA_IS_LEDGER (ledger));
+  g_return_if_fail (TS_IS_MODEM (modem));
+  g_return_if_fail (request != NULL);
+
+  data = g_new0 (RunData, 1);
+  data->ledger = g_object_ref (ledger);
+  data->modem = g_object_ref (modem);
+  data->request = ts_provision_request_copy (request);
+  data->progress = progress;
+  data->progress_data = progress_data;
+  data->progress_destroy = progress_destroy;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ts_provision_run_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) run_data_free);
+  g_task_run_in_thread (task, run_thread);
+}
+
+/**
+ * ts_provision_run_finish:
+ *
+ * Returns: (transfer full): the result, also when the flow failed (then @error is set)
+ */
+TsProvisionResult *
+ts_provision_run_finish (GAsyncResult  *result,
+                         GError       **error)
+{
+  TsProvisionResult *provision;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  provision = g_task_propagate_pointer (G_TASK (result), error);
+  if (provision != NULL && provision->error != NULL && error != NULL)
+    *error = g_error_copy (provision->error);
+
+  return provision;
+}
