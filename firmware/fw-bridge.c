@@ -194,6 +194,7 @@ feed_shell (FwBridge *self,
 
   g_string_append (output, "\r\n");
   line = take_line (self);
+  self->last_was_cr = byte == '\r';
   return fw_shell_run (line, self->unescape_lf, output, self->prompt);
 }
 

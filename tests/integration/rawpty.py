@@ -14,20 +14,26 @@ import tty
 
 
 
-def final_code(data):
-    """The final result code that ends data (a whole line outside quotes), or None."""
+def final_code_end(data):
+    """Where the first final result code line (outside quotes) ends, or -1."""
     in_quotes = False
     line_start = 0
-    last = None
     for i, b in enumerate(data):
         if b == 0x22:
             in_quotes = not in_quotes
         elif b == 0x0A and not in_quotes:
-            line = data[line_start:i + 1]
-            m = re.fullmatch(rb"(OK|ERROR|\+CME ERROR: \d+)\r\n", line)
-            last = m.group(1).decode() if m else None
+            if re.fullmatch(rb"(OK|ERROR|\+CME ERROR: \d+)\r\n", data[line_start:i + 1]):
+                return i + 1
             line_start = i + 1
-    return last if line_start == len(data) else None
+    return -1
+
+
+def final_code(data):
+    """The final result code in data, or None."""
+    end = final_code_end(data)
+    if end < 0:
+        return None
+    return data[:end].rstrip(b"\r\n").rsplit(b"\n", 1)[-1].decode()
 
 
 def lines_of(data):
@@ -55,6 +61,7 @@ class RawPort:
         """Opens the port; flush=True sets raw mode again, which also discards
         whatever the device printed before (as host tools do, §1.2)."""
         self.path = path
+        self.pending = b""   # read past the end of the last answer (URCs, noise)
         self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
         if flush:
             tty.setraw(self.fd)
@@ -89,7 +96,8 @@ class RawPort:
     def read_for(self, seconds):
         """Everything that arrives within the given time."""
         end = time.monotonic() + seconds
-        buf = bytearray()
+        buf = bytearray(self.pending)
+        self.pending = b""
         while True:
             left = end - time.monotonic()
             if left <= 0:
@@ -107,7 +115,8 @@ class RawPort:
     def read_until(self, done, timeout=5.0):
         """Reads until done(buffer) is true; raises Timeout with what arrived."""
         end = time.monotonic() + timeout
-        buf = bytearray()
+        buf = bytearray(self.pending)
+        self.pending = b""
         while not done(bytes(buf)):
             left = end - time.monotonic()
             if left <= 0:
@@ -124,7 +133,11 @@ class RawPort:
         return bytes(buf)
 
     def read_reply(self, timeout=5.0):
-        return self.read_until(lambda b: final_code(b) is not None, timeout)
+        """Up to and including the first final result code; later bytes stay pending."""
+        data = self.read_until(lambda b: final_code_end(b) >= 0, timeout)
+        end = final_code_end(data)
+        self.pending = data[end:]
+        return data[:end]
 
     def command(self, cmd, term=b"\r", timeout=5.0):
         """Sends one command with a terminator and returns the reply up to its final code."""
