@@ -171,7 +171,13 @@ ca_key_describe (EVP_PKEY   *key,
       char group[64] = "";
       size_t length = 0;
 
-      if (!EVP_PKEY_get_utf8_string_param (key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &length))
+      char encoding[32] = "";
+
+      /* OpenSSL names explicit parameters that match a known curve, so the
+       * encoding is what tells a named curve from explicit parameters. */
+      if (!EVP_PKEY_get_utf8_string_param (key, OSSL_PKEY_PARAM_EC_ENCODING, encoding, sizeof encoding, &length) ||
+          !g_str_equal (encoding, OSSL_PKEY_EC_ENCODING_GROUP) ||
+          !EVP_PKEY_get_utf8_string_param (key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &length))
         {
           ERR_clear_error ();
           g_set_error (error, CA_ERROR, CA_ERROR_POLICY,

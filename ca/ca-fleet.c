@@ -18,6 +18,33 @@
 #define DEFAULT_EXPIRING_DAYS 30
 #define NRFCLOUD_ROWS_PER_FILE 1000
 
+/* TRUE when @device is new or changes one of the stored descriptive fields. */
+static gboolean
+device_changes (CaLedger        *self,
+                const CaDevice  *device,
+                gboolean        *out_changes,
+                GError         **error)
+{
+  g_autoptr(CaStmt) stmt = ca_ledger_prepare (self, "SELECT uuid, model, firmware, lot, notes FROM devices "
+                                              "WHERE imei = ?", error);
+  const char *given[] = { device->uuid, device->model, device->firmware, device->lot, device->notes };
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, device->imei, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return ca_ledger_set_db_error (self, rc, error);
+
+  *out_changes = rc == SQLITE_DONE;
+  for (int i = 0; rc == SQLITE_ROW && i < (int) G_N_ELEMENTS (given); i++)
+    if (given[i] != NULL && g_strcmp0 (given[i], (const char *) sqlite3_column_text (stmt, i)) != 0)
+      *out_changes = TRUE;
+
+  return TRUE;
+}
+
 /**
  * ca_ledger_device_seen:
  *
@@ -34,7 +61,7 @@ ca_ledger_device_seen (CaLedger        *self,
   g_autofree char *details = NULL;
   GString *builder;
   gboolean ok = FALSE;
-  int changed;
+  gboolean changes = FALSE;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
   g_return_val_if_fail (device != NULL, FALSE);
@@ -43,18 +70,15 @@ ca_ledger_device_seen (CaLedger        *self,
     return FALSE;
 
   ca_ledger_lock_mutex (self);
-  if (!ca_ledger_begin (self, error))
-    goto out;
+  if (!ca_ledger_begin (self, error) || !device_changes (self, device, &changes, error))
+    goto fail;
 
-  /* The WHERE clause makes a sighting with nothing new touch only last_seen. */
   stmt = ca_ledger_prepare (self,
                             "INSERT INTO devices (imei, uuid, model, firmware, lot, notes, first_seen, last_seen) "
                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (imei) DO UPDATE SET "
                             "uuid = coalesce (excluded.uuid, uuid), model = coalesce (excluded.model, model), "
                             "firmware = coalesce (excluded.firmware, firmware), lot = coalesce (excluded.lot, lot), "
-                            "notes = coalesce (excluded.notes, notes), last_seen = excluded.last_seen "
-                            "RETURNING first_seen = last_seen OR "
-                            "(?2 IS NOT NULL AND uuid IS NOT ?2) OR (?3 IS NOT NULL AND model IS NOT ?3)", error);
+                            "notes = coalesce (excluded.notes, notes), last_seen = excluded.last_seen", error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_text (stmt, 1, device->imei, -1, SQLITE_STATIC);
@@ -64,22 +88,17 @@ ca_ledger_device_seen (CaLedger        *self,
   sqlite3_bind_text (stmt, 5, device->lot, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 6, device->notes, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 7, ca_now ());
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    {
-      ca_ledger_set_db_error (self, sqlite3_extended_errcode (self->db), error);
-      goto fail;
-    }
-  changed = sqlite3_column_int (stmt, 0);
-  ca_ledger_step_done (self, stmt, NULL);
-  g_clear_pointer (&stmt, ca_stmt_release);
+  if (!ca_ledger_step_done (self, stmt, error))
+    goto fail;
 
   builder = ca_details_new ();
   ca_details_add (builder, "uuid", device->uuid);
   ca_details_add (builder, "model", device->model);
   ca_details_add (builder, "firmware", device->firmware);
   ca_details_add (builder, "lot", device->lot);
+  ca_details_add (builder, "notes", device->notes);
   details = ca_details_free (builder);
-  if (changed && !ca_audit_append (self, "device.seen", device->imei, details, error))
+  if (changes && !ca_audit_append (self, "device.seen", device->imei, details, error))
     goto fail;
 
   ok = ca_ledger_commit (self, error);
@@ -741,9 +760,8 @@ lookup_locked (CaLedger    *self,
   if (rc != SQLITE_DONE)
     goto db_error;
 
-  installs = ca_ledger_prepare (self, "SELECT i.id, " CA_CERTIFICATE_COLUMNS " FROM installs i JOIN "
-                                CA_CERTIFICATE_FROM " ON c.id = i.certificate_id WHERE i.sha256 = ? "
-                                "ORDER BY i.id DESC LIMIT 1", error);
+  installs = ca_ledger_prepare (self, "SELECT id, certificate_id FROM installs WHERE sha256 = ? AND "
+                                "certificate_id IS NOT NULL ORDER BY id DESC LIMIT 1", error);
   if (installs == NULL)
     return NULL;
   sqlite3_bind_text (installs, 1, sha, -1, SQLITE_STATIC);

@@ -1,0 +1,571 @@
+/* test-ca-ledger.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include <ca.h>
+
+#include "test-ca-util.h"
+
+
+static void
+test_open_pragmas (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA journal_mode", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "wal");
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, CA_LEDGER_SCHEMA_VERSION);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  g_assert_cmpint (g_file_test (fixture->path, G_FILE_TEST_EXISTS), ==, TRUE);
+}
+
+static void
+test_open_refuses_future (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) again = NULL;
+
+  g_clear_object (&fixture->ledger);
+  run_sql (fixture, "PRAGMA user_version = 99");
+
+  again = ca_ledger_open (fixture->path, &error);
+  g_assert_null (again);
+  g_assert_error (error, CA_ERROR, CA_ERROR_SCHEMA_TOO_NEW);
+  g_assert_nonnull (strstr (error->message, "newer Tagsmith"));
+}
+
+static void
+test_open_refuses_garbage (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autofree char *junk = g_build_filename (fixture->dir, "junk.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+
+  g_assert_true (g_file_set_contents (junk, "this is not a database, just some text that goes on", -1, NULL));
+  ledger = ca_ledger_open (junk, &error);
+  g_assert_null (ledger);
+  g_assert_error (error, CA_ERROR, CA_ERROR_DATABASE);
+}
+
+static void
+test_passphrase (Fixture       *fixture,
+                 gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) other = NULL;
+  gint64 events;
+
+  g_assert_false (ca_ledger_has_passphrase (fixture->ledger));
+  g_assert_false (ca_ledger_unlock (fixture->ledger, "short", &error));
+  g_assert_error (error, CA_ERROR, CA_ERROR_BAD_PASSPHRASE);
+  g_clear_error (&error);
+
+  make_cas (fixture);
+  g_assert_true (ca_ledger_has_passphrase (fixture->ledger));
+  events = count_rows (fixture, "audit_log");
+
+  other = ca_ledger_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_false (ca_ledger_unlock (other, "wrong passphrase", &error));
+  g_assert_error (error, CA_ERROR, CA_ERROR_BAD_PASSPHRASE);
+  g_assert_false (ca_ledger_is_unlocked (other));
+  g_assert_cmpint (count_rows (fixture, "audit_log"), ==, events);
+  g_clear_error (&error);
+
+  g_assert_true (ca_ledger_unlock (other, PASS, &error));
+  g_assert_no_error (error);
+  ca_ledger_lock (other);
+  g_assert_false (ca_ledger_is_unlocked (other));
+}
+
+static void
+test_key_at_rest (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  make_cas (fixture);
+
+  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT key_pkcs8 FROM authorities", -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *pem = (const char *) sqlite3_column_text (stmt, 0);
+      BIO *bio = BIO_new_mem_buf (pem, -1);
+      X509_SIG *sealed = PEM_read_bio_PKCS8 (bio, NULL, NULL, NULL);
+      const X509_ALGOR *algorithm = NULL;
+      const ASN1_OBJECT *oid = NULL;
+      EVP_PKEY *key;
+
+      g_assert_true (g_str_has_prefix (pem, "-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+      g_assert_nonnull (sealed);
+      X509_SIG_get0 (sealed, &algorithm, NULL);
+      X509_ALGOR_get0 (&oid, NULL, NULL, algorithm);
+      g_assert_cmpint (OBJ_obj2nid (oid), ==, NID_pbes2);
+      X509_SIG_free (sealed);
+      BIO_free (bio);
+
+      /* Stock OpenSSL decrypts it with the passphrase, and only with it. */
+      bio = BIO_new_mem_buf (pem, -1);
+      key = PEM_read_bio_PrivateKey (bio, NULL, NULL, (void *) "wrong passphrase");
+      g_assert_null (key);
+      BIO_free (bio);
+      bio = BIO_new_mem_buf (pem, -1);
+      key = PEM_read_bio_PrivateKey (bio, NULL, NULL, (void *) PASS);
+      g_assert_nonnull (key);
+      EVP_PKEY_free (key);
+      BIO_free (bio);
+    }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+static void
+test_authorities (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(CaAuthority) dup = NULL;
+  g_autoptr(CaAuthority) deep = NULL;
+  g_autofree char *chain = NULL;
+  g_autoptr(X509) root = NULL;
+  g_autoptr(X509) sub = NULL;
+  BASIC_CONSTRAINTS *bc;
+
+  make_cas (fixture);
+
+  list = ca_ledger_list_authorities (fixture->ledger, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpstr (((CaAuthority *) list->pdata[0])->name, ==, "Root");
+  g_assert_cmpstr (((CaAuthority *) list->pdata[1])->parent_name, ==, "Root");
+
+  dup = ca_ledger_create_authority (fixture->ledger,
+                                    &(CaAuthorityRequest) { "Root", NULL, CA_KEY_EC_P256, 0, -1 }, &error);
+  g_assert_null (dup);
+  g_assert_error (error, CA_ERROR, CA_ERROR_EXISTS);
+  g_clear_error (&error);
+
+  /* Issuing has pathLen 0: it cannot sign another CA. */
+  deep = ca_ledger_create_authority (fixture->ledger,
+                                     &(CaAuthorityRequest) { "Deep", "Issuing", CA_KEY_EC_P256, 0, -1 }, &error);
+  g_assert_null (deep);
+  g_assert_error (error, CA_ERROR, CA_ERROR_POLICY);
+  g_clear_error (&error);
+
+  chain = ca_ledger_export_authority (fixture->ledger, "Issuing", TRUE, &error);
+  g_assert_no_error (error);
+  sub = parse_pem (chain);
+  root = parse_pem (strstr (chain + 10, "-----BEGIN"));
+  g_assert_cmpint (X509_verify (sub, X509_get0_pubkey (root)), ==, 1);
+  g_assert_cmpint (X509_check_issued (root, sub), ==, X509_V_OK);
+  g_assert_cmpint (ASN1_TIME_compare (X509_get0_notAfter (sub), X509_get0_notAfter (root)), <=, 0);
+
+  bc = X509_get_ext_d2i (sub, NID_basic_constraints, NULL, NULL);
+  g_assert_nonnull (bc);
+  g_assert_true (bc->ca);
+  g_assert_cmpint (ASN1_INTEGER_get (bc->pathlen), ==, 0);
+  BASIC_CONSTRAINTS_free (bc);
+  g_assert_cmpint (X509_get_key_usage (sub), ==, KU_KEY_CERT_SIGN | KU_CRL_SIGN);
+  g_assert_nonnull (X509_get0_authority_key_id (sub));
+  g_assert_null (X509_get0_authority_key_id (root));
+}
+
+static void
+test_issue_profile_and_extensions (Fixture       *fixture,
+                                   gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCsr) csr = fixture_csr ("keygen.txt");
+  g_autoptr(CaCertificate) cert = NULL;
+  g_autoptr(X509) x509 = NULL;
+  g_autoptr(X509) issuer = NULL;
+  g_autofree char *issuer_pem = NULL;
+  ASN1_INTEGER *serial;
+  BIGNUM *bn;
+
+  make_cas (fixture);
+  cert = ca_ledger_issue (fixture->ledger,
+                          &(CaIssueRequest) { "Issuing", IMEI1, "lwm2m", NULL, 30, FALSE }, csr, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cert->subject, ==, "CN=urn:imei:" IMEI1);
+  g_assert_cmpstr (cert->imei, ==, IMEI1);
+  g_assert_cmpint (cert->status, ==, CA_CERT_STATUS_VALID);
+  g_assert_cmpint (strlen (cert->sha256_lf), ==, 64);
+
+  x509 = parse_pem (cert->pem);
+  issuer_pem = ca_ledger_export_authority (fixture->ledger, "Issuing", FALSE, NULL);
+  issuer = parse_pem (issuer_pem);
+  g_assert_cmpint (X509_verify (x509, X509_get0_pubkey (issuer)), ==, 1);
+
+  /* Serial: positive, 16 octets, ≥ 64 random bits. */
+  serial = (ASN1_INTEGER *) X509_get0_serialNumber (x509);
+  bn = ASN1_INTEGER_to_BN (serial, NULL);
+  g_assert_false (BN_is_negative (bn));
+  g_assert_cmpint (BN_num_bytes (bn), ==, 16);
+  BN_free (bn);
+
+  g_assert_cmpint (X509_get_extension_flags (x509) & EXFLAG_CA, ==, 0);
+  g_assert_cmpint (X509_get_key_usage (x509), ==, KU_DIGITAL_SIGNATURE);
+  g_assert_cmpint (X509_get_extended_key_usage (x509), ==, XKU_SSL_CLIENT);
+  g_assert_nonnull (X509_get0_subject_key_id (x509));
+  g_assert_nonnull (X509_get0_authority_key_id (x509));
+  g_assert_cmpint (X509_get_ext_by_NID (x509, NID_basic_constraints, -1), >=, 0);
+  g_assert_true (X509_EXTENSION_get_critical (X509_get_ext (x509, X509_get_ext_by_NID (x509, NID_basic_constraints, -1))));
+  g_assert_true (X509_EXTENSION_get_critical (X509_get_ext (x509, X509_get_ext_by_NID (x509, NID_key_usage, -1))));
+  /* The CSR's own KeyUsage request is not copied: only our five extensions. */
+  g_assert_cmpint (X509_get_ext_count (x509), ==, 5);
+}
+
+static void
+test_issue_caps_validity (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCsr) csr = fixture_csr ("p256.csr.pem");
+  g_autoptr(CaCertificate) cert = NULL;
+  g_autoptr(CaAuthority) issuing = NULL;
+
+  make_cas (fixture);
+  issuing = ca_ledger_get_authority (fixture->ledger, "Issuing", &error);
+  cert = ca_ledger_issue (fixture->ledger,
+                          &(CaIssueRequest) { "Issuing", IMEI1, NULL, NULL, 20000, FALSE }, csr, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cert->not_after, ==, issuing->not_after);
+}
+
+static void
+test_issue_policy (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCsr) p256 = fixture_csr ("p256.csr.pem");
+  g_autoptr(CaCsr) rsa = fixture_csr ("rsa2048.csr.pem");
+  g_autoptr(CaCertificate) first = NULL;
+  CaCertificate *cert;
+  gint64 before;
+
+  make_cas (fixture);
+  first = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, p256, &error);
+  g_assert_no_error (error);
+  before = count_rows (fixture, "certificates");
+
+  /* The same key for another IMEI. */
+  cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI2 }, p256, &error);
+  g_assert_null (cert);
+  g_assert_error (error, CA_ERROR, CA_ERROR_POLICY);
+  g_assert_nonnull (strstr (error->message, IMEI1));
+  g_clear_error (&error);
+
+  /* RSA only where the profile allows it. */
+  cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI2, "lwm2m" }, rsa, &error);
+  g_assert_null (cert);
+  g_assert_error (error, CA_ERROR, CA_ERROR_POLICY);
+  g_clear_error (&error);
+
+  cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", "490154203237519" }, rsa, &error);
+  g_assert_null (cert);
+  g_assert_error (error, CA_ERROR, CA_ERROR_INVALID_IMEI);
+  g_clear_error (&error);
+
+  cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Nope", IMEI2 }, rsa, &error);
+  g_assert_null (cert);
+  g_assert_error (error, CA_ERROR, CA_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI2, "bogus" }, rsa, &error);
+  g_assert_null (cert);
+  g_assert_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, before);
+
+  cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI2, "generic" }, rsa, &error);
+  g_assert_no_error (error);
+  ca_certificate_free (cert);
+}
+
+static void
+test_issue_locked (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCsr) csr = fixture_csr ("p256.csr.pem");
+  g_autoptr(CaCertificate) cert = NULL;
+
+  make_cas (fixture);
+  ca_ledger_lock (fixture->ledger);
+  cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, csr, &error);
+  g_assert_null (cert);
+  g_assert_error (error, CA_ERROR, CA_ERROR_LOCKED);
+}
+
+static void
+test_supersede_and_revoke (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCsr) a = fixture_csr ("p256.csr.pem");
+  g_autoptr(CaCsr) b = fixture_csr ("p256b.csr.pem");
+  g_autoptr(CaCertificate) first = NULL;
+  g_autoptr(CaCertificate) second = NULL;
+  g_autoptr(CaCertificate) third = NULL;
+  g_autoptr(CaCertificate) reread = NULL;
+  g_autoptr(GPtrArray) revoked = NULL;
+  g_autoptr(GPtrArray) again = NULL;
+
+  make_cas (fixture);
+  first = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, a, &error);
+  g_assert_no_error (error);
+  second = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (second->supersedes_id, ==, first->id);
+
+  reread = ca_ledger_get_certificate (fixture->ledger, first->id, &error);
+  g_assert_cmpint (reread->status, ==, CA_CERT_STATUS_VALID);
+  g_assert_cmpint (reread->superseded_by_id, ==, second->id);
+  g_clear_pointer (&reread, ca_certificate_free);
+
+  /* The same key may be re-certified for the same IMEI; --revoke-previous
+   * revokes both earlier ones as superseded in the same transaction. */
+  third = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1, .revoke_previous = TRUE }, a,
+                           &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (third->supersedes_id, ==, second->id);
+  reread = ca_ledger_get_certificate (fixture->ledger, second->id, &error);
+  g_assert_cmpint (reread->status, ==, CA_CERT_STATUS_REVOKED);
+  g_assert_cmpint (reread->revoke_reason, ==, CA_REVOKE_SUPERSEDED);
+
+  revoked = ca_ledger_revoke (fixture->ledger,
+                              &(CaRevokeRequest) { "Issuing", .serial = third->serial, .sec_tag = -1,
+                                                   .reason = CA_REVOKE_KEY_COMPROMISE }, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (revoked->len, ==, 1);
+
+  again = ca_ledger_revoke (fixture->ledger,
+                            &(CaRevokeRequest) { "Issuing", .imei = IMEI1, .sec_tag = -1,
+                                                 .reason = CA_REVOKE_KEY_COMPROMISE }, &error);
+  g_assert_null (again);
+  g_assert_error (error, CA_ERROR, CA_ERROR_ALREADY_REVOKED);
+}
+
+static void
+test_crl (Fixture       *fixture,
+          gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCsr) a = fixture_csr ("p256.csr.pem");
+  g_autoptr(CaCsr) b = fixture_csr ("p384.csr.pem");
+  g_autoptr(CaCertificate) keep = NULL;
+  g_autoptr(CaCertificate) drop = NULL;
+  g_autoptr(GPtrArray) revoked = NULL;
+  g_autoptr(GBytes) first = NULL;
+  g_autoptr(GBytes) second = NULL;
+  g_autofree char *issuer_pem = NULL;
+  g_autoptr(X509) issuer = NULL;
+  const guint8 *der;
+  gsize length;
+  X509_CRL *crl;
+  ASN1_INTEGER *number;
+  X509_REVOKED *entry = NULL;
+  ASN1_INTEGER *serial;
+  BIGNUM *bn = NULL;
+
+  make_cas (fixture);
+  keep = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, a, &error);
+  drop = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI2 }, b, &error);
+  g_assert_no_error (error);
+
+  first = ca_ledger_generate_crl (fixture->ledger, "Issuing", 7, TRUE, &error);
+  g_assert_no_error (error);
+
+  revoked = ca_ledger_revoke (fixture->ledger,
+                              &(CaRevokeRequest) { "Issuing", .imei = IMEI2, .sec_tag = -1,
+                                                   .reason = CA_REVOKE_CESSATION_OF_OPERATION,
+                                                   .invalidity_date = 1700000000 }, &error);
+  g_assert_no_error (error);
+  second = ca_ledger_generate_crl (fixture->ledger, "Issuing", 7, TRUE, &error);
+  g_assert_no_error (error);
+
+  der = g_bytes_get_data (second, &length);
+  crl = d2i_X509_CRL (NULL, &der, length);
+  g_assert_nonnull (crl);
+  issuer_pem = ca_ledger_export_authority (fixture->ledger, "Issuing", FALSE, NULL);
+  issuer = parse_pem (issuer_pem);
+  g_assert_cmpint (X509_CRL_verify (crl, X509_get0_pubkey (issuer)), ==, 1);
+  g_assert_cmpint (X509_CRL_get_version (crl), ==, X509_CRL_VERSION_2);
+
+  number = X509_CRL_get_ext_d2i (crl, NID_crl_number, NULL, NULL);
+  g_assert_cmpint (ASN1_INTEGER_get (number), ==, 2);
+  ASN1_INTEGER_free (number);
+  g_assert_cmpint (X509_CRL_get_ext_by_NID (crl, NID_authority_key_identifier, -1), >=, 0);
+
+  g_assert_cmpint (sk_X509_REVOKED_num (X509_CRL_get_REVOKED (crl)), ==, 1);
+  BN_hex2bn (&bn, drop->serial);
+  serial = BN_to_ASN1_INTEGER (bn, NULL);
+  g_assert_cmpint (X509_CRL_get0_by_serial (crl, &entry, serial), ==, 1);
+  g_assert_nonnull (X509_REVOKED_get_ext_d2i (entry, NID_crl_reason, NULL, NULL));
+  ASN1_ENUMERATED_free (X509_REVOKED_get_ext_d2i (entry, NID_crl_reason, NULL, NULL));
+  BN_hex2bn (&bn, keep->serial);
+  ASN1_INTEGER_free (serial);
+  serial = BN_to_ASN1_INTEGER (bn, NULL);
+  g_assert_cmpint (X509_CRL_get0_by_serial (crl, &entry, serial), ==, 0);
+  ASN1_INTEGER_free (serial);
+  BN_free (bn);
+  X509_CRL_free (crl);
+
+  {
+    g_autoptr(GBytes) pem = ca_ledger_generate_crl (fixture->ledger, "Issuing", 0, FALSE, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (g_str_has_prefix (g_bytes_get_data (pem, NULL), "-----BEGIN X509 CRL-----"));
+  }
+}
+
+static void
+test_new_key (Fixture       *fixture,
+              gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCertificate) cert = NULL;
+  g_autoptr(X509) x509 = NULL;
+  char *key_pem = NULL;
+  EVP_PKEY *key;
+  BIO *bio;
+
+  make_cas (fixture);
+  cert = ca_ledger_issue_with_new_key (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1, "nrfcloud" },
+                                       CA_KEY_EC_P256, &key_pem, &error);
+  g_assert_no_error (error);
+  g_assert_true (cert->host_key);
+  g_assert_cmpstr (cert->subject, ==, "CN=nrf-" IMEI1);
+
+  bio = BIO_new_mem_buf (key_pem, -1);
+  key = PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL);
+  BIO_free (bio);
+  x509 = parse_pem (cert->pem);
+  g_assert_cmpint (X509_check_private_key (x509, key), ==, 1);
+  EVP_PKEY_free (key);
+  ca_secret_free (key_pem);
+}
+
+static void
+test_batch (Fixture       *fixture,
+            gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  CaBatchItem items[3] = {
+    { g_strdup (IMEI1), fixture_csr ("p256.csr.pem") },
+    { g_strdup ("123"), fixture_csr ("p384.csr.pem") },
+    { g_strdup (IMEI2), fixture_csr ("p256.csr.pem") },   /* same key, other IMEI */
+  };
+
+  make_cas (fixture);
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, items, 3, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (items[0].certificate);
+  g_assert_error (items[1].error, CA_ERROR, CA_ERROR_INVALID_IMEI);
+  g_assert_error (items[2].error, CA_ERROR, CA_ERROR_POLICY);
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 1);
+
+  for (guint i = 0; i < 3; i++)
+    ca_batch_item_clear (&items[i]);
+}
+
+static void
+test_proof (Fixture       *fixture,
+            gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pem = NULL;
+  g_autofree char *root_pem = NULL;
+  g_autoptr(X509) cert = NULL;
+  g_autoptr(X509) root = NULL;
+  char cn[80];
+
+  make_cas (fixture);
+  pem = ca_ledger_issue_proof (fixture->ledger, "Root", "7A3B9C0D1E2F", &error);
+  g_assert_no_error (error);
+  cert = parse_pem (pem);
+  root_pem = ca_ledger_export_authority (fixture->ledger, "Root", FALSE, NULL);
+  root = parse_pem (root_pem);
+  g_assert_cmpint (X509_verify (cert, X509_get0_pubkey (root)), ==, 1);
+  X509_NAME_get_text_by_NID (X509_get_subject_name (cert), NID_commonName, cn, sizeof cn);
+  g_assert_cmpstr (cn, ==, "7A3B9C0D1E2F");
+}
+
+static void
+test_backup (Fixture       *fixture,
+             gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *copy_path = g_build_filename (fixture->dir, "copy.db", NULL);
+  g_autoptr(CaLedger) copy = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+
+  make_cas (fixture);
+  g_assert_true (ca_ledger_backup (fixture->ledger, copy_path, &error));
+  g_assert_no_error (error);
+  g_assert_false (ca_ledger_backup (fixture->ledger, copy_path, &error));
+  g_assert_error (error, CA_ERROR, CA_ERROR_EXISTS);
+  g_clear_error (&error);
+
+  copy = ca_ledger_open (copy_path, &error);
+  g_assert_no_error (error);
+  list = ca_ledger_list_authorities (copy, &error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_true (ca_ledger_verify_audit (copy, NULL, NULL, &error));
+  g_assert_true (ca_ledger_unlock (copy, PASS, &error));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/ca/ledger/open-pragmas", test_open_pragmas);
+  ADD ("/ca/ledger/refuses-future", test_open_refuses_future);
+  ADD ("/ca/ledger/refuses-garbage", test_open_refuses_garbage);
+  ADD ("/ca/ledger/passphrase", test_passphrase);
+  ADD ("/ca/ledger/key-at-rest", test_key_at_rest);
+  ADD ("/ca/authority/create-list-export", test_authorities);
+  ADD ("/ca/issue/profile-and-extensions", test_issue_profile_and_extensions);
+  ADD ("/ca/issue/caps-validity", test_issue_caps_validity);
+  ADD ("/ca/issue/policy", test_issue_policy);
+  ADD ("/ca/issue/locked", test_issue_locked);
+  ADD ("/ca/issue/new-key", test_new_key);
+  ADD ("/ca/issue/batch", test_batch);
+  ADD ("/ca/revoke/supersede-and-revoke", test_supersede_and_revoke);
+  ADD ("/ca/revoke/crl", test_crl);
+  ADD ("/ca/authority/proof", test_proof);
+  ADD ("/ca/ledger/backup", test_backup);
+#undef ADD
+
+  return g_test_run ();
+}

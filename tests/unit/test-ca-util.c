@@ -1,0 +1,129 @@
+/* test-ca-util.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <openssl/pem.h>
+#include <sqlite3.h>
+
+#include "test-ca-util.h"
+
+void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("ca-ledger-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->path = g_build_filename (fixture->dir, "fleet.db", NULL);
+  fixture->ledger = ca_ledger_open (fixture->path, &error);
+  g_assert_no_error (error);
+}
+
+static void
+remove_tree (const char *dir)
+{
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        remove_tree (path);
+      else
+        g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_clear_object (&fixture->ledger);
+  remove_tree (fixture->dir);
+  g_free (fixture->dir);
+  g_free (fixture->path);
+}
+
+CaCsr *
+fixture_csr (const char *name)
+{
+  g_autofree char *path = g_build_filename (TEST_DATA_DIR, "ca", name, NULL);
+  g_autoptr(GError) error = NULL;
+  CaCsr *csr = ca_csr_load (path, &error);
+
+  g_assert_no_error (error);
+
+  return csr;
+}
+
+/* Unlocks and makes Root → Issuing (P-256 both). */
+void
+make_cas (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaAuthority) root = NULL;
+  g_autoptr(CaAuthority) sub = NULL;
+
+  g_assert_true (ca_ledger_unlock (fixture->ledger, PASS, &error));
+  g_assert_no_error (error);
+  root = ca_ledger_create_authority (fixture->ledger,
+                                     &(CaAuthorityRequest) { "Root", NULL, CA_KEY_EC_P256, 0, -1 }, &error);
+  g_assert_no_error (error);
+  sub = ca_ledger_create_authority (fixture->ledger,
+                                    &(CaAuthorityRequest) { "Issuing", "Root", CA_KEY_EC_P256, 365, 0 }, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sub->parent_name, ==, "Root");
+  g_assert_cmpint (sub->path_len, ==, 0);
+}
+
+gint64
+count_rows (Fixture    *fixture,
+            const char *table)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", table);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 n;
+
+  g_assert_cmpint (sqlite3_open_v2 (fixture->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return n;
+}
+
+void
+run_sql (Fixture    *fixture,
+         const char *sql)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+X509 *
+parse_pem (const char *pem)
+{
+  BIO *bio = BIO_new_mem_buf (pem, -1);
+  X509 *cert = PEM_read_bio_X509 (bio, NULL, NULL, NULL);
+
+  BIO_free (bio);
+  g_assert_nonnull (cert);
+
+  return cert;
+}
