@@ -342,6 +342,34 @@ set_final_error (TsModem            *self,
                    "command, or the command was garbled on the line."), what, label);
 }
 
+/* After a quoted write timed out the bridge may still be inside the quotes (the
+ * closing quote was lost) or not (only the answer was lost). A lone quote and a
+ * terminator end the first case with ERROR (§3.4, §11); in the second it opens
+ * a new quote, which a second one closes again. */
+static void
+recover_quote_state (TsModem *self)
+{
+  static const TsAtExpect nothing = { 0 };
+  g_autofree char *unquote = g_strconcat ("\"", eol_bytes (self->eol), NULL);
+  Transaction t;
+
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      gboolean answered;
+
+      if (!transact (self, unquote, strlen (unquote), &nothing, RECOVER_MS, &t, NULL, NULL))
+        {
+          transaction_clear (&t);
+          return;
+        }
+      answered = t.final != TS_AT_LINE_IGNORE;
+      transaction_clear (&t);
+      ts_at_reader_reset (self->reader);
+      if (answered)
+        return;
+    }
+}
+
 /**
  * _ts_modem_exchange:
  * @label: (nullable): @command as shown to observers; secrets elided. Defaults to @command
@@ -413,14 +441,8 @@ _ts_modem_exchange (TsModem          *self,
     {
       set_timeout_error (self, what, timeout_ms, &local_error);
 
-      /* A lone quote closes a quoted write the bridge is still collecting (§3.4). */
       if ((flags & TS_EXCHANGE_QUOTED_WRITE) != 0 && self->mode == TS_AT_MODE_LINE)
-        {
-          g_autofree char *unquote = g_strconcat ("\"", eol_bytes (self->eol), NULL);
-
-          (void) ts_serial_write_all (self->serial, (const guint8 *) unquote, strlen (unquote),
-                                      g_get_monotonic_time () + RECOVER_MS * 1000, NULL, NULL);
-        }
+        recover_quote_state (self);
       (void) drain (self, RECOVER_MS, NULL, NULL);
     }
   else
@@ -574,6 +596,7 @@ ts_modem_start_session (TsModem       *self,
                         GError       **error)
 {
   g_autoptr(GPtrArray) info = NULL;
+  g_autoptr(GError) local_error = NULL;
   gboolean ok = FALSE;
 
   g_return_val_if_fail (TS_IS_MODEM (self), FALSE);
@@ -595,13 +618,29 @@ ts_modem_start_session (TsModem       *self,
   ts_serial_discard_input (self->serial);
   self->rebooted = FALSE;
 
-  if (!detect_framing (self, cancellable, error))
-    goto out;
+  if (!detect_framing (self, cancellable, &local_error))
+    {
+      if (!g_error_matches (local_error, TS_MODEM_ERROR, TS_MODEM_ERROR_NO_ANSWER))
+        goto fail;
+
+      /* A bridge left inside quotes by an earlier program swallows every line
+       * (§2.1 item 5): close the quote and try once more. */
+      g_clear_error (&local_error);
+      if (!ts_serial_write_all (self->serial, (const guint8 *) "\"\r\n", 3,
+                                g_get_monotonic_time () + SETTLE_MS * 1000, cancellable,
+                                &local_error) ||
+          !drain (self, SETTLE_MS, cancellable, &local_error) ||
+          !detect_framing (self, cancellable, &local_error))
+        goto fail;
+    }
 
   info = _ts_modem_exchange (self, "AT+CMEE=1", NULL, _("Enabling numeric errors"),
                              self->timeout_ms, TS_EXCHANGE_NONE, cancellable, error);
   ok = info != NULL;
+  goto out;
 
+fail:
+  g_propagate_error (error, g_steal_pointer (&local_error));
 out:
   _ts_modem_unlock (self);
   return ok;
