@@ -257,7 +257,9 @@ def _():
 def _():
     import hashlib
     ws = Workspace()
-    _, port = start(ws, "--shell", "--no-banner")
+    emu = ws.emulator("--no-pacing", "--shell", "--no-banner")
+    port = RawPort(emu.port, flush=False)
+    tap.eq(port.read_until(lambda b: b.endswith(b"uart:~$ ")), b"uart:~$ ", "the boot prompt")
     pem = "-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----"
     port.write(f"at 'AT%CMNG=0,42,0,\"{pem}\"'\r".encode())
     tap.contains(port.read_until(lambda b: b.endswith(b"uart:~$ ")), b"\r\nOK\r\n")
