@@ -11,7 +11,9 @@
 
 #include <glib/gi18n.h>
 
+#include "ts-activity-page.h"
 #include "ts-authorities-page.h"
+#include "ts-fleet-page.h"
 #include "ts-window.h"
 
 struct _TsWindow
@@ -150,7 +152,9 @@ ts_window_class_init (TsWindowClass *klass)
 
   object_class->dispose = ts_window_dispose;
 
+  g_type_ensure (TS_TYPE_ACTIVITY_PAGE);
   g_type_ensure (TS_TYPE_AUTHORITIES_PAGE);
+  g_type_ensure (TS_TYPE_FLEET_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ts-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TsWindow, toasts);

@@ -1,0 +1,299 @@
+/* ts-activity-page.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ts-activity-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ts-activity-page.h"
+#include "ts-application.h"
+#include "ts-audit-text.h"
+#include "ts-gui-util.h"
+
+/* The page shows the most recent events; the CLI's `audit` verb lists them all. */
+#define SHOWN_EVENTS 300
+#define READ_BATCH   2000
+
+struct _TsActivityPage
+{
+  AdwBin        parent_instance;
+
+  /* Template widgets */
+  GtkStack     *stack;
+  GtkListBox   *list;
+  AdwActionRow *verify_row;
+  GtkLabel     *footer_label;
+
+  /* Owned references */
+  GCancellable *cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (TsActivityPage, ts_activity_page, ADW_TYPE_BIN)
+
+typedef struct
+{
+  GQueue events;   /* the newest SHOWN_EVENTS, oldest at the head */
+  gint64 total;
+} Recent;
+
+static void
+recent_free (gpointer pointer)
+{
+  Recent *recent = pointer;
+
+  g_queue_clear_full (&recent->events, (GDestroyNotify) ca_audit_event_free);
+  g_free (recent);
+}
+
+/* Walks the log in batches and keeps only the tail, so a long log costs no memory. */
+static gpointer
+recent_work (gpointer       data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  CaLedger *ledger = data;
+  Recent *recent = g_new0 (Recent, 1);
+  gint64 after_id = 0;
+
+  g_queue_init (&recent->events);
+
+  for (;;)
+    {
+      g_autoptr(GPtrArray) batch = NULL;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        break;
+
+      batch = ca_ledger_list_audit (ledger, after_id, READ_BATCH, error);
+      if (batch == NULL)
+        break;
+
+      /* The queue takes the events over from the batch. */
+      g_ptr_array_set_free_func (batch, NULL);
+      for (guint i = 0; i < batch->len; i++)
+        {
+          CaAuditEvent *event = g_ptr_array_index (batch, i);
+
+          after_id = event->id;
+          recent->total++;
+          g_queue_push_tail (&recent->events, event);
+          if (recent->events.length > SHOWN_EVENTS)
+            ca_audit_event_free (g_queue_pop_head (&recent->events));
+        }
+
+      if (batch->len < READ_BATCH)
+        return recent;
+    }
+
+  recent_free (recent);
+  return NULL;
+}
+
+static GtkWidget *
+event_row_new (const CaAuditEvent *event)
+{
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = NULL;
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (event->at);
+  g_autofree char *stamp = time != NULL ? g_date_time_format (time, "%Y-%m-%d %H:%M") : NULL;
+  const char *icon_name = NULL;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *label = gtk_label_new (stamp);
+
+  ts_audit_event_describe (event, &title, &subtitle, &icon_name);
+  if (event->imei != NULL)
+    {
+      g_autofree char *with_imei = g_strdup_printf ("%s · %s", event->imei, subtitle);
+
+      g_free (subtitle);
+      subtitle = g_steal_pointer (&with_imei);
+    }
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_set_icon_name (ADW_ACTION_ROW (row), icon_name);
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_widget_add_css_class (label, "caption");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+
+  if (!event->verified)
+    {
+      GtkWidget *badge = gtk_label_new (_("Altered"));
+
+      gtk_widget_add_css_class (badge, "ts-badge");
+      gtk_widget_add_css_class (badge, "error");
+      gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge);
+    }
+
+  return row;
+}
+
+static void
+recent_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(TsActivityPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  Recent *recent;
+  g_autofree char *footer = NULL;
+
+  recent = ts_run_in_thread_finish (result, &error);
+  if (recent == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not read the audit log: %s", error->message);
+      return;
+    }
+
+  ts_clear_children (GTK_WIDGET (self->list));
+  for (GList *l = recent->events.tail; l != NULL; l = l->prev)
+    gtk_list_box_append (self->list, event_row_new (l->data));
+
+  footer = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "%u most recent of %" G_GINT64_FORMAT " event. "
+                                         "Run “tagsmith audit” for the whole log.",
+                                         "%u most recent of %" G_GINT64_FORMAT " events. "
+                                         "Run “tagsmith audit” for the whole log.",
+                                         recent->total),
+                            recent->events.length, recent->total);
+  gtk_label_set_text (self->footer_label, footer);
+  gtk_stack_set_visible_child_name (self->stack, recent->total > 0 ? "list" : "empty");
+
+  recent_free (recent);
+}
+
+static void
+verify_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(TsActivityPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 checked = 0;
+  gint64 first_broken = 0;
+  g_autofree char *title = NULL;
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self->verify_row), "success");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->verify_row), "error");
+
+  if (ca_ledger_verify_audit_finish (CA_LEDGER (object), result, &checked, &first_broken, &error))
+    {
+      title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "Audit log intact: %" G_GINT64_FORMAT " event verified",
+                                            "Audit log intact: %" G_GINT64_FORMAT " events verified",
+                                            checked),
+                               checked);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->verify_row), title);
+      adw_action_row_set_subtitle (self->verify_row,
+                                   _("Every event links to the one before it; none was changed "
+                                     "or removed."));
+      adw_action_row_set_icon_name (self->verify_row, "emblem-ok-symbolic");
+      gtk_widget_add_css_class (GTK_WIDGET (self->verify_row), "success");
+      return;
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  title = first_broken > 0
+          ? g_strdup_printf (_("Audit log altered at event %" G_GINT64_FORMAT), first_broken)
+          : g_strdup (_("The audit log could not be checked"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->verify_row), title);
+  adw_action_row_set_subtitle (self->verify_row, error->message);
+  adw_action_row_set_icon_name (self->verify_row, "dialog-warning-symbolic");
+  gtk_widget_add_css_class (GTK_WIDGET (self->verify_row), "error");
+}
+
+static void
+ts_activity_page_reload (TsActivityPage *self)
+{
+  CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
+
+  if (ledger == NULL)
+    return;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->verify_row),
+                                 _("Checking the audit chain…"));
+  adw_action_row_set_subtitle (self->verify_row, "");
+  ts_run_in_thread (self, recent_work, g_object_ref (ledger), g_object_unref, recent_free,
+                    self->cancellable, recent_cb, g_object_ref (self));
+  ca_ledger_verify_audit_async (ledger, self->cancellable, verify_cb, g_object_ref (self));
+}
+
+static void
+verify_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  ts_activity_page_reload (TS_ACTIVITY_PAGE (widget));
+}
+
+static void
+ts_activity_page_unroot (GtkWidget *widget)
+{
+  g_cancellable_cancel (TS_ACTIVITY_PAGE (widget)->cancellable);
+
+  GTK_WIDGET_CLASS (ts_activity_page_parent_class)->unroot (widget);
+}
+
+static void
+ts_activity_page_dispose (GObject *object)
+{
+  TsActivityPage *self = TS_ACTIVITY_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (object), TS_TYPE_ACTIVITY_PAGE);
+
+  G_OBJECT_CLASS (ts_activity_page_parent_class)->dispose (object);
+}
+
+static void
+ts_activity_page_finalize (GObject *object)
+{
+  g_clear_object (&TS_ACTIVITY_PAGE (object)->cancellable);
+
+  G_OBJECT_CLASS (ts_activity_page_parent_class)->finalize (object);
+}
+
+static void
+ts_activity_page_class_init (TsActivityPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ts_activity_page_dispose;
+  object_class->finalize = ts_activity_page_finalize;
+  widget_class->unroot = ts_activity_page_unroot;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_BASE "/ts-activity-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, TsActivityPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, TsActivityPage, list);
+  gtk_widget_class_bind_template_child (widget_class, TsActivityPage, verify_row);
+  gtk_widget_class_bind_template_child (widget_class, TsActivityPage, footer_label);
+
+  gtk_widget_class_install_action (widget_class, "activity.verify", NULL, verify_action);
+}
+
+static void
+ts_activity_page_init (TsActivityPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  g_signal_connect_object (ts_application_get_default (), "ledger-changed",
+                           G_CALLBACK (ts_activity_page_reload), self, G_CONNECT_SWAPPED);
+  ts_activity_page_reload (self);
+}
