@@ -652,6 +652,8 @@ keygen_and_issue (Flow    *f,
   if (keygen == NULL)
     return FALSE;
 
+  /* ts_modem_keygen() checked the COSE digest, sec_tag and UUID; ca_csr_parse()
+   * checks the CSR's signature and key type. */
   if (keygen->payload_id != TS_KEYGEN_PAYLOAD_CSR)
     {
       g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_VERIFY_FAILED,
@@ -659,9 +661,6 @@ keygen_and_issue (Flow    *f,
                      "Check the modem firmware."));
       return FALSE;
     }
-  if (!ts_keygen_result_verify (keygen, req->sec_tag, f->identity->device_uuid, error))
-    return FALSE;
-
   der = g_bytes_get_data (keygen->body, &len);
   csr = ca_csr_parse (der, len, error);
   if (csr == NULL)
@@ -1015,6 +1014,7 @@ settle_failed (Flow         *f,
   gboolean definite = failure->domain == TS_CME_ERROR ||
                       g_error_matches (failure, TS_MODEM_ERROR, TS_MODEM_ERROR_AT_ERROR) ||
                       g_error_matches (failure, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT) ||
+                      g_error_matches (failure, TS_MODEM_ERROR, TS_MODEM_ERROR_VERIFY_FAILED) ||
                       failure->domain == TS_PROVISION_ERROR;
   gboolean left_open = FALSE;
 
