@@ -557,6 +557,9 @@ ts_nrf91_parse_firmware (const char        *text,
 
   memset (version, 0, sizeof *version);
   tokens = g_regex_split_simple ("[_-]", text, 0, 0);
+  /* GRegex refuses text that is not UTF-8: a garbled answer holds no version. */
+  if (tokens == NULL)
+    return FALSE;
 
   for (guint i = 0; tokens[i] != NULL; i++)
     if (is_version_token (tokens[i], parts))

@@ -170,6 +170,8 @@ test_firmware_versions (void)
   g_assert_false (ts_nrf91_parse_firmware ("mfw_nrf9160_1.3", &v));
   g_assert_false (ts_nrf91_parse_firmware ("mfw_1.2.3_4.5.6", &v));
   g_assert_false (ts_nrf91_parse_firmware ("mfw_nrf9160_1000.3.5", &v));
+  /* Found by fuzz-cmng: a byte that is not UTF-8 made GRegex return NULL. */
+  g_assert_false (ts_nrf91_parse_firmware ("mfw_nrf9160_1.3.5\xd0", &v));
 }
 
 static void
