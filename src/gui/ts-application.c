@@ -25,6 +25,7 @@ struct _TsApplication
   /* Owned references */
   GSettings      *settings;
   CaLedger       *ledger;
+  TsDeviceMonitor *devices;
   GError         *ledger_error;
   GCancellable   *cancellable;
 
@@ -163,6 +164,13 @@ about_action (GSimpleAction *action,
 }
 
 static void
+flow_control_changed_cb (TsApplication *self)
+{
+  ts_device_monitor_set_flow_control (self->devices,
+                                      g_settings_get_boolean (self->settings, "flow-control"));
+}
+
+static void
 preferences_action (GSimpleAction *action,
                     GVariant      *parameter,
                     gpointer       user_data)
@@ -226,6 +234,10 @@ ts_application_startup (GApplication *application)
 
   gtk_window_set_default_icon_name (APP_ID);
 
+  self->devices = ts_device_monitor_new ();
+  flow_control_changed_cb (self);
+  g_signal_connect_object (self->settings, "changed::flow-control",
+                           G_CALLBACK (flow_control_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::auto-lock-minutes",
                            G_CALLBACK (rearm_auto_lock), self, G_CONNECT_SWAPPED);
 
@@ -239,6 +251,9 @@ ts_application_shutdown (GApplication *application)
   TsApplication *self = TS_APPLICATION (application);
 
   g_cancellable_cancel (self->cancellable);
+  /* Virtual devices started from the window end with it. */
+  if (self->devices != NULL)
+    ts_device_monitor_stop (self->devices);
   g_clear_handle_id (&self->auto_lock_id, g_source_remove);
   /* Decrypted CA keys never outlive the process's last window. */
   if (self->ledger != NULL)
@@ -277,6 +292,7 @@ ts_application_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_object (&self->ledger);
+  g_clear_object (&self->devices);
   g_clear_object (&self->cancellable);
   g_clear_error (&self->ledger_error);
 
@@ -418,4 +434,17 @@ ts_application_ledger_changed (TsApplication *self)
   g_return_if_fail (TS_IS_APPLICATION (self));
 
   g_signal_emit (self, signals[LEDGER_CHANGED], 0);
+}
+
+/**
+ * ts_application_get_devices:
+ *
+ * Returns: (transfer none): the kits and virtual devices plugged in
+ */
+TsDeviceMonitor *
+ts_application_get_devices (TsApplication *self)
+{
+  g_return_val_if_fail (TS_IS_APPLICATION (self), NULL);
+
+  return self->devices;
 }

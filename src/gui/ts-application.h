@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "ca.h"
+#include "ts-device-monitor.h"
 
 G_BEGIN_DECLS
 
@@ -26,5 +27,6 @@ gboolean       ts_application_is_unlocked      (TsApplication *self);
 void           ts_application_note_unlocked    (TsApplication *self);
 void           ts_application_lock             (TsApplication *self);
 void           ts_application_ledger_changed   (TsApplication *self);
+TsDeviceMonitor *ts_application_get_devices    (TsApplication *self);
 
 G_END_DECLS

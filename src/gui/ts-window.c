@@ -13,6 +13,7 @@
 
 #include "ts-activity-page.h"
 #include "ts-authorities-page.h"
+#include "ts-devices-page.h"
 #include "ts-fleet-page.h"
 #include "ts-window.h"
 
@@ -154,6 +155,7 @@ ts_window_class_init (TsWindowClass *klass)
 
   g_type_ensure (TS_TYPE_ACTIVITY_PAGE);
   g_type_ensure (TS_TYPE_AUTHORITIES_PAGE);
+  g_type_ensure (TS_TYPE_DEVICES_PAGE);
   g_type_ensure (TS_TYPE_FLEET_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ts-window.ui");

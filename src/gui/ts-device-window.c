@@ -1,0 +1,972 @@
+/* ts-device-window.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ts-device-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ts-application.h"
+#include "ts-credential-dialog.h"
+#include "ts-credential-text.h"
+#include "ts-device-window.h"
+#include "ts-gui-util.h"
+#include "ts-prompt.h"
+#include "ts-provision.h"
+#include "ts-provision-dialog.h"
+#include "ts-unlock.h"
+
+/* Certificates ending within this many days get an "Expires soon" badge. */
+#define EXPIRING_DAYS 30
+
+struct _TsDeviceWindow
+{
+  AdwWindow            parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay     *toasts;
+  AdwWindowTitle      *title;
+  GtkRevealer         *progress_revealer;
+  GtkLabel            *progress_label;
+  GtkProgressBar      *progress_bar;
+  GtkStack            *stack;
+  AdwStatusPage       *error_status;
+  AdwPreferencesPage  *page;
+  AdwPreferencesGroup *identity_group;
+
+  /* Owned references */
+  TsDeviceItem        *device;
+  TsModem             *modem;
+  TsModemIdentity     *identity;
+  GCancellable        *cancellable;      /* everything; cancelled when the window closes */
+  GCancellable        *op_cancellable;   /* the operation the Cancel button stops */
+  GPtrArray           *dynamic_groups;   /* the sec_tag groups and identity rows shown */
+  gboolean             busy;
+};
+
+G_DEFINE_FINAL_TYPE (TsDeviceWindow, ts_device_window, ADW_TYPE_WINDOW)
+
+static void ts_device_window_reload (TsDeviceWindow *self);
+
+static void
+show_toast (TsDeviceWindow *self,
+            const char     *message)
+{
+  g_autofree char *escaped = g_markup_escape_text (message, -1);
+  AdwToast *toast = adw_toast_new (escaped);
+
+  adw_toast_set_timeout (toast, 8);
+  adw_toast_overlay_add_toast (self->toasts, toast);
+}
+
+static void
+show_error (TsDeviceWindow *self,
+            const GError   *error)
+{
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_toast (self, error->message);
+}
+
+/* Busy state: one operation at a time, shown with progress and a Cancel button. */
+static void
+set_busy (TsDeviceWindow *self,
+          const char     *message)
+{
+  gboolean busy = message != NULL;
+
+  self->busy = busy;
+  g_clear_object (&self->op_cancellable);
+  if (busy)
+    {
+      self->op_cancellable = g_cancellable_new ();
+      g_signal_connect_object (self->cancellable, "cancelled",
+                               G_CALLBACK (g_cancellable_cancel), self->op_cancellable,
+                               G_CONNECT_SWAPPED);
+      gtk_label_set_text (self->progress_label, message);
+      gtk_progress_bar_set_fraction (self->progress_bar, 0);
+      gtk_progress_bar_pulse (self->progress_bar);
+    }
+  gtk_revealer_set_reveal_child (self->progress_revealer, busy);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.provision", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.rekey", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.add-credential", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.refresh", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.delete", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.read-back", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.cancel", busy);
+}
+
+/* Progress from worker threads --------------------------------------------------- */
+
+typedef struct
+{
+  TsDeviceWindow *window;
+  char           *message;
+  double          fraction;   /* < 0 to pulse */
+} Progress;
+
+static gboolean
+progress_idle (gpointer user_data)
+{
+  Progress *progress = user_data;
+
+  if (progress->window->busy)
+    {
+      gtk_label_set_text (progress->window->progress_label, progress->message);
+      if (progress->fraction < 0)
+        gtk_progress_bar_pulse (progress->window->progress_bar);
+      else
+        gtk_progress_bar_set_fraction (progress->window->progress_bar, progress->fraction);
+    }
+
+  g_object_unref (progress->window);
+  g_free (progress->message);
+  g_free (progress);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+post_progress (TsDeviceWindow *self,
+               const char     *message,
+               double          fraction)
+{
+  Progress *progress = g_new0 (Progress, 1);
+
+  progress->window = g_object_ref (self);
+  progress->message = g_strdup (message);
+  progress->fraction = fraction;
+  g_main_context_invoke (NULL, progress_idle, progress);
+}
+
+/* Each AT command of a composite operation (offline → write → restore) is shown as it
+ * runs, so the user sees the modem switched to flight mode and back (§5). */
+static void
+weak_ref_free (gpointer pointer)
+{
+  g_weak_ref_clear (pointer);
+  g_free (pointer);
+}
+
+static void
+modem_observer (TsModem            *modem,
+                const TsModemEvent *event,
+                gpointer            user_data)
+{
+  g_autoptr(TsDeviceWindow) self = g_weak_ref_get (user_data);
+  g_autofree char *message = NULL;
+
+  if (self == NULL || event->kind != TS_MODEM_EVENT_COMMAND)
+    return;
+
+  if (g_str_has_prefix (event->label, "AT+CFUN=4"))
+    message = g_strdup (_("Switched the modem offline to change its store"));
+  else if (g_str_has_prefix (event->label, "AT+CFUN="))
+    message = g_strdup_printf (_("Restored the modem's mode (%s)"), event->label);
+  else
+    message = g_strdup_printf (_("Sent %s"), event->label);
+
+  post_progress (self, message, -1);
+}
+
+static void
+provision_progress (const char *step,
+                    double      fraction,
+                    const char *message,
+                    gpointer    user_data)
+{
+  post_progress (TS_DEVICE_WINDOW (user_data), message != NULL ? message : step, fraction);
+}
+
+/* Loading: identity, store, and what each entry is ----------------------------------- */
+
+typedef struct
+{
+  TsModem          *modem;        /* (nullable) opened here when NULL */
+  char             *path;
+  TsModemOpenFlags  flags;
+  CaLedger         *ledger;       /* (nullable) */
+} LoadData;
+
+typedef struct
+{
+  TsModem         *modem;
+  TsModemIdentity *identity;
+  GArray          *credentials;   /* TsCredential */
+  GPtrArray       *matches;       /* CaShaMatch or NULL, one per credential */
+  GPtrArray       *subjects;      /* char* or NULL, one per credential */
+} Store;
+
+static void
+load_data_free (gpointer pointer)
+{
+  LoadData *data = pointer;
+
+  g_clear_object (&data->modem);
+  g_clear_object (&data->ledger);
+  g_free (data->path);
+  g_free (data);
+}
+
+static void
+store_free (gpointer pointer)
+{
+  Store *store = pointer;
+
+  g_clear_object (&store->modem);
+  g_clear_pointer (&store->identity, ts_modem_identity_free);
+  g_clear_pointer (&store->credentials, g_array_unref);
+  g_clear_pointer (&store->matches, g_ptr_array_unref);
+  g_clear_pointer (&store->subjects, g_ptr_array_unref);
+  g_free (store);
+}
+
+static gpointer
+load_work (gpointer       pointer,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  LoadData *data = pointer;
+  Store *store = g_new0 (Store, 1);
+
+  store->modem = data->modem != NULL ? g_object_ref (data->modem)
+                                     : ts_modem_open (data->path, data->flags, cancellable, error);
+  if (store->modem == NULL)
+    goto failed;
+
+  store->identity = ts_modem_query_identity (store->modem, cancellable, error);
+  if (store->identity == NULL)
+    goto failed;
+
+  store->credentials = ts_modem_list_credentials (store->modem, -1, -1, cancellable, error);
+  if (store->credentials == NULL)
+    goto failed;
+
+  store->matches = g_ptr_array_new_with_free_func ((GDestroyNotify) ca_sha_match_free);
+  store->subjects = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < store->credentials->len; i++)
+    {
+      const TsCredential *credential = &g_array_index (store->credentials, TsCredential, i);
+      CaShaMatch *match = NULL;
+      char *subject = NULL;
+
+      if (data->ledger != NULL && credential->sha256[0] != '\0')
+        {
+          g_autoptr(GError) lookup_error = NULL;
+
+          match = ca_ledger_lookup_sha256 (data->ledger, credential->sha256, &lookup_error);
+          if (match == NULL)
+            g_debug ("No ledger match for %s: %s", credential->sha256, lookup_error->message);
+        }
+
+      /* Certificates the ledger does not know are read back to name them by subject. */
+      if ((match == NULL || match->kind == CA_SHA_UNKNOWN) &&
+          (credential->type == TS_CRED_CA_CERT || credential->type == TS_CRED_CLIENT_CERT) &&
+          ts_sec_tag_classify (credential->sec_tag) != TS_SEC_TAG_MODEM)
+        {
+          g_autoptr(GBytes) pem = ts_modem_read_credential (store->modem, credential->sec_tag,
+                                                            credential->type, NULL,
+                                                            cancellable, NULL);
+
+          if (pem != NULL)
+            subject = ts_pem_subject_cn (pem);
+        }
+
+      g_ptr_array_add (store->matches, match);
+      g_ptr_array_add (store->subjects, subject);
+    }
+
+  return store;
+
+failed:
+  store_free (store);
+  return NULL;
+}
+
+static void
+clear_dynamic (TsDeviceWindow *self)
+{
+  for (guint i = 0; i < self->dynamic_groups->len; i++)
+    {
+      GtkWidget *widget = g_ptr_array_index (self->dynamic_groups, i);
+
+      if (ADW_IS_PREFERENCES_GROUP (widget))
+        adw_preferences_page_remove (self->page, ADW_PREFERENCES_GROUP (widget));
+      else
+        adw_preferences_group_remove (self->identity_group, widget);
+    }
+  g_ptr_array_set_size (self->dynamic_groups, 0);
+}
+
+static void
+add_identity_row (TsDeviceWindow *self,
+                  const char     *title,
+                  const char     *value)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *label = gtk_label_new (value != NULL ? value : _("Unknown"));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_add_css_class (label, "dim-label");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+  adw_preferences_group_add (self->identity_group, row);
+  g_ptr_array_add (self->dynamic_groups, row);
+}
+
+static GtkWidget *
+badge_new (const char *text,
+           const char *style)
+{
+  GtkWidget *badge = gtk_label_new (text);
+
+  gtk_widget_add_css_class (badge, "ts-badge");
+  gtk_widget_add_css_class (badge, style);
+  gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
+
+  return badge;
+}
+
+static GtkWidget *
+entry_button (const char         *icon_name,
+              const char         *tooltip,
+              const char         *action,
+              const TsCredential *credential)
+{
+  g_autofree char *label = g_strdup_printf ("%s (sec_tag %u, %s)", tooltip, credential->sec_tag,
+                                            ts_cred_type_describe (credential->type));
+  GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "(uu)",
+                                    credential->sec_tag, credential->type);
+
+  return button;
+}
+
+static GtkWidget *
+credential_row_new (TsDeviceWindow     *self,
+                    const TsCredential *credential,
+                    const CaShaMatch   *match,
+                    const char         *subject)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *what = ts_credential_describe (credential, match, subject);
+  g_autofree char *subtitle = NULL;
+  GtkWidget *row = adw_action_row_new ();
+  gboolean known = match != NULL && match->kind != CA_SHA_UNKNOWN;
+
+  subtitle = credential->sha256[0] != '\0'
+             ? g_strdup_printf ("%s\nSHA-256 %s", what, credential->sha256)
+             : g_strdup (what);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), ts_cred_type_describe (credential->type));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 4);
+  gtk_widget_add_css_class (row, "ts-credential");
+
+  if (known && match->status == CA_CERT_STATUS_REVOKED)
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("Revoked"), "error"));
+  else if (known && (match->status == CA_CERT_STATUS_EXPIRED ||
+                     (match->not_after != 0 && match->not_after < now)))
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("Expired"), "error"));
+  else if (known && match->not_after != 0 && match->not_after - now < EXPIRING_DAYS * 86400)
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("Expires soon"), "warning"));
+
+  /* A device certificate of another IMEI: copied from another unit, or a mix-up. */
+  if (known && match->kind == CA_SHA_DEVICE_CERTIFICATE && self->identity != NULL &&
+      match->imei != NULL && g_strcmp0 (match->imei, self->identity->imei) != 0)
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("Other device"), "error"));
+  else if (known && match->kind == CA_SHA_DEVICE_CERTIFICATE && match->status == CA_CERT_STATUS_VALID)
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("In ledger"), "success"));
+
+  if (ts_sec_tag_classify (credential->sec_tag) != TS_SEC_TAG_MODEM)
+    {
+      if (credential->type != TS_CRED_PRIVATE_KEY && credential->type != TS_CRED_PSK)
+        adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                   entry_button ("document-open-symbolic", _("Read Back"),
+                                                 "device.read-back", credential));
+      if (ts_cred_type_is_writable (credential->type))
+        adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                   entry_button ("user-trash-symbolic", _("Delete"),
+                                                 "device.delete", credential));
+    }
+
+  return row;
+}
+
+static void
+show_store (TsDeviceWindow *self,
+            Store          *store)
+{
+  const TsModemIdentity *identity = self->identity;
+  AdwPreferencesGroup *group = NULL;
+  gint64 group_tag = -1;
+
+  clear_dynamic (self);
+
+  add_identity_row (self, _("IMEI"), identity->imei);
+  add_identity_row (self, _("Model"), identity->model);
+  add_identity_row (self, _("Firmware"), identity->firmware);
+  add_identity_row (self, _("Device UUID"), identity->device_uuid);
+  add_identity_row (self, _("Port"), ts_modem_get_path (self->modem));
+  add_identity_row (self, _("Mode"), identity->functional_mode == 4
+                                     ? _("Offline (flight mode)")
+                                     : identity->functional_mode == 1 ? _("Online")
+                                                                      : _("Other"));
+
+  /* The modem lists entries ordered by sec_tag, then type. */
+  for (guint i = 0; i < store->credentials->len; i++)
+    {
+      const TsCredential *credential = &g_array_index (store->credentials, TsCredential, i);
+
+      if (group == NULL || credential->sec_tag != group_tag)
+        {
+          g_autofree char *title = g_strdup_printf (_("sec_tag %u"), credential->sec_tag);
+
+          group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+          adw_preferences_group_set_title (group, title);
+          switch (ts_sec_tag_classify (credential->sec_tag))
+            {
+            case TS_SEC_TAG_DEBUG:
+              adw_preferences_group_set_description (group,
+                _("⚠ A Nordic debug tag: TLS sessions using it can be decrypted by trace "
+                  "tools. Never use it in products."));
+              break;
+            case TS_SEC_TAG_MODEM:
+              adw_preferences_group_set_description (group,
+                _("Owned by the modem itself. Tagsmith shows it but never changes it."));
+              break;
+            default:
+              break;
+            }
+          adw_preferences_page_add (self->page, group);
+          g_ptr_array_add (self->dynamic_groups, group);
+          group_tag = credential->sec_tag;
+        }
+
+      adw_preferences_group_add (group, credential_row_new (self, credential,
+                                                            g_ptr_array_index (store->matches, i),
+                                                            g_ptr_array_index (store->subjects, i)));
+    }
+
+  if (store->credentials->len == 0)
+    {
+      group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+      adw_preferences_group_set_title (group, _("Credential Store"));
+      adw_preferences_group_set_description (group, _("The store is empty. Provision the device, "
+                                                      "or add a credential."));
+      adw_preferences_page_add (self->page, group);
+      g_ptr_array_add (self->dynamic_groups, group);
+    }
+
+  gtk_stack_set_visible_child_name (self->stack, "store");
+}
+
+static void
+load_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(TsDeviceWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  Store *store;
+
+  set_busy (self, NULL);
+  store = ts_run_in_thread_finish (result, &error);
+  if (store == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      adw_status_page_set_description (self->error_status, error->message);
+      gtk_stack_set_visible_child_name (self->stack, "error");
+      return;
+    }
+
+  if (self->modem == NULL)
+    {
+      GWeakRef *weak = g_new0 (GWeakRef, 1);
+
+      /* Observers run on worker threads that may outlive the window: a weak reference. */
+      g_weak_ref_init (weak, self);
+      self->modem = g_object_ref (store->modem);
+      ts_modem_set_observer (self->modem, modem_observer, weak, weak_ref_free);
+    }
+  g_clear_pointer (&self->identity, ts_modem_identity_free);
+  self->identity = g_steal_pointer (&store->identity);
+  adw_window_title_set_subtitle (self->title, self->identity->imei);
+
+  show_store (self, store);
+  store_free (store);
+}
+
+static void
+ts_device_window_reload (TsDeviceWindow *self)
+{
+  LoadData *data = g_new0 (LoadData, 1);
+  CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
+
+  data->modem = self->modem != NULL ? g_object_ref (self->modem) : NULL;
+  data->path = g_strdup (ts_device_item_get_port (self->device)->path);
+  data->flags = ts_device_monitor_get_open_flags (ts_application_get_devices (ts_application_get_default ()));
+  data->ledger = ledger != NULL ? g_object_ref (ledger) : NULL;
+
+  set_busy (self, _("Reading the credential store…"));
+  ts_run_in_thread (self, load_work, data, load_data_free, store_free, self->op_cancellable,
+                    load_cb, g_object_ref (self));
+}
+
+/* Actions ------------------------------------------------------------------------- */
+
+static void
+refresh_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  ts_device_window_reload (TS_DEVICE_WINDOW (widget));
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  TsDeviceWindow *self = TS_DEVICE_WINDOW (widget);
+
+  if (self->op_cancellable != NULL)
+    g_cancellable_cancel (self->op_cancellable);
+  gtk_label_set_text (self->progress_label, _("Cancelling after the current command…"));
+}
+
+/* After a change: the store is read again, and pages showing the ledger reload. */
+static void
+operation_done (TsDeviceWindow *self,
+                const GError   *error,
+                const char     *success)
+{
+  set_busy (self, NULL);
+
+  if (error != NULL)
+    show_error (self, error);
+  else if (success != NULL)
+    show_toast (self, success);
+
+  /* Even a cancelled or failed operation may have changed the store or the ledger. */
+  if (!g_cancellable_is_cancelled (self->cancellable))
+    {
+      ts_application_ledger_changed (ts_application_get_default ());
+      ts_device_window_reload (self);
+    }
+}
+
+/* Provision and re-key ---------------------------------------------------------------- */
+
+static void
+provision_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(TsDeviceWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TsProvisionResult) outcome = NULL;
+  g_autofree char *message = NULL;
+
+  outcome = ts_provision_run_finish (result, &error);
+  if (outcome != NULL && outcome->error != NULL)
+    error = g_error_copy (outcome->error);
+
+  if (error == NULL)
+    {
+      ts_application_note_unlocked (ts_application_get_default ());
+      if (outcome->outcome == TS_PROVISION_ALREADY_PROVISIONED)
+        message = g_strdup_printf (_("sec_tag %u already holds the current certificate %s; "
+                                     "nothing was changed."), outcome->sec_tag, outcome->serial);
+      else if (outcome->revoked != NULL && outcome->revoked->len > 0)
+        message = g_strdup_printf (_("Re-keyed: certificate %s installed and verified in sec_tag %u; "
+                                     "%u old certificate(s) revoked and the CRL published."),
+                                   outcome->serial, outcome->sec_tag, outcome->revoked->len);
+      else
+        message = g_strdup_printf (_("Provisioned: certificate %s installed and verified in "
+                                     "sec_tag %u."), outcome->serial, outcome->sec_tag);
+    }
+
+  operation_done (self, error, message);
+}
+
+static void
+provision_request_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(TsDeviceWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TsProvisionRequest) request = NULL;
+  CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
+
+  request = ts_provision_dialog_run_finish (result, &error);
+  if (request == NULL)
+    {
+      show_error (self, error);
+      return;
+    }
+
+  set_busy (self, request->rekey ? _("Re-keying…") : _("Provisioning…"));
+  ts_provision_run_async (ledger, self->modem, request,
+                          provision_progress, g_object_ref (self), g_object_unref,
+                          self->op_cancellable, provision_cb, g_object_ref (self));
+}
+
+static void
+start_provision (TsDeviceWindow *self,
+                 gboolean        rekey)
+{
+  if (self->modem == NULL || self->identity == NULL)
+    {
+      show_toast (self, _("The device is not connected. Read the store again first."));
+      return;
+    }
+
+  ts_provision_dialog_run_async (GTK_WIDGET (self), self->identity, rekey, self->cancellable,
+                                 provision_request_cb, g_object_ref (self));
+}
+
+static void
+provision_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  start_provision (TS_DEVICE_WINDOW (widget), FALSE);
+}
+
+static void
+rekey_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  start_provision (TS_DEVICE_WINDOW (widget), TRUE);
+}
+
+/* Add, delete, read back ------------------------------------------------------------------ */
+
+static void
+write_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(TsDeviceWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autofree char *message = NULL;
+
+  sha256 = ts_modem_write_credential_finish (TS_MODEM (object), result, &error);
+  if (sha256 != NULL)
+    message = g_strdup_printf (_("Written. The modem lists it with SHA-256 %s."), sha256);
+  else if (error == NULL)
+    message = g_strdup (_("Written."));
+
+  operation_done (self, error, message);
+}
+
+static void
+credential_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(TsDeviceWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TsCredentialInput) input = NULL;
+  GSettings *settings = ts_application_get_settings (ts_application_get_default ());
+
+  input = ts_credential_dialog_run_finish (result, &error);
+  if (input == NULL)
+    {
+      show_error (self, error);
+      return;
+    }
+
+  set_busy (self, _("Writing the credential…"));
+  ts_modem_write_credential_async (self->modem, input->sec_tag, input->type, input->content, NULL,
+                                   (TsLineEndings) g_settings_get_enum (settings, "line-endings"),
+                                   TS_MODEM_WRITE_NONE, self->op_cancellable, write_cb,
+                                   g_object_ref (self));
+}
+
+static void
+add_credential_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  TsDeviceWindow *self = TS_DEVICE_WINDOW (widget);
+  GSettings *settings = ts_application_get_settings (ts_application_get_default ());
+
+  if (self->modem == NULL)
+    {
+      show_toast (self, _("The device is not connected. Read the store again first."));
+      return;
+    }
+
+  ts_credential_dialog_run_async (widget, g_settings_get_uint (settings, "default-sec-tag"),
+                                  self->cancellable, credential_cb, g_object_ref (self));
+}
+
+typedef struct
+{
+  TsDeviceWindow *window;
+  guint32         sec_tag;
+  guint           type;
+} EntryRef;
+
+static void
+entry_ref_free (EntryRef *entry)
+{
+  g_clear_object (&entry->window);
+  g_free (entry);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EntryRef, entry_ref_free)
+
+static EntryRef *
+entry_ref_new (TsDeviceWindow *self,
+               GVariant       *param)
+{
+  EntryRef *entry = g_new0 (EntryRef, 1);
+
+  entry->window = g_object_ref (self);
+  g_variant_get (param, "(uu)", &entry->sec_tag, &entry->type);
+
+  return entry;
+}
+
+static void
+delete_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(TsDeviceWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ts_modem_delete_credentials_finish (TS_MODEM (object), result, NULL, &error))
+    operation_done (self, error, NULL);
+  else
+    operation_done (self, NULL, _("Deleted."));
+}
+
+static void
+delete_confirmed_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(EntryRef) entry = user_data;
+  g_autoptr(GError) error = NULL;
+  TsDeviceWindow *self = entry->window;
+
+  if (!ts_confirm_finish (result, &error))
+    return;
+
+  set_busy (self, _("Deleting…"));
+  ts_modem_delete_credentials_async (self->modem, entry->sec_tag, entry->type, TS_MODEM_WRITE_NONE,
+                                     self->op_cancellable, delete_cb, g_object_ref (self));
+}
+
+static void
+delete_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  TsDeviceWindow *self = TS_DEVICE_WINDOW (widget);
+  EntryRef *entry = entry_ref_new (self, param);
+  g_autofree char *heading = NULL;
+
+  heading = g_strdup_printf (_("Delete the %s of sec_tag %u?"),
+                             ts_cred_type_describe (entry->type), entry->sec_tag);
+  ts_confirm_async (widget, heading,
+                    _("The modem forgets it at once. Connections that rely on it fail until "
+                      "it is written again. Certificates issued here stay in the ledger."),
+                    _("_Delete"), self->cancellable, delete_confirmed_cb, entry);
+}
+
+typedef struct
+{
+  TsModem *modem;
+  guint32  sec_tag;
+  guint    type;
+} ReadData;
+
+static void
+read_data_free (gpointer pointer)
+{
+  ReadData *data = pointer;
+
+  g_clear_object (&data->modem);
+  g_free (data);
+}
+
+static gpointer
+read_work (gpointer       pointer,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  ReadData *data = pointer;
+
+  return ts_modem_read_credential (data->modem, data->sec_tag, data->type, NULL, cancellable, error);
+}
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(EntryRef) entry = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) content = NULL;
+  g_autofree char *name = NULL;
+
+  content = ts_run_in_thread_finish (result, &error);
+  set_busy (entry->window, NULL);
+  if (content == NULL)
+    {
+      show_error (entry->window, error);
+      return;
+    }
+
+  name = g_strdup_printf ("sec_tag-%u-type-%u.pem", entry->sec_tag, entry->type);
+  ts_save_bytes (GTK_WIDGET (entry->window), _("Save the Read-Back Credential"), name, content);
+}
+
+static void
+read_back_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  TsDeviceWindow *self = TS_DEVICE_WINDOW (widget);
+  EntryRef *entry = entry_ref_new (self, param);
+  ReadData *data = g_new0 (ReadData, 1);
+
+  data->modem = g_object_ref (self->modem);
+  data->sec_tag = entry->sec_tag;
+  data->type = entry->type;
+  set_busy (self, _("Reading back…"));
+  ts_run_in_thread (self, read_work, data, read_data_free, (GDestroyNotify) g_bytes_unref,
+                    self->op_cancellable, read_cb, entry);
+}
+
+/* Lifecycle ------------------------------------------------------------------------- */
+
+static gboolean
+ts_device_window_close_request (GtkWindow *window)
+{
+  TsDeviceWindow *self = TS_DEVICE_WINDOW (window);
+
+  g_cancellable_cancel (self->cancellable);
+
+  return GTK_WINDOW_CLASS (ts_device_window_parent_class)->close_request (window);
+}
+
+static void
+ts_device_window_dispose (GObject *object)
+{
+  TsDeviceWindow *self = TS_DEVICE_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (object), TS_TYPE_DEVICE_WINDOW);
+
+  G_OBJECT_CLASS (ts_device_window_parent_class)->dispose (object);
+}
+
+static void
+ts_device_window_finalize (GObject *object)
+{
+  TsDeviceWindow *self = TS_DEVICE_WINDOW (object);
+
+  /* Work still running holds its own reference to the modem; the port closes with the last. */
+  g_clear_object (&self->modem);
+  g_clear_object (&self->device);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->op_cancellable);
+  g_clear_pointer (&self->identity, ts_modem_identity_free);
+  g_clear_pointer (&self->dynamic_groups, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (ts_device_window_parent_class)->finalize (object);
+}
+
+static void
+ts_device_window_class_init (TsDeviceWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = ts_device_window_dispose;
+  object_class->finalize = ts_device_window_finalize;
+  window_class->close_request = ts_device_window_close_request;
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ts-device-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, toasts);
+  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, title);
+  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, progress_revealer);
+  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, error_status);
+  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, page);
+  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, identity_group);
+
+  gtk_widget_class_install_action (widget_class, "device.refresh", NULL, refresh_action);
+  gtk_widget_class_install_action (widget_class, "device.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "device.provision", NULL, provision_action);
+  gtk_widget_class_install_action (widget_class, "device.rekey", NULL, rekey_action);
+  gtk_widget_class_install_action (widget_class, "device.add-credential", NULL,
+                                   add_credential_action);
+  gtk_widget_class_install_action (widget_class, "device.delete", "(uu)", delete_action);
+  gtk_widget_class_install_action (widget_class, "device.read-back", "(uu)", read_back_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
+                                       "window.close", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
+                                       "device.refresh", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "device.refresh", NULL);
+}
+
+static void
+ts_device_window_init (TsDeviceWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->dynamic_groups = g_ptr_array_new ();
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.cancel", FALSE);
+}
+
+TsDeviceWindow *
+ts_device_window_new (GtkWindow    *parent,
+                      TsDeviceItem *device)
+{
+  TsDeviceWindow *self;
+  g_autofree char *title = NULL;
+
+  g_return_val_if_fail (TS_IS_DEVICE_ITEM (device), NULL);
+
+  self = g_object_new (TS_TYPE_DEVICE_WINDOW,
+                       "transient-for", parent,
+                       "application", gtk_window_get_application (parent),
+                       NULL);
+  self->device = g_object_ref (device);
+  title = ts_device_item_dup_title (device);
+  gtk_window_set_title (GTK_WINDOW (self), title);
+  adw_window_title_set_title (self->title, title);
+  adw_window_title_set_subtitle (self->title, ts_device_item_get_port (device)->path);
+  ts_device_window_reload (self);
+
+  return self;
+}

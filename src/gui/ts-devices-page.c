@@ -1,0 +1,220 @@
+/* ts-devices-page.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ts-devices-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ts-application.h"
+#include "ts-device-window.h"
+#include "ts-devices-page.h"
+#include "ts-window.h"
+
+struct _TsDevicesPage
+{
+  AdwBin         parent_instance;
+
+  /* Template widgets */
+  AdwStatusPage *empty_status;
+  GtkListBox    *list;
+  AdwEntryRow   *port_row;
+};
+
+G_DEFINE_FINAL_TYPE (TsDevicesPage, ts_devices_page, ADW_TYPE_BIN)
+
+static void
+update_row (AdwActionRow *row,
+            GParamSpec   *pspec,
+            TsDeviceItem *item)
+{
+  const TsPortInfo *port = ts_device_item_get_port (item);
+  const TsModemIdentity *identity = ts_device_item_get_identity (item);
+  g_autofree char *title = ts_device_item_dup_title (item);
+  g_autoptr(GString) subtitle = g_string_new (NULL);
+  const char *imei = identity != NULL ? identity->imei : port->imei;
+
+  if (imei != NULL)
+    g_string_append_printf (subtitle, _("IMEI %s · "), imei);
+  if (identity != NULL && identity->model != NULL)
+    g_string_append_printf (subtitle, "%s · ", identity->model);
+  if (identity != NULL && identity->firmware != NULL)
+    g_string_append_printf (subtitle, "%s · ", identity->firmware);
+  g_string_append (subtitle, port->path);
+  if (ts_device_item_get_status (item) != NULL)
+    g_string_append_printf (subtitle, "\n%s", ts_device_item_get_status (item));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (row, subtitle->str);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, title,
+                                  -1);
+}
+
+static void
+open_device (TsDevicesPage *self,
+             TsDeviceItem  *item)
+{
+  TsDeviceWindow *window;
+
+  window = ts_device_window_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), item);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+open_clicked_cb (GtkButton *button,
+                 gpointer   user_data)
+{
+  TsDeviceItem *item = user_data;
+  GtkWidget *page = gtk_widget_get_ancestor (GTK_WIDGET (button), TS_TYPE_DEVICES_PAGE);
+
+  if (page != NULL)
+    open_device (TS_DEVICES_PAGE (page), item);
+}
+
+static GtkWidget *
+create_row (gpointer item,
+            gpointer user_data)
+{
+  TsDeviceItem *device = item;
+  const TsPortInfo *port = ts_device_item_get_port (device);
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *open = gtk_button_new_with_mnemonic (_("_Open"));
+  g_autofree char *title = ts_device_item_dup_title (device);
+  g_autofree char *open_label = g_strdup_printf (_("Open %s"), title);
+
+  adw_action_row_set_icon_name (ADW_ACTION_ROW (row),
+                                port->kind == TS_PORT_KIND_EMULATOR ? "computer-symbolic"
+                                                                    : "tagsmith-modem-symbolic");
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+
+  gtk_widget_set_valign (open, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (open, open_label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (open),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, open_label,
+                                  -1);
+  g_signal_connect_object (open, "clicked", G_CALLBACK (open_clicked_cb), device, 0);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), open);
+
+  g_object_set_data_full (G_OBJECT (row), "ts-device", g_object_ref (device), g_object_unref);
+  update_row (ADW_ACTION_ROW (row), NULL, device);
+  g_signal_connect_object (device, "notify::status", G_CALLBACK (update_row), row,
+                           G_CONNECT_SWAPPED);
+
+  return row;
+}
+
+static void
+row_activated_cb (TsDevicesPage *self,
+                  GtkListBoxRow *row)
+{
+  TsDeviceItem *item = g_object_get_data (G_OBJECT (row), "ts-device");
+
+  if (item != NULL)
+    open_device (self, item);
+}
+
+static void
+devices_changed_cb (TsDevicesPage *self)
+{
+  GListModel *devices = G_LIST_MODEL (ts_application_get_devices (ts_application_get_default ()));
+  gboolean any = g_list_model_get_n_items (devices) > 0;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->list), any);
+  adw_status_page_set_title (self->empty_status,
+                             any ? _("Connected Devices") : _("No Devices Connected"));
+  adw_status_page_set_description (self->empty_status,
+                                   any ? _("Open a device to see its credential store, provision "
+                                           "it or re-key it.")
+                                       : _("Plug in an nRF9160, nRF9161 or nRF9151 kit or a "
+                                           "Thingy:91 over USB. Kits appear here as soon as they "
+                                           "are attached, with their IMEI, model and firmware."));
+}
+
+static void
+port_apply_cb (TsDevicesPage *self)
+{
+  g_autofree char *path = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->port_row))));
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (*path == '\0')
+    return;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *message = g_strdup_printf (_("There is no port “%s”. Check the path, "
+                                                    "and that the device is plugged in."), path);
+
+      if (TS_IS_WINDOW (root))
+        ts_window_show_toast (TS_WINDOW (root), message);
+      return;
+    }
+
+  ts_device_monitor_add_manual (ts_application_get_devices (ts_application_get_default ()), path);
+  gtk_editable_set_text (GTK_EDITABLE (self->port_row), "");
+}
+
+static void
+add_virtual_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  g_autoptr(GError) error = NULL;
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (!ts_device_monitor_start_emulator (ts_application_get_devices (ts_application_get_default ()),
+                                         &error))
+    {
+      if (TS_IS_WINDOW (root))
+        ts_window_show_error (TS_WINDOW (root), error);
+      return;
+    }
+
+  if (TS_IS_WINDOW (root))
+    ts_window_show_toast (TS_WINDOW (root), _("Starting a virtual device…"));
+}
+
+static void
+ts_devices_page_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), TS_TYPE_DEVICES_PAGE);
+
+  G_OBJECT_CLASS (ts_devices_page_parent_class)->dispose (object);
+}
+
+static void
+ts_devices_page_class_init (TsDevicesPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ts_devices_page_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ts-devices-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, TsDevicesPage, empty_status);
+  gtk_widget_class_bind_template_child (widget_class, TsDevicesPage, list);
+  gtk_widget_class_bind_template_child (widget_class, TsDevicesPage, port_row);
+  gtk_widget_class_bind_template_callback (widget_class, row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, port_apply_cb);
+
+  gtk_widget_class_install_action (widget_class, "devices.add-virtual", NULL, add_virtual_action);
+}
+
+static void
+ts_devices_page_init (TsDevicesPage *self)
+{
+  GListModel *devices = G_LIST_MODEL (ts_application_get_devices (ts_application_get_default ()));
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  gtk_list_box_bind_model (self->list, devices, create_row, NULL, NULL);
+  g_signal_connect_object (devices, "items-changed", G_CALLBACK (devices_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  devices_changed_cb (self);
+}

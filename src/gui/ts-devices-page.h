@@ -1,0 +1,18 @@
+/* ts-devices-page.h
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define TS_TYPE_DEVICES_PAGE (ts_devices_page_get_type ())
+
+G_DECLARE_FINAL_TYPE (TsDevicesPage, ts_devices_page, TS, DEVICES_PAGE, AdwBin)
+
+G_END_DECLS

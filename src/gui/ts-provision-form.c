@@ -1,0 +1,320 @@
+/* ts-provision-form.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ts-provision-form"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ts-application.h"
+#include "ts-gui-util.h"
+#include "ts-provision-form.h"
+#include "ts-server-ca.h"
+
+struct _TsProvisionForm
+{
+  AdwBin               parent_instance;
+
+  TsProvisionFormMode  mode;
+  AdwComboRow         *authority_row;
+  AdwComboRow         *profile_row;
+  GtkSpinButton       *sec_tag_spin;
+  AdwEntryRow         *server_ca_row;
+  GtkSwitch           *host_key_switch;
+  AdwEntryRow         *lot_row;       /* production only */
+  AdwComboRow         *reason_row;    /* re-key only */
+
+  GtkStringList       *authorities;
+};
+
+G_DEFINE_FINAL_TYPE (TsProvisionForm, ts_provision_form, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_READY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const CaRevokeReason reasons[] = {
+  CA_REVOKE_SUPERSEDED, CA_REVOKE_KEY_COMPROMISE, CA_REVOKE_AFFILIATION_CHANGED,
+  CA_REVOKE_CESSATION_OF_OPERATION, CA_REVOKE_UNSPECIFIED,
+};
+
+static GtkWidget *
+action_row (const char *title,
+            const char *subtitle,
+            GtkWidget  *suffix)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (suffix, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (suffix), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), suffix);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), suffix);
+
+  return row;
+}
+
+static AdwComboRow *
+combo_row (const char *title,
+           const char *subtitle,
+           GListModel *model)
+{
+  AdwComboRow *row = ADW_COMBO_ROW (adw_combo_row_new ());
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_combo_row_set_model (row, model);
+
+  return row;
+}
+
+static void
+ts_provision_form_build (TsProvisionForm *self)
+{
+  GSettings *settings = ts_application_get_settings (ts_application_get_default ());
+  g_autofree char *default_profile = g_settings_get_string (settings, "default-profile");
+  g_autofree char *server_ca = g_settings_get_string (settings, "server-ca");
+  g_autoptr(GtkStringList) profiles = gtk_string_list_new (NULL);
+  GtkWidget *group = adw_preferences_group_new ();
+  const CaProfile *all;
+  guint n_profiles = 0;
+
+  self->authorities = gtk_string_list_new (NULL);
+  self->authority_row = combo_row (_("Certificate authority"),
+                                   _("The intermediate that signs this device"),
+                                   G_LIST_MODEL (self->authorities));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->authority_row));
+
+  all = ca_profile_get_all (&n_profiles);
+  for (guint i = 0; i < n_profiles; i++)
+    gtk_string_list_append (profiles, all[i].name);
+  self->profile_row = combo_row (_("Profile"), _("How the certificate names the device"),
+                                 G_LIST_MODEL (profiles));
+  for (guint i = 0; i < n_profiles; i++)
+    if (g_strcmp0 (all[i].name, default_profile) == 0)
+      adw_combo_row_set_selected (self->profile_row, i);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->profile_row));
+
+  self->sec_tag_spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (0, TS_SEC_TAG_USER_MAX, 1));
+  gtk_spin_button_set_value (self->sec_tag_spin, g_settings_get_uint (settings, "default-sec-tag"));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group),
+                             action_row (_("sec_tag"), _("Where the credentials go on the modem"),
+                                         GTK_WIDGET (self->sec_tag_spin)));
+
+  self->server_ca_row = ADW_ENTRY_ROW (adw_entry_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->server_ca_row),
+                                 _("Server CA: a file, or a name in the system trust store"));
+  gtk_editable_set_text (GTK_EDITABLE (self->server_ca_row), server_ca);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->server_ca_row));
+
+  self->host_key_switch = GTK_SWITCH (gtk_switch_new ());
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group),
+                             action_row (_("Generate the key on this computer"),
+                                         _("Only for kits whose modem cannot generate keys; the "
+                                           "key then exists outside the modem"),
+                                         GTK_WIDGET (self->host_key_switch)));
+
+  if (self->mode == TS_PROVISION_FORM_PRODUCTION)
+    {
+      self->lot_row = ADW_ENTRY_ROW (adw_entry_row_new ());
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->lot_row), _("Lot"));
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->lot_row));
+    }
+
+  if (self->mode == TS_PROVISION_FORM_REKEY)
+    {
+      g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+
+      gtk_string_list_append (names, _("Superseded: routine replacement"));
+      gtk_string_list_append (names, _("Key compromise: the old key may be known"));
+      gtk_string_list_append (names, _("Affiliation changed: new owner"));
+      gtk_string_list_append (names, _("Cessation of operation"));
+      gtk_string_list_append (names, _("Unspecified"));
+      self->reason_row = combo_row (_("Why the old certificate is revoked"), NULL,
+                                    G_LIST_MODEL (names));
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->reason_row));
+    }
+
+  adw_bin_set_child (ADW_BIN (self), group);
+}
+
+/* Intermediates first: they are what signs devices. */
+void
+ts_provision_form_set_authorities (TsProvisionForm *self,
+                                   GPtrArray       *authorities)
+{
+  g_return_if_fail (TS_IS_PROVISION_FORM (self));
+
+  gtk_string_list_splice (self->authorities, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->authorities)), NULL);
+
+  for (int pass = 0; pass < 2 && authorities != NULL; pass++)
+    for (guint i = 0; i < authorities->len; i++)
+      {
+        const CaAuthority *authority = g_ptr_array_index (authorities, i);
+
+        if ((pass == 0) == (authority->parent_id != 0))
+          gtk_string_list_append (self->authorities, authority->name);
+      }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
+}
+
+gboolean
+ts_provision_form_is_ready (TsProvisionForm *self)
+{
+  g_return_val_if_fail (TS_IS_PROVISION_FORM (self), FALSE);
+
+  return g_list_model_get_n_items (G_LIST_MODEL (self->authorities)) > 0;
+}
+
+static gpointer
+load_server_ca_work (gpointer       data,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  TsProvisionRequest *request = data;
+  const char *spec = request->server_ca_label;
+
+  /* A path names a file; anything else a certificate in the system trust store. */
+  if (spec != NULL && strchr (spec, '/') != NULL)
+    request->server_ca = ts_server_ca_load_file (spec, error);
+  else if (spec != NULL)
+    request->server_ca = ts_server_ca_load_system (NULL, spec, NULL, error);
+
+  if (spec != NULL && request->server_ca == NULL)
+    return NULL;
+
+  return ts_provision_request_copy (request);
+}
+
+void
+ts_provision_form_build_async (TsProvisionForm     *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  GSettings *settings = ts_application_get_settings (ts_application_get_default ());
+  g_autofree char *server_ca = NULL;
+  TsProvisionRequest *request;
+  GtkStringObject *authority;
+  GtkStringObject *profile;
+
+  g_return_if_fail (TS_IS_PROVISION_FORM (self));
+
+  authority = adw_combo_row_get_selected_item (self->authority_row);
+  profile = adw_combo_row_get_selected_item (self->profile_row);
+  if (authority == NULL)
+    {
+      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+      g_task_return_new_error (task, CA_ERROR, CA_ERROR_NOT_FOUND,
+                               _("There is no certificate authority to sign with. Create one "
+                                 "on the Authorities page first."));
+      return;
+    }
+
+  request = ts_provision_request_new (gtk_string_object_get_string (authority),
+                                      gtk_spin_button_get_value (self->sec_tag_spin));
+  if (profile != NULL)
+    {
+      g_free (request->profile);
+      request->profile = g_strdup (gtk_string_object_get_string (profile));
+    }
+  request->host_key = gtk_switch_get_active (self->host_key_switch);
+  request->endings = (TsLineEndings) g_settings_get_enum (settings, "line-endings");
+  request->rekey = self->mode == TS_PROVISION_FORM_REKEY;
+  if (self->reason_row != NULL)
+    request->reason = reasons[MIN (adw_combo_row_get_selected (self->reason_row),
+                                   G_N_ELEMENTS (reasons) - 1)];
+  if (self->lot_row != NULL && *gtk_editable_get_text (GTK_EDITABLE (self->lot_row)) != '\0')
+    request->lot = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->lot_row)));
+
+  server_ca = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->server_ca_row))));
+  if (*server_ca != '\0')
+    request->server_ca_label = g_steal_pointer (&server_ca);
+
+  ts_run_in_thread (self, load_server_ca_work, request,
+                    (GDestroyNotify) ts_provision_request_free,
+                    (GDestroyNotify) ts_provision_request_free,
+                    cancellable, callback, user_data);
+}
+
+TsProvisionRequest *
+ts_provision_form_build_finish (TsProvisionForm  *self,
+                                GAsyncResult     *result,
+                                GError          **error)
+{
+  g_return_val_if_fail (TS_IS_PROVISION_FORM (self), NULL);
+
+  if (g_task_get_source_tag (G_TASK (result)) != ts_run_in_thread)
+    return g_task_propagate_pointer (G_TASK (result), error);
+
+  return ts_run_in_thread_finish (result, error);
+}
+
+static void
+ts_provision_form_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_READY:
+      g_value_set_boolean (value, ts_provision_form_is_ready (TS_PROVISION_FORM (object)));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ts_provision_form_finalize (GObject *object)
+{
+  g_clear_object (&TS_PROVISION_FORM (object)->authorities);
+
+  G_OBJECT_CLASS (ts_provision_form_parent_class)->finalize (object);
+}
+
+static void
+ts_provision_form_class_init (TsProvisionFormClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ts_provision_form_finalize;
+  object_class->get_property = ts_provision_form_get_property;
+
+  properties[PROP_READY] =
+    g_param_spec_boolean ("ready", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ts_provision_form_init (TsProvisionForm *self)
+{
+}
+
+TsProvisionForm *
+ts_provision_form_new (TsProvisionFormMode mode)
+{
+  TsProvisionForm *self = g_object_new (TS_TYPE_PROVISION_FORM, NULL);
+
+  self->mode = mode;
+  ts_provision_form_build (self);
+
+  return self;
+}
