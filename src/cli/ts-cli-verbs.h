@@ -15,6 +15,7 @@ G_BEGIN_DECLS
  * ts-cli.c lists the tables in the order `tagsmith --help` shows them. */
 
 extern const TsCliVerb ts_cli_modem_verbs[];
+extern const TsCliVerb ts_cli_ca_verbs[];
 extern const TsCliVerb ts_cli_provision_verbs[];
 
 G_END_DECLS

@@ -1,0 +1,488 @@
+/* ts-cli-ca-fleet.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ts-cli-ca-fleet"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+
+#include "ts-cli-ca.h"
+
+#define PAGE_SIZE 1000
+
+static void
+add_fleet_row (JsonBuilder      *builder,
+               const CaFleetRow *row)
+{
+  json_builder_begin_object (builder);
+  ts_cli_ca_add_string (builder, "imei", row->imei);
+  ts_cli_ca_add_string (builder, "uuid", row->uuid);
+  ts_cli_ca_add_string (builder, "model", row->model);
+  ts_cli_ca_add_string (builder, "lot", row->lot);
+  ts_cli_ca_add_time (builder, "last_seen", row->last_seen);
+  ts_cli_ca_add_string (builder, "serial", row->serial);
+  ts_cli_ca_add_string (builder, "ca", row->authority_name);
+  ts_cli_ca_add_string (builder, "profile", row->profile);
+  ts_cli_ca_add_time (builder, "not_after", row->not_after);
+  ts_cli_ca_add_string (builder, "status", row->serial != NULL ? ca_cert_status_to_string (row->status) : "none");
+  json_builder_set_member_name (builder, "certificates");
+  json_builder_add_int_value (builder, row->certificate_count);
+  json_builder_end_object (builder);
+}
+
+static int
+run_list (TsCli  *cli,
+          int     argc,
+          char  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *status = NULL;
+  g_autofree char *after = NULL;
+  CaFleetFilter filter = CA_FLEET_ALL;
+  int expiring_days = 30;
+  guint total = 0;
+  int exit_code;
+  GOptionEntry entries[] = {
+    { "status", 0, 0, G_OPTION_ARG_STRING, &status, N_("Only devices whose current certificate is valid, "
+                                                       "revoked or expiring"), "STATUS" },
+    { "days", 0, 0, G_OPTION_ARG_INT, &expiring_days, N_("With --status expiring: within N days (default 30)"), "N" },
+    { NULL },
+  };
+
+  if (!ts_cli_parse_options (cli, "fleet list", NULL, _("List the devices with their current certificate."),
+                             entries, &argc, &argv, &exit_code))
+    return exit_code;
+  if (g_strcmp0 (status, "valid") == 0)
+    filter = CA_FLEET_VALID;
+  else if (g_strcmp0 (status, "revoked") == 0)
+    filter = CA_FLEET_REVOKED;
+  else if (g_strcmp0 (status, "expiring") == 0)
+    filter = CA_FLEET_EXPIRING;
+  else if (status != NULL)
+    return ts_cli_usage_error ("fleet list", _("--status is valid, revoked or expiring."));
+
+  ledger = ts_cli_ca_open_ledger (cli, &error);
+  if (ledger == NULL)
+    return ts_cli_fail (error);
+
+  if (cli->json)
+    json_builder_begin_array (builder);
+  else
+    printf ("%-15s %-32s %-16s %-8s %-10s %s\n", _("IMEI"), _("SERIAL"), _("CA"), _("STATUS"), _("EXPIRES"),
+            _("CERTS"));
+
+  for (;;)
+    {
+      g_autoptr(GPtrArray) page = ca_ledger_list_fleet (ledger, &(CaFleetQuery) { filter, expiring_days, after,
+                                                                                  PAGE_SIZE }, &error);
+
+      if (page == NULL)
+        return ts_cli_fail (error);
+      for (guint i = 0; i < page->len; i++)
+        {
+          CaFleetRow *row = page->pdata[i];
+
+          if (cli->json)
+            add_fleet_row (builder, row);
+          else
+            {
+              g_autofree char *until = ts_cli_ca_date (row->not_after);
+
+              printf ("%-15s %-32s %-16s %-8s %-10s %u\n", row->imei, row->serial != NULL ? row->serial : "-",
+                      row->authority_name != NULL ? row->authority_name : "-",
+                      row->serial != NULL ? ca_cert_status_to_string (row->status) : "none", until,
+                      row->certificate_count);
+            }
+        }
+      total += page->len;
+      if (page->len < PAGE_SIZE)
+        break;
+      g_free (after);
+      after = g_strdup (((CaFleetRow *) page->pdata[page->len - 1])->imei);
+    }
+
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      ts_cli_print_json (root);
+    }
+  else if (total == 0)
+    printf (_("No devices%s.\n"), status != NULL ? _(" match") : _(" yet"));
+
+  return TS_CLI_EXIT_OK;
+}
+
+static void
+add_event (JsonBuilder        *builder,
+           const CaAuditEvent *event)
+{
+  g_autoptr(JsonNode) details = json_from_string (event->details, NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, event->id);
+  ts_cli_ca_add_time (builder, "at", event->at);
+  ts_cli_ca_add_string (builder, "actor", event->actor);
+  ts_cli_ca_add_string (builder, "action", event->action);
+  ts_cli_ca_add_string (builder, "imei", event->imei);
+  json_builder_set_member_name (builder, "details");
+  if (details != NULL)
+    json_builder_add_value (builder, g_steal_pointer (&details));
+  else
+    json_builder_add_string_value (builder, event->details);
+  ts_cli_ca_add_string (builder, "hash", event->hash);
+  json_builder_set_member_name (builder, "verified");
+  json_builder_add_boolean_value (builder, event->verified);
+  json_builder_end_object (builder);
+}
+
+static void
+print_event (const CaAuditEvent *event)
+{
+  g_autofree char *at = ca_time_to_iso8601 (event->at);
+
+  printf ("%6" G_GINT64_FORMAT " %s %-18s %-15s %s %s\n", event->id, at, event->action,
+          event->imei != NULL ? event->imei : "-", event->actor, event->details);
+}
+
+static int
+run_show (TsCli  *cli,
+          int     argc,
+          char  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  g_autoptr(CaDeviceHistory) history = NULL;
+  CaDevice *device;
+  int exit_code;
+  GOptionEntry entries[] = { { NULL } };
+
+  if (!ts_cli_parse_options (cli, "fleet show", "IMEI",
+                             _("Show a device's whole history: certificates, installs and events."), entries,
+                             &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc != 2)
+    return ts_cli_usage_error ("fleet show", _("Give one IMEI."));
+
+  ledger = ts_cli_ca_open_ledger (cli, &error);
+  if (ledger == NULL || (history = ca_ledger_get_history (ledger, argv[1], &error)) == NULL)
+    return ts_cli_fail (error);
+  device = history->device;
+
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      ts_cli_ca_add_string (builder, "imei", device->imei);
+      ts_cli_ca_add_string (builder, "uuid", device->uuid);
+      ts_cli_ca_add_string (builder, "model", device->model);
+      ts_cli_ca_add_string (builder, "firmware", device->firmware);
+      ts_cli_ca_add_string (builder, "lot", device->lot);
+      ts_cli_ca_add_string (builder, "notes", device->notes);
+      ts_cli_ca_add_time (builder, "first_seen", device->first_seen);
+      ts_cli_ca_add_time (builder, "last_seen", device->last_seen);
+      json_builder_set_member_name (builder, "certificates");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < history->certificates->len; i++)
+        ts_cli_ca_add_certificate (builder, history->certificates->pdata[i], TRUE);
+      json_builder_end_array (builder);
+      json_builder_set_member_name (builder, "installs");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < history->installs->len; i++)
+        {
+          CaInstall *install = history->installs->pdata[i];
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "id");
+          json_builder_add_int_value (builder, install->id);
+          json_builder_set_member_name (builder, "sec_tag");
+          json_builder_add_int_value (builder, install->sec_tag);
+          json_builder_set_member_name (builder, "type");
+          json_builder_add_int_value (builder, install->cred_type);
+          json_builder_set_member_name (builder, "certificate_id");
+          json_builder_add_int_value (builder, install->certificate_id);
+          ts_cli_ca_add_string (builder, "sha256", install->sha256);
+          ts_cli_ca_add_string (builder, "port", install->port);
+          ts_cli_ca_add_string (builder, "state", ca_install_state_to_string (install->state));
+          json_builder_set_member_name (builder, "host_key");
+          json_builder_add_boolean_value (builder, install->host_key);
+          ts_cli_ca_add_string (builder, "detail", install->detail);
+          ts_cli_ca_add_time (builder, "created_at", install->created_at);
+          ts_cli_ca_add_time (builder, "updated_at", install->updated_at);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      json_builder_set_member_name (builder, "events");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < history->events->len; i++)
+        add_event (builder, history->events->pdata[i]);
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      ts_cli_print_json (root);
+      return TS_CLI_EXIT_OK;
+    }
+
+  printf (_("Device %s\n  UUID %s, model %s, firmware %s, lot %s\n"), device->imei,
+          device->uuid ? device->uuid : "-", device->model ? device->model : "-",
+          device->firmware ? device->firmware : "-", device->lot ? device->lot : "-");
+  printf (_("\nCertificates:\n"));
+  for (guint i = 0; i < history->certificates->len; i++)
+    {
+      CaCertificate *cert = history->certificates->pdata[i];
+      g_autofree char *until = ts_cli_ca_date (cert->not_after);
+
+      printf ("  %s  %-8s %-16s %s until %s%s%s\n", cert->serial, ca_cert_status_to_string (cert->status),
+              cert->authority_name, cert->subject, until,
+              cert->status == CA_CERT_STATUS_REVOKED ? ", " : "",
+              cert->status == CA_CERT_STATUS_REVOKED ? ca_revoke_reason_to_string (cert->revoke_reason) : "");
+      if (cert->supersedes_id != 0)
+        printf (_("      supersedes certificate #%" G_GINT64_FORMAT "\n"), cert->supersedes_id);
+    }
+  printf (_("\nInstalls:\n"));
+  for (guint i = 0; i < history->installs->len; i++)
+    {
+      CaInstall *install = history->installs->pdata[i];
+
+      printf ("  #%" G_GINT64_FORMAT " sec_tag %u type %d %s %s\n", install->id, install->sec_tag,
+              install->cred_type, ca_install_state_to_string (install->state), install->sha256);
+    }
+  printf (_("\nEvents:\n"));
+  for (guint i = 0; i < history->events->len; i++)
+    print_event (history->events->pdata[i]);
+
+  return TS_CLI_EXIT_OK;
+}
+
+static int
+run_export (TsCli  *cli,
+            int     argc,
+            char  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  g_autofree char *format = NULL;
+  g_autofree char *out_dir = NULL;
+  int exit_code;
+  GOptionEntry entries[] = {
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("nrfcloud-csv or json"), "FORMAT" },
+    { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &out_dir,
+      N_("Write nrfcloud-NNN.csv files of up to 1000 rows here instead of stdout"), "DIR" },
+    { NULL },
+  };
+
+  if (!ts_cli_parse_options (cli, "fleet export", NULL,
+                             _("Export the devices with a valid certificate for a cloud service."), entries,
+                             &argc, &argv, &exit_code))
+    return exit_code;
+
+  ledger = ts_cli_ca_open_ledger (cli, &error);
+  if (ledger == NULL)
+    return ts_cli_fail (error);
+
+  if (g_strcmp0 (format, "nrfcloud-csv") == 0)
+    {
+      g_autoptr(GPtrArray) files = ca_ledger_export_nrfcloud_csv (ledger, &error);
+
+      if (files == NULL)
+        return ts_cli_fail (error);
+      if (out_dir == NULL && files->len > 1)
+        {
+          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("nRF Cloud takes at most 1000 devices per file and there are more; give --out-dir DIR "
+                         "to write %u files."), files->len);
+          return ts_cli_fail (error);
+        }
+      if (out_dir != NULL && g_mkdir_with_parents (out_dir, 0700) != 0)
+        {
+          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The folder %s cannot be created."), out_dir);
+          return ts_cli_fail (error);
+        }
+      for (guint i = 0; i < files->len; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("nrfcloud-%03u.csv", i + 1);
+          g_autofree char *path = out_dir != NULL ? g_build_filename (out_dir, name, NULL) : NULL;
+          const char *text = files->pdata[i];
+
+          if (path == NULL)
+            fputs (text, stdout);
+          else if (!ts_cli_ca_write_new_file (path, text, strlen (text), 0644, &error))
+            return ts_cli_fail (error);
+          else
+            printf (_("Wrote %s.\n"), path);
+        }
+      return TS_CLI_EXIT_OK;
+    }
+
+  if (g_strcmp0 (format, "json") == 0)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *after = NULL;
+
+      json_builder_begin_array (builder);
+      for (;;)
+        {
+          g_autoptr(GPtrArray) page = ca_ledger_list_fleet (ledger, &(CaFleetQuery) { CA_FLEET_VALID, 0, after,
+                                                                                      PAGE_SIZE }, &error);
+
+          if (page == NULL)
+            return ts_cli_fail (error);
+          for (guint i = 0; i < page->len; i++)
+            {
+              CaFleetRow *row = page->pdata[i];
+              g_autoptr(GPtrArray) certs = ca_ledger_list_certificates (ledger, row->imei, TRUE, &error);
+
+              if (certs == NULL)
+                return ts_cli_fail (error);
+              if (certs->len > 0)
+                ts_cli_ca_add_certificate (builder, certs->pdata[certs->len - 1], TRUE);
+            }
+          if (page->len < PAGE_SIZE)
+            break;
+          g_free (after);
+          after = g_strdup (((CaFleetRow *) page->pdata[page->len - 1])->imei);
+        }
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      ts_cli_print_json (root);
+      return TS_CLI_EXIT_OK;
+    }
+
+  return ts_cli_usage_error ("fleet export", _("Give --format nrfcloud-csv or --format json."));
+}
+
+int
+ts_cli_ca_run_fleet (TsCli  *cli,
+                     int     argc,
+                     char  **argv)
+{
+  static const TsCliSubverb subverbs[] = {
+    { "list", run_list },
+    { "show", run_show },
+    { "export", run_export },
+    { NULL, NULL },
+  };
+
+  return ts_cli_ca_dispatch (cli, "fleet", subverbs, argc, argv);
+}
+
+static int
+run_audit_list (TsCli  *cli,
+                int     argc,
+                char  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  gint64 after = 0;
+  int limit = 0;
+  int exit_code;
+  GOptionEntry entries[] = {
+    { "after", 0, 0, G_OPTION_ARG_INT64, &after, N_("Only events after this id"), "ID" },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("At most N events"), "N" },
+    { NULL },
+  };
+
+  if (!ts_cli_parse_options (cli, "audit list", NULL, _("List the audit log, oldest first."), entries,
+                             &argc, &argv, &exit_code))
+    return exit_code;
+
+  ledger = ts_cli_ca_open_ledger (cli, &error);
+  if (ledger == NULL || (events = ca_ledger_list_audit (ledger, after, MAX (limit, 0), &error)) == NULL)
+    return ts_cli_fail (error);
+
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < events->len; i++)
+        add_event (builder, events->pdata[i]);
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      ts_cli_print_json (root);
+    }
+  else
+    for (guint i = 0; i < events->len; i++)
+      print_event (events->pdata[i]);
+
+  return TS_CLI_EXIT_OK;
+}
+
+static int
+run_audit_verify (TsCli  *cli,
+                  int     argc,
+                  char  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  gint64 checked = 0;
+  gint64 broken = 0;
+  gboolean ok;
+  int exit_code;
+  GOptionEntry entries[] = { { NULL } };
+
+  if (!ts_cli_parse_options (cli, "audit verify", NULL,
+                             _("Check the audit log's hash chain; exits non-zero at the first broken link."),
+                             entries, &argc, &argv, &exit_code))
+    return exit_code;
+
+  ledger = ts_cli_ca_open_ledger (cli, &error);
+  if (ledger == NULL)
+    return ts_cli_fail (error);
+  ok = ca_ledger_verify_audit (ledger, &checked, &broken, &error);
+
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "ok");
+      json_builder_add_boolean_value (builder, ok);
+      json_builder_set_member_name (builder, "verified");
+      json_builder_add_int_value (builder, checked);
+      json_builder_set_member_name (builder, "first_broken");
+      json_builder_add_int_value (builder, broken);
+      ts_cli_ca_add_string (builder, "message", error != NULL ? error->message : NULL);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      ts_cli_print_json (root);
+    }
+
+  if (!ok)
+    return ts_cli_fail (error);
+  if (!cli->json)
+    printf (_("The audit log verifies: %" G_GINT64_FORMAT " events, chain intact.\n"), checked);
+
+  return TS_CLI_EXIT_OK;
+}
+
+int
+ts_cli_ca_run_audit (TsCli  *cli,
+                     int     argc,
+                     char  **argv)
+{
+  static const TsCliSubverb subverbs[] = {
+    { "list", run_audit_list },
+    { "verify", run_audit_verify },
+    { NULL, NULL },
+  };
+
+  return ts_cli_ca_dispatch (cli, "audit", subverbs, argc, argv);
+}

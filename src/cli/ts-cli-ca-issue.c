@@ -1,0 +1,347 @@
+/* ts-cli-ca-issue.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ts-cli-ca-issue"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ts-cli-ca.h"
+
+/* Device CSRs are small; anything larger from stdin is the wrong input. */
+#define MAX_STDIN_CSR (64 * 1024)
+
+static CaCsr *
+read_csr (const char  *source,
+          GError     **error)
+{
+  g_autoptr(GString) data = NULL;
+  char buffer[4096];
+  size_t n;
+
+  if (!g_str_equal (source, "-"))
+    return ca_csr_load (source, error);
+
+  data = g_string_new (NULL);
+  while ((n = fread (buffer, 1, sizeof buffer, stdin)) > 0 && data->len <= MAX_STDIN_CSR)
+    g_string_append_len (data, buffer, n);
+
+  return ca_csr_parse (data->str, data->len, error);
+}
+
+int
+ts_cli_ca_run_issue (TsCli  *cli,
+                     int     argc,
+                     char  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  g_autoptr(CaCsr) csr = NULL;
+  g_autoptr(CaCertificate) cert = NULL;
+  g_autofree char *ca = NULL;
+  g_autofree char *imei = NULL;
+  g_autofree char *csr_source = NULL;
+  g_autofree char *profile = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *key_out = NULL;
+  char *key_pem = NULL;
+  gboolean new_key = FALSE;
+  gboolean revoke_previous = FALSE;
+  CaKeyType key_type = CA_KEY_EC_P256;
+  int days = 0;
+  int exit_code;
+  GOptionEntry entries[] = {
+    { "ca", 0, 0, G_OPTION_ARG_STRING, &ca, N_("The issuing CA"), "NAME" },
+    { "imei", 0, 0, G_OPTION_ARG_STRING, &imei, N_("The device's 15-digit IMEI"), "IMEI" },
+    { "csr", 0, 0, G_OPTION_ARG_STRING, &csr_source,
+      N_("The CSR: a PEM or DER file, a file holding the modem's %KEYGEN answer, or - for stdin"), "FILE" },
+    { "profile", 0, 0, G_OPTION_ARG_STRING, &profile,
+      N_("generic (default), lwm2m, nrfcloud, nrfcloud-uuid, azure or aws"), "NAME" },
+    { "uuid", 0, 0, G_OPTION_ARG_STRING, &uuid, N_("The modem's UUID, for profiles that name devices by it"), "UUID" },
+    { "days", 0, 0, G_OPTION_ARG_INT, &days, N_("Validity in days (default 3650, never past the CA)"), "N" },
+    { "revoke-previous", 0, 0, G_OPTION_ARG_NONE, &revoke_previous,
+      N_("Revoke the IMEI's earlier valid certificates as superseded"), NULL },
+    { "new-key", 0, 0, G_OPTION_ARG_NONE, &new_key, N_("Generate the device key on this computer"), NULL },
+    { "key", 0, 0, G_OPTION_ARG_STRING, &key, N_("With --new-key: ec-p256 (default) or ec-p384"), "TYPE" },
+    { "key-out", 0, 0, G_OPTION_ARG_FILENAME, &key_out, N_("With --new-key: where to write the key (mode 0600)"), "FILE" },
+    { NULL },
+  };
+
+  if (!ts_cli_parse_options (cli, "issue", NULL, _("Issue a device certificate and print it as PEM."), entries,
+                             &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc != 1)
+    return ts_cli_usage_error ("issue", _("Unexpected argument “%s”."), argv[1]);
+  if (ca == NULL || imei == NULL)
+    return ts_cli_usage_error ("issue", _("Give the issuing --ca and the device's --imei."));
+  if (new_key == (csr_source != NULL))
+    return ts_cli_usage_error ("issue", _("Give either --csr FILE or --new-key --key-out FILE."));
+  if (new_key && key_out == NULL)
+    return ts_cli_usage_error ("issue", _("--new-key needs --key-out FILE for the device key."));
+  if (key != NULL && !ca_key_type_from_string (key, &key_type))
+    return ts_cli_usage_error ("issue", _("--key %s is not a key type. Use ec-p256 or ec-p384."), key);
+
+  /* Fail on a bad request or an existing key file before unlocking anything. */
+  if (csr_source != NULL && (csr = read_csr (csr_source, &error)) == NULL)
+    return ts_cli_fail (error);
+  if (key_out != NULL && g_file_test (key_out, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                   _("%s already exists. Choose a new file for the device key."), key_out);
+      return ts_cli_fail (error);
+    }
+
+  ledger = ts_cli_ca_open_ledger (cli, &error);
+  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error))
+    return ts_cli_fail (error);
+
+  {
+    CaIssueRequest request = { ca, imei, profile, uuid, days, revoke_previous };
+
+    if (new_key)
+      cert = ca_ledger_issue_with_new_key (ledger, &request, key_type, &key_pem, &error);
+    else
+      cert = ca_ledger_issue (ledger, &request, csr, &error);
+  }
+  if (cert == NULL)
+    return ts_cli_fail (error);
+
+  if (key_pem != NULL)
+    {
+      gboolean written = ts_cli_ca_write_new_file (key_out, key_pem, strlen (key_pem), 0600, &error);
+
+      ca_secret_free (key_pem);
+      if (!written)
+        {
+          g_prefix_error (&error, _("The certificate %s was recorded, but its key was lost: "), cert->serial);
+          return ts_cli_fail (error);
+        }
+    }
+
+  fputs (cert->pem, stdout);
+
+  return TS_CLI_EXIT_OK;
+}
+
+/* Splits one CSV record (RFC 4180: quoted fields may hold commas and doubled
+ * quotes; no embedded newlines, as a %KEYGEN string has none). */
+static GPtrArray *
+split_csv_line (const char *line)
+{
+  GPtrArray *fields = g_ptr_array_new_with_free_func (g_free);
+  GString *field = g_string_new (NULL);
+  gboolean quoted = FALSE;
+
+  for (const char *p = line; *p != '\0' && *p != '\r' && *p != '\n'; p++)
+    {
+      if (quoted && *p == '"' && p[1] == '"')
+        g_string_append_c (field, *p++);
+      else if (*p == '"')
+        quoted = !quoted;
+      else if (*p == ',' && !quoted)
+        {
+          g_ptr_array_add (fields, g_string_free (field, FALSE));
+          field = g_string_new (NULL);
+        }
+      else
+        g_string_append_c (field, *p);
+    }
+  g_ptr_array_add (fields, g_string_free (field, FALSE));
+
+  return fields;
+}
+
+/* The csr column is a %KEYGEN answer when it is not an existing file. */
+static CaCsr *
+batch_csr (const char  *base_dir,
+           const char  *value,
+           GError     **error)
+{
+  g_autofree char *path = g_path_is_absolute (value) ? g_strdup (value) : g_build_filename (base_dir, value, NULL);
+
+  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return ca_csr_load (path, error);
+
+  return ca_csr_parse (value, strlen (value), error);
+}
+
+typedef struct
+{
+  CaBatchItem *items;
+  guint       *lines;
+  guint        n;
+} Batch;
+
+static void
+batch_clear (Batch *batch)
+{
+  for (guint i = 0; i < batch->n; i++)
+    ca_batch_item_clear (&batch->items[i]);
+  g_free (batch->items);
+  g_free (batch->lines);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Batch, batch_clear)
+
+static gboolean
+read_batch (const char  *input,
+            Batch       *batch,
+            GError     **error)
+{
+  g_autofree char *contents = NULL;
+  g_autofree char *base_dir = g_path_get_dirname (input);
+  g_auto(GStrv) lines = NULL;
+  guint allocated = 0;
+
+  if (!g_file_get_contents (input, &contents, NULL, error))
+    return FALSE;
+
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(GPtrArray) fields = NULL;
+      CaBatchItem *item;
+      const char *imei;
+
+      g_strstrip (lines[i]);
+      if (lines[i][0] == '\0' || lines[i][0] == '#')
+        continue;
+      fields = split_csv_line (lines[i]);
+      imei = g_strstrip ((char *) fields->pdata[0]);
+      if (i == 0 && g_ascii_strcasecmp (imei, "imei") == 0)
+        continue;
+
+      if (batch->n == allocated)
+        {
+          allocated = MAX (64, allocated * 2);
+          batch->items = g_renew (CaBatchItem, batch->items, allocated);
+          batch->lines = g_renew (guint, batch->lines, allocated);
+        }
+      item = &batch->items[batch->n];
+      memset (item, 0, sizeof *item);
+      batch->lines[batch->n++] = i + 1;
+      item->imei = g_strdup (imei);
+
+      if (fields->len != 2)
+        g_set_error (&item->error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
+                     _("expected two columns, imei,csr, but found %u"), fields->len);
+      else
+        item->csr = batch_csr (base_dir, g_strstrip ((char *) fields->pdata[1]), &item->error);
+    }
+
+  if (batch->n == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("%s holds no rows. Each row is imei,csr where csr is a file or a %%KEYGEN answer."), input);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+int
+ts_cli_ca_run_issue_batch (TsCli  *cli,
+                           int     argc,
+                           char  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  g_auto(Batch) batch = { 0 };
+  g_autofree char *ca = NULL;
+  g_autofree char *input = NULL;
+  g_autofree char *out_dir = NULL;
+  g_autofree char *profile = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  int days = 0;
+  guint issued = 0;
+  guint failed = 0;
+  int exit_code;
+  GOptionEntry entries[] = {
+    { "ca", 0, 0, G_OPTION_ARG_STRING, &ca, N_("The issuing CA"), "NAME" },
+    { "input", 0, 0, G_OPTION_ARG_FILENAME, &input, N_("CSV rows imei,csr (csr: a file or a %KEYGEN answer)"), "FILE" },
+    { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, N_("Where to write IMEI.pem for each certificate"), "DIR" },
+    { "profile", 0, 0, G_OPTION_ARG_STRING, &profile, N_("The profile for every row (default generic)"), "NAME" },
+    { "days", 0, 0, G_OPTION_ARG_INT, &days, N_("Validity in days (default 3650)"), "N" },
+    { NULL },
+  };
+
+  if (!ts_cli_parse_options (cli, "issue-batch", NULL,
+                             _("Issue a certificate for every row of a CSV with one unlock. Each is recorded in "
+                               "the ledger before its PEM is written."), entries, &argc, &argv, &exit_code))
+    return exit_code;
+  if (ca == NULL || input == NULL || out_dir == NULL)
+    return ts_cli_usage_error ("issue-batch", _("Give the --ca, the --input CSV and the --out-dir."));
+
+  if (!read_batch (input, &batch, &error))
+    return ts_cli_fail (error);
+  if (g_mkdir_with_parents (out_dir, 0700) != 0)
+    {
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The folder %s cannot be created: %s."), out_dir,
+                   g_strerror (errno));
+      return ts_cli_fail (error);
+    }
+
+  ledger = ts_cli_ca_open_ledger (cli, &error);
+  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error) ||
+      !ca_ledger_issue_batch (ledger, &(CaIssueRequest) { ca, NULL, profile, NULL, days, FALSE },
+                              batch.items, batch.n, &error))
+    return ts_cli_fail (error);
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < batch.n; i++)
+    {
+      CaBatchItem *item = &batch.items[i];
+      g_autofree char *name = g_strconcat (item->imei, ".pem", NULL);
+      g_autofree char *path = g_build_filename (out_dir, name, NULL);
+
+      if (item->certificate != NULL)
+        {
+          g_autoptr(GError) write_error = NULL;
+
+          g_unlink (path);
+          if (!ts_cli_ca_write_new_file (path, item->certificate->pem, strlen (item->certificate->pem), 0644,
+                                         &write_error))
+            item->error = g_steal_pointer (&write_error);
+        }
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "line");
+      json_builder_add_int_value (builder, batch.lines[i]);
+      ts_cli_ca_add_string (builder, "imei", item->imei);
+      ts_cli_ca_add_string (builder, "serial", item->certificate != NULL ? item->certificate->serial : NULL);
+      ts_cli_ca_add_string (builder, "file", item->certificate != NULL && item->error == NULL ? path : NULL);
+      ts_cli_ca_add_string (builder, "error", item->error != NULL ? item->error->message : NULL);
+      json_builder_end_object (builder);
+
+      if (item->error != NULL)
+        {
+          failed++;
+          if (!cli->json)
+            fprintf (stderr, _("tagsmith: line %u (%s): %s\n"), batch.lines[i], item->imei, item->error->message);
+        }
+      else
+        issued++;
+    }
+  json_builder_end_array (builder);
+
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+      ts_cli_print_json (root);
+    }
+  else
+    printf (_("Issued %u certificates into %s; %u rows failed.\n"), issued, out_dir, failed);
+
+  return failed == 0 ? TS_CLI_EXIT_OK : TS_CLI_EXIT_FAILED;
+}

@@ -1,0 +1,70 @@
+/* ts-cli-ca.h
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <ca.h>
+
+#include "ts-cli.h"
+
+G_BEGIN_DECLS
+
+/* Helpers shared by the certificate-authority verbs (ts-cli-ca*.c). */
+
+typedef struct
+{
+  const char    *name;
+  TsCliVerbFunc  run;
+} TsCliSubverb;
+
+/* Runs argv[1] from @subverbs as "VERB SUBVERB", or prints the choices. */
+int        ts_cli_ca_dispatch          (TsCli               *cli,
+                                        const char          *verb,
+                                        const TsCliSubverb  *subverbs,
+                                        int                  argc,
+                                        char               **argv);
+
+CaLedger  *ts_cli_ca_open_ledger       (TsCli               *cli,
+                                        GError             **error);
+/* Reads the workspace passphrase (asking twice when the ledger has none yet)
+ * and unlocks @ledger; the passphrase is wiped before returning. */
+gboolean   ts_cli_ca_unlock            (TsCli               *cli,
+                                        CaLedger            *ledger,
+                                        GError             **error);
+
+/* Writes @data to a new file with @mode; refuses to overwrite. */
+gboolean   ts_cli_ca_write_new_file    (const char          *path,
+                                        const void          *data,
+                                        gsize                length,
+                                        int                  mode,
+                                        GError             **error);
+
+gboolean   ts_cli_ca_parse_date        (const char          *text,
+                                        gint64              *out_time,
+                                        GError             **error);
+char      *ts_cli_ca_date              (gint64               unix_time);
+
+void       ts_cli_ca_add_string        (JsonBuilder         *builder,
+                                        const char          *member,
+                                        const char          *value);
+void       ts_cli_ca_add_time          (JsonBuilder         *builder,
+                                        const char          *member,
+                                        gint64               unix_time);
+void       ts_cli_ca_add_certificate   (JsonBuilder         *builder,
+                                        const CaCertificate *certificate,
+                                        gboolean             with_pem);
+
+int        ts_cli_ca_run_ca            (TsCli  *cli, int argc, char **argv);
+int        ts_cli_ca_run_issue         (TsCli  *cli, int argc, char **argv);
+int        ts_cli_ca_run_issue_batch   (TsCli  *cli, int argc, char **argv);
+int        ts_cli_ca_run_revoke        (TsCli  *cli, int argc, char **argv);
+int        ts_cli_ca_run_crl           (TsCli  *cli, int argc, char **argv);
+int        ts_cli_ca_run_fleet         (TsCli  *cli, int argc, char **argv);
+int        ts_cli_ca_run_audit         (TsCli  *cli, int argc, char **argv);
+int        ts_cli_ca_run_backup        (TsCli  *cli, int argc, char **argv);
+
+G_END_DECLS
