@@ -14,6 +14,7 @@ Each test file is a plain script run with /usr/bin/python3 (stdlib only):
 """
 
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -24,6 +25,7 @@ import traceback
 
 TAGSMITH = os.environ.get("TAGSMITH", "tagsmith")
 EMULATOR = os.environ.get("TAGSMITH_EMULATOR", "tagsmith-emulator")
+WRAPPER = shlex.split(os.environ.get("TAGSMITH_WRAPPER", ""))
 SOURCE_ROOT = os.environ.get("TAGSMITH_SOURCE_ROOT",
                              os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
@@ -141,13 +143,21 @@ class Workspace:
             f.write(content)
         return p
 
-    def cli(self, *args, pass_=None, input=None, timeout=120, check=False):
-        """Runs `tagsmith ARGS`. pass_ gives the CA passphrase through the environment."""
+    def cli_argv(self, *args, pass_=None):
+        """The argv and environment of `tagsmith ARGS`, behind TAGSMITH_WRAPPER
+        (e.g. "valgrind --error-exitcode=99 --leak-check=full") when that is set."""
         env = dict(self.env)
         argv = [TAGSMITH, *[str(a) for a in args]]
         if pass_ is not None:
             env["TS_TEST_PASS"] = pass_
             argv[1:1] = ["--pass", "env:TS_TEST_PASS"]
+        return WRAPPER + argv, env
+
+    def cli(self, *args, pass_=None, input=None, timeout=120, check=False):
+        """Runs `tagsmith ARGS`. pass_ gives the CA passphrase through the environment."""
+        argv, env = self.cli_argv(*args, pass_=pass_)
+        if WRAPPER:
+            timeout *= 20
         proc = subprocess.run(argv, capture_output=True, text=True, env=env,
                               input=input, timeout=timeout)
         result = Result(proc)
