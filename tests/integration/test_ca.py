@@ -1,0 +1,415 @@
+"""The certificate authority and fleet ledger through the real `tagsmith` CLI:
+authorities, issuing in every CSR form, policy, revocation, CRLs, the fleet views,
+the audit chain, backups, and the bad inputs that must leave the ledger unchanged."""
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import threading
+import time
+
+from tsharness import SOURCE_ROOT, Tap, Workspace
+
+tap = Tap()
+PASS = "bench passphrase 1"
+IMEI1 = "490154203237518"
+IMEI2 = "352656100123457"
+DATA = os.path.join(SOURCE_ROOT, "tests", "unit", "data", "ca")
+
+
+def fixture(name):
+    return os.path.join(DATA, name)
+
+
+def luhn_imei(first14):
+    total = 0
+    for i, c in enumerate(first14):
+        d = int(c)
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return first14 + str((10 - total % 10) % 10)
+
+
+def setup_cas(ws):
+    ws.cli("ca", "init", "--name", "Root", pass_=PASS, check=True)
+    ws.cli("ca", "intermediate", "--name", "Issuing", "--parent", "Root", "--path-len", "0", pass_=PASS, check=True)
+
+
+def dump(ws):
+    """Every row of the ledger, to compare before and after a refused operation."""
+    con = sqlite3.connect(f"file:{ws.db}?mode=ro", uri=True)
+    try:
+        return "\n".join(con.iterdump())
+    finally:
+        con.close()
+
+
+def openssl(*args, input=None):
+    return subprocess.run(["openssl", *args], capture_output=True, text=isinstance(input, str) or input is None,
+                          input=input)
+
+
+def subject_of(pem):
+    return openssl("x509", "-noout", "-subject", "-nameopt", "RFC2253", input=pem).stdout.strip()
+
+
+@tap.test("ca init, intermediate, list --json and export --chain make a chain openssl accepts")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    r = ws.cli("--json", "ca", "list", check=True)
+    cas = json.loads(r.stdout)
+    tap.eq([c["name"] for c in cas], ["Root", "Issuing"])
+    tap.eq(cas[1]["parent"], "Root")
+    tap.eq(cas[1]["path_len"], 0)
+    chain = ws.cli("ca", "export", "Issuing", "--chain", check=True).stdout
+    tap.eq(chain.count("BEGIN CERTIFICATE"), 2)
+    root = ws.write("root.pem", ws.cli("ca", "export", "Root", check=True).stdout)
+    sub = ws.write("sub.pem", chain.split("-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n")
+    v = openssl("verify", "-x509_strict", "-CAfile", root, sub)
+    tap.eq(v.returncode, 0, v.stdout + v.stderr)
+    text = openssl("x509", "-noout", "-text", "-in", sub).stdout
+    tap.contains(text, "CA:TRUE, pathlen:0")
+    tap.contains(text, "Certificate Sign, CRL Sign")
+    r = ws.cli("ca", "init", "--name", "Root", pass_=PASS)
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "already exists")
+
+
+@tap.test("every CSR form is accepted: PEM, DER, %KEYGEN file, %KEYGEN on stdin, legacy NULL")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    with open(fixture("keygen.txt")) as f:
+        keygen = f.read()
+    cases = [
+        (IMEI1, ["--csr", fixture("p256.csr.pem")], None),
+        (IMEI2, ["--csr", fixture("p384.csr.pem")], None),
+        (luhn_imei("35000000000001"), ["--csr", fixture("p256b.csr.pem")], None),
+        (luhn_imei("35000000000002"), ["--csr", "-"], keygen.split('"')[1]),
+        (luhn_imei("35000000000003"), ["--csr", fixture("legacy-null.csr.der"), "--revoke-previous"], None),
+    ]
+    for imei, args, stdin in cases[:3]:
+        r = ws.cli("issue", "--ca", "Issuing", "--imei", imei, *args, pass_=PASS, input=stdin)
+        tap.eq(r.returncode, 0, r.stderr)
+        tap.eq(subject_of(r.stdout), f"subject=CN={imei}")
+    # The %KEYGEN forms hold the same key as p256.csr.pem: refused for another IMEI ...
+    r = ws.cli("issue", "--ca", "Issuing", "--imei", cases[3][0], "--csr", "-", pass_=PASS, input=cases[3][2])
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, f"already certified for the device {IMEI1}")
+    # ... and accepted for the IMEI it belongs to, pasted with or without the prefix and quotes.
+    for text in (keygen, keygen.split('"')[1], keygen.split('"')[1].split(".")[0]):
+        r = ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", "-", "--profile", "lwm2m",
+                   pass_=PASS, input=text)
+        tap.eq(r.returncode, 0, r.stderr)
+        tap.eq(subject_of(r.stdout), f"subject=CN=urn:imei:{IMEI1}")
+    r = ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("legacy-null.csr.der"), pass_=PASS)
+    tap.eq(r.returncode, 0, r.stderr)
+
+
+@tap.test("profiles name the subject; the CSR's subject and extensions are never copied")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    uuid = "50363154-3931-4A21-80B9-1503D88271BF"
+    cases = [("nrfcloud", [], f"CN=nrf-{IMEI1}"), ("nrfcloud-uuid", ["--uuid", uuid], "CN=" + uuid.lower()),
+             ("azure", [], f"CN={IMEI1}"), ("aws", [], f"CN={IMEI1}"), ("generic", [], f"CN={IMEI1}")]
+    for profile, extra, want in cases:
+        r = ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("keygen.txt"), "--profile", profile,
+                   *extra, pass_=PASS)
+        tap.eq(r.returncode, 0, r.stderr)
+        tap.eq(subject_of(r.stdout), "subject=" + want)
+        text = openssl("x509", "-noout", "-text", input=r.stdout).stdout
+        tap.ok("Key Encipherment" not in text, "the CSR's KeyUsage request leaked into the certificate")
+        tap.contains(text, "TLS Web Client Authentication")
+    r = ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("keygen.txt"), "--profile",
+               "nrfcloud-uuid", pass_=PASS)
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "UUID")
+
+
+@tap.test("bad inputs get advice on stderr, a non-zero exit, and leave the ledger unchanged")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem"), pass_=PASS, check=True)
+    before = dump(ws)
+    garbage = ws.write("garbage.txt", "hello, this is not a CSR\n")
+    cases = [
+        (["--imei", IMEI2, "--csr", fixture("truncated.csr.der")], PASS, "truncated"),
+        (["--imei", IMEI2, "--csr", fixture("badsig.csr.der")], PASS, "signature does not verify"),
+        (["--imei", IMEI2, "--csr", fixture("rsa1024.csr.pem")], PASS, "2048"),
+        (["--imei", IMEI2, "--csr", fixture("ed25519.csr.pem")], PASS, "P-256"),
+        (["--imei", IMEI2, "--csr", fixture("explicit.csr.pem")], PASS, "explicit"),
+        (["--imei", IMEI2, "--csr", fixture("rsa2048.csr.pem"), "--profile", "nrfcloud"], PASS, "only EC"),
+        (["--imei", IMEI2, "--csr", garbage], PASS, "%KEYGEN"),
+        (["--imei", IMEI2, "--csr", ws.path("missing.csr")], PASS, "cannot be read"),
+        (["--imei", "490154203237519", "--csr", fixture("p384.csr.pem")], PASS, "check digit"),
+        (["--imei", "4901542032375", "--csr", fixture("p384.csr.pem")], PASS, "15"),
+        (["--imei", IMEI2, "--csr", fixture("p384.csr.pem")], "wrong passphrase", "passphrase is wrong"),
+        (["--imei", IMEI2, "--csr", fixture("p384.csr.pem"), "--profile", "nope"], PASS, "no profile"),
+        (["--imei", IMEI2, "--csr", fixture("p256.csr.pem")], PASS, "already certified"),
+    ]
+    for args, passphrase, words in cases:
+        r = ws.cli("issue", "--ca", "Issuing", *args, pass_=passphrase)
+        tap.eq(r.returncode, 1, f"{args}: {r!r}")
+        tap.ok(r.stderr.startswith("tagsmith: "), r.stderr)
+        tap.contains(r.stderr, words)
+        tap.eq(r.stdout, "")
+    r = ws.cli("issue", "--ca", "Nope", "--imei", IMEI2, "--csr", fixture("p384.csr.pem"), pass_=PASS)
+    tap.contains(r.stderr, "no CA named")
+    r = ws.cli("issue", "--imei", IMEI2, pass_=PASS)
+    tap.eq(r.returncode, 2)
+    tap.eq(dump(ws), before)
+
+
+@tap.test("a ledger from a newer Tagsmith is refused and left untouched")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    con = sqlite3.connect(ws.db)
+    con.execute("PRAGMA user_version = 7")
+    con.close()
+    with open(ws.db, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    r = ws.cli("ca", "list")
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "newer Tagsmith")
+    with open(ws.db, "rb") as f:
+        tap.eq(hashlib.sha256(f.read()).hexdigest(), digest)
+
+
+@tap.test("a file that is not a ledger is refused with advice")
+def _():
+    ws = Workspace()
+    with open(ws.db, "w") as f:
+        f.write("SQLite format 3 but not really, just some text that is long enough to look like a header\n" * 20)
+    r = ws.cli("ca", "list")
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "not a Tagsmith ledger")
+
+
+@tap.test("a read-only ledger gives a clear error and changes nothing")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    before = dump(ws)
+    # Root ignores file modes, so the CLI runs as nobody when the tests run as root.
+    os.chmod(ws.dir, 0o755)
+    for name in os.listdir(ws.dir):
+        path = ws.path(name)
+        if os.path.isfile(path):
+            os.chmod(path, 0o444)
+    prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] if os.geteuid() == 0 else []
+    env = dict(ws.env, TS_TEST_PASS=PASS)
+    r = subprocess.run([*prefix, os.environ.get("TAGSMITH", "tagsmith"), "--pass", "env:TS_TEST_PASS", "issue",
+                        "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem")],
+                       capture_output=True, text=True, env=env)
+    tap.eq(r.returncode, 1, r.stderr)
+    tap.contains(r.stderr, "cannot be written")
+    tap.eq(r.stdout, "")
+    tap.eq(dump(ws), before)
+
+
+@tap.test("a ledger locked by another program: waits for it, then gives up with advice")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    before = dump(ws)
+    con = sqlite3.connect(ws.db, isolation_level=None, timeout=0, check_same_thread=False)
+    con.execute("BEGIN EXCLUSIVE")
+    # Released after 2 s: the CLI waits and succeeds.
+    releaser = threading.Timer(2.0, lambda: con.execute("COMMIT"))
+    releaser.start()
+    r = ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem"), pass_=PASS)
+    releaser.join()
+    tap.eq(r.returncode, 0, r.stderr)
+    # Held for longer than the CLI's patience: a clear error, nothing changed.
+    before = dump(ws)
+    con.execute("BEGIN EXCLUSIVE")
+    start = time.monotonic()
+    r = ws.cli("issue", "--ca", "Issuing", "--imei", IMEI2, "--csr", fixture("p384.csr.pem"), pass_=PASS)
+    con.execute("COMMIT")
+    con.close()
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "locked by another program")
+    tap.ok(time.monotonic() - start < 40)
+    tap.eq(dump(ws), before)
+
+
+@tap.test("revoke by serial or IMEI; revoking twice says so and changes nothing; CRL numbers increase")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    a = ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem"), pass_=PASS,
+               check=True).stdout
+    ws.cli("issue", "--ca", "Issuing", "--imei", IMEI2, "--csr", fixture("p384.csr.pem"), pass_=PASS, check=True)
+    serial_a = openssl("x509", "-noout", "-serial", input=a).stdout.strip().split("=")[1]
+    r = ws.cli("--json", "revoke", "--ca", "Issuing", "--serial", serial_a.lower(), "--reason", "keyCompromise",
+               "--invalidity-date", "2026-01-02")
+    tap.eq(r.returncode, 0, r.stderr)
+    tap.eq(json.loads(r.stdout)[0]["serial"], serial_a)
+    before = dump(ws)
+    r = ws.cli("revoke", "--ca", "Issuing", "--imei", IMEI1, "--reason", "superseded")
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "already revoked")
+    tap.eq(dump(ws), before)
+    r = ws.cli("revoke", "--ca", "Issuing", "--imei", IMEI1, "--reason", "bogus")
+    tap.eq(r.returncode, 2)
+    numbers = []
+    for _ in range(2):
+        crl = ws.cli("crl", "--ca", "Issuing", "--days", "7", pass_=PASS, check=True).stdout
+        text = openssl("crl", "-noout", "-text", input=crl).stdout
+        numbers.append(int(re.search(r"X509v3 CRL Number: \n\s+(\d+)", text).group(1)))
+        tap.contains(text, "Serial Number: " + serial_a)
+        tap.eq(text.count("Serial Number:"), 1)
+        tap.contains(text, "Key Compromise")
+        tap.contains(text, "Invalidity Date")
+        tap.contains(text, "Authority Key Identifier")
+    tap.ok(numbers[1] > numbers[0], numbers)
+    der = subprocess.run([os.environ.get("TAGSMITH", "tagsmith"), "--pass", "env:P", "crl", "--ca", "Issuing", "--der"],
+                         capture_output=True, env=dict(ws.env, P=PASS))
+    tap.eq(der.returncode, 0)
+    tap.eq(openssl("crl", "-inform", "DER", "-noout", input=der.stdout).returncode, 0)
+
+
+@tap.test("re-issuing links supersedes; --revoke-previous revokes the old one in the same step")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem"), pass_=PASS, check=True)
+    ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256b.csr.pem"), pass_=PASS, check=True)
+    ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p384.csr.pem"), "--revoke-previous",
+           pass_=PASS, check=True)
+    show = json.loads(ws.cli("--json", "fleet", "show", IMEI1, check=True).stdout)
+    certs = show["certificates"]
+    tap.eq(len(certs), 3)
+    tap.eq(certs[1]["supersedes_id"], certs[0]["id"])
+    tap.eq(certs[2]["supersedes_id"], certs[1]["id"])
+    tap.eq([c["status"] for c in certs], ["revoked", "revoked", "valid"])
+    tap.eq(certs[1]["revoke_reason"], "superseded")
+    tap.eq([e["action"] for e in show["events"]], ["issue", "issue", "revoke", "revoke", "issue"])
+
+
+@tap.test("fleet list filters and --json, fleet export nrfcloud-csv and json")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem"), "--profile", "nrfcloud",
+           pass_=PASS, check=True)
+    ws.cli("issue", "--ca", "Issuing", "--imei", IMEI2, "--csr", fixture("p384.csr.pem"), pass_=PASS, check=True)
+    ws.cli("revoke", "--ca", "Issuing", "--imei", IMEI2, "--reason", "cessationOfOperation", check=True)
+    rows = json.loads(ws.cli("--json", "fleet", "list", check=True).stdout)
+    tap.eq([r["imei"] for r in rows], sorted([IMEI1, IMEI2]))
+    valid = json.loads(ws.cli("fleet", "list", "--status", "valid", "--json", check=True).stdout)
+    tap.eq([r["imei"] for r in valid], [IMEI1])
+    revoked = json.loads(ws.cli("fleet", "list", "--status", "revoked", "--json", check=True).stdout)
+    tap.eq([r["imei"] for r in revoked], [IMEI2])
+    expiring = json.loads(ws.cli("fleet", "list", "--status", "expiring", "--json", check=True).stdout)
+    tap.eq(expiring, [])
+    tap.contains(ws.cli("fleet", "list", check=True).stdout, IMEI1)
+    out = ws.cli("fleet", "export", "--format", "nrfcloud-csv", check=True).stdout
+    rows = list(csv.reader(io.StringIO(out)))
+    tap.eq(len(rows), 1)
+    tap.eq(rows[0][:4], [f"nrf-{IMEI1}", "", "", "APP|MODEM"])
+    tap.ok(rows[0][4].startswith("-----BEGIN CERTIFICATE-----\n"))
+    exported = json.loads(ws.cli("fleet", "export", "--format", "json", check=True).stdout)
+    tap.eq([e["imei"] for e in exported], [IMEI1])
+    tap.contains(exported[0]["pem"], "BEGIN CERTIFICATE")
+    r = ws.cli("fleet", "show", "490154203237519")
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "check digit")
+
+
+@tap.test("audit list --json shows who and what; editing a row with sqlite3 is detected")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem"), pass_=PASS, check=True)
+    events = json.loads(ws.cli("--json", "audit", "list", check=True).stdout)
+    tap.eq([e["action"] for e in events], ["passphrase.set", "ca.root", "ca.intermediate", "issue"])
+    tap.ok(all(e["verified"] for e in events))
+    tap.contains(events[0]["actor"], "@")
+    tap.eq(events[3]["imei"], IMEI1)
+    r = ws.cli("audit", "verify", check=True)
+    tap.contains(r.stdout, "4 events")
+    sh = subprocess.run(["sqlite3", ws.db, "UPDATE audit_log SET actor = 'mallory@bench' WHERE id = 3"],
+                        capture_output=True, text=True)
+    tap.eq(sh.returncode, 0, sh.stderr)
+    r = ws.cli("audit", "verify")
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "broken at event 3")
+    r = ws.cli("--json", "audit", "verify")
+    tap.eq(json.loads(r.stdout)["first_broken"], 3)
+    subprocess.run(["sqlite3", ws.db, "DELETE FROM audit_log WHERE id = 4"], check=True)
+    r = ws.cli("audit", "verify")
+    tap.eq(r.returncode, 1)
+
+
+@tap.test("issue-batch: one unlock, files and %KEYGEN strings, a bad row fails alone")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    with open(fixture("keygen.txt")) as f:
+        keygen = f.read().strip()
+    rows = [["imei", "csr"], [IMEI1, keygen], [IMEI2, fixture("p384.csr.pem")],
+            ["490154203237519", fixture("p256b.csr.pem")], [luhn_imei("35000000000009"), fixture("badsig.csr.der")]]
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    ws.write("batch.csv", buf.getvalue())
+    r = ws.cli("--json", "issue-batch", "--ca", "Issuing", "--input", ws.path("batch.csv"), "--out-dir",
+               ws.path("out"), pass_=PASS)
+    tap.eq(r.returncode, 1)
+    result = json.loads(r.stdout)
+    tap.eq([x["error"] is None for x in result], [True, True, False, False])
+    tap.contains(result[2]["error"], "check digit")
+    tap.contains(result[3]["error"], "signature")
+    tap.eq(sorted(os.listdir(ws.path("out"))), sorted([IMEI1 + ".pem", IMEI2 + ".pem"]))
+    rows = json.loads(ws.cli("--json", "fleet", "list", check=True).stdout)
+    tap.eq(len(rows), 2)
+
+
+@tap.test("--new-key writes a 0600 key that matches the certificate and never enters the ledger")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    r = ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--new-key", "--key-out", ws.path("dev.key"),
+               pass_=PASS)
+    tap.eq(r.returncode, 0, r.stderr)
+    tap.eq(os.stat(ws.path("dev.key")).st_mode & 0o777, 0o600)
+    pub_cert = openssl("x509", "-noout", "-pubkey", input=r.stdout).stdout
+    pub_key = openssl("pkey", "-pubout", "-in", ws.path("dev.key")).stdout
+    tap.eq(pub_cert, pub_key)
+    show = json.loads(ws.cli("--json", "fleet", "show", IMEI1, check=True).stdout)
+    tap.eq(show["certificates"][0]["host_key"], True)
+    r = ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--new-key", "--key-out", ws.path("dev.key"), pass_=PASS)
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "already exists")
+
+
+@tap.test("ca proof signs CN=CODE; backup copies a ledger that opens and verifies")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    r = ws.cli("ca", "proof", "Root", "--code", "0A1B2C3D4E5F", pass_=PASS)
+    tap.eq(r.returncode, 0, r.stderr)
+    tap.eq(subject_of(r.stdout), "subject=CN=0A1B2C3D4E5F")
+    root = ws.write("root.pem", ws.cli("ca", "export", "Root", check=True).stdout)
+    proof = ws.write("proof.pem", r.stdout)
+    tap.eq(openssl("verify", "-CAfile", root, proof).returncode, 0)
+    r = ws.cli("backup", ws.path("copy.db"), check=True)
+    tap.contains(r.stdout, "copy.db")
+    r = ws.cli("--db", ws.path("copy.db"), "audit", "verify", check=True)
+    tap.contains(r.stdout, "chain intact")
+    tap.eq(ws.cli("backup", ws.path("copy.db")).returncode, 1)
+
+
+tap.done()
