@@ -24,7 +24,38 @@ ca_signer_clear (CaSigner *signer)
 {
   g_clear_pointer (&signer->name, g_free);
   g_clear_pointer (&signer->cert, X509_free);
+  for (guint i = 0; i < G_N_ELEMENTS (signer->leaf_extensions); i++)
+    g_clear_pointer (&signer->leaf_extensions[i], X509_EXTENSION_free);
   signer->key = NULL;
+}
+
+/* The device profile's fixed extensions, made once per signer rather than
+ * parsed from text for every certificate of a batch. */
+static gboolean
+build_leaf_extensions (CaSigner  *signer,
+                       GError   **error)
+{
+  static const struct { int nid; const char *value; } fixed[] = {
+    { NID_basic_constraints, "critical,CA:FALSE" },
+    { NID_key_usage, "critical,digitalSignature" },
+    { NID_ext_key_usage, "clientAuth" },
+    { NID_authority_key_identifier, "keyid:always" },
+  };
+  g_autoptr(X509) subject = X509_new ();
+  X509V3_CTX ctx;
+
+  X509V3_set_ctx (&ctx, signer->cert, subject, NULL, NULL, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (fixed); i++)
+    {
+      signer->leaf_extensions[i] = X509V3_EXT_nconf_nid (NULL, &ctx, fixed[i].nid, fixed[i].value);
+      if (signer->leaf_extensions[i] == NULL)
+        {
+          ca_set_openssl_error (error, CA_ERROR_CRYPTO, "Preparing the certificate extensions failed.");
+          return FALSE;
+        }
+    }
+
+  return TRUE;
 }
 
 gboolean
@@ -67,11 +98,12 @@ ca_signer_load (CaLedger    *self,
     {
       out_signer->key = ca_ledger_get_key (self, out_signer->id,
                                            (const char *) sqlite3_column_text (stmt, 3), error);
-      if (out_signer->key == NULL)
+      if (out_signer->key == NULL || !build_leaf_extensions (out_signer, error))
         {
           ca_signer_clear (out_signer);
           return FALSE;
         }
+      out_signer->md = ca_key_digest (out_signer->key);
     }
 
   return TRUE;
@@ -126,13 +158,15 @@ ca_signer_sign_leaf (CaSigner    *signer,
     return NULL;
 
   if (!X509_set_issuer_name (cert, X509_get_subject_name (signer->cert)) ||
-      !ca_add_extension (cert, signer->cert, NID_basic_constraints, "critical,CA:FALSE", error) ||
-      !ca_add_extension (cert, signer->cert, NID_key_usage, "critical,digitalSignature", error) ||
-      !ca_add_extension (cert, signer->cert, NID_ext_key_usage, "clientAuth", error) ||
-      !ca_add_extension (cert, signer->cert, NID_subject_key_identifier, "hash", error) ||
-      !ca_add_extension (cert, signer->cert, NID_authority_key_identifier, "keyid:always", error) ||
-      !ca_sign (cert, signer->key, error))
+      !X509_add_ext (cert, signer->leaf_extensions[0], -1) ||
+      !X509_add_ext (cert, signer->leaf_extensions[1], -1) ||
+      !X509_add_ext (cert, signer->leaf_extensions[2], -1) ||
+      !ca_add_subject_key_id (cert, error) ||
+      !X509_add_ext (cert, signer->leaf_extensions[3], -1) ||
+      X509_sign (cert, signer->key, signer->md) <= 0)
     {
+      if (error != NULL && *error == NULL)
+        ca_set_openssl_error (error, CA_ERROR_CRYPTO, "Signing the certificate failed.");
       X509_free (cert);
       g_clear_pointer (out_serial, g_free);
       return NULL;

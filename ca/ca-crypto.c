@@ -22,6 +22,63 @@
 
 #include "ca-private.h"
 
+#include <malloc.h>
+#include <stdlib.h>
+
+/* OpenSSL 3.0 frees some buffers that held key material without wiping them:
+ * its decoders copy the decrypted PKCS#8 DER of a CA key into memory that is
+ * released with a plain free (providers/implementations/encode_decode). Every
+ * block OpenSSL frees is therefore wiped first. Installed before main(), while
+ * OpenSSL still allows it (before its first allocation). */
+static void *
+wiping_malloc (size_t      size,
+               const char *file,
+               int         line)
+{
+  return malloc (size);
+}
+
+static void
+wiping_free (void       *ptr,
+             const char *file,
+             int         line)
+{
+  if (ptr != NULL)
+    OPENSSL_cleanse (ptr, malloc_usable_size (ptr));
+  free (ptr);
+}
+
+static void *
+wiping_realloc (void       *ptr,
+                size_t      size,
+                const char *file,
+                int         line)
+{
+  size_t old_size = ptr != NULL ? malloc_usable_size (ptr) : 0;
+  void *moved;
+
+  if (size == 0)
+    {
+      wiping_free (ptr, file, line);
+      return NULL;
+    }
+
+  moved = malloc (size);
+  if (moved == NULL)
+    return NULL;
+  if (ptr != NULL)
+    memcpy (moved, ptr, MIN (old_size, size));
+  wiping_free (ptr, file, line);
+
+  return moved;
+}
+
+__attribute__((constructor)) static void
+install_wiping_allocator (void)
+{
+  CRYPTO_set_mem_functions (wiping_malloc, wiping_realloc, wiping_free);
+}
+
 /* scrypt N=2^14, r=8, p=1: the cost the issue sets for keys at rest, and within
  * OpenSSL's default 32 MiB memory cap so stock tools can still decrypt. */
 #define SCRYPT_N    16384
@@ -78,18 +135,69 @@ ca_hex_upper (const guint8 *data,
   return hex;
 }
 
+/* OpenSSL 3.0 looks an algorithm up on every implicit use (EVP_sha256() and
+ * friends); fetching each digest once keeps that out of the issuing loop. */
+static const EVP_MD *
+fetch_once (gsize      *slot,
+            const char *name)
+{
+  if (g_once_init_enter (slot))
+    g_once_init_leave (slot, (gsize) EVP_MD_fetch (NULL, name, NULL));
+
+  return (const EVP_MD *) *slot;
+}
+
+const EVP_MD *
+ca_md_sha1 (void)
+{
+  static gsize md;
+
+  return fetch_once (&md, "SHA1");
+}
+
+const EVP_MD *
+ca_md_sha256 (void)
+{
+  static gsize md;
+
+  return fetch_once (&md, "SHA256");
+}
+
+const EVP_MD *
+ca_md_sha384 (void)
+{
+  static gsize md;
+
+  return fetch_once (&md, "SHA384");
+}
+
 char *
 ca_sha256_hex (const void *data,
                gsize       length)
 {
   guint8 digest[32];
 
-  EVP_Digest (data, length, digest, NULL, EVP_sha256 (), NULL);
+  EVP_Digest (data, length, digest, NULL, ca_md_sha256 (), NULL);
 
   return ca_hex_upper (digest, sizeof digest);
 }
 
 /* The SHA-256 of the SubjectPublicKeyInfo DER: a key's identity across CSRs. */
+char *
+ca_x509_pubkey_sha256 (const X509_PUBKEY *spki)
+{
+  guint8 *der = NULL;
+  int length = i2d_X509_PUBKEY (spki, &der);
+  char *hex;
+
+  if (length <= 0)
+    return NULL;
+  hex = ca_sha256_hex (der, length);
+  OPENSSL_free (der);
+
+  return hex;
+}
+
 char *
 ca_spki_sha256 (EVP_PKEY *key)
 {
@@ -103,6 +211,30 @@ ca_spki_sha256 (EVP_PKEY *key)
   OPENSSL_free (der);
 
   return hex;
+}
+
+/* subjectKeyIdentifier by RFC 5280 §4.2.1.2 method 1: SHA-1 of the public key
+ * bits, the same as OpenSSL's "hash". */
+gboolean
+ca_add_subject_key_id (X509    *cert,
+                       GError **error)
+{
+  const unsigned char *bits = NULL;
+  int length = 0;
+  guint8 digest[20];
+  ASN1_OCTET_STRING *ski = ASN1_OCTET_STRING_new ();
+  gboolean ok;
+
+  ok = X509_PUBKEY_get0_param (NULL, &bits, &length, NULL, X509_get_X509_PUBKEY (cert)) &&
+       EVP_Digest (bits, length, digest, NULL, ca_md_sha1 (), NULL) &&
+       ASN1_OCTET_STRING_set (ski, digest, sizeof digest) &&
+       X509_add1_ext_i2d (cert, NID_subject_key_identifier, ski, 0, X509V3_ADD_DEFAULT) == 1;
+  ASN1_OCTET_STRING_free (ski);
+
+  if (!ok)
+    ca_set_openssl_error (error, CA_ERROR_CRYPTO, "Adding the subject key identifier failed.");
+
+  return ok;
 }
 
 /* Modems list the SHA-256 of exactly the bytes they received, and tools send PEM
@@ -232,9 +364,9 @@ ca_key_digest (EVP_PKEY *key)
   CaKeyType type;
 
   if (ca_key_describe (key, &type, NULL) && type == CA_KEY_EC_P384)
-    return EVP_sha384 ();
+    return ca_md_sha384 ();
 
-  return EVP_sha256 ();
+  return ca_md_sha256 ();
 }
 
 static char *

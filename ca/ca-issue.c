@@ -120,7 +120,7 @@ sign_for_key (CaSigner              *signer,
   if (cert == NULL)
     return NULL;
 
-  item->pubkey_sha256 = ca_spki_sha256 (public_key);
+  item->pubkey_sha256 = ca_x509_pubkey_sha256 (X509_get_X509_PUBKEY (cert));
   record->imei = g_strdup (imei);
   record->authority_id = signer->id;
   record->authority_name = g_strdup (signer->name);

@@ -109,6 +109,12 @@ char     *ca_hex_upper           (const guint8 *data,
 char     *ca_sha256_hex          (const void  *data,
                                   gsize        length);
 char     *ca_spki_sha256         (EVP_PKEY    *key);
+char     *ca_x509_pubkey_sha256  (const X509_PUBKEY *spki);
+gboolean  ca_add_subject_key_id  (X509        *cert,
+                                  GError     **error);
+const EVP_MD *ca_md_sha1         (void);
+const EVP_MD *ca_md_sha256       (void);
+const EVP_MD *ca_md_sha384       (void);
 char     *ca_x509_to_pem         (X509        *cert);
 X509     *ca_x509_from_pem       (const char  *pem,
                                   GError     **error);
@@ -180,12 +186,14 @@ G_BEGIN_DECLS
 /* An authority loaded for signing (ca-authority.c). */
 typedef struct
 {
-  gint64    id;
-  char     *name;
-  X509     *cert;
-  EVP_PKEY *key;        /* (transfer none) owned by the ledger's key cache */
-  gint64    not_after;
-  int       path_len;
+  gint64          id;
+  char           *name;
+  X509           *cert;
+  EVP_PKEY       *key;             /* (transfer none) owned by the ledger's key cache */
+  const EVP_MD   *md;              /* the signature digest for key */
+  gint64          not_after;
+  int             path_len;
+  X509_EXTENSION *leaf_extensions[4];  /* built once: BC, KU, EKU, AKI */
 } CaSigner;
 
 gboolean  ca_signer_load         (CaLedger    *self,

@@ -353,7 +353,7 @@ build_crl (CaLedger  *self,
     }
 
   if (!add_crl_extensions (crl, signer->cert, number) || !X509_CRL_sort (crl) ||
-      X509_CRL_sign (crl, signer->key, ca_key_digest (signer->key)) <= 0)
+      X509_CRL_sign (crl, signer->key, signer->md) <= 0)
     goto crypto_fail;
 
   return g_steal_pointer (&crl);

@@ -319,7 +319,7 @@ run_export (TsCli  *cli,
 
           if (path == NULL)
             fputs (text, stdout);
-          else if (!ts_cli_ca_write_new_file (path, text, strlen (text), 0644, &error))
+          else if (!ts_cli_ca_write_new_file (path, text, strlen (text), 0644, FALSE, &error))
             return ts_cli_fail (error);
           else
             printf (_("Wrote %s.\n"), path);

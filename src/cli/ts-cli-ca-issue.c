@@ -118,7 +118,7 @@ ts_cli_ca_run_issue (TsCli  *cli,
 
   if (key_pem != NULL)
     {
-      gboolean written = ts_cli_ca_write_new_file (key_out, key_pem, strlen (key_pem), 0600, &error);
+      gboolean written = ts_cli_ca_write_new_file (key_out, key_pem, strlen (key_pem), 0600, TRUE, &error);
 
       ca_secret_free (key_pem);
       if (!written)
@@ -310,7 +310,7 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
 
           g_unlink (path);
           if (!ts_cli_ca_write_new_file (path, item->certificate->pem, strlen (item->certificate->pem), 0644,
-                                         &write_error))
+                                         FALSE, &write_error))
             item->error = g_steal_pointer (&write_error);
         }
 

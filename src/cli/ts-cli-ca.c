@@ -87,6 +87,7 @@ ts_cli_ca_write_new_file (const char  *path,
                           const void  *data,
                           gsize        length,
                           int          mode,
+                          gboolean     sync,
                           GError     **error)
 {
   const char *p = data;
@@ -122,7 +123,7 @@ ts_cli_ca_write_new_file (const char  *path,
       length -= n;
     }
 
-  if (fsync (fd) != 0 || close (fd) != 0)
+  if ((sync && fsync (fd) != 0) || close (fd) != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Writing %s failed: %s."), path, g_strerror (errno));
       unlink (path);

@@ -36,11 +36,13 @@ gboolean   ts_cli_ca_unlock            (TsCli               *cli,
                                         CaLedger            *ledger,
                                         GError             **error);
 
-/* Writes @data to a new file with @mode; refuses to overwrite. */
+/* Writes @data to a new file with @mode; refuses to overwrite. @sync waits for
+ * the disk, for files that cannot be made again (a host-generated key). */
 gboolean   ts_cli_ca_write_new_file    (const char          *path,
                                         const void          *data,
                                         gsize                length,
                                         int                  mode,
+                                        gboolean             sync,
                                         GError             **error);
 
 gboolean   ts_cli_ca_parse_date        (const char          *text,
