@@ -14,6 +14,7 @@
 
 #include "ts-application.h"
 #include "ts-authority-dialog.h"
+#include "ts-gui-util.h"
 
 typedef struct
 {
@@ -199,7 +200,7 @@ ts_authority_dialog_run_async (GtkWidget           *parent,
   adw_message_dialog_set_close_response (dialog, "cancel");
 
   g_signal_connect (dialog, "response", G_CALLBACK (response_cb), task);
-  gtk_window_present (GTK_WINDOW (dialog));
+  ts_present_dialog (GTK_WIDGET (dialog));
   gtk_widget_grab_focus (GTK_WIDGET (form->name_row));
 }
 

@@ -15,6 +15,7 @@
 
 #include "ts-credential-dialog.h"
 #include "ts-credential-text.h"
+#include "ts-gui-util.h"
 
 /* The writable types, in the order offered (protocol reference §6.2). */
 static const guint writable_types[] = {
@@ -266,7 +267,7 @@ ts_credential_dialog_run_async (GtkWidget           *parent,
   validate (form);
 
   g_signal_connect (form->dialog, "response", G_CALLBACK (response_cb), task);
-  gtk_window_present (GTK_WINDOW (form->dialog));
+  ts_present_dialog (GTK_WIDGET (form->dialog));
 }
 
 TsCredentialInput *

@@ -327,12 +327,16 @@ discover_cb (GObject      *object,
         g_list_store_remove (self->items, i - 1);
     }
 
-  /* New: every listed port not shown yet. Unknown serial devices are only listed,
-   * not opened: poking AT commands at someone's other hardware is rude. */
+  /* New: every listed port not shown yet. Unknown USB serial devices are only listed,
+   * not opened: poking AT commands at someone's other hardware is rude. Built-in
+   * UARTs (ttyS*, no USB) are never nRF91 kits; the manual port entry covers them. */
   for (guint i = 0; i < ports->len; i++)
     {
       TsPortInfo *port = g_ptr_array_index (ports, i);
       gboolean known = FALSE;
+
+      if (port->kind == TS_PORT_KIND_UNKNOWN && port->usb_vid == 0)
+        continue;
 
       n = g_list_model_get_n_items (G_LIST_MODEL (self->items));
       for (guint j = 0; j < n && !known; j++)

@@ -17,8 +17,8 @@
 #include "ts-device-window.h"
 #include "ts-gui-util.h"
 #include "ts-prompt.h"
-#include "ts-provision.h"
 #include "ts-provision-dialog.h"
+#include "ts-provision.h"
 #include "ts-unlock.h"
 
 /* Certificates ending within this many days get an "Expires soon" badge. */
@@ -942,6 +942,7 @@ static void
 ts_device_window_init (TsDeviceWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  ts_accessible_fixup (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
   self->dynamic_groups = g_ptr_array_new ();

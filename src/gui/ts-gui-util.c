@@ -254,3 +254,77 @@ ts_clear_children (GtkWidget *box)
         gtk_widget_unparent (child);
     }
 }
+
+static void
+set_accessible_name (GtkWidget  *widget,
+                     const char *name)
+{
+  /* The name GTK 4.8 computes joins the label property and the labelled-by text. */
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
+/* GTK 4.8 names a button with a mnemonic label by its raw label and its text run
+ * together ("_Save Save"), and names icon-only buttons by their type, not their
+ * tooltip. Screen readers read those names, so every button gets a clean one:
+ * its label without the underscore, or its tooltip. */
+void
+ts_accessible_fixup (GtkWidget *widget)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  if (GTK_IS_BUTTON (widget))
+    {
+      const char *label = gtk_button_get_label (GTK_BUTTON (widget));
+      const char *tooltip = gtk_widget_get_tooltip_text (widget);
+
+      if (label != NULL && gtk_button_get_use_underline (GTK_BUTTON (widget)))
+        {
+          g_autoptr(GString) clean = g_string_new (label);
+
+          g_string_replace (clean, "_", "", 0);
+          set_accessible_name (widget, clean->str);
+        }
+      else if (label != NULL)
+        {
+          set_accessible_name (widget, label);
+        }
+      else if (tooltip != NULL)
+        {
+          set_accessible_name (widget, tooltip);
+        }
+    }
+  else if (GTK_IS_CHECK_BUTTON (widget) && gtk_check_button_get_label (GTK_CHECK_BUTTON (widget)) != NULL)
+    {
+      g_autoptr(GString) clean = g_string_new (gtk_check_button_get_label (GTK_CHECK_BUTTON (widget)));
+
+      g_string_replace (clean, "_", "", 0);
+      set_accessible_name (widget, clean->str);
+    }
+  else if ((GTK_IS_MENU_BUTTON (widget) || GTK_IS_DROP_DOWN (widget)) &&
+           gtk_widget_get_tooltip_text (widget) != NULL)
+    {
+      const char *tooltip = gtk_widget_get_tooltip_text (widget);
+      GtkWidget *toggle = gtk_widget_get_first_child (widget);
+
+      set_accessible_name (widget, tooltip);
+      if (toggle != NULL)
+        set_accessible_name (toggle, tooltip);
+      return;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    ts_accessible_fixup (child);
+}
+
+/* Presents a dialog built in code, with clean accessible names on its buttons. */
+void
+ts_present_dialog (GtkWidget *dialog)
+{
+  g_return_if_fail (GTK_IS_WINDOW (dialog));
+
+  ts_accessible_fixup (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}

@@ -36,5 +36,7 @@ void      ts_save_bytes          (GtkWidget           *parent,
                                   const char          *suggested_name,
                                   GBytes              *contents);
 void      ts_clear_children      (GtkWidget           *box);
+void      ts_accessible_fixup    (GtkWidget           *widget);
+void      ts_present_dialog      (GtkWidget           *dialog);
 
 G_END_DECLS

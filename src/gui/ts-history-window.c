@@ -237,6 +237,7 @@ static void
 ts_history_window_init (TsHistoryWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  ts_accessible_fixup (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
 }

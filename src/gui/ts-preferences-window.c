@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "ca.h"
+#include "ts-gui-util.h"
 #include "ts-preferences-window.h"
 
 struct _TsPreferencesWindow
@@ -150,6 +151,7 @@ static void
 ts_preferences_window_init (TsPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  ts_accessible_fixup (GTK_WIDGET (self));
 }
 
 TsPreferencesWindow *

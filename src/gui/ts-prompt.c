@@ -12,6 +12,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "ts-gui-util.h"
 #include "ts-prompt.h"
 
 /* libadwaita 1.2 has no adw_message_dialog_choose(): the response signal
@@ -103,7 +104,7 @@ ts_prompt_async (GtkWidget           *parent,
   g_object_set_data (G_OBJECT (dialog), "ts-entry", entry);
 
   g_signal_connect (dialog, "response", G_CALLBACK (prompt_response_cb), task);
-  gtk_window_present (GTK_WINDOW (dialog));
+  ts_present_dialog (GTK_WIDGET (dialog));
   gtk_widget_grab_focus (entry);
 }
 
@@ -135,7 +136,7 @@ ts_confirm_async (GtkWidget           *parent,
 
   dialog = prompt_dialog_new (parent, heading, body, accept_label, TRUE);
   g_signal_connect (dialog, "response", G_CALLBACK (prompt_response_cb), task);
-  gtk_window_present (GTK_WINDOW (dialog));
+  ts_present_dialog (GTK_WIDGET (dialog));
 }
 
 gboolean

@@ -125,7 +125,7 @@ list_cb (GObject      *object,
                                            "page first."));
 
   g_signal_connect (dialog, "response", G_CALLBACK (response_cb), g_steal_pointer (&task));
-  gtk_window_present (GTK_WINDOW (dialog));
+  ts_present_dialog (GTK_WIDGET (dialog));
 }
 
 static gpointer

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "ts-application.h"
+#include "ts-gui-util.h"
 #include "ts-secrets.h"
 #include "ts-unlock.h"
 
@@ -223,7 +224,7 @@ show_dialog (GTask      *task,
 
   unlock->dialog = dialog;
   g_signal_connect (dialog, "response", G_CALLBACK (response_cb), task);
-  gtk_window_present (GTK_WINDOW (dialog));
+  ts_present_dialog (GTK_WIDGET (dialog));
   gtk_widget_grab_focus (GTK_WIDGET (unlock->entry));
 }
 

@@ -15,6 +15,7 @@
 #include "ts-authorities-page.h"
 #include "ts-devices-page.h"
 #include "ts-fleet-page.h"
+#include "ts-gui-util.h"
 #include "ts-window.h"
 
 struct _TsWindow
@@ -190,6 +191,7 @@ ts_window_init (TsWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   ts_window_populate_sidebar (self);
+  ts_accessible_fixup (GTK_WIDGET (self));
   visible_page_changed_cb (self, NULL, self->stack);
 }
 

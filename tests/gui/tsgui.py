@@ -58,6 +58,32 @@ class App:
         pred = GenericPredicate(name=name, roleName=role)
         return self.wait_for(lambda: self.window.findChild(pred, retry=False, requireResult=False), timeout)
 
+    def find_anywhere(self, name, role=None, timeout=20):
+        """Like find(), across every window of the app (dialogs, device windows)."""
+        pred = GenericPredicate(name=name, roleName=role)
+        return self.wait_for(lambda: self.node.findChild(pred, retry=False, requireResult=False),
+                             timeout)
+
+    def find_matching(self, test, root=None, timeout=20):
+        """The first node under ROOT (default: the whole app) for which TEST(node) holds."""
+        root = root or self.node
+
+        def look():
+            found = root.findChildren(lambda n: _safe(test, n), recursive=True)
+            return found[0] if found else None
+        return self.wait_for(look, timeout)
+
+    def click(self, name, role="push button", timeout=20):
+        """Clicks a button found by accessible name anywhere in the app."""
+        button = self.find_anywhere(name, role, timeout)
+        button.doActionNamed("click")
+        return button
+
+    def window_named(self, name, timeout=20):
+        """A top-level window (frame or dialog) of the app by its title."""
+        return self.wait_for(lambda: next((w for w in self.node.children if w.name == name), None),
+                             timeout)
+
     def content_title(self):
         """The title of the page on show. GTK 4.8 reports no "showing" state, so the tests
         read the content header's title instead."""
@@ -80,6 +106,19 @@ class App:
                         "+repage", path], check=True)
         return path
 
+    def screenshot_window(self, window, name):
+        """Saves another window of the app (e.g. a device window) like screenshot()."""
+        if not os.environ.get("TAGSMITH_REFRESH_SCREENSHOTS"):
+            return None
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        path = os.path.join(SCREENSHOTS, name + ".png")
+        x, y = window.position
+        w, h = window.size
+        time.sleep(0.8)
+        subprocess.run(["import", "-window", "root", "-crop", f"{w}x{h}+{max(x, 0)}+{max(y, 0)}",
+                        "+repage", path], check=True)
+        return path
+
     def close(self):
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -88,6 +127,13 @@ class App:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def _safe(test, node):
+    try:
+        return test(node)
+    except Exception:  # noqa: BLE001 - nodes can vanish while being inspected
+        return False
 
 
 class Tap:

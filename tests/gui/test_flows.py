@@ -1,0 +1,164 @@
+"""The whole journey through the window, against a virtual device: create a root and an
+intermediate, add a virtual device, open it, provision it, see the store matched to the
+ledger and the IMEI in the Fleet, re-key it, see the revocation in its history, and
+publish the CRL. The passphrase is remembered in the (test) keyring on the way."""
+
+import os
+import subprocess
+import tempfile
+
+from dogtail.rawinput import keyCombo, typeText
+
+from tsgui import App, Tap
+
+PASSPHRASE = "correct horse battery staple"
+
+tap = Tap()
+scratch = tempfile.mkdtemp(prefix="tagsmith-gui-")
+ledger = os.path.join(scratch, "fleet.db")
+app = App(env={"TAGSMITH_DB": ledger})
+state = {}
+
+
+def show_page(number, title):
+    """Through the sidebar: key presses would go to whichever window has the focus."""
+    app.find("Pages", "list").querySelection().selectChild(number - 1)
+    app.wait_for(lambda: app.content_title() == title)
+
+
+def create_authority(name):
+    dialog = app.window_named("New Certificate Authority")
+    entry = app.find_matching(lambda n: n.roleName == "text" and n.name == "Name", dialog)
+    entry.queryEditableText().setTextContents(name)
+    app.click("Create")
+    app.find(name, "label", timeout=30)
+
+
+@tap.test("creating the first root asks for a new passphrase and remembers it")
+def _():
+    show_page(3, "Authorities")
+    app.click("Create Root Authority…")
+    app.window_named("Choose a Passphrase")
+    typeText(PASSPHRASE)
+    keyCombo("Tab")
+    typeText(PASSPHRASE)
+    app.find_anywhere("Remember in keyring", "check box").doActionNamed("click")
+    app.click("Set Passphrase")
+    create_authority("Test Root CA")
+    app.screenshot("authorities")
+
+
+@tap.test("the passphrase is in the keyring")
+def _():
+    out = subprocess.run(["secret-tool", "lookup", "ledger", ledger],
+                         capture_output=True, text=True, timeout=20)
+    assert out.stdout == PASSPHRASE, (out.returncode, out.stderr)
+
+
+@tap.test("an intermediate is created under the root")
+def _():
+    app.click("New Authority…")
+    create_authority("Line 1 CA")
+
+
+@tap.test("a virtual device appears with its IMEI")
+def _():
+    show_page(1, "Devices")
+    app.click("Add a Virtual Device")
+    button = app.find_matching(lambda n: n.roleName == "push button"
+                               and n.name.startswith("Open Virtual"), timeout=30)
+    state["open"] = button.name
+    row = app.find_matching(lambda n: "IMEI " in (n.description or "") or "IMEI " in n.name,
+                            timeout=30)
+    text = row.description if "IMEI " in (row.description or "") else row.name
+    state["imei"] = text.split("IMEI ", 1)[1][:15]
+    assert state["imei"].isdigit(), text
+    app.screenshot("devices")
+
+
+@tap.test("opening the device shows its identity and store")
+def _():
+    app.click(state["open"])
+    window = app.wait_for(lambda: next(w for w in app.node.children
+                                       if w.name.startswith("Virtual")))
+    state["device"] = window
+    app.find_matching(lambda n: n.name == state["imei"] and n.roleName == "label", window, 30)
+
+
+@tap.test("provisioning installs a certificate that the store shows as in the ledger")
+def _():
+    window = state["device"]
+    app.find_matching(lambda n: n.name == "Provision…" and n.roleName == "push button",
+                      window).doActionNamed("click")
+    app.window_named("Provision Device")
+    app.click("Provision")
+    app.find_matching(lambda n: n.roleName == "label" and n.name.startswith("Provisioned:"),
+                      window, timeout=90)
+    app.find_matching(lambda n: n.roleName == "label" and n.name == "In ledger", window, 30)
+    app.screenshot_window(window, "device")
+
+
+@tap.test("the Fleet page lists the IMEI")
+def _():
+    show_page(2, "Fleet")
+    app.find(state["imei"], "label", timeout=30)
+    app.screenshot("fleet")
+
+
+@tap.test("re-keying replaces the certificate and revokes the old one")
+def _():
+    window = state["device"]
+    app.find_matching(lambda n: n.name == "Re-key…" and n.roleName == "push button",
+                      window).doActionNamed("click")
+    app.window_named("Re-key Device")
+    app.click("Re-key")
+    app.find_matching(lambda n: n.roleName == "label" and n.name.startswith("Re-keyed:"),
+                      window, timeout=90)
+
+
+@tap.test("the device's history shows the revocation")
+def _():
+    show_page(2, "Fleet")
+    search = app.find("Search by IMEI", "text")
+    search.queryEditableText().setTextContents(state["imei"])
+    app.find(state["imei"], "label", timeout=30)
+    search.grabFocus()
+    keyCombo("Return")
+    history = app.window_named(f"History of {state['imei']}")
+    app.find_matching(lambda n: n.roleName == "label" and n.name == "Certificate revoked",
+                      history, timeout=30)
+    app.find_matching(lambda n: n.roleName == "label" and n.name.startswith("Revoked:"),
+                      history, timeout=30)
+    keyCombo("Escape")
+
+
+@tap.test("the CRL is exported")
+def _():
+    show_page(3, "Authorities")
+    app.click("Publish the CRL of Line 1 CA")
+    chooser = app.window_named("Publish CRL", timeout=30)
+    name = app.find_matching(lambda n: n.roleName == "text" and n.name == "Name", chooser)
+    path = os.path.join(scratch, "line1.crl.pem")
+    name.queryEditableText().setTextContents(path)
+    app.find_matching(lambda n: n.roleName == "push button" and n.name == "Save",
+                      chooser).doActionNamed("click")
+    app.wait_for(lambda: os.path.exists(path) and os.path.getsize(path) > 0, timeout=30)
+    with open(path) as f:
+        assert f.read().startswith("-----BEGIN X509 CRL-----")
+    out = subprocess.run(["openssl", "crl", "-in", path, "-noout", "-text"],
+                         capture_output=True, text=True, timeout=20)
+    assert "Serial Number" in out.stdout, out.stdout
+
+
+@tap.test("the Activity page shows a verified audit chain")
+def _():
+    show_page(5, "Activity")
+    app.find_matching(lambda n: n.roleName == "label" and n.name.startswith("Audit log intact"),
+                      timeout=30)
+    app.screenshot("activity")
+
+
+try:
+    tap.done()
+finally:
+    app.close()
