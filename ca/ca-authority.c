@@ -109,13 +109,51 @@ ca_signer_load (CaLedger    *self,
   return TRUE;
 }
 
+/* Copies a request's SubjectPublicKeyInfo as it is. X509_set_pubkey() would
+ * re-encode the key through OpenSSL 3.0's encoder, the slowest step of issuing. */
+static gboolean
+copy_public_key (X509              *cert,
+                 const X509_PUBKEY *spki)
+{
+  const ASN1_OBJECT *algorithm = NULL;
+  const X509_ALGOR *algor = NULL;
+  const unsigned char *bits = NULL;
+  const void *parameter = NULL;
+  unsigned char *copy;
+  void *parameter_copy = NULL;
+  int parameter_type = V_ASN1_UNDEF;
+  int length = 0;
+
+  if (!X509_PUBKEY_get0_param (NULL, &bits, &length, (X509_ALGOR **) &algor, spki))
+    return FALSE;
+  X509_ALGOR_get0 (&algorithm, &parameter_type, &parameter, algor);
+
+  if (parameter_type == V_ASN1_OBJECT)
+    parameter_copy = OBJ_dup (parameter);
+  else if (parameter_type == V_ASN1_SEQUENCE)
+    parameter_copy = ASN1_STRING_dup (parameter);
+  else if (parameter_type != V_ASN1_NULL && parameter_type != V_ASN1_UNDEF)
+    return FALSE;
+
+  copy = OPENSSL_memdup (bits, length);
+  if (!X509_PUBKEY_set0_param (X509_get_X509_PUBKEY (cert), OBJ_dup (algorithm), parameter_type,
+                               parameter_copy, copy, length))
+    {
+      OPENSSL_free (copy);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static X509 *
-new_certificate (const char  *cn,
-                 EVP_PKEY    *public_key,
-                 gint64       not_before,
-                 gint64       not_after,
-                 char       **out_serial,
-                 GError     **error)
+new_certificate (const char         *cn,
+                 EVP_PKEY           *public_key,
+                 const X509_PUBKEY  *spki,
+                 gint64              not_before,
+                 gint64              not_after,
+                 char              **out_serial,
+                 GError            **error)
 {
   X509 *cert = X509_new ();
   ASN1_INTEGER *serial = ca_serial_new (out_serial);
@@ -127,7 +165,7 @@ new_certificate (const char  *cn,
        X509_set_serialNumber (cert, serial) &&
        X509_NAME_add_entry_by_NID (subject, NID_commonName, MBSTRING_UTF8,
                                    (const unsigned char *) cn, -1, -1, 0) &&
-       X509_set_pubkey (cert, public_key) &&
+       (spki != NULL ? copy_public_key (cert, spki) : X509_set_pubkey (cert, public_key)) &&
        ca_set_validity (cert, not_before, not_after);
   ASN1_INTEGER_free (serial);
 
@@ -143,16 +181,17 @@ new_certificate (const char  *cn,
 }
 
 X509 *
-ca_signer_sign_leaf (CaSigner    *signer,
-                     const char  *cn,
-                     EVP_PKEY    *public_key,
-                     gint64       not_after,
-                     char       **out_serial,
-                     GError     **error)
+ca_signer_sign_leaf (CaSigner           *signer,
+                     const char         *cn,
+                     EVP_PKEY           *public_key,
+                     const X509_PUBKEY  *spki,
+                     gint64              not_after,
+                     char              **out_serial,
+                     GError            **error)
 {
   X509 *cert;
 
-  cert = new_certificate (cn, public_key, ca_now () - BACKDATE_SECONDS,
+  cert = new_certificate (cn, public_key, spki, ca_now () - BACKDATE_SECONDS,
                           MIN (not_after, signer->not_after), out_serial, error);
   if (cert == NULL)
     return NULL;
@@ -342,7 +381,7 @@ build_ca_certificate (const CaAuthorityRequest  *request,
   if (parent != NULL)
     not_after = MIN (not_after, parent->not_after);
 
-  cert = new_certificate (request->name, key, now - BACKDATE_SECONDS, not_after, &serial, error);
+  cert = new_certificate (request->name, key, NULL, now - BACKDATE_SECONDS, not_after, &serial, error);
   if (cert == NULL)
     return NULL;
 
@@ -604,7 +643,7 @@ ca_ledger_issue_proof (CaLedger    *self,
   ca_ledger_lock_mutex (self);
   if (!ca_signer_load (self, name, TRUE, &signer, error) ||
       (key = ca_key_generate (CA_KEY_EC_P256, error)) == NULL ||
-      (cert = ca_signer_sign_leaf (&signer, code, key, ca_now () + 30 * 86400, &serial, error)) == NULL)
+      (cert = ca_signer_sign_leaf (&signer, code, key, NULL, ca_now () + 30 * 86400, &serial, error)) == NULL)
     goto out;
 
   pem = ca_x509_to_pem (cert);

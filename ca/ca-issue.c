@@ -79,6 +79,7 @@ sign_for_key (CaSigner              *signer,
               const CaIssueRequest  *request,
               const char            *imei,
               EVP_PKEY              *public_key,
+              const X509_PUBKEY     *spki,
               CaKeyType              key_type,
               gboolean               host_key,
               GError               **error)
@@ -116,7 +117,7 @@ sign_for_key (CaSigner              *signer,
   item->revoke_previous = request->revoke_previous;
   item->record = record = g_new0 (CaCertificate, 1);
 
-  cert = ca_signer_sign_leaf (signer, cn, public_key, ca_now () + days * 86400, &record->serial, error);
+  cert = ca_signer_sign_leaf (signer, cn, public_key, spki, ca_now () + days * 86400, &record->serial, error);
   if (cert == NULL)
     return NULL;
 
@@ -329,6 +330,7 @@ static CaCertificate *
 issue_one (CaLedger              *self,
            const CaIssueRequest  *request,
            EVP_PKEY              *public_key,
+           const X509_PUBKEY     *spki,
            CaKeyType              key_type,
            gboolean               host_key,
            GError               **error)
@@ -350,7 +352,7 @@ issue_one (CaLedger              *self,
       g_autoptr(Signed) item = NULL;
       g_autoptr(GError) local_error = NULL;
 
-      item = sign_for_key (&signer, request, request->imei, public_key, key_type, host_key, &local_error);
+      item = sign_for_key (&signer, request, request->imei, public_key, spki, key_type, host_key, &local_error);
       if (item != NULL && ca_ledger_begin (self, &local_error))
         {
           if (record_signed (self, item, &local_error) && ca_ledger_commit (self, &local_error))
@@ -388,7 +390,8 @@ ca_ledger_issue (CaLedger              *self,
   g_return_val_if_fail (request != NULL && request->authority != NULL, NULL);
   g_return_val_if_fail (csr != NULL, NULL);
 
-  return issue_one (self, request, ca_csr_get_pubkey (csr), ca_csr_get_key_type (csr), FALSE, error);
+  return issue_one (self, request, ca_csr_get_pubkey (csr), X509_REQ_get_X509_PUBKEY (ca_csr_get_req (csr)),
+                    ca_csr_get_key_type (csr), FALSE, error);
 }
 
 CaCertificate *
@@ -413,7 +416,7 @@ ca_ledger_issue_with_new_key (CaLedger              *self,
   if (key_pem == NULL)
     return NULL;
 
-  certificate = issue_one (self, request, key, key_type, TRUE, error);
+  certificate = issue_one (self, request, key, NULL, key_type, TRUE, error);
   if (certificate == NULL)
     {
       g_clear_pointer (&key_pem, ca_secret_free);
@@ -511,6 +514,7 @@ ca_ledger_issue_batch (CaLedger              *self,
           if (chunk[i].error != NULL || chunk[i].csr == NULL)
             continue;
           group[i] = sign_for_key (&signer, request, chunk[i].imei, ca_csr_get_pubkey (chunk[i].csr),
+                                   X509_REQ_get_X509_PUBKEY (ca_csr_get_req (chunk[i].csr)),
                                    ca_csr_get_key_type (chunk[i].csr), FALSE, &chunk[i].error);
         }
 

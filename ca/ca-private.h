@@ -204,11 +204,13 @@ gboolean  ca_signer_load         (CaLedger    *self,
 void      ca_signer_clear        (CaSigner    *signer);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CaSigner, ca_signer_clear)
 
-/* Signs an end-entity certificate for @public_key with CN=@cn. The validity
- * ends at @not_after, capped at the signer's. */
+/* Signs an end-entity certificate for @public_key (or, faster, the request's
+ * @spki as it is) with CN=@cn. The validity ends at @not_after, capped at the
+ * signer's. */
 X509     *ca_signer_sign_leaf    (CaSigner    *signer,
                                   const char  *cn,
                                   EVP_PKEY    *public_key,
+                                  const X509_PUBKEY *spki,
                                   gint64       not_after,
                                   char       **out_serial,
                                   GError     **error);
