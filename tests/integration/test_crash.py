@@ -36,7 +36,6 @@ PEM_BODY = re.compile(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE----
 
 tap = Tap()
 rng = random.Random(SEED)
-print(f"# CRASH_SEED={SEED} CRASH_ROUNDS={ROUNDS}")
 
 
 def luhn_imei(n):
@@ -233,6 +232,7 @@ bench = None
 @tap.test("a fresh ledger, modem and CA chain pass every check")
 def _():
     global bench
+    print(f"# CRASH_SEED={SEED} CRASH_ROUNDS={ROUNDS}")
     bench = Bench()
     bench.check("setup")
 
