@@ -195,6 +195,24 @@ test_authorities (Fixture       *fixture,
   g_assert_null (X509_get0_authority_key_id (root));
 }
 
+/* RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
+static void
+test_validity_encoding (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaAuthority) root = NULL;
+  g_autoptr(X509) cert = NULL;
+
+  g_assert_true (ca_ledger_unlock (fixture->ledger, PASS, &error));
+  root = ca_ledger_create_authority (fixture->ledger,
+                                     &(CaAuthorityRequest) { "Long", NULL, CA_KEY_EC_P256, 36500, -1 }, &error);
+  g_assert_no_error (error);
+  cert = parse_pem (root->cert_pem);
+  g_assert_cmpint (ASN1_STRING_type (X509_get0_notBefore (cert)), ==, V_ASN1_UTCTIME);
+  g_assert_cmpint (ASN1_STRING_type (X509_get0_notAfter (cert)), ==, V_ASN1_GENERALIZEDTIME);
+}
+
 static void
 test_issue_profile_and_extensions (Fixture       *fixture,
                                    gconstpointer  user_data)
@@ -555,6 +573,7 @@ main (int   argc,
   ADD ("/ca/ledger/passphrase", test_passphrase);
   ADD ("/ca/ledger/key-at-rest", test_key_at_rest);
   ADD ("/ca/authority/create-list-export", test_authorities);
+  ADD ("/ca/authority/validity-encoding", test_validity_encoding);
   ADD ("/ca/issue/profile-and-extensions", test_issue_profile_and_extensions);
   ADD ("/ca/issue/caps-validity", test_issue_caps_validity);
   ADD ("/ca/issue/policy", test_issue_policy);
