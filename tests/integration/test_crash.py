@@ -26,7 +26,7 @@ import sqlite3
 import subprocess
 import time
 
-from tsharness import Failure, Tap, Workspace, SOURCE_ROOT
+from tsharness import Failure, Tap, Workspace, SOURCE_ROOT, luhn_imei
 
 PASS = "crash-test passphrase"
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "300"))
@@ -36,16 +36,6 @@ PEM_BODY = re.compile(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE----
 
 tap = Tap()
 rng = random.Random(SEED)
-
-
-def luhn_imei(n):
-    """A Luhn-valid 15-digit IMEI from a 14-digit body."""
-    body = f"{n:014d}"
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return body + str((10 - total % 10) % 10)
 
 
 def cert_bodies(text):

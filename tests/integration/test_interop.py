@@ -1,19 +1,25 @@
 """Certificates, chains and CRLs from the ledger, checked by verifiers nobody here
-wrote: OpenSSL (strict, client purpose, CRL), GnuTLS certtool, mbedTLS 2.28, and a
-real mutual-TLS handshake between openssl s_server and s_client."""
+wrote: OpenSSL (strict, client purpose, CRL), GnuTLS certtool, mbedTLS 2.28, and real
+mutual-TLS handshakes of openssl s_client against openssl s_server and gnutls-serv.
+The matrix covers every CA key type, every device profile, both host device key types
+and a %KEYGEN CSR, each accepted, and rejected once revoked with the CRLs loaded."""
 
 import os
 import socket
 import subprocess
 import time
 
-from tsharness import SOURCE_ROOT, Tap, Workspace
+from tsharness import SOURCE_ROOT, Tap, Workspace, luhn_imei
 
 tap = Tap()
 PASS = "interop passphrase"
 IMEI = "490154203237518"
 MBEDTLS_VERIFY = os.environ.get("TAGSMITH_MBEDTLS_VERIFY", "mbedtls-verify")
 KEYGEN = os.path.join(SOURCE_ROOT, "tests", "unit", "data", "ca", "keygen.txt")
+CA_KEYS = ["ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096"]
+PROFILES = ["generic", "lwm2m", "nrfcloud", "nrfcloud-uuid", "azure", "aws"]
+DEVICE_KEYS = ["ec-p256", "ec-p384"]
+UUID = "504d5632-3739-42fb-80c8-1411df972166"
 
 
 def run(*args, input=None):
@@ -24,11 +30,11 @@ class Pki:
     """Root (P-384) → Issuing (P-256), a device certificate with a host key, and
     PEM files of each piece in the workspace."""
 
-    def __init__(self, key_root="ec-p384"):
+    def __init__(self, key_root="ec-p384", key_issuing="ec-p256"):
         self.ws = ws = Workspace()
         ws.cli("ca", "init", "--name", "Root", "--key", key_root, pass_=PASS, check=True)
-        ws.cli("ca", "intermediate", "--name", "Issuing", "--parent", "Root", "--path-len", "0", pass_=PASS,
-               check=True)
+        ws.cli("ca", "intermediate", "--name", "Issuing", "--parent", "Root", "--path-len", "0",
+               "--key", key_issuing, pass_=PASS, check=True)
         self.root = ws.write("root.pem", ws.cli("ca", "export", "Root", check=True).stdout)
         self.issuing = ws.write("issuing.pem", ws.cli("ca", "export", "Issuing", check=True).stdout)
         self.device = ws.write("device.pem", ws.cli("issue", "--ca", "Issuing", "--imei", IMEI, "--new-key",
@@ -36,6 +42,27 @@ class Pki:
                                                     check=True).stdout)
         self.key = ws.path("device.key")
         self.chain = ws.write("chain.pem", open(self.device).read() + open(self.issuing).read())
+
+    def issue(self, imei, profile, key_type=None):
+        """A device certificate under Issuing: a host key of key_type, or the %KEYGEN CSR.
+        Returns (certificate, key or None, device + Issuing chain) paths."""
+        name = f"{imei}-{profile}"
+        args = ["issue", "--ca", "Issuing", "--imei", imei, "--profile", profile, "--uuid", UUID]
+        key = None
+        if key_type:
+            key = self.ws.path(name + ".key")
+            args += ["--new-key", "--key", key_type, "--key-out", key]
+        else:
+            args += ["--csr", KEYGEN]
+        pem = self.ws.cli(*args, pass_=PASS, check=True).stdout
+        cert = self.ws.write(name + ".pem", pem)
+        chain = self.ws.write(name + "-chain.pem", pem + open(self.issuing).read())
+        return cert, key, chain
+
+    def crls(self, name):
+        """Both CRLs (Issuing's, then Root's) in one PEM file."""
+        path = self.crl(name)
+        return self.ws.write(name + "-both.pem", open(path).read() + open(path + "-root.pem").read())
 
     def crl(self, name):
         pem = self.ws.cli("crl", "--ca", "Issuing", pass_=PASS, check=True).stdout
@@ -109,6 +136,61 @@ def _():
     tap.contains(r.stdout, "revoked")
 
 
+def verdicts(pki, cert, chain, crls=None):
+    """{verifier: accepted?} from OpenSSL (strict), GnuTLS certtool and mbedTLS."""
+    args = ["openssl", "verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", pki.root,
+            "-untrusted", pki.issuing]
+    if crls:
+        args += ["-crl_check_all", "-CRLfile", crls]
+    ossl = run(*args, cert)
+    args = ["certtool", "--verify", "--verify-profile", "medium", "--load-ca-certificate", pki.root,
+            "--infile", chain]
+    if crls:
+        args += ["--load-crl", crls]
+    gnutls = run(*args)
+    mbed = run(MBEDTLS_VERIFY, pki.root, chain, *([crls] if crls else []))
+    return {
+        "openssl": (ossl.returncode == 0, ossl.stdout + ossl.stderr),
+        "certtool": (gnutls.returncode == 0 and "Chain verification output: Verified" in gnutls.stdout,
+                     gnutls.stdout + gnutls.stderr),
+        "mbedtls": (mbed.returncode == 0, mbed.stdout + mbed.stderr),
+    }
+
+
+def matrix_test(root_key, issuing_key):
+    @tap.test(f"{root_key} root, {issuing_key} issuing CA: every profile and device key verifies in "
+              f"OpenSSL, GnuTLS and mbedTLS; a revoked one is refused by all three with the CRLs")
+    def _():
+        pki = Pki(root_key, issuing_key)
+        r = run("openssl", "verify", "-x509_strict", "-CAfile", pki.root, pki.issuing)
+        tap.eq(r.returncode, 0, r.stdout + r.stderr)
+        devices = []
+        for i, profile in enumerate(PROFILES):
+            imei = luhn_imei(35265610100000 + i)
+            devices.append(pki.issue(imei, profile, DEVICE_KEYS[i % len(DEVICE_KEYS)]))
+        devices.append(pki.issue(luhn_imei(35265610100100), "generic"))  # the %KEYGEN CSR
+        crls_before = pki.crls("crl-before.pem")
+        for cert, _, chain in devices:
+            for crls in (None, crls_before):
+                for verifier, (ok, out) in verdicts(pki, cert, chain, crls).items():
+                    tap.ok(ok, f"{verifier} refused {os.path.basename(cert)} (CRLs: {bool(crls)}): {out}")
+
+        revoked_cert, _, revoked_chain = devices[0]
+        serial = run("openssl", "x509", "-in", revoked_cert, "-noout", "-serial").stdout.strip().split("=")[1]
+        pki.ws.cli("revoke", "--ca", "Issuing", "--serial", serial, "--reason", "keyCompromise", pass_=PASS,
+                   check=True)
+        crls_after = pki.crls("crl-after.pem")
+        for verifier, (ok, out) in verdicts(pki, revoked_cert, revoked_chain, crls_after).items():
+            tap.ok(not ok, f"{verifier} accepted a revoked certificate with the CRLs loaded: {out}")
+        cert, _, chain = devices[1]
+        for verifier, (ok, out) in verdicts(pki, cert, chain, crls_after).items():
+            tap.ok(ok, f"{verifier} refused a valid certificate with the new CRLs: {out}")
+
+
+for i, key in enumerate(CA_KEYS):
+    matrix_test(key, CA_KEYS[(i + 1) % len(CA_KEYS)])
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -156,6 +238,53 @@ def _():
     out, client = handshake(pki, ws.path("server.pem"), ws.path("server.key"), pki.crl("crl2.pem"))
     tap.ok(client.returncode != 0, client.stdout + out)
     tap.contains(out, "certificate revoked")
+
+
+def gnutls_handshake(pki, server_cert, server_key, crls, device):
+    """openssl s_client (the device) against gnutls-serv requiring and verifying a client
+    certificate; returns (server output, client result)."""
+    port = free_port()
+    server = subprocess.Popen(["gnutls-serv", "-p", str(port), "--x509certfile", server_cert,
+                               "--x509keyfile", server_key, "--x509cafile", pki.root, "--x509crlfile", crls,
+                               "--require-client-cert", "--verify-client-cert"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        cert, key, _ = device
+        client = run("openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2", "-cert", cert,
+                     "-key", key, "-cert_chain", pki.issuing, "-CAfile", server_cert, input="Q\n")
+        time.sleep(0.2)
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=10)
+    return out, client
+
+
+@tap.test("mutual TLS with gnutls-serv --verify-client-cert succeeds, and fails once the device is revoked")
+def _():
+    pki = Pki("rsa-3072", "ec-p384")
+    ws = pki.ws
+    r = run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", ws.path("server.key"), "-out", ws.path("server.pem"), "-subj", "/CN=127.0.0.1",
+            "-days", "2")
+    tap.eq(r.returncode, 0, r.stderr)
+    device = pki.issue(IMEI, "nrfcloud", "ec-p256")
+    out, client = gnutls_handshake(pki, ws.path("server.pem"), ws.path("server.key"), pki.crls("crl1.pem"),
+                                   device)
+    tap.eq(client.returncode, 0, client.stdout + client.stderr + out)
+    tap.contains(out, "The certificate is trusted")
+    tap.contains(out, f"Subject: CN=nrf-{IMEI}")
+    pki.revoke()
+    out, client = gnutls_handshake(pki, ws.path("server.pem"), ws.path("server.key"), pki.crls("crl2.pem"),
+                                   device)
+    tap.ok(client.returncode != 0, client.stdout + out)
+    tap.ok("The certificate is trusted" not in out, out)
+    tap.contains(client.stderr, "alert")
 
 
 tap.done()

@@ -34,6 +34,16 @@ class Failure(Exception):
     pass
 
 
+def luhn_imei(n):
+    """A 15-digit IMEI with a valid Luhn check digit, from a number of at most 14 digits."""
+    body = f"{n:014d}"
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return body + str((10 - total % 10) % 10)
+
+
 class Tap:
     """Collects test functions and prints TAP version 13 as they run."""
 
