@@ -50,7 +50,7 @@ run_tests() {
   configure build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dgui_tests=false
 
   local status=0
-  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1:fast_unwind_on_malloc=0"
   export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   meson test -C build-asan --suite unit --suite integration --print-errorlogs --num-processes 2 || status=1
