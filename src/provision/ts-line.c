@@ -35,7 +35,7 @@ struct _TsLine
   /* Guarded by mutex */
   GMutex              mutex;
   GCond               cond;
-  GHashTable         *handled;      /* port path → TRUE: seen while plugged in */
+  GHashTable         *handled;      /* port keys seen while plugged in (see port_key()) */
   guint               in_flight;
   guint               finished;     /* units that ended PASS or FAIL in this session */
   gboolean            stopping;
@@ -382,37 +382,45 @@ is_kit (const TsPortInfo *port)
   return port->kind == TS_PORT_KIND_BOARD || port->kind == TS_PORT_KIND_EMULATOR;
 }
 
+/* A kit that is swapped between two looks may reuse the port path (a pty, or
+ * /dev/ttyACM0), so the USB serial number or emulator process is part of the key. */
+static char *
+port_key (const TsPortInfo *port)
+{
+  return g_strdup_printf ("%s|%s|%d", port->path, port->serial != NULL ? port->serial : "",
+                          (int) port->pid);
+}
+
 /* One look at discovery: forget kits that went away (so a replugged one is
  * seen afresh) and start the new ones while there is room. Holds the mutex. */
 static void
 poll_ports_locked (TsLine    *self,
                    GPtrArray *ports)
 {
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
   GHashTableIter iter;
-  gpointer path;
+  gpointer key;
+
+  for (guint i = 0; i < ports->len; i++)
+    g_ptr_array_add (keys, port_key (g_ptr_array_index (ports, i)));
 
   g_hash_table_iter_init (&iter, self->handled);
-  while (g_hash_table_iter_next (&iter, &path, NULL))
-    {
-      gboolean present = FALSE;
-
-      for (guint i = 0; i < ports->len && !present; i++)
-        present = g_str_equal (((TsPortInfo *) g_ptr_array_index (ports, i))->path, path);
-      if (!present)
-        g_hash_table_iter_remove (&iter);
-    }
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_ptr_array_find_with_equal_func (keys, key, g_str_equal, NULL))
+      g_hash_table_iter_remove (&iter);
 
   for (guint i = 0; i < ports->len && !self->stopping; i++)
     {
       const TsPortInfo *port = g_ptr_array_index (ports, i);
+      const char *key_i = g_ptr_array_index (keys, i);
       Unit *unit;
 
-      if (!is_kit (port) || g_hash_table_contains (self->handled, port->path))
+      if (!is_kit (port) || g_hash_table_contains (self->handled, key_i))
         continue;
       if (self->in_flight >= self->parallel)
         break;
 
-      g_hash_table_add (self->handled, g_strdup (port->path));
+      g_hash_table_add (self->handled, g_strdup (key_i));
       self->in_flight++;
 
       unit = g_new0 (Unit, 1);

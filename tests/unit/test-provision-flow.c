@@ -7,6 +7,9 @@
 
 #include "config.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
+
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -35,6 +38,13 @@ static const Kit kit_9161 = { "nrf9161", "352656100123457" };
 static const Kit kit_9160 = { "nrf9160", "490154203237518" };
 static const Kit kit_legacy = { "nrf9160-legacy", "352656100367872" };
 
+/* A failed assertion aborts the test before tear-down: take the emulator along. */
+static void
+die_with_test (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static void
 start_emulator (FlowFixture *fixture,
                 const Kit   *kit)
@@ -49,6 +59,7 @@ start_emulator (FlowFixture *fixture,
   /* The emulator registers itself in the runtime folder: keep it in the scratch folder. */
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", fixture->ca.dir, TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
   fixture->emulator = g_subprocess_launcher_spawn (launcher, &error, emulator,
                                                    "--no-pacing", "--profile", kit->profile,
                                                    "--imei", kit->imei, "--cfun", "1", NULL);

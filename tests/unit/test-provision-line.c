@@ -1,0 +1,258 @@
+/* test-provision-line.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+
+#include <glib/gstdio.h>
+
+#include "test-ca-util.h"
+#include "ts-line.h"
+
+#define SEC_TAG   42
+#define EVENT_WAIT_US (60 * G_USEC_PER_SEC)
+
+/* A bench over a scratch ledger, with emulators registered in the scratch
+ * folder so discovery sees them and nothing else. */
+typedef struct
+{
+  Fixture      ca;
+  char        *report;
+  GAsyncQueue *events;     /* (element-type utf8) "PASS <imei>", "FAIL <imei>", ... */
+  GHashTable  *emulators;  /* imei → GSubprocess */
+} LineFixture;
+
+static void
+line_set_up (LineFixture   *fixture,
+             gconstpointer  user_data)
+{
+  fixture_set_up (&fixture->ca, NULL);
+  make_cas (&fixture->ca);
+  fixture->report = g_build_filename (fixture->ca.dir, "lot-report", NULL);
+  fixture->events = g_async_queue_new_full (g_free);
+  fixture->emulators = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+static void
+stop_emulator (LineFixture *fixture,
+               const char  *imei)
+{
+  GSubprocess *emulator = g_hash_table_lookup (fixture->emulators, imei);
+
+  g_assert_nonnull (emulator);
+  g_subprocess_send_signal (emulator, SIGTERM);
+  g_subprocess_wait (emulator, NULL, NULL);
+  g_hash_table_remove (fixture->emulators, imei);
+}
+
+static void
+line_tear_down (LineFixture   *fixture,
+                gconstpointer  user_data)
+{
+  g_autoptr(GList) imeis = g_hash_table_get_keys (fixture->emulators);
+
+  for (GList *l = imeis; l != NULL; l = l->next)
+    {
+      GSubprocess *emulator = g_hash_table_lookup (fixture->emulators, l->data);
+
+      g_subprocess_force_exit (emulator);
+      g_subprocess_wait (emulator, NULL, NULL);
+    }
+  g_hash_table_unref (fixture->emulators);
+  g_async_queue_unref (fixture->events);
+  g_free (fixture->report);
+  fixture_tear_down (&fixture->ca, NULL);
+}
+
+/* A failed assertion aborts the test before tear-down: take the emulators along. */
+static void
+die_with_test (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static void
+start_emulator (LineFixture *fixture,
+                const char  *profile,
+                const char  *imei)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autofree char *port = NULL;
+  GSubprocess *emulator;
+
+  /* ts_modem_discover() and the emulators meet in the (isolated) runtime folder. */
+  g_mkdir_with_parents (g_get_user_runtime_dir (), 0700);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", g_get_user_runtime_dir (), TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
+  emulator = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("TAGSMITH_EMULATOR"),
+                                          "--no-pacing", "--profile", profile, "--imei", imei,
+                                          NULL);
+  g_assert_no_error (error);
+
+  /* The first line (the pty) comes once the emulator is registered. */
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (emulator));
+  port = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (port);
+
+  g_hash_table_insert (fixture->emulators, g_strdup (imei), emulator);
+}
+
+static void
+observe (const TsLineEvent *event,
+         gpointer           user_data)
+{
+  static const char *const labels[] = { "STARTED", "PASS", "FAIL", "SKIPPED" };
+  LineFixture *fixture = user_data;
+
+  g_test_message ("%s %s %s: %s", labels[event->kind], event->port, event->imei, event->message);
+  if (event->kind != TS_LINE_EVENT_STARTED)
+    g_async_queue_push (fixture->events,
+                        g_strdup_printf ("%s %s", labels[event->kind],
+                                         event->imei != NULL ? event->imei : "?"));
+}
+
+static void
+expect_event (LineFixture *fixture,
+              const char  *expected)
+{
+  g_autofree char *event = g_async_queue_timeout_pop (fixture->events, EVENT_WAIT_US);
+
+  g_assert_cmpstr (event, ==, expected);
+}
+
+static TsLine *
+line_new (LineFixture *fixture)
+{
+  g_autoptr(TsProvisionRequest) request = ts_provision_request_new ("Issuing", SEC_TAG);
+  g_autoptr(GError) error = NULL;
+  TsLine *line;
+
+  line = ts_line_new (fixture->ca.ledger, request, "L1", fixture->report, &error);
+  g_assert_no_error (error);
+  ts_line_set_parallel (line, 3);
+  ts_line_set_poll_interval (line, 50);
+  ts_line_set_observer (line, observe, fixture, NULL);
+
+  return line;
+}
+
+static void
+run_cb (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* Stops the bench and waits for its run to end, as the GUI would. */
+static void
+finish_line (TsLine        *line,
+             GAsyncResult **result)
+{
+  g_autoptr(GError) error = NULL;
+
+  ts_line_stop (line);
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (ts_line_run_finish (line, *result, &error));
+  g_assert_no_error (error);
+}
+
+/* Three kits come and go, one of them (old firmware, no --host-key) fails; the
+ * lot report has them all, and a second session of the lot skips the done unit. */
+static void
+test_line_three_kits (LineFixture   *fixture,
+                      gconstpointer  user_data)
+{
+  g_autoptr(TsLine) line = line_new (fixture);
+  g_autoptr(TsLine) resumed = NULL;
+  g_autoptr(GAsyncResult) first_result = NULL;
+  g_autoptr(GAsyncResult) second_result = NULL;
+  g_autoptr(TsLotReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ts_line_run_async (line, NULL, run_cb, &first_result);
+
+  start_emulator (fixture, "nrf9161", "352656100123457");
+  expect_event (fixture, "PASS 352656100123457");
+  start_emulator (fixture, "nrf9160-legacy", "352656100367872");
+  expect_event (fixture, "FAIL 352656100367872");
+  stop_emulator (fixture, "352656100123457");
+  start_emulator (fixture, "nrf9151", "490154203237518");
+  expect_event (fixture, "PASS 490154203237518");
+
+  g_assert_cmpuint (ts_line_get_passed (line), ==, 2);
+  g_assert_cmpuint (ts_line_get_failed (line), ==, 1);
+
+  finish_line (line, &first_result);
+
+  report = ts_lot_report_open ("L1", fixture->report, &error);
+  g_assert_no_error (error);
+  g_assert_true (ts_lot_report_is_done (report, "352656100123457"));
+  g_assert_true (ts_lot_report_is_done (report, "490154203237518"));
+  g_assert_false (ts_lot_report_is_done (report, "352656100367872"));
+
+  /* The same lot again: the kits still plugged in are looked at once more;
+   * the done one is skipped, the failed one is tried (and fails) again. */
+  resumed = line_new (fixture);
+  g_assert_cmpuint (ts_line_get_passed (resumed), ==, 2);
+  ts_line_set_parallel (resumed, 1);
+  ts_line_run_async (resumed, NULL, run_cb, &second_result);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *event = g_async_queue_timeout_pop (fixture->events, EVENT_WAIT_US);
+
+      g_assert_true (g_strcmp0 (event, "SKIPPED 490154203237518") == 0 ||
+                     g_strcmp0 (event, "FAIL 352656100367872") == 0);
+    }
+  start_emulator (fixture, "nrf9161", "352656100123457");
+  expect_event (fixture, "SKIPPED 352656100123457");
+  finish_line (resumed, &second_result);
+  g_assert_cmpuint (ts_line_get_passed (resumed), ==, 2);
+  g_assert_cmpuint (ts_line_get_failed (resumed), ==, 1);
+}
+
+/* Stopping while units are in flight lets them finish and saves the report. */
+static void
+test_line_stop_finishes_units (LineFixture   *fixture,
+                               gconstpointer  user_data)
+{
+  g_autoptr(TsLine) line = line_new (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TsLotReport) report = NULL;
+
+  start_emulator (fixture, "nrf9161", "352656100123457");
+  start_emulator (fixture, "nrf9151", "490154203237518");
+  ts_line_set_max_units (line, 2);
+  g_assert_true (ts_line_run (line, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ts_line_get_passed (line), ==, 2);
+
+  report = ts_lot_report_open ("L1", fixture->report, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ts_lot_report_count (report, TRUE), ==, 2);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add ("/provision/line/three-kits", LineFixture, NULL,
+              line_set_up, test_line_three_kits, line_tear_down);
+  g_test_add ("/provision/line/stop-finishes-units", LineFixture, NULL,
+              line_set_up, test_line_stop_finishes_units, line_tear_down);
+
+  return g_test_run ();
+}
