@@ -113,7 +113,8 @@ build_request (const char          *verb,
       *exit_code = ts_cli_usage_error (verb, _("Say where the credentials go with --sec-tag N."));
       return FALSE;
     }
-  if (!ts_sec_tag_parse (o->sec_tag, &sec_tag, &error))
+  if (!ts_sec_tag_parse (o->sec_tag, &sec_tag, &error) ||
+      !ts_sec_tag_check_writable (sec_tag, &error))
     {
       *exit_code = ts_cli_usage_error (verb, "%s", error->message);
       return FALSE;
