@@ -1,0 +1,216 @@
+"""The provisioning fault matrix: the cable pulled after the k-th byte of the
+session (k stepping through the whole transcript), the CLI killed with SIGKILL
+at each step, and the modem rebooting mid-session. After each fault the ledger
+passes integrity_check, no certificate is marked installed unless an install of
+it was verified, and a second run completes.
+
+The hang-up sweep is bounded for CI by a stride: TAGSMITH_FAULT_STRIDE=1 runs
+every byte (see tests/bench/README-provision.md); the default covers the
+transcript in about 24 evenly spaced points, always including the first bytes
+of every command boundary region by offsetting each point."""
+
+import json
+import os
+import select
+import signal
+import sqlite3
+import subprocess
+import threading
+import tty
+
+from tsharness import SOURCE_ROOT, Tap, Workspace, luhn_imei
+
+tap = Tap()
+PASS = "provision-fault-passphrase"
+SERVER_CA = os.path.join(SOURCE_ROOT, "tests", "unit", "data", "provision", "server-root.pem")
+SEC_TAG = 16842753
+EMULATOR_ARGS = ("--no-pacing", "--profile", "nrf9161", "--cfun", "1")
+
+
+class CuttingProxy:
+    """A pty that forwards to the emulator's pty and hangs up (closes both sides)
+    once the host has written `cut_after` bytes. With cut_after=None it only counts."""
+
+    def __init__(self, target, cut_after=None):
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        self.path = os.ttyname(self.slave)
+        self.target = os.open(target, os.O_RDWR | os.O_NOCTTY)
+        tty.setraw(self.target)
+        self.cut_after = cut_after
+        self.sent = 0
+        self.received = 0
+        self.cut = False
+        self.stopping = False
+        self.thread = threading.Thread(target=self._pump, daemon=True)
+        self.thread.start()
+
+    def _pump(self):
+        while not self.stopping and not self.cut:
+            ready, _, _ = select.select([self.master, self.target], [], [], 0.05)
+            for fd in ready:
+                try:
+                    data = os.read(fd, 4096)
+                except OSError:
+                    data = b""
+                if fd == self.master:
+                    if self.cut_after is not None and self.sent + len(data) >= self.cut_after:
+                        os.write(self.target, data[:self.cut_after - self.sent])
+                        self.sent = self.cut_after
+                        self._hang_up()
+                        return
+                    self.sent += len(data)
+                    os.write(self.target, data)
+                elif data:
+                    self.received += len(data)
+                    os.write(self.master, data)
+
+    def _hang_up(self):
+        self.cut = True
+        for fd in (self.master, self.slave):
+            os.close(fd)
+
+    def close(self):
+        self.stopping = True
+        self.thread.join()
+        if not self.cut:
+            os.close(self.master)
+            os.close(self.slave)
+        os.close(self.target)
+
+
+def workspace():
+    ws = Workspace()
+    ws.cli("ca", "init", "--name", "Root", pass_=PASS, check=True)
+    ws.cli("ca", "intermediate", "--name", "Devices", "--parent", "Root", pass_=PASS, check=True)
+    return ws
+
+
+def provision_argv(ws, port):
+    return ws.cli_argv("--json", "provision", "--port", port, "--ca", "Devices",
+                       "--sec-tag", SEC_TAG, "--server-ca", SERVER_CA, pass_=PASS)
+
+
+def provision(ws, port, timeout=60):
+    argv, env = provision_argv(ws, port)
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout)
+    return proc, (json.loads(proc.stdout) if proc.stdout.strip() else None)
+
+
+def check_ledger(ws, what):
+    """integrity_check passes and nothing is marked installed without a verified install."""
+    db = sqlite3.connect(ws.db)
+    try:
+        tap.eq(db.execute("PRAGMA integrity_check").fetchone()[0], "ok", what)
+        unverified = db.execute(
+            "SELECT serial FROM certificates c WHERE installed_at IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM installs i WHERE i.certificate_id = c.id AND i.state = 'verified')"
+        ).fetchall()
+        tap.eq(unverified, [], f"{what}: installed certificates all have a verified install")
+    finally:
+        db.close()
+
+
+def second_run_completes(ws, port, what):
+    proc, out = provision(ws, port)
+    tap.eq(proc.returncode, 0, f"{what}: second run: {proc.stderr}")
+    tap.ok(out["outcome"] in ("provisioned", "already-provisioned"), out)
+    db = sqlite3.connect(ws.db)
+    try:
+        open_installs = db.execute(
+            "SELECT COUNT(*) FROM installs WHERE imei = ? AND state IN ('intent', 'written')",
+            (out["imei"],)).fetchone()[0]
+        state = db.execute(
+            "SELECT state FROM installs WHERE imei = ? AND sha256 = ? ORDER BY id DESC LIMIT 1",
+            (out["imei"], out["sha256"])).fetchone()[0]
+    finally:
+        db.close()
+    tap.eq(open_installs, 0, f"{what}: every open intent was settled")
+    tap.eq(state, "verified", what)
+    check_ledger(ws, f"{what}, after the second run")
+    return out
+
+
+imei_counter = iter(range(35265610000000, 35265619999999))
+
+
+@tap.test("hang-up after the k-th byte, k stepping through the whole session")
+def _():
+    ws = workspace()
+
+    # The transcript length of one clean session, measured through the proxy.
+    emu = ws.emulator(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
+    counter = CuttingProxy(emu.port)
+    proc, out = provision(ws, counter.path)
+    counter.close()
+    tap.eq(proc.returncode, 0, proc.stderr)
+    total = counter.sent
+    tap.ok(total > 1000, f"a session writes the certificates: {total} bytes")
+
+    stride = int(os.environ.get("TAGSMITH_FAULT_STRIDE", "0")) or max(1, total // 24)
+    points = list(range(1, total, stride))
+    failures = 0
+    for k in points:
+        emu = ws.emulator(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
+        proxy = CuttingProxy(emu.port, cut_after=k)
+        proc, out = provision(ws, proxy.path)
+        proxy.close()
+        failures += proc.returncode != 0
+        if proc.returncode != 0:
+            tap.ok(proc.stderr.strip().splitlines()[-1].startswith("tagsmith: "), proc.stderr)
+        check_ledger(ws, f"cut after byte {k} of {total}")
+        second_run_completes(ws, emu.port, f"cut after byte {k}")
+        emu.stop()
+    tap.eq(failures, len(points), "every cut inside the session fails the run")
+    print(f"# {len(points)} hang-up points over {total} bytes (stride {stride})")
+
+
+STEPS = ["identify", "check", "offline", "keygen", "issue", "server-ca", "client-cert",
+         "verify", "restore", "record"]
+STEP_MESSAGES = {
+    "identify": "Identifying", "check": "Checking", "offline": "Switching the modem offline",
+    "keygen": "Generating the key", "issue": "Signing", "server-ca": "Writing the CA certificate",
+    "client-cert": "Writing the client certificate", "verify": "Listing sec_tag",
+    "restore": "Switching the modem back", "record": "Recording",
+}
+
+
+@tap.test("SIGKILL of the CLI at each step")
+def _():
+    ws = workspace()
+    for step in STEPS:
+        emu = ws.emulator(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
+        argv, env = ws.cli_argv("provision", "--port", emu.port, "--ca", "Devices",
+                                "--sec-tag", SEC_TAG, "--server-ca", SERVER_CA, pass_=PASS)
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        killed = False
+        for line in proc.stderr:
+            if STEP_MESSAGES[step] in line:
+                proc.send_signal(signal.SIGKILL)
+                killed = True
+                break
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+        tap.ok(killed, f"step {step} was reached")
+        check_ledger(ws, f"killed at {step}")
+        second_run_completes(ws, emu.port, f"killed at {step}")
+        emu.stop()
+
+
+@tap.test("the modem reboots mid-session")
+def _():
+    ws = workspace()
+    for after in (8, 12, 14, 16):
+        emu = ws.emulator(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)),
+                          "--fault", f"reboot-after={after}")
+        proc, out = provision(ws, emu.port)
+        check_ledger(ws, f"reboot after command {after}")
+        if proc.returncode != 0:
+            tap.ok(proc.stderr.strip().splitlines()[-1].startswith("tagsmith: "), proc.stderr)
+        second_run_completes(ws, emu.port, f"reboot after command {after}")
+        emu.stop()
+
+
+tap.done()
