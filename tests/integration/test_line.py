@@ -1,0 +1,142 @@
+"""`tagsmith line`, the production bench: three emulated kits appearing and
+disappearing, one of them failing; PASS/FAIL lines with a running count, Ctrl-C
+writing the lot report, and a second session of the lot skipping done units."""
+
+import csv
+import json
+import queue
+import signal
+import subprocess
+import threading
+import time
+
+from tsharness import Tap, Workspace, luhn_imei
+
+tap = Tap()
+PASS = "line-test-passphrase"
+IMEI_A = luhn_imei(35265610012001)
+IMEI_B = luhn_imei(35265610012002)
+IMEI_C = luhn_imei(35265610012003)
+
+
+class Bench:
+    """A running `tagsmith line`, its output lines collected as they come."""
+
+    def __init__(self, ws, *args):
+        argv, env = ws.cli_argv("line", "--ca", "Devices", "--sec-tag", 7, "--lot", "L1",
+                                "--report", ws.path("lot-L1"), *args, pass_=PASS)
+        self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.lines = queue.Queue()
+        self.stderr = []
+        threading.Thread(target=self._read, args=(self.proc.stdout, self.lines.put), daemon=True).start()
+        threading.Thread(target=self._read, args=(self.proc.stderr, self.stderr.append), daemon=True).start()
+
+    @staticmethod
+    def _read(stream, sink):
+        for line in stream:
+            sink(line.rstrip("\n"))
+
+    def expect(self, label, imei, timeout=60):
+        """Waits for the `label` line of `imei`, skipping the "...." progress lines."""
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            if line.startswith("....") or imei not in line:
+                continue
+            tap.ok(line.startswith(label), f"want {label} for {imei}, got: {line}")
+            return line
+
+    def interrupt(self):
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=60)
+        time.sleep(0.1)
+        rest = []
+        while not self.lines.empty():
+            rest.append(self.lines.get())
+        return rest
+
+
+def workspace():
+    ws = Workspace()
+    ws.cli("ca", "init", "--name", "Root", pass_=PASS, check=True)
+    ws.cli("ca", "intermediate", "--name", "Devices", "--parent", "Root", pass_=PASS, check=True)
+    return ws
+
+
+@tap.test("three kits come and go, one fails; Ctrl-C writes the report; the lot resumes")
+def _():
+    ws = workspace()
+    bench = Bench(ws, "--parallel")
+
+    a = ws.emulator("--no-pacing", "--profile", "nrf9161", "--imei", IMEI_A)
+    line = bench.expect("PASS", IMEI_A)
+    tap.contains(line, "[1 passed, 0 failed]")
+    b = ws.emulator("--no-pacing", "--profile", "nrf9160-legacy", "--imei", IMEI_B)
+    line = bench.expect("FAIL", IMEI_B)
+    tap.contains(line, "--host-key", "the reason says what to do")
+    tap.contains(line, "[1 passed, 1 failed]")
+    a.stop()
+    c = ws.emulator("--no-pacing", "--profile", "nrf9151", "--imei", IMEI_C)
+    line = bench.expect("PASS", IMEI_C)
+    tap.contains(line, "[2 passed, 1 failed]")
+
+    rest = bench.interrupt()
+    tap.eq(bench.proc.returncode, 0, bench.stderr)
+    tap.ok(any("Lot L1: 2 passed, 1 failed" in l for l in rest), rest)
+
+    with open(ws.path("lot-L1.csv"), newline="") as f:
+        rows = {r["imei"]: r for r in csv.DictReader(f)}
+    tap.eq(sorted(rows), sorted([IMEI_A, IMEI_B, IMEI_C]))
+    tap.eq(rows[IMEI_A]["result"], "PASS")
+    tap.eq(rows[IMEI_B]["result"], "FAIL")
+    tap.eq(rows[IMEI_C]["ca"], "Devices")
+    tap.eq(rows[IMEI_C]["sec_tag"], "7")
+    tap.eq(len(rows[IMEI_A]["sha256"]), 64)
+    with open(ws.path("lot-L1.json")) as f:
+        report = json.load(f)
+    tap.eq((report["lot"], report["passed"], report["failed"]), ("L1", 2, 1))
+    show = json.loads(ws.cli("--json", "fleet", "show", IMEI_A, check=True).stdout)
+    tap.eq(show["lot"], "L1", "the ledger knows the unit's lot")
+    tap.eq(rows[IMEI_A]["serial"], show["certificates"][0]["serial"])
+
+    # The same lot again, one kit at a time: the done units are skipped, the
+    # failed one is tried again, and a returning kit is recognised by its IMEI.
+    bench = Bench(ws)
+    bench.expect("SKIP", IMEI_C)
+    bench.expect("FAIL", IMEI_B)
+    ws.emulator("--no-pacing", "--profile", "nrf9161", "--imei", IMEI_A)
+    bench.expect("SKIP", IMEI_A)
+    bench.interrupt()
+    tap.eq(bench.proc.returncode, 0, bench.stderr)
+    with open(ws.path("lot-L1.json")) as f:
+        report = json.load(f)
+    tap.eq((report["passed"], report["failed"], len(report["units"])), (2, 1, 3))
+    b.stop()
+    c.stop()
+
+
+@tap.test("--units stops by itself; --json prints the summary")
+def _():
+    ws = workspace()
+    ws.emulator("--no-pacing", "--profile", "nrf9161", "--imei", IMEI_A)
+    ws.emulator("--no-pacing", "--profile", "nrf9160", "--imei", IMEI_C)
+    r = ws.cli("--json", "line", "--ca", "Devices", "--sec-tag", 7, "--lot", "L2",
+               "--report", ws.path("r"), "--parallel", "--units", 2, pass_=PASS, timeout=120)
+    tap.eq(r.returncode, 0, r)
+    out = json.loads(r.stdout)
+    tap.eq((out["lot"], out["passed"], out["failed"]), ("L2", 2, 0))
+    tap.eq(out["report_csv"], ws.path("r.csv"))
+
+
+@tap.test("a report of another lot is refused with advice")
+def _():
+    ws = workspace()
+    ws.write("r.json", json.dumps({"lot": "other", "units": []}))
+    r = ws.cli("line", "--ca", "Devices", "--sec-tag", 7, "--lot", "L3", "--report",
+               ws.path("r"), pass_=PASS)
+    tap.eq(r.returncode, 1, r)
+    tap.contains(r.stderr, "--lot other")
+
+
+tap.done()
