@@ -4,10 +4,9 @@ at each step, and the modem rebooting mid-session. After each fault the ledger
 passes integrity_check, no certificate is marked installed unless an install of
 it was verified, and a second run completes.
 
-The hang-up sweep is bounded for CI by a stride: TAGSMITH_FAULT_STRIDE=1 runs
-every byte (see tests/bench/README-provision.md); the default covers the
-transcript in about 24 evenly spaced points, always including the first bytes
-of every command boundary region by offsetting each point."""
+The hang-up sweep is bounded for CI by a stride: by default about 24 evenly
+spaced points cover the transcript. TAGSMITH_FAULT_STRIDE=1 cuts after every
+single byte; `tests/bench/bench-provision.py sweep` runs that full sweep."""
 
 import json
 import os
