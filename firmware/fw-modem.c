@@ -400,16 +400,26 @@ handle_cgsn (FwModem           *self,
   return FW_STATUS_OK;
 }
 
+/* %HWVERSION, %SHORTSWVER, %XMODEMUUID, %DEVICEUUID: `<name>: <value>`, action form only (§4). */
+static int
+named_value (const FwAtCommand *command,
+             GString           *lines,
+             const char        *name,
+             const char        *value)
+{
+  if (command->kind != FW_AT_ACTION)
+    return FW_STATUS_ERROR;
+  g_string_append_printf (lines, "%s: %s\r\n", name, value);
+  return FW_STATUS_OK;
+}
+
 static int
 handle_hwversion (FwModem           *self,
                   const FwAtCommand *command,
                   GString           *lines,
                   guint             *busy_ms)
 {
-  if (command->kind != FW_AT_ACTION)
-    return FW_STATUS_ERROR;
-  g_string_append_printf (lines, "%%HWVERSION: %s\r\n", self->config.profile->hw_version);
-  return FW_STATUS_OK;
+  return named_value (command, lines, "%HWVERSION", self->config.profile->hw_version);
 }
 
 static int
@@ -418,10 +428,7 @@ handle_shortswver (FwModem           *self,
                    GString           *lines,
                    guint             *busy_ms)
 {
-  if (command->kind != FW_AT_ACTION)
-    return FW_STATUS_ERROR;
-  g_string_append_printf (lines, "%%SHORTSWVER: %s\r\n", self->config.profile->short_version);
-  return FW_STATUS_OK;
+  return named_value (command, lines, "%SHORTSWVER", self->config.profile->short_version);
 }
 
 /* The modem firmware build's UUID, not the device's (§4). */
@@ -434,12 +441,9 @@ handle_xmodemuuid (FwModem           *self,
   guint8 uuid[16];
   g_autofree char *text = NULL;
 
-  if (command->kind != FW_AT_ACTION)
-    return FW_STATUS_ERROR;
   fw_modem_firmware_uuid (self, uuid);
   text = fw_uuid_format (uuid);
-  g_string_append_printf (lines, "%%XMODEMUUID: %s\r\n", text);
-  return FW_STATUS_OK;
+  return named_value (command, lines, "%XMODEMUUID", text);
 }
 
 static int
@@ -450,11 +454,11 @@ handle_deviceuuid (FwModem           *self,
 {
   g_autofree char *text = NULL;
 
-  if (!self->config.profile->is_nrf91x1 || command->kind != FW_AT_ACTION)
+  /* Only nRF91x1 firmware knows the command (§8.2). */
+  if (!self->config.profile->is_nrf91x1)
     return FW_STATUS_ERROR;
   text = fw_uuid_format (self->device->uuid);
-  g_string_append_printf (lines, "%%DEVICEUUID: %s\r\n", text);
-  return FW_STATUS_OK;
+  return named_value (command, lines, "%DEVICEUUID", text);
 }
 
 static const struct

@@ -13,62 +13,47 @@
 
 #include "fw-profile.h"
 
+/* What the releases of one chip family share (§4, §7.3). */
+#define NRF9160_FAMILY \
+  .model = "nRF9160-SICA", .hw_version = "nRF9160 SICA B0A", .tac = "35265610", \
+  .device_type = 3, .validates_certs = FALSE, .is_nrf91x1 = FALSE, .csr_null = TRUE
+
+#define NRF91X1_MFW_2_0_2 \
+  .firmware = "mfw_nrf91x1_2.0.2", .short_version = "nrf91x1_2.0.2", .sdk_version = "v2.7.0", \
+  .has_keygen = TRUE, .validates_certs = TRUE, .is_nrf91x1 = TRUE, .csr_null = FALSE
+
 static const FwProfile profiles[] = {
   {
+    NRF9160_FAMILY,
     .name = "nrf9160",
-    .model = "nRF9160-SICA",
     .firmware = "mfw_nrf9160_1.3.5",
     .short_version = "nrf9160_1.3.5",
-    .hw_version = "nRF9160 SICA B0A",
     .sdk_version = "v2.6.1",
-    .tac = "35265610",
-    .device_type = 3,
     .has_keygen = TRUE,
-    .validates_certs = FALSE,
-    .is_nrf91x1 = FALSE,
-    .csr_null = TRUE,
   },
   {
+    NRF9160_FAMILY,
     .name = "nrf9160-legacy",
-    .model = "nRF9160-SICA",
     .firmware = "mfw_nrf9160_1.2.0",
     .short_version = "nrf9160_1.2.0",
-    .hw_version = "nRF9160 SICA B0A",
     .sdk_version = "v1.4.0",
-    .tac = "35265610",
-    .device_type = 3,
     .has_keygen = FALSE,
-    .validates_certs = FALSE,
-    .is_nrf91x1 = FALSE,
-    .csr_null = TRUE,
   },
   {
+    NRF91X1_MFW_2_0_2,
     .name = "nrf9161",
     .model = "nRF9161-LACA",
-    .firmware = "mfw_nrf91x1_2.0.2",
-    .short_version = "nrf91x1_2.0.2",
     .hw_version = "nRF9161 LACA B0A",
-    .sdk_version = "v2.7.0",
     .tac = "35940425",
     .device_type = 4,
-    .has_keygen = TRUE,
-    .validates_certs = TRUE,
-    .is_nrf91x1 = TRUE,
-    .csr_null = FALSE,
   },
   {
+    NRF91X1_MFW_2_0_2,
     .name = "nrf9151",
     .model = "nRF9151-LACA",
-    .firmware = "mfw_nrf91x1_2.0.2",
-    .short_version = "nrf91x1_2.0.2",
     .hw_version = "nRF9151 LACA A1A",
-    .sdk_version = "v2.7.0",
     .tac = "35183211",
     .device_type = 6,
-    .has_keygen = TRUE,
-    .validates_certs = TRUE,
-    .is_nrf91x1 = TRUE,
-    .csr_null = FALSE,
   },
 };
 
