@@ -18,6 +18,7 @@
 
 #include <ca.h>
 #include "ts-cli.h"
+#include "ts-cli-ca.h"
 #include "ts-cli-verbs.h"
 #include "ts-line.h"
 #include "ts-provision.h"
@@ -174,12 +175,12 @@ build_request (const char          *verb,
   return TRUE;
 }
 
+/* Provisioning needs a CA, so a missing ledger is an error, never created here. */
 static CaLedger *
 open_unlocked_ledger (TsCli   *cli,
                       GError **error)
 {
   g_autoptr(CaLedger) ledger = NULL;
-  g_auto(TsCliPassphrase) passphrase = NULL;
 
   if (!g_file_test (cli->db_path, G_FILE_TEST_EXISTS))
     {
@@ -189,12 +190,8 @@ open_unlocked_ledger (TsCli   *cli,
       return NULL;
     }
 
-  ledger = ca_ledger_open (cli->db_path, error);
-  if (ledger == NULL)
-    return NULL;
-
-  passphrase = ts_cli_read_passphrase (cli, _("Workspace passphrase: "), FALSE, error);
-  if (passphrase == NULL || !ca_ledger_unlock (ledger, passphrase, error))
+  ledger = ts_cli_ca_open_ledger (cli, error);
+  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, error))
     return NULL;
 
   return g_steal_pointer (&ledger);
@@ -210,18 +207,6 @@ print_progress (const char *step,
     fprintf (stderr, "  ! %s\n", message);
   else
     fprintf (stderr, "%3.0f%%  %s\n", fraction * 100, message);
-}
-
-static void
-add_string_member (JsonBuilder *builder,
-                   const char  *name,
-                   const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
 }
 
 static void
@@ -241,27 +226,26 @@ print_result_json (const TsProvisionResult *r)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *not_after = r->not_after != 0 ? ca_time_to_iso8601 (r->not_after) : NULL;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "ok");
   json_builder_add_boolean_value (builder, r->error == NULL);
-  add_string_member (builder, "outcome",
+  ts_cli_ca_add_string (builder, "outcome",
                      r->error == NULL ? ts_provision_outcome_to_string (r->outcome) : "failed");
-  add_string_member (builder, "error", r->error != NULL ? r->error->message : NULL);
-  add_string_member (builder, "port", r->port);
-  add_string_member (builder, "imei", r->imei);
-  add_string_member (builder, "uuid", r->device_uuid);
-  add_string_member (builder, "model", r->model);
-  add_string_member (builder, "firmware", r->firmware);
-  add_string_member (builder, "ca", r->authority);
-  add_string_member (builder, "profile", r->profile);
+  ts_cli_ca_add_string (builder, "error", r->error != NULL ? r->error->message : NULL);
+  ts_cli_ca_add_string (builder, "port", r->port);
+  ts_cli_ca_add_string (builder, "imei", r->imei);
+  ts_cli_ca_add_string (builder, "uuid", r->device_uuid);
+  ts_cli_ca_add_string (builder, "model", r->model);
+  ts_cli_ca_add_string (builder, "firmware", r->firmware);
+  ts_cli_ca_add_string (builder, "ca", r->authority);
+  ts_cli_ca_add_string (builder, "profile", r->profile);
   json_builder_set_member_name (builder, "sec_tag");
   json_builder_add_int_value (builder, r->sec_tag);
-  add_string_member (builder, "serial", r->serial);
-  add_string_member (builder, "sha256", r->sha256);
-  add_string_member (builder, "subject", r->subject);
-  add_string_member (builder, "not_after", not_after);
+  ts_cli_ca_add_string (builder, "serial", r->serial);
+  ts_cli_ca_add_string (builder, "sha256", r->sha256);
+  ts_cli_ca_add_string (builder, "subject", r->subject);
+  ts_cli_ca_add_time (builder, "not_after", r->not_after);
   json_builder_set_member_name (builder, "host_key");
   json_builder_add_boolean_value (builder, r->host_key);
   json_builder_set_member_name (builder, "verified_by_readback");
@@ -280,7 +264,7 @@ print_result_json (const TsProvisionResult *r)
       const TsProvisionStep *step = g_ptr_array_index (r->steps, i);
 
       json_builder_begin_object (builder);
-      add_string_member (builder, "name", step->name);
+      ts_cli_ca_add_string (builder, "name", step->name);
       json_builder_set_member_name (builder, "duration_ms");
       json_builder_add_double_value (builder, step->duration_us / 1000.0);
       json_builder_set_member_name (builder, "bytes_written");
@@ -562,13 +546,13 @@ print_line_summary_json (TsLine *line)
   g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (builder);
-  add_string_member (builder, "lot", ts_line_get_lot (line));
+  ts_cli_ca_add_string (builder, "lot", ts_line_get_lot (line));
   json_builder_set_member_name (builder, "passed");
   json_builder_add_int_value (builder, ts_line_get_passed (line));
   json_builder_set_member_name (builder, "failed");
   json_builder_add_int_value (builder, ts_line_get_failed (line));
-  add_string_member (builder, "report_csv", ts_line_get_csv_path (line));
-  add_string_member (builder, "report_json", ts_line_get_json_path (line));
+  ts_cli_ca_add_string (builder, "report_csv", ts_line_get_csv_path (line));
+  ts_cli_ca_add_string (builder, "report_json", ts_line_get_json_path (line));
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
