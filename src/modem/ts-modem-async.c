@@ -17,24 +17,45 @@
 /* The _async/_finish wrappers for the GUI: each runs the synchronous call in a
  * GTask thread. The arguments are copied into the task, so callers may free theirs. */
 
+/* The arguments of any wrapped call; each job reads the fields it needs. */
+typedef struct
+{
+  char              *text;           /* the path, attributes or challenge */
+  char              *key_password;   /* wiped when the job ends */
+  GBytes            *content;
+  gint64             sec_tag;
+  int                type;
+  guint              flags;          /* TsModemOpenFlags or TsModemWriteFlags */
+  TsLineEndings      endings;
+} Args;
+
+static void
+args_free (Args *args)
+{
+  g_free (args->text);
+  if (args->key_password != NULL)
+    OPENSSL_cleanse (args->key_password, strlen (args->key_password));
+  g_free (args->key_password);
+  g_clear_pointer (&args->content, g_bytes_unref);
+  g_free (args);
+}
+
 typedef gpointer (*JobFunc) (TsModem       *self,
-                             gpointer       args,
+                             Args          *args,
                              GCancellable  *cancellable,
                              GError       **error);
 
 typedef struct
 {
   JobFunc         func;
-  gpointer        args;
-  GDestroyNotify  args_free;
+  Args           *args;
   GDestroyNotify  result_free;
 } Job;
 
 static void
 job_free (Job *job)
 {
-  if (job->args_free != NULL)
-    job->args_free (job->args);
+  args_free (job->args);
   g_free (job);
 }
 
@@ -54,12 +75,12 @@ job_thread (GTask        *task,
     g_task_return_pointer (task, result, job->result_free);
 }
 
+/* Runs @func with @args (owned by the job) in a GTask thread. */
 static void
 run_job (TsModem             *self,
          gpointer             source_tag,
          JobFunc              func,
-         gpointer             args,
-         GDestroyNotify       args_free,
+         Args                *args,
          GDestroyNotify       result_free,
          GCancellable        *cancellable,
          GAsyncReadyCallback  callback,
@@ -70,7 +91,6 @@ run_job (TsModem             *self,
 
   job->func = func;
   job->args = args;
-  job->args_free = args_free;
   job->result_free = result_free;
 
   g_task_set_source_tag (task, source_tag);
@@ -92,28 +112,13 @@ finish_job (TsModem       *self,
 
 /* Open */
 
-typedef struct
-{
-  char             *path;
-  TsModemOpenFlags  flags;
-} OpenArgs;
-
-static void
-open_args_free (OpenArgs *args)
-{
-  g_free (args->path);
-  g_free (args);
-}
-
 static gpointer
 open_job (TsModem       *self,
-          gpointer       data,
+          Args          *args,
           GCancellable  *cancellable,
           GError       **error)
 {
-  OpenArgs *args = data;
-
-  return ts_modem_open (args->path, args->flags, cancellable, error);
+  return ts_modem_open (args->text, args->flags, cancellable, error);
 }
 
 void
@@ -123,16 +128,16 @@ ts_modem_open_async (const char          *path,
                      GAsyncReadyCallback  callback,
                      gpointer             user_data)
 {
-  OpenArgs *args;
+  Args *args;
 
   g_return_if_fail (path != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  args = g_new0 (OpenArgs, 1);
-  args->path = g_strdup (path);
+  args = g_new0 (Args, 1);
+  args->text = g_strdup (path);
   args->flags = flags;
-  run_job (NULL, ts_modem_open_async, open_job, args, (GDestroyNotify) open_args_free,
-           g_object_unref, cancellable, callback, user_data);
+  run_job (NULL, ts_modem_open_async, open_job, args, g_object_unref,
+           cancellable, callback, user_data);
 }
 
 TsModem *
@@ -146,7 +151,7 @@ ts_modem_open_finish (GAsyncResult  *result,
 
 static gpointer
 identity_job (TsModem       *self,
-              gpointer       args,
+              Args          *args,
               GCancellable  *cancellable,
               GError       **error)
 {
@@ -161,7 +166,7 @@ ts_modem_query_identity_async (TsModem             *self,
 {
   g_return_if_fail (TS_IS_MODEM (self));
 
-  run_job (self, ts_modem_query_identity_async, identity_job, NULL, NULL,
+  run_job (self, ts_modem_query_identity_async, identity_job, g_new0 (Args, 1),
            (GDestroyNotify) ts_modem_identity_free, cancellable, callback, user_data);
 }
 
@@ -175,20 +180,12 @@ ts_modem_query_identity_finish (TsModem       *self,
 
 /* List */
 
-typedef struct
-{
-  gint64 sec_tag;
-  int    type;
-} ListArgs;
-
 static gpointer
 list_job (TsModem       *self,
-          gpointer       data,
+          Args          *args,
           GCancellable  *cancellable,
           GError       **error)
 {
-  ListArgs *args = data;
-
   return ts_modem_list_credentials (self, args->sec_tag, args->type, cancellable, error);
 }
 
@@ -200,14 +197,14 @@ ts_modem_list_credentials_async (TsModem             *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  ListArgs *args;
+  Args *args;
 
   g_return_if_fail (TS_IS_MODEM (self));
 
-  args = g_new0 (ListArgs, 1);
+  args = g_new0 (Args, 1);
   args->sec_tag = sec_tag;
   args->type = type;
-  run_job (self, ts_modem_list_credentials_async, list_job, args, g_free,
+  run_job (self, ts_modem_list_credentials_async, list_job, args,
            (GDestroyNotify) g_array_unref, cancellable, callback, user_data);
 }
 
@@ -221,33 +218,12 @@ ts_modem_list_credentials_finish (TsModem       *self,
 
 /* Write */
 
-typedef struct
-{
-  guint32            sec_tag;
-  guint              type;
-  GBytes            *content;
-  char              *key_password;
-  TsLineEndings      endings;
-  TsModemWriteFlags  flags;
-} WriteArgs;
-
-static void
-write_args_free (WriteArgs *args)
-{
-  g_bytes_unref (args->content);
-  if (args->key_password != NULL)
-    OPENSSL_cleanse (args->key_password, strlen (args->key_password));
-  g_free (args->key_password);
-  g_free (args);
-}
-
 static gpointer
 write_job (TsModem       *self,
-           gpointer       data,
+           Args          *args,
            GCancellable  *cancellable,
            GError       **error)
 {
-  WriteArgs *args = data;
   char *sha256 = NULL;
 
   if (!ts_modem_write_credential (self, args->sec_tag, args->type, args->content,
@@ -270,20 +246,20 @@ ts_modem_write_credential_async (TsModem             *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  WriteArgs *args;
+  Args *args;
 
   g_return_if_fail (TS_IS_MODEM (self));
   g_return_if_fail (content != NULL);
 
-  args = g_new0 (WriteArgs, 1);
+  args = g_new0 (Args, 1);
   args->sec_tag = sec_tag;
   args->type = type;
   args->content = g_bytes_ref (content);
   args->key_password = g_strdup (key_password);
   args->endings = endings;
   args->flags = flags;
-  run_job (self, ts_modem_write_credential_async, write_job, args,
-           (GDestroyNotify) write_args_free, g_free, cancellable, callback, user_data);
+  run_job (self, ts_modem_write_credential_async, write_job, args, g_free,
+           cancellable, callback, user_data);
 }
 
 /* Returns: (transfer full): the verified SHA-256, or %NULL with @error set */
@@ -297,20 +273,12 @@ ts_modem_write_credential_finish (TsModem       *self,
 
 /* Delete */
 
-typedef struct
-{
-  guint32            sec_tag;
-  int                type;
-  TsModemWriteFlags  flags;
-} DeleteArgs;
-
 static gpointer
 delete_job (TsModem       *self,
-            gpointer       data,
+            Args          *args,
             GCancellable  *cancellable,
             GError       **error)
 {
-  DeleteArgs *args = data;
   guint deleted = 0;
 
   if (!ts_modem_delete_credentials (self, args->sec_tag, args->type, args->flags, &deleted,
@@ -329,15 +297,15 @@ ts_modem_delete_credentials_async (TsModem             *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  DeleteArgs *args;
+  Args *args;
 
   g_return_if_fail (TS_IS_MODEM (self));
 
-  args = g_new0 (DeleteArgs, 1);
+  args = g_new0 (Args, 1);
   args->sec_tag = sec_tag;
   args->type = type;
   args->flags = flags;
-  run_job (self, ts_modem_delete_credentials_async, delete_job, args, g_free, g_free,
+  run_job (self, ts_modem_delete_credentials_async, delete_job, args, g_free,
            cancellable, callback, user_data);
 }
 
@@ -357,29 +325,13 @@ ts_modem_delete_credentials_finish (TsModem       *self,
 
 /* Keygen */
 
-typedef struct
-{
-  guint32            sec_tag;
-  char              *attributes;
-  TsModemWriteFlags  flags;
-} KeygenArgs;
-
-static void
-keygen_args_free (KeygenArgs *args)
-{
-  g_free (args->attributes);
-  g_free (args);
-}
-
 static gpointer
 keygen_job (TsModem       *self,
-            gpointer       data,
+            Args          *args,
             GCancellable  *cancellable,
             GError       **error)
 {
-  KeygenArgs *args = data;
-
-  return ts_modem_keygen (self, args->sec_tag, args->attributes, args->flags, cancellable, error);
+  return ts_modem_keygen (self, args->sec_tag, args->text, args->flags, cancellable, error);
 }
 
 void
@@ -391,15 +343,15 @@ ts_modem_keygen_async (TsModem             *self,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
-  KeygenArgs *args;
+  Args *args;
 
   g_return_if_fail (TS_IS_MODEM (self));
 
-  args = g_new0 (KeygenArgs, 1);
+  args = g_new0 (Args, 1);
   args->sec_tag = sec_tag;
-  args->attributes = g_strdup (attributes);
+  args->text = g_strdup (attributes);
   args->flags = flags;
-  run_job (self, ts_modem_keygen_async, keygen_job, args, (GDestroyNotify) keygen_args_free,
+  run_job (self, ts_modem_keygen_async, keygen_job, args,
            (GDestroyNotify) ts_keygen_result_free, cancellable, callback, user_data);
 }
 
@@ -415,11 +367,11 @@ ts_modem_keygen_finish (TsModem       *self,
 
 static gpointer
 attest_job (TsModem       *self,
-            gpointer       data,
+            Args          *args,
             GCancellable  *cancellable,
             GError       **error)
 {
-  return ts_modem_attest (self, data, cancellable, error);
+  return ts_modem_attest (self, args->text, cancellable, error);
 }
 
 void
@@ -429,9 +381,13 @@ ts_modem_attest_async (TsModem             *self,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
+  Args *args;
+
   g_return_if_fail (TS_IS_MODEM (self));
 
-  run_job (self, ts_modem_attest_async, attest_job, g_strdup (challenge_hex), g_free,
+  args = g_new0 (Args, 1);
+  args->text = g_strdup (challenge_hex);
+  run_job (self, ts_modem_attest_async, attest_job, args,
            (GDestroyNotify) ts_attestation_free, cancellable, callback, user_data);
 }
 
