@@ -23,6 +23,7 @@ void
 ca_signer_clear (CaSigner *signer)
 {
   g_clear_pointer (&signer->name, g_free);
+  g_clear_pointer (&signer->revoked_name, g_free);
   g_clear_pointer (&signer->cert, X509_free);
   for (guint i = 0; i < G_N_ELEMENTS (signer->leaf_extensions); i++)
     g_clear_pointer (&signer->leaf_extensions[i], X509_EXTENSION_free);
@@ -58,6 +59,55 @@ build_leaf_extensions (CaSigner  *signer,
   return TRUE;
 }
 
+/* The name of @authority_id or of its nearest revoked issuer, NULL when the
+ * whole chain up to the root is unrevoked. */
+static gboolean
+find_revoked_in_chain (CaLedger  *self,
+                       gint64     authority_id,
+                       char     **out_name,
+                       GError   **error)
+{
+  g_autoptr(CaStmt) stmt = NULL;
+  int rc;
+
+  stmt = ca_ledger_prepare (self,
+                            "WITH RECURSIVE chain (id, parent_id, name, status, depth) AS ("
+                            " SELECT id, parent_id, name, status, 0 FROM authorities WHERE id = ?"
+                            " UNION ALL SELECT a.id, a.parent_id, a.name, a.status, chain.depth + 1"
+                            " FROM authorities a JOIN chain ON a.id = chain.parent_id WHERE chain.depth < 16)"
+                            " SELECT name FROM chain WHERE status = 'revoked' ORDER BY depth LIMIT 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, authority_id);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return ca_ledger_set_db_error (self, rc, error);
+  *out_name = rc == SQLITE_ROW ? ca_column_dup (stmt, 0) : NULL;
+
+  return TRUE;
+}
+
+gboolean
+ca_signer_check_not_revoked (CaSigner  *signer,
+                             GError   **error)
+{
+  if (signer->revoked_name == NULL)
+    return TRUE;
+
+  if (g_strcmp0 (signer->revoked_name, signer->name) == 0)
+    g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+                 "The CA “%s” has been revoked, so nothing it signs would be trusted. Issue from "
+                 "another CA (`tagsmith ca list` shows them), or create a new intermediate with "
+                 "`tagsmith ca intermediate`.", signer->name);
+  else
+    g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+                 "The CA “%s” sits below the revoked CA “%s”, so nothing it signs would be trusted. "
+                 "Issue from a CA outside that branch (`tagsmith ca list` shows them).",
+                 signer->name, signer->revoked_name);
+
+  return FALSE;
+}
+
 gboolean
 ca_signer_load (CaLedger    *self,
                 const char  *name,
@@ -91,8 +141,12 @@ ca_signer_load (CaLedger    *self,
   out_signer->not_after = sqlite3_column_int64 (stmt, 4);
   out_signer->path_len = sqlite3_column_int (stmt, 5);
   out_signer->cert = ca_x509_from_pem ((const char *) sqlite3_column_text (stmt, 2), error);
-  if (out_signer->cert == NULL)
-    return FALSE;
+  if (out_signer->cert == NULL ||
+      !find_revoked_in_chain (self, out_signer->id, &out_signer->revoked_name, error))
+    {
+      ca_signer_clear (out_signer);
+      return FALSE;
+    }
 
   if (need_key)
     {
@@ -447,7 +501,8 @@ ca_ledger_create_authority (CaLedger                  *self,
 
   if (request->parent != NULL)
     {
-      if (!ca_signer_load (self, request->parent, TRUE, &parent, error))
+      if (!ca_signer_load (self, request->parent, TRUE, &parent, error) ||
+          !ca_signer_check_not_revoked (&parent, error))
         goto out;
       if (parent.path_len == 0 || (parent.path_len > 0 && request->path_len >= parent.path_len))
         {
@@ -642,6 +697,7 @@ ca_ledger_issue_proof (CaLedger    *self,
 
   ca_ledger_lock_mutex (self);
   if (!ca_signer_load (self, name, TRUE, &signer, error) ||
+      !ca_signer_check_not_revoked (&signer, error) ||
       (key = ca_key_generate (CA_KEY_EC_P256, error)) == NULL ||
       (cert = ca_signer_sign_leaf (&signer, code, key, NULL, ca_now () + 30 * 86400, &serial, error)) == NULL)
     goto out;

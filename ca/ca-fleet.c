@@ -175,28 +175,6 @@ ca_ledger_get_device (CaLedger    *self,
   return device;
 }
 
-/* Runs @stmt and collects its rows with @from_row, or returns NULL on error. */
-static GPtrArray *
-collect_rows (CaLedger         *self,
-              CaStmt           *stmt,
-              gpointer        (*from_row) (CaStmt *),
-              GDestroyNotify    free_func,
-              GError          **error)
-{
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
-  int rc;
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (rows, from_row (stmt));
-  if (rc != SQLITE_DONE)
-    {
-      ca_ledger_set_db_error (self, rc, error);
-      return NULL;
-    }
-
-  return g_steal_pointer (&rows);
-}
-
 static gpointer
 fleet_row_from_row (CaStmt *stmt)
 {
@@ -265,7 +243,7 @@ ca_ledger_list_fleet (CaLedger            *self,
       sqlite3_bind_int64 (stmt, 3, now);
       sqlite3_bind_int64 (stmt, 4, now + (gint64) expiring * 86400);
       sqlite3_bind_int64 (stmt, 5, query->limit > 0 ? query->limit : DEFAULT_PAGE);
-      rows = collect_rows (self, stmt, fleet_row_from_row, (GDestroyNotify) ca_fleet_row_free, error);
+      rows = ca_ledger_collect_rows (self, stmt, fleet_row_from_row, (GDestroyNotify) ca_fleet_row_free, error);
     }
   ca_ledger_unlock_mutex (self);
 
@@ -346,7 +324,7 @@ list_certificates_locked (CaLedger    *self,
   sqlite3_bind_int (stmt, 2, valid_only);
   sqlite3_bind_int64 (stmt, 3, ca_now ());
 
-  return collect_rows (self, stmt, certificate_from_row, (GDestroyNotify) ca_certificate_free, error);
+  return ca_ledger_collect_rows (self, stmt, certificate_from_row, (GDestroyNotify) ca_certificate_free, error);
 }
 
 GPtrArray *
@@ -440,7 +418,7 @@ list_installs_locked (CaLedger    *self,
   sqlite3_bind_text (stmt, 1, imei, -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 2, unfinished_only);
 
-  return collect_rows (self, stmt, install_from_row, (GDestroyNotify) ca_install_free, error);
+  return ca_ledger_collect_rows (self, stmt, install_from_row, (GDestroyNotify) ca_install_free, error);
 }
 
 GPtrArray *
@@ -688,7 +666,7 @@ ca_ledger_get_history (CaLedger    *self,
   if (events == NULL)
     goto out;
   sqlite3_bind_text (events, 1, imei, -1, SQLITE_STATIC);
-  history->events = collect_rows (self, events, event_from_row, (GDestroyNotify) ca_audit_event_free, error);
+  history->events = ca_ledger_collect_rows (self, events, event_from_row, (GDestroyNotify) ca_audit_event_free, error);
   ok = history->events != NULL;
 
 out:

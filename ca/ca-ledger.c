@@ -161,6 +161,27 @@ ca_ledger_exec (CaLedger    *self,
 }
 
 /* Runs a statement that returns no rows. */
+GPtrArray *
+ca_ledger_collect_rows (CaLedger        *self,
+                        CaStmt          *stmt,
+                        CaRowFunc        from_row,
+                        GDestroyNotify   free_func,
+                        GError         **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (rows, from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      ca_ledger_set_db_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&rows);
+}
+
 gboolean
 ca_ledger_step_done (CaLedger  *self,
                      CaStmt    *stmt,
@@ -259,13 +280,31 @@ refuse_newer (CaLedger  *self,
   return FALSE;
 }
 
-/* Creates or migrates the schema inside one transaction. Version 1 is the whole
- * of ca-schema.sql; later versions will append their steps here. */
+/* Runs the schema step that brings a ledger to @version: ca-schema.sql for
+ * version 1, ca-schema-<version>.sql after it. */
+static gboolean
+apply_schema_step (CaLedger  *self,
+                   int        version,
+                   GError   **error)
+{
+  g_autofree char *resource = NULL;
+  g_autoptr(GBytes) step = NULL;
+
+  resource = version == 1 ? g_strdup ("/io/github/tagsmith/ca/ca-schema.sql")
+                          : g_strdup_printf ("/io/github/tagsmith/ca/ca-schema-%d.sql", version);
+  step = g_resource_lookup_data (ca_get_resource (), resource, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  g_assert (step != NULL);
+
+  return ca_ledger_exec (self, g_bytes_get_data (step, NULL), error);
+}
+
+/* Creates or migrates the schema inside one transaction, one step per version,
+ * so a new ledger and a migrated one end up the same. */
 static gboolean
 migrate (CaLedger  *self,
          GError   **error)
 {
-  g_autoptr(GBytes) schema = NULL;
+  g_autofree char *pragma = NULL;
   int version = 0;
 
   if (!read_schema_version (self, &version, error) || !refuse_newer (self, version, error))
@@ -276,21 +315,21 @@ migrate (CaLedger  *self,
   if (!ca_ledger_begin (self, error))
     return FALSE;
 
-  /* Another process may have created it while we waited for the lock. */
-  if (!read_schema_version (self, &version, error))
+  /* Another process may have created or migrated it while we waited for the lock. */
+  if (!read_schema_version (self, &version, error) || !refuse_newer (self, version, error))
     goto fail;
-  if (version == 0)
-    {
-      g_autofree char *pragma = NULL;
+  if (version == CA_LEDGER_SCHEMA_VERSION)
+    return ca_ledger_commit (self, error);
 
-      schema = g_resource_lookup_data (ca_get_resource (), "/io/github/tagsmith/ca/ca-schema.sql",
-                                       G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
-      g_assert (schema != NULL);
-      pragma = g_strdup_printf ("PRAGMA user_version = %d", CA_LEDGER_SCHEMA_VERSION);
-      if (!ca_ledger_exec (self, g_bytes_get_data (schema, NULL), error) ||
-          !ca_ledger_exec (self, pragma, error))
-        goto fail;
-    }
+  for (int step = version + 1; step <= CA_LEDGER_SCHEMA_VERSION; step++)
+    if (!apply_schema_step (self, step, error))
+      goto fail;
+  pragma = g_strdup_printf ("PRAGMA user_version = %d", CA_LEDGER_SCHEMA_VERSION);
+  if (!ca_ledger_exec (self, pragma, error))
+    goto fail;
+  if (version > 0)
+    g_info ("Migrated the ledger %s from schema version %d to %d.", self->path, version,
+            CA_LEDGER_SCHEMA_VERSION);
 
   return ca_ledger_commit (self, error);
 

@@ -57,6 +57,13 @@ gboolean  ca_ledger_step_done    (CaLedger    *self,
 gboolean  ca_ledger_set_db_error (CaLedger    *self,
                                   int          rc,
                                   GError     **error);
+/* Steps @stmt to the end, mapping each row with @from_row; NULL on error. */
+typedef gpointer (*CaRowFunc) (CaStmt *stmt);
+GPtrArray *ca_ledger_collect_rows (CaLedger       *self,
+                                   CaStmt         *stmt,
+                                   CaRowFunc       from_row,
+                                   GDestroyNotify  free_func,
+                                   GError        **error);
 
 /* The decrypted key of an authority; (transfer none), valid while unlocked. */
 EVP_PKEY *ca_ledger_get_key      (CaLedger    *self,
@@ -150,7 +157,8 @@ CaKeyType ca_csr_get_key_type    (CaCsr       *csr);
 #define CA_AUTHORITY_COLUMNS \
   "a.id, a.name, a.parent_id, p.name, a.subject, a.key_type, a.path_len, a.not_before, " \
   "a.not_after, a.serial, a.sha256_lf, a.cert_pem, " \
-  "(SELECT count(*) FROM certificates c WHERE c.authority_id = a.id AND c.imei IS NOT NULL)"
+  "(SELECT count(*) FROM certificates c WHERE c.authority_id = a.id AND c.imei IS NOT NULL), " \
+  "a.status, a.revoke_reason, a.revoked_at, a.invalidity_date"
 #define CA_AUTHORITY_FROM "authorities a LEFT JOIN authorities p ON p.id = a.parent_id"
 CaAuthority   *ca_authority_from_row   (CaStmt *stmt);
 
@@ -193,6 +201,7 @@ typedef struct
   const EVP_MD   *md;              /* the signature digest for key */
   gint64          not_after;
   int             path_len;
+  char           *revoked_name;    /* (nullable) it, or the nearest issuer above it, when revoked */
   X509_EXTENSION *leaf_extensions[4];  /* built once: BC, KU, EKU, AKI */
 } CaSigner;
 
@@ -202,6 +211,10 @@ gboolean  ca_signer_load         (CaLedger    *self,
                                   CaSigner    *out_signer,
                                   GError     **error);
 void      ca_signer_clear        (CaSigner    *signer);
+/* Refuses to sign certificates with a revoked CA, or one below a revoked CA.
+ * (Revoking and CRLs still work: they only limit the damage.) */
+gboolean  ca_signer_check_not_revoked (CaSigner  *signer,
+                                       GError   **error);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CaSigner, ca_signer_clear)
 
 /* Signs an end-entity certificate for @public_key (or, faster, the request's

@@ -56,23 +56,18 @@ normalise_serial (const char  *text,
 }
 
 /* The certificates a request names: one serial, or the IMEI's valid ones
- * (optionally only those installed at sec_tag). */
+ * (optionally only those installed at sec_tag). Empty when there are none. */
 static GPtrArray *
 find_targets (CaLedger               *self,
               const CaRevokeRequest  *request,
+              const char             *serial,
               gint64                  authority_id,
               GError                **error)
 {
-  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) ca_certificate_free);
-  g_autofree char *serial = NULL;
   g_autoptr(CaStmt) stmt = NULL;
-  int rc;
 
-  if (request->serial != NULL)
+  if (serial != NULL)
     {
-      serial = normalise_serial (request->serial, error);
-      if (serial == NULL)
-        return NULL;
       stmt = ca_ledger_prepare (self, "SELECT " CA_CERTIFICATE_COLUMNS " FROM " CA_CERTIFICATE_FROM
                                 " WHERE c.authority_id = ? AND c.serial = ?", error);
       if (stmt == NULL)
@@ -82,8 +77,6 @@ find_targets (CaLedger               *self,
     }
   else
     {
-      if (!ca_imei_validate (request->imei, error))
-        return NULL;
       stmt = ca_ledger_prepare (self, "SELECT " CA_CERTIFICATE_COLUMNS " FROM " CA_CERTIFICATE_FROM
                                 " WHERE c.authority_id = ?1 AND c.imei = ?2 AND (?3 < 0 OR EXISTS "
                                 "(SELECT 1 FROM installs i WHERE i.certificate_id = c.id AND i.sec_tag = ?3)) "
@@ -95,32 +88,69 @@ find_targets (CaLedger               *self,
       sqlite3_bind_int (stmt, 3, request->sec_tag);
     }
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (found, ca_certificate_from_row (stmt));
-  if (rc != SQLITE_DONE)
-    {
-      ca_ledger_set_db_error (self, rc, error);
-      return NULL;
-    }
-
-  if (found->len == 0)
-    {
-      if (request->serial != NULL)
-        g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
-                     "The CA “%s” never issued a certificate with serial %s. Check the serial and the "
-                     "CA with `tagsmith fleet show IMEI`.", request->authority, serial);
-      else
-        g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
-                     "The CA “%s” issued no certificate for the IMEI %s%s.", request->authority,
-                     request->imei, request->sec_tag >= 0 ? " at that sec_tag" : "");
-      return NULL;
-    }
-
-  return g_steal_pointer (&found);
+  return ca_ledger_collect_rows (self, stmt, (CaRowFunc) ca_certificate_from_row,
+                                 (GDestroyNotify) ca_certificate_free, error);
 }
 
+/* The intermediate CA that @parent_id issued with @serial, if any. */
+static gboolean
+find_child_authority (CaLedger     *self,
+                      gint64        parent_id,
+                      const char   *serial,
+                      CaAuthority **out_child,
+                      GError      **error)
+{
+  g_autoptr(CaStmt) stmt = NULL;
+  int rc;
+
+  *out_child = NULL;
+  stmt = ca_ledger_prepare (self, "SELECT " CA_AUTHORITY_COLUMNS " FROM " CA_AUTHORITY_FROM
+                            " WHERE a.parent_id = ? AND a.serial = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, parent_id);
+  sqlite3_bind_text (stmt, 2, serial, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out_child = ca_authority_from_row (stmt);
+  else if (rc != SQLITE_DONE)
+    return ca_ledger_set_db_error (self, rc, error);
+
+  return TRUE;
+}
+
+/* An intermediate's certificate described as the certificate its parent issued. */
+static CaCertificate *
+certificate_from_authority (const CaAuthority *child)
+{
+  CaCertificate *cert = g_new0 (CaCertificate, 1);
+
+  cert->serial = g_strdup (child->serial);
+  cert->authority_id = child->parent_id;
+  cert->authority_name = g_strdup (child->parent_name);
+  cert->profile = g_strdup ("intermediate");
+  cert->subject = g_strdup (child->subject);
+  cert->not_before = child->not_before;
+  cert->not_after = child->not_after;
+  cert->status = child->status;
+  cert->revoke_reason = child->revoke_reason;
+  cert->revoked_at = child->revoked_at;
+  cert->invalidity_date = child->invalidity_date;
+  cert->pem = g_strdup (child->cert_pem);
+  ca_pem_hashes (cert->pem, &cert->sha256_lf, &cert->sha256_crlf);
+
+  return cert;
+}
+
+/* Marks one row revoked with @update_sql (which binds reason, date,
+ * invalidity date and id, and only touches a valid row), records it on @cert
+ * and appends the audit event. */
 static gboolean
 revoke_one (CaLedger               *self,
+            const char             *update_sql,
+            gint64                  row_id,
+            const char             *action,
+            const char             *authority_name,
             CaCertificate          *cert,
             const CaRevokeRequest  *request,
             GError                **error)
@@ -131,16 +161,14 @@ revoke_one (CaLedger               *self,
   GString *builder;
   gint64 now = ca_now ();
 
-  stmt = ca_ledger_prepare (self,
-                            "UPDATE certificates SET status = 'revoked', revoke_reason = ?, revoked_at = ?, "
-                            "invalidity_date = ? WHERE id = ? AND status = 'valid'", error);
+  stmt = ca_ledger_prepare (self, update_sql, error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int (stmt, 1, request->reason);
   sqlite3_bind_int64 (stmt, 2, now);
   if (request->invalidity_date != 0)
     sqlite3_bind_int64 (stmt, 3, request->invalidity_date);
-  sqlite3_bind_int64 (stmt, 4, cert->id);
+  sqlite3_bind_int64 (stmt, 4, row_id);
   if (!ca_ledger_step_done (self, stmt, error))
     return FALSE;
 
@@ -151,13 +179,52 @@ revoke_one (CaLedger               *self,
 
   builder = ca_details_new ();
   ca_details_add (builder, "ca", request->authority);
+  if (authority_name != NULL)
+    ca_details_add (builder, "authority", authority_name);
   ca_details_add (builder, "serial", cert->serial);
   ca_details_add (builder, "reason", ca_revoke_reason_to_string (request->reason));
   invalidity = ca_time_to_iso8601 (request->invalidity_date);
   ca_details_add (builder, "invalidity_date", invalidity);
   details = ca_details_free (builder);
 
-  return ca_audit_append (self, "revoke", cert->imei, details, error);
+  return ca_audit_append (self, action, cert->imei, details, error);
+}
+
+static gboolean
+check_revoke_request (const CaRevokeRequest  *request,
+                      GError                **error)
+{
+  if ((request->serial == NULL) == (request->imei == NULL))
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
+                   "Name the certificate to revoke by its serial or by the device's IMEI (one of them).");
+      return FALSE;
+    }
+  if (request->reason == CA_REVOKE_REMOVE_FROM_CRL || (int) request->reason < 0 || request->reason > 10 ||
+      request->reason == 7)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
+                   "That revocation reason cannot be used for revoking; removeFromCRL only applies to delta CRLs.");
+      return FALSE;
+    }
+
+  return request->imei == NULL || ca_imei_validate (request->imei, error);
+}
+
+static void
+set_not_found (const CaRevokeRequest  *request,
+               const char             *serial,
+               GError                **error)
+{
+  if (serial != NULL)
+    g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
+                 "The CA “%s” never issued a certificate or intermediate CA with serial %s. Check the "
+                 "serial and the CA with `tagsmith fleet show IMEI` or `tagsmith ca list`.",
+                 request->authority, serial);
+  else
+    g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
+                 "The CA “%s” issued no certificate for the IMEI %s%s.", request->authority,
+                 request->imei, request->sec_tag >= 0 ? " at that sec_tag" : "");
 }
 
 /**
@@ -172,42 +239,51 @@ ca_ledger_revoke (CaLedger               *self,
 {
   g_autoptr(GPtrArray) targets = NULL;
   g_autoptr(GPtrArray) revoked = NULL;
+  g_autoptr(CaAuthority) child = NULL;
+  g_autofree char *serial = NULL;
   g_auto(CaSigner) signer = { 0 };
   gboolean ok = FALSE;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
   g_return_val_if_fail (request != NULL && request->authority != NULL, NULL);
 
-  if ((request->serial == NULL) == (request->imei == NULL))
-    {
-      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
-                   "Name the certificate to revoke by its serial or by the device's IMEI (one of them).");
-      return NULL;
-    }
-  if (request->reason == CA_REVOKE_REMOVE_FROM_CRL || (int) request->reason < 0 || request->reason > 10 ||
-      request->reason == 7)
-    {
-      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
-                   "That revocation reason cannot be used for revoking; removeFromCRL only applies to delta CRLs.");
-      return NULL;
-    }
+  if (!check_revoke_request (request, error))
+    return NULL;
+  if (request->serial != NULL && (serial = normalise_serial (request->serial, error)) == NULL)
+    return NULL;
 
   ca_ledger_lock_mutex (self);
   if (!ca_signer_load (self, request->authority, FALSE, &signer, error) || !ca_ledger_begin (self, error))
     goto out;
 
-  targets = find_targets (self, request, signer.id, error);
-  if (targets == NULL)
+  targets = find_targets (self, request, serial, signer.id, error);
+  if (targets == NULL || (serial != NULL && !find_child_authority (self, signer.id, serial, &child, error)))
     goto fail;
+  /* An imported CA can be both: its parent's index.txt listed it. */
+  if (child != NULL)
+    g_ptr_array_add (targets, certificate_from_authority (child));
+  if (targets->len == 0)
+    {
+      set_not_found (request, serial, error);
+      goto fail;
+    }
 
   revoked = g_ptr_array_new_with_free_func ((GDestroyNotify) ca_certificate_free);
   for (guint i = 0; i < targets->len; i++)
     {
       CaCertificate *cert = g_ptr_array_index (targets, i);
+      gboolean is_child = child != NULL && i == targets->len - 1;
 
       if (cert->status == CA_CERT_STATUS_REVOKED)
         continue;
-      if (!revoke_one (self, cert, request, error))
+      if (is_child ? !revoke_one (self,
+                                  "UPDATE authorities SET status = 'revoked', revoke_reason = ?, revoked_at = ?, "
+                                  "invalidity_date = ? WHERE id = ? AND status = 'valid'",
+                                  child->id, "ca.revoke", child->name, cert, request, error)
+                   : !revoke_one (self,
+                                  "UPDATE certificates SET status = 'revoked', revoke_reason = ?, revoked_at = ?, "
+                                  "invalidity_date = ? WHERE id = ? AND status = 'valid'",
+                                  cert->id, "revoke", NULL, cert, request, error))
         goto fail;
       g_ptr_array_add (revoked, g_steal_pointer (&targets->pdata[i]));
     }
@@ -329,10 +405,16 @@ build_crl (CaLedger  *self,
   if (!ok)
     goto crypto_fail;
 
-  /* Expired certificates leave the CRL (RFC 5280 §3.3). */
+  /* Revoked certificates and intermediate CAs of this issuer; expired ones
+   * leave the CRL (RFC 5280 §3.3). An imported intermediate may also be a
+   * row of certificates (its parent's index.txt listed it): list it once. */
   stmt = ca_ledger_prepare (self,
                             "SELECT serial, revoked_at, revoke_reason, invalidity_date FROM certificates "
-                            "WHERE authority_id = ? AND status = 'revoked' AND not_after > ?", error);
+                            "WHERE authority_id = ?1 AND status = 'revoked' AND not_after > ?2 "
+                            "UNION ALL SELECT serial, revoked_at, revoke_reason, invalidity_date FROM authorities a "
+                            "WHERE parent_id = ?1 AND status = 'revoked' AND not_after > ?2 AND NOT EXISTS "
+                            "(SELECT 1 FROM certificates c WHERE c.authority_id = ?1 AND c.serial = a.serial "
+                            "AND c.status = 'revoked')", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, signer->id);

@@ -29,7 +29,10 @@ typedef struct
 } CaRevokeRequest;
 
 /* Returns (element-type CaCertificate) the certificates revoked. A certificate
- * that is already revoked is CA_ERROR_ALREADY_REVOKED and nothing changes. */
+ * that is already revoked is CA_ERROR_ALREADY_REVOKED and nothing changes.
+ * A serial may also name an intermediate CA that @request->authority issued:
+ * it is marked revoked, listed on its parent's CRL, can no longer issue, and
+ * comes back as a CaCertificate with id 0 and profile "intermediate". */
 GPtrArray *ca_ledger_revoke             (CaLedger               *self,
                                          const CaRevokeRequest  *request,
                                          GError                **error);

@@ -8,7 +8,8 @@
 -- so backing up a fleet is copying one file. Times are Unix seconds (UTC); SHA-256
 -- values are 64 uppercase hex digits; serials are uppercase hex without leading
 -- zero octets. This file is applied inside one transaction when a ledger is
--- created; PRAGMA user_version then records the version.
+-- created, followed by the later versions' steps (ca-schema-2.sql, ...);
+-- PRAGMA user_version then records the version.
 
 -- Small key/value facts about the ledger itself:
 --   passphrase_verifier  scrypt verifier of the workspace passphrase

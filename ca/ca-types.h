@@ -93,6 +93,10 @@ typedef struct
   char      *sha256;         /* uppercase hex of the certificate PEM with LF endings */
   char      *cert_pem;
   gint64     issued_count;   /* device certificates signed by it */
+  CaCertStatus   status;           /* revoked by its parent, expired, or valid */
+  CaRevokeReason revoke_reason;
+  gint64         revoked_at;
+  gint64         invalidity_date;
 } CaAuthority;
 
 /* A certificate issued by one of the ledger's authorities. */

@@ -33,7 +33,7 @@ ts_cli_ca_run_revoke (TsCli  *cli,
   int exit_code;
   GOptionEntry entries[] = {
     { "ca", 0, 0, G_OPTION_ARG_STRING, &ca, N_("The CA that issued the certificate"), "NAME" },
-    { "serial", 0, 0, G_OPTION_ARG_STRING, &serial, N_("The certificate's serial (hex)"), "HEX" },
+    { "serial", 0, 0, G_OPTION_ARG_STRING, &serial, N_("The serial (hex) of a certificate or of an intermediate CA the CA issued"), "HEX" },
     { "imei", 0, 0, G_OPTION_ARG_STRING, &imei, N_("Revoke the device's valid certificates from this CA"), "IMEI" },
     { "sec-tag", 0, 0, G_OPTION_ARG_INT, &sec_tag, N_("With --imei: only the one installed at this sec_tag"), "N" },
     { "reason", 0, 0, G_OPTION_ARG_STRING, &reason_text,
@@ -79,8 +79,13 @@ ts_cli_ca_run_revoke (TsCli  *cli,
       {
         CaCertificate *cert = revoked->pdata[i];
 
-        printf (_("Revoked %s (IMEI %s) as %s. Publish a new CRL with `tagsmith crl --ca %s`.\n"), cert->serial,
-                cert->imei != NULL ? cert->imei : "-", ca_revoke_reason_to_string (reason), ca);
+        if (cert->id == 0)
+          printf (_("Revoked the intermediate CA %s (%s) as %s; it can no longer issue. Publish a new CRL "
+                    "with `tagsmith crl --ca %s`.\n"), cert->serial, cert->subject,
+                  ca_revoke_reason_to_string (reason), ca);
+        else
+          printf (_("Revoked %s (IMEI %s) as %s. Publish a new CRL with `tagsmith crl --ca %s`.\n"), cert->serial,
+                  cert->imei != NULL ? cert->imei : "-", ca_revoke_reason_to_string (reason), ca);
       }
 
   return TS_CLI_EXIT_OK;

@@ -187,6 +187,23 @@ ts_cli_ca_add_time (JsonBuilder *builder,
   ts_cli_ca_add_string (builder, member, iso);
 }
 
+/* "status" and, when revoked, when and why: the same members for certificates
+ * and CAs. */
+static void
+add_revocation (JsonBuilder    *builder,
+                CaCertStatus    status,
+                CaRevokeReason  reason,
+                gint64          revoked_at,
+                gint64          invalidity_date)
+{
+  ts_cli_ca_add_string (builder, "status", ca_cert_status_to_string (status));
+  if (status != CA_CERT_STATUS_REVOKED)
+    return;
+  ts_cli_ca_add_string (builder, "revoke_reason", ca_revoke_reason_to_string (reason));
+  ts_cli_ca_add_time (builder, "revoked_at", revoked_at);
+  ts_cli_ca_add_time (builder, "invalidity_date", invalidity_date);
+}
+
 void
 ts_cli_ca_add_certificate (JsonBuilder         *builder,
                            const CaCertificate *cert,
@@ -198,17 +215,11 @@ ts_cli_ca_add_certificate (JsonBuilder         *builder,
   ts_cli_ca_add_string (builder, "ca", cert->authority_name);
   ts_cli_ca_add_string (builder, "profile", cert->profile);
   ts_cli_ca_add_string (builder, "subject", cert->subject);
-  ts_cli_ca_add_string (builder, "status", ca_cert_status_to_string (cert->status));
   ts_cli_ca_add_time (builder, "not_before", cert->not_before);
   ts_cli_ca_add_time (builder, "not_after", cert->not_after);
   ts_cli_ca_add_time (builder, "issued_at", cert->issued_at);
   ts_cli_ca_add_time (builder, "installed_at", cert->installed_at);
-  if (cert->status == CA_CERT_STATUS_REVOKED)
-    {
-      ts_cli_ca_add_string (builder, "revoke_reason", ca_revoke_reason_to_string (cert->revoke_reason));
-      ts_cli_ca_add_time (builder, "revoked_at", cert->revoked_at);
-      ts_cli_ca_add_time (builder, "invalidity_date", cert->invalidity_date);
-    }
+  add_revocation (builder, cert->status, cert->revoke_reason, cert->revoked_at, cert->invalidity_date);
   json_builder_set_member_name (builder, "id");
   json_builder_add_int_value (builder, cert->id);
   json_builder_set_member_name (builder, "supersedes_id");
@@ -363,6 +374,8 @@ run_list (TsCli  *cli,
           ts_cli_ca_add_string (builder, "sha256", authority->sha256);
           json_builder_set_member_name (builder, "issued");
           json_builder_add_int_value (builder, authority->issued_count);
+          add_revocation (builder, authority->status, authority->revoke_reason, authority->revoked_at,
+                          authority->invalidity_date);
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
@@ -377,15 +390,20 @@ run_list (TsCli  *cli,
       return TS_CLI_EXIT_OK;
     }
 
-  printf ("%-24s %-24s %-9s %-10s %s\n", _("NAME"), _("PARENT"), _("KEY"), _("EXPIRES"), _("ISSUED"));
+  printf ("%-24s %-24s %-9s %-10s %-7s %s\n", _("NAME"), _("PARENT"), _("KEY"), _("EXPIRES"), _("ISSUED"),
+          _("STATUS"));
   for (guint i = 0; i < authorities->len; i++)
     {
       CaAuthority *authority = authorities->pdata[i];
       g_autofree char *until = ts_cli_ca_date (authority->not_after);
 
-      printf ("%-24s %-24s %-9s %-10s %" G_GINT64_FORMAT "\n", authority->name,
+      printf ("%-24s %-24s %-9s %-10s %-7" G_GINT64_FORMAT " %s%s%s%s\n", authority->name,
               authority->parent_name != NULL ? authority->parent_name : "-",
-              ca_key_type_to_string (authority->key_type), until, authority->issued_count);
+              ca_key_type_to_string (authority->key_type), until, authority->issued_count,
+              ca_cert_status_to_string (authority->status),
+              authority->status == CA_CERT_STATUS_REVOKED ? " (" : "",
+              authority->status == CA_CERT_STATUS_REVOKED ? ca_revoke_reason_to_string (authority->revoke_reason) : "",
+              authority->status == CA_CERT_STATUS_REVOKED ? ")" : "");
     }
 
   return TS_CLI_EXIT_OK;

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <openssl/bn.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <sqlite3.h>
@@ -463,6 +464,210 @@ test_crl (Fixture       *fixture,
   }
 }
 
+/* The serial of @name's certificate, as its parent's CRL lists it. */
+static ASN1_INTEGER *
+authority_serial (Fixture    *fixture,
+                  const char *name)
+{
+  g_autoptr(CaAuthority) authority = ca_ledger_get_authority (fixture->ledger, name, NULL);
+  BIGNUM *bn = NULL;
+  ASN1_INTEGER *serial;
+
+  g_assert_nonnull (authority);
+  g_assert_cmpint (BN_hex2bn (&bn, authority->serial), >, 0);
+  serial = BN_to_ASN1_INTEGER (bn, NULL);
+  BN_free (bn);
+
+  return serial;
+}
+
+static void
+test_revoke_intermediate (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCsr) csr = fixture_csr ("p256.csr.pem");
+  g_autoptr(CaAuthority) issuing = NULL;
+  g_autoptr(CaAuthority) reread = NULL;
+  g_autoptr(CaCertificate) refused = NULL;
+  g_autoptr(GPtrArray) revoked = NULL;
+  g_autoptr(GPtrArray) again = NULL;
+  g_autoptr(GBytes) crl_der = NULL;
+  g_autoptr(GBytes) issuing_crl = NULL;
+  g_autofree char *proof = NULL;
+  CaCertificate *cert;
+  ASN1_INTEGER *serial;
+  X509_REVOKED *entry = NULL;
+  const guint8 *der;
+  gsize length;
+  X509_CRL *crl;
+  gint64 events;
+
+  make_cas (fixture);
+  issuing = ca_ledger_get_authority (fixture->ledger, "Issuing", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (issuing->status, ==, CA_CERT_STATUS_VALID);
+
+  /* Only the parent can revoke it: to Issuing itself the serial means nothing. */
+  again = ca_ledger_revoke (fixture->ledger,
+                            &(CaRevokeRequest) { "Issuing", .serial = issuing->serial, .sec_tag = -1,
+                                                 .reason = CA_REVOKE_CA_COMPROMISE }, &error);
+  g_assert_null (again);
+  g_assert_error (error, CA_ERROR, CA_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  events = count_rows (fixture, "audit_log");
+  revoked = ca_ledger_revoke (fixture->ledger,
+                              &(CaRevokeRequest) { "Root", .serial = issuing->serial, .sec_tag = -1,
+                                                   .reason = CA_REVOKE_CA_COMPROMISE,
+                                                   .invalidity_date = 1700000000 }, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (revoked->len, ==, 1);
+  cert = g_ptr_array_index (revoked, 0);
+  g_assert_cmpint (cert->id, ==, 0);
+  g_assert_cmpstr (cert->profile, ==, "intermediate");
+  g_assert_cmpstr (cert->serial, ==, issuing->serial);
+  g_assert_cmpstr (cert->authority_name, ==, "Root");
+  g_assert_cmpint (cert->status, ==, CA_CERT_STATUS_REVOKED);
+  g_assert_cmpint (count_rows (fixture, "audit_log"), ==, events + 1);
+
+  reread = ca_ledger_get_authority (fixture->ledger, "Issuing", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (reread->status, ==, CA_CERT_STATUS_REVOKED);
+  g_assert_cmpint (reread->revoke_reason, ==, CA_REVOKE_CA_COMPROMISE);
+  g_assert_cmpint (reread->invalidity_date, ==, 1700000000);
+  g_assert_cmpint (reread->revoked_at, >, 0);
+
+  /* Twice: refused, and nothing changes. */
+  g_clear_pointer (&again, g_ptr_array_unref);
+  again = ca_ledger_revoke (fixture->ledger,
+                            &(CaRevokeRequest) { "Root", .serial = issuing->serial, .sec_tag = -1,
+                                                 .reason = CA_REVOKE_KEY_COMPROMISE }, &error);
+  g_assert_null (again);
+  g_assert_error (error, CA_ERROR, CA_ERROR_ALREADY_REVOKED);
+  g_clear_error (&error);
+  g_assert_cmpint (count_rows (fixture, "audit_log"), ==, events + 1);
+
+  /* A revoked CA signs nothing more, with advice. */
+  refused = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, csr, &error);
+  g_assert_null (refused);
+  g_assert_error (error, CA_ERROR, CA_ERROR_POLICY);
+  g_assert_nonnull (strstr (error->message, "revoked"));
+  g_clear_error (&error);
+  proof = ca_ledger_issue_proof (fixture->ledger, "Issuing", "ABC123", &error);
+  g_assert_null (proof);
+  g_assert_error (error, CA_ERROR, CA_ERROR_POLICY);
+  g_clear_error (&error);
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 0);
+
+  /* It still publishes its own CRL, so devices that trust it learn of revocations. */
+  issuing_crl = ca_ledger_generate_crl (fixture->ledger, "Issuing", 7, TRUE, &error);
+  g_assert_no_error (error);
+
+  crl_der = ca_ledger_generate_crl (fixture->ledger, "Root", 7, TRUE, &error);
+  g_assert_no_error (error);
+  der = g_bytes_get_data (crl_der, &length);
+  crl = d2i_X509_CRL (NULL, &der, length);
+  g_assert_nonnull (crl);
+  g_assert_cmpint (sk_X509_REVOKED_num (X509_CRL_get_REVOKED (crl)), ==, 1);
+  serial = authority_serial (fixture, "Issuing");
+  g_assert_cmpint (X509_CRL_get0_by_serial (crl, &entry, serial), ==, 1);
+  g_assert_cmpint (X509_REVOKED_get_ext_by_NID (entry, NID_crl_reason, -1), >=, 0);
+  g_assert_cmpint (X509_REVOKED_get_ext_by_NID (entry, NID_invalidity_date, -1), >=, 0);
+  ASN1_INTEGER_free (serial);
+  X509_CRL_free (crl);
+}
+
+static void
+test_revoke_refuses_below_revoked (Fixture       *fixture,
+                                   gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaAuthority) middle = NULL;
+  g_autoptr(CaAuthority) leaf_ca = NULL;
+  g_autoptr(CaAuthority) refused = NULL;
+  g_autoptr(GPtrArray) revoked = NULL;
+
+  make_cas (fixture);
+  middle = ca_ledger_create_authority (fixture->ledger,
+                                       &(CaAuthorityRequest) { "Middle", "Root", CA_KEY_EC_P256, 365, -1 }, &error);
+  g_assert_no_error (error);
+  leaf_ca = ca_ledger_create_authority (fixture->ledger,
+                                        &(CaAuthorityRequest) { "Lower", "Middle", CA_KEY_EC_P256, 365, -1 }, &error);
+  g_assert_no_error (error);
+
+  revoked = ca_ledger_revoke (fixture->ledger,
+                              &(CaRevokeRequest) { "Root", .serial = middle->serial, .sec_tag = -1,
+                                                   .reason = CA_REVOKE_CESSATION_OF_OPERATION }, &error);
+  g_assert_no_error (error);
+
+  /* Lower itself is not revoked, but its chain runs through Middle. */
+  refused = ca_ledger_create_authority (fixture->ledger,
+                                        &(CaAuthorityRequest) { "Lowest", "Lower", CA_KEY_EC_P256, 365, -1 }, &error);
+  g_assert_null (refused);
+  g_assert_error (error, CA_ERROR, CA_ERROR_POLICY);
+  g_assert_nonnull (strstr (error->message, "“Middle”"));
+  g_clear_error (&error);
+
+  /* The rest of the tree is untouched. */
+  refused = ca_ledger_create_authority (fixture->ledger,
+                                        &(CaAuthorityRequest) { "Fresh", "Root", CA_KEY_EC_P256, 365, -1 }, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (refused->status, ==, CA_CERT_STATUS_VALID);
+}
+
+/* A ledger made by schema version 1 (ca-schema.sql alone) is migrated on open. */
+static void
+test_migrate_v1 (Fixture       *fixture,
+                 gconstpointer  user_data)
+{
+  g_autofree char *schema = NULL;
+  g_autofree char *path = g_build_filename (fixture->dir, "v1.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  g_autoptr(GPtrArray) authorities = NULL;
+  CaAuthority *root;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_true (g_file_get_contents (TEST_DATA_DIR "/../../../ca/ca-schema.sql", &schema, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, schema, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "PRAGMA user_version = 1;"
+                                 "INSERT INTO authorities (name, subject, key_type, not_before, not_after, serial, "
+                                 "ski, cert_pem, sha256_lf, sha256_crlf, key_pkcs8, created_at) VALUES ('Old', "
+                                 "'CN=Old', 0, 1700000000, 4102444800, '01', '', '', '', '', '', 1700000000);",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  ledger = ca_ledger_open (path, &error);
+  g_assert_no_error (error);
+  authorities = ca_ledger_list_authorities (ledger, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (authorities->len, ==, 1);
+  root = g_ptr_array_index (authorities, 0);
+  g_assert_cmpstr (root->name, ==, "Old");
+  g_assert_cmpint (root->status, ==, CA_CERT_STATUS_VALID);
+  g_clear_object (&ledger);
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, CA_LEDGER_SCHEMA_VERSION);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT status FROM authorities", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "valid");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  /* Opening again finds nothing left to do. */
+  ledger = ca_ledger_open (path, &error);
+  g_assert_no_error (error);
+}
+
 static void
 test_new_key (Fixture       *fixture,
               gconstpointer  user_data)
@@ -581,6 +786,9 @@ main (int   argc,
   ADD ("/ca/issue/batch", test_batch);
   ADD ("/ca/revoke/supersede-and-revoke", test_supersede_and_revoke);
   ADD ("/ca/revoke/crl", test_crl);
+  ADD ("/ca/revoke/intermediate", test_revoke_intermediate);
+  ADD ("/ca/revoke/refuses-below-revoked", test_revoke_refuses_below_revoked);
+  ADD ("/ca/ledger/migrate-v1", test_migrate_v1);
   ADD ("/ca/authority/proof", test_proof);
   ADD ("/ca/ledger/backup", test_backup);
 #undef ADD
