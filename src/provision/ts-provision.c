@@ -611,14 +611,25 @@ wipe_and_free_key (gpointer data)
   ca_secret_free (data);
 }
 
+/* The old client certificate goes with the old key: if the session ends before
+ * the new certificate is written, the sec_tag must not pair a new key with a
+ * certificate the ledger still calls current (the next run would take it for
+ * "already provisioned"). A lone key is what the next run knows to replace. */
 static gboolean
 delete_old_key (Flow    *f,
                 GError **error)
 {
+  guint32 sec_tag = f->request->sec_tag;
+
+  if (find_credential (f->slot, sec_tag, TS_CRED_CLIENT_CERT) != NULL &&
+      !ts_modem_delete_credentials (f->modem, sec_tag, TS_CRED_CLIENT_CERT,
+                                    TS_MODEM_WRITE_STAY_OFFLINE, NULL, f->cancellable, error))
+    return FALSE;
+
   if (!f->key_present)
     return TRUE;
 
-  return ts_modem_delete_credentials (f->modem, f->request->sec_tag, TS_CRED_PRIVATE_KEY,
+  return ts_modem_delete_credentials (f->modem, sec_tag, TS_CRED_PRIVATE_KEY,
                                       TS_MODEM_WRITE_STAY_OFFLINE, NULL, f->cancellable, error);
 }
 

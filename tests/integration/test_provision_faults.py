@@ -174,28 +174,47 @@ STEP_MESSAGES = {
 }
 
 
+def kill_at(ws, verb, port, step):
+    """Runs `tagsmith VERB` and SIGKILLs it as soon as it announces @step."""
+    argv, env = ws.cli_argv(verb, "--port", port, "--ca", "Devices", "--sec-tag", SEC_TAG,
+                            "--server-ca", SERVER_CA, pass_=PASS)
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    killed = False
+    for line in proc.stderr:
+        if STEP_MESSAGES[step] in line:
+            proc.send_signal(signal.SIGKILL)
+            killed = True
+            break
+    proc.wait()
+    proc.stdout.close()
+    proc.stderr.close()
+    tap.ok(killed, f"{verb}: step {step} was reached")
+
+
 @tap.test("SIGKILL of the CLI at each step")
 def _():
     ws = workspace()
     for step in STEPS:
         emu = ws.emulator(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
-        argv, env = ws.cli_argv("provision", "--port", emu.port, "--ca", "Devices",
-                                "--sec-tag", SEC_TAG, "--server-ca", SERVER_CA, pass_=PASS)
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
-        killed = False
-        for line in proc.stderr:
-            if STEP_MESSAGES[step] in line:
-                proc.send_signal(signal.SIGKILL)
-                killed = True
-                break
-        proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
-        tap.ok(killed, f"step {step} was reached")
+        kill_at(ws, "provision", emu.port, step)
         check_ledger(ws, f"killed at {step}")
         second_run_completes(ws, emu.port, f"killed at {step}")
         emu.stop()
+
+
+@tap.test("a re-key killed after the new key was made is not taken for provisioned")
+def _():
+    ws = workspace()
+    emu = ws.emulator(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
+    proc, first = provision(ws, emu.port)
+    tap.eq(proc.returncode, 0, proc.stderr)
+    kill_at(ws, "rekey", emu.port, "issue")
+    check_ledger(ws, "re-key killed after %KEYGEN")
+    proc, out = provision(ws, emu.port)
+    tap.eq(proc.returncode, 0, proc.stderr)
+    tap.eq(out["outcome"], "provisioned", "the old certificate no longer matches the key")
+    tap.ok(out["serial"] != first["serial"], out)
 
 
 @tap.test("the modem reboots mid-session")
