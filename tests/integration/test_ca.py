@@ -281,6 +281,83 @@ def _():
     tap.eq(openssl("crl", "-inform", "DER", "-noout", input=der.stdout).returncode, 0)
 
 
+@tap.test("revoke --ca PARENT --serial revokes an intermediate: ca list shows it, the CRL lists it, it issues no more")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    ws.cli("ca", "intermediate", "--name", "Spare", "--parent", "Root", pass_=PASS, check=True)
+    issuing = json.loads(ws.cli("--json", "ca", "list", check=True).stdout)[1]
+    tap.eq(issuing["status"], "valid")
+    tap.ok("revoke_reason" not in issuing, issuing)
+    r = ws.cli("--json", "revoke", "--ca", "Root", "--serial", issuing["serial"].lower(), "--reason", "keyCompromise")
+    tap.eq(r.returncode, 0, r.stderr)
+    revoked = json.loads(r.stdout)
+    tap.eq([(c["serial"], c["profile"], c["ca"], c["status"]) for c in revoked],
+           [(issuing["serial"], "intermediate", "Root", "revoked")])
+
+    listed = {a["name"]: a for a in json.loads(ws.cli("--json", "ca", "list", check=True).stdout)}
+    tap.eq((listed["Issuing"]["status"], listed["Issuing"]["revoke_reason"]), ("revoked", "keyCompromise"))
+    tap.eq((listed["Root"]["status"], listed["Spare"]["status"]), ("valid", "valid"))
+    text = ws.cli("ca", "list", check=True).stdout
+    tap.ok(re.search(r"^Issuing .* revoked \(keyCompromise\)$", text, re.M), text)
+
+    before = dump(ws)
+    r = ws.cli("revoke", "--ca", "Root", "--serial", issuing["serial"], "--reason", "cACompromise")
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "already revoked")
+    r = ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem"), pass_=PASS)
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "tagsmith: The CA “Issuing” has been revoked")
+    r = ws.cli("ca", "proof", "Issuing", "--code", "ABC", pass_=PASS)
+    tap.eq(r.returncode, 1)
+    tap.eq(dump(ws), before)
+    # Only its issuer can revoke it.
+    r = ws.cli("revoke", "--ca", "Spare", "--serial", issuing["serial"], "--reason", "keyCompromise")
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "never issued")
+
+    text = openssl("crl", "-noout", "-text", input=ws.cli("crl", "--ca", "Root", pass_=PASS, check=True).stdout).stdout
+    tap.contains(text, "Serial Number: " + issuing["serial"])
+    tap.eq(text.count("Serial Number:"), 1)
+    tap.contains(text, "Key Compromise")
+    events = json.loads(ws.cli("--json", "audit", "list", check=True).stdout)
+    tap.eq([e["action"] for e in events].count("ca.revoke"), 1)
+    tap.eq(ws.cli("audit", "verify").returncode, 0)
+    tap.eq(ws.cli("issue", "--ca", "Spare", "--imei", IMEI1, "--csr", fixture("p256.csr.pem"), pass_=PASS).returncode, 0)
+
+
+@tap.test("a schema version 1 ledger is migrated on open and keeps its CAs, certificates and audit chain")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem"), pass_=PASS, check=True)
+    # The same rows in a ledger made by the version 1 DDL, ca-schema.sql alone.
+    current = ws.path("current.db")
+    os.rename(ws.db, current)
+    con = sqlite3.connect(ws.db)
+    with open(os.path.join(SOURCE_ROOT, "ca", "ca-schema.sql")) as f:
+        con.executescript(f.read())
+    con.execute("ATTACH DATABASE ? AS current", (current,))
+    for table in ("meta", "authorities", "devices", "certificates", "installs", "audit_log"):
+        columns = ", ".join(row[1] for row in con.execute(f"PRAGMA main.table_info({table})"))
+        con.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM current.{table}")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+
+    listed = json.loads(ws.cli("--json", "ca", "list", check=True).stdout)
+    tap.eq([(a["name"], a["status"], a["issued"]) for a in listed], [("Root", "valid", 0), ("Issuing", "valid", 1)])
+    con = sqlite3.connect(ws.db)
+    tap.eq(con.execute("PRAGMA user_version").fetchone()[0], 2)
+    con.close()
+    r = ws.cli("audit", "verify")
+    tap.eq(r.returncode, 0, r.stderr)
+    tap.eq(len(json.loads(ws.cli("--json", "fleet", "list", check=True).stdout)), 1)
+    ws.cli("revoke", "--ca", "Root", "--serial", listed[1]["serial"], "--reason", "superseded", check=True)
+    text = openssl("crl", "-noout", "-text", input=ws.cli("crl", "--ca", "Root", pass_=PASS, check=True).stdout).stdout
+    tap.contains(text, "Serial Number: " + listed[1]["serial"])
+
+
 @tap.test("re-issuing links supersedes; --revoke-previous revokes the old one in the same step")
 def _():
     ws = Workspace()

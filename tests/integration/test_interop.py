@@ -4,6 +4,7 @@ mutual-TLS handshakes of openssl s_client against openssl s_server and gnutls-se
 The matrix covers every CA key type, every device profile, both host device key types
 and a %KEYGEN CSR, each accepted, and rejected once revoked with the CRLs loaded."""
 
+import json
 import os
 import socket
 import subprocess
@@ -96,6 +97,22 @@ def _():
     # The CA certificates are strict-valid on their own too.
     r = run("openssl", "verify", "-x509_strict", "-CAfile", pki.root, pki.issuing)
     tap.eq(r.returncode, 0, r.stdout + r.stderr)
+
+
+@tap.test("openssl verify -crl_check_all -x509_strict rejects a device whose intermediate is revoked on the root's CRL")
+def _():
+    pki = Pki()
+    r = openssl_verify(pki, pki.crl("crl1.pem"))
+    tap.eq(r.returncode, 0, r.stdout + r.stderr)
+    serial = json.loads(pki.ws.cli("--json", "ca", "list", check=True).stdout)[1]["serial"]
+    pki.ws.cli("revoke", "--ca", "Root", "--serial", serial, "--reason", "cACompromise", check=True)
+    r = openssl_verify(pki, pki.crl("crl2.pem"))
+    tap.ok(r.returncode != 0, "a chain through a revoked intermediate verified")
+    tap.contains(r.stdout + r.stderr, "certificate revoked")
+    tap.contains(r.stdout + r.stderr, "CN = Issuing")
+    # The device's own entry is not what failed: Issuing's CRL still lists nothing.
+    text = run("openssl", "crl", "-noout", "-text", "-in", pki.ws.path("crl2.pem")).stdout
+    tap.contains(text, "No Revoked Certificates")
 
 
 @tap.test("a %KEYGEN CSR's certificate verifies strictly as well")
