@@ -202,31 +202,46 @@ handle_at (FwModem           *self,
   return command->kind == FW_AT_ACTION ? FW_STATUS_OK : FW_STATUS_ERROR;
 }
 
+/* The test and set forms of a one-number setting (+CMEE, +CEREG): @test_answer
+ * lists the values, and a set takes one number up to @max. The caller answers reads. */
+static int
+number_setting (const FwAtCommand *command,
+                GString           *lines,
+                const char        *test_answer,
+                guint64            max,
+                int               *setting)
+{
+  guint64 value;
+
+  switch (command->kind)
+    {
+    case FW_AT_TEST:
+      g_string_append_printf (lines, "%s\r\n", test_answer);
+      return FW_STATUS_OK;
+    case FW_AT_SET:
+      if (fw_at_n_params (command) != 1 || !fw_at_param_uint (command, 0, max, &value))
+        return FW_STATUS_SYNTAX;
+      *setting = value;
+      return FW_STATUS_OK;
+    case FW_AT_READ:
+    case FW_AT_ACTION:
+    default:
+      return FW_STATUS_SYNTAX;
+    }
+}
+
 static int
 handle_cmee (FwModem           *self,
              const FwAtCommand *command,
              GString           *lines,
              guint             *busy_ms)
 {
-  guint64 value;
-
-  switch (command->kind)
+  if (command->kind == FW_AT_READ)
     {
-    case FW_AT_READ:
       g_string_append_printf (lines, "+CMEE: %d\r\n", self->cmee);
       return FW_STATUS_OK;
-    case FW_AT_TEST:
-      g_string_append (lines, "+CMEE: (0,1)\r\n");
-      return FW_STATUS_OK;
-    case FW_AT_SET:
-      if (fw_at_n_params (command) != 1 || !fw_at_param_uint (command, 0, 1, &value))
-        return FW_STATUS_SYNTAX;
-      self->cmee = value;
-      return FW_STATUS_OK;
-    case FW_AT_ACTION:
-    default:
-      return FW_STATUS_SYNTAX;
     }
+  return number_setting (command, lines, "+CMEE: (0,1)", 1, &self->cmee);
 }
 
 static int
@@ -274,26 +289,13 @@ handle_cereg (FwModem           *self,
               GString           *lines,
               guint             *busy_ms)
 {
-  guint64 value;
-
-  switch (command->kind)
+  if (command->kind == FW_AT_READ)
     {
-    case FW_AT_READ:
       g_string_append_printf (lines, "+CEREG: %d,%d\r\n", self->cereg,
                               self->lte_active ? 1 : 0);
       return FW_STATUS_OK;
-    case FW_AT_TEST:
-      g_string_append (lines, "+CEREG: (0-5)\r\n");
-      return FW_STATUS_OK;
-    case FW_AT_SET:
-      if (fw_at_n_params (command) != 1 || !fw_at_param_uint (command, 0, 5, &value))
-        return FW_STATUS_SYNTAX;
-      self->cereg = value;
-      return FW_STATUS_OK;
-    case FW_AT_ACTION:
-    default:
-      return FW_STATUS_SYNTAX;
     }
+  return number_setting (command, lines, "+CEREG: (0-5)", 5, &self->cereg);
 }
 
 static int

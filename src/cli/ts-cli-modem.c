@@ -16,6 +16,7 @@
 
 #include "ca.h"
 #include "ts-cli.h"
+#include "ts-cli-ca.h"
 #include "ts-cli-verbs.h"
 #include "ts-modem.h"
 
@@ -37,6 +38,10 @@ typedef struct
     N_("Use RTS/CTS hardware flow control"), NULL }, \
   { "timeout", 0, 0, G_OPTION_ARG_INT, &(opts).timeout_s, \
     N_("Seconds to wait for each answer (default 15; key generation twice that)"), N_("SECONDS") }
+
+#define STAY_OFFLINE_ENTRY(stay_offline) \
+  { "stay-offline", 0, 0, G_OPTION_ARG_NONE, &(stay_offline), \
+    N_("Leave the modem offline (+CFUN=4) afterwards"), NULL }
 
 static void
 port_options_clear (PortOptions *opts)
@@ -137,6 +142,32 @@ warn_about_sec_tag (guint32 sec_tag)
              sec_tag);
 }
 
+/* For verbs that change the store: refuses a modem-owned sec_tag, warns about a
+ * debug one, then opens the modem. */
+static TsModem *
+open_modem_for_change (const char         *verb,
+                       const PortOptions  *opts,
+                       guint32             sec_tag,
+                       int                *status)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!ts_sec_tag_check_writable (sec_tag, &error))
+    {
+      *status = ts_cli_fail (error);
+      return NULL;
+    }
+
+  warn_about_sec_tag (sec_tag);
+  return open_modem (verb, opts, status);
+}
+
+static TsModemWriteFlags
+write_flags (gboolean stay_offline)
+{
+  return stay_offline ? TS_MODEM_WRITE_STAY_OFFLINE : TS_MODEM_WRITE_NONE;
+}
+
 static gboolean
 write_file (const char  *path,
             const char  *data,
@@ -166,19 +197,26 @@ cfun_describe (int mode)
     }
 }
 
-/* devices */
+/* JSON output: strings go through ts_cli_ca_add_string(), shared by every verb. */
 
 static void
-add_string_member (JsonBuilder *builder,
-                   const char  *name,
-                   const char  *value)
+add_int_member (JsonBuilder *builder,
+                const char  *name,
+                gint64       value)
 {
   json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
+  json_builder_add_int_value (builder, value);
 }
+
+static void
+print_builder (JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  ts_cli_print_json (root);
+}
+
+/* devices */
 
 static int
 run_devices (TsCli  *cli,
@@ -204,7 +242,6 @@ run_devices (TsCli  *cli,
   if (cli->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
 
       json_builder_begin_array (builder);
       for (guint i = 0; i < ports->len; i++)
@@ -212,30 +249,25 @@ run_devices (TsCli  *cli,
           const TsPortInfo *port = ports->pdata[i];
 
           json_builder_begin_object (builder);
-          add_string_member (builder, "path", port->path);
-          add_string_member (builder, "kind", ts_port_kind_to_string (port->kind));
-          add_string_member (builder, "board", port->board);
-          add_string_member (builder, "description", port->description);
-          add_string_member (builder, "serial", port->serial);
-          json_builder_set_member_name (builder, "usb_vid");
-          json_builder_add_int_value (builder, port->usb_vid);
-          json_builder_set_member_name (builder, "usb_pid");
-          json_builder_add_int_value (builder, port->usb_pid);
-          json_builder_set_member_name (builder, "interface");
-          json_builder_add_int_value (builder, port->interface);
+          ts_cli_ca_add_string (builder, "path", port->path);
+          ts_cli_ca_add_string (builder, "kind", ts_port_kind_to_string (port->kind));
+          ts_cli_ca_add_string (builder, "board", port->board);
+          ts_cli_ca_add_string (builder, "description", port->description);
+          ts_cli_ca_add_string (builder, "serial", port->serial);
+          add_int_member (builder, "usb_vid", port->usb_vid);
+          add_int_member (builder, "usb_pid", port->usb_pid);
+          add_int_member (builder, "interface", port->interface);
           if (port->kind == TS_PORT_KIND_EMULATOR)
             {
-              add_string_member (builder, "profile", port->profile);
-              add_string_member (builder, "imei", port->imei);
-              add_string_member (builder, "model", port->model);
-              json_builder_set_member_name (builder, "pid");
-              json_builder_add_int_value (builder, port->pid);
+              ts_cli_ca_add_string (builder, "profile", port->profile);
+              ts_cli_ca_add_string (builder, "imei", port->imei);
+              ts_cli_ca_add_string (builder, "model", port->model);
+              add_int_member (builder, "pid", port->pid);
             }
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
-      root = json_builder_get_root (builder);
-      ts_cli_print_json (root);
+      print_builder (builder);
       return TS_CLI_EXIT_OK;
     }
 
@@ -304,24 +336,21 @@ run_info (TsCli  *cli,
   if (cli->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
 
       json_builder_begin_object (builder);
-      add_string_member (builder, "port", ts_modem_get_path (modem));
-      add_string_member (builder, "imei", id->imei);
-      add_string_member (builder, "manufacturer", id->manufacturer);
-      add_string_member (builder, "model", id->model);
-      add_string_member (builder, "firmware", id->firmware);
-      add_string_member (builder, "firmware_version", version);
-      add_string_member (builder, "hardware_version", id->hardware_version);
-      add_string_member (builder, "device_uuid", id->device_uuid);
-      json_builder_set_member_name (builder, "functional_mode");
-      json_builder_add_int_value (builder, id->functional_mode);
-      add_string_member (builder, "at_mode",
-                         ts_modem_get_mode (modem) == TS_AT_MODE_SHELL ? "shell" : "line");
+      ts_cli_ca_add_string (builder, "port", ts_modem_get_path (modem));
+      ts_cli_ca_add_string (builder, "imei", id->imei);
+      ts_cli_ca_add_string (builder, "manufacturer", id->manufacturer);
+      ts_cli_ca_add_string (builder, "model", id->model);
+      ts_cli_ca_add_string (builder, "firmware", id->firmware);
+      ts_cli_ca_add_string (builder, "firmware_version", version);
+      ts_cli_ca_add_string (builder, "hardware_version", id->hardware_version);
+      ts_cli_ca_add_string (builder, "device_uuid", id->device_uuid);
+      add_int_member (builder, "functional_mode", id->functional_mode);
+      ts_cli_ca_add_string (builder, "at_mode",
+                            ts_modem_get_mode (modem) == TS_AT_MODE_SHELL ? "shell" : "line");
       json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      ts_cli_print_json (root);
+      print_builder (builder);
       return TS_CLI_EXIT_OK;
     }
 
@@ -418,13 +447,13 @@ add_match_json (JsonBuilder      *builder,
 
   expiry = ca_time_to_iso8601 (match->not_after);
   json_builder_begin_object (builder);
-  add_string_member (builder, "kind",
-                     match->kind == CA_SHA_CA_CERTIFICATE ? "ca" : "device-certificate");
-  add_string_member (builder, "serial", match->serial);
-  add_string_member (builder, "imei", match->imei);
-  add_string_member (builder, "authority", match->authority_name);
-  add_string_member (builder, "not_after", expiry);
-  add_string_member (builder, "status", ca_cert_status_to_string (match->status));
+  ts_cli_ca_add_string (builder, "kind",
+                        match->kind == CA_SHA_CA_CERTIFICATE ? "ca" : "device-certificate");
+  ts_cli_ca_add_string (builder, "serial", match->serial);
+  ts_cli_ca_add_string (builder, "imei", match->imei);
+  ts_cli_ca_add_string (builder, "authority", match->authority_name);
+  ts_cli_ca_add_string (builder, "not_after", expiry);
+  ts_cli_ca_add_string (builder, "status", ca_cert_status_to_string (match->status));
   json_builder_end_object (builder);
 }
 
@@ -467,7 +496,6 @@ run_creds_list (TsCli  *cli,
   if (cli->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
 
       json_builder_begin_array (builder);
       for (guint i = 0; i < list->len; i++)
@@ -477,21 +505,18 @@ run_creds_list (TsCli  *cli,
           TsSecTagClass tag_class = ts_sec_tag_classify (c->sec_tag);
 
           json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "sec_tag");
-          json_builder_add_int_value (builder, c->sec_tag);
-          json_builder_set_member_name (builder, "type");
-          json_builder_add_int_value (builder, c->type);
-          add_string_member (builder, "type_name", ts_cred_type_to_string (c->type));
-          add_string_member (builder, "sha256", c->sha256[0] != '\0' ? c->sha256 : NULL);
-          add_string_member (builder, "sec_tag_class",
-                             tag_class == TS_SEC_TAG_USER ? "user"
-                             : tag_class == TS_SEC_TAG_DEBUG ? "debug" : "modem");
+          add_int_member (builder, "sec_tag", c->sec_tag);
+          add_int_member (builder, "type", c->type);
+          ts_cli_ca_add_string (builder, "type_name", ts_cred_type_to_string (c->type));
+          ts_cli_ca_add_string (builder, "sha256", c->sha256[0] != '\0' ? c->sha256 : NULL);
+          ts_cli_ca_add_string (builder, "sec_tag_class",
+                                tag_class == TS_SEC_TAG_USER ? "user"
+                                : tag_class == TS_SEC_TAG_DEBUG ? "debug" : "modem");
           add_match_json (builder, match);
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
-      root = json_builder_get_root (builder);
-      ts_cli_print_json (root);
+      print_builder (builder);
       return TS_CLI_EXIT_OK;
     }
 
@@ -637,8 +662,7 @@ run_creds_write (TsCli  *cli,
     { "line-endings", 0, 0, G_OPTION_ARG_STRING, &endings_text,
       N_("lf (default), crlf or keep: how line breaks are sent, which decides the SHA-256"),
       N_("MODE") },
-    { "stay-offline", 0, 0, G_OPTION_ARG_NONE, &stay_offline,
-      N_("Leave the modem offline (+CFUN=4) afterwards"), NULL },
+    STAY_OFFLINE_ENTRY (stay_offline),
     { NULL }
   };
   g_autoptr(TsModem) modem = NULL;
@@ -665,18 +689,13 @@ run_creds_write (TsCli  *cli,
     return ts_cli_usage_error ("creds write", "%s", error->message);
   if (key_password != NULL && type != TS_CRED_PRIVATE_KEY)
     return ts_cli_usage_error ("creds write", _("--key-password only applies to --type key."));
-  if (!ts_sec_tag_check_writable (sec_tag, &error))
-    return ts_cli_fail (error);
-
   if (!(content = read_credential_file (path, &error)))
     return ts_cli_fail (error);
-
-  warn_about_sec_tag (sec_tag);
-  if (!(modem = open_modem ("creds write", &opts, &status)))
+  if (!(modem = open_modem_for_change ("creds write", &opts, sec_tag, &status)))
     return status;
 
   if (!ts_modem_write_credential (modem, sec_tag, type, content, key_password, endings,
-                                  stay_offline ? TS_MODEM_WRITE_STAY_OFFLINE : TS_MODEM_WRITE_NONE,
+                                  write_flags (stay_offline),
                                   &sha256, NULL, &error))
     return ts_cli_fail (error);
 
@@ -703,8 +722,7 @@ run_creds_delete (TsCli  *cli,
     { "sec-tag", 0, 0, G_OPTION_ARG_STRING, &sec_tag_text, N_("The sec_tag"), N_("N") },
     { "type", 0, 0, G_OPTION_ARG_STRING, &type_text, N_("The type to delete"), N_("TYPE") },
     { "all", 0, 0, G_OPTION_ARG_NONE, &all, N_("Delete every type in the sec_tag"), NULL },
-    { "stay-offline", 0, 0, G_OPTION_ARG_NONE, &stay_offline,
-      N_("Leave the modem offline (+CFUN=4) afterwards"), NULL },
+    STAY_OFFLINE_ENTRY (stay_offline),
     { NULL }
   };
   g_autoptr(TsModem) modem = NULL;
@@ -725,15 +743,11 @@ run_creds_delete (TsCli  *cli,
     return ts_cli_usage_error ("creds delete", _("Give either --type or --all."));
   if (type_text != NULL && !parse_type_option ("creds delete", type_text, &type, &status))
     return status;
-  if (!ts_sec_tag_check_writable (sec_tag, &error))
-    return ts_cli_fail (error);
-
-  warn_about_sec_tag (sec_tag);
-  if (!(modem = open_modem ("creds delete", &opts, &status)))
+  if (!(modem = open_modem_for_change ("creds delete", &opts, sec_tag, &status)))
     return status;
 
   if (!ts_modem_delete_credentials (modem, sec_tag, all ? -1 : (int) type,
-                                    stay_offline ? TS_MODEM_WRITE_STAY_OFFLINE : TS_MODEM_WRITE_NONE,
+                                    write_flags (stay_offline),
                                     &deleted, NULL, &error))
     return ts_cli_fail (error);
 
@@ -809,8 +823,7 @@ run_keygen (TsCli  *cli,
       N_("CSR subject, e.g. \"O=Acme,CN=nrf-352656100367872\" (default: CN=<device UUID>)"),
       N_("ATTRS") },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Write the CSR (PEM) to FILE"), N_("FILE") },
-    { "stay-offline", 0, 0, G_OPTION_ARG_NONE, &stay_offline,
-      N_("Leave the modem offline (+CFUN=4) afterwards"), NULL },
+    STAY_OFFLINE_ENTRY (stay_offline),
     { NULL }
   };
   g_autoptr(TsModem) modem = NULL;
@@ -827,17 +840,12 @@ run_keygen (TsCli  *cli,
                                "digest and the device UUID."),
                              entries, &argc, &argv, &status))
     return status;
-  if (!parse_sec_tag_option ("keygen", sec_tag_text, &sec_tag, &status))
-    return status;
-  if (!ts_sec_tag_check_writable (sec_tag, &error))
-    return ts_cli_fail (error);
-
-  warn_about_sec_tag (sec_tag);
-  if (!(modem = open_modem ("keygen", &opts, &status)))
+  if (!parse_sec_tag_option ("keygen", sec_tag_text, &sec_tag, &status) ||
+      !(modem = open_modem_for_change ("keygen", &opts, sec_tag, &status)))
     return status;
 
   result = ts_modem_keygen (modem, sec_tag, attributes,
-                            stay_offline ? TS_MODEM_WRITE_STAY_OFFLINE : TS_MODEM_WRITE_NONE,
+                            write_flags (stay_offline),
                             NULL, &error);
   if (result == NULL)
     return ts_cli_fail (error);
@@ -851,19 +859,16 @@ run_keygen (TsCli  *cli,
   if (cli->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "sec_tag");
-      json_builder_add_int_value (builder, result->sec_tag);
-      add_string_member (builder, "device_uuid", result->device_uuid);
-      add_string_member (builder, "subject", result->subject);
-      add_string_member (builder, "csr_sha256", digest);
-      add_string_member (builder, "csr_pem", pem);
-      add_string_member (builder, "token", result->token);
+      add_int_member (builder, "sec_tag", result->sec_tag);
+      ts_cli_ca_add_string (builder, "device_uuid", result->device_uuid);
+      ts_cli_ca_add_string (builder, "subject", result->subject);
+      ts_cli_ca_add_string (builder, "csr_sha256", digest);
+      ts_cli_ca_add_string (builder, "csr_pem", pem);
+      ts_cli_ca_add_string (builder, "token", result->token);
       json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      ts_cli_print_json (root);
+      print_builder (builder);
     }
   else if (out == NULL)
     fputs (pem, stdout);
@@ -907,20 +912,16 @@ run_attest (TsCli  *cli,
   if (cli->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
 
       json_builder_begin_object (builder);
-      add_string_member (builder, "token", token->token);
-      json_builder_set_member_name (builder, "message_type");
-      json_builder_add_int_value (builder, token->message_type);
-      add_string_member (builder, "device_uuid", token->device_uuid);
-      json_builder_set_member_name (builder, "device_type");
-      json_builder_add_int_value (builder, token->device_type);
-      add_string_member (builder, "firmware_uuid", token->firmware_uuid);
-      add_string_member (builder, "nonce", token->nonce_hex);
+      ts_cli_ca_add_string (builder, "token", token->token);
+      add_int_member (builder, "message_type", token->message_type);
+      ts_cli_ca_add_string (builder, "device_uuid", token->device_uuid);
+      add_int_member (builder, "device_type", token->device_type);
+      ts_cli_ca_add_string (builder, "firmware_uuid", token->firmware_uuid);
+      ts_cli_ca_add_string (builder, "nonce", token->nonce_hex);
       json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      ts_cli_print_json (root);
+      print_builder (builder);
       return TS_CLI_EXIT_OK;
     }
 
