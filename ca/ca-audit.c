@@ -124,8 +124,8 @@ ca_audit_append (CaLedger    *self,
   return ca_ledger_step_done (self, update, error);
 }
 
-static CaAuditEvent *
-event_from_row (CaStmt *stmt)
+gpointer
+ca_audit_event_from_row (CaStmt *stmt)
 {
   CaAuditEvent *event = g_new0 (CaAuditEvent, 1);
 
@@ -164,7 +164,6 @@ check_link (CaStmt      *stmt,
   return g_str_equal (hash, stored_hash);
 }
 
-#define AUDIT_COLUMNS "id, at, actor, action, imei, details, prev_hash, hash"
 
 /* Each listed event is marked verified when its own link holds; a full check
  * of the chain (ordering, deletions, the head) is ca_ledger_verify_audit(). */
@@ -184,7 +183,7 @@ ca_ledger_list_audit (CaLedger  *self,
 
   ca_ledger_lock_mutex (self);
   stmt = ca_ledger_prepare (self,
-                            "SELECT " AUDIT_COLUMNS ", (SELECT hash FROM audit_log p WHERE p.id = ?1) "
+                            "SELECT " CA_AUDIT_EVENT_COLUMNS ", (SELECT hash FROM audit_log p WHERE p.id = ?1) "
                             "FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2", error);
   if (stmt == NULL)
     goto out;
@@ -193,7 +192,7 @@ ca_ledger_list_audit (CaLedger  *self,
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      CaAuditEvent *event = event_from_row (stmt);
+      CaAuditEvent *event = ca_audit_event_from_row (stmt);
 
       if (prev == NULL)
         prev = after_id == 0 ? g_strdup (GENESIS_HASH) : ca_column_dup (stmt, 8);
@@ -238,7 +237,7 @@ ca_ledger_verify_audit (CaLedger  *self,
   if (!ca_ledger_exec (self, "BEGIN", error))
     goto out;
   if (!read_head (self, &head_id, &head_hash, error) ||
-      (stmt = ca_ledger_prepare (self, "SELECT " AUDIT_COLUMNS " FROM audit_log ORDER BY id", error)) == NULL)
+      (stmt = ca_ledger_prepare (self, "SELECT " CA_AUDIT_EVENT_COLUMNS " FROM audit_log ORDER BY id", error)) == NULL)
     goto done;
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)

@@ -179,7 +179,6 @@ static gpointer
 fleet_row_from_row (CaStmt *stmt)
 {
   CaFleetRow *row = g_new0 (CaFleetRow, 1);
-  const char *status = (const char *) sqlite3_column_text (stmt, 9);
 
   row->imei = ca_column_dup (stmt, 0);
   row->uuid = ca_column_dup (stmt, 1);
@@ -190,12 +189,8 @@ fleet_row_from_row (CaStmt *stmt)
   row->authority_name = ca_column_dup (stmt, 6);
   row->profile = ca_column_dup (stmt, 7);
   row->not_after = sqlite3_column_int64 (stmt, 8);
-  if (g_strcmp0 (status, "revoked") == 0)
-    row->status = CA_CERT_STATUS_REVOKED;
-  else if (row->serial != NULL && row->not_after <= ca_now ())
-    row->status = CA_CERT_STATUS_EXPIRED;
-  else
-    row->status = CA_CERT_STATUS_VALID;
+  /* A device without a certificate counts as valid, not expired. */
+  row->status = ca_status_from_column (stmt, 9, row->serial != NULL ? row->not_after : G_MAXINT64);
   row->certificate_count = sqlite3_column_int (stmt, 10);
 
   return row;
@@ -618,22 +613,6 @@ out:
   return ok;
 }
 
-static gpointer
-event_from_row (CaStmt *stmt)
-{
-  CaAuditEvent *event = g_new0 (CaAuditEvent, 1);
-
-  event->id = sqlite3_column_int64 (stmt, 0);
-  event->at = sqlite3_column_int64 (stmt, 1);
-  event->actor = ca_column_dup (stmt, 2);
-  event->action = ca_column_dup (stmt, 3);
-  event->imei = ca_column_dup (stmt, 4);
-  event->details = ca_column_dup (stmt, 5);
-  event->hash = ca_column_dup (stmt, 6);
-
-  return event;
-}
-
 /**
  * ca_ledger_get_history:
  *
@@ -661,12 +640,12 @@ ca_ledger_get_history (CaLedger    *self,
   history->installs = list_installs_locked (self, imei, FALSE, error);
   if (history->installs == NULL)
     goto out;
-  events = ca_ledger_prepare (self, "SELECT id, at, actor, action, imei, details, hash FROM audit_log "
+  events = ca_ledger_prepare (self, "SELECT " CA_AUDIT_EVENT_COLUMNS " FROM audit_log "
                               "WHERE imei = ? ORDER BY id", error);
   if (events == NULL)
     goto out;
   sqlite3_bind_text (events, 1, imei, -1, SQLITE_STATIC);
-  history->events = ca_ledger_collect_rows (self, events, event_from_row, (GDestroyNotify) ca_audit_event_free, error);
+  history->events = ca_ledger_collect_rows (self, events, ca_audit_event_from_row, (GDestroyNotify) ca_audit_event_free, error);
   ok = history->events != NULL;
 
 out:

@@ -170,8 +170,15 @@ CaAuthority   *ca_authority_from_row   (CaStmt *stmt);
 #define CA_CERTIFICATE_FROM "certificates c JOIN authorities a ON a.id = c.authority_id"
 CaCertificate *ca_certificate_from_row (CaStmt *stmt);
 
+#define CA_AUDIT_EVENT_COLUMNS "id, at, actor, action, imei, details, prev_hash, hash"
+gpointer       ca_audit_event_from_row (CaStmt *stmt);
+
 char          *ca_column_dup           (CaStmt *stmt,
                                         int     column);
+/* A stored status ("valid" or "revoked") and notAfter as a CaCertStatus. */
+CaCertStatus   ca_status_from_column   (CaStmt *stmt,
+                                        int     column,
+                                        gint64  not_after);
 
 /* Runs @func in a thread for the _async wrappers; @data is freed with @data_free. */
 typedef gpointer (*CaTaskFunc) (CaLedger  *self,

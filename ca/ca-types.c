@@ -251,11 +251,10 @@ ca_column_dup (CaStmt *stmt,
   return g_strdup ((const char *) sqlite3_column_text (stmt, column));
 }
 
-/* A stored status ("valid" or "revoked") and notAfter as a CaCertStatus. */
-static CaCertStatus
-status_from_column (CaStmt *stmt,
-                    int     column,
-                    gint64  not_after)
+CaCertStatus
+ca_status_from_column (CaStmt *stmt,
+                       int     column,
+                       gint64  not_after)
 {
   if (g_strcmp0 ((const char *) sqlite3_column_text (stmt, column), "revoked") == 0)
     return CA_CERT_STATUS_REVOKED;
@@ -282,7 +281,7 @@ ca_authority_from_row (CaStmt *stmt)
   authority->sha256 = ca_column_dup (stmt, 10);
   authority->cert_pem = ca_column_dup (stmt, 11);
   authority->issued_count = sqlite3_column_int64 (stmt, 12);
-  authority->status = status_from_column (stmt, 13, authority->not_after);
+  authority->status = ca_status_from_column (stmt, 13, authority->not_after);
   authority->revoke_reason = sqlite3_column_int (stmt, 14);
   authority->revoked_at = sqlite3_column_int64 (stmt, 15);
   authority->invalidity_date = sqlite3_column_int64 (stmt, 16);
@@ -304,7 +303,7 @@ ca_certificate_from_row (CaStmt *stmt)
   cert->subject = ca_column_dup (stmt, 6);
   cert->not_before = sqlite3_column_int64 (stmt, 7);
   cert->not_after = sqlite3_column_int64 (stmt, 8);
-  cert->status = status_from_column (stmt, 9, cert->not_after);
+  cert->status = ca_status_from_column (stmt, 9, cert->not_after);
   cert->revoke_reason = sqlite3_column_int (stmt, 10);
   cert->revoked_at = sqlite3_column_int64 (stmt, 11);
   cert->invalidity_date = sqlite3_column_int64 (stmt, 12);
