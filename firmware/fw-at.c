@@ -144,16 +144,21 @@ fw_at_n_params (const FwAtCommand *command)
   return command->params->len;
 }
 
+/* Parameter @index, or %NULL when the command has fewer. */
+static const FwAtParam *
+param_at (const FwAtCommand *command,
+          guint              index)
+{
+  return index < command->params->len ? g_ptr_array_index (command->params, index) : NULL;
+}
+
 gboolean
 fw_at_param_present (const FwAtCommand *command,
                      guint              index)
 {
-  FwAtParam *param;
+  const FwAtParam *param = param_at (command, index);
 
-  if (index >= command->params->len)
-    return FALSE;
-  param = g_ptr_array_index (command->params, index);
-  return param->quoted || param->text[0] != '\0';
+  return param != NULL && (param->quoted || param->text[0] != '\0');
 }
 
 /* An unquoted decimal number no larger than @max. */
@@ -163,13 +168,10 @@ fw_at_param_uint (const FwAtCommand *command,
                   guint64            max,
                   guint64           *value)
 {
-  FwAtParam *param;
+  const FwAtParam *param = param_at (command, index);
   guint64 v = 0;
 
-  if (index >= command->params->len)
-    return FALSE;
-  param = g_ptr_array_index (command->params, index);
-  if (param->quoted || param->text[0] == '\0' || strlen (param->text) > 10)
+  if (param == NULL || param->quoted || param->text[0] == '\0' || strlen (param->text) > 10)
     return FALSE;
   for (const char *c = param->text; *c; c++)
     {
@@ -188,10 +190,7 @@ const char *
 fw_at_param_string (const FwAtCommand *command,
                     guint              index)
 {
-  FwAtParam *param;
+  const FwAtParam *param = param_at (command, index);
 
-  if (index >= command->params->len)
-    return NULL;
-  param = g_ptr_array_index (command->params, index);
-  return param->quoted ? param->text : NULL;
+  return param != NULL && param->quoted ? param->text : NULL;
 }

@@ -40,6 +40,20 @@ args_free (Args *args)
   g_free (args);
 }
 
+static Args *
+args_new (gint64 sec_tag,
+          int    type,
+          guint  flags)
+{
+  Args *args = g_new0 (Args, 1);
+
+  args->sec_tag = sec_tag;
+  args->type = type;
+  args->flags = flags;
+
+  return args;
+}
+
 typedef gpointer (*JobFunc) (TsModem       *self,
                              Args          *args,
                              GCancellable  *cancellable,
@@ -133,9 +147,8 @@ ts_modem_open_async (const char          *path,
   g_return_if_fail (path != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  args = g_new0 (Args, 1);
+  args = args_new (-1, -1, flags);
   args->text = g_strdup (path);
-  args->flags = flags;
   run_job (NULL, ts_modem_open_async, open_job, args, g_object_unref,
            cancellable, callback, user_data);
 }
@@ -166,7 +179,7 @@ ts_modem_query_identity_async (TsModem             *self,
 {
   g_return_if_fail (TS_IS_MODEM (self));
 
-  run_job (self, ts_modem_query_identity_async, identity_job, g_new0 (Args, 1),
+  run_job (self, ts_modem_query_identity_async, identity_job, args_new (-1, -1, 0),
            (GDestroyNotify) ts_modem_identity_free, cancellable, callback, user_data);
 }
 
@@ -197,14 +210,9 @@ ts_modem_list_credentials_async (TsModem             *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  Args *args;
-
   g_return_if_fail (TS_IS_MODEM (self));
 
-  args = g_new0 (Args, 1);
-  args->sec_tag = sec_tag;
-  args->type = type;
-  run_job (self, ts_modem_list_credentials_async, list_job, args,
+  run_job (self, ts_modem_list_credentials_async, list_job, args_new (sec_tag, type, 0),
            (GDestroyNotify) g_array_unref, cancellable, callback, user_data);
 }
 
@@ -251,13 +259,10 @@ ts_modem_write_credential_async (TsModem             *self,
   g_return_if_fail (TS_IS_MODEM (self));
   g_return_if_fail (content != NULL);
 
-  args = g_new0 (Args, 1);
-  args->sec_tag = sec_tag;
-  args->type = type;
+  args = args_new (sec_tag, type, flags);
   args->content = g_bytes_ref (content);
   args->key_password = g_strdup (key_password);
   args->endings = endings;
-  args->flags = flags;
   run_job (self, ts_modem_write_credential_async, write_job, args, g_free,
            cancellable, callback, user_data);
 }
@@ -297,16 +302,10 @@ ts_modem_delete_credentials_async (TsModem             *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  Args *args;
-
   g_return_if_fail (TS_IS_MODEM (self));
 
-  args = g_new0 (Args, 1);
-  args->sec_tag = sec_tag;
-  args->type = type;
-  args->flags = flags;
-  run_job (self, ts_modem_delete_credentials_async, delete_job, args, g_free,
-           cancellable, callback, user_data);
+  run_job (self, ts_modem_delete_credentials_async, delete_job, args_new (sec_tag, type, flags),
+           g_free, cancellable, callback, user_data);
 }
 
 gboolean
@@ -347,10 +346,8 @@ ts_modem_keygen_async (TsModem             *self,
 
   g_return_if_fail (TS_IS_MODEM (self));
 
-  args = g_new0 (Args, 1);
-  args->sec_tag = sec_tag;
+  args = args_new (sec_tag, -1, flags);
   args->text = g_strdup (attributes);
-  args->flags = flags;
   run_job (self, ts_modem_keygen_async, keygen_job, args,
            (GDestroyNotify) ts_keygen_result_free, cancellable, callback, user_data);
 }
@@ -385,7 +382,7 @@ ts_modem_attest_async (TsModem             *self,
 
   g_return_if_fail (TS_IS_MODEM (self));
 
-  args = g_new0 (Args, 1);
+  args = args_new (-1, -1, 0);
   args->text = g_strdup (challenge_hex);
   run_job (self, ts_modem_attest_async, attest_job, args,
            (GDestroyNotify) ts_attestation_free, cancellable, callback, user_data);
