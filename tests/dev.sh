@@ -12,7 +12,7 @@ packages=(
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev libssl-dev libserialport-dev
   libsqlite3-dev libsecret-1-dev libjson-glib-dev
   desktop-file-utils appstream-util
-  openssl sqlite3 gnutls-bin libmbedtls-dev valgrind
+  openssl sqlite3 gnutls-bin libmbedtls-dev valgrind clang libclang-rt-14-dev gdb
   xvfb xauth dbus dbus-x11 at-spi2-core python3-dogtail imagemagick gnome-keyring libsecret-tools
 )
 
@@ -57,7 +57,43 @@ run_tests() {
   TAGSMITH_REFRESH_SCREENSHOTS=1 tests/gui/session.sh \
     meson test -C build --suite data --suite gui --print-errorlogs || status=1
 
-  tests/count-results.py build-asan/meson-logs/testlog.json build/meson-logs/testlog.json || status=1
+  run_fuzzers || status=1
+  run_valgrind || status=1
+
+  tests/count-results.py build-asan/meson-logs/testlog.json build/meson-logs/testlog.json \
+    build-fuzz/meson-logs/testlog.json build/meson-logs/valgrind-unit-valgrind.json \
+    build/meson-logs/valgrind-cli.json || status=1
+  return $status
+}
+
+# Each libFuzzer target replays its seeds and saved regressions, then mutates for
+# FUZZ_SECONDS (default 25). Only the fuzz targets are built with clang.
+run_fuzzers() {
+  [ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzzing=true -Dgui_tests=false \
+    -Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link
+  local targets=()
+  for f in tests/fuzz/fuzz-*.c; do
+    [ "$f" = tests/fuzz/fuzz-common.c ] || targets+=("tests/fuzz/$(basename "$f" .c)")
+  done
+  ninja -C build-fuzz "${targets[@]}" &&
+    meson test -C build-fuzz --no-rebuild --suite fuzz --print-errorlogs --num-processes 2
+}
+
+# The unit suite, and the CLI in a representative set of integration tests, under valgrind:
+# any definite leak or memory error fails the test (exit 99); details in build/valgrind-logs.
+run_valgrind() {
+  local status=0 supp="$PWD/tests/valgrind.supp" logs="$PWD/build/valgrind-logs"
+  local unit_tests
+  mapfile -t unit_tests < <(meson test -C build --list --suite unit 2>/dev/null | sed -n 's|.*unit / ||p')
+  rm -rf "$logs" && mkdir -p "$logs"
+  local vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+  vg+=" --show-leak-kinds=definite --num-callers=30 --suppressions=$supp"
+  G_SLICE=always-malloc meson test -C build --no-rebuild --num-processes 2 --logbase valgrind-unit \
+    --wrapper "$vg" --print-errorlogs "${unit_tests[@]}" || status=1
+  TAGSMITH_WRAPPER="$vg --log-file=$logs/%p.log" G_SLICE=always-malloc \
+    meson test -C build --no-rebuild --num-processes 2 --logbase valgrind-cli --print-errorlogs \
+    test_ledger test_ca_import test_modem || status=1
+  find "$logs" -type f -size +0 -exec cat {} +
   return $status
 }
 
