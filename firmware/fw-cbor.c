@@ -66,23 +66,30 @@ fw_cbor_int (GByteArray *out,
     put_head (out, MAJOR_NEGINT, (guint64) (-(value + 1)));
 }
 
+/* A byte or text string: its length, then its bytes. */
+static void
+put_string (GByteArray   *out,
+            guint         major,
+            const guint8 *data,
+            gsize         len)
+{
+  put_head (out, major, len);
+  g_byte_array_append (out, data, len);
+}
+
 void
 fw_cbor_bytes (GByteArray   *out,
                const guint8 *data,
                gsize         len)
 {
-  put_head (out, MAJOR_BYTES, len);
-  g_byte_array_append (out, data, len);
+  put_string (out, MAJOR_BYTES, data, len);
 }
 
 void
 fw_cbor_text (GByteArray *out,
               const char *text)
 {
-  gsize len = strlen (text);
-
-  put_head (out, MAJOR_TEXT, len);
-  g_byte_array_append (out, (const guint8 *) text, len);
+  put_string (out, MAJOR_TEXT, (const guint8 *) text, strlen (text));
 }
 
 void

@@ -25,18 +25,44 @@ fw_p256_generate (void)
   return EVP_EC_gen ("P-256");
 }
 
+/* The DER of a private key, as d2i_AutoPrivateKey() reads it; free it with
+ * fw_byte_array_wipe(): it is a secret. */
+GByteArray *
+fw_private_key_der (EVP_PKEY *key)
+{
+  unsigned char *der = NULL;
+  int len = i2d_PrivateKey (key, &der);
+  GByteArray *result;
+
+  if (len <= 0)
+    return NULL;
+  result = g_byte_array_new ();
+  g_byte_array_append (result, der, len);
+  OPENSSL_clear_free (der, len);
+  return result;
+}
+
+void
+fw_byte_array_wipe (GByteArray *bytes)
+{
+  if (bytes != NULL)
+    {
+      OPENSSL_cleanse (bytes->data, bytes->len);
+      g_byte_array_unref (bytes);
+    }
+}
+
 /* Base64 text of a secret; the caller wipes and frees it. */
 static char *
 key_to_base64 (EVP_PKEY *key)
 {
-  unsigned char *der = NULL;
-  int len = i2d_PrivateKey (key, &der);
+  GByteArray *der = fw_private_key_der (key);
   char *text;
 
-  if (len <= 0)
+  if (der == NULL)
     return NULL;
-  text = g_base64_encode (der, len);
-  OPENSSL_clear_free (der, len);
+  text = g_base64_encode (der->data, der->len);
+  fw_byte_array_wipe (der);
   return text;
 }
 

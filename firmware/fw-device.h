@@ -34,7 +34,9 @@ gboolean  fw_device_save  (FwDevice         *device,
                            GError          **error);
 void      fw_device_free  (FwDevice         *device);
 
-EVP_PKEY *fw_p256_generate (void);
+EVP_PKEY   *fw_p256_generate    (void);
+GByteArray *fw_private_key_der  (EVP_PKEY   *key);
+void        fw_byte_array_wipe  (GByteArray *bytes);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwDevice, fw_device_free)
 

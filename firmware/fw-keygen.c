@@ -75,30 +75,7 @@ keygen_cose (FwModem          *self,
   return fw_cose_sign1 (self->device->identity, payload->data, payload->len, FALSE);
 }
 
-static GByteArray *
-private_key_der (EVP_PKEY *key)
-{
-  unsigned char *der = NULL;
-  int len = i2d_PrivateKey (key, &der);
-  GByteArray *result;
 
-  if (len <= 0)
-    return NULL;
-  result = g_byte_array_new ();
-  g_byte_array_append (result, der, len);
-  OPENSSL_clear_free (der, len);
-  return result;
-}
-
-static void
-wipe_byte_array (GByteArray *bytes)
-{
-  if (bytes != NULL)
-    {
-      OPENSSL_cleanse (bytes->data, bytes->len);
-      g_byte_array_unref (bytes);
-    }
-}
 
 /* Generates and stores a new key at (tag, type), or loads the one there (endorsement key). */
 static EVP_PKEY *
@@ -122,7 +99,7 @@ obtain_key (FwModem  *self,
       return NULL;
     }
   key = fw_p256_generate ();
-  der = key ? private_key_der (key) : NULL;
+  der = key ? fw_private_key_der (key) : NULL;
   if (der == NULL)
     {
       EVP_PKEY_free (key);
@@ -131,13 +108,13 @@ obtain_key (FwModem  *self,
     }
   if (fw_store_user_bytes (self->device->store) + der->len > self->config.store_bytes)
     {
-      wipe_byte_array (der);
+      fw_byte_array_wipe (der);
       EVP_PKEY_free (key);
       *status = FW_CME_MEMORY_FULL;
       return NULL;
     }
   fw_store_put (self->device->store, tag, type, FW_ORIGIN_KEYGEN, der->data, der->len);
-  wipe_byte_array (der);
+  fw_byte_array_wipe (der);
   if (!fw_modem_commit (self))
     {
       EVP_PKEY_free (key);
