@@ -681,7 +681,7 @@ ca_ledger_issue_proof (CaLedger    *self,
   g_autofree char *sha_lf = NULL;
   g_autofree char *sha_crlf = NULL;
   g_autofree char *details = NULL;
-  g_autoptr(CaStmt) stmt = NULL;
+  CaCertificate record;
   GString *builder;
   gboolean ok = FALSE;
 
@@ -714,23 +714,13 @@ ca_ledger_issue_proof (CaLedger    *self,
 
   if (!ca_ledger_begin (self, error))
     goto out;
-  stmt = ca_ledger_prepare (self,
-                            "INSERT INTO certificates (authority_id, serial, imei, profile, subject, "
-                            "not_before, not_after, pubkey_sha256, host_key, issued_at, pem, sha256_lf, "
-                            "sha256_crlf) VALUES (?, ?, NULL, 'proof', ?, ?, ?, ?, 1, ?, ?, ?, ?)", error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_int64 (stmt, 1, signer.id);
-  sqlite3_bind_text (stmt, 2, serial, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, subject, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 4, ca_asn1_time_to_unix (X509_get0_notBefore (cert)));
-  sqlite3_bind_int64 (stmt, 5, ca_asn1_time_to_unix (X509_get0_notAfter (cert)));
-  sqlite3_bind_text (stmt, 6, pubkey_sha, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 7, ca_now ());
-  sqlite3_bind_text (stmt, 8, pem, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 9, sha_lf, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 10, sha_crlf, -1, SQLITE_STATIC);
-  if (!ca_ledger_step_done (self, stmt, error) ||
+  record = (CaCertificate) {
+    .authority_id = signer.id, .serial = serial, .profile = (char *) "proof", .subject = subject,
+    .not_before = ca_asn1_time_to_unix (X509_get0_notBefore (cert)),
+    .not_after = ca_asn1_time_to_unix (X509_get0_notAfter (cert)), .host_key = TRUE, .issued_at = ca_now (),
+    .pem = pem, .sha256_lf = sha_lf, .sha256_crlf = sha_crlf,
+  };
+  if (ca_certificate_insert (self, &record, pubkey_sha, error) == 0 ||
       !ca_audit_append (self, "ca.proof", NULL, details, error) ||
       !ca_ledger_commit (self, error))
     goto fail;

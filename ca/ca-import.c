@@ -349,7 +349,7 @@ insert_imported (CaLedger        *self,
   g_autofree char *sha_lf = NULL;
   g_autofree char *sha_crlf = NULL;
   g_autoptr(CaStmt) device = NULL;
-  g_autoptr(CaStmt) stmt = NULL;
+  CaCertificate record;
   gint64 now = ca_now ();
 
   ca_pem_hashes (pem, &sha_lf, &sha_crlf);
@@ -366,46 +366,16 @@ insert_imported (CaLedger        *self,
         return FALSE;
     }
 
-  stmt = ca_ledger_prepare (self,
-                            "INSERT INTO certificates (authority_id, serial, imei, profile, subject, not_before, "
-                            "not_after, status, revoke_reason, revoked_at, pubkey_sha256, issued_at, pem, "
-                            "sha256_lf, sha256_crlf) VALUES (?, ?, ?, 'imported', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, source->id);
-  sqlite3_bind_text (stmt, 2, serial, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, imei, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, subject, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 5, ca_asn1_time_to_unix (X509_get0_notBefore (cert)));
-  sqlite3_bind_int64 (stmt, 6, ca_asn1_time_to_unix (X509_get0_notAfter (cert)));
-  sqlite3_bind_text (stmt, 7, revoked ? "revoked" : "valid", -1, SQLITE_STATIC);
-  if (revoked)
-    {
-      sqlite3_bind_int (stmt, 8, reason);
-      sqlite3_bind_int64 (stmt, 9, revoked_at);
-    }
-  sqlite3_bind_text (stmt, 10, pubkey, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 11, ca_asn1_time_to_unix (X509_get0_notBefore (cert)));
-  sqlite3_bind_text (stmt, 12, pem, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 13, sha_lf, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 14, sha_crlf, -1, SQLITE_STATIC);
-  if (!ca_ledger_step_done (self, stmt, error))
-    return FALSE;
+  record = (CaCertificate) {
+    .authority_id = source->id, .serial = (char *) serial, .imei = imei, .profile = (char *) "imported",
+    .subject = subject, .not_before = ca_asn1_time_to_unix (X509_get0_notBefore (cert)),
+    .not_after = ca_asn1_time_to_unix (X509_get0_notAfter (cert)),
+    .status = revoked ? CA_CERT_STATUS_REVOKED : CA_CERT_STATUS_VALID, .revoke_reason = reason,
+    .revoked_at = revoked_at, .pem = pem, .sha256_lf = sha_lf, .sha256_crlf = sha_crlf,
+  };
+  record.issued_at = record.not_before;
 
-  if (imei != NULL)
-    {
-      g_autoptr(CaStmt) current = ca_ledger_prepare (self, "UPDATE devices SET current_certificate_id = ? "
-                                                     "WHERE imei = ?", error);
-
-      if (current == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (current, 1, sqlite3_last_insert_rowid (self->db));
-      sqlite3_bind_text (current, 2, imei, -1, SQLITE_STATIC);
-      return ca_ledger_step_done (self, current, error);
-    }
-
-  return TRUE;
+  return ca_certificate_insert (self, &record, pubkey, error) != 0;
 }
 
 /* index.txt: status, expiry, "revocation[,reason]", serial, file, subject —
@@ -577,6 +547,14 @@ import_sources (CaLedger   *self,
           return FALSE;
         }
     }
+
+  /* An intermediate its parent's index.txt lists as revoked arrives revoked. */
+  if (!ca_ledger_exec (self,
+                       "UPDATE authorities SET status = 'revoked', revoke_reason = c.revoke_reason, "
+                       "revoked_at = c.revoked_at FROM certificates c WHERE c.authority_id = authorities.parent_id "
+                       "AND c.serial = authorities.serial AND c.status = 'revoked' AND authorities.status = 'valid'",
+                       error))
+    return FALSE;
 
   for (guint i = 0; i < sources->len; i++)
     {

@@ -249,6 +249,76 @@ handle_previous (CaLedger  *self,
   return TRUE;
 }
 
+/**
+ * ca_certificate_insert:
+ *
+ * Records @record (its id is ignored) in the caller's transaction and, for a
+ * device certificate, makes it the device's current one. A serial its issuer
+ * already used is CA_ERROR_EXISTS.
+ *
+ * Returns: the new row's id, 0 on error
+ */
+gint64
+ca_certificate_insert (CaLedger             *self,
+                       const CaCertificate  *record,
+                       const char           *pubkey_sha256,
+                       GError              **error)
+{
+  g_autoptr(CaStmt) insert = NULL;
+  g_autoptr(CaStmt) current = NULL;
+  gboolean revoked = record->status == CA_CERT_STATUS_REVOKED;
+  gint64 id;
+
+  insert = ca_ledger_prepare (self,
+                              "INSERT INTO certificates (authority_id, serial, imei, profile, subject, "
+                              "not_before, not_after, status, revoke_reason, revoked_at, supersedes_id, "
+                              "pubkey_sha256, host_key, issued_at, pem, sha256_lf, sha256_crlf) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+  if (insert == NULL)
+    return 0;
+  sqlite3_bind_int64 (insert, 1, record->authority_id);
+  sqlite3_bind_text (insert, 2, record->serial, -1, SQLITE_STATIC);
+  sqlite3_bind_text (insert, 3, record->imei, -1, SQLITE_STATIC);
+  sqlite3_bind_text (insert, 4, record->profile, -1, SQLITE_STATIC);
+  sqlite3_bind_text (insert, 5, record->subject, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (insert, 6, record->not_before);
+  sqlite3_bind_int64 (insert, 7, record->not_after);
+  sqlite3_bind_text (insert, 8, revoked ? "revoked" : "valid", -1, SQLITE_STATIC);
+  if (revoked)
+    {
+      sqlite3_bind_int (insert, 9, record->revoke_reason);
+      sqlite3_bind_int64 (insert, 10, record->revoked_at);
+    }
+  if (record->supersedes_id != 0)
+    sqlite3_bind_int64 (insert, 11, record->supersedes_id);
+  sqlite3_bind_text (insert, 12, pubkey_sha256, -1, SQLITE_STATIC);
+  sqlite3_bind_int (insert, 13, record->host_key);
+  sqlite3_bind_int64 (insert, 14, record->issued_at);
+  sqlite3_bind_text (insert, 15, record->pem, -1, SQLITE_STATIC);
+  sqlite3_bind_text (insert, 16, record->sha256_lf, -1, SQLITE_STATIC);
+  sqlite3_bind_text (insert, 17, record->sha256_crlf, -1, SQLITE_STATIC);
+  if (sqlite3_step (insert) != SQLITE_DONE)
+    {
+      if (sqlite3_extended_errcode (self->db) == SQLITE_CONSTRAINT_UNIQUE)
+        g_set_error (error, CA_ERROR, CA_ERROR_EXISTS,
+                     "The CA already holds a certificate with serial %s.", record->serial);
+      else
+        ca_ledger_set_db_error (self, sqlite3_extended_errcode (self->db), error);
+      return 0;
+    }
+  id = sqlite3_last_insert_rowid (self->db);
+
+  if (record->imei == NULL)
+    return id;
+  current = ca_ledger_prepare (self, "UPDATE devices SET current_certificate_id = ? WHERE imei = ?", error);
+  if (current == NULL)
+    return 0;
+  sqlite3_bind_int64 (current, 1, id);
+  sqlite3_bind_text (current, 2, record->imei, -1, SQLITE_STATIC);
+
+  return ca_ledger_step_done (self, current, error) ? id : 0;
+}
+
 /* Records one signed certificate in the caller's transaction. */
 static gboolean
 record_signed (CaLedger  *self,
@@ -256,8 +326,6 @@ record_signed (CaLedger  *self,
                GError   **error)
 {
   CaCertificate *record = item->record;
-  g_autoptr(CaStmt) insert = NULL;
-  g_autoptr(CaStmt) current = NULL;
   g_autofree char *details = NULL;
   GString *builder;
   gint64 previous = 0;
@@ -267,47 +335,18 @@ record_signed (CaLedger  *self,
       !handle_previous (self, item, &previous, error))
     return FALSE;
 
-  insert = ca_ledger_prepare (self,
-                              "INSERT INTO certificates (authority_id, serial, imei, profile, subject, "
-                              "not_before, not_after, supersedes_id, pubkey_sha256, host_key, issued_at, "
-                              "pem, sha256_lf, sha256_crlf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                              error);
-  if (insert == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (insert, 1, record->authority_id);
-  sqlite3_bind_text (insert, 2, record->serial, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 3, record->imei, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 4, record->profile, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 5, record->subject, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (insert, 6, record->not_before);
-  sqlite3_bind_int64 (insert, 7, record->not_after);
-  if (previous != 0)
-    sqlite3_bind_int64 (insert, 8, previous);
-  sqlite3_bind_text (insert, 9, item->pubkey_sha256, -1, SQLITE_STATIC);
-  sqlite3_bind_int (insert, 10, item->host_key);
-  sqlite3_bind_int64 (insert, 11, record->issued_at);
-  sqlite3_bind_text (insert, 12, record->pem, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 13, record->sha256_lf, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 14, record->sha256_crlf, -1, SQLITE_STATIC);
-  if (sqlite3_step (insert) != SQLITE_DONE)
+  record->supersedes_id = previous;
+  record->id = ca_certificate_insert (self, record, item->pubkey_sha256, error);
+  if (record->id == 0)
     {
-      if (sqlite3_extended_errcode (self->db) == SQLITE_CONSTRAINT_UNIQUE)
-        g_set_error (error, CA_ERROR, CA_ERROR_EXISTS,
-                     "The random serial %s is already in use by this CA; issue again.", record->serial);
-      else
-        ca_ledger_set_db_error (self, sqlite3_extended_errcode (self->db), error);
+      if (error != NULL && g_error_matches (*error, CA_ERROR, CA_ERROR_EXISTS))
+        {
+          g_clear_error (error);
+          g_set_error (error, CA_ERROR, CA_ERROR_EXISTS,
+                       "The random serial %s is already in use by this CA; issue again.", record->serial);
+        }
       return FALSE;
     }
-  record->id = sqlite3_last_insert_rowid (self->db);
-  record->supersedes_id = previous;
-
-  current = ca_ledger_prepare (self, "UPDATE devices SET current_certificate_id = ? WHERE imei = ?", error);
-  if (current == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (current, 1, record->id);
-  sqlite3_bind_text (current, 2, record->imei, -1, SQLITE_STATIC);
-  if (!ca_ledger_step_done (self, current, error))
-    return FALSE;
 
   builder = ca_details_new ();
   ca_details_add (builder, "ca", record->authority_name);

@@ -236,6 +236,11 @@ X509     *ca_signer_sign_leaf    (CaSigner    *signer,
                                   GError     **error);
 
 
+gint64    ca_certificate_insert  (CaLedger             *self,
+                                  const CaCertificate  *record,
+                                  const char           *pubkey_sha256,
+                                  GError              **error);
+
 gint64    ca_authority_insert    (CaLedger    *self,
                                   const char  *name,
                                   gint64       parent_id,
