@@ -99,6 +99,28 @@ def dump(ws):
         con.close()
 
 
+@tap.test("an intermediate the root's index.txt lists as revoked arrives revoked, issues nothing, and is on the root's CRL")
+def _():
+    ws = Workspace()
+    base = make_recipe(ws.path("pki"))
+    sh(base, "openssl", "ca", "-config", "rootca/rootca.cnf", "-revoke", "subca/subca.crt", "-crl_reason",
+       "cACompromise", "-passin", "pass:" + OLD_PASS)
+    ws.cli("ca", "import-openssl", base, "--key-pass", "pass:" + OLD_PASS, pass_=PASS, check=True)
+    cas = {c["name"]: c for c in json.loads(ws.cli("--json", "ca", "list", check=True).stdout)}
+    tap.eq((cas["Legacy Sub"]["status"], cas["Legacy Sub"].get("revoke_reason")), ("revoked", "cACompromise"))
+    tap.eq(cas["Legacy Root"]["status"], "valid")
+    r = ws.cli("issue", "--ca", "Legacy Sub", "--imei", "350000000000022", "--new-key", "--key-out",
+               ws.path("new.key"), pass_=PASS)
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "has been revoked")
+    crl = ws.cli("crl", "--ca", "Legacy Root", pass_=PASS, check=True).stdout
+    text = subprocess.run(["openssl", "crl", "-noout", "-text"], input=crl, capture_output=True, text=True).stdout
+    tap.eq(text.count("Serial Number: 1000"), 1)
+    r = ws.cli("revoke", "--ca", "Legacy Root", "--serial", "1000", "--reason", "keyCompromise")
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "already revoked")
+
+
 @tap.test("a rootca/subca recipe arrives with every index entry's status, and issuing continues")
 def _():
     ws = Workspace()
