@@ -119,7 +119,9 @@ typedef struct
 } TsProvisionResult;
 
 /* Called on the thread running the flow, so GUI callers must hop to the main
- * context themselves. @fraction goes from 0 to 1 over the whole flow. */
+ * context themselves. At the start of each step @fraction (0 to 1 over the
+ * whole flow) and @message say what is happening; a notice for the operator
+ * (also kept in TsProvisionResult.notices) comes with @fraction < 0. */
 typedef void (*TsProvisionProgress) (const char *step,
                                      double      fraction,
                                      const char *message,
