@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <ca.h>
@@ -19,24 +20,34 @@
 #include "test-ca-util.h"
 
 
+/* The first column of the first row @sql returns in the database at @path. */
+static char *
+query_text (const char *path,
+            const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *text;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return text;
+}
+
 static void
 test_open_pragmas (Fixture       *fixture,
                    gconstpointer  user_data)
 {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
+  g_autofree char *mode = query_text (fixture->path, "PRAGMA journal_mode");
+  g_autofree char *version = query_text (fixture->path, "PRAGMA user_version");
 
-  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA journal_mode", -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "wal");
-  sqlite3_finalize (stmt);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, CA_LEDGER_SCHEMA_VERSION);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-
+  g_assert_cmpstr (mode, ==, "wal");
+  g_assert_cmpint (atoi (version), ==, CA_LEDGER_SCHEMA_VERSION);
   g_assert_cmpint (g_file_test (fixture->path, G_FILE_TEST_EXISTS), ==, TRUE);
 }
 
@@ -626,9 +637,10 @@ test_migrate_v1 (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(GPtrArray) authorities = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *status = NULL;
   CaAuthority *root;
   sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
 
   g_assert_true (g_file_get_contents (TEST_DATA_DIR "/../../../ca/ca-schema.sql", &schema, NULL, &error));
   g_assert_no_error (error);
@@ -652,16 +664,10 @@ test_migrate_v1 (Fixture       *fixture,
   g_assert_cmpint (root->status, ==, CA_CERT_STATUS_VALID);
   g_clear_object (&ledger);
 
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, CA_LEDGER_SCHEMA_VERSION);
-  sqlite3_finalize (stmt);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT status FROM authorities", -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "valid");
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
+  version = query_text (path, "PRAGMA user_version");
+  g_assert_cmpint (atoi (version), ==, CA_LEDGER_SCHEMA_VERSION);
+  status = query_text (path, "SELECT status FROM authorities");
+  g_assert_cmpstr (status, ==, "valid");
 
   /* Opening again finds nothing left to do. */
   ledger = ca_ledger_open (path, &error);
