@@ -41,12 +41,14 @@ args_free (Args *args)
 }
 
 static Args *
-args_new (gint64 sec_tag,
-          int    type,
-          guint  flags)
+args_new (const char *text,
+          gint64      sec_tag,
+          int         type,
+          guint       flags)
 {
   Args *args = g_new0 (Args, 1);
 
+  args->text = g_strdup (text);
   args->sec_tag = sec_tag;
   args->type = type;
   args->flags = flags;
@@ -142,14 +144,10 @@ ts_modem_open_async (const char          *path,
                      GAsyncReadyCallback  callback,
                      gpointer             user_data)
 {
-  Args *args;
-
   g_return_if_fail (path != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  args = args_new (-1, -1, flags);
-  args->text = g_strdup (path);
-  run_job (NULL, ts_modem_open_async, open_job, args, g_object_unref,
+  run_job (NULL, ts_modem_open_async, open_job, args_new (path, -1, -1, flags), g_object_unref,
            cancellable, callback, user_data);
 }
 
@@ -179,7 +177,7 @@ ts_modem_query_identity_async (TsModem             *self,
 {
   g_return_if_fail (TS_IS_MODEM (self));
 
-  run_job (self, ts_modem_query_identity_async, identity_job, args_new (-1, -1, 0),
+  run_job (self, ts_modem_query_identity_async, identity_job, args_new (NULL, -1, -1, 0),
            (GDestroyNotify) ts_modem_identity_free, cancellable, callback, user_data);
 }
 
@@ -212,7 +210,7 @@ ts_modem_list_credentials_async (TsModem             *self,
 {
   g_return_if_fail (TS_IS_MODEM (self));
 
-  run_job (self, ts_modem_list_credentials_async, list_job, args_new (sec_tag, type, 0),
+  run_job (self, ts_modem_list_credentials_async, list_job, args_new (NULL, sec_tag, type, 0),
            (GDestroyNotify) g_array_unref, cancellable, callback, user_data);
 }
 
@@ -259,7 +257,7 @@ ts_modem_write_credential_async (TsModem             *self,
   g_return_if_fail (TS_IS_MODEM (self));
   g_return_if_fail (content != NULL);
 
-  args = args_new (sec_tag, type, flags);
+  args = args_new (NULL, sec_tag, type, flags);
   args->content = g_bytes_ref (content);
   args->key_password = g_strdup (key_password);
   args->endings = endings;
@@ -304,8 +302,8 @@ ts_modem_delete_credentials_async (TsModem             *self,
 {
   g_return_if_fail (TS_IS_MODEM (self));
 
-  run_job (self, ts_modem_delete_credentials_async, delete_job, args_new (sec_tag, type, flags),
-           g_free, cancellable, callback, user_data);
+  run_job (self, ts_modem_delete_credentials_async, delete_job,
+           args_new (NULL, sec_tag, type, flags), g_free, cancellable, callback, user_data);
 }
 
 gboolean
@@ -342,13 +340,9 @@ ts_modem_keygen_async (TsModem             *self,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
-  Args *args;
-
   g_return_if_fail (TS_IS_MODEM (self));
 
-  args = args_new (sec_tag, -1, flags);
-  args->text = g_strdup (attributes);
-  run_job (self, ts_modem_keygen_async, keygen_job, args,
+  run_job (self, ts_modem_keygen_async, keygen_job, args_new (attributes, sec_tag, -1, flags),
            (GDestroyNotify) ts_keygen_result_free, cancellable, callback, user_data);
 }
 
@@ -378,13 +372,9 @@ ts_modem_attest_async (TsModem             *self,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
-  Args *args;
-
   g_return_if_fail (TS_IS_MODEM (self));
 
-  args = args_new (-1, -1, 0);
-  args->text = g_strdup (challenge_hex);
-  run_job (self, ts_modem_attest_async, attest_job, args,
+  run_job (self, ts_modem_attest_async, attest_job, args_new (challenge_hex, -1, -1, 0),
            (GDestroyNotify) ts_attestation_free, cancellable, callback, user_data);
 }
 

@@ -400,87 +400,87 @@ test_missing_final_code (Fixture       *fx,
   assert_answer (fx, "AT+CGSN=1", "+CGSN: \"" IMEI "\"");
 }
 
-static GBytes *
-certificate (void)
-{
-  static const char pem[] = "-----BEGIN CERTIFICATE-----\r\n"
-                            "MIIBszCCAVmgAwIBAgIUQ2Ry\r\n"
-                            "-----END CERTIFICATE-----\r\n";
+#define PEM_CRLF "-----BEGIN CERTIFICATE-----\r\nMIIBszCCAVmgAwIBAgIUQ2Ry\r\n-----END CERTIFICATE-----\r\n"
+#define PEM_LF   "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ2Ry\n-----END CERTIFICATE-----\n"
 
-  return g_bytes_new_static (pem, sizeof pem - 1);
+/* Writes a short PEM with CR LF line breaks to sec_tag 42 as a client certificate. */
+static gboolean
+write_certificate (Fixture            *fx,
+                   TsModemWriteFlags   flags,
+                   char              **sha256,
+                   GError            **error)
+{
+  g_autoptr(GBytes) content = g_bytes_new_static (PEM_CRLF, strlen (PEM_CRLF));
+
+  return ts_modem_write_credential (fx->modem, 42, TS_CRED_CLIENT_CERT, content, NULL,
+                                    TS_LINE_ENDINGS_LF, flags, sha256, NULL, error);
+}
+
+/* Checks the commands since @from start with @prefix and end with @suffix (the
+ * write's content lies between). */
+static void
+assert_sequence (Fixture    *fx,
+                 guint       from,
+                 const char *prefix,
+                 const char *suffix)
+{
+  g_autofree char *sequence = received_since (fx, from);
+
+  if (!g_str_has_prefix (sequence, prefix) || !g_str_has_suffix (sequence, suffix))
+    g_error ("unexpected commands: %s", sequence);
 }
 
 static void
 test_write_goes_offline (Fixture       *fx,
                          gconstpointer  data)
 {
-  g_autoptr(GBytes) content = certificate ();
   g_autoptr(GError) error = NULL;
   g_autofree char *sha256 = NULL;
-  g_autofree char *sequence = NULL;
   g_autofree char *expected = NULL;
   guint from = n_received (fx);
 
-  g_assert_true (ts_modem_write_credential (fx->modem, 42, TS_CRED_CLIENT_CERT, content, NULL,
-                                            TS_LINE_ENDINGS_LF, TS_MODEM_WRITE_NONE, &sha256,
-                                            NULL, &error));
+  g_assert_true (write_certificate (fx, TS_MODEM_WRITE_NONE, &sha256, &error));
   g_assert_no_error (error);
 
   /* LF normalisation: the modem stores (and hashes) the PEM without CRs. */
-  expected = content_sha ("\"-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ2Ry\n"
-                          "-----END CERTIFICATE-----\n\"");
+  expected = content_sha ("\"" PEM_LF "\"");
   g_assert_cmpstr (sha256, ==, expected);
   g_assert_cmpint (fake_cfun (fx), ==, 1);
-
-  sequence = received_since (fx, from);
-  g_assert_true (g_str_has_prefix (sequence, "AT+CFUN? | AT+CFUN=4 | AT%CMNG=0,42,1,\""));
-  g_assert_true (g_str_has_suffix (sequence, "\" | AT%CMNG=1,42,1 | AT+CFUN=1"));
+  assert_sequence (fx, from, "AT+CFUN? | AT+CFUN=4 | AT%CMNG=0,42,1,\"" PEM_LF,
+                   "\" | AT%CMNG=1,42,1 | AT+CFUN=1");
 }
 
 static void
 test_write_cme_518 (Fixture       *fx,
                     gconstpointer  data)
 {
-  g_autoptr(GBytes) content = certificate ();
   g_autoptr(GError) error = NULL;
   g_autofree char *sha256 = NULL;
-  g_autofree char *sequence = NULL;
   guint from = n_received (fx);
 
   ARM (fx, write_cme, 518);
-  g_assert_false (ts_modem_write_credential (fx->modem, 42, TS_CRED_CLIENT_CERT, content, NULL,
-                                             TS_LINE_ENDINGS_LF, TS_MODEM_WRITE_NONE, &sha256,
-                                             NULL, &error));
+  g_assert_false (write_certificate (fx, TS_MODEM_WRITE_NONE, &sha256, &error));
   g_assert_error (error, TS_CME_ERROR, 518);
   g_assert_nonnull (strstr (error->message, "518"));
   g_assert_null (sha256);
 
   /* The previous mode is back although the write failed. */
   g_assert_cmpint (fake_cfun (fx), ==, 1);
-  sequence = received_since (fx, from);
-  g_assert_true (g_str_has_prefix (sequence, "AT+CFUN? | AT+CFUN=4 | AT%CMNG=0,42,1,\""));
-  g_assert_true (g_str_has_suffix (sequence, "\" | AT+CFUN=1"));
+  assert_sequence (fx, from, "AT+CFUN? | AT+CFUN=4 | AT%CMNG=0,42,1,\"", "\" | AT+CFUN=1");
 
   /* Asked to stay offline, it stays offline, also after the error. */
   g_clear_error (&error);
-  g_assert_false (ts_modem_write_credential (fx->modem, 42, TS_CRED_CLIENT_CERT, content, NULL,
-                                             TS_LINE_ENDINGS_LF, TS_MODEM_WRITE_STAY_OFFLINE,
-                                             NULL, NULL, &error));
+  g_assert_false (write_certificate (fx, TS_MODEM_WRITE_STAY_OFFLINE, NULL, &error));
   g_assert_error (error, TS_CME_ERROR, 518);
   g_assert_cmpint (fake_cfun (fx), ==, 4);
 
-  /* A modem that is already offline is left offline and written without switching. */
+  /* A modem that is already offline is written without switching, and left offline. */
   g_clear_error (&error);
   ARM (fx, write_cme, 0);
   from = n_received (fx);
-  g_assert_true (ts_modem_write_credential (fx->modem, 42, TS_CRED_CLIENT_CERT, content, NULL,
-                                            TS_LINE_ENDINGS_LF, TS_MODEM_WRITE_NONE, NULL,
-                                            NULL, &error));
+  g_assert_true (write_certificate (fx, TS_MODEM_WRITE_NONE, NULL, &error));
   g_assert_no_error (error);
-  g_clear_pointer (&sequence, g_free);
-  sequence = received_since (fx, from);
-  g_assert_true (g_str_has_prefix (sequence, "AT+CFUN? | AT%CMNG=0,42,1,\""));
-  g_assert_true (g_str_has_suffix (sequence, "\" | AT%CMNG=1,42,1"));
+  assert_sequence (fx, from, "AT+CFUN? | AT%CMNG=0,42,1,\"", "\" | AT%CMNG=1,42,1");
   g_assert_cmpint (fake_cfun (fx), ==, 4);
 }
 
@@ -488,14 +488,11 @@ static void
 test_write_sha_mismatch (Fixture       *fx,
                          gconstpointer  data)
 {
-  g_autoptr(GBytes) content = certificate ();
   g_autoptr(GError) error = NULL;
   g_autofree char *sha256 = NULL;
 
   ARM (fx, bad_sha, TRUE);
-  g_assert_false (ts_modem_write_credential (fx->modem, 7, TS_CRED_CA_CERT, content, NULL,
-                                             TS_LINE_ENDINGS_LF, TS_MODEM_WRITE_NONE, &sha256,
-                                             NULL, &error));
+  g_assert_false (write_certificate (fx, TS_MODEM_WRITE_NONE, &sha256, &error));
   g_assert_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_VERIFY_FAILED);
   g_assert_nonnull (strstr (error->message, "stored something else"));
   g_assert_null (sha256);
@@ -520,35 +517,40 @@ wait_for_result (GAsyncResult **slot)
   return *slot;
 }
 
+/* write_certificate() through the GUI's async wrapper. */
+static char *
+write_certificate_async (Fixture     *fx,
+                         const char  *key_password,
+                         GError     **error)
+{
+  g_autoptr(GBytes) content = g_bytes_new_static (PEM_CRLF, strlen (PEM_CRLF));
+  g_autoptr(GAsyncResult) result = NULL;
+
+  ts_modem_write_credential_async (fx->modem, 42, TS_CRED_CLIENT_CERT, content, key_password,
+                                   TS_LINE_ENDINGS_LF, TS_MODEM_WRITE_NONE, NULL, store_result,
+                                   &result);
+  return ts_modem_write_credential_finish (fx->modem, wait_for_result (&result), error);
+}
+
 static void
 test_async_wrappers (Fixture       *fx,
                      gconstpointer  data)
 {
-  g_autoptr(GBytes) content = certificate ();
   g_autoptr(GError) error = NULL;
-  g_autoptr(GAsyncResult) written = NULL;
   g_autoptr(GAsyncResult) listed = NULL;
-  g_autoptr(GAsyncResult) failed = NULL;
   g_autofree char *sha256 = NULL;
   g_autoptr(GArray) list = NULL;
   guint from = n_received (fx);
   char *none;
 
-  ts_modem_write_credential_async (fx->modem, 42, TS_CRED_CLIENT_CERT, content, "pass\"phrase",
-                                   TS_LINE_ENDINGS_LF, TS_MODEM_WRITE_NONE, NULL, store_result,
-                                   &written);
   /* A password the AT line cannot carry: refused as by the sync call, nothing sent. */
-  sha256 = ts_modem_write_credential_finish (fx->modem, wait_for_result (&written), &error);
-  g_assert_null (sha256);
+  none = write_certificate_async (fx, "pass\"phrase", &error);
+  g_assert_null (none);
   g_assert_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT);
   g_assert_cmpuint (n_received (fx), ==, from);
   g_clear_error (&error);
-  g_clear_object (&written);
 
-  ts_modem_write_credential_async (fx->modem, 42, TS_CRED_CLIENT_CERT, content, NULL,
-                                   TS_LINE_ENDINGS_LF, TS_MODEM_WRITE_NONE, NULL, store_result,
-                                   &written);
-  sha256 = ts_modem_write_credential_finish (fx->modem, wait_for_result (&written), &error);
+  sha256 = write_certificate_async (fx, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (strlen (sha256), ==, 64);
 
@@ -559,10 +561,7 @@ test_async_wrappers (Fixture       *fx,
   g_assert_cmpstr (g_array_index (list, TsCredential, 0).sha256, ==, sha256);
 
   ARM (fx, write_cme, 518);
-  ts_modem_write_credential_async (fx->modem, 42, TS_CRED_CLIENT_CERT, content, NULL,
-                                   TS_LINE_ENDINGS_LF, TS_MODEM_WRITE_NONE, NULL, store_result,
-                                   &failed);
-  none = ts_modem_write_credential_finish (fx->modem, wait_for_result (&failed), &error);
+  none = write_certificate_async (fx, NULL, &error);
   g_assert_null (none);
   g_assert_error (error, TS_CME_ERROR, 518);
   g_assert_cmpint (fake_cfun (fx), ==, 1);
