@@ -15,22 +15,23 @@ int LLVMFuzzerInitialize (int    *argc,
                           char ***argv);
 
 static void
-drop_log (const char     *domain,
-          GLogLevelFlags  level,
-          const char     *message,
-          gpointer        user_data)
+log_fatal_only (const char     *domain,
+                GLogLevelFlags  level,
+                const char     *message,
+                gpointer        user_data)
 {
+  if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR | G_LOG_FLAG_FATAL))
+    g_log_default_handler (domain, level, message, user_data);
 }
 
 /* A g_return_if_fail() firing means a parser broke its own contract on some
- * input: that is a bug, so it aborts and libFuzzer saves the input. The
- * debug and info chatter of parsers rejecting garbage is dropped for speed. */
+ * input: that is a bug, so it aborts (printed) and libFuzzer saves the input.
+ * Everything else parsers say while rejecting garbage is dropped for speed. */
 int
 LLVMFuzzerInitialize (int    *argc,
                       char ***argv)
 {
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR);
-  g_log_set_default_handler (drop_log, NULL);
-  g_log_set_handler (NULL, G_LOG_LEVEL_CRITICAL | G_LOG_FLAG_FATAL, g_log_default_handler, NULL);
+  g_log_set_default_handler (log_fatal_only, NULL);
   return 0;
 }
