@@ -86,6 +86,23 @@ open_modem (const char         *verb,
   return modem;
 }
 
+/* A required option: a usage error when it is missing (@missing) or its parser
+ * refused it (@error); otherwise TRUE. */
+static gboolean
+option_parsed (const char    *verb,
+               const char    *text,
+               const char    *missing,
+               gboolean       parsed,
+               const GError  *error,
+               int           *status)
+{
+  if (parsed)
+    return TRUE;
+
+  *status = ts_cli_usage_error (verb, "%s", text == NULL ? missing : error->message);
+  return FALSE;
+}
+
 static gboolean
 parse_sec_tag_option (const char *verb,
                       const char *text,
@@ -93,19 +110,9 @@ parse_sec_tag_option (const char *verb,
                       int        *status)
 {
   g_autoptr(GError) error = NULL;
+  gboolean parsed = text != NULL && ts_sec_tag_parse (text, sec_tag, &error);
 
-  if (text == NULL)
-    {
-      *status = ts_cli_usage_error (verb, _("--sec-tag is required."));
-      return FALSE;
-    }
-  if (!ts_sec_tag_parse (text, sec_tag, &error))
-    {
-      *status = ts_cli_usage_error (verb, "%s", error->message);
-      return FALSE;
-    }
-
-  return TRUE;
+  return option_parsed (verb, text, _("--sec-tag is required."), parsed, error, status);
 }
 
 static gboolean
@@ -115,20 +122,10 @@ parse_type_option (const char *verb,
                    int        *status)
 {
   g_autoptr(GError) error = NULL;
+  gboolean parsed = text != NULL && ts_cred_type_parse (text, type, &error);
 
-  if (text == NULL)
-    {
-      *status = ts_cli_usage_error (verb, _("--type is required (ca, cert, key, psk or "
-                                            "psk-identity)."));
-      return FALSE;
-    }
-  if (!ts_cred_type_parse (text, type, &error))
-    {
-      *status = ts_cli_usage_error (verb, "%s", error->message);
-      return FALSE;
-    }
-
-  return TRUE;
+  return option_parsed (verb, text, _("--type is required (ca, cert, key, psk or psk-identity)."),
+                        parsed, error, status);
 }
 
 /* Says loudly when a change goes to one of Nordic's decryptable debug tags (§6.3). */
