@@ -31,9 +31,71 @@ add_fleet_row (JsonBuilder      *builder,
   ts_cli_ca_add_string (builder, "profile", row->profile);
   ts_cli_ca_add_time (builder, "not_after", row->not_after);
   ts_cli_ca_add_string (builder, "status", row->serial != NULL ? ca_cert_status_to_string (row->status) : "none");
-  json_builder_set_member_name (builder, "certificates");
-  json_builder_add_int_value (builder, row->certificate_count);
+  ts_cli_ca_add_int (builder, "certificates", row->certificate_count);
   json_builder_end_object (builder);
+}
+
+typedef gboolean (*FleetVisitFunc) (CaFleetRow  *row,
+                                    gpointer     user_data,
+                                    GError     **error);
+
+/* Calls @visit on every device @filter selects, a page at a time, so a fleet
+ * of a million devices never sits in memory at once. */
+static gboolean
+for_each_fleet_row (CaLedger        *ledger,
+                    CaFleetFilter    filter,
+                    int              expiring_days,
+                    FleetVisitFunc   visit,
+                    gpointer         user_data,
+                    GError         **error)
+{
+  g_autofree char *after = NULL;
+
+  for (;;)
+    {
+      g_autoptr(GPtrArray) page = ca_ledger_list_fleet (ledger, &(CaFleetQuery) { filter, expiring_days, after,
+                                                                                  PAGE_SIZE }, error);
+
+      if (page == NULL)
+        return FALSE;
+      for (guint i = 0; i < page->len; i++)
+        if (!visit (page->pdata[i], user_data, error))
+          return FALSE;
+      if (page->len < PAGE_SIZE)
+        return TRUE;
+      g_free (after);
+      after = g_strdup (((CaFleetRow *) page->pdata[page->len - 1])->imei);
+    }
+}
+
+typedef struct
+{
+  JsonBuilder *builder;  /* (nullable) for text output */
+  guint        total;
+} ListState;
+
+static gboolean
+list_row (CaFleetRow  *row,
+          gpointer     user_data,
+          GError     **error)
+{
+  ListState *state = user_data;
+  g_autofree char *until = NULL;
+
+  state->total++;
+  if (state->builder != NULL)
+    {
+      add_fleet_row (state->builder, row);
+      return TRUE;
+    }
+
+  until = ts_cli_ca_date (row->not_after);
+  printf ("%-15s %-32s %-16s %-8s %-10s %u\n", row->imei, row->serial != NULL ? row->serial : "-",
+          row->authority_name != NULL ? row->authority_name : "-",
+          row->serial != NULL ? ca_cert_status_to_string (row->status) : "none", until,
+          row->certificate_count);
+
+  return TRUE;
 }
 
 static int
@@ -45,10 +107,9 @@ run_list (TsCli  *cli,
   g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autofree char *status = NULL;
-  g_autofree char *after = NULL;
   CaFleetFilter filter = CA_FLEET_ALL;
+  ListState state = { NULL, 0 };
   int expiring_days = 30;
-  guint total = 0;
   int exit_code;
   GOptionEntry entries[] = {
     { "status", 0, 0, G_OPTION_ARG_STRING, &status, N_("Only devices whose current certificate is valid, "
@@ -74,64 +135,37 @@ run_list (TsCli  *cli,
     return ts_cli_fail (error);
 
   if (cli->json)
-    json_builder_begin_array (builder);
+    {
+      state.builder = builder;
+      json_builder_begin_array (builder);
+    }
   else
     printf ("%-15s %-32s %-16s %-8s %-10s %s\n", _("IMEI"), _("SERIAL"), _("CA"), _("STATUS"), _("EXPIRES"),
             _("CERTS"));
 
-  for (;;)
-    {
-      g_autoptr(GPtrArray) page = ca_ledger_list_fleet (ledger, &(CaFleetQuery) { filter, expiring_days, after,
-                                                                                  PAGE_SIZE }, &error);
-
-      if (page == NULL)
-        return ts_cli_fail (error);
-      for (guint i = 0; i < page->len; i++)
-        {
-          CaFleetRow *row = page->pdata[i];
-
-          if (cli->json)
-            add_fleet_row (builder, row);
-          else
-            {
-              g_autofree char *until = ts_cli_ca_date (row->not_after);
-
-              printf ("%-15s %-32s %-16s %-8s %-10s %u\n", row->imei, row->serial != NULL ? row->serial : "-",
-                      row->authority_name != NULL ? row->authority_name : "-",
-                      row->serial != NULL ? ca_cert_status_to_string (row->status) : "none", until,
-                      row->certificate_count);
-            }
-        }
-      total += page->len;
-      if (page->len < PAGE_SIZE)
-        break;
-      g_free (after);
-      after = g_strdup (((CaFleetRow *) page->pdata[page->len - 1])->imei);
-    }
+  if (!for_each_fleet_row (ledger, filter, expiring_days, list_row, &state, &error))
+    return ts_cli_fail (error);
 
   if (cli->json)
     {
-      g_autoptr(JsonNode) root = NULL;
-
       json_builder_end_array (builder);
-      root = json_builder_get_root (builder);
-      ts_cli_print_json (root);
+      ts_cli_ca_print_builder (builder);
     }
-  else if (total == 0)
+  else if (state.total == 0)
     printf (_("No devices%s.\n"), status != NULL ? _(" match") : _(" yet"));
 
   return TS_CLI_EXIT_OK;
 }
 
 static void
-add_event (JsonBuilder        *builder,
-           const CaAuditEvent *event)
+add_event (JsonBuilder   *builder,
+           gconstpointer  item)
 {
+  const CaAuditEvent *event = item;
   g_autoptr(JsonNode) details = json_from_string (event->details, NULL);
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_int_value (builder, event->id);
+  ts_cli_ca_add_int (builder, "id", event->id);
   ts_cli_ca_add_time (builder, "at", event->at);
   ts_cli_ca_add_string (builder, "actor", event->actor);
   ts_cli_ca_add_string (builder, "action", event->action);
@@ -142,8 +176,28 @@ add_event (JsonBuilder        *builder,
   else
     json_builder_add_string_value (builder, event->details);
   ts_cli_ca_add_string (builder, "hash", event->hash);
-  json_builder_set_member_name (builder, "verified");
-  json_builder_add_boolean_value (builder, event->verified);
+  ts_cli_ca_add_boolean (builder, "verified", event->verified);
+  json_builder_end_object (builder);
+}
+
+static void
+add_install (JsonBuilder   *builder,
+             gconstpointer  item)
+{
+  const CaInstall *install = item;
+
+  json_builder_begin_object (builder);
+  ts_cli_ca_add_int (builder, "id", install->id);
+  ts_cli_ca_add_int (builder, "sec_tag", install->sec_tag);
+  ts_cli_ca_add_int (builder, "type", install->cred_type);
+  ts_cli_ca_add_int (builder, "certificate_id", install->certificate_id);
+  ts_cli_ca_add_string (builder, "sha256", install->sha256);
+  ts_cli_ca_add_string (builder, "port", install->port);
+  ts_cli_ca_add_string (builder, "state", ca_install_state_to_string (install->state));
+  ts_cli_ca_add_boolean (builder, "host_key", install->host_key);
+  ts_cli_ca_add_string (builder, "detail", install->detail);
+  ts_cli_ca_add_time (builder, "created_at", install->created_at);
+  ts_cli_ca_add_time (builder, "updated_at", install->updated_at);
   json_builder_end_object (builder);
 }
 
@@ -183,7 +237,6 @@ run_show (TsCli  *cli,
   if (cli->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
 
       json_builder_begin_object (builder);
       ts_cli_ca_add_string (builder, "imei", device->imei);
@@ -194,45 +247,12 @@ run_show (TsCli  *cli,
       ts_cli_ca_add_string (builder, "notes", device->notes);
       ts_cli_ca_add_time (builder, "first_seen", device->first_seen);
       ts_cli_ca_add_time (builder, "last_seen", device->last_seen);
-      json_builder_set_member_name (builder, "certificates");
-      json_builder_begin_array (builder);
-      for (guint i = 0; i < history->certificates->len; i++)
-        ts_cli_ca_add_certificate (builder, history->certificates->pdata[i], TRUE);
-      json_builder_end_array (builder);
-      json_builder_set_member_name (builder, "installs");
-      json_builder_begin_array (builder);
-      for (guint i = 0; i < history->installs->len; i++)
-        {
-          CaInstall *install = history->installs->pdata[i];
-
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "id");
-          json_builder_add_int_value (builder, install->id);
-          json_builder_set_member_name (builder, "sec_tag");
-          json_builder_add_int_value (builder, install->sec_tag);
-          json_builder_set_member_name (builder, "type");
-          json_builder_add_int_value (builder, install->cred_type);
-          json_builder_set_member_name (builder, "certificate_id");
-          json_builder_add_int_value (builder, install->certificate_id);
-          ts_cli_ca_add_string (builder, "sha256", install->sha256);
-          ts_cli_ca_add_string (builder, "port", install->port);
-          ts_cli_ca_add_string (builder, "state", ca_install_state_to_string (install->state));
-          json_builder_set_member_name (builder, "host_key");
-          json_builder_add_boolean_value (builder, install->host_key);
-          ts_cli_ca_add_string (builder, "detail", install->detail);
-          ts_cli_ca_add_time (builder, "created_at", install->created_at);
-          ts_cli_ca_add_time (builder, "updated_at", install->updated_at);
-          json_builder_end_object (builder);
-        }
-      json_builder_end_array (builder);
-      json_builder_set_member_name (builder, "events");
-      json_builder_begin_array (builder);
-      for (guint i = 0; i < history->events->len; i++)
-        add_event (builder, history->events->pdata[i]);
-      json_builder_end_array (builder);
+      ts_cli_ca_add_array (builder, "certificates", history->certificates,
+                           ts_cli_ca_add_certificate_item_with_pem);
+      ts_cli_ca_add_array (builder, "installs", history->installs, add_install);
+      ts_cli_ca_add_array (builder, "events", history->events, add_event);
       json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      ts_cli_print_json (root);
+      ts_cli_ca_print_builder (builder);
       return TS_CLI_EXIT_OK;
     }
 
@@ -265,6 +285,29 @@ run_show (TsCli  *cli,
     print_event (history->events->pdata[i]);
 
   return TS_CLI_EXIT_OK;
+}
+
+typedef struct
+{
+  CaLedger    *ledger;
+  JsonBuilder *builder;
+} ExportState;
+
+/* A device's newest valid certificate, with its PEM, for `fleet export --format json`. */
+static gboolean
+export_row (CaFleetRow  *row,
+            gpointer     user_data,
+            GError     **error)
+{
+  ExportState *state = user_data;
+  g_autoptr(GPtrArray) certs = ca_ledger_list_certificates (state->ledger, row->imei, TRUE, error);
+
+  if (certs == NULL)
+    return FALSE;
+  if (certs->len > 0)
+    ts_cli_ca_add_certificate (state->builder, certs->pdata[certs->len - 1], TRUE);
+
+  return TRUE;
 }
 
 static int
@@ -330,35 +373,13 @@ run_export (TsCli  *cli,
   if (g_strcmp0 (format, "json") == 0)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
-      g_autofree char *after = NULL;
+      ExportState state = { ledger, builder };
 
       json_builder_begin_array (builder);
-      for (;;)
-        {
-          g_autoptr(GPtrArray) page = ca_ledger_list_fleet (ledger, &(CaFleetQuery) { CA_FLEET_VALID, 0, after,
-                                                                                      PAGE_SIZE }, &error);
-
-          if (page == NULL)
-            return ts_cli_fail (error);
-          for (guint i = 0; i < page->len; i++)
-            {
-              CaFleetRow *row = page->pdata[i];
-              g_autoptr(GPtrArray) certs = ca_ledger_list_certificates (ledger, row->imei, TRUE, &error);
-
-              if (certs == NULL)
-                return ts_cli_fail (error);
-              if (certs->len > 0)
-                ts_cli_ca_add_certificate (builder, certs->pdata[certs->len - 1], TRUE);
-            }
-          if (page->len < PAGE_SIZE)
-            break;
-          g_free (after);
-          after = g_strdup (((CaFleetRow *) page->pdata[page->len - 1])->imei);
-        }
+      if (!for_each_fleet_row (ledger, CA_FLEET_VALID, 0, export_row, &state, &error))
+        return ts_cli_fail (error);
       json_builder_end_array (builder);
-      root = json_builder_get_root (builder);
-      ts_cli_print_json (root);
+      ts_cli_ca_print_builder (builder);
       return TS_CLI_EXIT_OK;
     }
 
@@ -406,17 +427,7 @@ run_audit_list (TsCli  *cli,
     return ts_cli_fail (error);
 
   if (cli->json)
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
-
-      json_builder_begin_array (builder);
-      for (guint i = 0; i < events->len; i++)
-        add_event (builder, events->pdata[i]);
-      json_builder_end_array (builder);
-      root = json_builder_get_root (builder);
-      ts_cli_print_json (root);
-    }
+    ts_cli_ca_print_array (events, add_event);
   else
     for (guint i = 0; i < events->len; i++)
       print_event (events->pdata[i]);
@@ -450,19 +461,14 @@ run_audit_verify (TsCli  *cli,
   if (cli->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "ok");
-      json_builder_add_boolean_value (builder, ok);
-      json_builder_set_member_name (builder, "verified");
-      json_builder_add_int_value (builder, checked);
-      json_builder_set_member_name (builder, "first_broken");
-      json_builder_add_int_value (builder, broken);
+      ts_cli_ca_add_boolean (builder, "ok", ok);
+      ts_cli_ca_add_int (builder, "verified", checked);
+      ts_cli_ca_add_int (builder, "first_broken", broken);
       ts_cli_ca_add_string (builder, "message", error != NULL ? error->message : NULL);
       json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      ts_cli_print_json (root);
+      ts_cli_ca_print_builder (builder);
     }
 
   if (!ok)

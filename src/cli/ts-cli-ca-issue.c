@@ -315,8 +315,7 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
         }
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "line");
-      json_builder_add_int_value (builder, batch.lines[i]);
+      ts_cli_ca_add_int (builder, "line", batch.lines[i]);
       ts_cli_ca_add_string (builder, "imei", item->imei);
       ts_cli_ca_add_string (builder, "serial", item->certificate != NULL ? item->certificate->serial : NULL);
       ts_cli_ca_add_string (builder, "file", item->certificate != NULL && item->error == NULL ? path : NULL);
@@ -335,11 +334,7 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
   json_builder_end_array (builder);
 
   if (cli->json)
-    {
-      g_autoptr(JsonNode) root = json_builder_get_root (builder);
-
-      ts_cli_print_json (root);
-    }
+    ts_cli_ca_print_builder (builder);
   else
     printf (_("Issued %u certificates into %s; %u rows failed.\n"), issued, out_dir, failed);
 

@@ -63,17 +63,7 @@ ts_cli_ca_run_revoke (TsCli  *cli,
     return ts_cli_fail (error);
 
   if (cli->json)
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
-
-      json_builder_begin_array (builder);
-      for (guint i = 0; i < revoked->len; i++)
-        ts_cli_ca_add_certificate (builder, revoked->pdata[i], FALSE);
-      json_builder_end_array (builder);
-      root = json_builder_get_root (builder);
-      ts_cli_print_json (root);
-    }
+    ts_cli_ca_print_array (revoked, ts_cli_ca_add_certificate_item);
   else
     for (guint i = 0; i < revoked->len; i++)
       {

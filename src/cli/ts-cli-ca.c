@@ -187,6 +187,56 @@ ts_cli_ca_add_time (JsonBuilder *builder,
   ts_cli_ca_add_string (builder, member, iso);
 }
 
+void
+ts_cli_ca_add_int (JsonBuilder *builder,
+                   const char  *member,
+                   gint64       value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_int_value (builder, value);
+}
+
+void
+ts_cli_ca_add_boolean (JsonBuilder *builder,
+                       const char  *member,
+                       gboolean     value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_boolean_value (builder, value);
+}
+
+void
+ts_cli_ca_add_array (JsonBuilder    *builder,
+                     const char     *member,
+                     GPtrArray      *items,
+                     TsCliCaAddFunc  add)
+{
+  if (member != NULL)
+    json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < items->len; i++)
+    add (builder, g_ptr_array_index (items, i));
+  json_builder_end_array (builder);
+}
+
+void
+ts_cli_ca_print_builder (JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  ts_cli_print_json (root);
+}
+
+void
+ts_cli_ca_print_array (GPtrArray      *items,
+                       TsCliCaAddFunc  add)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  ts_cli_ca_add_array (builder, NULL, items, add);
+  ts_cli_ca_print_builder (builder);
+}
+
 /* "status" and, when revoked, when and why: the same members for certificates
  * and CAs. */
 static void
@@ -220,18 +270,51 @@ ts_cli_ca_add_certificate (JsonBuilder         *builder,
   ts_cli_ca_add_time (builder, "issued_at", cert->issued_at);
   ts_cli_ca_add_time (builder, "installed_at", cert->installed_at);
   add_revocation (builder, cert->status, cert->revoke_reason, cert->revoked_at, cert->invalidity_date);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_int_value (builder, cert->id);
-  json_builder_set_member_name (builder, "supersedes_id");
-  json_builder_add_int_value (builder, cert->supersedes_id);
-  json_builder_set_member_name (builder, "superseded_by_id");
-  json_builder_add_int_value (builder, cert->superseded_by_id);
-  json_builder_set_member_name (builder, "host_key");
-  json_builder_add_boolean_value (builder, cert->host_key);
+  ts_cli_ca_add_int (builder, "id", cert->id);
+  ts_cli_ca_add_int (builder, "supersedes_id", cert->supersedes_id);
+  ts_cli_ca_add_int (builder, "superseded_by_id", cert->superseded_by_id);
+  ts_cli_ca_add_boolean (builder, "host_key", cert->host_key);
   ts_cli_ca_add_string (builder, "sha256", cert->sha256_lf);
   ts_cli_ca_add_string (builder, "sha256_crlf", cert->sha256_crlf);
   if (with_pem)
     ts_cli_ca_add_string (builder, "pem", cert->pem);
+  json_builder_end_object (builder);
+}
+
+void
+ts_cli_ca_add_certificate_item (JsonBuilder   *builder,
+                                gconstpointer  certificate)
+{
+  ts_cli_ca_add_certificate (builder, certificate, FALSE);
+}
+
+void
+ts_cli_ca_add_certificate_item_with_pem (JsonBuilder   *builder,
+                                         gconstpointer  certificate)
+{
+  ts_cli_ca_add_certificate (builder, certificate, TRUE);
+}
+
+/* One CA of `ca list --json`. */
+static void
+add_authority (JsonBuilder   *builder,
+               gconstpointer  item)
+{
+  const CaAuthority *authority = item;
+
+  json_builder_begin_object (builder);
+  ts_cli_ca_add_string (builder, "name", authority->name);
+  ts_cli_ca_add_string (builder, "parent", authority->parent_name);
+  ts_cli_ca_add_string (builder, "subject", authority->subject);
+  ts_cli_ca_add_string (builder, "key", ca_key_type_to_string (authority->key_type));
+  ts_cli_ca_add_int (builder, "path_len", authority->path_len);
+  ts_cli_ca_add_time (builder, "not_before", authority->not_before);
+  ts_cli_ca_add_time (builder, "not_after", authority->not_after);
+  ts_cli_ca_add_string (builder, "serial", authority->serial);
+  ts_cli_ca_add_string (builder, "sha256", authority->sha256);
+  ts_cli_ca_add_int (builder, "issued", authority->issued_count);
+  add_revocation (builder, authority->status, authority->revoke_reason, authority->revoked_at,
+                  authority->invalidity_date);
   json_builder_end_object (builder);
 }
 
@@ -353,34 +436,7 @@ run_list (TsCli  *cli,
 
   if (cli->json)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
-
-      json_builder_begin_array (builder);
-      for (guint i = 0; i < authorities->len; i++)
-        {
-          CaAuthority *authority = authorities->pdata[i];
-
-          json_builder_begin_object (builder);
-          ts_cli_ca_add_string (builder, "name", authority->name);
-          ts_cli_ca_add_string (builder, "parent", authority->parent_name);
-          ts_cli_ca_add_string (builder, "subject", authority->subject);
-          ts_cli_ca_add_string (builder, "key", ca_key_type_to_string (authority->key_type));
-          json_builder_set_member_name (builder, "path_len");
-          json_builder_add_int_value (builder, authority->path_len);
-          ts_cli_ca_add_time (builder, "not_before", authority->not_before);
-          ts_cli_ca_add_time (builder, "not_after", authority->not_after);
-          ts_cli_ca_add_string (builder, "serial", authority->serial);
-          ts_cli_ca_add_string (builder, "sha256", authority->sha256);
-          json_builder_set_member_name (builder, "issued");
-          json_builder_add_int_value (builder, authority->issued_count);
-          add_revocation (builder, authority->status, authority->revoke_reason, authority->revoked_at,
-                          authority->invalidity_date);
-          json_builder_end_object (builder);
-        }
-      json_builder_end_array (builder);
-      root = json_builder_get_root (builder);
-      ts_cli_print_json (root);
+      ts_cli_ca_print_array (authorities, add_authority);
       return TS_CLI_EXIT_OK;
     }
 

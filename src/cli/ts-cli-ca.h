@@ -56,9 +56,35 @@ void       ts_cli_ca_add_string        (JsonBuilder         *builder,
 void       ts_cli_ca_add_time          (JsonBuilder         *builder,
                                         const char          *member,
                                         gint64               unix_time);
+void       ts_cli_ca_add_int           (JsonBuilder         *builder,
+                                        const char          *member,
+                                        gint64               value);
+void       ts_cli_ca_add_boolean       (JsonBuilder         *builder,
+                                        const char          *member,
+                                        gboolean             value);
 void       ts_cli_ca_add_certificate   (JsonBuilder         *builder,
                                         const CaCertificate *certificate,
                                         gboolean             with_pem);
+
+/* Adds one item of a listing to @builder as a JSON object. */
+typedef void (*TsCliCaAddFunc) (JsonBuilder   *builder,
+                                gconstpointer  item);
+/* Adds @items as an array; the array is the member @member of the open
+ * object, or (@member NULL) the next value. */
+void       ts_cli_ca_add_array         (JsonBuilder         *builder,
+                                        const char          *member,
+                                        GPtrArray           *items,
+                                        TsCliCaAddFunc       add);
+/* Prints @items to stdout as one JSON array. */
+void       ts_cli_ca_print_array       (GPtrArray           *items,
+                                        TsCliCaAddFunc       add);
+/* Prints what @builder holds to stdout. */
+void       ts_cli_ca_print_builder     (JsonBuilder         *builder);
+/* Adapters for ts_cli_ca_add_array(). */
+void       ts_cli_ca_add_certificate_item          (JsonBuilder   *builder,
+                                                    gconstpointer  certificate);
+void       ts_cli_ca_add_certificate_item_with_pem (JsonBuilder   *builder,
+                                                    gconstpointer  certificate);
 
 int        ts_cli_ca_run_ca            (TsCli  *cli, int argc, char **argv);
 int        ts_cli_ca_run_issue         (TsCli  *cli, int argc, char **argv);
