@@ -540,8 +540,9 @@ ts_line_run_async (TsLine              *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, ts_line_run_async);
-  /* ts_line_run() watches the cancellable itself and finishes the units in flight. */
-  g_task_set_return_on_cancel (task, FALSE);
+  /* ts_line_run() watches the cancellable itself, finishes the units in flight
+   * and saves the report: its own answer counts, also after a cancel. */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_run_in_thread (task, run_thread);
 }
 

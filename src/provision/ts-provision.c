@@ -885,14 +885,33 @@ restore_mode (Flow    *f,
   step_begin (f, "restore", _("Switching the modem back to +CFUN=%d"), f->previous_mode);
   f->mode_changed = FALSE;
 
-  /* Not cancellable: a cancelled run must still leave the modem as it was. */
-  if (!ts_modem_set_functional_mode (f->modem, f->previous_mode, NULL, error))
+  /* Not cancellable: a cancelled run must still leave the modem as it was. The
+   * mode is read back because after an interrupted command a late final result
+   * can answer the switch while the modem, still busy, ignored it (§2.1). */
+  for (guint attempt = 0; attempt < 3; attempt++)
     {
-      g_prefix_error (error, _("The modem stays offline (+CFUN=4): "));
-      return FALSE;
+      g_autoptr(GError) local_error = NULL;
+      int mode = -1;
+
+      if (ts_modem_set_functional_mode (f->modem, f->previous_mode, NULL, &local_error) &&
+          ts_modem_get_functional_mode (f->modem, &mode, NULL, &local_error) &&
+          mode == f->previous_mode)
+        return TRUE;
+
+      /* A link that is gone stays gone; anything else is worth another try. */
+      if (g_error_matches (local_error, TS_MODEM_ERROR, TS_MODEM_ERROR_DISCONNECTED))
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                      _("The modem may be left offline (+CFUN=4): "));
+          return FALSE;
+        }
     }
 
-  return TRUE;
+  g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_VERIFY_FAILED,
+               _("The modem stays offline (+CFUN=4) although it was switched back to +CFUN=%d "
+                 "three times. Send AT+CFUN=%d from a terminal, or power-cycle the kit."),
+               f->previous_mode, f->previous_mode);
+  return FALSE;
 }
 
 static gboolean
@@ -1135,6 +1154,14 @@ ts_provision_run (CaLedger                  *ledger,
     {
       g_autoptr(GError) restore_error = NULL;
 
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_clear_error (&local_error);
+          g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                       _("Provisioning was interrupted during “%s”. Nothing was recorded as "
+                         "installed; run it again to finish, and an install in flight is "
+                         "settled then."), f.step != NULL ? f.step : "identify");
+        }
       g_debug ("failed: %s", local_error->message);
       settle_failed (&f, local_error);
       /* The first error is what the operator must act on. */
@@ -1233,6 +1260,8 @@ ts_provision_run_async (CaLedger                  *ledger,
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, ts_provision_run_async);
+  /* A cancelled run still returns its result (how far it got, the mode restored). */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, data, (GDestroyNotify) run_data_free);
   g_task_run_in_thread (task, run_thread);
 }
