@@ -15,6 +15,7 @@ import signal
 import sqlite3
 import subprocess
 import threading
+import time
 import tty
 
 from tsharness import SOURCE_ROOT, Tap, Workspace, luhn_imei
@@ -215,6 +216,33 @@ def _():
     tap.eq(proc.returncode, 0, proc.stderr)
     tap.eq(out["outcome"], "provisioned", "the old certificate no longer matches the key")
     tap.ok(out["serial"] != first["serial"], out)
+
+
+@tap.test("Ctrl-C during key generation: advice, and the modem back in its mode")
+def _():
+    ws = workspace()
+    # Paced, with a slow key generation, so the interrupt lands while the modem is busy.
+    emu = ws.emulator("--profile", "nrf9161", "--cfun", "1", "--keygen-ms=1500",
+                      "--imei", luhn_imei(next(imei_counter)))
+    argv, env = ws.cli_argv("provision", "--port", emu.port, "--ca", "Devices",
+                            "--sec-tag", SEC_TAG, pass_=PASS)
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    for line in proc.stderr:
+        if STEP_MESSAGES["keygen"] in line:
+            time.sleep(0.3)
+            proc.send_signal(signal.SIGINT)
+            break
+    err = proc.stderr.read()
+    proc.wait(timeout=60)
+    proc.stdout.close()
+    proc.stderr.close()
+    tap.eq(proc.returncode, 1, err)
+    tap.contains(err, "interrupted during")
+    info = json.loads(ws.cli("--json", "info", "--port", emu.port, check=True).stdout)
+    tap.eq(info["functional_mode"], 1, "the modem is back online")
+    check_ledger(ws, "interrupted")
+    second_run_completes(ws, emu.port, "interrupted")
 
 
 @tap.test("the modem reboots mid-session")
