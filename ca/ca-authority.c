@@ -108,6 +108,14 @@ ca_signer_check_not_revoked (CaSigner  *signer,
   return FALSE;
 }
 
+void
+ca_set_no_such_authority (GError     **error,
+                          const char  *name)
+{
+  g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
+               "There is no CA named “%s” in this ledger. `tagsmith ca list` shows the CAs.", name);
+}
+
 gboolean
 ca_signer_load (CaLedger    *self,
                 const char  *name,
@@ -129,8 +137,7 @@ ca_signer_load (CaLedger    *self,
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
     {
-      g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
-                   "There is no CA named “%s” in this ledger. `tagsmith ca list` shows the CAs.", name);
+      ca_set_no_such_authority (error, name);
       return FALSE;
     }
   if (rc != SQLITE_ROW)
@@ -309,8 +316,7 @@ get_authority_locked (CaLedger    *self,
   if (rc == SQLITE_ROW)
     return ca_authority_from_row (stmt);
   if (rc == SQLITE_DONE)
-    g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
-                 "There is no CA named “%s” in this ledger. `tagsmith ca list` shows the CAs.", name);
+    ca_set_no_such_authority (error, name);
   else
     ca_ledger_set_db_error (self, rc, error);
 
@@ -481,14 +487,8 @@ ca_ledger_create_authority (CaLedger                  *self,
   g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
   g_return_val_if_fail (request != NULL, NULL);
 
-  if (!check_name (request->name, error))
+  if (!check_name (request->name, error) || !ca_check_days (request->days, 36500, "The validity", error))
     return NULL;
-  if (request->days < 0 || request->days > 36500)
-    {
-      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
-                   "The validity must be between 1 and 36500 days.");
-      return NULL;
-    }
 
   ca_ledger_lock_mutex (self);
 

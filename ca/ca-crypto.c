@@ -182,20 +182,26 @@ ca_sha256_hex (const void *data,
   return ca_hex_upper (digest, sizeof digest);
 }
 
+/* The SHA-256 hex of @der (from an i2d_ call, which allocated it), then frees it. */
+static char *
+sha256_hex_take (guint8 *der,
+                 int     length)
+{
+  char *hex = length > 0 ? ca_sha256_hex (der, length) : NULL;
+
+  OPENSSL_free (der);
+
+  return hex;
+}
+
 /* The SHA-256 of the SubjectPublicKeyInfo DER: a key's identity across CSRs. */
 char *
 ca_x509_pubkey_sha256 (const X509_PUBKEY *spki)
 {
   guint8 *der = NULL;
   int length = i2d_X509_PUBKEY (spki, &der);
-  char *hex;
 
-  if (length <= 0)
-    return NULL;
-  hex = ca_sha256_hex (der, length);
-  OPENSSL_free (der);
-
-  return hex;
+  return sha256_hex_take (der, length);
 }
 
 char *
@@ -203,14 +209,8 @@ ca_spki_sha256 (EVP_PKEY *key)
 {
   guint8 *der = NULL;
   int length = i2d_PUBKEY (key, &der);
-  char *hex;
 
-  if (length <= 0)
-    return NULL;
-  hex = ca_sha256_hex (der, length);
-  OPENSSL_free (der);
-
-  return hex;
+  return sha256_hex_take (der, length);
 }
 
 /* subjectKeyIdentifier by RFC 5280 §4.2.1.2 method 1: SHA-1 of the public key
@@ -442,9 +442,6 @@ ca_key_to_plain_pem (EVP_PKEY  *key,
                      GError   **error)
 {
   g_autoptr(BIO) bio = BIO_new (BIO_s_secmem ());
-  char *data = NULL;
-  long length;
-  char *copy;
 
   if (PEM_write_bio_PrivateKey (bio, key, NULL, NULL, 0, NULL, NULL) != 1)
     {
@@ -452,12 +449,7 @@ ca_key_to_plain_pem (EVP_PKEY  *key,
       return NULL;
     }
 
-  length = BIO_get_mem_data (bio, &data);
-  copy = g_malloc (length + 1);
-  memcpy (copy, data, length);
-  copy[length] = '\0';
-
-  return copy;
+  return bio_to_string (bio);
 }
 
 static gboolean

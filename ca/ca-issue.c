@@ -63,12 +63,8 @@ check_request (const CaIssueRequest  *request,
       return NULL;
     }
 
-  if (request->days < 0 || request->days > 36500)
-    {
-      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
-                   "The validity must be between 1 and 36500 days.");
-      return NULL;
-    }
+  if (!ca_check_days (request->days, 36500, "The validity", error))
+    return NULL;
 
   return profile;
 }

@@ -146,6 +146,12 @@ void      ca_set_openssl_error   (GError     **error,
                                   int          code,
                                   const char  *what);
 gint64    ca_now                 (void);
+/* A validity in days given by a person: 0 (the default) or 1 to @maximum.
+ * @what names it in the error, e.g. "The validity". */
+gboolean  ca_check_days          (int          days,
+                                  int          maximum,
+                                  const char  *what,
+                                  GError     **error);
 char     *ca_actor               (void);
 
 /* The X509 inside a parsed CSR, (transfer none). */
@@ -212,6 +218,9 @@ typedef struct
   X509_EXTENSION *leaf_extensions[4];  /* built once: BC, KU, EKU, AKI */
 } CaSigner;
 
+/* CA_ERROR_NOT_FOUND for an authority name nobody created. */
+void      ca_set_no_such_authority (GError    **error,
+                                    const char *name);
 gboolean  ca_signer_load         (CaLedger    *self,
                                   const char  *name,
                                   gboolean     need_key,

@@ -484,12 +484,8 @@ ca_ledger_generate_crl (CaLedger    *self,
   g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
   g_return_val_if_fail (authority != NULL, NULL);
 
-  if (days < 0 || days > 3650)
-    {
-      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
-                   "A CRL's validity must be between 1 and 3650 days.");
-      return NULL;
-    }
+  if (!ca_check_days (days, 3650, "A CRL's validity", error))
+    return NULL;
   if (days == 0)
     days = CA_DEFAULT_CRL_DAYS;
 

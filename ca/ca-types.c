@@ -251,6 +251,20 @@ ca_column_dup (CaStmt *stmt,
   return g_strdup ((const char *) sqlite3_column_text (stmt, column));
 }
 
+gboolean
+ca_check_days (int          days,
+               int          maximum,
+               const char  *what,
+               GError     **error)
+{
+  if (days >= 0 && days <= maximum)
+    return TRUE;
+
+  g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT, "%s must be between 1 and %d days.", what, maximum);
+
+  return FALSE;
+}
+
 CaCertStatus
 ca_status_from_column (CaStmt *stmt,
                        int     column,
