@@ -79,6 +79,7 @@ typedef struct
   gboolean                  mode_changed;
   char                     *common_name;
   CaCertificate            *certificate;
+  GBytes                   *host_key;      /* --host-key: the key PEM, wiped when freed */
   GArray                   *writes;        /* (element-type PendingWrite) */
 } Flow;
 
@@ -715,8 +716,7 @@ issue_host_key (Flow    *f,
 
   /* The key is written exactly as generated (LF endings), so the only copies
    * are this buffer, which wipes itself when dropped, and the modem's. */
-  add_write (f, TS_CRED_PRIVATE_KEY,
-             g_bytes_new_with_free_func (key_pem, strlen (key_pem), wipe_and_free_key, key_pem));
+  f->host_key = g_bytes_new_with_free_func (key_pem, strlen (key_pem), wipe_and_free_key, key_pem);
 
   return TRUE;
 }
@@ -728,26 +728,16 @@ record_intents (Flow    *f,
 {
   const TsProvisionRequest *req = f->request;
   g_autoptr(GBytes) pem = NULL;
-  g_autoptr(GArray) host_key = NULL;
 
   /* The order on the wire is server CA, client certificate, key (§9.2). */
-  host_key = f->writes;
-  f->writes = g_array_new (FALSE, TRUE, sizeof (PendingWrite));
-  g_array_set_clear_func (f->writes, (GDestroyNotify) pending_write_clear);
-
   if (req->server_ca != NULL)
     add_write (f, TS_CRED_CA_CERT, ts_nrf91_normalise_content (req->server_ca, req->endings));
 
   pem = g_bytes_new (f->certificate->pem, strlen (f->certificate->pem));
   add_write (f, TS_CRED_CLIENT_CERT, ts_nrf91_normalise_content (pem, req->endings));
 
-  for (guint i = 0; i < host_key->len; i++)
-    {
-      PendingWrite *key = &g_array_index (host_key, PendingWrite, i);
-
-      g_array_append_val (f->writes, *key);
-      key->content = NULL;
-    }
+  if (f->host_key != NULL)
+    add_write (f, TS_CRED_PRIVATE_KEY, g_steal_pointer (&f->host_key));
 
   for (guint i = 0; i < f->writes->len; i++)
     {
@@ -1180,6 +1170,7 @@ ts_provision_run (CaLedger                  *ledger,
   g_clear_pointer (&f.previous, g_ptr_array_unref);
   g_clear_pointer (&f.common_name, g_free);
   g_clear_pointer (&f.certificate, ca_certificate_free);
+  g_clear_pointer (&f.host_key, g_bytes_unref);
   g_clear_pointer (&f.writes, g_array_unref);
 
   if (!ok)
