@@ -87,9 +87,9 @@ find_revoked_in_chain (CaLedger  *self,
   return TRUE;
 }
 
-gboolean
-ca_signer_check_not_revoked (CaSigner  *signer,
-                             GError   **error)
+static gboolean
+check_not_revoked (CaSigner  *signer,
+                   GError   **error)
 {
   if (signer->revoked_name == NULL)
     return TRUE;
@@ -165,6 +165,23 @@ ca_signer_load (CaLedger    *self,
           return FALSE;
         }
       out_signer->md = ca_key_digest (out_signer->key);
+    }
+
+  return TRUE;
+}
+
+gboolean
+ca_signer_load_for_signing (CaLedger    *self,
+                            const char  *name,
+                            CaSigner    *out_signer,
+                            GError     **error)
+{
+  if (!ca_signer_load (self, name, TRUE, out_signer, error))
+    return FALSE;
+  if (!check_not_revoked (out_signer, error))
+    {
+      ca_signer_clear (out_signer);
+      return FALSE;
     }
 
   return TRUE;
@@ -501,8 +518,7 @@ ca_ledger_create_authority (CaLedger                  *self,
 
   if (request->parent != NULL)
     {
-      if (!ca_signer_load (self, request->parent, TRUE, &parent, error) ||
-          !ca_signer_check_not_revoked (&parent, error))
+      if (!ca_signer_load_for_signing (self, request->parent, &parent, error))
         goto out;
       if (parent.path_len == 0 || (parent.path_len > 0 && request->path_len >= parent.path_len))
         {
@@ -696,8 +712,7 @@ ca_ledger_issue_proof (CaLedger    *self,
     }
 
   ca_ledger_lock_mutex (self);
-  if (!ca_signer_load (self, name, TRUE, &signer, error) ||
-      !ca_signer_check_not_revoked (&signer, error) ||
+  if (!ca_signer_load_for_signing (self, name, &signer, error) ||
       (key = ca_key_generate (CA_KEY_EC_P256, error)) == NULL ||
       (cert = ca_signer_sign_leaf (&signer, code, key, NULL, ca_now () + 30 * 86400, &serial, error)) == NULL)
     goto out;

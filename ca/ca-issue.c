@@ -376,8 +376,7 @@ issue_one (CaLedger              *self,
     return NULL;
 
   ca_ledger_lock_mutex (self);
-  if (!ca_signer_load (self, request->authority, TRUE, &signer, error) ||
-      !ca_signer_check_not_revoked (&signer, error))
+  if (!ca_signer_load_for_signing (self, request->authority, &signer, error))
     {
       ca_ledger_unlock_mutex (self);
       return NULL;
@@ -533,8 +532,7 @@ ca_ledger_issue_batch (CaLedger              *self,
     return FALSE;
 
   ca_ledger_lock_mutex (self);
-  if (!ca_signer_load (self, request->authority, TRUE, &signer, error) ||
-      !ca_signer_check_not_revoked (&signer, error))
+  if (!ca_signer_load_for_signing (self, request->authority, &signer, error))
     {
       ca_ledger_unlock_mutex (self);
       return FALSE;

@@ -227,10 +227,13 @@ gboolean  ca_signer_load         (CaLedger    *self,
                                   CaSigner    *out_signer,
                                   GError     **error);
 void      ca_signer_clear        (CaSigner    *signer);
-/* Refuses to sign certificates with a revoked CA, or one below a revoked CA.
- * (Revoking and CRLs still work: they only limit the damage.) */
-gboolean  ca_signer_check_not_revoked (CaSigner  *signer,
-                                       GError   **error);
+/* Loads @name with its key to sign certificates: refused for a revoked CA,
+ * or one below a revoked CA. (Revoking and CRLs go through ca_signer_load():
+ * they only limit the damage.) */
+gboolean  ca_signer_load_for_signing (CaLedger    *self,
+                                      const char  *name,
+                                      CaSigner    *out_signer,
+                                      GError     **error);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CaSigner, ca_signer_clear)
 
 /* Signs an end-entity certificate for @public_key (or, faster, the request's
