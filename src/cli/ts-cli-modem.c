@@ -23,13 +23,17 @@
 /* Credential files are PEM text; anything larger than this is the wrong file. */
 #define MAX_CREDENTIAL_FILE (64 * 1024)
 
-/* Options every verb that talks to a modem shares. */
+/* Options of the verbs that talk to a modem: the port ones every verb has, the
+ * others where the verb lists their entry. */
 typedef struct
 {
   char     *port;
   gboolean  rtscts;
   int       timeout_s;
-} PortOptions;
+  char     *sec_tag;
+  char     *type;
+  gboolean  stay_offline;
+} ModemOptions;
 
 #define PORT_OPTION_ENTRIES(opts) \
   { "port", 'p', 0, G_OPTION_ARG_STRING, &(opts).port, \
@@ -39,22 +43,30 @@ typedef struct
   { "timeout", 0, 0, G_OPTION_ARG_INT, &(opts).timeout_s, \
     N_("Seconds to wait for each answer (default 15; key generation twice that)"), N_("SECONDS") }
 
-#define STAY_OFFLINE_ENTRY(stay_offline) \
-  { "stay-offline", 0, 0, G_OPTION_ARG_NONE, &(stay_offline), \
+#define SEC_TAG_ENTRY(opts, help) \
+  { "sec-tag", 0, 0, G_OPTION_ARG_STRING, &(opts).sec_tag, help, N_("N") }
+
+#define TYPE_ENTRY(opts, help) \
+  { "type", 0, 0, G_OPTION_ARG_STRING, &(opts).type, help, N_("TYPE") }
+
+#define STAY_OFFLINE_ENTRY(opts) \
+  { "stay-offline", 0, 0, G_OPTION_ARG_NONE, &(opts).stay_offline, \
     N_("Leave the modem offline (+CFUN=4) afterwards"), NULL }
 
 static void
-port_options_clear (PortOptions *opts)
+modem_options_clear (ModemOptions *opts)
 {
   g_clear_pointer (&opts->port, g_free);
+  g_clear_pointer (&opts->sec_tag, g_free);
+  g_clear_pointer (&opts->type, g_free);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PortOptions, port_options_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ModemOptions, modem_options_clear)
 
 /* Opens the modem named by --port; returns NULL after printing why. */
 static TsModem *
 open_modem (const char         *verb,
-            const PortOptions  *opts,
+            const ModemOptions  *opts,
             int                *status)
 {
   g_autoptr(GError) error = NULL;
@@ -143,7 +155,7 @@ warn_about_sec_tag (guint32 sec_tag)
  * debug one, then opens the modem. */
 static TsModem *
 open_modem_for_change (const char         *verb,
-                       const PortOptions  *opts,
+                       const ModemOptions  *opts,
                        guint32             sec_tag,
                        int                *status)
 {
@@ -308,7 +320,7 @@ run_info (TsCli  *cli,
           int     argc,
           char  **argv)
 {
-  g_auto(PortOptions) opts = { 0 };
+  g_auto(ModemOptions) opts = { 0 };
   GOptionEntry entries[] = { PORT_OPTION_ENTRIES (opts), { NULL } };
   g_autoptr(TsModem) modem = NULL;
   g_autoptr(TsModemIdentity) id = NULL;
@@ -459,11 +471,10 @@ run_creds_list (TsCli  *cli,
                 int     argc,
                 char  **argv)
 {
-  g_auto(PortOptions) opts = { 0 };
-  g_autofree char *sec_tag_text = NULL;
+  g_auto(ModemOptions) opts = { 0 };
   GOptionEntry entries[] = {
     PORT_OPTION_ENTRIES (opts),
-    { "sec-tag", 0, 0, G_OPTION_ARG_STRING, &sec_tag_text, N_("Only this sec_tag"), N_("N") },
+    SEC_TAG_ENTRY (opts, N_("Only this sec_tag")),
     { NULL }
   };
   g_autoptr(TsModem) modem = NULL;
@@ -478,12 +489,12 @@ run_creds_list (TsCli  *cli,
                                "each is when the ledger knows it."),
                              entries, &argc, &argv, &status))
     return status;
-  if (sec_tag_text != NULL && !parse_sec_tag_option ("creds list", sec_tag_text, &sec_tag, &status))
+  if (opts.sec_tag != NULL && !parse_sec_tag_option ("creds list", opts.sec_tag, &sec_tag, &status))
     return status;
   if (!(modem = open_modem ("creds list", &opts, &status)))
     return status;
 
-  list = ts_modem_list_credentials (modem, sec_tag_text != NULL ? (gint64) sec_tag : -1, -1,
+  list = ts_modem_list_credentials (modem, opts.sec_tag != NULL ? (gint64) sec_tag : -1, -1,
                                     NULL, &error);
   if (list == NULL)
     return ts_cli_fail (error);
@@ -519,7 +530,7 @@ run_creds_list (TsCli  *cli,
 
   if (list->len == 0)
     {
-      printf (sec_tag_text != NULL ? _("sec_tag %u holds no credentials.\n")
+      printf (opts.sec_tag != NULL ? _("sec_tag %u holds no credentials.\n")
                                    : _("The modem holds no credentials.\n"), sec_tag);
       return TS_CLI_EXIT_OK;
     }
@@ -545,15 +556,14 @@ run_creds_read (TsCli  *cli,
                 int     argc,
                 char  **argv)
 {
-  g_auto(PortOptions) opts = { 0 };
-  g_autofree char *sec_tag_text = NULL;
-  g_autofree char *type_text = NULL;
+  g_auto(ModemOptions) opts = { 0 };
   g_autofree char *out = NULL;
   GOptionEntry entries[] = {
     PORT_OPTION_ENTRIES (opts),
-    { "sec-tag", 0, 0, G_OPTION_ARG_STRING, &sec_tag_text, N_("The sec_tag"), N_("N") },
-    { "type", 0, 0, G_OPTION_ARG_STRING, &type_text, N_("ca, cert or psk-identity"), N_("TYPE") },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Write to FILE instead of stdout"), N_("FILE") },
+    SEC_TAG_ENTRY (opts, N_("The sec_tag")),
+    TYPE_ENTRY (opts, N_("ca, cert or psk-identity")),
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Write to FILE instead of stdout"),
+      N_("FILE") },
     { NULL }
   };
   g_autoptr(TsModem) modem = NULL;
@@ -568,8 +578,8 @@ run_creds_read (TsCli  *cli,
                                "keys and PSKs cannot be read."),
                              entries, &argc, &argv, &status))
     return status;
-  if (!parse_sec_tag_option ("creds read", sec_tag_text, &sec_tag, &status) ||
-      !parse_type_option ("creds read", type_text, &type, &status))
+  if (!parse_sec_tag_option ("creds read", opts.sec_tag, &sec_tag, &status) ||
+      !parse_type_option ("creds read", opts.type, &type, &status))
     return status;
   if (type == TS_CRED_PRIVATE_KEY || type == TS_CRED_PSK)
     return ts_cli_usage_error ("creds read", _("The modem never reveals private keys or PSKs; "
@@ -641,25 +651,21 @@ run_creds_write (TsCli  *cli,
                  int     argc,
                  char  **argv)
 {
-  g_auto(PortOptions) opts = { 0 };
-  g_autofree char *sec_tag_text = NULL;
-  g_autofree char *type_text = NULL;
+  g_auto(ModemOptions) opts = { 0 };
   g_autofree char *path = NULL;
   g_autofree char *endings_text = NULL;
   g_auto(TsCliPassphrase) key_password = NULL;
-  gboolean stay_offline = FALSE;
   GOptionEntry entries[] = {
     PORT_OPTION_ENTRIES (opts),
-    { "sec-tag", 0, 0, G_OPTION_ARG_STRING, &sec_tag_text, N_("The sec_tag"), N_("N") },
-    { "type", 0, 0, G_OPTION_ARG_STRING, &type_text,
-      N_("ca, cert, key, psk, psk-identity or a number"), N_("TYPE") },
+    SEC_TAG_ENTRY (opts, N_("The sec_tag")),
+    TYPE_ENTRY (opts, N_("ca, cert, key, psk, psk-identity or a number")),
     { "file", 'f', 0, G_OPTION_ARG_FILENAME, &path, N_("The PEM (or PSK text) file"), N_("FILE") },
     { "key-password", 0, 0, G_OPTION_ARG_STRING, &key_password,
       N_("Password of an encrypted PKCS#8 private key"), N_("PW") },
     { "line-endings", 0, 0, G_OPTION_ARG_STRING, &endings_text,
       N_("lf (default), crlf or keep: how line breaks are sent, which decides the SHA-256"),
       N_("MODE") },
-    STAY_OFFLINE_ENTRY (stay_offline),
+    STAY_OFFLINE_ENTRY (opts),
     { NULL }
   };
   g_autoptr(TsModem) modem = NULL;
@@ -677,8 +683,8 @@ run_creds_write (TsCli  *cli,
                                "was sent."),
                              entries, &argc, &argv, &status))
     return status;
-  if (!parse_sec_tag_option ("creds write", sec_tag_text, &sec_tag, &status) ||
-      !parse_type_option ("creds write", type_text, &type, &status))
+  if (!parse_sec_tag_option ("creds write", opts.sec_tag, &sec_tag, &status) ||
+      !parse_type_option ("creds write", opts.type, &type, &status))
     return status;
   if (path == NULL)
     return ts_cli_usage_error ("creds write", _("--file is required."));
@@ -692,7 +698,7 @@ run_creds_write (TsCli  *cli,
     return status;
 
   if (!ts_modem_write_credential (modem, sec_tag, type, content, key_password, endings,
-                                  write_flags (stay_offline),
+                                  write_flags (opts.stay_offline),
                                   &sha256, NULL, &error))
     return ts_cli_fail (error);
 
@@ -709,17 +715,14 @@ run_creds_delete (TsCli  *cli,
                   int     argc,
                   char  **argv)
 {
-  g_auto(PortOptions) opts = { 0 };
-  g_autofree char *sec_tag_text = NULL;
-  g_autofree char *type_text = NULL;
+  g_auto(ModemOptions) opts = { 0 };
   gboolean all = FALSE;
-  gboolean stay_offline = FALSE;
   GOptionEntry entries[] = {
     PORT_OPTION_ENTRIES (opts),
-    { "sec-tag", 0, 0, G_OPTION_ARG_STRING, &sec_tag_text, N_("The sec_tag"), N_("N") },
-    { "type", 0, 0, G_OPTION_ARG_STRING, &type_text, N_("The type to delete"), N_("TYPE") },
+    SEC_TAG_ENTRY (opts, N_("The sec_tag")),
+    TYPE_ENTRY (opts, N_("The type to delete")),
     { "all", 0, 0, G_OPTION_ARG_NONE, &all, N_("Delete every type in the sec_tag"), NULL },
-    STAY_OFFLINE_ENTRY (stay_offline),
+    STAY_OFFLINE_ENTRY (opts),
     { NULL }
   };
   g_autoptr(TsModem) modem = NULL;
@@ -734,17 +737,17 @@ run_creds_delete (TsCli  *cli,
                                "sec_tag, with the modem offline."),
                              entries, &argc, &argv, &status))
     return status;
-  if (!parse_sec_tag_option ("creds delete", sec_tag_text, &sec_tag, &status))
+  if (!parse_sec_tag_option ("creds delete", opts.sec_tag, &sec_tag, &status))
     return status;
-  if (all == (type_text != NULL))
+  if (all == (opts.type != NULL))
     return ts_cli_usage_error ("creds delete", _("Give either --type or --all."));
-  if (type_text != NULL && !parse_type_option ("creds delete", type_text, &type, &status))
+  if (opts.type != NULL && !parse_type_option ("creds delete", opts.type, &type, &status))
     return status;
   if (!(modem = open_modem_for_change ("creds delete", &opts, sec_tag, &status)))
     return status;
 
   if (!ts_modem_delete_credentials (modem, sec_tag, all ? -1 : (int) type,
-                                    write_flags (stay_offline),
+                                    write_flags (opts.stay_offline),
                                     &deleted, NULL, &error))
     return ts_cli_fail (error);
 
@@ -808,19 +811,17 @@ run_keygen (TsCli  *cli,
             int     argc,
             char  **argv)
 {
-  g_auto(PortOptions) opts = { 0 };
-  g_autofree char *sec_tag_text = NULL;
+  g_auto(ModemOptions) opts = { 0 };
   g_autofree char *attributes = NULL;
   g_autofree char *out = NULL;
-  gboolean stay_offline = FALSE;
   GOptionEntry entries[] = {
     PORT_OPTION_ENTRIES (opts),
-    { "sec-tag", 0, 0, G_OPTION_ARG_STRING, &sec_tag_text, N_("Where the key goes"), N_("N") },
+    SEC_TAG_ENTRY (opts, N_("Where the key goes")),
     { "attributes", 0, 0, G_OPTION_ARG_STRING, &attributes,
       N_("CSR subject, e.g. \"O=Acme,CN=nrf-352656100367872\" (default: CN=<device UUID>)"),
       N_("ATTRS") },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Write the CSR (PEM) to FILE"), N_("FILE") },
-    STAY_OFFLINE_ENTRY (stay_offline),
+    STAY_OFFLINE_ENTRY (opts),
     { NULL }
   };
   g_autoptr(TsModem) modem = NULL;
@@ -837,12 +838,12 @@ run_keygen (TsCli  *cli,
                                "digest and the device UUID."),
                              entries, &argc, &argv, &status))
     return status;
-  if (!parse_sec_tag_option ("keygen", sec_tag_text, &sec_tag, &status) ||
+  if (!parse_sec_tag_option ("keygen", opts.sec_tag, &sec_tag, &status) ||
       !(modem = open_modem_for_change ("keygen", &opts, sec_tag, &status)))
     return status;
 
   result = ts_modem_keygen (modem, sec_tag, attributes,
-                            write_flags (stay_offline),
+                            write_flags (opts.stay_offline),
                             NULL, &error);
   if (result == NULL)
     return ts_cli_fail (error);
@@ -883,7 +884,7 @@ run_attest (TsCli  *cli,
             int     argc,
             char  **argv)
 {
-  g_auto(PortOptions) opts = { 0 };
+  g_auto(ModemOptions) opts = { 0 };
   g_autofree char *challenge = NULL;
   GOptionEntry entries[] = {
     PORT_OPTION_ENTRIES (opts),
