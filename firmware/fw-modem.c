@@ -324,45 +324,6 @@ handle_xmodemsleep (FwModem           *self,
     }
 }
 
-/* +CGMI, +CGMM, +CGMR: a bare value line (§4). */
-static int
-bare_value (const FwAtCommand *command,
-            GString           *lines,
-            const char        *value)
-{
-  if (command->kind != FW_AT_ACTION)
-    return command->kind == FW_AT_TEST ? FW_STATUS_OK : FW_STATUS_SYNTAX;
-  g_string_append_printf (lines, "%s\r\n", value);
-  return FW_STATUS_OK;
-}
-
-static int
-handle_cgmi (FwModem           *self,
-             const FwAtCommand *command,
-             GString           *lines,
-             guint             *busy_ms)
-{
-  return bare_value (command, lines, "Nordic Semiconductor ASA");
-}
-
-static int
-handle_cgmm (FwModem           *self,
-             const FwAtCommand *command,
-             GString           *lines,
-             guint             *busy_ms)
-{
-  return bare_value (command, lines, self->config.profile->model);
-}
-
-static int
-handle_cgmr (FwModem           *self,
-             const FwAtCommand *command,
-             GString           *lines,
-             guint             *busy_ms)
-{
-  return bare_value (command, lines, self->config.profile->firmware);
-}
-
 /* 3GPP 27.007 forms: 0 serial number (IMEI), 1 IMEI, 2 IMEISV, 3 SVN (§4). */
 static int
 handle_cgsn (FwModem           *self,
@@ -402,65 +363,57 @@ handle_cgsn (FwModem           *self,
   return FW_STATUS_OK;
 }
 
-/* %HWVERSION, %SHORTSWVER, %XMODEMUUID, %DEVICEUUID: `<name>: <value>`, action form only (§4). */
-static int
-named_value (const FwAtCommand *command,
-             GString           *lines,
-             const char        *name,
-             const char        *value)
+/* The value of a read-only identity command (§4), or %NULL where the firmware
+ * does not know the command: %DEVICEUUID is nRF91x1 only (§8.2). */
+static char *
+identity_value (FwModem    *self,
+                const char *name)
 {
-  if (command->kind != FW_AT_ACTION)
-    return FW_STATUS_ERROR;
-  g_string_append_printf (lines, "%s: %s\r\n", name, value);
-  return FW_STATUS_OK;
-}
-
-static int
-handle_hwversion (FwModem           *self,
-                  const FwAtCommand *command,
-                  GString           *lines,
-                  guint             *busy_ms)
-{
-  return named_value (command, lines, "%HWVERSION", self->config.profile->hw_version);
-}
-
-static int
-handle_shortswver (FwModem           *self,
-                   const FwAtCommand *command,
-                   GString           *lines,
-                   guint             *busy_ms)
-{
-  return named_value (command, lines, "%SHORTSWVER", self->config.profile->short_version);
-}
-
-/* The modem firmware build's UUID, not the device's (§4). */
-static int
-handle_xmodemuuid (FwModem           *self,
-                   const FwAtCommand *command,
-                   GString           *lines,
-                   guint             *busy_ms)
-{
+  const FwProfile *profile = self->config.profile;
   guint8 uuid[16];
-  g_autofree char *text = NULL;
 
-  fw_modem_firmware_uuid (self, uuid);
-  text = fw_uuid_format (uuid);
-  return named_value (command, lines, "%XMODEMUUID", text);
+  if (g_str_equal (name, "+CGMI"))
+    return g_strdup ("Nordic Semiconductor ASA");
+  if (g_str_equal (name, "+CGMM"))
+    return g_strdup (profile->model);
+  if (g_str_equal (name, "+CGMR"))
+    return g_strdup (profile->firmware);
+  if (g_str_equal (name, "%HWVERSION"))
+    return g_strdup (profile->hw_version);
+  if (g_str_equal (name, "%SHORTSWVER"))
+    return g_strdup (profile->short_version);
+  if (g_str_equal (name, "%XMODEMUUID"))
+    {
+      /* The modem firmware build's UUID, not the device's. */
+      fw_modem_firmware_uuid (self, uuid);
+      return fw_uuid_format (uuid);
+    }
+  if (g_str_equal (name, "%DEVICEUUID") && profile->is_nrf91x1)
+    return fw_uuid_format (self->device->uuid);
+  return NULL;
 }
 
+/* 3GPP identity commands answer a bare line and accept the test form; Nordic's
+ * answer `<name>: <value>` and only in the action form (§4). */
 static int
-handle_deviceuuid (FwModem           *self,
-                   const FwAtCommand *command,
-                   GString           *lines,
-                   guint             *busy_ms)
+handle_identity (FwModem           *self,
+                 const FwAtCommand *command,
+                 GString           *lines,
+                 guint             *busy_ms)
 {
-  g_autofree char *text = NULL;
+  g_autofree char *value = identity_value (self, command->name);
+  gboolean is_3gpp = command->name[0] == '+';
 
-  /* Only nRF91x1 firmware knows the command (§8.2). */
-  if (!self->config.profile->is_nrf91x1)
+  if (value == NULL || (!is_3gpp && command->kind != FW_AT_ACTION))
     return FW_STATUS_ERROR;
-  text = fw_uuid_format (self->device->uuid);
-  return named_value (command, lines, "%DEVICEUUID", text);
+  if (command->kind != FW_AT_ACTION)
+    return command->kind == FW_AT_TEST ? FW_STATUS_OK : FW_STATUS_SYNTAX;
+
+  if (is_3gpp)
+    g_string_append_printf (lines, "%s\r\n", value);
+  else
+    g_string_append_printf (lines, "%s: %s\r\n", command->name, value);
+  return FW_STATUS_OK;
 }
 
 static const struct
@@ -472,14 +425,14 @@ static const struct
   { "+CMEE", handle_cmee },
   { "+CFUN", handle_cfun },
   { "+CEREG", handle_cereg },
-  { "+CGMI", handle_cgmi },
-  { "+CGMM", handle_cgmm },
-  { "+CGMR", handle_cgmr },
+  { "+CGMI", handle_identity },
+  { "+CGMM", handle_identity },
+  { "+CGMR", handle_identity },
   { "+CGSN", handle_cgsn },
-  { "%HWVERSION", handle_hwversion },
-  { "%SHORTSWVER", handle_shortswver },
-  { "%XMODEMUUID", handle_xmodemuuid },
-  { "%DEVICEUUID", handle_deviceuuid },
+  { "%HWVERSION", handle_identity },
+  { "%SHORTSWVER", handle_identity },
+  { "%XMODEMUUID", handle_identity },
+  { "%DEVICEUUID", handle_identity },
   { "%XMODEMSLEEP", handle_xmodemsleep },
   { "%CMNG", fw_cmng_handle },
   { "%KEYGEN", fw_keygen_handle },

@@ -36,6 +36,8 @@ def _():
     tap.eq(port.command("AT+CGMI"), b"Nordic Semiconductor ASA\r\nOK\r\n")
     tap.eq(port.command("AT+CGMM"), b"nRF9160-SICA\r\nOK\r\n")
     tap.eq(port.command("AT+CGMR"), b"mfw_nrf9160_1.3.5\r\nOK\r\n")
+    tap.eq(port.command("AT+CGMI=?"), b"OK\r\n")
+    tap.eq(port.command("AT+CGMM?"), b"ERROR\r\n")
     tap.eq(port.command("AT+CGSN"), IMEI.encode() + b"\r\nOK\r\n")
     tap.eq(port.command("AT+CGSN=0"), IMEI.encode() + b"\r\nOK\r\n")
     tap.eq(port.command("AT+CGSN=1"), b'+CGSN: "' + IMEI.encode() + b'"\r\nOK\r\n')
