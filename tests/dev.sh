@@ -88,10 +88,10 @@ run_valgrind() {
   rm -rf "$logs" && mkdir -p "$logs"
   local vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
   vg+=" --show-leak-kinds=definite --num-callers=30 --suppressions=$supp"
-  G_SLICE=always-malloc meson test -C build --no-rebuild --num-processes 2 --logbase valgrind-unit \
+  G_SLICE=always-malloc meson test -C build --num-processes 2 --logbase valgrind-unit \
     --wrapper "$vg" --print-errorlogs "${unit_tests[@]}" || status=1
   TAGSMITH_WRAPPER="$vg --log-file=$logs/%p.log" G_SLICE=always-malloc \
-    meson test -C build --no-rebuild --num-processes 2 --logbase valgrind-cli --print-errorlogs \
+    meson test -C build --num-processes 2 --logbase valgrind-cli --print-errorlogs \
     test_ledger test_ca_import test_modem || status=1
   find "$logs" -type f -size +0 -exec cat {} +
   return $status
