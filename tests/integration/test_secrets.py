@@ -22,7 +22,7 @@ import sqlite3
 import subprocess
 import tempfile
 
-from tsharness import Failure, Tap, Workspace, SOURCE_ROOT, TAGSMITH
+from tsharness import Failure, Tap, Workspace, SOURCE_ROOT, WRAPPER
 
 tap = Tap()
 PASS = "Canary-" + secrets.token_hex(12)
@@ -93,6 +93,7 @@ class Session:
             with open(script, "w") as f:
                 f.write(GDB_DUMP.replace("OUTPUT", repr(os.path.join(scratch, "memory.bin"))))
             argv, env = self.ws.cli_argv("--pass", "stdin", *args)
+            argv = argv[len(WRAPPER):]  # gdb must stop tagsmith itself, not a valgrind around it
             proc = subprocess.run(["gdb", "-q", "-batch", "-nx",
                                    "-ex", "set startup-with-shell off",
                                    "-ex", "catch syscall exit_group",
