@@ -12,8 +12,9 @@ After every round:
     emulator's --state flash) is in the ledger;
   - `tagsmith audit verify` passes.
 
-CRASH_ROUNDS sets the number of rounds (default 300, about a minute; three under ASan); CRASH_SEED fixes
-the random choices so a failing run can be repeated (the seed is printed).
+CRASH_ROUNDS sets the number of rounds (default 300: under a minute, two under ASan).
+CRASH_SEED (default fixed) picks the operations, rows and kill delays; the kills still land
+wherever the process happens to be at that moment, so vary the seed for new ground.
 """
 
 import base64
@@ -30,7 +31,7 @@ from tsharness import Failure, Tap, Workspace, SOURCE_ROOT, luhn_imei
 
 PASS = "crash-test passphrase"
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "300"))
-SEED = int(os.environ.get("CRASH_SEED", str(int(time.time()))))
+SEED = int(os.environ.get("CRASH_SEED", "20261122"))
 SEC_TAG = 16842753
 PEM_BODY = re.compile(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", re.S)
 
