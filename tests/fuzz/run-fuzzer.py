@@ -3,8 +3,9 @@
 replay first (each must pass), then the target mutates from the seeds for FUZZ_SECONDS.
 
 Usage: run-fuzzer.py FUZZER SEED_DIR REGRESSION_DIR
-Environment: FUZZ_SECONDS (default 25), FUZZ_WORK (where the grown corpus and any crash
-input are kept; default a temporary folder that is removed on success).
+Environment: FUZZ_SECONDS (default 25); FUZZ_SEED (default 1, so CI runs repeat; 0 lets
+libFuzzer pick a new one each run); FUZZ_WORK (where the grown corpus and any crash input
+are kept; default a temporary folder that is removed on success).
 A crash input is copied next to the log, so it can be added to REGRESSION_DIR.
 """
 
@@ -17,6 +18,7 @@ import tempfile
 
 fuzzer, seeds, regressions = sys.argv[1:4]
 seconds = int(os.environ.get("FUZZ_SECONDS", "25"))
+seed = int(os.environ.get("FUZZ_SEED", "1"))
 name = os.path.basename(fuzzer)
 work = os.environ.get("FUZZ_WORK") or tempfile.mkdtemp(prefix=f"{name}-")
 keep = bool(os.environ.get("FUZZ_WORK"))
@@ -52,7 +54,7 @@ proc = subprocess.run([fuzzer, *inputs], capture_output=True, text=True, env=env
 report(proc.returncode == 0 and len(inputs) > 0, 1,
        f"{name}: {len(inputs)} seed and regression inputs replay clean", proc.stderr)
 
-proc = subprocess.run([fuzzer, f"-max_total_time={seconds}", "-timeout=10", "-rss_limit_mb=2048",
+proc = subprocess.run([fuzzer, f"-max_total_time={seconds}", f"-seed={seed}", "-timeout=10", "-rss_limit_mb=2048",
                        "-max_len=8192", "-print_final_stats=1", "-close_fd_mask=1", f"-artifact_prefix={artifacts}",
                        corpus, seeds],
                       capture_output=True, text=True, env=env, errors="replace")
@@ -63,7 +65,7 @@ crashes = sorted(os.listdir(artifacts))
 for c in crashes:
     print(f"# crash input: {os.path.join(artifacts, c)}")
 report(proc.returncode == 0 and not crashes, 2,
-       f"{name}: fuzzed {seconds}s clean ({summary})", proc.stderr)
+       f"{name}: fuzzed {seconds}s with seed {seed} clean ({summary})", proc.stderr)
 
 if not failed and not keep:
     shutil.rmtree(work, ignore_errors=True)
