@@ -55,8 +55,8 @@ report(proc.returncode == 0 and len(inputs) > 0, 1,
        f"{name}: {len(inputs)} seed and regression inputs replay clean", proc.stderr)
 
 proc = subprocess.run([fuzzer, f"-max_total_time={seconds}", f"-seed={seed}", "-timeout=10",
-                       "-rss_limit_mb=2048", "-max_len=8192", "-print_final_stats=1", "-close_fd_mask=1", f"-artifact_prefix={artifacts}",
-                       corpus, seeds],
+                       "-rss_limit_mb=2048", "-max_len=8192", "-print_final_stats=1", "-close_fd_mask=1",
+                       f"-artifact_prefix={artifacts}", corpus, seeds],
                       capture_output=True, text=True, env=env, errors="replace")
 runs = re.search(r"stat::number_of_executed_units:\s*(\d+)", proc.stderr)
 cov = re.findall(r"cov: (\d+)", proc.stderr)
