@@ -34,6 +34,7 @@ ca_ledger_finalize (GObject *object)
     sqlite3_close_v2 (self->db);
   g_free (self->path);
   g_rec_mutex_clear (&self->mutex);
+  g_mutex_clear (&self->statements_lock);
 
   G_OBJECT_CLASS (ca_ledger_parent_class)->finalize (object);
 }
@@ -54,8 +55,9 @@ static void
 ca_ledger_init (CaLedger *self)
 {
   g_rec_mutex_init (&self->mutex);
-  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                            statement_free);
+  g_mutex_init (&self->statements_lock);
+  self->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                            (GDestroyNotify) g_hash_table_unref);
   self->keys = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                       (GDestroyNotify) EVP_PKEY_free);
 }
@@ -123,14 +125,29 @@ ca_stmt_release (CaStmt *stmt)
   sqlite3_clear_bindings (stmt);
 }
 
-/* Prepared statements are cached by their SQL text, which is always a literal. */
+/* Prepared statements are cached by their SQL text, which is always a literal, and by
+ * thread: a g_autoptr(CaStmt) is reset when its scope ends, which is often just after the
+ * ledger mutex was released, so a statement shared between threads could be reset under
+ * another thread's feet. A thread that ends leaves its statements for a later thread that
+ * gets the same GThread address, which is harmless because they are always reset. */
 CaStmt *
 ca_ledger_prepare (CaLedger    *self,
                    const char  *sql,
                    GError     **error)
 {
-  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
+  GHashTable *mine;
+  sqlite3_stmt *stmt;
   int rc;
+
+  g_mutex_lock (&self->statements_lock);
+  mine = g_hash_table_lookup (self->statements, g_thread_self ());
+  if (mine == NULL)
+    {
+      mine = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, statement_free);
+      g_hash_table_insert (self->statements, g_thread_self (), mine);
+    }
+  stmt = g_hash_table_lookup (mine, sql);
+  g_mutex_unlock (&self->statements_lock);
 
   if (stmt != NULL)
     return stmt;
@@ -142,7 +159,9 @@ ca_ledger_prepare (CaLedger    *self,
       return NULL;
     }
 
-  g_hash_table_insert (self->statements, (gpointer) sql, stmt);
+  g_mutex_lock (&self->statements_lock);
+  g_hash_table_insert (mine, (gpointer) sql, stmt);
+  g_mutex_unlock (&self->statements_lock);
 
   return stmt;
 }

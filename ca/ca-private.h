@@ -30,12 +30,13 @@ struct _CaLedger
   char       *path;
   sqlite3    *db;
   GRecMutex   mutex;       /* serialises every use of db and the key cache */
-  GHashTable *statements;  /* SQL text → prepared sqlite3_stmt */
+  GMutex      statements_lock;
+  GHashTable *statements;  /* (mutex statements_lock) GThread → (SQL text → sqlite3_stmt) */
   char       *passphrase;  /* (nullable) wiped by ca_ledger_lock() */
   GHashTable *keys;        /* authority id → EVP_PKEY, only while unlocked */
 };
 
-/* Statements come from a per-ledger cache; g_autoptr(CaStmt) resets them. */
+/* Statements come from a per-ledger, per-thread cache; g_autoptr(CaStmt) resets them. */
 typedef sqlite3_stmt CaStmt;
 void      ca_stmt_release        (CaStmt *stmt);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CaStmt, ca_stmt_release)
