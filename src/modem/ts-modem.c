@@ -39,6 +39,7 @@ struct _TsModem
   TsAtEol          eol;
   guint            timeout_ms;
   gboolean         rebooted;       /* a boot banner arrived: +CMEE is 0 again */
+  gint64           owed_until;     /* a cancelled command may still be answered until then */
   guint64          bytes_written;
   guint64          bytes_read;
 
@@ -408,7 +409,17 @@ _ts_modem_exchange (TsModem          *self,
       return NULL;
     }
 
-  if (!drain (self, 0, cancellable, error))
+  /* A command cancelled after it was sent is still answered; wait for that answer (at most
+   * as long as the command could take), so it is not taken for this command's (§15.3). */
+  if (self->owed_until > g_get_monotonic_time ())
+    {
+      gint64 left_ms = (self->owed_until - g_get_monotonic_time ()) / 1000;
+
+      self->owed_until = 0;
+      if (!drain (self, (guint) MAX (left_ms, 1), cancellable, error))
+        return NULL;
+    }
+  else if (!drain (self, 0, cancellable, error))
     return NULL;
 
   if (self->rebooted && g_ascii_strcasecmp (command, "AT+CMEE=1") != 0)
@@ -433,7 +444,11 @@ _ts_modem_exchange (TsModem          *self,
 
   start = g_get_monotonic_time ();
   if (!transact (self, wire->str, wire->len, &expect, timeout_ms, &t, cancellable, &local_error))
-    goto out;
+    {
+      if (t.written > 0 && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        self->owed_until = start + (gint64) timeout_ms * 1000;
+      goto out;
+    }
 
   if (t.final == TS_AT_LINE_OK)
     info = g_steal_pointer (&t.info);
