@@ -206,25 +206,6 @@ cfun_describe (int mode)
     }
 }
 
-/* JSON output: strings go through ts_cli_ca_add_string(), shared by every verb. */
-
-static void
-add_int_member (JsonBuilder *builder,
-                const char  *name,
-                gint64       value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
-}
-
-static void
-print_builder (JsonBuilder *builder)
-{
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-
-  ts_cli_print_json (root);
-}
-
 /* devices */
 
 static int
@@ -263,20 +244,20 @@ run_devices (TsCli  *cli,
           ts_cli_ca_add_string (builder, "board", port->board);
           ts_cli_ca_add_string (builder, "description", port->description);
           ts_cli_ca_add_string (builder, "serial", port->serial);
-          add_int_member (builder, "usb_vid", port->usb_vid);
-          add_int_member (builder, "usb_pid", port->usb_pid);
-          add_int_member (builder, "interface", port->interface);
+          ts_cli_ca_add_int (builder, "usb_vid", port->usb_vid);
+          ts_cli_ca_add_int (builder, "usb_pid", port->usb_pid);
+          ts_cli_ca_add_int (builder, "interface", port->interface);
           if (port->kind == TS_PORT_KIND_EMULATOR)
             {
               ts_cli_ca_add_string (builder, "profile", port->profile);
               ts_cli_ca_add_string (builder, "imei", port->imei);
               ts_cli_ca_add_string (builder, "model", port->model);
-              add_int_member (builder, "pid", port->pid);
+              ts_cli_ca_add_int (builder, "pid", port->pid);
             }
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
-      print_builder (builder);
+      ts_cli_ca_print_builder (builder);
       return TS_CLI_EXIT_OK;
     }
 
@@ -355,11 +336,11 @@ run_info (TsCli  *cli,
       ts_cli_ca_add_string (builder, "firmware_version", version);
       ts_cli_ca_add_string (builder, "hardware_version", id->hardware_version);
       ts_cli_ca_add_string (builder, "device_uuid", id->device_uuid);
-      add_int_member (builder, "functional_mode", id->functional_mode);
+      ts_cli_ca_add_int (builder, "functional_mode", id->functional_mode);
       ts_cli_ca_add_string (builder, "at_mode",
                             ts_modem_get_mode (modem) == TS_AT_MODE_SHELL ? "shell" : "line");
       json_builder_end_object (builder);
-      print_builder (builder);
+      ts_cli_ca_print_builder (builder);
       return TS_CLI_EXIT_OK;
     }
 
@@ -513,8 +494,8 @@ run_creds_list (TsCli  *cli,
           TsSecTagClass tag_class = ts_sec_tag_classify (c->sec_tag);
 
           json_builder_begin_object (builder);
-          add_int_member (builder, "sec_tag", c->sec_tag);
-          add_int_member (builder, "type", c->type);
+          ts_cli_ca_add_int (builder, "sec_tag", c->sec_tag);
+          ts_cli_ca_add_int (builder, "type", c->type);
           ts_cli_ca_add_string (builder, "type_name", ts_cred_type_to_string (c->type));
           ts_cli_ca_add_string (builder, "sha256", c->sha256[0] != '\0' ? c->sha256 : NULL);
           ts_cli_ca_add_string (builder, "sec_tag_class",
@@ -524,7 +505,7 @@ run_creds_list (TsCli  *cli,
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
-      print_builder (builder);
+      ts_cli_ca_print_builder (builder);
       return TS_CLI_EXIT_OK;
     }
 
@@ -859,14 +840,14 @@ run_keygen (TsCli  *cli,
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
-      add_int_member (builder, "sec_tag", result->sec_tag);
+      ts_cli_ca_add_int (builder, "sec_tag", result->sec_tag);
       ts_cli_ca_add_string (builder, "device_uuid", result->device_uuid);
       ts_cli_ca_add_string (builder, "subject", result->subject);
       ts_cli_ca_add_string (builder, "csr_sha256", digest);
       ts_cli_ca_add_string (builder, "csr_pem", pem);
       ts_cli_ca_add_string (builder, "token", result->token);
       json_builder_end_object (builder);
-      print_builder (builder);
+      ts_cli_ca_print_builder (builder);
     }
   else if (out == NULL)
     fputs (pem, stdout);
@@ -913,13 +894,13 @@ run_attest (TsCli  *cli,
 
       json_builder_begin_object (builder);
       ts_cli_ca_add_string (builder, "token", token->token);
-      add_int_member (builder, "message_type", token->message_type);
+      ts_cli_ca_add_int (builder, "message_type", token->message_type);
       ts_cli_ca_add_string (builder, "device_uuid", token->device_uuid);
-      add_int_member (builder, "device_type", token->device_type);
+      ts_cli_ca_add_int (builder, "device_type", token->device_type);
       ts_cli_ca_add_string (builder, "firmware_uuid", token->firmware_uuid);
       ts_cli_ca_add_string (builder, "nonce", token->nonce_hex);
       json_builder_end_object (builder);
-      print_builder (builder);
+      ts_cli_ca_print_builder (builder);
       return TS_CLI_EXIT_OK;
     }
 
