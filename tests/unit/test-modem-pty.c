@@ -46,6 +46,7 @@ typedef struct
   gboolean    echo;         /* every command, with ANSI colour around it */
   int         write_cme;    /* answer writes with this +CME ERROR */
   gboolean    bad_sha;      /* list a different SHA-256 than was written */
+  guint       delay_ms;     /* answer the next command this late */
 } FakeModem;
 
 /* The SHA-256 of what stands between the quotes of a %CMNG=0 write. */
@@ -188,13 +189,18 @@ fake_thread (gpointer data)
           if (line->len == 0)
             continue;
 
+          guint delay_ms;
+
           g_mutex_lock (&fake->lock);
           g_ptr_array_add (fake->received, g_strdup (line->str));
           out = answer (fake, line->str);
+          delay_ms = fake->delay_ms;
+          fake->delay_ms = 0;
           g_mutex_unlock (&fake->lock);
 
           g_string_truncate (line, 0);
           g_string_prepend (out, "\r\n");
+          g_usleep (delay_ms * 1000);
           send_split (fake, out);
         }
     }
@@ -400,6 +406,35 @@ test_missing_final_code (Fixture       *fx,
   assert_answer (fx, "AT+CGSN=1", "+CGSN: \"" IMEI "\"");
 }
 
+static gpointer
+cancel_soon (gpointer cancellable)
+{
+  g_usleep (100 * 1000);
+  g_cancellable_cancel (cancellable);
+
+  return NULL;
+}
+
+static void
+test_cancelled_answer_not_taken (Fixture       *fx,
+                                 gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) info = NULL;
+  GThread *canceller;
+
+  ARM (fx, delay_ms, 400);
+  canceller = g_thread_new ("canceller", cancel_soon, cancellable);
+  info = ts_modem_send (fx->modem, "AT+CGMI", 2000, cancellable, &error);
+  g_thread_join (canceller);
+  g_assert_null (info);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  /* The cancelled command's late answer must not be taken for this one's. */
+  assert_answer (fx, "AT+CGSN=1", "+CGSN: \"" IMEI "\"");
+}
+
 #define PEM_CRLF "-----BEGIN CERTIFICATE-----\r\nMIIBszCCAVmgAwIBAgIUQ2Ry\r\n-----END CERTIFICATE-----\r\n"
 #define PEM_LF   "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ2Ry\n-----END CERTIFICATE-----\n"
 
@@ -581,6 +616,7 @@ main (int   argc,
   ADD ("/modem-pty/boot-banner", test_boot_banner);
   ADD ("/modem-pty/echo-and-ansi", test_echo_and_ansi);
   ADD ("/modem-pty/missing-final-code", test_missing_final_code);
+  ADD ("/modem-pty/cancelled-answer-not-taken", test_cancelled_answer_not_taken);
   ADD ("/modem-pty/write-goes-offline", test_write_goes_offline);
   ADD ("/modem-pty/write-cme-518", test_write_cme_518);
   ADD ("/modem-pty/write-sha-mismatch", test_write_sha_mismatch);
