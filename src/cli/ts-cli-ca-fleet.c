@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ts-cli-ca.h"
 
@@ -310,6 +311,244 @@ export_row (CaFleetRow  *row,
   return TRUE;
 }
 
+/* The CN of an RFC 2253 subject string ("CN=x,O=y"), unescaped; NULL when none. */
+static char *
+subject_cn (const char *subject)
+{
+  for (const char *p = subject; p != NULL && *p != '\0'; )
+    {
+      gboolean is_cn = g_str_has_prefix (p, "CN=");
+      g_autoptr(GString) value = g_string_new (NULL);
+
+      p = strchr (p, '=');
+      if (p == NULL)
+        return NULL;
+      for (p++; *p != '\0' && *p != ','; p++)
+        {
+          if (*p == '\\' && p[1] != '\0')
+            p++;
+          g_string_append_c (value, *p);
+        }
+      if (is_cn)
+        return g_string_free (g_steal_pointer (&value), FALSE);
+      if (*p == ',')
+        p++;
+    }
+
+  return NULL;
+}
+
+/* Azure IoT device IDs: at most 128 of [a-z0-9] and -.%_*?!(),:=@$' ; Tagsmith
+ * also asks for lower case, which Azure X.509 CA attestation matches against. */
+static gboolean
+azure_device_id_is_valid (const char *cn)
+{
+  if (strlen (cn) == 0 || strlen (cn) > 128)
+    return FALSE;
+  for (const char *p = cn; *p != '\0'; p++)
+    if (!(g_ascii_islower (*p) || g_ascii_isdigit (*p) || strchr ("-.%_*?!(),:=@$'", *p) != NULL))
+      return FALSE;
+
+  return TRUE;
+}
+
+/* An authority name as a file name part: anything but [A-Za-z0-9._-] becomes '_'. */
+static char *
+file_safe (const char *name)
+{
+  char *safe = g_strdup (name);
+
+  g_strcanon (safe, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-", '_');
+  if (safe[0] == '.')
+    safe[0] = '_';
+
+  return safe;
+}
+
+typedef struct
+{
+  CaLedger   *ledger;
+  gboolean    azure;        /* else AWS */
+  const char *ca;           /* (nullable) only this CA's devices */
+  const char *out_dir;
+  GHashTable *ca_chains;    /* authority name -> its PEM chain up to the root */
+  GString    *manifest;
+  guint       devices;
+} CloudExport;
+
+/* The authority's chain, root last, fetched once per authority. */
+static const char *
+cloud_ca_chain (CloudExport  *export,
+                const char   *authority,
+                GError      **error)
+{
+  char *chain = g_hash_table_lookup (export->ca_chains, authority);
+
+  if (chain == NULL)
+    {
+      chain = ca_ledger_export_authority (export->ledger, authority, TRUE, error);
+      if (chain == NULL)
+        return NULL;
+      g_hash_table_insert (export->ca_chains, g_strdup (authority), chain);
+    }
+
+  return chain;
+}
+
+/* The chain without its root (the last certificate): the clouds register the
+ * root on its own and expect devices to present the intermediates. */
+static char *
+chain_without_root (const char *chain)
+{
+  const char *last = g_strrstr (chain, "-----BEGIN CERTIFICATE-----");
+
+  return g_strndup (chain, last != NULL ? (gsize) (last - chain) : 0);
+}
+
+static gboolean
+cloud_write (CloudExport  *export,
+             const char   *name,
+             const char   *text,
+             GError      **error)
+{
+  g_autofree char *path = g_build_filename (export->out_dir, name, NULL);
+
+  return ts_cli_ca_write_new_file (path, text, strlen (text), 0644, FALSE, error);
+}
+
+/* One device: its newest valid certificate followed by its issuing intermediates. */
+static gboolean
+cloud_export_row (CaFleetRow  *row,
+                  gpointer     user_data,
+                  GError     **error)
+{
+  CloudExport *export = user_data;
+  g_autoptr(GPtrArray) certs = NULL;
+  g_autofree char *cn = NULL;
+  g_autofree char *intermediates = NULL;
+  g_autofree char *pem = NULL;
+  g_autofree char *name = NULL;
+  CaCertificate *cert;
+  const char *chain;
+
+  if (export->ca != NULL && g_strcmp0 (row->authority_name, export->ca) != 0)
+    return TRUE;
+  certs = ca_ledger_list_certificates (export->ledger, row->imei, TRUE, error);
+  if (certs == NULL)
+    return FALSE;
+  if (certs->len == 0)
+    return TRUE;
+  cert = certs->pdata[certs->len - 1];
+
+  cn = subject_cn (cert->subject);
+  if (cn == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("The certificate %s of device %s has no common name, which the cloud needs as the device's "
+                     "name. Issue a new one with a profile (tagsmith rekey or tagsmith issue --profile %s)."),
+                   cert->serial, row->imei, export->azure ? "azure" : "aws");
+      return FALSE;
+    }
+  if (export->azure && !azure_device_id_is_valid (cn))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("Device %s has the CN \"%s\", which cannot be an Azure IoT device ID: Azure matches the device "
+                     "ID to the lower-case CN (letters a-z, digits and -.%%_*?!(),:=@$'). Issue it a new "
+                     "certificate with --profile azure, or leave it out with --ca."), row->imei, cn);
+      return FALSE;
+    }
+
+  chain = cloud_ca_chain (export, cert->authority_name, error);
+  if (chain == NULL)
+    return FALSE;
+  intermediates = chain_without_root (chain);
+  pem = g_strconcat (cert->pem, intermediates, NULL);
+  name = g_strdup_printf ("device-%s.pem", row->imei);
+  if (!cloud_write (export, name, pem, error))
+    return FALSE;
+
+  /* IMEIs, serials and file names need no quoting; a CN might. */
+  {
+    g_autoptr(GString) quoted = g_string_new (cn);
+
+    g_string_replace (quoted, "\"", "\"\"", 0);
+    g_string_append_printf (export->manifest, "%s,\"%s\",%s,%s,%s\n", row->imei, quoted->str, cert->serial,
+                            name, cert->authority_name);
+  }
+  export->devices++;
+
+  return TRUE;
+}
+
+/* `fleet export --format aws|azure --out-dir DIR [--ca NAME]`. */
+static int
+export_cloud (CaLedger   *ledger,
+              gboolean    azure,
+              const char *ca,
+              const char *out_dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) ca_chains = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GString) manifest = g_string_new (azure ? "imei,device_id,serial,file,ca\n"
+                                                    : "imei,thing_name,serial,file,ca\n");
+  CloudExport export = { ledger, azure, ca, out_dir, ca_chains, manifest, 0 };
+  GHashTableIter iter;
+  gpointer authority, chain;
+
+  if (ca != NULL)
+    {
+      g_autoptr(CaAuthority) authority_record = ca_ledger_get_authority (ledger, ca, &error);
+
+      if (authority_record == NULL)
+        return ts_cli_fail (error);
+    }
+  if (g_mkdir_with_parents (out_dir, 0700) != 0)
+    {
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The folder %s cannot be created."), out_dir);
+      return ts_cli_fail (error);
+    }
+  if (!for_each_fleet_row (ledger, CA_FLEET_VALID, 0, cloud_export_row, &export, &error))
+    return ts_cli_fail (error);
+  if (export.devices == 0)
+    {
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("No device%s%s has a valid certificate, so there is nothing to export."),
+                   ca != NULL ? _(" of ") : "", ca != NULL ? ca : "");
+      return ts_cli_fail (error);
+    }
+  if (!cloud_write (&export, "manifest.csv", manifest->str, &error))
+    return ts_cli_fail (error);
+
+  printf (_("Wrote %u device certificate chains and manifest.csv to %s.\n"), export.devices, out_dir);
+  g_hash_table_iter_init (&iter, ca_chains);
+  while (g_hash_table_iter_next (&iter, &authority, &chain))
+    {
+      g_autofree char *safe = file_safe (authority);
+      g_autofree char *name = g_strdup_printf (azure ? "ca-%s-chain.pem" : "ca-%s.pem", safe);
+      g_autofree char *issuing = NULL;
+
+      if (!azure)
+        {
+          /* AWS registers the CA that signed the devices; its chain is the first certificate. */
+          const char *end = strstr (chain, "-----END CERTIFICATE-----");
+
+          issuing = end != NULL ? g_strndup (chain, end - (const char *) chain + strlen ("-----END CERTIFICATE-----\n"))
+                                : g_strdup (chain);
+        }
+      if (!cloud_write (&export, name, azure ? chain : issuing, &error))
+        return ts_cli_fail (error);
+      if (azure)
+        printf (_("Upload %s to the IoT Hub or DPS as the CA of %s. Azure then asks for proof that you hold "
+                  "its key: run `tagsmith ca proof %s --code CODE` with the verification code it shows, and "
+                  "upload the certificate that prints.\n"), name, (char *) authority, (char *) authority);
+      else
+        printf (_("Register %s with AWS IoT as the CA of %s (with JITP/JITR enabled); devices present their "
+                  "device-IMEI.pem chain.\n"), name, (char *) authority);
+    }
+
+  return TS_CLI_EXIT_OK;
+}
+
 static int
 run_export (TsCli  *cli,
             int     argc,
@@ -319,11 +558,14 @@ run_export (TsCli  *cli,
   g_autoptr(CaLedger) ledger = NULL;
   g_autofree char *format = NULL;
   g_autofree char *out_dir = NULL;
+  g_autofree char *ca = NULL;
   int exit_code;
   GOptionEntry entries[] = {
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("nrfcloud-csv or json"), "FORMAT" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("nrfcloud-csv, json, aws or azure"), "FORMAT" },
     { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &out_dir,
-      N_("Write nrfcloud-NNN.csv files of up to 1000 rows here instead of stdout"), "DIR" },
+      N_("Where to write the files (aws, azure; nrfcloud-csv writes nrfcloud-NNN.csv here instead of stdout)"),
+      "DIR" },
+    { "ca", 0, 0, G_OPTION_ARG_STRING, &ca, N_("Only the devices of this CA (aws, azure)"), "NAME" },
     { NULL },
   };
 
@@ -383,7 +625,16 @@ run_export (TsCli  *cli,
       return TS_CLI_EXIT_OK;
     }
 
-  return ts_cli_usage_error ("fleet export", _("Give --format nrfcloud-csv or --format json."));
+  if (g_strcmp0 (format, "aws") == 0 || g_strcmp0 (format, "azure") == 0)
+    {
+      if (out_dir == NULL)
+        return ts_cli_usage_error ("fleet export", _("--format %s writes one file per device; give --out-dir DIR."),
+                                   format);
+      return export_cloud (ledger, g_str_equal (format, "azure"), ca, out_dir);
+    }
+
+  return ts_cli_usage_error ("fleet export",
+                             _("Give --format nrfcloud-csv, json, aws (AWS IoT JITP/JITR) or azure (Azure IoT Hub/DPS)."));
 }
 
 int

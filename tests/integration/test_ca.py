@@ -406,6 +406,76 @@ def _():
     tap.contains(r.stderr, "check digit")
 
 
+def pem_blocks(text):
+    return re.findall(r"-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n", text, re.S)
+
+
+def verify_strict(ca_file, chain_file):
+    """openssl verify of the chain file's first certificate, the rest as untrusted intermediates."""
+    return openssl("verify", "-x509_strict", "-CAfile", ca_file, "-untrusted", chain_file, chain_file)
+
+
+@tap.test("fleet export aws and azure: device chains verify strictly, CA files, manifest, CN rules")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem"), "--profile", "azure",
+           pass_=PASS, check=True)
+    ws.cli("issue", "--ca", "Issuing", "--imei", IMEI2, "--csr", fixture("p384.csr.pem"), "--profile", "lwm2m",
+           pass_=PASS, check=True)
+    root = os.path.join(ws.dir, "root.pem")
+    with open(root, "w") as f:
+        f.write(ws.cli("ca", "export", "Root", check=True).stdout)
+
+    aws = os.path.join(ws.dir, "aws")
+    r = ws.cli("fleet", "export", "--format", "aws", "--out-dir", aws, check=True)
+    tap.contains(r.stdout, "ca-Issuing.pem")
+    tap.eq(sorted(os.listdir(aws)), sorted(["ca-Issuing.pem", "manifest.csv", f"device-{IMEI1}.pem",
+                                            f"device-{IMEI2}.pem"]))
+    for imei, cn in ((IMEI1, IMEI1), (IMEI2, f"urn:imei:{IMEI2}")):
+        path = os.path.join(aws, f"device-{imei}.pem")
+        blocks = pem_blocks(open(path).read())
+        tap.eq(len(blocks), 2, f"{imei}: device certificate and the intermediate, not the root")
+        tap.eq(subject_of(blocks[0]), f"subject=CN={cn}")
+        tap.eq(subject_of(blocks[1]), subject_of(open(os.path.join(aws, "ca-Issuing.pem")).read()))
+        v = verify_strict(root, path)
+        tap.eq(v.returncode, 0, v.stdout + v.stderr)
+    tap.eq(len(pem_blocks(open(os.path.join(aws, "ca-Issuing.pem")).read())), 1)
+    manifest = list(csv.reader(open(os.path.join(aws, "manifest.csv"))))
+    tap.eq(manifest[0], ["imei", "thing_name", "serial", "file", "ca"])
+    tap.eq(sorted((m[0], m[1], m[3], m[4]) for m in manifest[1:]),
+           sorted([(IMEI1, IMEI1, f"device-{IMEI1}.pem", "Issuing"),
+                   (IMEI2, f"urn:imei:{IMEI2}", f"device-{IMEI2}.pem", "Issuing")]))
+
+    azure = os.path.join(ws.dir, "azure")
+    r = ws.cli("fleet", "export", "--format", "azure", "--ca", "Issuing", "--out-dir", azure, check=True)
+    tap.contains(r.stdout, "tagsmith ca proof Issuing --code")
+    chain = os.path.join(azure, "ca-Issuing-chain.pem")
+    tap.eq(len(pem_blocks(open(chain).read())), 2, "the CA chain to upload holds Issuing and Root")
+    v = verify_strict(chain, os.path.join(azure, f"device-{IMEI1}.pem"))
+    tap.eq(v.returncode, 0, v.stdout + v.stderr)
+    tap.eq(list(csv.reader(open(os.path.join(azure, "manifest.csv"))))[0][1], "device_id")
+
+    r = ws.cli("fleet", "export", "--format", "azure", "--ca", "Root", "--out-dir", os.path.join(ws.dir, "none"))
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "nothing to export")
+    r = ws.cli("fleet", "export", "--format", "aws")
+    tap.eq(r.returncode, 2)
+    tap.contains(r.stderr, "--out-dir")
+    r = ws.cli("fleet", "export", "--format", "google", "--out-dir", ws.dir)
+    tap.eq(r.returncode, 2)
+    tap.contains(r.stderr, "azure")
+
+    con = sqlite3.connect(ws.db)
+    con.execute("UPDATE certificates SET subject = ? WHERE imei = ?", (f"CN=Dev-{IMEI2},O=Acme", IMEI2))
+    con.commit()
+    con.close()
+    r = ws.cli("fleet", "export", "--format", "azure", "--out-dir", os.path.join(ws.dir, "upper"))
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, f"CN \"Dev-{IMEI2}\"")
+    tap.contains(r.stderr, "--profile azure")
+
+
 @tap.test("audit list --json shows who and what; editing a row with sqlite3 is detected")
 def _():
     ws = Workspace()
