@@ -465,13 +465,14 @@ ca_ledger_install_begin (CaLedger         *self,
 
   if (!ca_imei_validate (install->imei, error))
     return 0;
-  if (!is_sha256_hex (install->sha256))
+  /* Only a key the modem generates (%KEYGEN) has no hash known in advance. */
+  if (install->sha256 == NULL ? install->cred_type != 2 || install->host_key : !is_sha256_hex (install->sha256))
     {
       g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
                    "An install needs the SHA-256 (64 hex digits) of the bytes that will be sent.");
       return 0;
     }
-  sha = g_ascii_strup (install->sha256, -1);
+  sha = install->sha256 != NULL ? g_ascii_strup (install->sha256, -1) : NULL;
 
   ca_ledger_lock_mutex (self);
   if (!ca_ledger_begin (self, error))

@@ -144,7 +144,7 @@ typedef struct
   guint           sec_tag;
   int             cred_type;       /* the modem's %CMNG type number */
   gint64          certificate_id;  /* 0 for server CA installs */
-  char           *sha256;          /* uppercase hex of exactly the bytes sent */
+  char           *sha256;          /* uppercase hex of exactly the bytes sent; NULL for a key made by %KEYGEN */
   char           *port;            /* (nullable) */
   CaInstallState  state;
   gboolean        host_key;        /* the private key existed outside the modem */

@@ -279,7 +279,8 @@ run_show (TsCli  *cli,
       CaInstall *install = history->installs->pdata[i];
 
       printf ("  #%" G_GINT64_FORMAT " sec_tag %u type %d %s %s\n", install->id, install->sec_tag,
-              install->cred_type, ca_install_state_to_string (install->state), install->sha256);
+              install->cred_type, ca_install_state_to_string (install->state),
+              install->sha256 != NULL ? install->sha256 : _("(generated in the modem)"));
     }
   printf (_("\nEvents:\n"));
   for (guint i = 0; i < history->events->len; i++)

@@ -80,6 +80,7 @@ typedef struct
   char                     *common_name;
   CaCertificate            *certificate;
   GBytes                   *host_key;      /* --host-key: the key PEM, wiped when freed */
+  gint64                    key_install_id; /* the intent for the %KEYGEN key, 0 for a host key */
   GArray                   *writes;        /* (element-type PendingWrite) */
 } Flow;
 
@@ -316,11 +317,14 @@ reconcile (Flow    *f,
       char held[65];
       gboolean found;
 
-      if (!_ts_slot_sha256 (f->modem, listing, install->sec_tag, install->cred_type, held,
-                            f->cancellable, error))
+      /* A %KEYGEN key has no hash to match: the listing showing a key is all there is. */
+      if (install->sha256 == NULL)
+        found = find_credential (listing, install->sec_tag, install->cred_type) != NULL;
+      else if (!_ts_slot_sha256 (f->modem, listing, install->sec_tag, install->cred_type, held,
+                                 f->cancellable, error))
         return FALSE;
-
-      found = held[0] != '\0' && g_ascii_strcasecmp (held, install->sha256) == 0;
+      else
+        found = held[0] != '\0' && g_ascii_strcasecmp (held, install->sha256) == 0;
       if (!ca_ledger_install_mark (f->ledger, install->id,
                                    found ? CA_INSTALL_VERIFIED : CA_INSTALL_ABANDONED,
                                    found ? _("found on the modem when it was next seen")
@@ -655,13 +659,23 @@ keygen_and_issue (Flow    *f,
 
   step_begin (f, "keygen", _("Generating the key on the modem in sec_tag %u"), req->sec_tag);
 
-  if (!delete_old_key (f, error))
+  /* Recorded before the old key is deleted and a new one made: from here on
+   * the modem may change, and its hash cannot be known until it exists. */
+  f->key_install_id = ca_ledger_install_begin (f->ledger, &(CaInstall) {
+                                                 .imei = f->identity->imei,
+                                                 .sec_tag = req->sec_tag,
+                                                 .cred_type = TS_CRED_PRIVATE_KEY,
+                                                 .port = (char *) ts_modem_get_path (f->modem),
+                                               }, error);
+  if (f->key_install_id == 0 || !delete_old_key (f, error))
     return FALSE;
 
   attributes = g_strdup_printf ("CN=%s", f->common_name);
   keygen = ts_modem_keygen (f->modem, req->sec_tag, attributes, TS_MODEM_WRITE_STAY_OFFLINE,
                             f->cancellable, error);
-  if (keygen == NULL)
+  if (keygen == NULL ||
+      !ca_ledger_install_mark (f->ledger, f->key_install_id, CA_INSTALL_WRITTEN,
+                               _("modem-generated key"), error))
     return FALSE;
 
   /* ts_modem_keygen() checked the COSE digest, sec_tag and UUID; ca_csr_parse()
@@ -911,6 +925,11 @@ record_verified (Flow    *f,
   TsProvisionResult *r = f->result;
 
   step_begin (f, "record", _("Recording the verified install"));
+
+  /* verify() saw the key listed in the sec_tag. */
+  if (f->key_install_id != 0 &&
+      !ca_ledger_install_mark (f->ledger, f->key_install_id, CA_INSTALL_VERIFIED, NULL, error))
+    return FALSE;
 
   for (guint i = 0; i < f->writes->len; i++)
     {

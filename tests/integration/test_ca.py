@@ -348,7 +348,10 @@ def _():
     listed = json.loads(ws.cli("--json", "ca", "list", check=True).stdout)
     tap.eq([(a["name"], a["status"], a["issued"]) for a in listed], [("Root", "valid", 0), ("Issuing", "valid", 1)])
     con = sqlite3.connect(ws.db)
-    tap.eq(con.execute("PRAGMA user_version").fetchone()[0], 2)
+    tap.eq(con.execute("PRAGMA user_version").fetchone()[0], 3)
+    notnull = {row[1]: row[3] for row in con.execute("PRAGMA table_info(installs)")}
+    tap.eq(notnull["sha256"], 0, "version 3: a %KEYGEN key's install has no SHA-256")
+    tap.eq(con.execute("PRAGMA integrity_check").fetchone()[0], "ok")
     con.close()
     r = ws.cli("audit", "verify")
     tap.eq(r.returncode, 0, r.stderr)

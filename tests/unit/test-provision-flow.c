@@ -166,6 +166,32 @@ assert_installs (FlowFixture    *fixture,
   g_assert_cmpuint (n, ==, expected);
 }
 
+/* The IMEI's one install of a modem-generated key: type 2, no SHA-256, no certificate. */
+static void
+assert_keygen_install (FlowFixture    *fixture,
+                       const char     *imei,
+                       CaInstallState  state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) installs = ca_ledger_list_installs (fixture->ca.ledger, imei, FALSE, &error);
+  guint n = 0;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < installs->len; i++)
+    {
+      const CaInstall *install = g_ptr_array_index (installs, i);
+
+      if (install->cred_type != TS_CRED_PRIVATE_KEY)
+        continue;
+      g_assert_null (install->sha256);
+      g_assert_cmpint (install->certificate_id, ==, 0);
+      g_assert_false (install->host_key);
+      g_assert_cmpint (install->state, ==, state);
+      n++;
+    }
+  g_assert_cmpuint (n, ==, 1);
+}
+
 static gboolean
 has_step (const TsProvisionResult *result,
           const char              *name)
@@ -224,7 +250,9 @@ test_provision_keygen (FlowFixture   *fixture,
   g_assert_cmpstr (cert->serial, ==, result->serial);
   g_assert_cmpstr (cert->sha256_lf, ==, result->sha256);
   g_assert_cmpint (cert->installed_at, >, 0);
-  assert_installs (fixture, kit->imei, CA_INSTALL_VERIFIED, 2);
+  /* Server CA, client certificate, and the %KEYGEN key recorded without a hash. */
+  assert_installs (fixture, kit->imei, CA_INSTALL_VERIFIED, 3);
+  assert_keygen_install (fixture, kit->imei, CA_INSTALL_VERIFIED);
 
   /* The emulator booted in +CFUN=1: the flow went offline and came back. */
   g_assert_true (has_step (result, "offline"));
