@@ -108,7 +108,9 @@ response_cb (AdwMessageDialog *dialog,
   /* A root may sign intermediates; an intermediate signs devices only. */
   request.path_len = request.parent == NULL ? -1 : 0;
 
-  ca_ledger_create_authority_async (ledger, &request, g_task_get_cancellable (task),
+  GCancellable *task_cancellable = g_task_get_cancellable (task);
+
+  ca_ledger_create_authority_async (ledger, &request, task_cancellable,
                                     create_cb, g_steal_pointer (&task));
 }
 

@@ -66,8 +66,10 @@ response_cb (AdwMessageDialog *dialog,
       return;
     }
 
+  GCancellable *task_cancellable = g_task_get_cancellable (task);
+
   /* The form outlives the dialog's closing through the task's reference. */
-  ts_provision_form_build_async (run->form, g_task_get_cancellable (task), built_cb,
+  ts_provision_form_build_async (run->form, task_cancellable, built_cb,
                                  g_steal_pointer (&task));
 }
 
@@ -150,10 +152,12 @@ unlocked_cb (GObject      *object,
       return;
     }
 
+  GCancellable *task_cancellable = g_task_get_cancellable (task);
+
   ts_run_in_thread (NULL, list_work,
                     g_object_ref (ts_application_get_ledger (ts_application_get_default ())),
                     g_object_unref, (GDestroyNotify) g_ptr_array_unref,
-                    g_task_get_cancellable (task), list_cb, g_steal_pointer (&task));
+                    task_cancellable, list_cb, g_steal_pointer (&task));
 }
 
 void

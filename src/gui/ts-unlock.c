@@ -107,8 +107,10 @@ unlock_cb (GObject      *object,
 
   if (!unlock->from_keyring && gtk_check_button_get_active (unlock->remember))
     {
+      GCancellable *task_cancellable = g_task_get_cancellable (task);
+
       ts_secrets_store_async (ca_ledger_get_path (ledger), unlock->passphrase,
-                              g_task_get_cancellable (task), store_cb, g_steal_pointer (&task));
+                              task_cancellable, store_cb, g_steal_pointer (&task));
       return;
     }
 
@@ -154,7 +156,9 @@ response_cb (AdwMessageDialog *dialog,
   if (unlock->confirm != NULL)
     gtk_editable_set_text (unlock->confirm, "");
 
-  ca_ledger_unlock_async (ledger, unlock->passphrase, g_task_get_cancellable (task),
+  GCancellable *task_cancellable = g_task_get_cancellable (task);
+
+  ca_ledger_unlock_async (ledger, unlock->passphrase, task_cancellable,
                           unlock_cb, g_steal_pointer (&task));
 }
 
@@ -248,7 +252,9 @@ lookup_cb (GObject      *object,
     }
 
   unlock->from_keyring = TRUE;
-  ca_ledger_unlock_async (task_ledger (), unlock->passphrase, g_task_get_cancellable (task),
+  GCancellable *task_cancellable = g_task_get_cancellable (task);
+
+  ca_ledger_unlock_async (task_ledger (), unlock->passphrase, task_cancellable,
                           unlock_cb, g_steal_pointer (&task));
 }
 
