@@ -204,6 +204,34 @@ def _():
         emu.stop()
 
 
+def key_installs(ws, imei):
+    """(id, state, detail) of the IMEI's %KEYGEN key installs, which have no SHA-256."""
+    db = sqlite3.connect(ws.db)
+    try:
+        return db.execute("SELECT id, state, detail FROM installs WHERE imei = ? AND cred_type = 2 AND "
+                          "sha256 IS NULL ORDER BY id", (imei,)).fetchall()
+    finally:
+        db.close()
+
+
+@tap.test("killed right after %KEYGEN: the key's intent is open, and the next run settles it")
+def _():
+    ws = workspace()
+    imei = luhn_imei(next(imei_counter))
+    emu = ws.emulator(*EMULATOR_ARGS, "--imei", imei)
+    kill_at(ws, "provision", emu.port, "issue")
+    check_ledger(ws, "killed after %KEYGEN")
+    before = key_installs(ws, imei)
+    tap.eq(len(before), 1, before)
+    tap.eq(before[0][1], "written", "the key is in the modem; the intent is not yet verified")
+    second_run_completes(ws, emu.port, "killed after %KEYGEN")
+    after = dict((row[0], row[1:]) for row in key_installs(ws, imei))
+    tap.eq(after[before[0][0]][0], "verified", after)
+    tap.contains(after[before[0][0]][1], "found on the modem")
+    tap.eq([state for state, _ in after.values()], ["verified"] * len(after), after)
+    emu.stop()
+
+
 @tap.test("a re-key killed after the new key was made is not taken for provisioned")
 def _():
     ws = workspace()
