@@ -200,6 +200,50 @@ test_fleet_pages (Fixture       *fixture,
   g_assert_cmpint (((CaFleetRow *) revoked->pdata[0])->status, ==, CA_CERT_STATUS_REVOKED);
 }
 
+/* Only a key the modem generates may be recorded without a SHA-256; it is
+ * listed back with none and settles like any other install. */
+static void
+test_keygen_install (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  const CaInstall *key;
+  gint64 id;
+
+  g_assert_true (ca_ledger_device_seen (fixture->ledger, &(CaDevice) { IMEI1 }, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (ca_ledger_install_begin (fixture->ledger,
+                                            &(CaInstall) { .imei = IMEI1, .sec_tag = 7, .cred_type = 1 },
+                                            &error), ==, 0);
+  g_assert_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_cmpint (ca_ledger_install_begin (fixture->ledger,
+                                            &(CaInstall) { .imei = IMEI1, .sec_tag = 7, .cred_type = 2,
+                                                           .host_key = TRUE },
+                                            &error), ==, 0);
+  g_assert_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  id = ca_ledger_install_begin (fixture->ledger, &(CaInstall) { .imei = IMEI1, .sec_tag = 7, .cred_type = 2 },
+                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+  g_assert_true (ca_ledger_install_mark (fixture->ledger, id, CA_INSTALL_WRITTEN, "modem-generated key", &error));
+  g_assert_true (ca_ledger_install_mark (fixture->ledger, id, CA_INSTALL_VERIFIED, NULL, &error));
+  g_assert_no_error (error);
+
+  all = ca_ledger_list_installs (fixture->ledger, IMEI1, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 1);
+  key = all->pdata[0];
+  g_assert_null (key->sha256);
+  g_assert_cmpint (key->certificate_id, ==, 0);
+  g_assert_cmpint (key->state, ==, CA_INSTALL_VERIFIED);
+  g_assert_cmpstr (key->detail, ==, "modem-generated key");
+}
+
 static void
 test_history (Fixture       *fixture,
               gconstpointer  user_data)
@@ -398,6 +442,7 @@ main (int   argc,
   ADD ("/ca/fleet/device-seen", test_device_seen);
   ADD ("/ca/fleet/installs-and-lookup", test_installs_and_lookup);
   ADD ("/ca/fleet/pages", test_fleet_pages);
+  ADD ("/ca/fleet/keygen-install", test_keygen_install);
   ADD ("/ca/fleet/history", test_history);
   ADD ("/ca/fleet/nrfcloud-csv", test_nrfcloud_csv);
   ADD ("/ca/audit/chain", test_audit_chain);
