@@ -22,9 +22,10 @@ typedef struct
   AdwMessageDialog *dialog;
   GtkEditable    *entry;
   GtkEditable    *confirm;
-  GtkCheckButton *remember;
+  GtkCheckButton *remember_button;
   char           *passphrase;    /* wiped by ts_secrets_free() */
   gboolean        from_keyring;
+  gboolean        remember;      /* read when the dialog answers: it is gone after */
 } Unlock;
 
 static void
@@ -105,7 +106,7 @@ unlock_cb (GObject      *object,
 
   ts_application_note_unlocked (ts_application_get_default ());
 
-  if (!unlock->from_keyring && gtk_check_button_get_active (unlock->remember))
+  if (!unlock->from_keyring && unlock->remember)
     {
       GCancellable *task_cancellable = g_task_get_cancellable (task);
 
@@ -151,6 +152,7 @@ response_cb (AdwMessageDialog *dialog,
 
   unlock->passphrase = g_strdup (text);
   unlock->from_keyring = FALSE;
+  unlock->remember = gtk_check_button_get_active (unlock->remember_button);
   /* Clear the entries now: their secure buffers are wiped as the dialog goes. */
   gtk_editable_set_text (unlock->entry, "");
   if (unlock->confirm != NULL)
@@ -206,7 +208,7 @@ show_dialog (GTask      *task,
                                            "next time. They still lock again after the auto-lock "
                                            "timeout."));
   gtk_box_append (GTK_BOX (box), remember);
-  unlock->remember = GTK_CHECK_BUTTON (remember);
+  unlock->remember_button = GTK_CHECK_BUTTON (remember);
 
   if (problem != NULL)
     {
