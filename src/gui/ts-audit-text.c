@@ -140,6 +140,11 @@ ts_audit_event_describe (const CaAuditEvent  *event,
       detail_text = g_strdup (event->details != NULL ? event->details : "");
     }
 
+  /* Not every event has details: an install marked verified may carry neither a sec_tag
+   * nor a detail. */
+  if (detail_text == NULL)
+    detail_text = g_strdup ("");
+
   *subtitle = event->actor != NULL && *detail_text != '\0'
               ? g_strdup_printf (_("%s · by %s"), detail_text, event->actor)
               : event->actor != NULL ? g_strdup_printf (_("by %s"), event->actor)
