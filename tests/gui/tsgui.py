@@ -2,6 +2,7 @@
 session.sh, find it through AT-SPI with dogtail, print TAP, and take screenshots."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -28,7 +29,9 @@ class App:
 
     def __init__(self, *args, env=None):
         self.env = dict(os.environ, **(env or {}))
-        self.proc = subprocess.Popen([TAGSMITH, *args], env=self.env)
+        # Its own process group, so that closing it also ends the virtual devices it started
+        # (they share the test's stdout, which meson waits on).
+        self.proc = subprocess.Popen([TAGSMITH, *args], env=self.env, start_new_session=True)
         deadline = time.monotonic() + 30
         self.node = None
         while time.monotonic() < deadline:
@@ -127,6 +130,10 @@ class App:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
 
 
 def _safe(test, node):
@@ -134,6 +141,10 @@ def _safe(test, node):
         return test(node)
     except Exception:  # noqa: BLE001 - nodes can vanish while being inspected
         return False
+
+
+class Skip(Exception):
+    """Raised by a test that cannot run here yet; reported as TAP `# SKIP reason`."""
 
 
 class Tap:
@@ -154,6 +165,8 @@ class Tap:
             try:
                 fn()
                 print(f"ok {i} - {name}")
+            except Skip as e:
+                print(f"ok {i} - {name} # SKIP {e}")
             except Exception as e:  # noqa: BLE001 - report any failure as not ok
                 failed += 1
                 print(f"not ok {i} - {name}")
