@@ -28,6 +28,7 @@ class Bench:
         self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         self.lines = queue.Queue()
+        self.backlog = []
         self.stderr = []
         threading.Thread(target=self._read, args=(self.proc.stdout, self.lines.put), daemon=True).start()
         threading.Thread(target=self._read, args=(self.proc.stderr, self.stderr.append), daemon=True).start()
@@ -38,12 +39,21 @@ class Bench:
             sink(line.rstrip("\n"))
 
     def expect(self, label, imei, timeout=60):
-        """Waits for the `label` line of `imei`, skipping the "...." progress lines."""
+        """Waits for the `label` line of `imei`, skipping the "...." progress lines. Units run
+        in parallel, so another unit's line may come first: it is kept for a later expect()."""
         deadline = time.monotonic() + timeout
         while True:
-            line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            if line.startswith("....") or imei not in line:
-                continue
+            waiting = [l for l in self.backlog if imei in l]
+            if waiting:
+                line = waiting[0]
+                self.backlog.remove(line)
+            else:
+                line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
+                if line.startswith("...."):
+                    continue
+                if imei not in line:
+                    self.backlog.append(line)
+                    continue
             tap.ok(line.startswith(label), f"want {label} for {imei}, got: {line}")
             return line
 
@@ -51,7 +61,7 @@ class Bench:
         self.proc.send_signal(signal.SIGINT)
         self.proc.wait(timeout=60)
         time.sleep(0.1)
-        rest = []
+        rest = list(self.backlog)
         while not self.lines.empty():
             rest.append(self.lines.get())
         return rest
