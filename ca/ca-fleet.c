@@ -196,12 +196,142 @@ fleet_row_from_row (CaStmt *stmt)
   return row;
 }
 
+/* What a query's search selects, resolved once: an IMEI range, and for a
+ * UUID or serial the identity to look up. */
+typedef struct
+{
+  char     *lower;     /* IMEIs above this (exclusive) ... */
+  char     *upper;     /* ... and below this (exclusive) */
+  gboolean  identity;  /* only the device with @uuid or a certificate @serial */
+  char     *uuid;
+  char     *serial;    /* (nullable) when the search is not hex */
+} FleetScope;
+
+static void
+fleet_scope_clear (FleetScope *scope)
+{
+  g_free (scope->lower);
+  g_free (scope->upper);
+  g_free (scope->uuid);
+  g_free (scope->serial);
+}
+
+static gboolean
+is_digits (const char *text)
+{
+  for (; *text != '\0'; text++)
+    if (!g_ascii_isdigit (*text))
+      return FALSE;
+
+  return TRUE;
+}
+
+static void
+fleet_scope_init (FleetScope         *scope,
+                  const CaFleetQuery *query)
+{
+  g_autofree char *search = g_strstrip (g_strdup (query->search != NULL ? query->search : ""));
+  gsize len = strlen (search);
+
+  memset (scope, 0, sizeof *scope);
+
+  if (len > 0 && is_digits (search))
+    {
+      /* IMEIs are 15 digits and ':' and '~' sort after every digit, so "3526"
+       * selects the range ("3525~", "3526:"), one walk of the primary key. */
+      scope->lower = g_strdup_printf ("%s~", search);
+      scope->lower[len - 1] -= 1;
+      scope->upper = g_strconcat (search, ":", NULL);
+    }
+  else
+    {
+      scope->lower = g_strdup ("");
+      scope->upper = g_strdup (":");
+      if (len > 0)
+        {
+          scope->identity = TRUE;
+          /* UUIDs are stored lower-case, serials as ca_serial_normalise() writes them. */
+          scope->uuid = g_ascii_strdown (search, -1);
+          scope->serial = ca_serial_normalise (search, NULL);
+        }
+    }
+
+  if (query->after_imei != NULL && strcmp (query->after_imei, scope->lower) > 0)
+    {
+      g_free (scope->lower);
+      scope->lower = g_strdup (query->after_imei);
+    }
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FleetScope, fleet_scope_clear)
+
+/* The statements come in four shapes, by whether a lot and an identity search
+ * narrow them, so each shape gets its own plan: (lot, imei) for a lot, the
+ * UUID and serial indexes for an identity, the primary key otherwise
+ * (ca-schema-4.sql). SQL texts must be literals for ca_ledger_prepare(). */
+#define FLEET_ROW_SELECT \
+  "SELECT d.imei, d.uuid, d.model, d.lot, d.last_seen, c.serial, a.name, c.profile, c.not_after, c.status, " \
+  "(SELECT count(*) FROM certificates n WHERE n.imei = d.imei) FROM devices d " \
+  "LEFT JOIN certificates c ON c.id = d.current_certificate_id " \
+  "LEFT JOIN authorities a ON a.id = c.authority_id "
+#define FLEET_KEY_SELECT \
+  "SELECT d.imei FROM devices d LEFT JOIN certificates c ON c.id = d.current_certificate_id "
+#define FLEET_LOT      " AND d.lot = ?3"
+/* With an identity the few devices it names are checked for the lot, never
+ * the whole lot walked: '+' keeps the lot off the index. */
+#define FLEET_IDENTITY_LOT " AND +d.lot = ?3"
+#define FLEET_IDENTITY \
+  " AND d.imei IN (SELECT imei FROM devices WHERE uuid = ?4 UNION SELECT imei FROM certificates WHERE serial = ?5)"
+#define FLEET_STATUS \
+  " AND (?6 = 0 " \
+  "  OR (?6 = 1 AND c.status = 'valid' AND c.not_after > ?7) " \
+  "  OR (?6 = 2 AND c.status = 'revoked') " \
+  "  OR (?6 = 3 AND c.status = 'valid' AND c.not_after > ?7 AND c.not_after <= ?8))"
+#define FLEET_SQL(select, narrowing, status) \
+  select "WHERE d.imei > ?1 AND d.imei < ?2" narrowing status " ORDER BY d.imei LIMIT ?9"
+#define FLEET_SHAPES(select, status) \
+  { FLEET_SQL (select, "", status), FLEET_SQL (select, FLEET_LOT, status), \
+    FLEET_SQL (select, FLEET_IDENTITY, status), FLEET_SQL (select, FLEET_IDENTITY_LOT FLEET_IDENTITY, status) }
+
+static const char *const row_sql[] = FLEET_SHAPES (FLEET_ROW_SELECT, FLEET_STATUS);
+static const char *const explain_sql[] = FLEET_SHAPES ("EXPLAIN QUERY PLAN " FLEET_ROW_SELECT, FLEET_STATUS);
+static const char *const key_sql[] = FLEET_SHAPES (FLEET_KEY_SELECT, FLEET_STATUS);
+/* With no status filter the keys need not touch the certificates at all. */
+static const char *const all_key_sql[] = FLEET_SHAPES ("SELECT d.imei FROM devices d ", "");
+
+static CaStmt *
+prepare_fleet (CaLedger            *self,
+               const char *const   *shapes,
+               const CaFleetQuery  *query,
+               const FleetScope    *scope,
+               gint64               limit,
+               GError             **error)
+{
+  CaStmt *stmt = ca_ledger_prepare (self, shapes[(query->lot != NULL ? 1 : 0) | (scope->identity ? 2 : 0)], error);
+  gint64 now = ca_now ();
+  int expiring = query->expiring_days > 0 ? query->expiring_days : DEFAULT_EXPIRING_DAYS;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, scope->lower, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, scope->upper, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, query->lot, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, scope->uuid, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, scope->serial, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 6, query->filter);
+  sqlite3_bind_int64 (stmt, 7, now);
+  sqlite3_bind_int64 (stmt, 8, now + (gint64) expiring * 86400);
+  sqlite3_bind_int64 (stmt, 9, limit);
+
+  return stmt;
+}
+
 /**
  * ca_ledger_list_fleet:
  *
  * One page of devices in IMEI order, each with its newest certificate. The
- * query walks the devices primary key from @query->after_imei (keyset
- * pagination), so a page costs the same at the millionth device as at the first.
+ * query walks an index from @query->after_imei (keyset pagination), so a page
+ * costs the same at the millionth device as at the first.
  *
  * Returns: (transfer full) (element-type CaFleetRow)
  */
@@ -210,51 +340,178 @@ ca_ledger_list_fleet (CaLedger            *self,
                       const CaFleetQuery  *query,
                       GError             **error)
 {
+  g_auto(FleetScope) scope = { 0 };
   g_autoptr(CaStmt) stmt = NULL;
   GPtrArray *rows = NULL;
-  gint64 now = ca_now ();
-  int expiring = query->expiring_days > 0 ? query->expiring_days : DEFAULT_EXPIRING_DAYS;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
   g_return_val_if_fail (query != NULL, NULL);
 
+  fleet_scope_init (&scope, query);
+
   ca_ledger_lock_mutex (self);
-  stmt = ca_ledger_prepare (self,
-                            "SELECT d.imei, d.uuid, d.model, d.lot, d.last_seen, c.serial, a.name, c.profile, "
-                            "c.not_after, c.status, "
-                            "(SELECT count(*) FROM certificates n WHERE n.imei = d.imei) "
-                            "FROM devices d "
-                            "LEFT JOIN certificates c ON c.id = d.current_certificate_id "
-                            "LEFT JOIN authorities a ON a.id = c.authority_id "
-                            "WHERE d.imei > ?1 AND (?2 = 0 "
-                            "  OR (?2 = 1 AND c.status = 'valid' AND c.not_after > ?3) "
-                            "  OR (?2 = 2 AND c.status = 'revoked') "
-                            "  OR (?2 = 3 AND c.status = 'valid' AND c.not_after > ?3 AND c.not_after <= ?4)) "
-                            "ORDER BY d.imei LIMIT ?5", error);
+  stmt = prepare_fleet (self, row_sql, query, &scope, query->limit > 0 ? query->limit : DEFAULT_PAGE, error);
   if (stmt != NULL)
-    {
-      sqlite3_bind_text (stmt, 1, query->after_imei != NULL ? query->after_imei : "", -1, SQLITE_STATIC);
-      sqlite3_bind_int (stmt, 2, query->filter);
-      sqlite3_bind_int64 (stmt, 3, now);
-      sqlite3_bind_int64 (stmt, 4, now + (gint64) expiring * 86400);
-      sqlite3_bind_int64 (stmt, 5, query->limit > 0 ? query->limit : DEFAULT_PAGE);
-      rows = ca_ledger_collect_rows (self, stmt, fleet_row_from_row, (GDestroyNotify) ca_fleet_row_free, error);
-    }
+    rows = ca_ledger_collect_rows (self, stmt, fleet_row_from_row, (GDestroyNotify) ca_fleet_row_free, error);
+  g_clear_pointer (&stmt, ca_stmt_release);
   ca_ledger_unlock_mutex (self);
 
   return rows;
 }
 
+char *
+ca_ledger_explain_fleet (CaLedger            *self,
+                         const CaFleetQuery  *query,
+                         GError             **error)
+{
+  g_auto(FleetScope) scope = { 0 };
+  g_autoptr(CaStmt) stmt = NULL;
+  g_autoptr(GString) plan = g_string_new (NULL);
+  int rc = SQLITE_ERROR;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+
+  fleet_scope_init (&scope, query);
+
+  ca_ledger_lock_mutex (self);
+  stmt = prepare_fleet (self, explain_sql, query, &scope, 1, error);
+  if (stmt != NULL)
+    {
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        g_string_append_printf (plan, "%s\n", sqlite3_column_text (stmt, 3));
+      if (rc != SQLITE_DONE)
+        ca_ledger_set_db_error (self, rc, error);
+    }
+  g_clear_pointer (&stmt, ca_stmt_release);
+  ca_ledger_unlock_mutex (self);
+
+  return rc == SQLITE_DONE ? g_string_free (g_steal_pointer (&plan), FALSE) : NULL;
+}
+
+void
+ca_fleet_index_free (CaFleetIndex *index)
+{
+  if (index == NULL)
+    return;
+  g_clear_pointer (&index->page_keys, g_ptr_array_unref);
+  g_free (index);
+}
+
+/* Rows per walk of the index pass; the ledger is unlocked between walks so a
+ * view's page fetches are not held up behind a million-row count. */
+#define INDEX_CHUNK 32768
+
+/**
+ * ca_ledger_fleet_index:
+ *
+ * One pass over the IMEIs @query selects, in keyset chunks, counting them and
+ * keeping the key before every @page_size-th: with it a view knows its length
+ * and fetches any page directly (ca_ledger_list_fleet() with that key as
+ * after_imei). @query's after_imei and limit are ignored.
+ *
+ * Returns: (transfer full): the index, or NULL on error or cancellation
+ */
+CaFleetIndex *
+ca_ledger_fleet_index (CaLedger            *self,
+                       const CaFleetQuery  *query,
+                       guint                page_size,
+                       GCancellable        *cancellable,
+                       GError             **error)
+{
+  g_autoptr(CaFleetIndex) index = g_new0 (CaFleetIndex, 1);
+  g_autofree char *after = NULL;
+  CaFleetQuery chunk = *query;
+  guint got;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+
+  index->page_size = page_size > 0 ? page_size : DEFAULT_PAGE;
+  index->page_keys = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (index->page_keys, NULL);
+
+  do
+    {
+      g_auto(FleetScope) scope = { 0 };
+      g_autoptr(CaStmt) stmt = NULL;
+      int rc;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+
+      chunk.after_imei = after;
+      fleet_scope_init (&scope, &chunk);
+      got = 0;
+
+      ca_ledger_lock_mutex (self);
+      stmt = prepare_fleet (self, query->filter == CA_FLEET_ALL ? all_key_sql : key_sql, query, &scope,
+                            INDEX_CHUNK, error);
+      rc = stmt != NULL ? SQLITE_ROW : SQLITE_ERROR;
+      while (stmt != NULL && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          const char *imei = (const char *) sqlite3_column_text (stmt, 0);
+
+          got++;
+          if (++index->n_rows % index->page_size == 0)
+            g_ptr_array_add (index->page_keys, g_strdup (imei));
+          if (got == INDEX_CHUNK)
+            {
+              g_free (after);
+              after = g_strdup (imei);
+            }
+        }
+      if (stmt != NULL && rc != SQLITE_DONE)
+        ca_ledger_set_db_error (self, rc, error);
+      g_clear_pointer (&stmt, ca_stmt_release);
+      ca_ledger_unlock_mutex (self);
+
+      if (rc != SQLITE_DONE)
+        return NULL;
+    }
+  while (got == INDEX_CHUNK);
+
+  /* A key after the very last row would start an empty page. */
+  if (index->n_rows > 0 && index->n_rows % index->page_size == 0)
+    g_ptr_array_remove_index (index->page_keys, index->page_keys->len - 1);
+
+  return g_steal_pointer (&index);
+}
+
 typedef struct
 {
-  CaFleetQuery query;
-  char        *after;
+  CaFleetQuery  query;
+  char         *after;
+  char         *search;
+  char         *lot;
+  guint         page_size;
+  GCancellable *cancellable;  /* (nullable) */
 } FleetData;
+
+static FleetData *
+fleet_data_new (const CaFleetQuery *query,
+                guint               page_size,
+                GCancellable       *cancellable)
+{
+  FleetData *data = g_new0 (FleetData, 1);
+
+  data->page_size = page_size;
+  data->query = *query;
+  data->query.after_imei = data->after = g_strdup (query->after_imei);
+  data->query.search = data->search = g_strdup (query->search);
+  data->query.lot = data->lot = g_strdup (query->lot);
+  g_set_object (&data->cancellable, cancellable);
+
+  return data;
+}
 
 static void
 fleet_data_free (FleetData *data)
 {
   g_free (data->after);
+  g_free (data->search);
+  g_free (data->lot);
+  g_clear_object (&data->cancellable);
   g_free (data);
 }
 
@@ -273,23 +530,121 @@ ca_ledger_list_fleet_async (CaLedger            *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  FleetData *data;
-
   g_return_if_fail (CA_IS_LEDGER (self));
   g_return_if_fail (query != NULL);
 
-  data = g_new0 (FleetData, 1);
-  data->query = *query;
-  data->query.after_imei = data->after = g_strdup (query->after_imei);
-
-  ca_task_run (self, ca_ledger_list_fleet_async, fleet_thread, data, (GDestroyNotify) fleet_data_free,
-               (GDestroyNotify) g_ptr_array_unref, cancellable, callback, user_data);
+  ca_task_run (self, ca_ledger_list_fleet_async, fleet_thread, fleet_data_new (query, 0, NULL),
+               (GDestroyNotify) fleet_data_free, (GDestroyNotify) g_ptr_array_unref, cancellable, callback,
+               user_data);
 }
 
 GPtrArray *
 ca_ledger_list_fleet_finish (CaLedger      *self,
                              GAsyncResult  *result,
                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gpointer
+index_thread (CaLedger  *self,
+              gpointer   user_data,
+              GError   **error)
+{
+  FleetData *data = user_data;
+
+  return ca_ledger_fleet_index (self, &data->query, data->page_size, data->cancellable, error);
+}
+
+void
+ca_ledger_fleet_index_async (CaLedger            *self,
+                             const CaFleetQuery  *query,
+                             guint                page_size,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_return_if_fail (CA_IS_LEDGER (self));
+  g_return_if_fail (query != NULL);
+
+  /* The pass checks @cancellable between chunks, so a superseded count stops early. */
+  ca_task_run (self, ca_ledger_fleet_index_async, index_thread, fleet_data_new (query, page_size, cancellable),
+               (GDestroyNotify) fleet_data_free, (GDestroyNotify) ca_fleet_index_free, cancellable, callback,
+               user_data);
+}
+
+CaFleetIndex *
+ca_ledger_fleet_index_finish (CaLedger      *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gpointer
+lot_from_row (CaStmt *stmt)
+{
+  return ca_column_dup (stmt, 0);
+}
+
+/**
+ * ca_ledger_list_lots:
+ *
+ * Skips through the (lot, imei) index one lot at a time, so a million devices
+ * in a dozen lots cost a dozen index seeks.
+ *
+ * Returns: (transfer full) (element-type utf8)
+ */
+GPtrArray *
+ca_ledger_list_lots (CaLedger  *self,
+                     GError   **error)
+{
+  g_autoptr(CaStmt) stmt = NULL;
+  GPtrArray *lots = NULL;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+
+  ca_ledger_lock_mutex (self);
+  stmt = ca_ledger_prepare (self,
+                            "WITH RECURSIVE lots (lot) AS (SELECT min (lot) FROM devices UNION ALL "
+                            "SELECT (SELECT min (lot) FROM devices WHERE lot > lots.lot) FROM lots "
+                            "WHERE lots.lot IS NOT NULL) SELECT lot FROM lots WHERE lot IS NOT NULL", error);
+  if (stmt != NULL)
+    lots = ca_ledger_collect_rows (self, stmt, lot_from_row, g_free, error);
+  g_clear_pointer (&stmt, ca_stmt_release);
+  ca_ledger_unlock_mutex (self);
+
+  return lots;
+}
+
+static gpointer
+lots_thread (CaLedger  *self,
+             gpointer   data,
+             GError   **error)
+{
+  return ca_ledger_list_lots (self, error);
+}
+
+void
+ca_ledger_list_lots_async (CaLedger            *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_return_if_fail (CA_IS_LEDGER (self));
+
+  ca_task_run (self, ca_ledger_list_lots_async, lots_thread, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
+               cancellable, callback, user_data);
+}
+
+GPtrArray *
+ca_ledger_list_lots_finish (CaLedger      *self,
+                            GAsyncResult  *result,
+                            GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 

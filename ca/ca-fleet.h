@@ -31,7 +31,23 @@ typedef struct
   int            expiring_days;  /* 0 for 30 */
   const char    *after_imei;     /* (nullable) */
   guint          limit;          /* 0 for 100 */
+  const char    *search;         /* (nullable) digits: an IMEI prefix; otherwise a device UUID
+                                  * or the serial of any of the device's certificates (hex,
+                                  * any case, colons allowed) */
+  const char    *lot;            /* (nullable) exactly this production lot */
 } CaFleetQuery;
+
+/* Where a query's pages start, so a view knows its length and can fetch any
+ * page by key: page i is the query with after_imei = page_keys[i]. */
+typedef struct
+{
+  guint      n_rows;
+  guint      page_size;
+  GPtrArray *page_keys;  /* (element-type utf8) NULL first, then the IMEI before each page */
+} CaFleetIndex;
+
+void             ca_fleet_index_free              (CaFleetIndex        *index);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CaFleetIndex, ca_fleet_index_free)
 
 /* Records that a device was identified: inserts it, or updates last_seen and the
  * non-NULL fields of @device. */
@@ -52,6 +68,38 @@ void             ca_ledger_list_fleet_async       (CaLedger            *self,
                                                    GAsyncReadyCallback  callback,
                                                    gpointer             user_data);
 GPtrArray       *ca_ledger_list_fleet_finish      (CaLedger            *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+
+/* Counts the rows @query selects (ignoring after_imei and limit) and notes the
+ * key of every @page_size-th, in one pass over the matching IMEIs. */
+CaFleetIndex    *ca_ledger_fleet_index            (CaLedger            *self,
+                                                   const CaFleetQuery  *query,
+                                                   guint                page_size,
+                                                   GCancellable        *cancellable,
+                                                   GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+void             ca_ledger_fleet_index_async      (CaLedger            *self,
+                                                   const CaFleetQuery  *query,
+                                                   guint                page_size,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+CaFleetIndex    *ca_ledger_fleet_index_finish     (CaLedger            *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* SQLite's plan for a page of @query (EXPLAIN QUERY PLAN, one step a line), to
+ * tell which indexes a slow fleet query uses. */
+char            *ca_ledger_explain_fleet          (CaLedger            *self,
+                                                   const CaFleetQuery  *query,
+                                                   GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The distinct production lots, sorted. (element-type utf8) */
+GPtrArray       *ca_ledger_list_lots              (CaLedger            *self,
+                                                   GError             **error);
+void             ca_ledger_list_lots_async        (CaLedger            *self,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+GPtrArray       *ca_ledger_list_lots_finish       (CaLedger            *self,
                                                    GAsyncResult        *result,
                                                    GError             **error);
 

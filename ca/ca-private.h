@@ -112,6 +112,9 @@ gboolean  ca_verifier_check      (const char  *verifier,
                                   GError     **error);
 ASN1_INTEGER *ca_serial_new      (char       **out_hex);
 char     *ca_serial_to_hex       (const ASN1_INTEGER *serial);
+/* A serial typed by a person, as the ledger stores it (ca-revoke.c). */
+char     *ca_serial_normalise    (const char  *text,
+                                  GError     **error);
 char     *ca_hex_upper           (const guint8 *data,
                                   gsize         length);
 char     *ca_sha256_hex          (const void  *data,

@@ -18,9 +18,9 @@
 
 /* Normalises a serial typed by a person: optional 0x, colons, any case, no
  * leading zero octets (the way BN_bn2hex prints what we store). */
-static char *
-normalise_serial (const char  *text,
-                  GError     **error)
+char *
+ca_serial_normalise (const char  *text,
+                     GError     **error)
 {
   g_autoptr(GString) hex = g_string_new (NULL);
   const char *p = text;
@@ -249,7 +249,7 @@ ca_ledger_revoke (CaLedger               *self,
 
   if (!check_revoke_request (request, error))
     return NULL;
-  if (request->serial != NULL && (serial = normalise_serial (request->serial, error)) == NULL)
+  if (request->serial != NULL && (serial = ca_serial_normalise (request->serial, error)) == NULL)
     return NULL;
 
   ca_ledger_lock_mutex (self);

@@ -200,6 +200,267 @@ test_fleet_pages (Fixture       *fixture,
   g_assert_cmpint (((CaFleetRow *) revoked->pdata[0])->status, ==, CA_CERT_STATUS_REVOKED);
 }
 
+/* The IMEI "35100000000" + @i (3 digits) + its check digit. */
+static char *
+numbered_imei (int i)
+{
+  g_autofree char *first14 = g_strdup_printf ("35100000000%03d", i);
+
+  return g_strdup_printf ("%s%c", first14, ca_imei_check_digit (first14));
+}
+
+static GPtrArray *
+list_all (Fixture            *fixture,
+          const CaFleetQuery *query)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *rows = ca_ledger_list_fleet (fixture->ledger, query, &error);
+
+  g_assert_no_error (error);
+
+  return rows;
+}
+
+/* Searches by IMEI prefix, UUID and serial, and a lot filter, alone and together. */
+static void
+test_fleet_search (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCertificate) first = NULL;
+  g_autoptr(CaCertificate) second = NULL;
+  g_autoptr(GPtrArray) gone = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) lots = NULL;
+  g_autofree char *colons = NULL;
+  g_autofree char *imei7 = numbered_imei (7);
+  g_autofree char *imei15 = numbered_imei (15);
+
+  make_cas (fixture);
+  for (int i = 0; i < 30; i++)
+    {
+      g_autofree char *imei = numbered_imei (i);
+      g_autofree char *uuid = g_strdup_printf ("50363154-3931-4a21-80b9-%012d", i);
+
+      g_assert_true (ca_ledger_device_seen (fixture->ledger,
+                                            &(CaDevice) { imei, uuid, .lot = i % 3 == 0 ? "LOT-A" : "LOT-B" },
+                                            &error));
+      g_assert_no_error (error);
+    }
+  /* IMEI7 is re-keyed: its first certificate is revoked, yet still finds it. */
+  first = issue (fixture, imei7, "p256.csr.pem");
+  gone = ca_ledger_revoke (fixture->ledger, &(CaRevokeRequest) { "Issuing", .serial = first->serial, .sec_tag = -1 },
+                           &error);
+  g_assert_no_error (error);
+  second = issue (fixture, imei7, "p384.csr.pem");
+
+  /* Digits are an IMEI prefix: 3510000000001 is devices 10..19 */
+  rows = list_all (fixture, &(CaFleetQuery) { .search = "3510000000001" });
+  g_assert_cmpuint (rows->len, ==, 10);
+  for (guint i = 0; i < rows->len; i++)
+    g_assert_true (g_str_has_prefix (((CaFleetRow *) rows->pdata[i])->imei, "3510000000001"));
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = list_all (fixture, &(CaFleetQuery) { .search = imei7 });
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  /* ... paged by key inside the prefix */
+  rows = list_all (fixture, &(CaFleetQuery) { .search = "3510000000001", .after_imei = imei15 });
+  g_assert_cmpuint (rows->len, ==, 4);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = list_all (fixture, &(CaFleetQuery) { .search = "352" });
+  g_assert_cmpuint (rows->len, ==, 0);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
+  /* A UUID in any case */
+  rows = list_all (fixture, &(CaFleetQuery) { .search = " 50363154-3931-4A21-80B9-000000000012 " });
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_true (g_str_has_prefix (((CaFleetRow *) rows->pdata[0])->imei, "35100000000012"));
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
+  /* The serial of any of the device's certificates, lower-case with colons, shows its current one */
+  colons = g_ascii_strdown (first->serial, -1);
+  for (gsize i = 2; i < strlen (colons); i += 3)
+    {
+      char *longer = g_strdup_printf ("%.*s:%s", (int) i, colons, colons + i);
+
+      g_free (colons);
+      colons = longer;
+    }
+  rows = list_all (fixture, &(CaFleetQuery) { .search = colons });
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpstr (((CaFleetRow *) rows->pdata[0])->imei, ==, imei7);
+  g_assert_cmpstr (((CaFleetRow *) rows->pdata[0])->serial, ==, second->serial);
+  g_assert_cmpuint (((CaFleetRow *) rows->pdata[0])->certificate_count, ==, 2);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = list_all (fixture, &(CaFleetQuery) { CA_FLEET_REVOKED, .search = second->serial });
+  g_assert_cmpuint (rows->len, ==, 0);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = list_all (fixture, &(CaFleetQuery) { CA_FLEET_VALID, .search = second->serial });
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = list_all (fixture, &(CaFleetQuery) { .search = "not-a-device" });
+  g_assert_cmpuint (rows->len, ==, 0);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
+  /* Lots, alone and with a search */
+  rows = list_all (fixture, &(CaFleetQuery) { .lot = "LOT-A" });
+  g_assert_cmpuint (rows->len, ==, 10);
+  for (guint i = 0; i < rows->len; i++)
+    g_assert_cmpstr (((CaFleetRow *) rows->pdata[i])->lot, ==, "LOT-A");
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = list_all (fixture, &(CaFleetQuery) { .lot = "LOT-B", .search = "3510000000001" });
+  g_assert_cmpuint (rows->len, ==, 7);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = list_all (fixture, &(CaFleetQuery) { .lot = "LOT-A", .search = imei7 });
+  g_assert_cmpuint (rows->len, ==, 0);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = list_all (fixture, &(CaFleetQuery) { .lot = "LOT-B", .search = colons });
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = list_all (fixture, &(CaFleetQuery) { .lot = "lot-a" });
+  g_assert_cmpuint (rows->len, ==, 0);
+
+  /* Devices without a lot are not one */
+  g_assert_true (ca_ledger_device_seen (fixture->ledger, &(CaDevice) { IMEI1 }, &error));
+  lots = ca_ledger_list_lots (fixture->ledger, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lots->len, ==, 2);
+  g_assert_cmpstr (lots->pdata[0], ==, "LOT-A");
+  g_assert_cmpstr (lots->pdata[1], ==, "LOT-B");
+}
+
+static void
+assert_index (Fixture            *fixture,
+              const CaFleetQuery *query,
+              guint               page_size,
+              guint               expected_rows)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaFleetIndex) index = ca_ledger_fleet_index (fixture->ledger, query, page_size, NULL, &error);
+  g_autoptr(GPtrArray) all = NULL;
+  CaFleetQuery every = *query;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (index->n_rows, ==, expected_rows);
+  g_assert_cmpuint (index->page_keys->len, ==, MAX (1, (expected_rows + page_size - 1) / page_size));
+  g_assert_null (index->page_keys->pdata[0]);
+
+  /* Each key is the row just before its page, so every page fetched by its key
+   * is the same slice of the whole list. */
+  every.limit = 1000;
+  all = list_all (fixture, &every);
+  g_assert_cmpuint (all->len, ==, expected_rows);
+  for (guint page = 0; page < index->page_keys->len; page++)
+    {
+      CaFleetQuery by_key = *query;
+      g_autoptr(GPtrArray) rows = NULL;
+
+      if (page > 0)
+        g_assert_cmpstr (index->page_keys->pdata[page], ==,
+                         ((CaFleetRow *) all->pdata[page * page_size - 1])->imei);
+      by_key.after_imei = index->page_keys->pdata[page];
+      by_key.limit = page_size;
+      rows = list_all (fixture, &by_key);
+      g_assert_cmpuint (rows->len, ==, MIN (page_size, expected_rows - page * page_size));
+      g_assert_cmpstr (((CaFleetRow *) rows->pdata[0])->imei, ==, ((CaFleetRow *) all->pdata[page * page_size])->imei);
+    }
+}
+
+/* The index counts what a query selects and keys every page, however it is narrowed. */
+static void
+test_fleet_index (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(CaCertificate) cert = NULL;
+  g_autoptr(CaFleetIndex) empty = NULL;
+  g_autofree char *imei7 = numbered_imei (7);
+
+  make_cas (fixture);
+  for (int i = 0; i < 100; i++)
+    {
+      g_autofree char *imei = numbered_imei (i);
+
+      g_assert_true (ca_ledger_device_seen (fixture->ledger, &(CaDevice) { imei, .lot = i < 40 ? "L1" : "L2" },
+                                            &error));
+      g_assert_no_error (error);
+    }
+  cert = issue (fixture, imei7, "p256.csr.pem");
+
+  assert_index (fixture, &(CaFleetQuery) { 0 }, 10, 100);
+  assert_index (fixture, &(CaFleetQuery) { 0 }, 7, 100);
+  assert_index (fixture, &(CaFleetQuery) { 0 }, 100, 100);
+  assert_index (fixture, &(CaFleetQuery) { .lot = "L1" }, 16, 40);
+  assert_index (fixture, &(CaFleetQuery) { .lot = "L2", .search = "35100000000" }, 15, 60);
+  assert_index (fixture, &(CaFleetQuery) { .search = "3510000000005" }, 3, 10);
+  assert_index (fixture, &(CaFleetQuery) { CA_FLEET_VALID }, 5, 1);
+  assert_index (fixture, &(CaFleetQuery) { .search = cert->serial }, 5, 1);
+
+  empty = ca_ledger_fleet_index (fixture->ledger, &(CaFleetQuery) { CA_FLEET_REVOKED }, 10, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (empty->n_rows, ==, 0);
+  g_assert_cmpuint (empty->page_keys->len, ==, 1);
+
+  g_cancellable_cancel (cancellable);
+  g_assert_null (ca_ledger_fleet_index (fixture->ledger, &(CaFleetQuery) { 0 }, 10, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static void
+assert_plan_uses (Fixture            *fixture,
+                  const CaFleetQuery *query,
+                  const char *const  *indexes)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *plan = ca_ledger_explain_fleet (fixture->ledger, query, &error);
+
+  g_assert_no_error (error);
+  g_test_message ("%s", plan);
+  for (; *indexes != NULL; indexes++)
+    if (strstr (plan, *indexes) == NULL)
+      g_error ("The plan does not use %s:\n%s", *indexes, plan);
+  /* Never a full scan of the devices */
+  g_assert_null (strstr (plan, "SCAN d\n"));
+}
+
+/* Each shape of fleet query is planned on the indexes of ca-schema-4.sql. */
+static void
+test_fleet_plans (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  assert_plan_uses (fixture, &(CaFleetQuery) { 0 }, (const char *[]) { "sqlite_autoindex_devices_1", NULL });
+  assert_plan_uses (fixture, &(CaFleetQuery) { .search = "3526" },
+                    (const char *[]) { "sqlite_autoindex_devices_1 (imei>? AND imei<?)", NULL });
+  assert_plan_uses (fixture, &(CaFleetQuery) { .lot = "L1" },
+                    (const char *[]) { "devices_lot (lot=? AND imei>? AND imei<?)", NULL });
+  assert_plan_uses (fixture, &(CaFleetQuery) { CA_FLEET_REVOKED, .search = "50363154-3931-4a21-80b9-1503d88271bf" },
+                    (const char *[]) { "sqlite_autoindex_devices_1 (imei=?)", "devices_uuid (uuid=?)", "certificates_serial (serial=?)", NULL });
+  assert_plan_uses (fixture, &(CaFleetQuery) { .lot = "L1", .search = "0A:1B" },
+                    (const char *[]) { "sqlite_autoindex_devices_1 (imei=?)", "devices_uuid (uuid=?)", "certificates_serial (serial=?)", NULL });
+}
+
+/* A version 3 ledger gains the fleet indexes on open. */
+static void
+test_fleet_migrate_v3 (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *fleet_indexes = "sqlite_master WHERE type = 'index' AND name IN "
+                              "('devices_uuid', 'devices_lot', 'certificates_serial')";
+
+  g_assert_cmpint (count_rows (fixture, fleet_indexes), ==, 3);
+  g_clear_object (&fixture->ledger);
+  run_sql (fixture, "DROP INDEX devices_uuid; DROP INDEX devices_lot; DROP INDEX certificates_serial; "
+                    "PRAGMA user_version = 3;");
+  g_assert_cmpint (count_rows (fixture, fleet_indexes), ==, 0);
+
+  fixture->ledger = ca_ledger_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count_rows (fixture, fleet_indexes), ==, 3);
+  g_assert_cmpint (count_rows (fixture, "pragma_user_version WHERE user_version = 4"), ==, 1);
+}
+
 /* Only a key the modem generates may be recorded without a SHA-256; it is
  * listed back with none and settles like any other install. */
 static void
@@ -442,6 +703,10 @@ main (int   argc,
   ADD ("/ca/fleet/device-seen", test_device_seen);
   ADD ("/ca/fleet/installs-and-lookup", test_installs_and_lookup);
   ADD ("/ca/fleet/pages", test_fleet_pages);
+  ADD ("/ca/fleet/search", test_fleet_search);
+  ADD ("/ca/fleet/index", test_fleet_index);
+  ADD ("/ca/fleet/plans", test_fleet_plans);
+  ADD ("/ca/fleet/migrate-v3", test_fleet_migrate_v3);
   ADD ("/ca/fleet/keygen-install", test_keygen_install);
   ADD ("/ca/fleet/history", test_history);
   ADD ("/ca/fleet/nrfcloud-csv", test_nrfcloud_csv);
