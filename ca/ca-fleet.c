@@ -250,8 +250,8 @@ fleet_scope_init (FleetScope         *scope,
       if (len > 0)
         {
           scope->identity = TRUE;
-          /* UUIDs are stored lower-case, serials as ca_serial_normalise() writes them. */
-          scope->uuid = g_ascii_strdown (search, -1);
+          /* Serials are stored as ca_serial_normalise() writes them. */
+          scope->uuid = g_strdup (search);
           scope->serial = ca_serial_normalise (search, NULL);
         }
     }
@@ -281,7 +281,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FleetScope, fleet_scope_clear)
  * the whole lot walked: '+' keeps the lot off the index. */
 #define FLEET_IDENTITY_LOT " AND +d.lot = ?3"
 #define FLEET_IDENTITY \
-  " AND d.imei IN (SELECT imei FROM devices WHERE uuid = ?4 UNION SELECT imei FROM certificates WHERE serial = ?5)"
+  " AND d.imei IN (SELECT imei FROM devices WHERE uuid = ?4 COLLATE NOCASE UNION SELECT imei FROM certificates WHERE serial = ?5)"
 #define FLEET_STATUS \
   " AND (?6 = 0 " \
   "  OR (?6 = 1 AND c.status = 'valid' AND c.not_after > ?7) " \

@@ -6,8 +6,8 @@
 --
 -- Schema version 4: indexes for searching and filtering the fleet view, so
 -- each of its queries is an index lookup or range scan at a million devices.
--- Searching by device UUID.
-CREATE INDEX devices_uuid ON devices (uuid);
+-- Searching by device UUID, in any case: older ledgers may hold upper-case UUIDs.
+CREATE INDEX devices_uuid ON devices (uuid COLLATE NOCASE);
 -- A lot's devices in IMEI order (keyset pages within a lot), and the distinct
 -- lots one index seek each.
 CREATE INDEX devices_lot ON devices (lot, imei);

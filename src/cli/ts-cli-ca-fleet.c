@@ -40,12 +40,15 @@ typedef gboolean (*FleetVisitFunc) (CaFleetRow  *row,
                                     gpointer     user_data,
                                     GError     **error);
 
-/* Calls @visit on every device @filter selects, a page at a time, so a fleet
- * of a million devices never sits in memory at once. */
+/* Calls @visit on every device @filter selects (narrowed by @search and @lot,
+ * both nullable), a page at a time, so a fleet of a million devices never sits
+ * in memory at once. */
 static gboolean
 for_each_fleet_row (CaLedger        *ledger,
                     CaFleetFilter    filter,
                     int              expiring_days,
+                    const char      *search,
+                    const char      *lot,
                     FleetVisitFunc   visit,
                     gpointer         user_data,
                     GError         **error)
@@ -55,7 +58,7 @@ for_each_fleet_row (CaLedger        *ledger,
   for (;;)
     {
       g_autoptr(GPtrArray) page = ca_ledger_list_fleet (ledger, &(CaFleetQuery) { filter, expiring_days, after,
-                                                                                  PAGE_SIZE }, error);
+                                                                                  PAGE_SIZE, search, lot }, error);
 
       if (page == NULL)
         return FALSE;
@@ -108,6 +111,8 @@ run_list (TsCli  *cli,
   g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autofree char *status = NULL;
+  g_autofree char *search = NULL;
+  g_autofree char *lot = NULL;
   CaFleetFilter filter = CA_FLEET_ALL;
   ListState state = { NULL, 0 };
   int expiring_days = 30;
@@ -116,6 +121,10 @@ run_list (TsCli  *cli,
     { "status", 0, 0, G_OPTION_ARG_STRING, &status, N_("Only devices whose current certificate is valid, "
                                                        "revoked or expiring"), "STATUS" },
     { "days", 0, 0, G_OPTION_ARG_INT, &expiring_days, N_("With --status expiring: within N days (default 30)"), "N" },
+    { "search", 0, 0, G_OPTION_ARG_STRING, &search, N_("Only devices whose IMEI starts with these digits, "
+                                                       "with this UUID, or with a certificate of this serial"),
+      "TEXT" },
+    { "lot", 0, 0, G_OPTION_ARG_STRING, &lot, N_("Only devices of this production lot"), "LOT" },
     { NULL },
   };
 
@@ -144,7 +153,7 @@ run_list (TsCli  *cli,
     printf ("%-15s %-32s %-16s %-8s %-10s %s\n", _("IMEI"), _("SERIAL"), _("CA"), _("STATUS"), _("EXPIRES"),
             _("CERTS"));
 
-  if (!for_each_fleet_row (ledger, filter, expiring_days, list_row, &state, &error))
+  if (!for_each_fleet_row (ledger, filter, expiring_days, search, lot, list_row, &state, &error))
     return ts_cli_fail (error);
 
   if (cli->json)
@@ -153,7 +162,7 @@ run_list (TsCli  *cli,
       ts_cli_ca_print_builder (builder);
     }
   else if (state.total == 0)
-    printf (_("No devices%s.\n"), status != NULL ? _(" match") : _(" yet"));
+    printf (_("No devices%s.\n"), status != NULL || search != NULL || lot != NULL ? _(" match") : _(" yet"));
 
   return TS_CLI_EXIT_OK;
 }
@@ -508,7 +517,7 @@ export_cloud (CaLedger   *ledger,
       g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The folder %s cannot be created."), out_dir);
       return ts_cli_fail (error);
     }
-  if (!for_each_fleet_row (ledger, CA_FLEET_VALID, 0, cloud_export_row, &export, &error))
+  if (!for_each_fleet_row (ledger, CA_FLEET_VALID, 0, NULL, NULL, cloud_export_row, &export, &error))
     return ts_cli_fail (error);
   if (export.devices == 0)
     {
@@ -619,7 +628,7 @@ run_export (TsCli  *cli,
       ExportState state = { ledger, builder };
 
       json_builder_begin_array (builder);
-      if (!for_each_fleet_row (ledger, CA_FLEET_VALID, 0, export_row, &state, &error))
+      if (!for_each_fleet_row (ledger, CA_FLEET_VALID, 0, NULL, NULL, export_row, &state, &error))
         return ts_cli_fail (error);
       json_builder_end_array (builder);
       ts_cli_ca_print_builder (builder);

@@ -348,7 +348,7 @@ def _():
     listed = json.loads(ws.cli("--json", "ca", "list", check=True).stdout)
     tap.eq([(a["name"], a["status"], a["issued"]) for a in listed], [("Root", "valid", 0), ("Issuing", "valid", 1)])
     con = sqlite3.connect(ws.db)
-    tap.eq(con.execute("PRAGMA user_version").fetchone()[0], 3)
+    tap.eq(con.execute("PRAGMA user_version").fetchone()[0], 4)
     notnull = {row[1]: row[3] for row in con.execute("PRAGMA table_info(installs)")}
     tap.eq(notnull["sha256"], 0, "version 3: a %KEYGEN key's install has no SHA-256")
     tap.eq(con.execute("PRAGMA integrity_check").fetchone()[0], "ok")
@@ -407,6 +407,42 @@ def _():
     r = ws.cli("fleet", "show", "490154203237519")
     tap.eq(r.returncode, 1)
     tap.contains(r.stderr, "check digit")
+
+
+@tap.test("fleet list --search by IMEI prefix, UUID or serial, and --lot, in text and --json")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    uuid = "50363154-3931-4A21-80B9-1503D88271BF"
+    ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem"), "--profile",
+           "nrfcloud-uuid", "--uuid", uuid, pass_=PASS, check=True)
+    old = ws.cli("issue", "--ca", "Issuing", "--imei", IMEI2, "--csr", fixture("p384.csr.pem"), pass_=PASS,
+                 check=True).stdout
+    ws.cli("issue", "--ca", "Issuing", "--imei", IMEI2, "--csr", fixture("p256b.csr.pem"), "--revoke-previous",
+           pass_=PASS, check=True)
+    serial = openssl("x509", "-noout", "-serial", input=old).stdout.strip().split("=", 1)[1]
+    con = sqlite3.connect(ws.db)
+    con.execute("UPDATE devices SET lot = 'LOT-7' WHERE imei = ?", (IMEI2,))
+    con.commit()
+    con.close()
+
+    def imeis(*args):
+        return [r["imei"] for r in json.loads(ws.cli("--json", "fleet", "list", *args, check=True).stdout)]
+
+    tap.eq(imeis("--search", IMEI2[:6]), [IMEI2], "digits are an IMEI prefix")
+    tap.eq(imeis("--search", "4"), [IMEI1])
+    tap.eq(imeis("--search", uuid.lower()), [IMEI1], "a UUID in any case")
+    colons = ":".join(serial.lower()[i:i + 2] for i in range(0, len(serial), 2))
+    tap.eq(imeis("--search", colons), [IMEI2], "a superseded certificate's serial, lower-case with colons")
+    tap.eq(imeis("--search", colons, "--status", "revoked"), [], "the device's current certificate is valid")
+    tap.eq(imeis("--lot", "LOT-7"), [IMEI2])
+    tap.eq(imeis("--lot", "LOT-7", "--search", IMEI1[:3]), [])
+    tap.eq(imeis("--lot", "LOT-8"), [])
+    r = ws.cli("fleet", "list", "--search", uuid, check=True)
+    tap.contains(r.stdout, IMEI1)
+    tap.ok(IMEI2 not in r.stdout, r.stdout)
+    r = ws.cli("fleet", "list", "--lot", "nothing", check=True)
+    tap.contains(r.stdout, "No devices match")
 
 
 def pem_blocks(text):
