@@ -79,23 +79,25 @@ authority_depth (TsAuthoritiesPage *self,
   return depth;
 }
 
+/* Icon buttons in the row's header: inside the folded part they would be unrealized, and
+ * neither assistive technologies nor the keyboard could press them without unfolding it. */
 static GtkWidget *
-action_button (const char *label,
+action_button (const char *icon_name,
                const char *accessible_format,
                const char *name,
                const char *action)
 {
   g_autofree char *accessible = g_strdup_printf (accessible_format, name);
-  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+  GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
 
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", name);
-  /* GTK 4.8 would join the label property and the mnemonic label's text into the name. */
-  gtk_accessible_reset_relation (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
                                   -1);
   gtk_widget_set_tooltip_text (button, accessible);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
 
   return button;
 }
@@ -128,7 +130,6 @@ authority_row_new (TsAuthoritiesPage *self,
   g_autofree char *subtitle = NULL;
   g_autofree char *sha = ts_short_hash (authority->sha256);
   GtkWidget *row = adw_expander_row_new ();
-  GtkWidget *buttons_row, *buttons;
   const char *kind = authority->parent_id == 0 ? _("Root") : _("Intermediate");
 
   subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -169,27 +170,16 @@ authority_row_new (TsAuthoritiesPage *self,
   if (authority->parent_name != NULL)
     add_detail (ADW_EXPANDER_ROW (row), _("Issued by"), authority->parent_name);
 
-  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_widget_set_margin_top (buttons, 6);
-  gtk_widget_set_margin_bottom (buttons, 6);
-  gtk_widget_set_margin_start (buttons, 12);
-  gtk_widget_set_margin_end (buttons, 12);
-  gtk_widget_set_halign (buttons, GTK_ALIGN_END);
-  gtk_box_append (GTK_BOX (buttons),
-                  action_button (_("Export _Chain…"), _("Export the chain of %s"),
-                                 authority->name, "authorities.export-chain"));
-  gtk_box_append (GTK_BOX (buttons),
-                  action_button (_("_Verification Certificate…"),
-                                 _("Make a verification certificate with %s"),
-                                 authority->name, "authorities.proof"));
-  gtk_box_append (GTK_BOX (buttons),
-                  action_button (_("Publish C_RL…"), _("Publish the CRL of %s"),
-                                 authority->name, "authorities.publish-crl"));
-
-  buttons_row = gtk_list_box_row_new ();
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (buttons_row), FALSE);
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (buttons_row), buttons);
-  adw_expander_row_add_row (ADW_EXPANDER_ROW (row), buttons_row);
+  adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
+                               action_button ("document-save-symbolic", _("Export the chain of %s"),
+                                              authority->name, "authorities.export-chain"));
+  adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
+                               action_button ("emblem-default-symbolic",
+                                              _("Make a verification certificate with %s"),
+                                              authority->name, "authorities.proof"));
+  adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
+                               action_button ("document-send-symbolic", _("Publish the CRL of %s"),
+                                              authority->name, "authorities.publish-crl"));
 
   return row;
 }
@@ -425,6 +415,7 @@ proof_code_cb (GObject      *object,
   g_autoptr(SaveJob) job = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *code = NULL;
+  TsAuthoritiesPage *page;
   ProofData *proof;
 
   code = ts_prompt_finish (result, &error);
@@ -438,8 +429,10 @@ proof_code_cb (GObject      *object,
   proof = g_new0 (ProofData, 1);
   proof->name = g_strdup (job->name);
   proof->code = g_steal_pointer (&code);
-  ts_run_in_thread (job->page, proof_work, proof, proof_data_free,
-                    (GDestroyNotify) g_bytes_unref, job->page->cancellable, save_result_cb,
+  /* Read through a copy: arguments are evaluated in no set order, and the job is handed on. */
+  page = job->page;
+  ts_run_in_thread (page, proof_work, proof, proof_data_free,
+                    (GDestroyNotify) g_bytes_unref, page->cancellable, save_result_cb,
                     g_steal_pointer (&job));
 }
 
@@ -510,6 +503,7 @@ crl_unlocked_cb (GObject      *object,
 {
   g_autoptr(SaveJob) job = user_data;
   g_autoptr(GError) error = NULL;
+  SaveJob *pending;
 
   if (!ts_unlock_ensure_finish (result, &error))
     {
@@ -517,8 +511,10 @@ crl_unlocked_cb (GObject      *object,
       return;
     }
 
-  ca_ledger_generate_crl_async (page_ledger (), job->name, 0, FALSE, job->page->cancellable,
-                                crl_cb, g_steal_pointer (&job));
+  /* Arguments are evaluated in no set order: steal the job before reading it. */
+  pending = g_steal_pointer (&job);
+  ca_ledger_generate_crl_async (page_ledger (), pending->name, 0, FALSE, pending->page->cancellable,
+                                crl_cb, pending);
 }
 
 static void
