@@ -239,20 +239,25 @@ ts_save_bytes (GtkWidget  *parent,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* Removes the rows of a GtkListBox (its placeholder stays: it is a child too, and
+ * gtk_list_box_remove() refuses it) or the children of a GtkBox. */
 void
 ts_clear_children (GtkWidget *box)
 {
+  GtkListBoxRow *row;
   GtkWidget *child;
 
-  while ((child = gtk_widget_get_first_child (box)) != NULL)
+  g_return_if_fail (GTK_IS_LIST_BOX (box) || GTK_IS_BOX (box));
+
+  if (GTK_IS_LIST_BOX (box))
     {
-      if (GTK_IS_LIST_BOX (box))
-        gtk_list_box_remove (GTK_LIST_BOX (box), child);
-      else if (GTK_IS_BOX (box))
-        gtk_box_remove (GTK_BOX (box), child);
-      else
-        gtk_widget_unparent (child);
+      while ((row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (box), 0)) != NULL)
+        gtk_list_box_remove (GTK_LIST_BOX (box), GTK_WIDGET (row));
+      return;
     }
+
+  while ((child = gtk_widget_get_first_child (box)) != NULL)
+    gtk_box_remove (GTK_BOX (box), child);
 }
 
 static void

@@ -1,0 +1,478 @@
+/* test-gui-text.c: the window's helpers that turn ledger and modem data into words,
+ * and the small widget helpers. They need a display (gtk_init), so they run in the
+ * gui suite inside tests/gui/session.sh.
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "ts-audit-text.h"
+#include "ts-credential-text.h"
+#include "ts-gui-util.h"
+
+/* A self-signed P-256 certificate with @cn as subject common name, as PEM. */
+static GBytes *
+make_certificate (const char *cn)
+{
+  EVP_PKEY *key = EVP_EC_gen ("P-256");
+  X509 *cert = X509_new ();
+  X509_NAME *name = X509_get_subject_name (cert);
+  BIO *bio = BIO_new (BIO_s_mem ());
+  char *data = NULL;
+  long len;
+  GBytes *pem;
+
+  g_assert_nonnull (key);
+  X509_set_version (cert, 2);
+  ASN1_INTEGER_set (X509_get_serialNumber (cert), 4242);
+  X509_gmtime_adj (X509_getm_notBefore (cert), 0);
+  X509_gmtime_adj (X509_getm_notAfter (cert), 86400);
+  X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8, (const unsigned char *) cn, -1, -1, 0);
+  X509_set_issuer_name (cert, name);
+  X509_set_pubkey (cert, key);
+  g_assert_cmpint (X509_sign (cert, key, EVP_sha256 ()), >, 0);
+  g_assert_cmpint (PEM_write_bio_X509 (bio, cert), ==, 1);
+
+  len = BIO_get_mem_data (bio, &data);
+  pem = g_bytes_new (data, len);
+
+  BIO_free (bio);
+  X509_free (cert);
+  EVP_PKEY_free (key);
+
+  return pem;
+}
+
+static GBytes *
+text_bytes (const char *text)
+{
+  return g_bytes_new (text, strlen (text));
+}
+
+/* ts_credential_describe ------------------------------------------------------------ */
+
+static void
+test_describe_device_certificate (void)
+{
+  TsCredential credential = { .sec_tag = 16842753, .type = TS_CRED_CLIENT_CERT };
+  /* 2036-03-03 12:00 UTC: midday, so the local date is the same in every time zone. */
+  CaShaMatch match = {
+    .kind = CA_SHA_DEVICE_CERTIFICATE, .imei = (char *) "352656100123456",
+    .authority_name = (char *) "Line 1 CA", .not_after = 2088158400,
+  };
+  g_autofree char *text = ts_credential_describe (&credential, &match, "ignored");
+
+  g_assert_cmpstr (text, ==, "Client certificate for 352656100123456, issued by Line 1 CA, "
+                             "expires 3 Mar 2036");
+
+  /* A ledger row without an IMEI still reads as a sentence. */
+  match.imei = NULL;
+  g_clear_pointer (&text, g_free);
+  text = ts_credential_describe (&credential, &match, NULL);
+  g_assert_true (g_str_has_prefix (text, "Client certificate for ?, issued by Line 1 CA"));
+}
+
+static void
+test_describe_ca_and_foreign (void)
+{
+  TsCredential ca_cert = { .sec_tag = 7, .type = TS_CRED_CA_CERT };
+  TsCredential client = { .sec_tag = 7, .type = TS_CRED_CLIENT_CERT };
+  CaShaMatch ours = { .kind = CA_SHA_CA_CERTIFICATE, .authority_name = (char *) "Test Root CA" };
+  CaShaMatch unknown = { .kind = CA_SHA_UNKNOWN };
+  g_autofree char *a = ts_credential_describe (&ca_cert, &ours, NULL);
+  g_autofree char *b = ts_credential_describe (&ca_cert, &unknown, "Amazon Root CA 1");
+  g_autofree char *c = ts_credential_describe (&client, NULL, "other-device");
+  g_autofree char *d = ts_credential_describe (&client, NULL, NULL);
+
+  g_assert_cmpstr (a, ==, "CA certificate: Test Root CA (from this ledger)");
+  g_assert_cmpstr (b, ==, "Server CA: Amazon Root CA 1");
+  g_assert_cmpstr (c, ==, "Client certificate for other-device, not issued here");
+  g_assert_cmpstr (d, ==, "Unknown: not in this ledger");
+}
+
+static void
+test_describe_secrets_and_modem_entries (void)
+{
+  TsCredential key = { .sec_tag = 1, .type = TS_CRED_PRIVATE_KEY };
+  TsCredential psk = { .sec_tag = 1, .type = TS_CRED_PSK };
+  TsCredential identity = { .sec_tag = 1, .type = TS_CRED_PSK_IDENTITY };
+  TsCredential nordic = { .sec_tag = 4294967292u, .type = 10 };
+  g_autofree char *a = ts_credential_describe (&key, NULL, NULL);
+  g_autofree char *b = ts_credential_describe (&psk, NULL, NULL);
+  g_autofree char *c = ts_credential_describe (&identity, NULL, NULL);
+  g_autofree char *d = ts_credential_describe (&nordic, NULL, NULL);
+
+  g_assert_cmpstr (a, ==, "Private key (the modem never shows it)");
+  g_assert_cmpstr (b, ==, "Pre-shared key");
+  g_assert_cmpstr (c, ==, "PSK identity");
+  g_assert_cmpstr (d, ==, "Managed by the modem: Nordic identity root CA");
+}
+
+/* ts_pem_subject_cn and ts_credential_check_input ---------------------------------- */
+
+static void
+test_pem_subject_cn (void)
+{
+  g_autoptr(GBytes) pem = make_certificate ("nrf-352656100123456");
+  g_autoptr(GBytes) utf8 = make_certificate ("Prüfstelle Nord");
+  g_autoptr(GBytes) junk = text_bytes ("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+  g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
+  g_autofree char *cn = ts_pem_subject_cn (pem);
+  g_autofree char *cn_utf8 = ts_pem_subject_cn (utf8);
+  g_autofree char *cn_junk = ts_pem_subject_cn (junk);
+  g_autofree char *cn_empty = ts_pem_subject_cn (empty);
+
+  g_assert_cmpstr (cn, ==, "nrf-352656100123456");
+  g_assert_cmpstr (cn_utf8, ==, "Prüfstelle Nord");
+  g_assert_null (cn_junk);
+  g_assert_null (cn_empty);
+}
+
+static void
+assert_refused (guint       type,
+                const char *content,
+                const char *advice)
+{
+  g_autoptr(GBytes) bytes = text_bytes (content);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (ts_credential_check_input (type, bytes, &error));
+  g_assert_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, advice));
+}
+
+static void
+assert_accepted (guint       type,
+                 GBytes     *bytes)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ts_credential_check_input (type, bytes, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_check_input (void)
+{
+  g_autoptr(GBytes) cert = make_certificate ("server");
+  g_autoptr(GBytes) key = text_bytes ("-----BEGIN PRIVATE KEY-----\nMIGHAgEA\n-----END PRIVATE KEY-----\n");
+  g_autoptr(GBytes) psk = text_bytes ("000102030405060708090A0B0C0D0E0F\n");
+  g_autoptr(GBytes) identity = text_bytes ("device-17");
+
+  assert_accepted (TS_CRED_CA_CERT, cert);
+  assert_accepted (TS_CRED_CLIENT_CERT, cert);
+  assert_accepted (TS_CRED_PRIVATE_KEY, key);
+  assert_accepted (TS_CRED_PSK, psk);
+  assert_accepted (TS_CRED_PSK_IDENTITY, identity);
+
+  assert_refused (TS_CRED_CA_CERT, "hello", "Paste the text from");
+  assert_refused (TS_CRED_PRIVATE_KEY, "-----BEGIN CERTIFICATE-----\n", "not a PEM private key");
+  assert_refused (TS_CRED_PSK, "00010G", "hexadecimal digits");
+  assert_refused (TS_CRED_PSK, "000", "even number of hex digits");
+  assert_refused (TS_CRED_PSK_IDENTITY, "two\tparts", "one line of printable text");
+  assert_refused (8, "anything", "cannot be written");
+  /* Bytes the AT line cannot carry are refused before any type check. */
+  assert_refused (TS_CRED_PSK_IDENTITY, "id\"x", "cannot carry");
+}
+
+static void
+test_check_input_empty (void)
+{
+  g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (ts_credential_check_input (TS_CRED_PSK, empty, &error));
+  g_assert_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "empty"));
+}
+
+/* ts_audit_event_describe --------------------------------------------------------- */
+
+typedef struct
+{
+  const char *action;
+  const char *actor;
+  const char *details;
+  const char *title;
+  const char *subtitle;
+  const char *icon;
+} AuditCase;
+
+static void
+test_audit_describe (void)
+{
+  static const AuditCase cases[] = {
+    { "issue", "ops@bench", "{\"serial\":\"1A2B\",\"ca\":\"Line 1 CA\"}",
+      "Certificate issued", "Serial 1A2B by Line 1 CA · by ops@bench", "emblem-ok-symbolic" },
+    { "revoke", NULL, "{\"serial\":\"1A2B\",\"ca\":\"Line 1 CA\",\"reason\":\"superseded\"}",
+      "Certificate revoked", "Serial 1A2B of Line 1 CA, reason: superseded",
+      "action-unavailable-symbolic" },
+    { "revoke", NULL, "{\"serial\":\"1A2B\"}",
+      "Certificate revoked", "Serial 1A2B of ?, reason: unspecified", "action-unavailable-symbolic" },
+    { "install.intent", NULL, "{\"sec_tag\":16842753,\"port\":\"/dev/ttyACM0\"}",
+      "Install started", "sec_tag 16842753 on /dev/ttyACM0", "document-save-symbolic" },
+    { "install.failed", "ops@bench", "{\"detail\":\"store full\"}",
+      "Install failed", "store full · by ops@bench", "dialog-warning-symbolic" },
+    { "install.abandoned", NULL, "{\"sec_tag\":5}",
+      "Install abandoned", "sec_tag 5 on an unknown port", "document-save-symbolic" },
+    /* An install marked verified may carry no details at all. */
+    { "install.verified", "ops@bench", NULL,
+      "Installed and verified", "by ops@bench", "document-save-symbolic" },
+    { "install.verified", NULL, NULL,
+      "Installed and verified", "", "document-save-symbolic" },
+    { "device.seen", NULL, "{\"model\":\"nRF9160-SICA\"}",
+      "Device identified", "nRF9160-SICA", "tagsmith-modem-symbolic" },
+    { "crl", NULL, "{\"ca\":\"Line 1 CA\",\"crl_number\":3}",
+      "CRL published", "Number 3 of Line 1 CA", "view-list-symbolic" },
+    { "ca.create", NULL, "{\"name\":\"Test Root CA\"}",
+      "Authority: create", "Test Root CA", "security-high-symbolic" },
+    /* Details that are not an object, or not JSON, still show. */
+    { "issue", NULL, "[1,2]", "Certificate issued", "Serial ? by ?", "emblem-ok-symbolic" },
+    { "backup", NULL, "not json", "backup", "not json", "document-edit-symbolic" },
+    { "issue", NULL, "{\"serial\":7,\"ca\":null}", "Certificate issued", "Serial ? by ?",
+      "emblem-ok-symbolic" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      CaAuditEvent event = {
+        .id = i + 1, .action = (char *) cases[i].action, .actor = (char *) cases[i].actor,
+        .details = (char *) cases[i].details,
+      };
+      g_autofree char *title = NULL;
+      g_autofree char *subtitle = NULL;
+      const char *icon = NULL;
+
+      ts_audit_event_describe (&event, &title, &subtitle, &icon);
+      g_test_message ("case %u: %s", i, cases[i].action);
+      g_assert_cmpstr (title, ==, cases[i].title);
+      g_assert_cmpstr (subtitle, ==, cases[i].subtitle);
+      g_assert_cmpstr (icon, ==, cases[i].icon);
+    }
+}
+
+/* ts-gui-util --------------------------------------------------------------------- */
+
+static void
+test_format_date (void)
+{
+  g_autofree char *none = ts_format_date (0);
+  g_autofree char *date = ts_format_date (2088158400);
+  g_autofree char *early = ts_format_date (86400 * 31 + 43200);
+
+  g_assert_cmpstr (none, ==, "—");
+  g_assert_cmpstr (date, ==, "3 Mar 2036");
+  g_assert_cmpstr (early, ==, "1 Feb 1970");
+}
+
+static void
+test_format_relative (void)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *none = ts_format_relative (0);
+  g_autofree char *soon = ts_format_relative (now + 42 * 86400 + 3600);
+  g_autofree char *tomorrow = ts_format_relative (now + 86400 + 3600);
+  g_autofree char *past = ts_format_relative (now - 3 * 86400 - 3600);
+  g_autofree char *yesterday = ts_format_relative (now - 86400 - 3600);
+  g_autofree char *today = ts_format_relative (now + 3600);
+
+  g_assert_cmpstr (none, ==, "—");
+  g_assert_cmpstr (soon, ==, "in 42 days");
+  g_assert_cmpstr (tomorrow, ==, "in 1 day");
+  g_assert_cmpstr (past, ==, "3 days ago");
+  g_assert_cmpstr (yesterday, ==, "1 day ago");
+  g_assert_cmpstr (today, ==, "today");
+}
+
+static void
+test_short_hash (void)
+{
+  const char *sha = "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";
+  g_autofree char *full = ts_short_hash (sha);
+  g_autofree char *short_one = ts_short_hash ("ABCDEF");
+  g_autofree char *sixteen = ts_short_hash ("0123456789ABCDEF");
+  g_autofree char *none = ts_short_hash (NULL);
+  g_autofree char *empty = ts_short_hash ("");
+
+  g_assert_cmpstr (full, ==, "01234567…CDEF");
+  g_assert_cmpstr (short_one, ==, "ABCDEF");
+  g_assert_cmpstr (sixteen, ==, "0123456789ABCDEF");
+  g_assert_cmpstr (none, ==, "—");
+  g_assert_cmpstr (empty, ==, "—");
+}
+
+static void
+test_clear_children (void)
+{
+  GtkWidget *box = g_object_ref_sink (gtk_box_new (GTK_ORIENTATION_VERTICAL, 0));
+  GtkWidget *list = g_object_ref_sink (gtk_list_box_new ());
+  GtkWidget *placeholder = gtk_label_new ("Nothing yet");
+
+  for (int i = 0; i < 5; i++)
+    {
+      gtk_box_append (GTK_BOX (box), gtk_label_new ("row"));
+      gtk_list_box_append (GTK_LIST_BOX (list), gtk_label_new ("row"));
+    }
+  /* A placeholder is a child of the list too, but not a row to remove. */
+  gtk_list_box_set_placeholder (GTK_LIST_BOX (list), placeholder);
+  g_assert_nonnull (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 4));
+
+  ts_clear_children (box);
+  ts_clear_children (list);
+
+  g_assert_null (gtk_widget_get_first_child (box));
+  g_assert_null (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0));
+  g_assert_true (gtk_widget_get_parent (placeholder) == list);
+  g_assert_true (gtk_widget_get_first_child (list) == placeholder);
+  g_assert_null (gtk_widget_get_next_sibling (placeholder));
+
+  /* The list takes rows again afterwards, and clearing an empty one is fine. */
+  gtk_list_box_append (GTK_LIST_BOX (list), gtk_label_new ("again"));
+  g_assert_nonnull (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0));
+  ts_clear_children (box);
+
+  g_object_unref (box);
+  g_object_unref (list);
+}
+
+/* ts_run_in_thread: the work runs off the main thread, its result comes back on it, and
+ * the data is freed exactly once, also when the work never ran. */
+
+typedef struct
+{
+  GThread *main_thread;
+  GThread *work_thread;
+  int      data_freed;
+  gboolean done;
+  char    *result;
+  GError  *error;
+} ThreadCase;
+
+typedef struct
+{
+  ThreadCase *tc;
+  char       *text;
+} ThreadData;
+
+static gpointer
+upper_work (gpointer       pointer,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  ThreadData *data = pointer;
+
+  data->tc->work_thread = g_thread_self ();
+  if (g_str_equal (data->text, "fail"))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "refused");
+      return NULL;
+    }
+  return g_ascii_strup (data->text, -1);
+}
+
+static void
+thread_data_free (gpointer pointer)
+{
+  ThreadData *data = pointer;
+
+  g_atomic_int_inc (&data->tc->data_freed);
+  g_free (data->text);
+  g_free (data);
+}
+
+static void
+thread_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ThreadCase *tc = user_data;
+
+  g_assert_true (g_thread_self () == tc->main_thread);
+  tc->result = ts_run_in_thread_finish (result, &tc->error);
+  tc->done = TRUE;
+}
+
+static void
+run_case (ThreadCase   *tc,
+          const char   *input,
+          GCancellable *cancellable)
+{
+  ThreadData *data = g_new0 (ThreadData, 1);
+
+  data->tc = tc;
+  data->text = g_strdup (input);
+  tc->main_thread = g_thread_self ();
+  ts_run_in_thread (NULL, upper_work, data, thread_data_free, g_free,
+                    cancellable, thread_done_cb, tc);
+  while (!tc->done)
+    g_main_context_iteration (NULL, TRUE);
+  /* The task, and with it the data, goes once the callback has returned. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+test_run_in_thread (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GCancellable) cancelled_first = g_cancellable_new ();
+  ThreadCase ok = { 0 }, failed = { 0 }, cancelled = { 0 };
+
+  run_case (&ok, "sec_tag", cancellable);
+  g_assert_no_error (ok.error);
+  g_assert_cmpstr (ok.result, ==, "SEC_TAG");
+  g_assert_true (ok.work_thread != NULL && ok.work_thread != ok.main_thread);
+  g_assert_cmpint (g_atomic_int_get (&ok.data_freed), ==, 1);
+  g_free (ok.result);
+
+  run_case (&failed, "fail", cancellable);
+  g_assert_null (failed.result);
+  g_assert_error (failed.error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_cmpint (g_atomic_int_get (&failed.data_freed), ==, 1);
+  g_clear_error (&failed.error);
+
+  /* Cancelled before it starts: the work never runs and the caller hears "cancelled". */
+  g_cancellable_cancel (cancelled_first);
+  run_case (&cancelled, "never", cancelled_first);
+  g_assert_null (cancelled.result);
+  g_assert_null (cancelled.work_thread);
+  g_assert_error (cancelled.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_atomic_int_get (&cancelled.data_freed), ==, 1);
+  g_clear_error (&cancelled.error);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  /* The expected strings are the untranslated English ones, dates in the C locale. */
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_setenv ("TZ", "UTC", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+  adw_init ();
+
+  g_test_add_func ("/gui-text/credential/device-certificate", test_describe_device_certificate);
+  g_test_add_func ("/gui-text/credential/ca-and-foreign", test_describe_ca_and_foreign);
+  g_test_add_func ("/gui-text/credential/secrets-and-modem-entries",
+                   test_describe_secrets_and_modem_entries);
+  g_test_add_func ("/gui-text/credential/subject-cn", test_pem_subject_cn);
+  g_test_add_func ("/gui-text/credential/check-input", test_check_input);
+  g_test_add_func ("/gui-text/credential/check-input-empty", test_check_input_empty);
+  g_test_add_func ("/gui-text/audit/describe", test_audit_describe);
+  g_test_add_func ("/gui-util/format-date", test_format_date);
+  g_test_add_func ("/gui-util/format-relative", test_format_relative);
+  g_test_add_func ("/gui-util/short-hash", test_short_hash);
+  g_test_add_func ("/gui-util/clear-children", test_clear_children);
+  g_test_add_func ("/gui-util/run-in-thread", test_run_in_thread);
+
+  return g_test_run ();
+}
