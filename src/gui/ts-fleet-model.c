@@ -58,18 +58,19 @@ struct _TsFleetModel
   GObject        parent_instance;
 
   CaLedger      *ledger;
-  GCancellable  *cancellable;
+  GCancellable  *cancellable;  /* the current query's generation */
 
   /* The query */
   CaFleetFilter  filter;
   int            expiring_days;
-  char          *prefix;
+  char          *search;
+  char          *lot;
 
-  /* What is known: @n_items rows, in pages whose first keys are @page_keys
-   * (the IMEI just before each page; NULL for the first). */
+  /* @n_items is page 0's length until @index lands, then the true count; the
+   * index's keys fetch any page directly. */
   guint          n_items;
-  gboolean       complete;
-  GPtrArray     *page_keys;
+  CaFleetIndex  *index;
+  gboolean       counting;
 
   /* Fetched pages: page index → GPtrArray of TsFleetItem, most recent last in @lru. */
   GHashTable    *pages;
@@ -98,24 +99,37 @@ typedef struct
   guint         page;
 } Fetch;
 
-static void fetch_page (TsFleetModel *self,
-                        guint         page);
-
-/* The first key of an IMEI prefix search: a string just below every IMEI that
- * starts with @prefix ("3526" → "3525~", since '~' sorts after every digit). */
-static char *
-prefix_start_key (const char *prefix)
+static Fetch *
+fetch_new (TsFleetModel *self,
+           guint         page)
 {
-  char *key;
-  gsize len = strlen (prefix);
+  Fetch *fetch = g_new0 (Fetch, 1);
 
-  if (len == 0)
-    return NULL;
+  fetch->model = g_object_ref (self);
+  fetch->cancellable = g_object_ref (self->cancellable);
+  fetch->page = page;
 
-  key = g_strdup_printf ("%s~", prefix);
-  key[len - 1] -= 1;
+  return fetch;
+}
 
-  return key;
+static void
+fetch_free (Fetch *fetch)
+{
+  g_object_unref (fetch->cancellable);
+  g_object_unref (fetch->model);
+  g_free (fetch);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fetch, fetch_free)
+
+static void
+fill_query (TsFleetModel *self,
+            CaFleetQuery *query)
+{
+  query->filter = self->filter;
+  query->expiring_days = self->expiring_days;
+  query->search = self->search;
+  query->lot = self->lot;
 }
 
 static void
@@ -136,11 +150,20 @@ touch_page (TsFleetModel *self,
     }
 }
 
-static gboolean
-row_matches_prefix (TsFleetModel     *self,
-                    const CaFleetRow *row)
+/* Grows or shrinks the list to @n_items, telling the view. */
+static void
+set_n_items (TsFleetModel *self,
+             guint         n_items)
 {
-  return self->prefix == NULL || g_str_has_prefix (row->imei, self->prefix);
+  guint old_n = self->n_items;
+  guint common = MIN (old_n, n_items);
+
+  if (n_items == old_n)
+    return;
+
+  self->n_items = n_items;
+  g_list_model_items_changed (G_LIST_MODEL (self), common, old_n - common, n_items - common);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
 
 static void
@@ -148,79 +171,53 @@ fetch_cb (GObject      *object,
           GAsyncResult *result,
           gpointer      user_data)
 {
-  Fetch *fetch = user_data;
+  g_autoptr(Fetch) fetch = user_data;
   TsFleetModel *self = fetch->model;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   GPtrArray *items;
   guint start = fetch->page * PAGE_SIZE;
-  guint old_n = self->n_items;
-  gboolean stale = g_cancellable_is_cancelled (fetch->cancellable);
 
   rows = ca_ledger_list_fleet_finish (CA_LEDGER (object), result, &error);
 
-  if (!stale)
-    g_hash_table_remove (self->in_flight, GUINT_TO_POINTER (fetch->page));
+  /* A fetch for an earlier query: its rows belong to no list now. */
+  if (g_cancellable_is_cancelled (fetch->cancellable))
+    return;
 
-  if (stale || rows == NULL)
+  g_hash_table_remove (self->in_flight, GUINT_TO_POINTER (fetch->page));
+  if (rows == NULL)
     {
-      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning ("Could not read the fleet: %s", error->message);
-      if (!stale)
-        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
-      goto out;
+      g_warning ("Could not read the fleet: %s", error->message);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+      return;
     }
 
-  items = g_ptr_array_new_with_free_func (g_object_unref);
+  items = g_ptr_array_new_full (rows->len, g_object_unref);
   for (guint i = 0; i < rows->len; i++)
     {
-      CaFleetRow *row = g_ptr_array_index (rows, i);
-      TsFleetItem *item;
-
-      if (!row_matches_prefix (self, row))
-        break;
+      TsFleetItem *item = g_object_new (TS_TYPE_FLEET_ITEM, NULL);
 
       /* The item takes the row; the slot left NULL is skipped when @rows is freed. */
-      item = g_object_new (TS_TYPE_FLEET_ITEM, NULL);
-      item->row = row;
-      rows->pdata[i] = NULL;
+      item->row = g_steal_pointer (&rows->pdata[i]);
       g_ptr_array_add (items, item);
     }
 
   g_hash_table_insert (self->pages, GUINT_TO_POINTER (fetch->page), items);
   touch_page (self, fetch->page);
 
-  /* The furthest page so far: learn how many rows exist and where the next page starts. */
-  if (fetch->page + 1 == self->page_keys->len)
-    {
-      self->n_items = start + items->len;
-      self->complete = items->len < PAGE_SIZE;
-      if (!self->complete)
-        g_ptr_array_add (self->page_keys,
-                         g_strdup (ts_fleet_item_get_row (g_ptr_array_index (items, items->len - 1))->imei));
-    }
-
   g_object_freeze_notify (G_OBJECT (self));
-  if (self->n_items != old_n)
+  /* Page 0 shows before the count is known. */
+  if (self->index == NULL && fetch->page == 0)
+    set_n_items (self, MAX (self->n_items, items->len));
+  /* Rows shown as placeholders are refreshed. */
+  if (start < self->n_items)
     {
-      /* Rows of this page already shown as placeholders are refreshed, the rest appended. */
-      guint refreshed = MIN (old_n - MIN (old_n, start), items->len);
+      guint shown = MIN (items->len, self->n_items - start);
 
-      g_list_model_items_changed (G_LIST_MODEL (self), start, refreshed,
-                                  self->n_items - start);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-    }
-  else if (items->len > 0)
-    {
-      g_list_model_items_changed (G_LIST_MODEL (self), start, items->len, items->len);
+      g_list_model_items_changed (G_LIST_MODEL (self), start, shown, shown);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
   g_object_thaw_notify (G_OBJECT (self));
-
-out:
-  g_object_unref (fetch->cancellable);
-  g_object_unref (fetch->model);
-  g_free (fetch);
 }
 
 static void
@@ -228,28 +225,54 @@ fetch_page (TsFleetModel *self,
             guint         page)
 {
   CaFleetQuery query = { 0 };
-  Fetch *fetch;
 
-  if (page >= self->page_keys->len ||
+  /* Without the index only page 0 has a known key. */
+  if ((self->index == NULL ? page > 0 : page >= self->index->page_keys->len) ||
       g_hash_table_contains (self->in_flight, GUINT_TO_POINTER (page)))
     return;
 
   g_hash_table_add (self->in_flight, GUINT_TO_POINTER (page));
 
-  query.filter = self->filter;
-  query.expiring_days = self->expiring_days;
-  query.after_imei = g_ptr_array_index (self->page_keys, page);
+  fill_query (self, &query);
+  query.after_imei = self->index != NULL ? g_ptr_array_index (self->index->page_keys, page) : NULL;
   query.limit = PAGE_SIZE;
 
-  fetch = g_new0 (Fetch, 1);
-  fetch->model = g_object_ref (self);
-  fetch->cancellable = g_object_ref (self->cancellable);
-  fetch->page = page;
-
-  ca_ledger_list_fleet_async (self->ledger, &query, self->cancellable, fetch_cb, fetch);
+  ca_ledger_list_fleet_async (self->ledger, &query, self->cancellable, fetch_cb, fetch_new (self, page));
 
   if (g_hash_table_size (self->in_flight) == 1)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+}
+
+static void
+index_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(Fetch) fetch = user_data;
+  TsFleetModel *self = fetch->model;
+  g_autoptr(GError) error = NULL;
+  CaFleetIndex *index;
+
+  index = ca_ledger_fleet_index_finish (CA_LEDGER (object), result, &error);
+  if (g_cancellable_is_cancelled (fetch->cancellable))
+    {
+      g_clear_pointer (&index, ca_fleet_index_free);
+      return;
+    }
+
+  self->counting = FALSE;
+  if (index == NULL)
+    {
+      g_warning ("Could not count the fleet: %s", error->message);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+      return;
+    }
+
+  self->index = index;
+  g_object_freeze_notify (G_OBJECT (self));
+  set_n_items (self, index->n_rows);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 static GType
@@ -275,16 +298,20 @@ ts_fleet_model_get_item (GListModel *model,
   if (position >= self->n_items)
     return NULL;
 
-  /* Reaching the last known page fetches the next one, so scrolling never waits at the end. */
-  if (!self->complete && page + 2 >= self->page_keys->len)
-    fetch_page (self, self->page_keys->len - 1);
-
   items = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (page));
-  if (items != NULL && position % PAGE_SIZE < items->len)
-    return g_object_ref (g_ptr_array_index (items, position % PAGE_SIZE));
+  if (items != NULL)
+    {
+      touch_page (self, page);
+      /* A page shorter than the index said (the ledger changed) leaves placeholders. */
+      if (position % PAGE_SIZE < items->len)
+        return g_object_ref (g_ptr_array_index (items, position % PAGE_SIZE));
+    }
+  else
+    {
+      /* Not fetched or evicted: a placeholder now, the real row when the page lands. */
+      fetch_page (self, page);
+    }
 
-  /* An evicted page: a placeholder now, the real rows when the fetch lands. */
-  fetch_page (self, page);
   return g_object_new (TS_TYPE_FLEET_ITEM, NULL);
 }
 
@@ -336,8 +363,9 @@ ts_fleet_model_finalize (GObject *object)
 
   g_clear_object (&self->ledger);
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->prefix, g_free);
-  g_clear_pointer (&self->page_keys, g_ptr_array_unref);
+  g_clear_pointer (&self->search, g_free);
+  g_clear_pointer (&self->lot, g_free);
+  g_clear_pointer (&self->index, ca_fleet_index_free);
   g_clear_pointer (&self->pages, g_hash_table_unref);
   g_clear_pointer (&self->in_flight, g_hash_table_unref);
   g_queue_clear (&self->lru);
@@ -367,7 +395,6 @@ static void
 ts_fleet_model_init (TsFleetModel *self)
 {
   self->cancellable = g_cancellable_new ();
-  self->page_keys = g_ptr_array_new_with_free_func (g_free);
   self->pages = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
   self->in_flight = g_hash_table_new (NULL, NULL);
   g_queue_init (&self->lru);
@@ -389,32 +416,37 @@ ts_fleet_model_new (CaLedger *ledger)
 
 /**
  * ts_fleet_model_set_query:
- * @imei_prefix: (nullable): only IMEIs starting with these digits
+ * @search: (nullable): IMEI digits (a prefix), a device UUID or a certificate serial
+ * @lot: (nullable): only this production lot
  *
- * Starts over with another filter; rows of the previous query still in flight
- * are dropped.
+ * Starts over with another query; rows and counts of the previous one still in
+ * flight are dropped.
  */
 void
 ts_fleet_model_set_query (TsFleetModel  *self,
                           CaFleetFilter  filter,
                           int            expiring_days,
-                          const char    *imei_prefix)
+                          const char    *search,
+                          const char    *lot)
 {
   g_return_if_fail (TS_IS_FLEET_MODEL (self));
 
   self->filter = filter;
   self->expiring_days = expiring_days;
-  g_free (self->prefix);
-  self->prefix = imei_prefix != NULL && *imei_prefix != '\0' ? g_strdup (imei_prefix) : NULL;
+  g_free (self->search);
+  self->search = search != NULL && *search != '\0' ? g_strdup (search) : NULL;
+  g_free (self->lot);
+  self->lot = g_strdup (lot);
 
   ts_fleet_model_reload (self);
 }
 
-/* Forgets every fetched row and fetches the first page again. */
+/* Forgets every fetched row, then fetches page 0 and counts the rows at once:
+ * page 0 shows as soon as it lands, the full length when the count does. */
 void
 ts_fleet_model_reload (TsFleetModel *self)
 {
-  guint old_n;
+  CaFleetQuery query = { 0 };
 
   g_return_if_fail (TS_IS_FLEET_MODEL (self));
 
@@ -422,22 +454,16 @@ ts_fleet_model_reload (TsFleetModel *self)
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
 
-  old_n = self->n_items;
-  self->n_items = 0;
-  self->complete = FALSE;
-  g_ptr_array_set_size (self->page_keys, 0);
-  g_ptr_array_add (self->page_keys, self->prefix != NULL ? prefix_start_key (self->prefix) : NULL);
+  g_clear_pointer (&self->index, ca_fleet_index_free);
   g_hash_table_remove_all (self->pages);
   g_hash_table_remove_all (self->in_flight);
   g_queue_clear (&self->lru);
-
-  if (old_n > 0)
-    {
-      g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, 0);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-    }
+  set_n_items (self, 0);
 
   fetch_page (self, 0);
+  fill_query (self, &query);
+  self->counting = TRUE;
+  ca_ledger_fleet_index_async (self->ledger, &query, PAGE_SIZE, self->cancellable, index_cb, fetch_new (self, 0));
 }
 
 gboolean
@@ -445,14 +471,14 @@ ts_fleet_model_is_loading (TsFleetModel *self)
 {
   g_return_val_if_fail (TS_IS_FLEET_MODEL (self), FALSE);
 
-  return g_hash_table_size (self->in_flight) > 0;
+  return self->counting || g_hash_table_size (self->in_flight) > 0;
 }
 
-/* TRUE once the last page has been fetched, so n-items is the full count. */
+/* TRUE once the rows are counted, so n-items is the full length. */
 gboolean
 ts_fleet_model_is_complete (TsFleetModel *self)
 {
   g_return_val_if_fail (TS_IS_FLEET_MODEL (self), FALSE);
 
-  return self->complete;
+  return self->index != NULL;
 }

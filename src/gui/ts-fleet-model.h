@@ -34,7 +34,8 @@ TsFleetModel *ts_fleet_model_new          (CaLedger      *ledger);
 void          ts_fleet_model_set_query    (TsFleetModel  *self,
                                            CaFleetFilter  filter,
                                            int            expiring_days,
-                                           const char    *imei_prefix);
+                                           const char    *search,
+                                           const char    *lot);
 gboolean      ts_fleet_model_is_loading   (TsFleetModel  *self);
 gboolean      ts_fleet_model_is_complete  (TsFleetModel  *self);
 void          ts_fleet_model_reload       (TsFleetModel  *self);

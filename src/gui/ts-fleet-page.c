@@ -19,30 +19,50 @@
 
 struct _TsFleetPage
 {
-  AdwBin          parent_instance;
+  AdwBin             parent_instance;
 
   /* Template widgets */
-  GtkSearchEntry *search_entry;
-  GtkDropDown    *filter_dropdown;
-  GtkSpinButton  *days_spin;
-  GtkStack       *stack;
-  GtkColumnView  *column_view;
-  GtkLabel       *count_label;
+  GtkSearchEntry    *search_entry;
+  GtkDropDown       *filter_dropdown;
+  GtkDropDown       *lot_dropdown;
+  GtkStringList     *lots;
+  GtkSpinButton     *days_spin;
+  GtkStack          *stack;
+  GtkScrolledWindow *scroller;
+  GtkColumnView     *column_view;
+  GtkLabel          *count_label;
 
   /* Owned references */
-  TsFleetModel   *model;
+  TsFleetModel      *model;
+  GCancellable      *lots_cancellable;
+
+  gboolean           filling_lots;  /* the lot list is being replaced: not a query change */
+  gboolean           open_first;    /* Enter came before the search's first match: open it when it lands */
+
+  /* TAGSMITH_BENCH: what tests/bench/bench-fleet has been told */
+  gboolean           bench_rows_told;
+  guint              bench_jump;     /* TAGSMITH_BENCH_JUMP: the row to scroll to once counted */
+  gboolean           bench_jumped;
 };
 
 G_DEFINE_FINAL_TYPE (TsFleetPage, ts_fleet_page, ADW_TYPE_BIN)
+
+/* TAGSMITH_BENCH set: a monotonic timestamp line on stderr for the benchmark. */
+static void
+bench_mark (const char *what,
+            guint       value)
+{
+  if (g_getenv ("TAGSMITH_BENCH") != NULL)
+    g_printerr ("tagsmith-bench %s %" G_GINT64_FORMAT " %u\n", what, g_get_monotonic_time (), value);
+}
 
 typedef enum
 {
   COLUMN_IMEI,
   COLUMN_STATUS,
-  COLUMN_CERTIFICATE,
   COLUMN_EXPIRES,
+  COLUMN_AUTHORITY,
   COLUMN_LOT,
-  COLUMN_LAST_SEEN,
 } Column;
 
 static const struct
@@ -53,10 +73,9 @@ static const struct
 } columns[] = {
   { COLUMN_IMEI, N_("IMEI"), FALSE },
   { COLUMN_STATUS, N_("Status"), FALSE },
-  { COLUMN_CERTIFICATE, N_("Certificate"), TRUE },
   { COLUMN_EXPIRES, N_("Expires"), FALSE },
+  { COLUMN_AUTHORITY, N_("Authority"), TRUE },
   { COLUMN_LOT, N_("Lot"), FALSE },
-  { COLUMN_LAST_SEEN, N_("Last Seen"), FALSE },
 };
 
 static void
@@ -71,6 +90,11 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   if (column == COLUMN_IMEI)
     gtk_widget_add_css_class (label, "monospace");
+  if (column == COLUMN_STATUS)
+    {
+      gtk_widget_set_halign (label, GTK_ALIGN_START);
+      gtk_widget_add_css_class (label, "ts-badge");
+    }
   gtk_list_item_set_child (list_item, label);
 }
 
@@ -85,15 +109,16 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
   g_autofree char *text = NULL;
 
   gtk_widget_remove_css_class (label, "error");
-  gtk_widget_remove_css_class (label, "warning");
   gtk_widget_remove_css_class (label, "success");
   gtk_widget_remove_css_class (label, "dim-label");
+  gtk_widget_set_visible (label, TRUE);
 
   if (row == NULL)
     {
       /* A page still on its way from the ledger. */
       gtk_label_set_text (GTK_LABEL (label), column == COLUMN_IMEI ? "…" : "");
       gtk_widget_add_css_class (label, "dim-label");
+      gtk_widget_set_visible (label, column != COLUMN_STATUS);
       return;
     }
 
@@ -114,28 +139,20 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
           text = g_strdup (row->status == CA_CERT_STATUS_REVOKED ? _("Revoked")
                            : row->status == CA_CERT_STATUS_EXPIRED ? _("Expired")
                            : _("Valid"));
-          gtk_widget_add_css_class (label, row->status == CA_CERT_STATUS_VALID ? "success"
-                                                                                : "error");
+          gtk_widget_add_css_class (label, row->status == CA_CERT_STATUS_VALID ? "success" : "error");
         }
-      break;
-
-    case COLUMN_CERTIFICATE:
-      if (row->serial != NULL)
-        text = g_strdup_printf (_("%s · %s · %s"), row->serial,
-                                row->authority_name ? row->authority_name : "?",
-                                row->profile ? row->profile : "?");
       break;
 
     case COLUMN_EXPIRES:
       text = row->serial != NULL ? ts_format_date (row->not_after) : NULL;
       break;
 
-    case COLUMN_LOT:
-      text = g_strdup (row->lot);
+    case COLUMN_AUTHORITY:
+      text = g_strdup (row->authority_name);
       break;
 
-    case COLUMN_LAST_SEEN:
-      text = ts_format_date (row->last_seen);
+    case COLUMN_LOT:
+      text = g_strdup (row->lot);
       break;
 
     default:
@@ -165,12 +182,82 @@ ts_fleet_page_add_columns (TsFleetPage *self)
     }
 }
 
+/* For the benchmark: the first rows with data, and the rows at the jump target. */
+static void
+bench_bind_cb (TsFleetPage *self,
+               GtkListItem *list_item)
+{
+  guint position = gtk_list_item_get_position (list_item);
+
+  if (ts_fleet_item_get_row (gtk_list_item_get_item (list_item)) == NULL)
+    return;
+  if (!self->bench_rows_told)
+    {
+      self->bench_rows_told = TRUE;
+      bench_mark ("fleet-rows", position);
+    }
+  if (self->bench_jumped && self->bench_jump > 0 && position + 1000 >= self->bench_jump &&
+      position <= self->bench_jump + 1000)
+    {
+      self->bench_jump = 0;
+      bench_mark ("fleet-jump-rows", position);
+    }
+}
+
+static const char *
+selected_lot (TsFleetPage *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->lot_dropdown);
+
+  /* The first entry is "All Lots". */
+  if (selected == 0 || selected == GTK_INVALID_LIST_POSITION)
+    return NULL;
+
+  return gtk_string_list_get_string (self->lots, selected);
+}
+
 static gboolean
 query_is_filtered (TsFleetPage *self)
 {
   return *gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0' ||
-         gtk_drop_down_get_selected (self->filter_dropdown) != 0;
+         gtk_drop_down_get_selected (self->filter_dropdown) != 0 ||
+         selected_lot (self) != NULL;
 }
+
+/* Once the list has been laid out at its full length, moves the scroll bar to
+ * where dragging it to the jump row would put it. */
+static gboolean
+bench_jump_tick_cb (GtkWidget     *widget,
+                    GdkFrameClock *clock,
+                    gpointer       user_data)
+{
+  TsFleetPage *self = TS_FLEET_PAGE (user_data);
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+  double span = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+  if (span < n)
+    return G_SOURCE_CONTINUE;
+
+  self->bench_jumped = TRUE;
+  bench_mark ("fleet-jump", self->bench_jump);
+  gtk_adjustment_set_value (adjustment, span * self->bench_jump / n);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+bench_jump (TsFleetPage *self,
+            guint        n)
+{
+  if (self->bench_jump == 0 || self->bench_jumped || n <= self->bench_jump)
+    return;
+
+  gtk_widget_add_tick_callback (GTK_WIDGET (self->column_view), bench_jump_tick_cb, self, NULL);
+  self->bench_jumped = TRUE;
+}
+
+static gboolean open_first_match (TsFleetPage *self);
 
 static void
 model_changed_cb (TsFleetPage *self)
@@ -183,12 +270,24 @@ model_changed_cb (TsFleetPage *self)
   else if (!ts_fleet_model_is_loading (self->model))
     gtk_stack_set_visible_child_name (self->stack, query_is_filtered (self) ? "no-match" : "empty");
 
-  /* The ledger pages by key, so the full count is known only once scrolled to the end. */
   if (ts_fleet_model_is_complete (self->model))
-    count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u device", "%u devices", n), n);
+    {
+      /* %'u: digits grouped as the locale does, "1,000,000 devices" */
+      if (query_is_filtered (self))
+        count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u matching device", "%'u matching devices", n), n);
+      else
+        count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u device", "%'u devices", n), n);
+      bench_mark ("fleet-counted", n);
+      bench_jump (self, n);
+    }
   else
-    count = g_strdup_printf (_("%u devices loaded, more as you scroll"), n);
+    {
+      count = g_strdup (_("Counting devices…"));
+    }
   gtk_label_set_text (self->count_label, count);
+
+  if (self->open_first && (open_first_match (self) || !ts_fleet_model_is_loading (self->model)))
+    self->open_first = FALSE;
 }
 
 static void
@@ -198,23 +297,63 @@ query_changed_cb (TsFleetPage *self)
     CA_FLEET_ALL, CA_FLEET_VALID, CA_FLEET_REVOKED, CA_FLEET_EXPIRING,
   };
   guint selected = gtk_drop_down_get_selected (self->filter_dropdown);
-  g_autofree char *digits = NULL;
-  const char *text;
+  g_autofree char *search = NULL;
 
   gtk_widget_set_visible (GTK_WIDGET (self->days_spin), selected == 3);
-  if (self->model == NULL)
+  if (self->model == NULL || self->filling_lots)
     return;
 
-  /* IMEIs are digits only: anything else typed is ignored rather than matching nothing. */
-  text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-  digits = g_strdup (text);
-  g_strcanon (digits, "0123456789", ' ');
-  g_strdelimit (digits, " ", '\0');
-
+  search = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->search_entry))));
   ts_fleet_model_set_query (self->model,
                             filters[MIN (selected, G_N_ELEMENTS (filters) - 1)],
                             gtk_spin_button_get_value_as_int (self->days_spin),
-                            *text != '\0' ? digits : NULL);
+                            search, selected_lot (self));
+}
+
+static void
+lots_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(TsFleetPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) lots = ca_ledger_list_lots_finish (CA_LEDGER (object), result, &error);
+  g_autofree char *kept = NULL;
+  guint selected = 0;
+
+  if (lots == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not list the production lots: %s", error->message);
+      return;
+    }
+
+  /* Replacing the entries keeps the chosen lot chosen, if it is still there. */
+  kept = g_strdup (selected_lot (self));
+  g_ptr_array_add (lots, NULL);
+  self->filling_lots = TRUE;
+  gtk_string_list_splice (self->lots, 1, g_list_model_get_n_items (G_LIST_MODEL (self->lots)) - 1,
+                          (const char *const *) lots->pdata);
+  for (guint i = 0; kept != NULL && i + 1 < lots->len; i++)
+    if (g_strcmp0 (lots->pdata[i], kept) == 0)
+      selected = i + 1;
+  gtk_drop_down_set_selected (self->lot_dropdown, selected);
+  self->filling_lots = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (self->lot_dropdown), lots->len > 1);
+
+  /* The chosen lot is gone from the ledger: show every lot again. */
+  if (kept != NULL && selected == 0)
+    query_changed_cb (self);
+}
+
+static void
+load_lots (TsFleetPage *self,
+           CaLedger    *ledger)
+{
+  g_cancellable_cancel (self->lots_cancellable);
+  g_clear_object (&self->lots_cancellable);
+  self->lots_cancellable = g_cancellable_new ();
+  ca_ledger_list_lots_async (ledger, self->lots_cancellable, lots_cb, g_object_ref (self));
 }
 
 static void
@@ -232,21 +371,43 @@ row_activated_cb (TsFleetPage *self,
   gtk_window_present (GTK_WINDOW (history));
 }
 
-/* Enter in the search opens the history of the first match: type an IMEI, press Enter. */
+/* The first match, once it is fetched. */
+static gboolean
+open_first_match (TsFleetPage *self)
+{
+  g_autoptr(TsFleetItem) first = NULL;
+
+  if (self->model == NULL || g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0)
+    return FALSE;
+  first = g_list_model_get_item (G_LIST_MODEL (self->model), 0);
+  if (ts_fleet_item_get_row (first) == NULL)
+    return FALSE;
+
+  row_activated_cb (self, 0);
+  return TRUE;
+}
+
+/* Enter in the search opens the history of the first match: type an IMEI, press
+ * Enter. Enter right after typing may come before the matches do. */
 static void
 search_activate_cb (TsFleetPage *self)
 {
-  if (self->model != NULL && g_list_model_get_n_items (G_LIST_MODEL (self->model)) > 0)
-    row_activated_cb (self, 0);
+  self->open_first = !open_first_match (self) && self->model != NULL && ts_fleet_model_is_loading (self->model);
 }
 
+/* The ledger is read only once the page is first shown, so a window that never
+ * shows the Fleet never counts a million devices. */
 static void
 ledger_changed_cb (TsFleetPage *self)
 {
   CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
 
-  if (ledger == NULL)
+  if (ledger != NULL)
+    bench_mark ("ledger-ready", 0);
+  if (ledger == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
     return;
+
+  load_lots (self, ledger);
 
   if (self->model == NULL)
     {
@@ -268,12 +429,44 @@ ledger_changed_cb (TsFleetPage *self)
 }
 
 static void
+ts_fleet_page_map (GtkWidget *widget)
+{
+  TsFleetPage *self = TS_FLEET_PAGE (widget);
+
+  GTK_WIDGET_CLASS (ts_fleet_page_parent_class)->map (widget);
+
+  bench_mark ("fleet-shown", 0);
+  if (self->model == NULL)
+    ledger_changed_cb (self);
+  /* While the Fleet shows, typing anywhere in the window searches it; the
+   * sidebar keeps the focus so arrow keys still move between pages. */
+  gtk_search_entry_set_key_capture_widget (self->search_entry, GTK_WIDGET (gtk_widget_get_root (widget)));
+}
+
+static void
+ts_fleet_page_unmap (GtkWidget *widget)
+{
+  gtk_search_entry_set_key_capture_widget (TS_FLEET_PAGE (widget)->search_entry, NULL);
+
+  GTK_WIDGET_CLASS (ts_fleet_page_parent_class)->unmap (widget);
+}
+
+/* Typing captured from elsewhere moves on in the search, so Enter opens the first match. */
+static void
+search_started_cb (TsFleetPage *self)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
 ts_fleet_page_dispose (GObject *object)
 {
   TsFleetPage *self = TS_FLEET_PAGE (object);
 
+  g_cancellable_cancel (self->lots_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (object), TS_TYPE_FLEET_PAGE);
   g_clear_object (&self->model);
+  g_clear_object (&self->lots_cancellable);
 
   G_OBJECT_CLASS (ts_fleet_page_parent_class)->dispose (object);
 }
@@ -285,26 +478,43 @@ ts_fleet_page_class_init (TsFleetPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = ts_fleet_page_dispose;
+  widget_class->map = ts_fleet_page_map;
+  widget_class->unmap = ts_fleet_page_unmap;
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ts-fleet-page.ui");
   gtk_widget_class_bind_template_child (widget_class, TsFleetPage, search_entry);
   gtk_widget_class_bind_template_child (widget_class, TsFleetPage, filter_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, TsFleetPage, lot_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, TsFleetPage, lots);
   gtk_widget_class_bind_template_child (widget_class, TsFleetPage, days_spin);
   gtk_widget_class_bind_template_child (widget_class, TsFleetPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, TsFleetPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, TsFleetPage, column_view);
   gtk_widget_class_bind_template_child (widget_class, TsFleetPage, count_label);
   gtk_widget_class_bind_template_callback (widget_class, query_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_started_cb);
 }
 
 static void
 ts_fleet_page_init (TsFleetPage *self)
 {
+  const char *jump = g_getenv ("TAGSMITH_BENCH_JUMP");
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
   ts_fleet_page_add_columns (self);
+  if (g_getenv ("TAGSMITH_BENCH") != NULL)
+    {
+      /* Marks rows as they are bound, after the columns' own binds. */
+      g_autoptr(GtkColumnViewColumn) first = g_list_model_get_item (gtk_column_view_get_columns (self->column_view),
+                                                                     0);
+
+      g_signal_connect_object (gtk_column_view_column_get_factory (first), "bind", G_CALLBACK (bench_bind_cb), self,
+                               G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+      self->bench_jump = jump != NULL ? (guint) g_ascii_strtoull (jump, NULL, 10) : 0;
+    }
   g_signal_connect_object (ts_application_get_default (), "ledger-changed",
                            G_CALLBACK (ledger_changed_cb), self, G_CONNECT_SWAPPED);
-  ledger_changed_cb (self);
 }

@@ -123,15 +123,22 @@ def _():
 
 @tap.test("the device's history shows the revocation")
 def _():
-    raise Skip("the Fleet search field does not take text or activation through GTK 4.8's "
-               "AT-SPI, and the Fleet list exposes no rows to it yet")
+    # Keys go to the focused window, the device's: it is done with, so close it, and
+    # running tagsmith again presents the main window, as activating it from the desktop would.
+    device = state["device"].name
+    keyCombo("<Control>w")
+    app.wait_for(lambda: all(w.name != device for w in app.node.children))
+    subprocess.run([os.environ.get("TAGSMITH", "tagsmith")], env=app.env, timeout=30, check=True)
     show_page(2, "Fleet")
-    search = app.find("Search by IMEI", "text")
-    search.queryEditableText().setTextContents(state["imei"])
+    # GTK 4.8's AT-SPI cannot set an entry's text: type it, as a person would. While the
+    # Fleet shows, typing anywhere in the window goes to its search.
+    typeText(state["imei"])
+    # Its text is not readable either: the count says when the search has applied.
+    app.find("1 matching device", "label", timeout=30)
     app.find(state["imei"], "label", timeout=30)
-    search.grabFocus()
+    # Typing moved the focus to the search, where Enter opens the first match.
     keyCombo("Return")
-    history = app.window_named(f"History of {state['imei']}")
+    history = app.window_named(f"History of {state['imei']}", timeout=30)
     app.find_matching(lambda n: n.roleName == "label" and n.name == "Certificate revoked",
                       history, timeout=30)
     app.find_matching(lambda n: n.roleName == "label" and n.name.startswith("Revoked:"),

@@ -27,11 +27,12 @@ SCREENSHOTS = os.path.join(SOURCE_ROOT, "data", "screenshots")
 class App:
     """The running tagsmith window, found by its AT-SPI application name."""
 
-    def __init__(self, *args, env=None):
+    def __init__(self, *args, env=None, stderr=None):
         self.env = dict(os.environ, **(env or {}))
         # Its own process group, so that closing it also ends the virtual devices it started
         # (they share the test's stdout, which meson waits on).
-        self.proc = subprocess.Popen([TAGSMITH, *args], env=self.env, start_new_session=True)
+        self.proc = subprocess.Popen([TAGSMITH, *args], env=self.env, start_new_session=True,
+                                     stderr=stderr)
         deadline = time.monotonic() + 30
         self.node = None
         while time.monotonic() < deadline:

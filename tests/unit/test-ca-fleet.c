@@ -447,17 +447,18 @@ test_fleet_migrate_v3 (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
   const char *fleet_indexes = "sqlite_master WHERE type = 'index' AND name IN "
-                              "('devices_uuid', 'devices_lot', 'certificates_serial')";
+                              "('devices_uuid', 'devices_lot', 'certificates_serial', "
+                              "'certificates_authority_imei')";
 
-  g_assert_cmpint (count_rows (fixture, fleet_indexes), ==, 3);
+  g_assert_cmpint (count_rows (fixture, fleet_indexes), ==, 4);
   g_clear_object (&fixture->ledger);
   run_sql (fixture, "DROP INDEX devices_uuid; DROP INDEX devices_lot; DROP INDEX certificates_serial; "
-                    "PRAGMA user_version = 3;");
+                    "DROP INDEX certificates_authority_imei; PRAGMA user_version = 3;");
   g_assert_cmpint (count_rows (fixture, fleet_indexes), ==, 0);
 
   fixture->ledger = ca_ledger_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (count_rows (fixture, fleet_indexes), ==, 3);
+  g_assert_cmpint (count_rows (fixture, fleet_indexes), ==, 4);
   g_assert_cmpint (count_rows (fixture, "pragma_user_version WHERE user_version = 4"), ==, 1);
 }
 
