@@ -287,12 +287,24 @@ discover_work (gpointer       data,
   return ts_modem_discover (error);
 }
 
+/* The same device on the same port. A path alone is not enough: another kit plugged
+ * into the same USB socket, or a new emulator given a freed pty, reuses the path,
+ * and the row would go on showing the old IMEI. */
 static gboolean
-find_port (GPtrArray  *ports,
-           const char *path)
+same_port (const TsPortInfo *a,
+           const TsPortInfo *b)
+{
+  return g_strcmp0 (a->path, b->path) == 0 &&
+         g_strcmp0 (a->serial, b->serial) == 0 &&
+         a->pid == b->pid;
+}
+
+static gboolean
+find_port (GPtrArray        *ports,
+           const TsPortInfo *port)
 {
   for (guint i = 0; i < ports->len; i++)
-    if (g_strcmp0 (((TsPortInfo *) g_ptr_array_index (ports, i))->path, path) == 0)
+    if (same_port (g_ptr_array_index (ports, i), port))
       return TRUE;
 
   return FALSE;
@@ -323,7 +335,7 @@ discover_cb (GObject      *object,
     {
       g_autoptr(TsDeviceItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), i - 1);
 
-      if (!item->manual && !find_port (ports, item->port->path))
+      if (!item->manual && !find_port (ports, item->port))
         g_list_store_remove (self->items, i - 1);
     }
 
@@ -343,7 +355,9 @@ discover_cb (GObject      *object,
         {
           g_autoptr(TsDeviceItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), j);
 
-          known = g_strcmp0 (item->port->path, port->path) == 0;
+          /* A port added by hand stands for whatever answers on its path. */
+          known = item->manual ? g_strcmp0 (item->port->path, port->path) == 0
+                               : same_port (item->port, port);
         }
 
       if (!known)

@@ -582,11 +582,17 @@ provision_cb (GObject      *object,
   g_autoptr(TsProvisionResult) outcome = NULL;
   g_autofree char *message = NULL;
 
+  /* It sets @error from the outcome when the flow failed. */
   outcome = ts_provision_run_finish (result, &error);
-  if (outcome != NULL && outcome->error != NULL)
-    error = g_error_copy (outcome->error);
 
-  if (error == NULL)
+  /* Cancelling is the user's own doing, yet they need to hear how far it got and what
+   * settles an install left in flight: the flow's message says both. */
+  if (outcome != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      message = g_strdup (error->message);
+      g_clear_error (&error);
+    }
+  else if (error == NULL)
     {
       ts_application_note_unlocked (ts_application_get_default ());
       if (outcome->outcome == TS_PROVISION_ALREADY_PROVISIONED)
