@@ -38,6 +38,7 @@ struct _TsFleetPage
 
   gboolean           filling_lots;  /* the lot list is being replaced: not a query change */
   gboolean           open_first;    /* Enter came before the search's first match: open it when it lands */
+  gboolean           stale;         /* the ledger changed while the page was hidden */
 
   /* TAGSMITH_BENCH: what tests/bench/bench-fleet has been told */
   gboolean           bench_rows_told;
@@ -395,8 +396,9 @@ search_activate_cb (TsFleetPage *self)
   self->open_first = !open_first_match (self) && self->model != NULL && ts_fleet_model_is_loading (self->model);
 }
 
-/* The ledger is read only once the page is first shown, so a window that never
- * shows the Fleet never counts a million devices. */
+/* The ledger is read only while the page shows: a window that never shows the
+ * Fleet never counts a million devices, and what changed while it was hidden is
+ * read when it shows again. */
 static void
 ledger_changed_cb (TsFleetPage *self)
 {
@@ -404,7 +406,8 @@ ledger_changed_cb (TsFleetPage *self)
 
   if (ledger != NULL)
     bench_mark ("ledger-ready", 0);
-  if (ledger == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+  self->stale = !gtk_widget_get_mapped (GTK_WIDGET (self));
+  if (ledger == NULL || self->stale)
     return;
 
   load_lots (self, ledger);
@@ -436,7 +439,7 @@ ts_fleet_page_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (ts_fleet_page_parent_class)->map (widget);
 
   bench_mark ("fleet-shown", 0);
-  if (self->model == NULL)
+  if (self->model == NULL || self->stale)
     ledger_changed_cb (self);
   /* While the Fleet shows, typing anywhere in the window searches it; the
    * sidebar keeps the focus so arrow keys still move between pages. */
