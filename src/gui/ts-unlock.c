@@ -131,6 +131,11 @@ response_cb (AdwMessageDialog *dialog,
 
   unlock->dialog = NULL;
 
+  /* GTK 4.8's password entry leaves a focus handler on its inner text, which
+   * the window keeps while it has the focus: when the dialog goes, the text's
+   * late "has-focus" change would reach the freed entry. Unfocus it while it lives. */
+  gtk_window_set_focus (GTK_WINDOW (dialog), NULL);
+
   if (g_strcmp0 (response, "unlock") != 0)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
