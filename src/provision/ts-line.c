@@ -16,6 +16,8 @@
 #include "ts-line.h"
 
 #define DEFAULT_POLL_MS 250
+#define BUSY_ATTEMPTS   10
+#define BUSY_RETRY_MS   300
 
 struct _TsLine
 {
@@ -340,7 +342,18 @@ unit_thread (gpointer data)
   g_autofree char *imei = NULL;
   gboolean done;
 
-  modem = ts_modem_open_port (unit->port, TS_MODEM_OPEN_NONE, cancellable, &error);
+  /* Another part of the same program may hold the port for a moment (the
+   * window's device list identifies each kit that appears): try a little
+   * longer before calling the unit failed. */
+  for (guint attempt = 0; attempt < BUSY_ATTEMPTS; attempt++)
+    {
+      g_clear_error (&error);
+      modem = ts_modem_open_port (unit->port, TS_MODEM_OPEN_NONE, cancellable, &error);
+      if (modem != NULL || !g_error_matches (error, TS_MODEM_ERROR, TS_MODEM_ERROR_BUSY) ||
+          g_cancellable_is_cancelled (cancellable))
+        break;
+      g_usleep (BUSY_RETRY_MS * 1000);
+    }
   if (modem != NULL)
     imei = read_imei (modem, cancellable, &error);
 
