@@ -16,6 +16,7 @@
 #include "ts-devices-page.h"
 #include "ts-fleet-page.h"
 #include "ts-gui-util.h"
+#include "ts-production-page.h"
 #include "ts-window.h"
 
 struct _TsWindow
@@ -158,6 +159,7 @@ ts_window_class_init (TsWindowClass *klass)
   g_type_ensure (TS_TYPE_AUTHORITIES_PAGE);
   g_type_ensure (TS_TYPE_DEVICES_PAGE);
   g_type_ensure (TS_TYPE_FLEET_PAGE);
+  g_type_ensure (TS_TYPE_PRODUCTION_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ts-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TsWindow, toasts);

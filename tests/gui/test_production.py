@@ -1,0 +1,157 @@
+"""The Production page against virtual devices: a ledger with a root and an intermediate made
+with the CLI, a line started for lot LOT-GUI-1, one kit that passes (added from the Devices
+page) and one that really fails (a legacy modem that cannot generate keys), the big verdict,
+the counters, the units list, Stop writing the report, the export, and the ledger seen
+through the CLI."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import tempfile
+
+from tsgui import App, Tap
+
+PASSPHRASE = "production bench passphrase"
+LOT = "LOT-GUI-1"
+TAGSMITH = os.environ.get("TAGSMITH", "tagsmith")
+EMULATOR = os.environ.get("TAGSMITH_EMULATOR", "tagsmith-emulator")
+FAILING_IMEI = "352656100120024"   # Luhn-valid
+
+tap = Tap()
+scratch = tempfile.mkdtemp(prefix="tagsmith-gui-production-")
+ledger = os.path.join(scratch, "fleet.db")
+env = dict(os.environ, TAGSMITH_DB=ledger, TS_TEST_PASS=PASSPHRASE)
+emulators = []
+state = {}
+
+
+def cli(*args):
+    out = subprocess.run([TAGSMITH, "--pass", "env:TS_TEST_PASS", *args], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, (args, out.stdout, out.stderr)
+    return out.stdout
+
+
+# The CAs come from the CLI: the window's own CA flows are covered by test_flows.py.
+cli("ca", "init", "--name", "Bench Root")
+cli("ca", "intermediate", "--name", "Bench CA", "--parent", "Bench Root")
+app = App(env={"TAGSMITH_DB": ledger})
+
+
+def show_page(number, title):
+    app.find("Pages", "list").querySelection().selectChild(number - 1)
+    app.wait_for(lambda: app.content_title() == title)
+
+
+def label(test, timeout=30):
+    return app.find_matching(lambda n: n.roleName == "label" and test(n.name), app.window,
+                             timeout)
+
+
+def report_path(ext):
+    data = os.environ.get("XDG_DATA_HOME", os.path.expanduser("~/.local/share"))
+    return os.path.join(data, "tagsmith", "lots", f"lot-{LOT}.{ext}")
+
+
+@tap.test("the setup form names the lot and the line starts after unlocking")
+def _():
+    show_page(4, "Production")
+    lot = app.find_matching(lambda n: n.roleName == "text" and n.name == "Lot", app.window)
+    lot.queryEditableText().setTextContents(LOT)
+    app.click("Start Line")
+    dialog = app.window_named("Unlock the Authorities")
+    entry = app.find_matching(lambda n: n.roleName == "password text" and n.name == "Passphrase",
+                              dialog)
+    entry.queryEditableText().setTextContents(PASSPHRASE)
+    app.click("Unlock")
+    label(lambda name: name == "WAITING")
+    label(lambda name: name.startswith(f"Lot {LOT}: waiting for the next kit"))
+    label(lambda name: name == "0 passed")
+    app.find("Stop Line", "push button")
+
+
+@tap.test("a virtual device is provisioned: PASS with its IMEI, 1 passed")
+def _():
+    show_page(1, "Devices")
+    app.click("Add a Virtual Device")
+    row = app.find_matching(lambda n: "IMEI " in (n.description or "") or "IMEI " in n.name,
+                            timeout=30)
+    text = row.description if "IMEI " in (row.description or "") else row.name
+    state["imei"] = text.split("IMEI ", 1)[1][:15]
+    assert state["imei"].isdigit(), text
+    show_page(4, "Production")
+    label(lambda name: name == "PASS", timeout=90)
+    label(lambda name: name == state["imei"])
+    label(lambda name: name == "1 passed")
+    label(lambda name: name == "0 failed")
+    label(lambda name: name.startswith("provisioned in "))
+    app.screenshot("production")
+
+
+@tap.test("a modem that cannot generate keys fails, with the reason, 1 failed")
+def _():
+    proc = subprocess.Popen([EMULATOR, "--no-pacing", "--profile", "nrf9160-legacy",
+                             "--imei", FAILING_IMEI], env=os.environ,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    emulators.append(proc)
+    assert proc.stdout.readline().strip(), "the emulator did not start"
+    label(lambda name: name == "FAIL", timeout=90)
+    label(lambda name: name == FAILING_IMEI)
+    label(lambda name: name == "1 failed")
+    label(lambda name: name == "1 passed")
+    # The units list, newest first, has both.
+    units = app.find("Units of this lot", "list")
+    names = [n.name for n in units.findChildren(lambda n: n.roleName == "label")]
+    assert FAILING_IMEI in names and state["imei"] in names, names
+    assert names.index(FAILING_IMEI) < names.index(state["imei"]), names
+
+
+@tap.test("Stop writes the report, which names both units")
+def _():
+    app.click("Stop Line")
+    label(lambda name: name.startswith(f"Lot {LOT} stopped: 1 passed, 1 failed"), timeout=60)
+    app.find("New Line", "push button")
+    with open(report_path("csv"), newline="") as f:
+        rows = {r["imei"]: r for r in csv.DictReader(f)}
+    assert rows[state["imei"]]["result"] == "PASS", rows
+    assert rows[FAILING_IMEI]["result"] == "FAIL", rows
+    assert rows[state["imei"]]["ca"] == "Bench CA", rows
+    with open(report_path("json")) as f:
+        report = json.load(f)
+    assert (report["lot"], report["passed"], report["failed"]) == (LOT, 1, 1), report
+
+
+@tap.test("Export Report copies the lot report where the user chooses")
+def _():
+    app.click("Export Report…")
+    chooser = app.window_named("Export Report", timeout=30)
+    target = os.path.join(scratch, "exported.csv")
+    name = app.find_matching(lambda n: n.roleName == "text" and n.name == "Name:", chooser)
+    name.queryEditableText().setTextContents(target)
+    # GTK 4.8 names the chooser's own buttons "_Export Export" (mnemonic and text).
+    app.find_matching(lambda n: n.roleName == "push button" and n.name.endswith("Export"),
+                      chooser).doActionNamed("click")
+    app.wait_for(lambda: os.path.exists(target) and os.path.getsize(target) > 0, timeout=30)
+    with open(target) as f:
+        text = f.read()
+    assert state["imei"] in text and FAILING_IMEI in text, text
+
+
+@tap.test("the ledger lists the passed unit with a valid certificate, in the lot")
+def _():
+    valid = json.loads(cli("fleet", "list", "--status", "valid", "--json"))
+    assert [r["imei"] for r in valid] == [state["imei"]], valid
+    show = json.loads(cli("--json", "fleet", "show", state["imei"]))
+    assert show["lot"] == LOT, show
+    assert show["certificates"][0]["serial"], show
+
+
+try:
+    tap.done()
+finally:
+    app.close()
+    for proc in emulators:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
