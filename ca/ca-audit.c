@@ -234,7 +234,7 @@ ca_ledger_verify_audit (CaLedger  *self,
   ca_ledger_lock_mutex (self);
 
   /* One read transaction, so a concurrent append cannot look like a break. */
-  if (!ca_ledger_exec (self, "BEGIN", error))
+  if (!ca_ledger_check_integrity (self, error) || !ca_ledger_exec (self, "BEGIN", error))
     goto out;
   if (!read_head (self, &head_id, &head_hash, error) ||
       (stmt = ca_ledger_prepare (self, "SELECT " CA_AUDIT_EVENT_COLUMNS " FROM audit_log ORDER BY id", error)) == NULL)

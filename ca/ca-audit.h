@@ -23,7 +23,8 @@ GPtrArray *ca_ledger_list_audit          (CaLedger             *self,
                                           guint                 limit,
                                           GError              **error);
 
-/* Walks the whole hash chain. On a broken link returns FALSE with
+/* Checks the file's integrity (CA_ERROR_DATABASE when damaged), then walks
+ * the whole hash chain. On a broken link returns FALSE with
  * CA_ERROR_AUDIT_BROKEN naming the first bad event, and its id in
  * @out_first_broken. @out_checked counts the events that verified. */
 gboolean   ca_ledger_verify_audit        (CaLedger             *self,

@@ -47,6 +47,9 @@ CaStmt   *ca_ledger_prepare      (CaLedger    *self,
 gboolean  ca_ledger_exec         (CaLedger    *self,
                                   const char  *sql,
                                   GError     **error);
+/* PRAGMA quick_check: reads every page. */
+gboolean  ca_ledger_check_integrity (CaLedger  *self,
+                                     GError    **error);
 gboolean  ca_ledger_begin        (CaLedger    *self,
                                   GError     **error);
 gboolean  ca_ledger_commit       (CaLedger    *self,

@@ -143,7 +143,7 @@ def measure(path, n, renderer, scratch):
         started = time.monotonic()
         app = App(env=env, stderr=log)
         try:
-            # The ledger opens (and is integrity-checked) in the background at startup, then
+            # The ledger opens in the background at startup, then
             # every page reads what it shows; the Fleet is opened once all that is done, as
             # by a person already using the window.
             app.wait_for(lambda: "ledger-ready" in marks(log_path), timeout=120)

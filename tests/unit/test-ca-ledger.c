@@ -81,6 +81,34 @@ test_open_refuses_garbage (Fixture       *fixture,
   g_assert_error (error, CA_ERROR, CA_ERROR_DATABASE);
 }
 
+/* A damaged page (valid header) still opens, so its devices stay readable for a
+ * rescue, but verifying the ledger says it is damaged. */
+static void
+test_verify_finds_damage (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autofree char *root = query_text (fixture->path, "SELECT rootpage FROM sqlite_schema WHERE name = 'devices'");
+  g_autofree char *page_size = query_text (fixture->path, "PRAGMA page_size");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) damaged = NULL;
+  guchar junk[64];
+  FILE *file;
+
+  g_clear_object (&fixture->ledger);
+  memset (junk, 0xA5, sizeof junk);
+  file = fopen (fixture->path, "r+b");
+  g_assert_nonnull (file);
+  g_assert_cmpint (fseek (file, (atol (root) - 1) * atol (page_size), SEEK_SET), ==, 0);
+  g_assert_cmpuint (fwrite (junk, 1, sizeof junk, file), ==, sizeof junk);
+  fclose (file);
+
+  damaged = ca_ledger_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_false (ca_ledger_verify_audit (damaged, NULL, NULL, &error));
+  g_assert_error (error, CA_ERROR, CA_ERROR_DATABASE);
+  g_assert_nonnull (strstr (error->message, "Restore it from a backup"));
+}
+
 static void
 test_passphrase (Fixture       *fixture,
                  gconstpointer  user_data)
@@ -780,6 +808,7 @@ main (int   argc,
   ADD ("/ca/ledger/open-pragmas", test_open_pragmas);
   ADD ("/ca/ledger/refuses-future", test_open_refuses_future);
   ADD ("/ca/ledger/refuses-garbage", test_open_refuses_garbage);
+  ADD ("/ca/ledger/verify-finds-damage", test_verify_finds_damage);
   ADD ("/ca/ledger/passphrase", test_passphrase);
   ADD ("/ca/ledger/key-at-rest", test_key_at_rest);
   ADD ("/ca/authority/create-list-export", test_authorities);
