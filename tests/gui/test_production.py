@@ -37,7 +37,10 @@ def cli(*args):
 # The CAs come from the CLI: the window's own CA flows are covered by test_flows.py.
 cli("ca", "init", "--name", "Bench Root")
 cli("ca", "intermediate", "--name", "Bench CA", "--parent", "Bench Root")
-app = App(env={"TAGSMITH_DB": ledger})
+# Its own data folder: the virtual devices of earlier tests in this session keep their
+# credentials there, and lot reports go there too.
+data_home = os.path.join(scratch, "data")
+app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home})
 
 
 def show_page(number, title):
@@ -51,8 +54,7 @@ def label(test, timeout=30):
 
 
 def report_path(ext):
-    data = os.environ.get("XDG_DATA_HOME", os.path.expanduser("~/.local/share"))
-    return os.path.join(data, "tagsmith", "lots", f"lot-{LOT}.{ext}")
+    return os.path.join(data_home, "tagsmith", "lots", f"lot-{LOT}.{ext}")
 
 
 @tap.test("the setup form names the lot and the line starts after unlocking")
