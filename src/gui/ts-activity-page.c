@@ -279,7 +279,6 @@ ts_activity_page_class_init (TsActivityPageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_BASE "/ts-activity-page.ui");
-  gtk_widget_class_bind_template_child (widget_class, TsActivityPage, stack);
   gtk_widget_class_bind_template_child (widget_class, TsActivityPage, list);
   gtk_widget_class_bind_template_child (widget_class, TsActivityPage, verify_row);
   gtk_widget_class_bind_template_child (widget_class, TsActivityPage, footer_label);
@@ -291,6 +290,9 @@ static void
 ts_activity_page_init (TsActivityPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The bin's child: not a bound template child, or the template's dispose and
+   * AdwBin's would both unparent it. */
+  self->stack = GTK_STACK (adw_bin_get_child (ADW_BIN (self)));
 
   self->cancellable = g_cancellable_new ();
   g_signal_connect_object (ts_application_get_default (), "ledger-changed",

@@ -726,7 +726,6 @@ ts_authorities_page_class_init (TsAuthoritiesPageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_BASE "/ts-authorities-page.ui");
-  gtk_widget_class_bind_template_child (widget_class, TsAuthoritiesPage, stack);
   gtk_widget_class_bind_template_child (widget_class, TsAuthoritiesPage, list);
 
   gtk_widget_class_install_action (widget_class, "authorities.create", NULL, create_action);
@@ -742,6 +741,9 @@ static void
 ts_authorities_page_init (TsAuthoritiesPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The bin's child: not a bound template child, or the template's dispose and
+   * AdwBin's would both unparent it. */
+  self->stack = GTK_STACK (adw_bin_get_child (ADW_BIN (self)));
 
   self->cancellable = g_cancellable_new ();
   g_signal_connect_object (ts_application_get_default (), "ledger-changed",
