@@ -30,7 +30,7 @@ struct _TsProductionPage
   AdwBin           parent_instance;
 
   /* Template widgets */
-  GtkStack        *stack;
+  GtkStack        *stack;             /* borrowed: the bin's child */
   AdwBin          *form_bin;
   GtkWidget       *verdict_box;
   GtkLabel        *verdict_label;
@@ -874,7 +874,6 @@ ts_production_page_class_init (TsProductionPageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_BASE "/ts-production-page.ui");
-  gtk_widget_class_bind_template_child (widget_class, TsProductionPage, stack);
   gtk_widget_class_bind_template_child (widget_class, TsProductionPage, form_bin);
   gtk_widget_class_bind_template_child (widget_class, TsProductionPage, verdict_box);
   gtk_widget_class_bind_template_child (widget_class, TsProductionPage, verdict_label);
@@ -914,6 +913,9 @@ ts_production_page_init (TsProductionPage *self)
   GtkWidget *placeholder;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The bin's child: not a bound template child, or the template's dispose and
+   * AdwBin's would both unparent it. */
+  self->stack = GTK_STACK (adw_bin_get_child (ADW_BIN (self)));
 
   self->cancellable = g_cancellable_new ();
   self->rows_in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

@@ -18,6 +18,7 @@ LOT = "LOT-GUI-1"
 TAGSMITH = os.environ.get("TAGSMITH", "tagsmith")
 EMULATOR = os.environ.get("TAGSMITH_EMULATOR", "tagsmith-emulator")
 FAILING_IMEI = "352656100120024"   # Luhn-valid
+CLOSING_IMEI = "352656100120032"
 
 tap = Tap()
 scratch = tempfile.mkdtemp(prefix="tagsmith-gui-production-")
@@ -148,6 +149,38 @@ def _():
     show = json.loads(cli("--json", "fleet", "show", state["imei"]))
     assert show["lot"] == LOT, show
     assert show["certificates"][0]["serial"], show
+
+
+@tap.test("closing the window mid-unit cancels the line and puts the modem back online")
+def _():
+    app.click("New Line")
+    lot = app.find_matching(lambda n: n.roleName == "text" and n.name == "Lot", app.window)
+    lot.queryEditableText().setTextContents("LOT-GUI-2")
+    app.click("Start Line")
+    label(lambda name: name.startswith("Lot LOT-GUI-2: waiting for the next kit"))
+    # Online (+CFUN 1) with a slow key generation, so the window closes mid-unit.
+    proc = subprocess.Popen([EMULATOR, "--cfun", "1", "--keygen-ms", "20000",
+                             "--imei", CLOSING_IMEI], env=os.environ,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    emulators.append(proc)
+    port = proc.stdout.readline().strip()
+    assert port, "the emulator did not start"
+    # Looked for in the units list: a walk of the whole window is slower than a unit.
+    units = app.find("Units of this lot", "list")
+
+    def working_row(node):
+        if node.roleName in ("list", "label"):
+            return False
+        names = {c.name for c in node.findChildren(lambda c: c.roleName == "label")}
+        return CLOSING_IMEI in names and "WORKING" in names
+    app.find_matching(working_row, units, 60)
+    app.click("Close", timeout=10)
+    # The application stays until the unit has put its modem back, then quits.
+    assert app.proc.wait(timeout=90) == 0
+    info = json.loads(cli("--json", "info", "--port", port))
+    assert info["imei"] == CLOSING_IMEI and info["functional_mode"] == 1, info
+    valid = json.loads(cli("fleet", "list", "--status", "valid", "--json"))
+    assert CLOSING_IMEI not in [r["imei"] for r in valid], valid
 
 
 try:
