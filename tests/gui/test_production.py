@@ -38,10 +38,13 @@ def cli(*args):
 # The CAs come from the CLI: the window's own CA flows are covered by test_flows.py.
 cli("ca", "init", "--name", "Bench Root")
 cli("ca", "intermediate", "--name", "Bench CA", "--parent", "Bench Root")
-# Its own data folder: the virtual devices of earlier tests in this session keep their
-# credentials there, and lot reports go there too.
+# Its own data and runtime folders: the virtual devices of earlier tests in this session keep
+# their credentials in theirs and register there, and the line would take them as kits.
 data_home = os.path.join(scratch, "data")
-app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home})
+runtime = os.path.join(scratch, "runtime")
+os.makedirs(runtime, mode=0o700)
+kit_env = dict(os.environ, XDG_RUNTIME_DIR=runtime)
+app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home, "XDG_RUNTIME_DIR": runtime})
 
 
 def show_page(number, title):
@@ -96,7 +99,7 @@ def _():
 @tap.test("a modem that cannot generate keys fails, with the reason, 1 failed")
 def _():
     proc = subprocess.Popen([EMULATOR, "--no-pacing", "--profile", "nrf9160-legacy",
-                             "--imei", FAILING_IMEI], env=os.environ,
+                             "--imei", FAILING_IMEI], env=kit_env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     emulators.append(proc)
     assert proc.stdout.readline().strip(), "the emulator did not start"
@@ -160,7 +163,7 @@ def _():
     label(lambda name: name.startswith("Lot LOT-GUI-2: waiting for the next kit"))
     # Online (+CFUN 1) with a slow key generation, so the window closes mid-unit.
     proc = subprocess.Popen([EMULATOR, "--cfun", "1", "--keygen-ms", "20000",
-                             "--imei", CLOSING_IMEI], env=os.environ,
+                             "--imei", CLOSING_IMEI], env=kit_env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     emulators.append(proc)
     port = proc.stdout.readline().strip()
