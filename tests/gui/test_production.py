@@ -7,6 +7,7 @@ through the CLI."""
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -82,11 +83,10 @@ def _():
 def _():
     show_page(1, "Devices")
     app.click("Add a Virtual Device")
-    row = app.find_matching(lambda n: "IMEI " in (n.description or "") or "IMEI " in n.name,
+    imei = re.compile(r"IMEI (\d{15})")
+    row = app.find_matching(lambda n: imei.search(n.description or "") or imei.search(n.name),
                             timeout=30)
-    text = row.description if "IMEI " in (row.description or "") else row.name
-    state["imei"] = text.split("IMEI ", 1)[1][:15]
-    assert state["imei"].isdigit(), text
+    state["imei"] = (imei.search(row.description or "") or imei.search(row.name)).group(1)
     show_page(4, "Production")
     label(lambda name: name == "PASS", timeout=90)
     label(lambda name: name == state["imei"])
