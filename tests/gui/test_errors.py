@@ -27,6 +27,11 @@ scratch = tempfile.mkdtemp(prefix="tagsmith-gui-errors-")
 ledger = os.path.join(scratch, "fleet.db")
 emulators = []
 state = {}
+# Its own data and runtime folders: the virtual devices earlier tests in this session left
+# register in theirs and come back with the window, and would crowd the Devices page.
+data_home = os.path.join(scratch, "data")
+runtime = os.path.join(scratch, "runtime")
+os.makedirs(runtime, mode=0o700)
 
 
 def cli(*args, check=True):
@@ -55,7 +60,8 @@ def start_emulator(imei, *args):
     log = open(os.path.join(scratch, f"{imei}.log"), "w")
     proc = subprocess.Popen([EMULATOR, "--imei", imei, "--cfun", "1", "--verbose",
                              "--state", os.path.join(scratch, f"{imei}.state"), *args],
-                            stdout=subprocess.PIPE, stderr=log, text=True)
+                            stdout=subprocess.PIPE, stderr=log, text=True,
+                            env=dict(os.environ, XDG_RUNTIME_DIR=runtime))
     port = proc.stdout.readline().strip()
     assert port, "tagsmith-emulator did not start"
     emulators.append(proc)
@@ -100,6 +106,9 @@ def installs(imei):
 
 def open_device(imei):
     """Opens the device window from the Devices page, by the IMEI its row shows."""
+    # The window comes back on the page it was left on by earlier tests in this session.
+    app.find("Pages", "list").querySelection().selectChild(0)
+    app.wait_for(lambda: app.content_title() == "Devices")
     button = app.find_matching(lambda n: n.roleName == "push button"
                                and n.name.startswith("Open Virtual")
                                and imei in _row_text(n), timeout=30)
@@ -156,7 +165,7 @@ def close_window(window):
 # The CAs come from the CLI: this test is about the device window.
 cli("ca", "init", "--name", "Test Root CA")
 cli("ca", "intermediate", "--name", "Line 1 CA", "--parent", "Test Root CA", "--path-len", "0")
-app = App(env={"TAGSMITH_DB": ledger})
+app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home, "XDG_RUNTIME_DIR": runtime})
 
 
 @tap.test("a full credential store surfaces as a toast that says what to do")
