@@ -107,7 +107,6 @@ def _():
 def _():
     show_page(2, "Fleet")
     app.find(state["imei"], "label", timeout=30)
-    app.screenshot("fleet")
 
 
 @tap.test("re-keying replaces the certificate and revokes the old one")
@@ -136,6 +135,7 @@ def _():
     # Its text is not readable either: the count says when the search has applied.
     app.find("1 matching device", "label", timeout=30)
     app.find(state["imei"], "label", timeout=30)
+    app.screenshot("fleet")  # the main window is in front again
     # Typing moved the focus to the search, where Enter opens the first match.
     keyCombo("Return")
     history = app.window_named(f"History of {state['imei']}", timeout=30)
