@@ -47,6 +47,7 @@ struct _TsDeviceWindow
   GCancellable        *op_cancellable;   /* the operation the Cancel button stops */
   GPtrArray           *dynamic_groups;   /* the sec_tag groups and identity rows shown */
   gboolean             busy;
+  gint                 flow_running;     /* (atomic) a provision describes its own steps */
 };
 
 G_DEFINE_FINAL_TYPE (TsDeviceWindow, ts_device_window, ADW_TYPE_WINDOW)
@@ -163,6 +164,11 @@ modem_observer (TsModem            *modem,
   g_autofree char *message = NULL;
 
   if (self == NULL || event->kind != TS_MODEM_EVENT_COMMAND)
+    return;
+
+  /* A provision's steps say what it does (e.g. "Generating the key…" for the seconds
+   * %KEYGEN takes); a command finishing within a step would hide that. */
+  if (g_atomic_int_get (&self->flow_running) && !g_str_has_prefix (event->label, "AT+CFUN="))
     return;
 
   if (g_str_has_prefix (event->label, "AT+CFUN=4"))
@@ -584,6 +590,7 @@ provision_cb (GObject      *object,
 
   /* It sets @error from the outcome when the flow failed. */
   outcome = ts_provision_run_finish (result, &error);
+  g_atomic_int_set (&self->flow_running, FALSE);
 
   /* Cancelling is the user's own doing, yet they need to hear how far it got and what
    * settles an install left in flight: the flow's message says both. */
@@ -628,6 +635,7 @@ provision_request_cb (GObject      *object,
     }
 
   set_busy (self, request->rekey ? _("Re-keying…") : _("Provisioning…"));
+  g_atomic_int_set (&self->flow_running, TRUE);
   ts_provision_run_async (ledger, self->modem, request,
                           provision_progress, g_object_ref (self), g_object_unref,
                           self->op_cancellable, provision_cb, g_object_ref (self));

@@ -201,6 +201,9 @@ def _():
     start_provision(window)
     # Cancel once the modem has the %KEYGEN command: its AT traffic is in the log.
     app.wait_for(lambda: "AT%KEYGEN" in read_log(imei), timeout=60)
+    # The progress line names the step the modem is busy with, not the last command.
+    app.find_matching(lambda n: n.roleName == "label" and n.name.startswith("Generating the key"),
+                      window, timeout=10)
     app.find_matching(lambda n: n.roleName == "push button" and n.name == "Cancel",
                       window).doActionNamed("click")
     toast = app.find_matching(lambda n: n.roleName == "label"
