@@ -238,7 +238,7 @@ ca_add_subject_key_id (X509    *cert,
 }
 
 /* Modems list the SHA-256 of exactly the bytes they received, and tools send PEM
- * with LF or CRLF line endings (protocol reference §6.4), so we keep both. */
+ * with LF or CRLF line endings (PROTOCOL.md §6.4), so we keep both. */
 void
 ca_pem_hashes (const char  *pem,
                char       **out_lf,

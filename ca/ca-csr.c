@@ -71,7 +71,7 @@ is_base64url (const char *text,
   return TRUE;
 }
 
-/* The modem's %KEYGEN answer (protocol reference §7.3): optional `%KEYGEN: `
+/* The modem's %KEYGEN answer (PROTOCOL.md §7.3): optional `%KEYGEN: `
  * prefix and quotes, then base64url(CSR DER) "." base64url(COSE). Only the CSR
  * matters here; the COSE part belongs to the modem layer. */
 static GBytes *
@@ -176,7 +176,7 @@ decode_request (const guint8  *data,
 }
 
 /* Older nRF9160 firmware writes the signature AlgorithmIdentifier as
- * { ecdsa-with-SHA256, NULL } (protocol reference §7.3). The signature covers
+ * { ecdsa-with-SHA256, NULL } (PROTOCOL.md §7.3). The signature covers
  * only certificationRequestInfo, so dropping the NULL keeps it valid. */
 static void
 drop_null_signature_parameter (X509_REQ *req)

@@ -1151,7 +1151,7 @@ append_csv_field (GString    *out,
 /**
  * ca_ledger_export_nrfcloud_csv:
  *
- * nRF Cloud's onboarding CSV (protocol reference §9.4): no header,
+ * nRF Cloud's onboarding CSV (PROTOCOL.md §9.4): no header,
  * `deviceId,subType,tags,fwTypes,certificatePEM`, the device ID being the
  * certificate's common name, at most 1000 rows per file.
  *

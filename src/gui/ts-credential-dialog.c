@@ -17,7 +17,7 @@
 #include "ts-credential-text.h"
 #include "ts-gui-util.h"
 
-/* The writable types, in the order offered (protocol reference §6.2). */
+/* The writable types, in the order offered (PROTOCOL.md §6.2). */
 static const guint writable_types[] = {
   TS_CRED_CA_CERT, TS_CRED_CLIENT_CERT, TS_CRED_PRIVATE_KEY, TS_CRED_PSK, TS_CRED_PSK_IDENTITY,
 };

@@ -148,7 +148,7 @@ ts_credential_check_input (guint    type,
   if (!ts_nrf91_check_content (content, error))
     return FALSE;
 
-  /* The size limit of one %CMNG line (protocol reference §6.5 item 4) is checked by
+  /* The size limit of one %CMNG line (PROTOCOL.md §6.5 item 4) is checked by
    * ts_modem_write_credential(), which knows the framing in use. */
   len = g_bytes_get_size (content);
   text = g_strndup (g_bytes_get_data (content, NULL), len);

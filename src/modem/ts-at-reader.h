@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-/* The receive side of the AT engine (protocol reference §3.4): bytes in, classified
+/* The receive side of the AT engine (PROTOCOL.md §3.4): bytes in, classified
  * lines out. Pure code with no I/O, so it can be tested on scripted byte streams. */
 
 /* A line longer than this while inside quotes means a stray quote (noise, a URC

@@ -21,7 +21,7 @@
 #define VID_SEGGER 0x1366
 #define VID_NORDIC 0x1915
 
-/* Protocol reference §1.1. J-Link PIDs vary with the probe's configuration, so
+/* PROTOCOL.md §1.1. J-Link PIDs vary with the probe's configuration, so
  * SEGGER boards are matched by serial-number prefix, never by PID. */
 static const struct
 {

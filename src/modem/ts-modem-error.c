@@ -20,7 +20,7 @@ G_DEFINE_QUARK (ts-cme-error-quark, ts_cme_error)
  * ts_cme_error_advice:
  * @code: the number of a `+CME ERROR: <n>` answer
  *
- * Turns the codes of protocol reference §6.7 into a sentence a person can act on.
+ * Turns the codes of PROTOCOL.md §6.7 into a sentence a person can act on.
  *
  * Returns: (transfer none): the advice; a generic sentence for unknown codes
  */

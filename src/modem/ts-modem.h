@@ -17,7 +17,7 @@
 G_BEGIN_DECLS
 
 /*
- * TsModem owns one open port and runs one AT command at a time (protocol reference
+ * TsModem owns one open port and runs one AT command at a time (PROTOCOL.md
  * §3). Every call is synchronous and may block for the command's timeout; call it
  * from the CLI or a worker thread. The GUI uses the _async/_finish wrappers, which
  * run the same code in a GTask thread. Calls on one TsModem are serialised by an

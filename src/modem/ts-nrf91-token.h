@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-/* Decoding of `%KEYGEN` and `%ATTESTTOKEN` answers (protocol reference §7.3, §8.1):
+/* Decoding of `%KEYGEN` and `%ATTESTTOKEN` answers (PROTOCOL.md §7.3, §8.1):
  * "<b64url part 1>.<b64url COSE_Sign1>". */
 
 #define TS_KEYGEN_PAYLOAD_PUBLIC_KEY 8

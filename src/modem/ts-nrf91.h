@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-/* nRF91 credential-store formats (protocol reference §4, §6). Pure functions, no I/O. */
+/* nRF91 credential-store formats (PROTOCOL.md §4, §6). Pure functions, no I/O. */
 
 /* The bridge keeps at most this many bytes of one command line (§2.1 item 5). */
 #define TS_NRF91_MAX_COMMAND_BYTES 4095

@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-/* The byte pipe under TsModem: 115200 8N1 with DTR asserted (protocol reference §1.2,
+/* The byte pipe under TsModem: 115200 8N1 with DTR asserted (PROTOCOL.md §1.2,
  * §11). Real ports go through libserialport; pseudo-terminals, which libserialport
  * 0.1.1 refuses, through termios. Reads and writes honour a deadline and a GCancellable. */
 

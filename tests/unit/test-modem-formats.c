@@ -31,7 +31,7 @@ test_sha256_examples (void)
   const char *lf = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----";
   const char *crlf = "-----BEGIN CERTIFICATE-----\r\nAAAA\r\n-----END CERTIFICATE-----";
 
-  /* The worked examples of protocol reference §6.4. */
+  /* The worked examples of PROTOCOL.md §6.4. */
   ts_nrf91_sha256_hex ((const guint8 *) "HONKHONK", 8, hex);
   g_assert_cmpstr (hex, ==, "6AEE30EC87D762D5EF420BB5C1404738F2312F4904FB2AC157019A959E34371C");
   ts_nrf91_sha256_hex ((const guint8 *) lf, strlen (lf), hex);

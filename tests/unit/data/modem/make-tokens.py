@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Builds %KEYGEN and %ATTESTTOKEN answer lines around csr.der (see commands.txt).
 A tiny CBOR encoder, independent of Tagsmith's decoder. The COSE signature is
-64 zero bytes: hosts cannot verify it anyway (protocol reference §7.3)."""
+64 zero bytes: hosts cannot verify it anyway (PROTOCOL.md §7.3)."""
 import base64, hashlib, sys
 
 def head(major, n):
