@@ -24,10 +24,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for _ in $(seq 50); do
-  [ -e "/tmp/.X11-unix/X${display#:}" ] && break
-  sleep 0.1
-done
+# Polls CONDITION... every 0.1 s for at most 30 s; fails loudly when it never holds.
+wait_until() {
+  for _ in $(seq 300); do
+    "$@" && return 0
+    sleep 0.1
+  done
+  echo "session.sh: gave up waiting for: $*" >&2
+  return 1
+}
+
+wait_until test -e "/tmp/.X11-unix/X${display#:}"
 
 export DISPLAY="$display" GDK_BACKEND=x11 NO_AT_BRIDGE=0 GTK_A11Y=atspi
 unset WAYLAND_DISPLAY
@@ -36,7 +43,11 @@ unset WAYLAND_DISPLAY
 gsettings set org.gnome.desktop.interface toolkit-accessibility true 2>/dev/null || true
 /usr/libexec/at-spi-bus-launcher --launch-immediately >"$scratch/atspi.log" 2>&1 &
 atspi_pid=$!
-sleep 1
+atspi_on_bus() {
+  gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+    --method org.freedesktop.DBus.NameHasOwner org.a11y.Bus 2>/dev/null | grep -q true
+}
+wait_until atspi_on_bus
 
 # An unlocked test keyring, so "Remember in keyring" works without a prompt.
 eval "$(echo -n tagsmith-test | gnome-keyring-daemon --replace --unlock --components=secrets 2>/dev/null)" || true

@@ -9,21 +9,20 @@ import os
 import select
 import signal
 import subprocess
-import tempfile
 import termios
 import time
 import tty
 
 from dogtail.rawinput import typeText
 
-from tsgui import App, Tap
+from tsgui import App, Tap, scratch_dir
 
 PASSPHRASE = "correct horse battery staple"
 TAGSMITH = os.environ.get("TAGSMITH", "tagsmith")
 EMULATOR = os.environ.get("TAGSMITH_EMULATOR", "tagsmith-emulator")
 
 tap = Tap()
-scratch = tempfile.mkdtemp(prefix="tagsmith-gui-errors-")
+scratch = scratch_dir("tagsmith-gui-errors-")
 ledger = os.path.join(scratch, "fleet.db")
 emulators = []
 state = {}

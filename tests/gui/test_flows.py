@@ -5,16 +5,15 @@ publish the CRL. The passphrase is remembered in the (test) keyring on the way."
 
 import os
 import subprocess
-import tempfile
 
 from dogtail.rawinput import keyCombo, typeText
 
-from tsgui import Skip, App, Tap
+from tsgui import Skip, App, Tap, scratch_dir
 
 PASSPHRASE = "correct horse battery staple"
 
 tap = Tap()
-scratch = tempfile.mkdtemp(prefix="tagsmith-gui-")
+scratch = scratch_dir("tagsmith-gui-")
 ledger = os.path.join(scratch, "fleet.db")
 app = App(env={"TAGSMITH_DB": ledger})
 state = {}

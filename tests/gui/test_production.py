@@ -10,9 +10,8 @@ import os
 import re
 import signal
 import subprocess
-import tempfile
 
-from tsgui import App, Tap
+from tsgui import App, Tap, scratch_dir
 
 PASSPHRASE = "production bench passphrase"
 LOT = "LOT-GUI-1"
@@ -22,7 +21,7 @@ FAILING_IMEI = "352656100120024"   # Luhn-valid
 CLOSING_IMEI = "352656100120032"
 
 tap = Tap()
-scratch = tempfile.mkdtemp(prefix="tagsmith-gui-production-")
+scratch = scratch_dir("tagsmith-gui-production-")
 ledger = os.path.join(scratch, "fleet.db")
 env = dict(os.environ, TAGSMITH_DB=ledger, TS_TEST_PASS=PASSPHRASE)
 emulators = []

@@ -2,11 +2,10 @@
 switches pages from the sidebar and from the keyboard."""
 
 import os
-import tempfile
 
 from dogtail.rawinput import keyCombo
 
-from tsgui import App, Tap
+from tsgui import App, Tap, scratch_dir
 
 PAGES = [
     ("Devices", "No Devices Connected"),
@@ -17,7 +16,7 @@ PAGES = [
 ]
 
 tap = Tap()
-scratch = tempfile.mkdtemp(prefix="tagsmith-gui-")
+scratch = scratch_dir("tagsmith-gui-")
 app = App(env={"TAGSMITH_DB": os.path.join(scratch, "fleet.db")})
 
 

@@ -1,10 +1,13 @@
 """Shared helpers for Tagsmith's GUI tests: start the real app under the session made by
 session.sh, find it through AT-SPI with dogtail, print TAP, and take screenshots."""
 
+import atexit
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 
@@ -22,6 +25,15 @@ from dogtail.predicate import GenericPredicate  # noqa: E402
 TAGSMITH = os.environ.get("TAGSMITH", "tagsmith")
 SOURCE_ROOT = os.environ.get("TAGSMITH_SOURCE_ROOT", ".")
 SCREENSHOTS = os.path.join(SOURCE_ROOT, "data", "screenshots")
+
+
+def scratch_dir(prefix):
+    """A scratch folder for one GUI test, removed when the test exits unless KEEP_TEST_DIRS
+    is set (as tsharness.Workspace does for the integration tests)."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    if not os.environ.get("KEEP_TEST_DIRS"):
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 class App:
@@ -98,29 +110,35 @@ class App:
         return None
 
     def screenshot(self, name):
-        """Saves the window to data/screenshots/NAME.png when TAGSMITH_REFRESH_SCREENSHOTS is set."""
-        if not os.environ.get("TAGSMITH_REFRESH_SCREENSHOTS"):
-            return None
-        os.makedirs(SCREENSHOTS, exist_ok=True)
-        path = os.path.join(SCREENSHOTS, name + ".png")
-        x, y = self.window.position
-        w, h = self.window.size
-        time.sleep(0.8)  # let transitions finish
-        subprocess.run(["import", "-window", "root", "-crop", f"{w}x{h}+{max(x, 0)}+{max(y, 0)}",
-                        "+repage", path], check=True)
-        return path
+        """Saves the window to data/screenshots/NAME.png when TAGSMITH_REFRESH_SCREENSHOTS is set
+        (`./tests/dev.sh screenshots` sets it)."""
+        return self.screenshot_window(self.window, name)
 
     def screenshot_window(self, window, name):
-        """Saves another window of the app (e.g. a device window) like screenshot()."""
+        """Saves WINDOW (the main window, a device window…) like screenshot(), once two
+        captures in a row are the same picture, so transitions have finished."""
         if not os.environ.get("TAGSMITH_REFRESH_SCREENSHOTS"):
             return None
         os.makedirs(SCREENSHOTS, exist_ok=True)
         path = os.path.join(SCREENSHOTS, name + ".png")
         x, y = window.position
         w, h = window.size
-        time.sleep(0.8)
-        subprocess.run(["import", "-window", "root", "-crop", f"{w}x{h}+{max(x, 0)}+{max(y, 0)}",
-                        "+repage", path], check=True)
+        crop = ["import", "-window", "root", "-crop", f"{w}x{h}+{max(x, 0)}+{max(y, 0)}", "+repage"]
+
+        def capture():
+            return subprocess.run([*crop, "rgb:-"], check=True, capture_output=True).stdout
+
+        previous = [capture()]
+
+        def still():
+            now = capture()
+            if now == previous[0]:
+                return True
+            previous[0] = now
+            return False
+
+        self.wait_for(still)
+        subprocess.run([*crop, path], check=True)
         return path
 
     def close(self):

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import threading
@@ -24,6 +25,14 @@ DATA = os.path.join(SOURCE_ROOT, "tests", "unit", "data", "ca")
 
 def fixture(name):
     return os.path.join(DATA, name)
+
+
+def shared_copy(path, folder):
+    """A copy of PATH in FOLDER that every user can read (and run, for a program)."""
+    copy = os.path.join(folder, os.path.basename(path))
+    shutil.copyfile(path, copy)
+    os.chmod(copy, 0o755 if os.access(path, os.X_OK) else 0o644)
+    return copy
 
 
 def luhn_imei(first14):
@@ -208,11 +217,23 @@ def _():
         path = ws.path(name)
         if os.path.isfile(path):
             os.chmod(path, 0o444)
-    prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] if os.geteuid() == 0 else []
     env = dict(ws.env, TS_TEST_PASS=PASS)
-    r = subprocess.run([*prefix, os.environ.get("TAGSMITH", "tagsmith"), "--pass", "env:TS_TEST_PASS", "issue",
-                        "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem")],
-                       capture_output=True, text=True, env=env)
+    tagsmith, csr, prefix = os.environ.get("TAGSMITH", "tagsmith"), fixture("p256.csr.pem"), []
+    if os.geteuid() == 0:
+        prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        # nobody may not enter the checkout (say, in root's home): it gets copies of the
+        # program, the CSR and the sanitizers' suppression files in a folder it can read.
+        shared = ws.path("for-nobody")
+        os.mkdir(shared)
+        os.chmod(shared, 0o755)
+        tagsmith, csr = shared_copy(tagsmith, shared), shared_copy(csr, shared)
+        for name in ("ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"):
+            if name in env:
+                env[name] = re.sub(r"(suppressions=)([^:]+)",
+                                   lambda m: m.group(1) + shared_copy(m.group(2), shared), env[name])
+    r = subprocess.run([*prefix, tagsmith, "--pass", "env:TS_TEST_PASS", "issue",
+                        "--ca", "Issuing", "--imei", IMEI1, "--csr", csr],
+                       capture_output=True, text=True, env=env, cwd=ws.dir)
     tap.eq(r.returncode, 1, r.stderr)
     tap.contains(r.stderr, "cannot be written")
     tap.eq(r.stdout, "")
