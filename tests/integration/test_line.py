@@ -30,8 +30,12 @@ class Bench:
         self.lines = queue.Queue()
         self.backlog = []
         self.stderr = []
-        threading.Thread(target=self._read, args=(self.proc.stdout, self.lines.put), daemon=True).start()
-        threading.Thread(target=self._read, args=(self.proc.stderr, self.stderr.append), daemon=True).start()
+        self.readers = [threading.Thread(target=self._read, args=(self.proc.stdout, self.lines.put),
+                                         daemon=True),
+                        threading.Thread(target=self._read, args=(self.proc.stderr, self.stderr.append),
+                                         daemon=True)]
+        for reader in self.readers:
+            reader.start()
 
     @staticmethod
     def _read(stream, sink):
@@ -60,7 +64,8 @@ class Bench:
     def interrupt(self):
         self.proc.send_signal(signal.SIGINT)
         self.proc.wait(timeout=60)
-        time.sleep(0.1)
+        for reader in self.readers:  # they stop at the end of the output: every line is in
+            reader.join(timeout=60)
         rest = list(self.backlog)
         while not self.lines.empty():
             rest.append(self.lines.get())

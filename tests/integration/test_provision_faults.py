@@ -15,7 +15,6 @@ import signal
 import sqlite3
 import subprocess
 import threading
-import time
 import tty
 
 from tsharness import SOURCE_ROOT, Tap, Workspace, luhn_imei
@@ -249,8 +248,9 @@ def _():
 @tap.test("Ctrl-C during key generation: advice, and the modem back in its mode")
 def _():
     ws = workspace()
-    # Paced, with a slow key generation, so the interrupt lands while the modem is busy.
-    emu = ws.emulator("--profile", "nrf9161", "--cfun", "1", "--keygen-ms=1500",
+    # Paced, with a slow key generation, so the interrupt lands while the modem is busy:
+    # once the emulator has the command (--verbose shows its traffic).
+    emu = ws.emulator("--profile", "nrf9161", "--cfun", "1", "--keygen-ms=1500", "--verbose",
                       "--imei", luhn_imei(next(imei_counter)))
     argv, env = ws.cli_argv("provision", "--port", emu.port, "--ca", "Devices",
                             "--sec-tag", SEC_TAG, pass_=PASS)
@@ -258,7 +258,7 @@ def _():
                             text=True)
     for line in proc.stderr:
         if STEP_MESSAGES["keygen"] in line:
-            time.sleep(0.3)
+            emu.wait_for_command("%KEYGEN")
             proc.send_signal(signal.SIGINT)
             break
     err = proc.stderr.read()

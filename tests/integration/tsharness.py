@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -113,6 +114,29 @@ class Emulator:
             err = self.proc.stderr.read()
             raise Failure(f"tagsmith-emulator did not start: {err}")
         self.port = line
+        # With --verbose the emulator logs its traffic on stderr; it is read as it comes, so a
+        # test can wait for a command to arrive and the pipe never fills up.
+        self.traffic = []
+        self._traffic_changed = threading.Condition()
+        if "--verbose" in args:
+            threading.Thread(target=self._read_traffic, daemon=True).start()
+
+    def _read_traffic(self):
+        try:
+            for line in self.proc.stderr:
+                with self._traffic_changed:
+                    self.traffic.append(line.rstrip("\n"))
+                    self._traffic_changed.notify_all()
+        except (ValueError, OSError):  # stop() closed the pipe
+            pass
+
+    def wait_for_command(self, text, timeout=60):
+        """Waits until the emulator has received a command containing TEXT (needs --verbose)."""
+        def received():
+            return any(line.startswith("<- ") and text in line for line in self.traffic)
+        with self._traffic_changed:
+            if not self._traffic_changed.wait_for(received, timeout):
+                raise Failure(f"tagsmith-emulator never received a command with {text!r}")
 
     def stop(self):
         if self.proc.poll() is None:

@@ -47,6 +47,7 @@ typedef struct
   int         write_cme;    /* answer writes with this +CME ERROR */
   gboolean    bad_sha;      /* list a different SHA-256 than was written */
   guint       delay_ms;     /* answer the next command this late */
+  GCancellable *answer_after; /* hold the next answer until this is cancelled */
 } FakeModem;
 
 /* The SHA-256 of what stands between the quotes of a %CMNG=0 write. */
@@ -190,17 +191,21 @@ fake_thread (gpointer data)
             continue;
 
           guint delay_ms;
+          g_autoptr(GCancellable) hold = NULL;
 
           g_mutex_lock (&fake->lock);
           g_ptr_array_add (fake->received, g_strdup (line->str));
           out = answer (fake, line->str);
           delay_ms = fake->delay_ms;
           fake->delay_ms = 0;
+          hold = g_steal_pointer (&fake->answer_after);
           g_mutex_unlock (&fake->lock);
 
           g_string_truncate (line, 0);
           g_string_prepend (out, "\r\n");
           g_usleep (delay_ms * 1000);
+          while (hold != NULL && !g_cancellable_is_cancelled (hold) && !g_atomic_int_get (&fake->stop))
+            g_usleep (1000);
           send_split (fake, out);
         }
     }
@@ -253,6 +258,7 @@ fixture_tear_down (Fixture       *fx,
   close (fx->fake.master);
   g_ptr_array_unref (fx->fake.received);
   g_free (fx->fake.stored_sha);
+  g_clear_object (&fx->fake.answer_after);
   g_mutex_clear (&fx->fake.lock);
 }
 
@@ -406,11 +412,23 @@ test_missing_final_code (Fixture       *fx,
   assert_answer (fx, "AT+CGSN=1", "+CGSN: \"" IMEI "\"");
 }
 
-static gpointer
-cancel_soon (gpointer cancellable)
+typedef struct
 {
-  g_usleep (100 * 1000);
-  g_cancellable_cancel (cancellable);
+  Fixture      *fx;
+  GCancellable *cancellable;
+  guint         from;
+} Canceller;
+
+/* Cancels once the fake has received the command, so the host is waiting for its answer. */
+static gpointer
+cancel_once_received (gpointer data)
+{
+  Canceller *canceller = data;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (n_received (canceller->fx) <= canceller->from && g_get_monotonic_time () < deadline)
+    g_usleep (1000);
+  g_cancellable_cancel (canceller->cancellable);
 
   return NULL;
 }
@@ -422,10 +440,12 @@ test_cancelled_answer_not_taken (Fixture       *fx,
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) info = NULL;
+  Canceller watch = { fx, cancellable, n_received (fx) };
   GThread *canceller;
 
-  ARM (fx, delay_ms, 400);
-  canceller = g_thread_new ("canceller", cancel_soon, cancellable);
+  /* The answer comes only after the host gave up on it. */
+  ARM (fx, answer_after, g_object_ref (cancellable));
+  canceller = g_thread_new ("canceller", cancel_once_received, &watch);
   info = ts_modem_send (fx->modem, "AT+CGMI", 2000, cancellable, &error);
   g_thread_join (canceller);
   g_assert_null (info);
