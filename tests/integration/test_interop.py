@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import subprocess
+import threading
 import time
 
 from tsharness import SOURCE_ROOT, Tap, Workspace, luhn_imei
@@ -265,6 +266,17 @@ def gnutls_handshake(pki, server_cert, server_key, crls, device):
                                "--x509keyfile", server_key, "--x509cafile", pki.root, "--x509crlfile", crls,
                                "--require-client-cert", "--verify-client-cert"],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = []
+    changed = threading.Condition()
+
+    def read():
+        for line in server.stdout:
+            with changed:
+                output.append(line)
+                changed.notify_all()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -275,10 +287,19 @@ def gnutls_handshake(pki, server_cert, server_key, crls, device):
         cert, key, _ = device
         client = run("openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2", "-cert", cert,
                      "-key", key, "-cert_chain", pki.issuing, "-CAfile", server_cert, input="Q\n")
-        time.sleep(0.2)
+        # The server has judged the client certificate once it prints its verdict, or a
+        # handshake error other than the one for the readiness probe's empty connection.
+        def judged():
+            return any(line.startswith("- Status:") or (line.startswith("Error in handshake") and
+                                                         "non-properly terminated" not in line)
+                       for line in output)
+        with changed:
+            changed.wait_for(judged, timeout=10)
     finally:
         server.terminate()
-        out, _ = server.communicate(timeout=10)
+        server.wait(timeout=10)
+        reader.join(timeout=10)
+    out = "".join(output)
     return out, client
 
 
