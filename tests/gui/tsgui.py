@@ -152,7 +152,17 @@ class App:
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
         except ProcessLookupError:
-            pass
+            return
+        # The virtual devices write into the scratch folder as they exit: wait until they are
+        # gone, so the folder can be removed after this.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        os.killpg(self.proc.pid, signal.SIGKILL)
 
 
 def _safe(test, node):
