@@ -371,8 +371,8 @@ set_final_error (TsModem            *self,
                    "command, or the command was garbled on the line."), what, label);
 }
 
-/* Sends @wire and waits briefly for any final result code: did the bridge dispatch? */
-static gboolean
+/* Sends @wire and waits briefly for a final result code: did the bridge dispatch? */
+static TsAtLineKind
 send_and_listen (TsModem    *self,
                  const char *wire,
                  gsize       len,
@@ -380,17 +380,26 @@ send_and_listen (TsModem    *self,
 {
   static const TsAtExpect nothing = { 0 };
   Transaction t;
-  gboolean answered;
+  TsAtLineKind final = TS_AT_LINE_IGNORE;
 
-  if (!transact (self, wire, len, &nothing, wait_ms, &t, NULL, NULL))
-    {
-      transaction_clear (&t);
-      return FALSE;
-    }
-  answered = t.final != TS_AT_LINE_IGNORE;
+  if (transact (self, wire, len, &nothing, wait_ms, &t, NULL, NULL))
+    final = t.final;
   transaction_clear (&t);
   ts_at_reader_reset (self->reader);
-  return answered;
+  return final;
+}
+
+/* A probe that dispatches; an ERROR means bytes were stored in front of it, so the
+ * bridge is probed once more to leave its buffer empty. */
+static gboolean
+probe_dispatches (TsModem       *self,
+                  const GString *probe)
+{
+  TsAtLineKind final = send_and_listen (self, probe->str, probe->len, PROBE_TIMEOUT_MS);
+
+  if (final != TS_AT_LINE_IGNORE && final != TS_AT_LINE_OK)
+    final = send_and_listen (self, probe->str, probe->len, PROBE_TIMEOUT_MS);
+  return final != TS_AT_LINE_IGNORE;
 }
 
 /*
@@ -422,10 +431,11 @@ settle_bridge (TsModem    *self,
 
   for (guint round = 0; round < 2; round++)
     {
-      if (send_and_listen (self, probe->str, probe->len, PROBE_TIMEOUT_MS))
+      if (probe_dispatches (self, probe))
         return TRUE;
-      if (send_and_listen (self, unquote->str, unquote->len, PROBE_TIMEOUT_MS) && round == 0)
-        return send_and_listen (self, probe->str, probe->len, PROBE_TIMEOUT_MS);
+      if (send_and_listen (self, unquote->str, unquote->len, PROBE_TIMEOUT_MS) !=
+            TS_AT_LINE_IGNORE && round == 0)
+        return probe_dispatches (self, probe);
     }
   return FALSE;
 }

@@ -149,14 +149,17 @@ for term, wire in (("cr", b"\r"), ("crlf", b"\r\n"), ("lf", b"\n"), ("nul", b"\0
             tap.eq(port.command("HELLO", term=wire), b"ERROR\r\n")
 
 
-@tap.test("host: a quoted write that times out leaves the bridge clean for the next session")
+@tap.test("host: a quoted write that times out leaves the bridge clean for the next program")
 def _():
+    # The write's flash outlasts the timeout: its answer comes late, and what the
+    # host sends meanwhile is lost but for one stray byte (§15.3).
     ws = Workspace()
-    emu = ws.emulator("--termination", "crlf", "--fault", "drop-final=AT%CMNG=0", *FAST)
+    emu = ws.emulator("--termination", "crlf", "--attach-ms=50", "--flash-ms=2400")
     ca = ws.write("ca.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
     w = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "8", "--type", "ca",
                "--file", ca, "--timeout", "2")
     tap.ok(w.returncode != 0, repr(w))
+    tap.contains(w.stderr, "did not answer")
     tap.eq(answers_plain_at(emu, b"\r\n"), b"OK\r\n")
     tap.eq(len(info(ws, emu).get("imei", "")), 15)
 
