@@ -1044,8 +1044,10 @@ get_functional_mode_locked (TsModem       *self,
 
   if (!ts_nrf91_parse_cfun (line, mode))
     {
+      g_autofree char *shown = ts_at_display_text (line);
+
       g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_PROTOCOL,
-                   _("The modem's functional mode “%s” does not parse."), line);
+                   _("The modem's functional mode “%s” does not parse."), shown);
       return FALSE;
     }
 
@@ -1248,9 +1250,11 @@ ts_modem_query_identity (TsModem       *self,
   identity->imei = value_after_prefix (imei_line);
   if (strlen (identity->imei) != 15 || strspn (identity->imei, "0123456789") != 15)
     {
+      g_autofree char *shown = ts_at_display_text (identity->imei);
+
       g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_PROTOCOL,
                    _("The modem's IMEI “%s” is not 15 digits; the answer was probably garbled. "
-                     "Try again."), identity->imei);
+                     "Try again."), shown);
       goto out;
     }
 
