@@ -33,8 +33,8 @@ def _():
     ws = Workspace()
     emu = ws.emulator("--termination", "crlf", "--fault", "reboot-at-byte=3", *FAST)
     with RawPort(emu.port) as port:
-        port.write(b"AT")
-        port.write(b"AT")
+        port.read_until(lambda b: b.endswith(b"Ready\r\n"))   # the power-on banner
+        port.write(b"ATAT")
         got = port.read_until(lambda b: b.endswith(b"Ready\r\n"))
         tap.contains(got, b"*** Booting nRF Connect SDK")
         tap.eq(port.command("AT", term=b"\r\n"), b"OK\r\n", "nothing of the cut line was kept")
@@ -43,7 +43,8 @@ def _():
 @tap.test("emulator: search-urc-ms repeats +CEREG searching while LTE is on and subscribed")
 def _():
     ws = Workspace()
-    emu = ws.emulator("--subscribed", "--cfun", "1", "--search-urc-ms", "50", *FAST)
+    emu = ws.emulator("--no-banner", "--subscribed", "--cfun", "1", "--search-urc-ms", "50",
+                      *FAST)
     with RawPort(emu.port) as port:
         got = port.read_until(lambda b: b.count(b'+CEREG: 2,"FFFE","FFFFFFFF",7\r\n') >= 2)
         tap.ok(got)
@@ -52,14 +53,25 @@ def _():
         tap.eq(port.command("AT"), b"OK\r\n")
 
 
-@tap.test("emulator: stale input leaves the bridge inside a quote until one arrives")
+STALE = 'AT%CMNG=0,5,0,"-----BEGIN'
+
+@tap.test("emulator: stale input leaves the bridge inside a quote; closing it dispatches the cut write")
 def _():
     ws = Workspace()
-    emu = ws.emulator("--no-banner", "--stale-input", 'AT%CMNG=0,5,0,"-----BEGIN', *FAST)
+    emu = ws.emulator("--no-banner", "--stale-input", STALE, *FAST)
     with RawPort(emu.port) as port:
         port.write(b"AT\r")
         tap.eq(port.read_for(0.3), b"", "CR inside quotes is content")
-        tap.eq(port.command(b'"'), b"ERROR\r\n", "the quote closes, CR dispatches")
+        tap.eq(port.command(b'"'), b"OK\r\n", "the quote closes and CR dispatches the write")
+        tap.contains(port.command("AT%CMNG=1,5"), b"%CMNG: 5,0,", "the cut content was stored")
+
+
+@tap.test("emulator: DEL erases the stale bytes, so closing the quote dispatches nothing")
+def _():
+    ws = Workspace()
+    emu = ws.emulator("--no-banner", "--stale-input", STALE, *FAST)
+    with RawPort(emu.port) as port:
+        tap.eq(port.command(b"\x7f" * 64 + b'"'), b"ERROR\r\n")
         tap.eq(port.command("AT"), b"OK\r\n")
         tap.eq(port.command("AT%CMNG=1,5"), b"OK\r\n", "nothing was stored")
 
