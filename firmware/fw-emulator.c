@@ -36,6 +36,7 @@ typedef struct
   gint64           byte_ns;          /* 0 without pacing */
   gint64           rx_ready_ns;      /* when the last read byte has fully arrived */
   gsize            command_bytes;    /* received since the last dispatch */
+  guint64          total_bytes;      /* received since start */
   guint            commands;         /* answered since boot */
   gboolean         first_pending;    /* the first-command ERROR is still due */
   gint64           last_activity_us;
@@ -164,6 +165,17 @@ boot (FwEmulator *self)
   send_banner (self);
 }
 
+/* Bytes an earlier program left behind (a cut write leaves the bridge inside a quote). */
+static void
+feed_stale_input (FwEmulator *self)
+{
+  g_autoptr(GString) echo = g_string_new (NULL);
+  const GByteArray *stale = self->options->stale_input;
+
+  for (guint i = 0; stale != NULL && i < stale->len; i++)
+    g_free (fw_bridge_feed (self->bridge, stale->data[i], echo));
+}
+
 static void
 send_due_urcs (FwEmulator *self)
 {
@@ -281,6 +293,13 @@ process_bytes (FwEmulator   *self,
       g_autofree char *command = NULL;
 
       self->command_bytes++;
+      if (++self->total_bytes == self->options->reboot_at_byte)
+        {
+          /* The UART restarts with the kit: what it was receiving is lost. */
+          log_traffic (self, "<- (lost in the reset)", (const char *) data + i, len - i);
+          boot (self);
+          return TRUE;
+        }
       if (self->options->hangup_after > 0 && self->command_bytes >= self->options->hangup_after)
         {
           hang_up (self);
@@ -392,6 +411,17 @@ schedule_timer (FwEmulator *self)
 }
 
 static gboolean
+on_search_timer (gpointer user_data)
+{
+  FwEmulator *self = user_data;
+
+  fw_modem_searching (self->modem);
+  send_due_urcs (self);
+  schedule_timer (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
 on_signal (gpointer user_data)
 {
   FwEmulator *self = user_data;
@@ -407,7 +437,7 @@ fw_emulator_run (const FwOptions *options)
   g_autofree char *registration = NULL;
   FwEmulator self = { .options = options, .pty = { .master = -1, .slave = -1 } };
   FwDevice *device;
-  guint watch, sigterm, sigint, sighup;
+  guint watch, sigterm, sigint, sighup, search = 0;
 
   device = fw_device_open (options->state_path, options->modem.profile, options->imei, &error);
   if (device == NULL)
@@ -446,6 +476,9 @@ fw_emulator_run (const FwOptions *options)
 
   self.last_activity_us = g_get_monotonic_time ();
   boot (&self);
+  feed_stale_input (&self);
+  if (options->search_urc_ms > 0)
+    search = g_timeout_add (options->search_urc_ms, on_search_timer, &self);
   schedule_timer (&self);
   g_main_loop_run (self.loop);
 
@@ -454,6 +487,8 @@ fw_emulator_run (const FwOptions *options)
   g_source_remove (sigterm);
   g_source_remove (sigint);
   g_source_remove (sighup);
+  if (search != 0)
+    g_source_remove (search);
   g_clear_handle_id (&self.timer, g_source_remove);
   g_main_loop_unref (self.loop);
 

@@ -521,6 +521,21 @@ fw_modem_idle (FwModem *self,
   queue_urc (self, 0, line);
 }
 
+/* Called by the emulator every search_urc_ms: a kit with LTE on that finds no cell
+ * keeps reporting the search to a +CEREG subscriber (§3.3). */
+void
+fw_modem_searching (FwModem *self)
+{
+  g_autofree char *line = NULL;
+
+  g_return_if_fail (self != NULL);
+
+  if (!self->lte_active || self->cereg == 0)
+    return;
+  line = cereg_line (self, 2);
+  queue_urc (self, 0, line);
+}
+
 /* Returns: (transfer full) (nullable): the next URC due at @now_us */
 char *
 fw_modem_pop_urc (FwModem *self,

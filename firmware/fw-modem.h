@@ -50,6 +50,7 @@ void      fw_modem_execute      (FwModem             *self,
                                  FwReply             *reply);
 void      fw_modem_idle         (FwModem             *self,
                                  guint                idle_ms);
+void      fw_modem_searching    (FwModem             *self);
 char     *fw_modem_pop_urc      (FwModem             *self,
                                  gint64               now_us);
 gint64    fw_modem_next_urc_us  (FwModem             *self);

@@ -40,6 +40,8 @@ static const char description[] =
   "                   (e.g. AT%CMNG=2 or +CGSN; AT is optional, case is ignored)\n"
   "  reboot-after=N   reboot after the Nth command: banner again, CFUN back to its\n"
   "                   power-on value, CMEE 0, URC subscriptions gone\n"
+  "  reboot-at-byte=N reboot when the Nth byte from the host arrives (a kit reset as\n"
+  "                   the host starts talking); the rest of that read is lost\n"
   "\n"
   "See firmware/README.md for the defaults chosen where the protocol reference is uncertain.";
 
@@ -64,6 +66,8 @@ typedef struct
   gboolean  first_command_error;
   gboolean  subscribed;
   int       idle_urc_ms;
+  int       search_urc_ms;
+  char     *stale_input;
   gboolean  no_modem_entries;
   char     *csr_null;
   char     *syntax_error;
@@ -85,6 +89,7 @@ raw_options_clear (RawOptions *raw)
   g_free (raw->prompt);
   g_free (raw->csr_null);
   g_free (raw->syntax_error);
+  g_free (raw->stale_input);
   g_strfreev (raw->faults);
 }
 
@@ -123,6 +128,8 @@ parse_fault (FwOptions   *options,
     options->delay_ms = n;
   else if (g_str_equal (name, "reboot-after") && parse_uint (value, G_MAXUINT, &n) && n > 0)
     options->reboot_after = n;
+  else if (g_str_equal (name, "reboot-at-byte") && parse_uint (value, G_MAXUINT, &n) && n > 0)
+    options->reboot_at_byte = n;
   else if (g_str_equal (name, "noise"))
     {
       char *end = NULL;
@@ -142,8 +149,8 @@ parse_fault (FwOptions   *options,
     }
   else
     return bad_value (error, "--fault", spec,
-                      "use hangup-after=N, noise=RATE, delay=MS, drop-final=CMD or "
-                      "reboot-after=N (N at least 1).");
+                      "use hangup-after=N, noise=RATE, delay=MS, drop-final=CMD, "
+                      "reboot-after=N or reboot-at-byte=N (N at least 1).");
   return TRUE;
 }
 
@@ -220,9 +227,18 @@ apply (FwOptions   *options,
     return bad_value (error, "--cfun", "", "use one of 0,1,2,4,20,21,30,31,40,41,44.");
   options->modem.power_on_cfun = raw->cfun;
 
-  if (raw->idle_urc_ms < 0 || raw->flash_ms < 0 || raw->attach_ms < 0 || raw->store_bytes < 0)
+  if (raw->stale_input != NULL)
+    {
+      g_autofree char *bytes = g_strcompress (raw->stale_input);
+
+      options->stale_input = g_byte_array_new ();
+      g_byte_array_append (options->stale_input, (const guint8 *) bytes, strlen (bytes));
+    }
+
+  if (raw->idle_urc_ms < 0 || raw->search_urc_ms < 0 || raw->flash_ms < 0 || raw->attach_ms < 0 || raw->store_bytes < 0)
     return bad_value (error, "a time or size", "", "it cannot be negative.");
   options->idle_urc_ms = raw->idle_urc_ms;
+  options->search_urc_ms = raw->search_urc_ms;
   options->modem.subscribed = raw->subscribed;
   options->modem.modem_entries = !raw->no_modem_entries;
   options->modem.store_bytes = raw->store_bytes;
@@ -311,6 +327,12 @@ fw_options_parse (FwOptions   *options,
       "Boot with +CEREG=5 and %XMODEMSLEEP=1 subscriptions already made", NULL },
     { "idle-urc-ms", 0, 0, G_OPTION_ARG_INT, &raw.idle_urc_ms,
       "After MS idle, send subscribed idle URCs (%XMODEMSLEEP); 0 = off (default)", "MS" },
+    { "search-urc-ms", 0, 0, G_OPTION_ARG_INT, &raw.search_urc_ms,
+      "With LTE on and +CEREG subscribed, report 'searching' every MS; 0 = off (default)",
+      "MS" },
+    { "stale-input", 0, 0, G_OPTION_ARG_STRING, &raw.stale_input,
+      "Bytes an earlier program left in the AT host buffer, C escapes allowed "
+      "(e.g. 'AT%CMNG=0,1,0,\"-----BEGIN' leaves it inside a quote)", "TEXT" },
     { "no-modem-entries", 0, 0, G_OPTION_ARG_NONE, &raw.no_modem_entries,
       "Do not list the modem-owned entries at sec_tags 4294967292-4294967294", NULL },
     { "csr-null", 0, 0, G_OPTION_ARG_STRING, &raw.csr_null,
@@ -354,4 +376,5 @@ fw_options_clear (FwOptions *options)
   g_free (options->link_path);
   g_free (options->prompt);
   g_clear_pointer (&options->drop_final, g_ptr_array_unref);
+  g_clear_pointer (&options->stale_input, g_byte_array_unref);
 }

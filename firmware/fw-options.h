@@ -31,6 +31,8 @@ typedef struct
   gboolean       banner;
   gboolean       first_command_error;
   guint          idle_urc_ms;
+  guint          search_urc_ms;     /* period of +CEREG "searching" URCs; 0 = off */
+  GByteArray    *stale_input;       /* (nullable) bytes already in the AT host buffer */
   gboolean       verbose;
   guint32        seed;
 
@@ -40,6 +42,7 @@ typedef struct
   guint          delay_ms;          /* extra delay before every answer */
   GPtrArray     *drop_final;        /* (element-type utf8) command prefixes, upper case */
   guint          reboot_after;      /* commands; 0 = never */
+  guint          reboot_at_byte;    /* bytes received since start; 0 = never */
 } FwOptions;
 
 gboolean fw_options_parse (FwOptions   *options,

@@ -18,6 +18,7 @@
 #include "ts-cli.h"
 #include "ts-cli-ca.h"
 #include "ts-cli-verbs.h"
+#include "ts-at-reader.h"
 #include "ts-modem.h"
 
 /* Credential files are PEM text; anything larger than this is the wrong file. */
@@ -307,6 +308,8 @@ run_info (TsCli  *cli,
   g_autoptr(TsModemIdentity) id = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *version = NULL;
+  g_autofree char *manufacturer = NULL, *model = NULL, *firmware = NULL;
+  g_autofree char *hardware = NULL, *uuid = NULL;
   int status;
 
   if (!ts_cli_parse_options (cli, "info", NULL,
@@ -344,15 +347,22 @@ run_info (TsCli  *cli,
       return TS_CLI_EXIT_OK;
     }
 
+  /* Everything but the port and the checked IMEI is text from the modem. */
+  manufacturer = ts_at_display_text (id->manufacturer);
+  model = ts_at_display_text (id->model);
+  firmware = ts_at_display_text (id->firmware);
+  hardware = id->hardware_version ? ts_at_display_text (id->hardware_version) : NULL;
+  uuid = id->device_uuid ? ts_at_display_text (id->device_uuid) : NULL;
+
   printf (_("Port:             %s (%s)\n"), ts_modem_get_path (modem),
           ts_modem_get_mode (modem) == TS_AT_MODE_SHELL ? _("Zephyr shell") : _("AT host"));
   printf (_("IMEI:             %s\n"), id->imei);
-  printf (_("Manufacturer:     %s\n"), id->manufacturer);
-  printf (_("Model:            %s\n"), id->model);
-  printf (_("Modem firmware:   %s%s%s%s\n"), id->firmware, version ? " (" : "",
+  printf (_("Manufacturer:     %s\n"), manufacturer);
+  printf (_("Model:            %s\n"), model);
+  printf (_("Modem firmware:   %s%s%s%s\n"), firmware, version ? " (" : "",
           version ? version : "", version ? ")" : "");
-  printf (_("Hardware version: %s\n"), id->hardware_version ? id->hardware_version : _("unknown"));
-  printf (_("Device UUID:      %s\n"), id->device_uuid ? id->device_uuid : _("unknown"));
+  printf (_("Hardware version: %s\n"), hardware ? hardware : _("unknown"));
+  printf (_("Device UUID:      %s\n"), uuid ? uuid : _("unknown"));
   printf (_("Functional mode:  %d (%s)\n"), id->functional_mode,
           cfun_describe (id->functional_mode));
 

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "ts-application.h"
+#include "ts-at-reader.h"
 #include "ts-credential-dialog.h"
 #include "ts-credential-text.h"
 #include "ts-device-window.h"
@@ -317,7 +318,8 @@ add_identity_row (TsDeviceWindow *self,
                   const char     *value)
 {
   GtkWidget *row = adw_action_row_new ();
-  GtkWidget *label = gtk_label_new (value != NULL ? value : _("Unknown"));
+  g_autofree char *shown = value != NULL ? ts_at_display_text (value) : NULL;
+  GtkWidget *label = gtk_label_new (shown != NULL ? shown : _("Unknown"));
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "ts-application.h"
+#include "ts-at-reader.h"
 #include "ts-device-window.h"
 #include "ts-devices-page.h"
 #include "ts-window.h"
@@ -41,10 +42,14 @@ update_row (AdwActionRow *row,
 
   if (imei != NULL)
     g_string_append_printf (subtitle, _("IMEI %s · "), imei);
-  if (identity != NULL && identity->model != NULL)
-    g_string_append_printf (subtitle, "%s · ", identity->model);
-  if (identity != NULL && identity->firmware != NULL)
-    g_string_append_printf (subtitle, "%s · ", identity->firmware);
+  for (guint i = 0; identity != NULL && i < 2; i++)
+    {
+      const char *text = i == 0 ? identity->model : identity->firmware;
+      g_autofree char *shown = text != NULL ? ts_at_display_text (text) : NULL;
+
+      if (shown != NULL)
+        g_string_append_printf (subtitle, "%s · ", shown);
+    }
   g_string_append (subtitle, port->path);
   if (ts_device_item_get_status (item) != NULL)
     g_string_append_printf (subtitle, "\n%s", ts_device_item_get_status (item));

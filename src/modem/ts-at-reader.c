@@ -17,6 +17,8 @@ struct _TsAtReader
 {
   GString  *line;
   gboolean  in_quotes;
+  gboolean  discarding;   /* the line outgrew TS_AT_READER_MAX_LINE: skip to its end */
+  gboolean  overflowed;   /* a line was discarded since the last check */
 };
 
 TsAtReader *
@@ -47,6 +49,20 @@ ts_at_reader_reset (TsAtReader *reader)
 
   g_string_truncate (reader->line, 0);
   reader->in_quotes = FALSE;
+  reader->discarding = FALSE;
+}
+
+/* Whether a line was too long and dropped since the last call; clears the flag. */
+gboolean
+ts_at_reader_take_overflow (TsAtReader *reader)
+{
+  gboolean overflowed;
+
+  g_return_val_if_fail (reader != NULL, FALSE);
+
+  overflowed = reader->overflowed;
+  reader->overflowed = FALSE;
+  return overflowed;
 }
 
 gboolean
@@ -115,6 +131,13 @@ ts_at_reader_feed (TsAtReader   *reader,
       if (b == '\0')
         continue;
 
+      /* The quote state of a dropped line means nothing: its end is the next LF. */
+      if (reader->discarding)
+        {
+          reader->discarding = b != '\n';
+          continue;
+        }
+
       if (b == '"')
         reader->in_quotes = !reader->in_quotes;
 
@@ -124,14 +147,18 @@ ts_at_reader_feed (TsAtReader   *reader,
           continue;
         }
 
-      g_string_append_c (reader->line, (char) b);
-
-      /* A stray quote would otherwise swallow every later line; give up on it. */
-      if (reader->in_quotes && reader->line->len > TS_AT_READER_MAX_LINE)
+      /* Every line is bounded, quoted or not: a stray quote or a modem that never ends
+       * its line costs at most this much memory, and the caller learns of it. */
+      if (reader->line->len >= TS_AT_READER_MAX_LINE)
         {
-          emit_line (reader, lines);
+          g_string_truncate (reader->line, 0);
           reader->in_quotes = FALSE;
+          reader->discarding = b != '\n';
+          reader->overflowed = TRUE;
+          continue;
         }
+
+      g_string_append_c (reader->line, (char) b);
     }
 }
 
@@ -170,6 +197,78 @@ ts_at_strip_ansi (const char *line)
         }
       else if (p[1] != '\0')
         p++;
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/* Skips the escape sequence at @p (ESC already seen): CSI up to its final byte,
+ * OSC and the other string commands up to BEL or ST, else one character. */
+static const char *
+skip_escape (const char *p)
+{
+  if (*p == '[')
+    {
+      for (p++; *p != '\0'; p++)
+        if (*p >= 0x40 && *p <= 0x7e)
+          return p + 1;
+      return p;
+    }
+  if (*p == ']' || *p == 'P' || *p == 'X' || *p == '^' || *p == '_')
+    {
+      for (p++; *p != '\0'; p++)
+        if (*p == '\a' || (*p == '\033' && p[1] == '\\'))
+          return *p == '\a' ? p + 1 : p + 2;
+      return p;
+    }
+  return *p != '\0' ? g_utf8_next_char (p) : p;
+}
+
+/**
+ * ts_at_display_text:
+ * @text: anything a modem sent (an answer, a URC, a value in an error message)
+ *
+ * Makes modem text safe to print on a terminal or show in the window: invalid
+ * UTF-8 replaced, terminal escape sequences and control or format characters
+ * (bidi overrides included) removed, line breaks and tabs turned into blanks,
+ * and cut to %TS_AT_DISPLAY_MAX characters with an ellipsis.
+ *
+ * Returns: (transfer full): the text to display
+ */
+char *
+ts_at_display_text (const char *text)
+{
+  g_autofree char *valid = NULL;
+  GString *out;
+  guint n = 0;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  valid = g_utf8_make_valid (text, -1);
+  out = g_string_sized_new (MIN (strlen (valid), TS_AT_DISPLAY_MAX * 4));
+
+  for (const char *p = valid; *p != '\0';)
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == 0x1b)
+        {
+          p = skip_escape (p + 1);
+          continue;
+        }
+      p = g_utf8_next_char (p);
+      if (c == '\t' || c == '\r' || c == '\n')
+        c = ' ';
+      else if (g_unichar_iscntrl (c) || g_unichar_type (c) == G_UNICODE_FORMAT ||
+               c == 0x2028 || c == 0x2029)
+        continue;
+      if (n == TS_AT_DISPLAY_MAX)
+        {
+          g_string_append (out, "…");
+          break;
+        }
+      g_string_append_unichar (out, c);
+      n++;
     }
 
   return g_string_free (out, FALSE);

@@ -14,9 +14,12 @@ G_BEGIN_DECLS
 /* The receive side of the AT engine (PROTOCOL.md §3.4): bytes in, classified
  * lines out. Pure code with no I/O, so it can be tested on scripted byte streams. */
 
-/* A line longer than this while inside quotes means a stray quote (noise, a URC
- * with an odd quote count): the reader gives up on the quote and starts afresh. */
+/* No answer line is longer than a read-back credential (about 4 KiB, §6.5). A longer
+ * one (a stray quote, a device that never ends its line) is dropped up to its end. */
 #define TS_AT_READER_MAX_LINE (64 * 1024)
+
+/* Modem text shown to a person is cut to this many characters. */
+#define TS_AT_DISPLAY_MAX 200
 
 typedef enum
 {
@@ -48,10 +51,12 @@ void          ts_at_reader_feed          (TsAtReader        *reader,
                                           gsize              len,
                                           GPtrArray         *lines);
 gboolean      ts_at_reader_in_quotes     (TsAtReader        *reader);
+gboolean      ts_at_reader_take_overflow (TsAtReader        *reader);
 gsize         ts_at_reader_pending       (TsAtReader        *reader);
 const char   *ts_at_reader_peek_partial  (TsAtReader        *reader);
 
 char         *ts_at_strip_ansi           (const char        *line);
+char         *ts_at_display_text         (const char        *text);
 TsAtLineKind  ts_at_classify_line        (const char        *line,
                                           const TsAtExpect  *expect,
                                           int               *error_code);

@@ -24,6 +24,13 @@
 #define SETTLE_MS 200
 /* After a timeout, how long to wait for the tail of the late answer. */
 #define RECOVER_MS 500
+/* DEL erases one stored byte, even inside quotes; this many empty the AT host's
+ * whole buffer (§2.1 items 1 and 5, §15.1). */
+#define ERASE_BYTES 4096
+/* All information lines of one answer together; a credential read is about 4 KiB. */
+#define MAX_ANSWER_BYTES (1024 * 1024)
+/* CR LF and, with sizeof, the literal's NUL: ends a line on every AT host. */
+#define ANY_TERMINATOR "\r\n"
 
 struct _TsModem
 {
@@ -110,14 +117,18 @@ notify (TsModem          *self,
     self->observer (self, &event, self->observer_data);
 }
 
+/* The terminator's bytes; for NUL the one that ends the empty literal. */
 static const char *
-eol_bytes (TsAtEol eol)
+eol_bytes (TsAtEol  eol,
+           gsize   *len)
 {
+  *len = 1;
   switch (eol)
     {
-    case TS_AT_EOL_CR: return "\r";
-    case TS_AT_EOL_LF: return "\n";
-    default:           return "\r\n";
+    case TS_AT_EOL_CR:  return "\r";
+    case TS_AT_EOL_LF:  return "\n";
+    case TS_AT_EOL_NUL: return "";
+    default:            *len = 2; return "\r\n";
     }
 }
 
@@ -131,7 +142,9 @@ typedef struct
   TsAtLineKind  final;
   int           code;
   GPtrArray    *info;       /* (element-type utf8) */
-  guint         n_chatter;  /* lines that answered nothing */
+  gsize         info_bytes;
+  guint         n_chatter;  /* lines that answered nothing: URCs, banners, logs */
+  guint         n_echo;     /* lines that repeated what we typed: a shell */
   gsize         written;
   gsize         read;
 } Transaction;
@@ -154,8 +167,10 @@ handle_line (TsModem          *self,
   switch (kind)
     {
     case TS_AT_LINE_IGNORE:
+      t->n_echo++;
       return FALSE;
     case TS_AT_LINE_INFO:
+      t->info_bytes += strlen (line);
       g_ptr_array_add (t->info, g_strdup (line));
       return FALSE;
     case TS_AT_LINE_BOOT:
@@ -212,6 +227,17 @@ transact (TsModem           *self,
       t->read += n;
       self->bytes_read += n;
       ts_at_reader_feed (self->reader, buffer, n, lines);
+      if (ts_at_reader_take_overflow (self->reader) || t->info_bytes > MAX_ANSWER_BYTES)
+        {
+          g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_PROTOCOL,
+                       _("The device on %s sent more than %u KiB without ending its answer. "
+                         "It is not an nRF91 AT interface, or the line is garbled: check the "
+                         "port and the baud rate, then try again."),
+                       ts_serial_get_path (self->serial),
+                       (guint) (t->info_bytes > MAX_ANSWER_BYTES ? MAX_ANSWER_BYTES
+                                                                 : TS_AT_READER_MAX_LINE) / 1024);
+          return FALSE;
+        }
 
       for (guint i = 0; i < lines->len; i++)
         if (handle_line (self, lines->pdata[i], expect, t))
@@ -261,6 +287,8 @@ frame_command (TsModem     *self,
                GError     **error)
 {
   GString *wire = g_string_sized_new (strlen (command) + 16);
+  gsize eol_len;
+  const char *eol = eol_bytes (self->eol, &eol_len);
 
   if (self->mode == TS_AT_MODE_LINE)
     g_string_append (wire, command);
@@ -290,7 +318,7 @@ frame_command (TsModem     *self,
       g_string_append_c (wire, '\'');
     }
 
-  g_string_append (wire, eol_bytes (self->eol));
+  g_string_append_len (wire, eol, eol_len);
 
   return wire;
 }
@@ -343,32 +371,73 @@ set_final_error (TsModem            *self,
                    "command, or the command was garbled on the line."), what, label);
 }
 
-/* After a quoted write timed out the bridge may still be inside the quotes (the
- * closing quote was lost) or not (only the answer was lost). A lone quote and a
- * terminator end the first case with ERROR (§3.4, §11); in the second it opens
- * a new quote, which a second one closes again. */
-static void
-recover_quote_state (TsModem *self)
+/* Sends @wire and waits briefly for a final result code: did the bridge dispatch? */
+static TsAtLineKind
+send_and_listen (TsModem    *self,
+                 const char *wire,
+                 gsize       len,
+                 guint       wait_ms)
 {
   static const TsAtExpect nothing = { 0 };
-  g_autofree char *unquote = g_strconcat ("\"", eol_bytes (self->eol), NULL);
   Transaction t;
+  TsAtLineKind final = TS_AT_LINE_IGNORE;
 
-  for (guint attempt = 0; attempt < 2; attempt++)
+  if (transact (self, wire, len, &nothing, wait_ms, &t, NULL, NULL))
+    final = t.final;
+  transaction_clear (&t);
+  ts_at_reader_reset (self->reader);
+  return final;
+}
+
+/* A probe that dispatches; an ERROR means bytes were stored in front of it, so the
+ * bridge is probed once more to leave its buffer empty. */
+static gboolean
+probe_dispatches (TsModem       *self,
+                  const GString *probe)
+{
+  TsAtLineKind final = send_and_listen (self, probe->str, probe->len, PROBE_TIMEOUT_MS);
+
+  if (final != TS_AT_LINE_IGNORE && final != TS_AT_LINE_OK)
+    final = send_and_listen (self, probe->str, probe->len, PROBE_TIMEOUT_MS);
+  return final != TS_AT_LINE_IGNORE;
+}
+
+/*
+ * Brings the bridge back to an empty buffer outside quotes, after a quoted write was
+ * cut or when an earlier program left it inside quotes (§2.1 items 1, 2, 5; §15.1).
+ * @terminator ends each line: the session's, or CR LF NUL, which dispatches on every
+ * AT host whatever its termination.
+ *
+ * A quote toggles the bridge's state, so one is sent only after a probe went
+ * unanswered, which is what an open quote looks like, and an answer to it proves
+ * it closed one. Without answers, quotes go out in pairs and a silent bridge is
+ * left as it was found. DEL first erases whatever is stored, so closing the quote
+ * dispatches nothing but the quote itself, never a cut credential, and frees room
+ * for the quote in a buffer that overflowed.
+ */
+static gboolean
+settle_bridge (TsModem    *self,
+               const char *terminator,
+               gsize       terminator_len)
+{
+  g_autoptr(GString) probe = g_string_new ("AT");
+  g_autoptr(GString) unquote = g_string_sized_new (ERASE_BYTES + 8);
+
+  g_string_append_len (probe, terminator, terminator_len);
+  for (guint i = 0; i < ERASE_BYTES; i++)
+    g_string_append_c (unquote, 0x7f);
+  g_string_append_c (unquote, '"');
+  g_string_append_len (unquote, terminator, terminator_len);
+
+  for (guint round = 0; round < 2; round++)
     {
-      gboolean answered;
-
-      if (!transact (self, unquote, strlen (unquote), &nothing, RECOVER_MS, &t, NULL, NULL))
-        {
-          transaction_clear (&t);
-          return;
-        }
-      answered = t.final != TS_AT_LINE_IGNORE;
-      transaction_clear (&t);
-      ts_at_reader_reset (self->reader);
-      if (answered)
-        return;
+      if (probe_dispatches (self, probe))
+        return TRUE;
+      if (send_and_listen (self, unquote->str, unquote->len, PROBE_TIMEOUT_MS) !=
+            TS_AT_LINE_IGNORE && round == 0)
+        return probe_dispatches (self, probe);
     }
+  return FALSE;
 }
 
 /**
@@ -398,6 +467,8 @@ _ts_modem_exchange (TsModem          *self,
   Transaction t = { 0 };
   gint64 start;
   GPtrArray *info = NULL;
+  gsize eol_len;
+  const char *eol = eol_bytes (self->eol, &eol_len);
 
   if (label == NULL)
     label = command;
@@ -439,7 +510,7 @@ _ts_modem_exchange (TsModem          *self,
 
   /* Echo, where the bridge has it, repeats what we typed (a shell adds its prompt). */
   ts_at_expect_for_command (command, &expect, &prefix);
-  echo = g_strndup (wire->str, wire->len - strlen (eol_bytes (self->eol)));
+  echo = g_strndup (wire->str, wire->len - eol_len);
   expect.echo = echo;
 
   start = g_get_monotonic_time ();
@@ -456,8 +527,11 @@ _ts_modem_exchange (TsModem          *self,
     {
       set_timeout_error (self, what, timeout_ms, &local_error);
 
+      /* The late answer first: a quote sent while the bridge is still busy could
+       * survive as its one stray byte (§15.3). */
+      (void) drain (self, RECOVER_MS, NULL, NULL);
       if ((flags & TS_EXCHANGE_QUOTED_WRITE) != 0 && self->mode == TS_AT_MODE_LINE)
-        recover_quote_state (self);
+        (void) settle_bridge (self, eol, eol_len);
       (void) drain (self, RECOVER_MS, NULL, NULL);
     }
   else
@@ -487,6 +561,7 @@ out:
 static gboolean
 probe (TsModem       *self,
        const char    *wire,
+       gsize          len,
        Transaction   *t,
        GCancellable  *cancellable,
        GError       **error)
@@ -495,7 +570,7 @@ probe (TsModem       *self,
   TsAtExpect expect = { .echo = echo[0] != '\0' ? echo : NULL };
   gboolean ok;
 
-  ok = transact (self, wire, strlen (wire), &expect, PROBE_TIMEOUT_MS, t, cancellable, error);
+  ok = transact (self, wire, len, &expect, PROBE_TIMEOUT_MS, t, cancellable, error);
   if (ok && t->final == TS_AT_LINE_IGNORE)
     ts_at_reader_reset (self->reader);
   notify (self, TS_MODEM_EVENT_COMMAND, echo[0] != '\0' ? echo : "(line terminator)",
@@ -512,46 +587,56 @@ answered (const Transaction *t)
 }
 
 /*
- * Finds how the bridge frames commands (§2.2, §2.4, §15.4):
- *  - `AT\r` answered: an AT host in CR mode (an ERROR to the first command after
- *    power-up is retried once, §11);
- *  - otherwise a lone `\n` completes the line for LF and CRLF bridges; then `AT\n`
- *    answered means LF, silence means CRLF (whose `AT\n` the next CR LF flushes);
- *  - a shell echoes and complains instead: `at AT` answered OK means shell mode.
+ * Finds how the bridge frames commands (§2.1 item 3, §2.2, §2.4, §15.4), trying
+ * every termination in turn. Each probe is harmless to the other bridges: none
+ * holds a quote, a terminator a bridge does not use is stored as whitespace the
+ * modem skips, and NUL is ignored outside NUL mode. An ERROR answer means
+ * earlier probes were stored in front of this one, so the probe is repeated.
+ *  - `AT\r` answered: an AT host in CR mode;
+ *  - a lone `\n` (or `AT\r\n`) answered: LF or CR LF; then `AT\n` answered means LF,
+ *    silence means CR LF (whose stored `AT\n` the next CR LF flushes);
+ *  - `at AT` answered OK: a Zephyr shell, which echoes what is typed;
+ *  - `AT\0` answered: an AT host in NUL mode.
+ * Boot banners, logs and URCs may arrive at any time and say nothing about the
+ * framing; only the echo of a probe does, and a shell skips the line-mode probes.
  */
 static gboolean
-detect_framing (TsModem       *self,
-                GCancellable  *cancellable,
-                GError       **error)
+detect_framing_once (TsModem       *self,
+                     gboolean      *found,
+                     GCancellable  *cancellable,
+                     GError       **error)
 {
   Transaction t = { 0 };
-  gboolean chatter;
+  gboolean echoed;
 
-#define PROBE(wire) G_STMT_START { \
+#define PROBE(literal) G_STMT_START { \
     transaction_clear (&t); \
-    if (!probe (self, (wire), &t, cancellable, error)) \
+    if (!probe (self, (literal), sizeof (literal) - 1, &t, cancellable, error)) \
       goto fail; \
   } G_STMT_END
+
+  *found = TRUE;
+  self->mode = TS_AT_MODE_LINE;
 
   PROBE ("AT\r");
   if (t.final == TS_AT_LINE_ERROR)
     PROBE ("AT\r");
   if (answered (&t))
     {
-      self->mode = TS_AT_MODE_LINE;
       self->eol = TS_AT_EOL_CR;
       goto done;
     }
+  echoed = t.n_echo > 0;
 
-  chatter = t.n_chatter > 0 || ts_at_reader_pending (self->reader) > 0;
-  if (!chatter)
+  if (!echoed)
     {
       PROBE ("\n");
+      if (!answered (&t) || t.final == TS_AT_LINE_ERROR)
+        PROBE ("AT\r\n");
       if (t.final == TS_AT_LINE_ERROR)
         PROBE ("AT\r\n");
       if (answered (&t))
         {
-          self->mode = TS_AT_MODE_LINE;
           PROBE ("AT\n");
           if (answered (&t))
             self->eol = TS_AT_EOL_LF;
@@ -562,6 +647,7 @@ detect_framing (TsModem       *self,
             }
           goto done;
         }
+      echoed = t.n_echo > 0;
     }
 
   (void) drain (self, 0, cancellable, NULL);
@@ -573,30 +659,67 @@ detect_framing (TsModem       *self,
       goto done;
     }
 
-  transaction_clear (&t);
-  g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_NO_ANSWER,
-               _("Nothing on %s answers AT commands. Check that it is the kit's AT port "
-                 "(interface 0, not the trace port), that the nRF91 runs an AT client or "
-                 "shell firmware (e.g. Nordic's at_client sample), and that nothing else "
-                 "uses the port.%s"),
-               ts_serial_get_path (self->serial),
-               ts_modem_manager_is_running ()
-                 ? _(" ModemManager is running and may be probing the port: add a udev rule "
-                     "with ENV{ID_MM_DEVICE_IGNORE}=\"1\" for the kit.")
-                 : "");
-  return FALSE;
+  if (!echoed && t.n_echo == 0)
+    {
+      PROBE ("AT\0");
+      if (t.final == TS_AT_LINE_ERROR)
+        PROBE ("AT\0");
+      if (answered (&t))
+        {
+          self->eol = TS_AT_EOL_NUL;
+          goto done;
+        }
+    }
+
+  *found = FALSE;
 
 done:
   transaction_clear (&t);
-  g_debug ("%s: %s mode, %s terminator", ts_serial_get_path (self->serial),
-           self->mode == TS_AT_MODE_SHELL ? "shell" : "line",
-           self->eol == TS_AT_EOL_CR ? "CR" : self->eol == TS_AT_EOL_LF ? "LF" : "CRLF");
-  return drain (self, 0, cancellable, error);
+  return TRUE;
 
 fail:
   transaction_clear (&t);
   return FALSE;
 #undef PROBE
+}
+
+/* A kit that restarts while it is probed loses the probes sent during its boot:
+ * after a banner, the probes run once more. */
+static gboolean
+detect_framing (TsModem       *self,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  gboolean found = FALSE;
+
+  for (guint attempt = 0; attempt < 2 && !found; attempt++)
+    {
+      self->rebooted = FALSE;
+      if (!detect_framing_once (self, &found, cancellable, error))
+        return FALSE;
+      if (!self->rebooted)
+        break;
+    }
+
+  if (!found)
+    {
+      g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_NO_ANSWER,
+                   _("Nothing on %s answers AT commands. Check that it is the kit's AT port "
+                     "(interface 0, not the trace port), that the nRF91 runs an AT client or "
+                     "shell firmware (e.g. Nordic's at_client sample), and that nothing else "
+                     "uses the port.%s"),
+                   ts_serial_get_path (self->serial),
+                   ts_modem_manager_is_running ()
+                     ? _(" ModemManager is running and may be probing the port: add a udev "
+                         "rule with ENV{ID_MM_DEVICE_IGNORE}=\"1\" for the kit.")
+                     : "");
+      return FALSE;
+    }
+
+  g_debug ("%s: %s mode, %s terminator", ts_serial_get_path (self->serial),
+           self->mode == TS_AT_MODE_SHELL ? "shell" : "line",
+           (const char *[]) { "CR", "LF", "CRLF", "NUL" }[self->eol]);
+  return drain (self, 0, cancellable, error);
 }
 
 /**
@@ -639,16 +762,16 @@ ts_modem_start_session (TsModem       *self,
         goto fail;
 
       /* A bridge left inside quotes by an earlier program swallows every line
-       * (§2.1 item 5): close the quote and try once more. */
+       * (§2.1 item 5): close the quote, then probe once more. */
+      if (!settle_bridge (self, ANY_TERMINATOR, sizeof ANY_TERMINATOR))
+        goto fail;
       g_clear_error (&local_error);
-      if (!ts_serial_write_all (self->serial, (const guint8 *) "\"\r\n", 3,
-                                g_get_monotonic_time () + SETTLE_MS * 1000, cancellable,
-                                &local_error) ||
-          !drain (self, SETTLE_MS, cancellable, &local_error) ||
-          !detect_framing (self, cancellable, &local_error))
+      if (!detect_framing (self, cancellable, &local_error))
         goto fail;
     }
 
+  /* This turns numeric errors on whether or not the kit just booted. */
+  self->rebooted = FALSE;
   info = _ts_modem_exchange (self, "AT+CMEE=1", NULL, _("Enabling numeric errors"),
                              self->timeout_ms, TS_EXCHANGE_NONE, cancellable, error);
   ok = info != NULL;
@@ -921,8 +1044,10 @@ get_functional_mode_locked (TsModem       *self,
 
   if (!ts_nrf91_parse_cfun (line, mode))
     {
+      g_autofree char *shown = ts_at_display_text (line);
+
       g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_PROTOCOL,
-                   _("The modem's functional mode “%s” does not parse."), line);
+                   _("The modem's functional mode “%s” does not parse."), shown);
       return FALSE;
     }
 
@@ -1125,9 +1250,11 @@ ts_modem_query_identity (TsModem       *self,
   identity->imei = value_after_prefix (imei_line);
   if (strlen (identity->imei) != 15 || strspn (identity->imei, "0123456789") != 15)
     {
+      g_autofree char *shown = ts_at_display_text (identity->imei);
+
       g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_PROTOCOL,
                    _("The modem's IMEI “%s” is not 15 digits; the answer was probably garbled. "
-                     "Try again."), identity->imei);
+                     "Try again."), shown);
       goto out;
     }
 

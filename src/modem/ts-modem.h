@@ -57,6 +57,7 @@ typedef enum
   TS_AT_EOL_CR,
   TS_AT_EOL_LF,
   TS_AT_EOL_CRLF,
+  TS_AT_EOL_NUL,      /* CONFIG_NULL_TERMINATION (§2.1 item 3) */
 } TsAtEol;
 
 typedef enum

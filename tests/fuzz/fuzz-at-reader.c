@@ -36,6 +36,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
 
   for (gsize off = 0; off < size; off += chunk)
     ts_at_reader_feed (reader, data + off, MIN (chunk, size - off), lines);
+  (void) ts_at_reader_take_overflow (reader);
   (void) ts_at_reader_in_quotes (reader);
   (void) ts_at_reader_pending (reader);
   (void) ts_at_reader_peek_partial (reader);
@@ -51,16 +52,19 @@ LLVMFuzzerTestOneInput (const guint8 *data,
         (void) ts_at_classify_line (lines->pdata[i], &expect, &code);
       }
 
-  /* The raw bytes as a line of their own: ANSI stripping and the command-side parser. */
+  /* The raw bytes as a line of their own: ANSI stripping, display cleaning and the
+   * command-side parser. */
   {
     g_autofree char *text = fuzz_strndup (data, size);
     g_autofree char *stripped = ts_at_strip_ansi (text);
     g_autofree char *prefix = NULL;
     TsAtExpect expect;
+    g_autofree char *shown = ts_at_display_text (text);
     int code = 0;
 
     ts_at_expect_for_command (text, &expect, &prefix);
     (void) ts_at_classify_line (stripped, &expect, &code);
+    g_assert (g_utf8_validate (shown, -1, NULL));
   }
 
   ts_at_reader_reset (reader);

@@ -184,6 +184,61 @@ test_stray_quote_recovers (void)
   g_assert_cmpstr (lines->pdata[lines->len - 1], ==, "OK");
 }
 
+/* A device that streams without ever ending its line, quoted or not, costs at most
+ * one bounded line, is reported once, and the next real line still arrives. */
+static void
+test_endless_line_is_bounded (void)
+{
+  for (guint quoted = 0; quoted < 2; quoted++)
+    {
+      g_autoptr(TsAtReader) reader = ts_at_reader_new ();
+      g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+      guint8 chunk[4096];
+
+      memset (chunk, quoted ? 'q' : 'x', sizeof chunk);
+      if (quoted)
+        ts_at_reader_feed (reader, (const guint8 *) "%CMNG: 1,0,\"", 12, lines);
+      g_assert_false (ts_at_reader_take_overflow (reader));
+
+      /* 8 MiB, CR included, never a line feed */
+      chunk[100] = '\r';
+      for (guint i = 0; i < 2048; i++)
+        {
+          ts_at_reader_feed (reader, chunk, sizeof chunk, lines);
+          g_assert_cmpuint (ts_at_reader_pending (reader), <=, TS_AT_READER_MAX_LINE);
+        }
+      g_assert_cmpuint (lines->len, ==, 0);
+      g_assert_true (ts_at_reader_take_overflow (reader));
+      g_assert_false (ts_at_reader_take_overflow (reader));
+
+      ts_at_reader_feed (reader, (const guint8 *) "tail\r\nOK\r\n", 10, lines);
+      g_assert_cmpuint (lines->len, ==, 1);
+      g_assert_cmpstr (lines->pdata[0], ==, "OK");
+      g_assert_false (ts_at_reader_in_quotes (reader));
+    }
+}
+
+static void
+test_display_text (void)
+{
+  g_autofree char *long_text = g_strnfill (5000, 'A');
+  g_autofree char *escapes = ts_at_display_text ("mfw\033[2J\033]0;owned\007_1.3.5\033[31m!");
+  g_autofree char *controls = ts_at_display_text ("a\rb\nc\td\001e\177f\302\233g\342\200\256h");
+  g_autofree char *invalid = ts_at_display_text ("ok\377\376ok");
+  g_autofree char *cut = ts_at_display_text (long_text);
+  g_autofree char *plain = ts_at_display_text ("nRF9160-SICA");
+
+  g_assert_cmpstr (escapes, ==, "mfw_1.3.5!");
+  /* CR, LF, tab become blanks; C0, DEL, C1 (U+009B) and bidi overrides (U+202E) go */
+  g_assert_cmpstr (controls, ==, "a b c defgh");
+  g_assert_true (g_utf8_validate (invalid, -1, NULL));
+  g_assert_true (g_str_has_prefix (invalid, "ok"));
+  g_assert_true (g_str_has_suffix (invalid, "ok"));
+  g_assert_cmpuint (g_utf8_strlen (cut, -1), ==, TS_AT_DISPLAY_MAX + 1);
+  g_assert_true (g_str_has_suffix (cut, "…"));
+  g_assert_cmpstr (plain, ==, "nRF9160-SICA");
+}
+
 static void
 test_strip_ansi (void)
 {
@@ -231,6 +286,8 @@ main (int   argc,
   g_test_add_func ("/ts/at-reader/errors", test_errors);
   g_test_add_func ("/ts/at-reader/garbage-and-missing-final", test_garbage_and_missing_final);
   g_test_add_func ("/ts/at-reader/stray-quote-recovers", test_stray_quote_recovers);
+  g_test_add_func ("/ts/at-reader/endless-line-is-bounded", test_endless_line_is_bounded);
+  g_test_add_func ("/ts/at-reader/display-text", test_display_text);
   g_test_add_func ("/ts/at-reader/strip-ansi", test_strip_ansi);
   g_test_add_func ("/ts/at-reader/expect-for-command", test_expect_for_command);
 

@@ -14,6 +14,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -48,6 +49,7 @@ typedef struct
   gboolean    bad_sha;      /* list a different SHA-256 than was written */
   guint       delay_ms;     /* answer the next command this late */
   GCancellable *answer_after; /* hold the next answer until this is cancelled */
+  const char *flood;        /* answer the next command with this, over and over */
 } FakeModem;
 
 /* The SHA-256 of what stands between the quotes of a %CMNG=0 write. */
@@ -153,6 +155,35 @@ send_split (FakeModem     *fake,
     }
 }
 
+/* Repeats @unit for 4 MiB, or until the test ends or the host stops reading. */
+static void
+send_flood (FakeModem  *fake,
+            const char *unit)
+{
+  g_autoptr(GString) block = g_string_new (NULL);
+  gsize sent = 0;
+
+  int flags = fcntl (fake->master, F_GETFL);
+
+  while (block->len < 4096)
+    g_string_append (block, unit);
+  /* Non-blocking, so a full pty never keeps the fake from seeing the test end. */
+  fcntl (fake->master, F_SETFL, flags | O_NONBLOCK);
+  while (sent < 4 * 1024 * 1024 && !g_atomic_int_get (&fake->stop))
+    {
+      struct pollfd pfd = { fake->master, POLLOUT, 0 };
+      ssize_t w;
+
+      if (poll (&pfd, 1, 20) <= 0)
+        continue;
+      w = write (fake->master, block->str, block->len);
+      if (w < 0 && errno != EAGAIN && errno != EINTR)
+        break;
+      sent += MAX (w, 0);
+    }
+  fcntl (fake->master, F_SETFL, flags);
+}
+
 /* Reads commands (ended by CR or LF outside quotes, §2.1) and answers them. */
 static gpointer
 fake_thread (gpointer data)
@@ -192,6 +223,7 @@ fake_thread (gpointer data)
 
           guint delay_ms;
           g_autoptr(GCancellable) hold = NULL;
+          const char *flood;
 
           g_mutex_lock (&fake->lock);
           g_ptr_array_add (fake->received, g_strdup (line->str));
@@ -199,7 +231,15 @@ fake_thread (gpointer data)
           delay_ms = fake->delay_ms;
           fake->delay_ms = 0;
           hold = g_steal_pointer (&fake->answer_after);
+          flood = g_steal_pointer (&fake->flood);
           g_mutex_unlock (&fake->lock);
+
+          if (flood != NULL)
+            {
+              g_string_truncate (line, 0);
+              send_flood (fake, flood);
+              continue;
+            }
 
           g_string_truncate (line, 0);
           g_string_prepend (out, "\r\n");
@@ -622,6 +662,27 @@ test_async_wrappers (Fixture       *fx,
   g_assert_cmpint (fake_cfun (fx), ==, 1);
 }
 
+/* A device that never ends its line, or never ends its answer, is a clear error
+ * after a bounded amount of memory, not a timeout after gigabytes. */
+static void
+test_flood_is_an_error (Fixture       *fx,
+                        gconstpointer  data)
+{
+  static const char *const floods[] = { "x\"\r", "%CMNG: 1,0,\"0123456789ABCDEF\"\r\n" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (floods); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_auto(GStrv) info = NULL;
+
+      ARM (fx, flood, floods[i]);
+      info = ts_modem_send (fx->modem, "AT%CMNG=1", 0, NULL, &error);
+      g_assert_null (info);
+      g_assert_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_PROTOCOL);
+      g_assert_nonnull (strstr (error->message, "without ending its answer"));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -641,6 +702,7 @@ main (int   argc,
   ADD ("/modem-pty/write-cme-518", test_write_cme_518);
   ADD ("/modem-pty/write-sha-mismatch", test_write_sha_mismatch);
   ADD ("/modem-pty/async-wrappers", test_async_wrappers);
+  ADD ("/modem-pty/flood-is-an-error", test_flood_is_an_error);
 
 #undef ADD
 
