@@ -595,9 +595,9 @@ ca_ledger_find_issued (CaLedger              *self,
 
 /* A second row for an IMEI already in the batch is refused: a device gets one
  * certificate per run, and which row was meant is for a person to say. */
-static void
-refuse_repeated_imeis (CaBatchItem *items,
-                       guint        n_items)
+void
+ca_batch_refuse_repeated_imeis (CaBatchItem *items,
+                                guint        n_items)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
@@ -677,7 +677,7 @@ ca_ledger_issue_batch (CaLedger              *self,
       return FALSE;
     }
 
-  refuse_repeated_imeis (items, n_items);
+  ca_batch_refuse_repeated_imeis (items, n_items);
 
   for (start = 0; start < n_items; start += BATCH_GROUP)
     {

@@ -68,6 +68,11 @@ typedef struct
 
 void           ca_batch_item_clear             (CaBatchItem            *item);
 
+/* Sets an error on every item whose IMEI an earlier item without error has;
+ * ca_ledger_issue_batch() does it too. */
+void           ca_batch_refuse_repeated_imeis  (CaBatchItem            *items,
+                                                guint                   n_items);
+
 /* The still-valid certificate @request's CA already issued to @imei under its
  * profile for @csr's key, or NULL (check @error) when there is none. */
 CaCertificate *ca_ledger_find_issued           (CaLedger               *self,

@@ -473,6 +473,7 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
   if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error))
     return ts_cli_fail (error);
 
+  ca_batch_refuse_repeated_imeis (batch.items, batch.n);
   refuse_taken_files (ledger, &request, &batch, out_dir);
   ca_ledger_issue_batch (ledger, &request, batch.items, batch.n, &error);
 
