@@ -640,6 +640,37 @@ def _():
     tap.eq(certificate_count(ws), 0)
 
 
+@tap.test("ca import-openssl refuses a CA below a root whose pathlen:0 allows none, and records nothing")
+def _():
+    ws = Workspace()
+    base = ws.path("pki")
+    for name in ("rootca", "subca"):
+        os.makedirs(os.path.join(base, name, "private"))
+        os.makedirs(os.path.join(base, name, "db"))
+        open(os.path.join(base, name, "db", "index.txt"), "w").close()
+    ext = ws.write("sub.ext", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
+                              "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always\n")
+    steps = [
+        ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+         "rootca/private/rootca.key", "-subj", "/CN=Flat Root", "-days", "365", "-out", "rootca/rootca.crt",
+         "-addext", "basicConstraints=critical,CA:TRUE,pathlen:0", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+         "subca/private/subca.key", "-subj", "/CN=Too Deep", "-out", "subca.csr"],
+        ["x509", "-req", "-in", "subca.csr", "-CA", "rootca/rootca.crt", "-CAkey", "rootca/private/rootca.key",
+         "-CAcreateserial", "-days", "300", "-extfile", ext, "-out", "subca/subca.crt"],
+    ]
+    for args in steps:
+        r = subprocess.run(["openssl", *args], cwd=base, capture_output=True, text=True)
+        tap.eq(r.returncode, 0, r.stderr)
+    r = ws.cli("ca", "import-openssl", base, pass_=PASS)
+    tap.eq(r.returncode, 1, r.stdout + r.stderr)
+    tap.contains(r.stderr, "“Too Deep” sits deeper below its root than the path length")
+    if os.path.exists(ws.db):
+        con = sqlite3.connect(f"file:{ws.db}?mode=ro", uri=True)
+        tap.eq(con.execute("SELECT count(*) FROM authorities").fetchone()[0], 0)
+        con.close()
+
+
 @tap.test("--new-key writes a 0600 key that matches the certificate and never enters the ledger")
 def _():
     ws = Workspace()
