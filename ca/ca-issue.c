@@ -660,41 +660,33 @@ ca_ledger_issue_batch (CaLedger              *self,
   g_auto(CaSigner) signer = { 0 };
   Signed *group[BATCH_GROUP] = { NULL };
   const CaProfile *profile;
+  gboolean ok;
   guint start;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
   g_return_val_if_fail (request != NULL && request->authority != NULL, FALSE);
   g_return_val_if_fail (items != NULL || n_items == 0, FALSE);
 
-  profile = check_request (request, error);
-  if (profile == NULL)
-    return FALSE;
-
-  ca_ledger_lock_mutex (self);
-  if (!ca_signer_load_for_signing (self, request->authority, &signer, error))
-    {
-      ca_ledger_unlock_mutex (self);
-      return FALSE;
-    }
-
   ca_batch_refuse_repeated_imeis (items, n_items);
 
-  for (start = 0; start < n_items; start += BATCH_GROUP)
+  profile = check_request (request, error);
+  ca_ledger_lock_mutex (self);
+  ok = profile != NULL && ca_signer_load_for_signing (self, request->authority, &signer, error);
+  start = 0;
+  while (ok && start < n_items)
     {
       guint n = MIN (BATCH_GROUP, n_items - start);
-      gboolean ok;
 
       ok = sign_group (self, &signer, request, profile, items + start, group, n, error) &&
            record_group (self, &signer, items + start, group, n, error);
       for (guint i = 0; i < n; i++)
         g_clear_pointer (&group[i], signed_free);
-      if (!ok)
-        break;
+      if (ok)
+        start += n;
     }
-
   ca_ledger_unlock_mutex (self);
 
-  if (start >= n_items)
+  if (ok)
     return TRUE;
 
   /* Earlier groups are recorded and keep their certificates; say so, and mark
@@ -702,8 +694,9 @@ ca_ledger_issue_batch (CaLedger              *self,
   for (guint i = start; i < n_items; i++)
     if (items[i].certificate == NULL && items[i].error == NULL)
       g_set_error (&items[i].error, CA_ERROR, CA_ERROR_DATABASE, "Not issued: the batch stopped before this row.");
-  g_prefix_error (error, "The batch stopped after %u of its %u rows; what it issued before is recorded. ",
-                  start, n_items);
+  if (start > 0)
+    g_prefix_error (error, "The batch stopped after %u of its %u rows; what it issued before is recorded. ",
+                    start, n_items);
 
   return FALSE;
 }

@@ -101,6 +101,7 @@ write_key_file (int          fd,
       int saved = errno;
 
       close (fd);
+      g_unlink (path);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Writing %s failed: %s."), path,
                    g_strerror (saved));
       return FALSE;

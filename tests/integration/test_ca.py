@@ -628,6 +628,18 @@ def _():
     tap.eq(certificate_count(ws), 3)
 
 
+@tap.test("a device certificate ends with its CA, and issue says so when that is sooner than asked")
+def _():
+    ws = Workspace()
+    ws.cli("ca", "init", "--name", "Root", "--days", "30", pass_=PASS, check=True)
+    ws.cli("ca", "intermediate", "--name", "Issuing", "--parent", "Root", pass_=PASS, check=True)
+    r = ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem"), pass_=PASS)
+    tap.eq(r.returncode, 0, r.stderr)
+    tap.contains(r.stderr, "sooner than the 3650 days asked")
+    root_end = openssl("x509", "-noout", "-enddate", input=ws.cli("ca", "export", "Root", check=True).stdout)
+    tap.eq(openssl("x509", "-noout", "-enddate", input=r.stdout).stdout, root_end.stdout)
+
+
 @tap.test("issue --new-key checks that --key-out can be written before anything is signed")
 def _():
     ws = Workspace()

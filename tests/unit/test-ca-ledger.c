@@ -1012,6 +1012,20 @@ test_batch_rerun (Fixture       *fixture,
     }
   g_assert_cmpint (count_rows (fixture, "certificates"), ==, 2);
 
+  /* A batch that cannot start marks every row as not issued. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_clear_pointer (&again[i].certificate, ca_certificate_free);
+      again[i].existing = FALSE;
+    }
+  g_assert_false (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Nobody" }, again, 2, &error));
+  g_assert_error (error, CA_ERROR, CA_ERROR_NOT_FOUND);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_null (again[i].certificate);
+      g_assert_nonnull (strstr (again[i].error->message, "Not issued"));
+    }
+
   for (guint i = 0; i < 3; i++)
     ca_batch_item_clear (&first[i]);
   for (guint i = 0; i < 2; i++)
