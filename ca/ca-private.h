@@ -263,7 +263,7 @@ gboolean  ca_signer_check_can_issue   (CaSigner  *signer,
 
 /* Signs an end-entity certificate for @public_key (or, faster, the request's
  * @spki as it is) with CN=@cn. The validity ends at @not_after, capped at the
- * signer's. */
+ * end of the signer's chain. */
 X509     *ca_signer_sign_leaf    (CaSigner    *signer,
                                   const char  *cn,
                                   EVP_PKEY    *public_key,
