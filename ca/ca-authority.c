@@ -24,6 +24,7 @@ ca_signer_clear (CaSigner *signer)
 {
   g_clear_pointer (&signer->name, g_free);
   g_clear_pointer (&signer->revoked_name, g_free);
+  g_clear_pointer (&signer->outside_name, g_free);
   g_clear_pointer (&signer->cert, X509_free);
   for (guint i = 0; i < G_N_ELEMENTS (signer->leaf_extensions); i++)
     g_clear_pointer (&signer->leaf_extensions[i], X509_EXTENSION_free);
@@ -59,32 +60,84 @@ build_leaf_extensions (CaSigner  *signer,
   return TRUE;
 }
 
-/* The name of @authority_id or of its nearest revoked issuer, NULL when the
- * whole chain up to the root is unrevoked. */
-static gboolean
-find_revoked_in_chain (CaLedger  *self,
-                       gint64     authority_id,
-                       char     **out_name,
-                       GError   **error)
+/* Reads what the chain from @signer up to its root allows now: the nearest
+ * revoked CA, the nearest CA outside its validity, the validity every CA of
+ * the chain shares, and how many CAs may still follow below @signer. */
+gboolean
+ca_signer_refresh (CaLedger  *self,
+                   CaSigner  *signer,
+                   GError   **error)
 {
   g_autoptr(CaStmt) stmt = NULL;
+  gint64 now = ca_now ();
   int rc;
 
+  g_clear_pointer (&signer->revoked_name, g_free);
+  g_clear_pointer (&signer->outside_name, g_free);
+  signer->chain_not_before = G_MININT64;
+  signer->chain_not_after = G_MAXINT64;
+  signer->path_room = G_MAXINT;
+
   stmt = ca_ledger_prepare (self,
-                            "WITH RECURSIVE chain (id, parent_id, name, status, depth) AS ("
-                            " SELECT id, parent_id, name, status, 0 FROM authorities WHERE id = ?"
-                            " UNION ALL SELECT a.id, a.parent_id, a.name, a.status, chain.depth + 1"
+                            "WITH RECURSIVE chain (id, parent_id, name, status, path_len, not_before,"
+                            " not_after, depth) AS ("
+                            " SELECT id, parent_id, name, status, path_len, not_before, not_after, 0"
+                            " FROM authorities WHERE id = ?"
+                            " UNION ALL SELECT a.id, a.parent_id, a.name, a.status, a.path_len, a.not_before,"
+                            " a.not_after, chain.depth + 1"
                             " FROM authorities a JOIN chain ON a.id = chain.parent_id WHERE chain.depth < 16)"
-                            " SELECT name FROM chain WHERE status = 'revoked' ORDER BY depth LIMIT 1", error);
+                            " SELECT name, status, path_len, not_before, not_after, depth FROM chain"
+                            " ORDER BY depth", error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, authority_id);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+  sqlite3_bind_int64 (stmt, 1, signer->id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *status = (const char *) sqlite3_column_text (stmt, 1);
+      int path_len = sqlite3_column_int (stmt, 2);
+      gint64 not_before = sqlite3_column_int64 (stmt, 3);
+      gint64 not_after = sqlite3_column_int64 (stmt, 4);
+      int depth = sqlite3_column_int (stmt, 5);
+
+      if (signer->revoked_name == NULL && g_strcmp0 (status, "revoked") == 0)
+        signer->revoked_name = ca_column_dup (stmt, 0);
+      if (signer->outside_name == NULL && (now < not_before || now >= not_after))
+        {
+          signer->outside_name = ca_column_dup (stmt, 0);
+          signer->outside_not_yet = now < not_before;
+        }
+      signer->chain_not_before = MAX (signer->chain_not_before, not_before);
+      signer->chain_not_after = MIN (signer->chain_not_after, not_after);
+      /* A pathLen of N on a CA @depth levels up leaves N - depth CAs below @signer. */
+      if (path_len >= 0)
+        signer->path_room = MIN (signer->path_room, path_len - depth);
+    }
+  if (rc != SQLITE_DONE)
     return ca_ledger_set_db_error (self, rc, error);
-  *out_name = rc == SQLITE_ROW ? ca_column_dup (stmt, 0) : NULL;
 
   return TRUE;
+}
+
+gboolean
+ca_authority_check_depth (CaLedger    *self,
+                          gint64       id,
+                          const char  *name,
+                          GError     **error)
+{
+  CaSigner chain = { .id = id };
+  gboolean ok = ca_signer_refresh (self, &chain, error);
+
+  if (ok && chain.path_room < 0)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_IMPORT,
+                   "The CA “%s” sits deeper below its root than the path length of a CA above it "
+                   "allows, so every verifier would reject what it signs. Import only the CAs that "
+                   "path length allows.", name);
+      ok = FALSE;
+    }
+  ca_signer_clear (&chain);
+
+  return ok;
 }
 
 static gboolean
@@ -108,6 +161,52 @@ check_not_revoked (CaSigner  *signer,
   return FALSE;
 }
 
+gboolean
+ca_signer_check_in_validity (CaSigner  *signer,
+                             GError   **error)
+{
+  const char *state = signer->outside_not_yet ? "is not valid yet" : "has expired";
+
+  if (signer->outside_name == NULL)
+    return TRUE;
+
+  if (g_strcmp0 (signer->outside_name, signer->name) == 0)
+    g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+                 "The CA “%s” %s, so nothing it signs would be accepted. %s",
+                 signer->name, state,
+                 signer->outside_not_yet ? "Check this computer's clock, or wait until it is valid."
+                                         : "Create a new CA (`tagsmith ca init`, `tagsmith ca intermediate`) "
+                                           "and sign with it.");
+  else
+    g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+                 "The CA “%s” sits below the CA “%s”, which %s, so nothing it signs would be accepted. %s",
+                 signer->name, signer->outside_name, state,
+                 signer->outside_not_yet ? "Check this computer's clock, or wait until it is valid."
+                                         : "Sign with a CA below a valid root (`tagsmith ca list` shows "
+                                           "them).");
+
+  return FALSE;
+}
+
+gboolean
+ca_signer_check_can_issue (CaSigner  *signer,
+                           GError   **error)
+{
+  if (!check_not_revoked (signer, error) || !ca_signer_check_in_validity (signer, error))
+    return FALSE;
+
+  if (signer->path_room < 0)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+                   "The CA “%s” sits deeper below its root than a path length above it allows, so "
+                   "every verifier would reject what it signs. Issue from a CA higher up "
+                   "(`tagsmith ca list` shows each CA's path length).", signer->name);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 void
 ca_set_no_such_authority (GError     **error,
                           const char  *name)
@@ -129,7 +228,7 @@ ca_signer_load (CaLedger    *self,
   memset (out_signer, 0, sizeof *out_signer);
 
   stmt = ca_ledger_prepare (self,
-                            "SELECT id, name, cert_pem, key_pkcs8, not_after, path_len "
+                            "SELECT id, name, cert_pem, key_pkcs8, not_after "
                             "FROM authorities WHERE name = ?", error);
   if (stmt == NULL)
     return FALSE;
@@ -146,10 +245,8 @@ ca_signer_load (CaLedger    *self,
   out_signer->id = sqlite3_column_int64 (stmt, 0);
   out_signer->name = ca_column_dup (stmt, 1);
   out_signer->not_after = sqlite3_column_int64 (stmt, 4);
-  out_signer->path_len = sqlite3_column_int (stmt, 5);
   out_signer->cert = ca_x509_from_pem ((const char *) sqlite3_column_text (stmt, 2), error);
-  if (out_signer->cert == NULL ||
-      !find_revoked_in_chain (self, out_signer->id, &out_signer->revoked_name, error))
+  if (out_signer->cert == NULL || !ca_signer_refresh (self, out_signer, error))
     {
       ca_signer_clear (out_signer);
       return FALSE;
@@ -178,7 +275,7 @@ ca_signer_load_for_signing (CaLedger    *self,
 {
   if (!ca_signer_load (self, name, TRUE, out_signer, error))
     return FALSE;
-  if (!check_not_revoked (out_signer, error))
+  if (!ca_signer_check_can_issue (out_signer, error))
     {
       ca_signer_clear (out_signer);
       return FALSE;
@@ -269,8 +366,8 @@ ca_signer_sign_leaf (CaSigner           *signer,
 {
   X509 *cert;
 
-  cert = new_certificate (cn, public_key, spki, ca_now () - BACKDATE_SECONDS,
-                          MIN (not_after, signer->not_after), out_serial, error);
+  cert = new_certificate (cn, public_key, spki, MAX (ca_now () - BACKDATE_SECONDS, signer->chain_not_before),
+                          MIN (not_after, signer->chain_not_after), out_serial, error);
   if (cert == NULL)
     return NULL;
 
@@ -441,10 +538,44 @@ ca_authority_insert (CaLedger    *self,
   return id;
 }
 
+/* The path length a new CA below @parent gets: what was asked, or for no
+ * limit (-1) as many levels as the chain above still allows. Asking for more
+ * than that is refused, as every verifier would reject the chain. Returns
+ * less than -1 on error. */
+static int
+inherit_path_len (CaSigner  *parent,
+                  int        requested,
+                  GError   **error)
+{
+  if (parent->path_room == G_MAXINT)
+    return requested;
+
+  if (parent->path_room == 0)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+                   "The CA “%s” may not have CAs below it (the path length of the chain above it "
+                   "allows none), so it can only issue device certificates. Sign the new CA with a "
+                   "CA higher up (`tagsmith ca list` shows each CA's path length).", parent->name);
+      return -2;
+    }
+  if (requested > parent->path_room - 1)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+                   "Below the CA “%s” the chain allows at most %d more CA level%s, so a CA it signs "
+                   "can have --path-len %d at most. Give --path-len %d or less, or leave it out.",
+                   parent->name, parent->path_room, parent->path_room == 1 ? "" : "s",
+                   parent->path_room - 1, parent->path_room - 1);
+      return -2;
+    }
+
+  return requested >= 0 ? requested : parent->path_room - 1;
+}
+
 static X509 *
 build_ca_certificate (const CaAuthorityRequest  *request,
                       CaSigner                  *parent,
                       EVP_PKEY                  *key,
+                      int                        path_len,
                       GError                   **error)
 {
   g_autofree char *serial = NULL;
@@ -456,15 +587,18 @@ build_ca_certificate (const CaAuthorityRequest  *request,
   X509 *cert;
 
   if (parent != NULL)
-    not_after = MIN (not_after, parent->not_after);
+    not_after = MIN (not_after, parent->chain_not_after);
 
-  cert = new_certificate (request->name, key, NULL, now - BACKDATE_SECONDS, not_after, &serial, error);
+  cert = new_certificate (request->name, key, NULL,
+                          parent != NULL ? MAX (now - BACKDATE_SECONDS, parent->chain_not_before)
+                                         : now - BACKDATE_SECONDS,
+                          not_after, &serial, error);
   if (cert == NULL)
     return NULL;
 
   issuer = parent != NULL ? parent->cert : cert;
-  constraints = request->path_len >= 0 ? g_strdup_printf ("critical,CA:TRUE,pathlen:%d", request->path_len)
-                                       : g_strdup ("critical,CA:TRUE");
+  constraints = path_len >= 0 ? g_strdup_printf ("critical,CA:TRUE,pathlen:%d", path_len)
+                              : g_strdup ("critical,CA:TRUE");
 
   if (!X509_set_issuer_name (cert, X509_get_subject_name (issuer)) ||
       !ca_add_extension (cert, issuer, NID_basic_constraints, constraints, error) ||
@@ -499,6 +633,7 @@ ca_ledger_create_authority (CaLedger                  *self,
   g_autoptr(EVP_PKEY) key = NULL;
   g_autoptr(X509) cert = NULL;
   CaAuthority *authority = NULL;
+  int path_len = request->path_len;
   gint64 id;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
@@ -520,31 +655,27 @@ ca_ledger_create_authority (CaLedger                  *self,
     {
       if (!ca_signer_load_for_signing (self, request->parent, &parent, error))
         goto out;
-      if (parent.path_len == 0 || (parent.path_len > 0 && request->path_len >= parent.path_len))
-        {
-          g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
-                       "The CA “%s” has a path length of %d, so it cannot sign %s. Sign it with "
-                       "a CA higher up, or give a smaller --path-len.",
-                       parent.name, parent.path_len,
-                       parent.path_len == 0 ? "any CA" : "a CA with that path length");
-          goto out;
-        }
-      if (parent.not_after <= ca_now ())
-        {
-          g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
-                       "The CA “%s” has expired and cannot sign anything.", parent.name);
-          goto out;
-        }
+      path_len = inherit_path_len (&parent, request->path_len, error);
+      if (path_len < -1)
+        goto out;
     }
 
   key = ca_key_generate (request->key_type, error);
   if (key == NULL)
     goto out;
-  cert = build_ca_certificate (request, request->parent != NULL ? &parent : NULL, key, error);
+  cert = build_ca_certificate (request, request->parent != NULL ? &parent : NULL, key, path_len, error);
   if (cert == NULL || !ca_ledger_begin (self, error))
     goto out;
 
-  id = ca_authority_insert (self, request->name, parent.id, cert, key, request->path_len,
+  /* Another process may have revoked the parent since it was loaded. */
+  if (request->parent != NULL &&
+      (!ca_signer_refresh (self, &parent, error) || !ca_signer_check_can_issue (&parent, error)))
+    {
+      ca_ledger_rollback (self);
+      goto out;
+    }
+
+  id = ca_authority_insert (self, request->name, parent.id, cert, key, path_len,
                          request->parent != NULL ? "ca.intermediate" : "ca.root", error);
   if (id == 0 || !ca_ledger_commit (self, error))
     {
@@ -729,6 +860,8 @@ ca_ledger_issue_proof (CaLedger    *self,
 
   if (!ca_ledger_begin (self, error))
     goto out;
+  if (!ca_signer_refresh (self, &signer, error) || !ca_signer_check_can_issue (&signer, error))
+    goto fail;
   record = (CaCertificate) {
     .authority_id = signer.id, .serial = serial, .profile = (char *) "proof", .subject = subject,
     .not_before = ca_asn1_time_to_unix (X509_get0_notBefore (cert)),

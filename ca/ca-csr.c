@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <string.h>
@@ -21,8 +22,9 @@
 struct _CaCsr
 {
   gint      ref_count;
-  X509_REQ *req;
-  CaKeyType key_type;
+  X509_REQ    *req;
+  X509_PUBKEY *spki;     /* the request's key, an EC point always uncompressed */
+  CaKeyType    key_type;
 };
 
 CaCsr *
@@ -41,6 +43,7 @@ ca_csr_unref (CaCsr *csr)
   if (csr != NULL && g_atomic_int_dec_and_test (&csr->ref_count))
     {
       X509_REQ_free (csr->req);
+      X509_PUBKEY_free (csr->spki);
       g_free (csr);
     }
 }
@@ -54,7 +57,46 @@ ca_csr_get_req (CaCsr *csr)
 EVP_PKEY *
 ca_csr_get_pubkey (CaCsr *csr)
 {
-  return X509_REQ_get0_pubkey (csr->req);
+  return X509_PUBKEY_get0 (csr->spki);
+}
+
+const X509_PUBKEY *
+ca_csr_get_spki (CaCsr *csr)
+{
+  return csr->spki;
+}
+
+/* The request's key as certificates carry it. An EC point sent compressed is
+ * re-encoded uncompressed: the same key for every verifier (mbedTLS, in the
+ * modem's own TLS stack, cannot parse compressed points), and one form to
+ * compare when a key is offered for a second device. */
+static X509_PUBKEY *
+canonical_spki (X509_REQ  *req,
+                GError   **error)
+{
+  X509_PUBKEY *spki = X509_PUBKEY_dup (X509_REQ_get_X509_PUBKEY (req));
+  g_autoptr(EVP_PKEY) key = NULL;
+  const unsigned char *bits = NULL;
+  int length = 0;
+
+  if (spki == NULL || !X509_PUBKEY_get0_param (NULL, &bits, &length, NULL, spki))
+    goto fail;
+  if (EVP_PKEY_get_base_id (X509_PUBKEY_get0 (spki)) != EVP_PKEY_EC || length < 1 || bits[0] == 0x04)
+    return spki;
+
+  key = EVP_PKEY_dup (X509_PUBKEY_get0 (spki));
+  if (key == NULL ||
+      !EVP_PKEY_set_utf8_string_param (key, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                       OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) ||
+      !X509_PUBKEY_set (&spki, key))
+    goto fail;
+
+  return spki;
+
+fail:
+  X509_PUBKEY_free (spki);
+  ca_set_openssl_error (error, CA_ERROR_INVALID_CSR, "The certificate request's public key cannot be read.");
+  return NULL;
 }
 
 static gboolean
@@ -258,6 +300,10 @@ ca_csr_parse (const void  *data,
     }
   ERR_clear_error ();
 
+  csr->spki = canonical_spki (csr->req, error);
+  if (csr->spki == NULL)
+    return NULL;
+
   return g_steal_pointer (&csr);
 }
 
@@ -302,7 +348,7 @@ ca_csr_get_public_key_sha256 (CaCsr *csr)
 {
   g_return_val_if_fail (csr != NULL, NULL);
 
-  return ca_spki_sha256 (X509_REQ_get0_pubkey (csr->req));
+  return ca_x509_pubkey_sha256 (csr->spki);
 }
 
 CaKeyType

@@ -525,7 +525,8 @@ import_sources (CaLedger   *self,
 
           source->id = ca_authority_insert (self, source->name, parent, source->cert, source->key,
                                             path_len_of (source->cert), "ca.import", error);
-          if (source->id == 0 || !import_index (self, source, &count, error))
+          if (source->id == 0 || !ca_authority_check_depth (self, source->id, source->name, error) ||
+              !import_index (self, source, &count, error))
             return FALSE;
 
           builder = ca_details_new ();

@@ -359,6 +359,17 @@ record_signed (CaLedger  *self,
   return ca_audit_append (self, "issue", record->imei, details, error);
 }
 
+/* The CA was checked when loaded; another process may have revoked it since,
+ * or it may have expired during a long batch. Checked again in the write
+ * transaction, so nothing is recorded under a CA that may no longer issue. */
+static gboolean
+check_signer_in_transaction (CaLedger  *self,
+                             CaSigner  *signer,
+                             GError   **error)
+{
+  return ca_signer_refresh (self, signer, error) && ca_signer_check_can_issue (signer, error);
+}
+
 /* Signs and records one certificate; retries once on the (126-bit) chance of
  * a serial collision, which the UNIQUE constraint reports. */
 static CaCertificate *
@@ -390,7 +401,8 @@ issue_one (CaLedger              *self,
       item = sign_for_key (&signer, request, request->imei, public_key, spki, key_type, host_key, &local_error);
       if (item != NULL && ca_ledger_begin (self, &local_error))
         {
-          if (record_signed (self, item, &local_error) && ca_ledger_commit (self, &local_error))
+          if (check_signer_in_transaction (self, &signer, &local_error) &&
+              record_signed (self, item, &local_error) && ca_ledger_commit (self, &local_error))
             {
               ca_ledger_unlock_mutex (self);
               return g_steal_pointer (&item->record);
@@ -425,7 +437,7 @@ ca_ledger_issue (CaLedger              *self,
   g_return_val_if_fail (request != NULL && request->authority != NULL, NULL);
   g_return_val_if_fail (csr != NULL, NULL);
 
-  return issue_one (self, request, ca_csr_get_pubkey (csr), X509_REQ_get_X509_PUBKEY (ca_csr_get_req (csr)),
+  return issue_one (self, request, ca_csr_get_pubkey (csr), ca_csr_get_spki (csr),
                     ca_csr_get_key_type (csr), FALSE, error);
 }
 
@@ -476,6 +488,7 @@ ca_batch_item_clear (CaBatchItem *item)
  * one bad item (say, a reused key) fails alone. */
 static gboolean
 record_group (CaLedger     *self,
+              CaSigner     *signer,
               CaBatchItem  *items,
               Signed      **signed_items,
               guint         n,
@@ -483,6 +496,8 @@ record_group (CaLedger     *self,
 {
   if (!ca_ledger_begin (self, error))
     return FALSE;
+  if (!check_signer_in_transaction (self, signer, error))
+    goto fail;
 
   for (guint i = 0; i < n; i++)
     {
@@ -500,7 +515,7 @@ record_group (CaLedger     *self,
     }
 
   if (!ca_ledger_commit (self, error))
-    return FALSE;
+    goto fail;
 
   for (guint i = 0; i < n; i++)
     if (signed_items[i] != NULL && items[i].error == NULL)
@@ -510,7 +525,129 @@ record_group (CaLedger     *self,
 
 fail:
   ca_ledger_rollback (self);
+  /* What record_signed() said of an item was rolled back with it. */
+  for (guint i = 0; i < n; i++)
+    if (signed_items[i] != NULL)
+      g_clear_error (&items[i].error);
   return FALSE;
+}
+
+/* The valid certificate @authority already gave @imei under @profile for the
+ * key @pubkey_sha256. Returns FALSE on error; *out is NULL when there is none. */
+static gboolean
+find_issued (CaLedger       *self,
+             const char     *authority,
+             const char     *imei,
+             const char     *profile,
+             const char     *pubkey_sha256,
+             CaCertificate **out,
+             GError        **error)
+{
+  g_autoptr(CaStmt) stmt = ca_ledger_prepare (self,
+                                              "SELECT " CA_CERTIFICATE_COLUMNS " FROM " CA_CERTIFICATE_FROM
+                                              " WHERE a.name = ? AND c.imei = ? AND c.profile = ? AND "
+                                              "c.pubkey_sha256 = ? AND c.status = 'valid' AND c.not_after > ? "
+                                              "ORDER BY c.id DESC LIMIT 1", error);
+  int rc;
+
+  *out = NULL;
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, authority, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, imei, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, profile, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, pubkey_sha256, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 5, ca_now ());
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out = ca_certificate_from_row (stmt);
+  else if (rc != SQLITE_DONE)
+    return ca_ledger_set_db_error (self, rc, error);
+
+  return TRUE;
+}
+
+CaCertificate *
+ca_ledger_find_issued (CaLedger              *self,
+                       const CaIssueRequest  *request,
+                       const char            *imei,
+                       CaCsr                 *csr,
+                       GError               **error)
+{
+  g_autofree char *pubkey_sha256 = NULL;
+  const CaProfile *profile;
+  CaCertificate *found = NULL;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+  g_return_val_if_fail (request != NULL && request->authority != NULL && imei != NULL && csr != NULL, NULL);
+
+  profile = check_request (request, error);
+  if (profile == NULL)
+    return NULL;
+  pubkey_sha256 = ca_csr_get_public_key_sha256 (csr);
+
+  ca_ledger_lock_mutex (self);
+  find_issued (self, request->authority, imei, profile->name, pubkey_sha256, &found, error);
+  ca_ledger_unlock_mutex (self);
+
+  return found;
+}
+
+/* A second row for an IMEI already in the batch is refused: a device gets one
+ * certificate per run, and which row was meant is for a person to say. */
+void
+ca_batch_refuse_repeated_imeis (CaBatchItem *items,
+                                guint        n_items)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      if (items[i].error != NULL || items[i].imei == NULL)
+        continue;
+      if (!g_hash_table_add (seen, items[i].imei))
+        g_set_error (&items[i].error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
+                     "The IMEI %s is on an earlier row of this batch already; each device gets one "
+                     "certificate. Remove one of the rows.", items[i].imei);
+    }
+}
+
+/* Signs a certificate for each item still to issue, or finds the one a
+ * previous run of the same batch issued (reported, not issued again). */
+static gboolean
+sign_group (CaLedger              *self,
+            CaSigner              *signer,
+            const CaIssueRequest  *request,
+            const CaProfile       *profile,
+            CaBatchItem           *chunk,
+            Signed               **group,
+            guint                  n,
+            GError               **error)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *pubkey_sha256 = NULL;
+
+      group[i] = NULL;
+      if (chunk[i].error != NULL || chunk[i].csr == NULL)
+        continue;
+
+      pubkey_sha256 = ca_x509_pubkey_sha256 (ca_csr_get_spki (chunk[i].csr));
+      if (!find_issued (self, signer->name, chunk[i].imei, profile->name, pubkey_sha256,
+                        &chunk[i].certificate, error))
+        return FALSE;
+      if (chunk[i].certificate != NULL)
+        {
+          chunk[i].existing = TRUE;
+          continue;
+        }
+
+      group[i] = sign_for_key (signer, request, chunk[i].imei, ca_csr_get_pubkey (chunk[i].csr),
+                               ca_csr_get_spki (chunk[i].csr), ca_csr_get_key_type (chunk[i].csr), FALSE,
+                               &chunk[i].error);
+    }
+
+  return TRUE;
 }
 
 gboolean
@@ -521,47 +658,47 @@ ca_ledger_issue_batch (CaLedger              *self,
                        GError               **error)
 {
   g_auto(CaSigner) signer = { 0 };
-  Signed *group[BATCH_GROUP];
-  gboolean ok = TRUE;
+  Signed *group[BATCH_GROUP] = { NULL };
+  const CaProfile *profile;
+  gboolean ok;
+  guint start;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
   g_return_val_if_fail (request != NULL && request->authority != NULL, FALSE);
   g_return_val_if_fail (items != NULL || n_items == 0, FALSE);
 
-  if (check_request (request, error) == NULL)
-    return FALSE;
+  ca_batch_refuse_repeated_imeis (items, n_items);
 
+  profile = check_request (request, error);
   ca_ledger_lock_mutex (self);
-  if (!ca_signer_load_for_signing (self, request->authority, &signer, error))
-    {
-      ca_ledger_unlock_mutex (self);
-      return FALSE;
-    }
-
-  for (guint start = 0; ok && start < n_items; start += BATCH_GROUP)
+  ok = profile != NULL && ca_signer_load_for_signing (self, request->authority, &signer, error);
+  start = 0;
+  while (ok && start < n_items)
     {
       guint n = MIN (BATCH_GROUP, n_items - start);
-      CaBatchItem *chunk = items + start;
 
+      ok = sign_group (self, &signer, request, profile, items + start, group, n, error) &&
+           record_group (self, &signer, items + start, group, n, error);
       for (guint i = 0; i < n; i++)
-        {
-          group[i] = NULL;
-          if (chunk[i].error != NULL || chunk[i].csr == NULL)
-            continue;
-          group[i] = sign_for_key (&signer, request, chunk[i].imei, ca_csr_get_pubkey (chunk[i].csr),
-                                   X509_REQ_get_X509_PUBKEY (ca_csr_get_req (chunk[i].csr)),
-                                   ca_csr_get_key_type (chunk[i].csr), FALSE, &chunk[i].error);
-        }
-
-      ok = record_group (self, chunk, group, n, error);
-
-      for (guint i = 0; i < n; i++)
-        signed_free (group[i]);
+        g_clear_pointer (&group[i], signed_free);
+      if (ok)
+        start += n;
     }
-
   ca_ledger_unlock_mutex (self);
 
-  return ok;
+  if (ok)
+    return TRUE;
+
+  /* Earlier groups are recorded and keep their certificates; say so, and mark
+   * every row from here on as not issued. */
+  for (guint i = start; i < n_items; i++)
+    if (items[i].certificate == NULL && items[i].error == NULL)
+      g_set_error (&items[i].error, CA_ERROR, CA_ERROR_DATABASE, "Not issued: the batch stopped before this row.");
+  if (start > 0)
+    g_prefix_error (error, "The batch stopped after %u of its %u rows; what it issued before is recorded. ",
+                    start, n_items);
+
+  return FALSE;
 }
 
 typedef struct

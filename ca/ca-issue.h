@@ -55,20 +55,37 @@ CaCertificate *ca_ledger_issue_with_new_key    (CaLedger               *self,
                                                 GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* One entry of a batch: the caller fills imei and csr; the ledger fills
- * certificate or error. */
+ * certificate or error. existing says the certificate was issued before (same
+ * CA, IMEI, profile and key, still valid) and is reported, not issued again. */
 typedef struct
 {
   char          *imei;
   CaCsr         *csr;
   CaCertificate *certificate;
   GError        *error;
+  gboolean       existing;
 } CaBatchItem;
 
 void           ca_batch_item_clear             (CaBatchItem            *item);
 
+/* Sets an error on every item whose IMEI an earlier item without error has;
+ * ca_ledger_issue_batch() does it too. */
+void           ca_batch_refuse_repeated_imeis  (CaBatchItem            *items,
+                                                guint                   n_items);
+
+/* The still-valid certificate @request's CA already issued to @imei under its
+ * profile for @csr's key, or NULL (check @error) when there is none. */
+CaCertificate *ca_ledger_find_issued           (CaLedger               *self,
+                                                const CaIssueRequest   *request,
+                                                const char             *imei,
+                                                CaCsr                  *csr,
+                                                GError                **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* Issues every item under @request's authority, profile and days (its imei is
- * ignored). Items are committed in groups; a bad item fails alone. Returns
- * FALSE only when the ledger itself failed. */
+ * ignored). Items are committed in groups; a bad item fails alone, and so does
+ * a second item for the same IMEI. Returns FALSE when the batch stopped (the
+ * ledger failed, or the CA was revoked or expired meanwhile): the items of the
+ * groups recorded before keep their certificates, every later one has an error. */
 gboolean       ca_ledger_issue_batch           (CaLedger               *self,
                                                 const CaIssueRequest   *request,
                                                 CaBatchItem            *items,

@@ -106,8 +106,8 @@ ca_ledger_set_db_error (CaLedger  *self,
     case SQLITE_FULL:
     case SQLITE_IOERR:
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
-                   "Writing the ledger %s failed (%s). Check the free disk space; nothing "
-                   "was changed.", self->path, detail);
+                   "Writing the ledger %s failed (%s). Check the free disk space; what was "
+                   "being written is not in the ledger.", self->path, detail);
       break;
     default:
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,

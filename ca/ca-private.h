@@ -164,6 +164,7 @@ char     *ca_actor               (void);
 /* The X509 inside a parsed CSR, (transfer none). */
 X509_REQ *ca_csr_get_req         (CaCsr       *csr);
 EVP_PKEY *ca_csr_get_pubkey      (CaCsr       *csr);
+const X509_PUBKEY *ca_csr_get_spki (CaCsr     *csr);
 CaKeyType ca_csr_get_key_type    (CaCsr       *csr);
 
 /* Fills a CaAuthority/CaCertificate from a row of the column lists below. */
@@ -220,8 +221,12 @@ typedef struct
   EVP_PKEY       *key;             /* (transfer none) owned by the ledger's key cache */
   const EVP_MD   *md;              /* the signature digest for key */
   gint64          not_after;
-  int             path_len;
   char           *revoked_name;    /* (nullable) it, or the nearest issuer above it, when revoked */
+  char           *outside_name;    /* (nullable) it, or the nearest issuer, when outside its validity */
+  gboolean        outside_not_yet; /* outside_name is not valid yet, rather than expired */
+  gint64          chain_not_before;  /* the validity every CA of the chain shares */
+  gint64          chain_not_after;
+  int             path_room;       /* CAs that may still follow below it; G_MAXINT for no limit */
   X509_EXTENSION *leaf_extensions[4];  /* built once: BC, KU, EKU, AKI */
 } CaSigner;
 
@@ -235,17 +240,30 @@ gboolean  ca_signer_load         (CaLedger    *self,
                                   GError     **error);
 void      ca_signer_clear        (CaSigner    *signer);
 /* Loads @name with its key to sign certificates: refused for a revoked CA,
- * or one below a revoked CA. (Revoking and CRLs go through ca_signer_load():
- * they only limit the damage.) */
+ * one below a revoked CA, one outside the validity of its chain, or one deeper
+ * than a path length above it allows. (Revoking and CRLs go through
+ * ca_signer_load(): they only limit the damage.) */
 gboolean  ca_signer_load_for_signing (CaLedger    *self,
                                       const char  *name,
                                       CaSigner    *out_signer,
                                       GError     **error);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CaSigner, ca_signer_clear)
 
+/* Reads again the chain's revocations, validity and path length, so a check
+ * made inside a write transaction sees what another process changed. */
+gboolean  ca_signer_refresh      (CaLedger    *self,
+                                  CaSigner    *signer,
+                                  GError     **error);
+/* Refused with advice when the signer or a CA above it is outside its validity. */
+gboolean  ca_signer_check_in_validity (CaSigner  *signer,
+                                       GError   **error);
+/* Refused when revoked, outside its validity, or deeper than a path length allows. */
+gboolean  ca_signer_check_can_issue   (CaSigner  *signer,
+                                       GError   **error);
+
 /* Signs an end-entity certificate for @public_key (or, faster, the request's
  * @spki as it is) with CN=@cn. The validity ends at @not_after, capped at the
- * signer's. */
+ * end of the signer's chain. */
 X509     *ca_signer_sign_leaf    (CaSigner    *signer,
                                   const char  *cn,
                                   EVP_PKEY    *public_key,
@@ -259,6 +277,13 @@ gint64    ca_certificate_insert  (CaLedger             *self,
                                   const CaCertificate  *record,
                                   const char           *pubkey_sha256,
                                   GError              **error);
+
+/* Refuses the recorded CA @id when it sits deeper than a path length above it
+ * allows (used on import, where the certificates already exist). */
+gboolean  ca_authority_check_depth (CaLedger    *self,
+                                    gint64       id,
+                                    const char  *name,
+                                    GError     **error);
 
 gint64    ca_authority_insert    (CaLedger    *self,
                                   const char  *name,

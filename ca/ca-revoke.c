@@ -492,6 +492,9 @@ ca_ledger_generate_crl (CaLedger    *self,
   ca_ledger_lock_mutex (self);
   if (!ca_signer_load (self, authority, TRUE, &signer, error) || !ca_ledger_begin (self, error))
     goto out;
+  /* A CRL signed outside the CA's validity is rejected by verifiers. */
+  if (!ca_signer_refresh (self, &signer, error) || !ca_signer_check_in_validity (&signer, error))
+    goto fail;
 
   /* The number increases in the same transaction that signs, so two processes
    * can never publish the same CRL number. */

@@ -10,15 +10,20 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ts-cli-ca.h"
 
 /* Device CSRs are small; anything larger from stdin is the wrong input. */
 #define MAX_STDIN_CSR (64 * 1024)
+
+/* Room reserved for a device key's PEM: a P-384 PKCS#8 is about 300 bytes. */
+#define KEY_FILE_ROOM 4096
 
 static CaCsr *
 read_csr (const char  *source,
@@ -36,6 +41,90 @@ read_csr (const char  *source,
     g_string_append_len (data, buffer, n);
 
   return ca_csr_parse (data->str, data->len, error);
+}
+
+/* Creates the key file, with room for the key, before anything is signed: a
+ * certificate must never be recorded for a key that then cannot be saved. */
+static int
+reserve_key_file (const char  *path,
+                  GError     **error)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int rc;
+
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("The device key cannot be written to %s (%s), so nothing was issued. Give --key-out "
+                     "a new file in a folder you can write."), path, g_strerror (saved));
+      return -1;
+    }
+
+  rc = posix_fallocate (fd, 0, KEY_FILE_ROOM);
+  if (rc != 0 && rc != EOPNOTSUPP && rc != EINVAL)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (rc),
+                   _("The device key cannot be written to %s (%s), so nothing was issued. Free some "
+                     "space or choose another place for --key-out."), path, g_strerror (rc));
+      close (fd);
+      g_unlink (path);
+      return -1;
+    }
+
+  return fd;
+}
+
+static gboolean
+write_key_file (int          fd,
+                const char  *path,
+                const char  *pem,
+                GError     **error)
+{
+  gsize length = strlen (pem);
+  gsize done = 0;
+
+  while (done < length)
+    {
+      ssize_t n = write (fd, pem + done, length - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        break;
+      done += n;
+    }
+
+  if (done < length || ftruncate (fd, length) != 0 || fsync (fd) != 0)
+    {
+      int saved = errno;
+
+      close (fd);
+      g_unlink (path);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Writing %s failed: %s."), path,
+                   g_strerror (saved));
+      return FALSE;
+    }
+
+  return close (fd) == 0;
+}
+
+/* A device certificate ends with its CA at the latest; says so when that cut
+ * the validity asked for by more than a day. */
+static void
+note_short_validity (const CaCertificate *cert,
+                     int                  days)
+{
+  gint64 asked = g_get_real_time () / G_USEC_PER_SEC + (gint64) (days > 0 ? days : CA_DEFAULT_DEVICE_DAYS) * 86400;
+  g_autofree char *until = NULL;
+
+  if (cert->not_after >= asked - 86400)
+    return;
+  until = ts_cli_ca_date (cert->not_after);
+  fprintf (stderr, _("tagsmith: note: the certificate ends on %s, when the CA “%s” or one above it ends, "
+                     "sooner than the %d days asked; a certificate never outlives its issuer.\n"),
+           until, cert->authority_name, days > 0 ? days : CA_DEFAULT_DEVICE_DAYS);
 }
 
 int
@@ -59,6 +148,7 @@ ts_cli_ca_run_issue (TsCli  *cli,
   gboolean revoke_previous = FALSE;
   CaKeyType key_type = CA_KEY_EC_P256;
   int days = 0;
+  int key_fd = -1;
   int exit_code;
   GOptionEntry entries[] = {
     { "ca", 0, 0, G_OPTION_ARG_STRING, &ca, N_("The issuing CA"), "NAME" },
@@ -105,6 +195,9 @@ ts_cli_ca_run_issue (TsCli  *cli,
   if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error))
     return ts_cli_fail (error);
 
+  if (new_key && (key_fd = reserve_key_file (key_out, &error)) < 0)
+    return ts_cli_fail (error);
+
   {
     CaIssueRequest request = { ca, imei, profile, uuid, days, revoke_previous };
 
@@ -114,11 +207,18 @@ ts_cli_ca_run_issue (TsCli  *cli,
       cert = ca_ledger_issue (ledger, &request, csr, &error);
   }
   if (cert == NULL)
-    return ts_cli_fail (error);
+    {
+      if (key_fd >= 0)
+        {
+          close (key_fd);
+          g_unlink (key_out);
+        }
+      return ts_cli_fail (error);
+    }
 
   if (key_pem != NULL)
     {
-      gboolean written = ts_cli_ca_write_new_file (key_out, key_pem, strlen (key_pem), 0600, TRUE, &error);
+      gboolean written = write_key_file (key_fd, key_out, key_pem, &error);
 
       ca_secret_free (key_pem);
       if (!written)
@@ -128,6 +228,7 @@ ts_cli_ca_run_issue (TsCli  *cli,
         }
     }
 
+  note_short_validity (cert, days);
   fputs (cert->pem, stdout);
 
   return TS_CLI_EXIT_OK;
@@ -249,6 +350,80 @@ read_batch (const char  *input,
   return TRUE;
 }
 
+static char *
+pem_path (const char *out_dir,
+          const char *imei)
+{
+  g_autofree char *name = g_strconcat (imei, ".pem", NULL);
+
+  return g_build_filename (out_dir, name, NULL);
+}
+
+/* Whether @path holds exactly @pem. */
+static gboolean
+file_holds (const char *path,
+            const char *pem)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  return g_file_get_contents (path, &contents, &length, NULL) && length == strlen (pem) &&
+         memcmp (contents, pem, length) == 0;
+}
+
+/* An IMEI.pem already in the folder is never replaced: its row is refused
+ * before anything is signed, unless the file holds the certificate a previous
+ * run issued for the same key, which the batch then reports again. */
+static void
+refuse_taken_files (CaLedger              *ledger,
+                    const CaIssueRequest  *request,
+                    Batch                 *batch,
+                    const char            *out_dir)
+{
+  for (guint i = 0; i < batch->n; i++)
+    {
+      CaBatchItem *item = &batch->items[i];
+      g_autofree char *path = NULL;
+      g_autoptr(CaCertificate) issued = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (item->error != NULL || item->csr == NULL)
+        continue;
+      path = pem_path (out_dir, item->imei);
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        continue;
+
+      issued = ca_ledger_find_issued (ledger, request, item->imei, item->csr, &local_error);
+      if (issued != NULL && file_holds (path, issued->pem))
+        continue;
+      if (local_error != NULL)
+        item->error = g_steal_pointer (&local_error);
+      else
+        g_set_error (&item->error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                     _("%s already exists and does not hold this device's certificate, so nothing was "
+                       "issued for this row. Move the file away, or give another --out-dir."), path);
+    }
+}
+
+/* Writes a recorded certificate to @path; on failure the row's error says the
+ * certificate is recorded all the same, and how to get its file. */
+static void
+write_certificate (CaBatchItem *item,
+                   const char  *path)
+{
+  const char *pem = item->certificate->pem;
+  g_autoptr(GError) write_error = NULL;
+
+  if (item->existing && file_holds (path, pem))
+    return;
+  if (ts_cli_ca_write_new_file (path, pem, strlen (pem), 0644, FALSE, &write_error))
+    return;
+
+  g_set_error (&item->error, G_IO_ERROR, G_IO_ERROR_FAILED,
+               _("The certificate %s is recorded in the ledger, but its file was not written: %s Run the "
+                 "same batch again to write it."), item->certificate->serial, write_error->message);
+}
+
 int
 ts_cli_ca_run_issue_batch (TsCli  *cli,
                            int     argc,
@@ -262,9 +437,12 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
   g_autofree char *out_dir = NULL;
   g_autofree char *profile = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
+  CaIssueRequest request;
   int days = 0;
   guint issued = 0;
+  guint existing = 0;
   guint failed = 0;
+  gboolean noted = FALSE;
   int exit_code;
   GOptionEntry entries[] = {
     { "ca", 0, 0, G_OPTION_ARG_STRING, &ca, N_("The issuing CA"), "NAME" },
@@ -281,6 +459,7 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
     return exit_code;
   if (ca == NULL || input == NULL || out_dir == NULL)
     return ts_cli_usage_error ("issue-batch", _("Give the --ca, the --input CSV and the --out-dir."));
+  request = (CaIssueRequest) { ca, NULL, profile, NULL, days, FALSE };
 
   if (!read_batch (input, &batch, &error))
     return ts_cli_fail (error);
@@ -292,26 +471,25 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
     }
 
   ledger = ts_cli_ca_open_ledger (cli, &error);
-  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error) ||
-      !ca_ledger_issue_batch (ledger, &(CaIssueRequest) { ca, NULL, profile, NULL, days, FALSE },
-                              batch.items, batch.n, &error))
+  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error))
     return ts_cli_fail (error);
+
+  ca_batch_refuse_repeated_imeis (batch.items, batch.n);
+  refuse_taken_files (ledger, &request, &batch, out_dir);
+  ca_ledger_issue_batch (ledger, &request, batch.items, batch.n, &error);
 
   json_builder_begin_array (builder);
   for (guint i = 0; i < batch.n; i++)
     {
       CaBatchItem *item = &batch.items[i];
-      g_autofree char *name = g_strconcat (item->imei, ".pem", NULL);
-      g_autofree char *path = g_build_filename (out_dir, name, NULL);
+      g_autofree char *path = pem_path (out_dir, item->imei);
 
       if (item->certificate != NULL)
+        write_certificate (item, path);
+      if (item->certificate != NULL && !item->existing && !noted)
         {
-          g_autoptr(GError) write_error = NULL;
-
-          g_unlink (path);
-          if (!ts_cli_ca_write_new_file (path, item->certificate->pem, strlen (item->certificate->pem), 0644,
-                                         FALSE, &write_error))
-            item->error = g_steal_pointer (&write_error);
+          note_short_validity (item->certificate, days);
+          noted = TRUE;
         }
 
       json_builder_begin_object (builder);
@@ -319,6 +497,7 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
       ts_cli_ca_add_string (builder, "imei", item->imei);
       ts_cli_ca_add_string (builder, "serial", item->certificate != NULL ? item->certificate->serial : NULL);
       ts_cli_ca_add_string (builder, "file", item->certificate != NULL && item->error == NULL ? path : NULL);
+      ts_cli_ca_add_boolean (builder, "existing", item->existing);
       ts_cli_ca_add_string (builder, "error", item->error != NULL ? item->error->message : NULL);
       json_builder_end_object (builder);
 
@@ -328,6 +507,8 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
           if (!cli->json)
             fprintf (stderr, _("tagsmith: line %u (%s): %s\n"), batch.lines[i], item->imei, item->error->message);
         }
+      else if (item->existing)
+        existing++;
       else
         issued++;
     }
@@ -336,7 +517,10 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
   if (cli->json)
     ts_cli_ca_print_builder (builder);
   else
-    printf (_("Issued %u certificates into %s; %u rows failed.\n"), issued, out_dir, failed);
+    printf (_("Issued %u certificates into %s; %u issued before were found again; %u rows failed.\n"),
+            issued, out_dir, existing, failed);
+  if (error != NULL)
+    return ts_cli_fail (error);
 
   return failed == 0 ? TS_CLI_EXIT_OK : TS_CLI_EXIT_FAILED;
 }

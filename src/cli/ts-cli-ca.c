@@ -352,6 +352,9 @@ create_authority (TsCli                     *cli,
   until = ts_cli_ca_date (authority->not_after);
   printf (_("Created the %s CA “%s” (%s, valid until %s).\n"), request->parent != NULL ? "intermediate" : "root",
           authority->name, ca_key_type_to_string (authority->key_type), until);
+  if (request->parent != NULL && request->path_len < 0 && authority->path_len >= 0)
+    printf (_("Its path length is %d: no more CA levels below it than the CAs above allow.\n"),
+            authority->path_len);
 
   return TS_CLI_EXIT_OK;
 }
@@ -400,7 +403,7 @@ run_intermediate (TsCli  *cli,
     { "parent", 0, 0, G_OPTION_ARG_STRING, &parent, N_("The CA that signs it"), "NAME" },
     { "key", 0, 0, G_OPTION_ARG_STRING, &key, N_("ec-p256 (default), ec-p384, rsa-2048, rsa-3072 or rsa-4096"), "TYPE" },
     { "days", 0, 0, G_OPTION_ARG_INT, &days, N_("Validity in days (default 3650, never past the parent)"), "N" },
-    { "path-len", 0, 0, G_OPTION_ARG_INT, &path_len, N_("How many CAs may follow below it (default: no limit)"), "N" },
+    { "path-len", 0, 0, G_OPTION_ARG_INT, &path_len, N_("How many CAs may follow below it (default: as many as the CAs above allow)"), "N" },
     { NULL },
   };
 

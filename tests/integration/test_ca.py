@@ -584,6 +584,126 @@ def _():
     tap.eq(len(rows), 2)
 
 
+def certificate_count(ws):
+    con = sqlite3.connect(f"file:{ws.db}?mode=ro", uri=True)
+    try:
+        return con.execute("SELECT count(*) FROM certificates").fetchone()[0]
+    finally:
+        con.close()
+
+
+@tap.test("issue-batch reports exactly what it did: a repeated IMEI is refused, a taken IMEI.pem is kept, an "
+          "unwritable file is reported with its recorded serial, and a rerun issues nothing new")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    imei3 = luhn_imei("35000000000001")
+    r = openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                ws.path("three.key"), "-subj", "/CN=three", "-out", ws.path("three.csr"))
+    tap.eq(r.returncode, 0, r.stderr)
+    rows = [["imei", "csr"], [IMEI1, fixture("p256.csr.pem")], [IMEI2, fixture("p384.csr.pem")],
+            [IMEI1, fixture("p256b.csr.pem")], [imei3, ws.path("three.csr")]]
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    ws.write("batch.csv", buf.getvalue())
+    out = ws.path("out")
+    os.makedirs(out)
+    # A PEM that cannot be written: a dangling symlink, which O_EXCL refuses.
+    os.symlink(ws.path("nowhere", "x.pem"), os.path.join(out, IMEI2 + ".pem"))
+    taken = ws.write(os.path.join("out", imei3 + ".pem"), "an earlier file\n")
+
+    def batch():
+        r = ws.cli("--json", "issue-batch", "--ca", "Issuing", "--input", ws.path("batch.csv"), "--out-dir", out,
+                   pass_=PASS)
+        tap.eq(r.returncode, 1, r.stderr)
+        return {(x["line"], x["imei"]): x for x in json.loads(r.stdout)}
+
+    first = batch()
+    one, two, repeat, three = first[(2, IMEI1)], first[(3, IMEI2)], first[(4, IMEI1)], first[(5, imei3)]
+    tap.eq((one["error"], one["existing"], one["file"]), (None, False, os.path.join(out, IMEI1 + ".pem")))
+    tap.ok(two["serial"], "the recorded certificate of the unwritable row has no serial in the report")
+    tap.eq(two["file"], None)
+    tap.contains(two["error"], f"The certificate {two['serial']} is recorded in the ledger")
+    tap.contains(two["error"], "Run the same batch again")
+    tap.eq(repeat["serial"], None)
+    tap.contains(repeat["error"], "on an earlier row of this batch")
+    tap.eq(three["serial"], None)
+    tap.contains(three["error"], "already exists")
+    tap.eq(open(taken).read(), "an earlier file\n")
+    tap.eq(certificate_count(ws), 2)
+
+    os.unlink(os.path.join(out, IMEI2 + ".pem"))
+    again = batch()
+    for key, before in (((2, IMEI1), one), ((3, IMEI2), two)):
+        tap.eq((again[key]["serial"], again[key]["existing"], again[key]["error"]), (before["serial"], True, None))
+    tap.eq(subprocess.run(["openssl", "x509", "-noout", "-serial", "-in", os.path.join(out, IMEI2 + ".pem")],
+                          capture_output=True, text=True).stdout.strip(), "serial=" + two["serial"].replace(":", ""))
+    tap.contains(again[(4, IMEI1)]["error"], "on an earlier row")
+    tap.contains(again[(5, imei3)]["error"], "already exists")
+    tap.eq(certificate_count(ws), 2)
+
+    os.unlink(taken)
+    r = ws.cli("issue-batch", "--ca", "Issuing", "--input", ws.path("batch.csv"), "--out-dir", out, pass_=PASS)
+    tap.contains(r.stdout, "Issued 1 certificates", r.stderr)
+    tap.contains(r.stdout, "2 issued before were found again")
+    tap.eq(certificate_count(ws), 3)
+
+
+@tap.test("a device certificate ends with its CA, and issue says so when that is sooner than asked")
+def _():
+    ws = Workspace()
+    ws.cli("ca", "init", "--name", "Root", "--days", "30", pass_=PASS, check=True)
+    ws.cli("ca", "intermediate", "--name", "Issuing", "--parent", "Root", pass_=PASS, check=True)
+    r = ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem"), pass_=PASS)
+    tap.eq(r.returncode, 0, r.stderr)
+    tap.contains(r.stderr, "sooner than the 3650 days asked")
+    root_end = openssl("x509", "-noout", "-enddate", input=ws.cli("ca", "export", "Root", check=True).stdout)
+    tap.eq(openssl("x509", "-noout", "-enddate", input=r.stdout).stdout, root_end.stdout)
+
+
+@tap.test("issue --new-key checks that --key-out can be written before anything is signed")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    r = ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--new-key", "--key-out",
+               ws.path("no such folder", "dev.key"), pass_=PASS)
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "nothing was issued")
+    tap.eq(r.stdout, "")
+    tap.eq(certificate_count(ws), 0)
+
+
+@tap.test("ca import-openssl refuses a CA below a root whose pathlen:0 allows none, and records nothing")
+def _():
+    ws = Workspace()
+    base = ws.path("pki")
+    for name in ("rootca", "subca"):
+        os.makedirs(os.path.join(base, name, "private"))
+        os.makedirs(os.path.join(base, name, "db"))
+        open(os.path.join(base, name, "db", "index.txt"), "w").close()
+    ext = ws.write("sub.ext", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
+                              "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always\n")
+    steps = [
+        ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+         "rootca/private/rootca.key", "-subj", "/CN=Flat Root", "-days", "365", "-out", "rootca/rootca.crt",
+         "-addext", "basicConstraints=critical,CA:TRUE,pathlen:0", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+         "subca/private/subca.key", "-subj", "/CN=Too Deep", "-out", "subca.csr"],
+        ["x509", "-req", "-in", "subca.csr", "-CA", "rootca/rootca.crt", "-CAkey", "rootca/private/rootca.key",
+         "-CAcreateserial", "-days", "300", "-extfile", ext, "-out", "subca/subca.crt"],
+    ]
+    for args in steps:
+        r = subprocess.run(["openssl", *args], cwd=base, capture_output=True, text=True)
+        tap.eq(r.returncode, 0, r.stderr)
+    r = ws.cli("ca", "import-openssl", base, pass_=PASS)
+    tap.eq(r.returncode, 1, r.stdout + r.stderr)
+    tap.contains(r.stderr, "“Too Deep” sits deeper below its root than the path length")
+    if os.path.exists(ws.db):
+        con = sqlite3.connect(f"file:{ws.db}?mode=ro", uri=True)
+        tap.eq(con.execute("SELECT count(*) FROM authorities").fetchone()[0], 0)
+        con.close()
+
+
 @tap.test("--new-key writes a 0600 key that matches the certificate and never enters the ledger")
 def _():
     ws = Workspace()

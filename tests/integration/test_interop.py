@@ -6,6 +6,7 @@ and a %KEYGEN CSR, each accepted, and rejected once revoked with the CRLs loaded
 
 import json
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -323,6 +324,80 @@ def _():
     tap.ok(client.returncode != 0, client.stdout + out)
     tap.ok("The certificate is trusted" not in out, out)
     tap.contains(client.stderr, "alert")
+
+
+def three_verifiers(root, chain):
+    """{verifier: (accepted?, output)} for the chain file (device first, then its CAs)."""
+    ossl = run("openssl", "verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", root, "-untrusted", chain,
+               chain)
+    gnutls = run("certtool", "--verify", "--verify-profile", "medium", "--load-ca-certificate", root,
+                 "--infile", chain)
+    mbed = run(MBEDTLS_VERIFY, root, chain)
+    return {
+        "openssl": (ossl.returncode == 0, ossl.stdout + ossl.stderr),
+        "certtool": (gnutls.returncode == 0 and "Chain verification output: Verified" in gnutls.stdout,
+                     gnutls.stdout + gnutls.stderr),
+        "mbedtls": (mbed.returncode == 0, mbed.stdout + mbed.stderr),
+    }
+
+
+@tap.test("a path length limits the whole chain: a CA below a pathlen:1 CA gets pathlen:0, nothing goes deeper, "
+          "and its devices verify in OpenSSL, GnuTLS and mbedTLS")
+def _():
+    ws = Workspace()
+    ws.cli("ca", "init", "--name", "Root", pass_=PASS, check=True)
+    ws.cli("ca", "intermediate", "--name", "A", "--parent", "Root", "--path-len", "1", pass_=PASS, check=True)
+    r = ws.cli("ca", "intermediate", "--name", "B", "--parent", "A", pass_=PASS, check=True)
+    tap.contains(r.stdout, "Its path length is 0")
+    r = ws.cli("ca", "intermediate", "--name", "C", "--parent", "B", pass_=PASS)
+    tap.eq(r.returncode, 1, r.stderr)
+    tap.contains(r.stderr, "“B” may not have CAs below it")
+    r = ws.cli("ca", "intermediate", "--name", "Wide", "--parent", "A", "--path-len", "2", pass_=PASS)
+    tap.eq(r.returncode, 1, r.stderr)
+    tap.contains(r.stderr, "Give --path-len 0 or less")
+    tap.eq([c["name"] for c in json.loads(ws.cli("--json", "ca", "list", check=True).stdout)], ["Root", "A", "B"])
+
+    text = run("openssl", "x509", "-noout", "-ext", "basicConstraints",
+               input=ws.cli("ca", "export", "B", check=True).stdout).stdout
+    tap.contains(text, "CA:TRUE, pathlen:0")
+    root = ws.write("root.pem", ws.cli("ca", "export", "Root", check=True).stdout)
+    device = ws.cli("issue", "--ca", "B", "--imei", IMEI, "--csr", KEYGEN, pass_=PASS, check=True).stdout
+    chain = ws.write("chain.pem", device + ws.cli("ca", "export", "B", check=True).stdout +
+                     ws.cli("ca", "export", "A", check=True).stdout)
+    for verifier, (ok, out) in three_verifiers(root, chain).items():
+        tap.ok(ok, f"{verifier} refused the device below B: {out}")
+
+
+@tap.test("a compressed-point CSR is certified with the uncompressed point, which mbedTLS parses, and its key "
+          "cannot be certified again for another IMEI in either form")
+def _():
+    pki = Pki()
+    ws = pki.ws
+    run("openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", ws.path("k.pem"))
+    run("openssl", "ec", "-in", ws.path("k.pem"), "-conv_form", "compressed", "-out", ws.path("kc.pem"))
+    for name, key in (("compressed.csr", "kc.pem"), ("plain.csr", "k.pem")):
+        r = run("openssl", "req", "-new", "-key", ws.path(key), "-subj", "/CN=device", "-out", ws.path(name))
+        tap.eq(r.returncode, 0, r.stderr)
+    text = run("openssl", "req", "-in", ws.path("compressed.csr"), "-noout", "-text").stdout
+    tap.ok(re.search(r"pub:\s+0[23]:", text), "the request's point is compressed: " + text)
+
+    imei = luhn_imei(35265610100300)
+    pem = ws.cli("issue", "--ca", "Issuing", "--imei", imei, "--csr", ws.path("compressed.csr"), pass_=PASS,
+                 check=True).stdout
+    cert = ws.write("compressed-cert.pem", pem)
+    chain = ws.write("compressed-chain.pem", pem + open(pki.issuing).read())
+    text = run("openssl", "x509", "-in", cert, "-noout", "-text").stdout
+    tap.ok(re.search(r"pub:\s+04:", text), "the certificate's point is uncompressed: " + text)
+    cert_key = run("openssl", "x509", "-in", cert, "-noout", "-pubkey").stdout
+    tap.eq(cert_key, run("openssl", "pkey", "-in", ws.path("k.pem"), "-pubout").stdout)
+    for verifier, (ok, out) in three_verifiers(pki.root, chain).items():
+        tap.ok(ok, f"{verifier} refused the certificate of a compressed-point CSR: {out}")
+
+    for csr in ("plain.csr", "compressed.csr"):
+        r = ws.cli("issue", "--ca", "Issuing", "--imei", luhn_imei(35265610100400), "--csr", ws.path(csr),
+                   pass_=PASS)
+        tap.eq(r.returncode, 1, r.stderr)
+        tap.contains(r.stderr, f"already certified for the device {imei}")
 
 
 tap.done()

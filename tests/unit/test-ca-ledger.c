@@ -798,6 +798,296 @@ test_backup (Fixture       *fixture,
   g_assert_true (ca_ledger_unlock (copy, PASS, &error));
 }
 
+static CaAuthority *
+create_ca (Fixture     *fixture,
+           const char  *name,
+           const char  *parent,
+           int          path_len,
+           GError     **error)
+{
+  return ca_ledger_create_authority (fixture->ledger,
+                                     &(CaAuthorityRequest) { name, parent, CA_KEY_EC_P256, 0, path_len }, error);
+}
+
+/* A path length limits the whole chain below it: a CA without its own limit
+ * under a limited one gets what is left, and nothing goes deeper. */
+static void
+test_path_length_inherited (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaAuthority) a = NULL;
+  g_autoptr(CaAuthority) b = NULL;
+  g_autoptr(CaAuthority) c = NULL;
+  g_autoptr(CaAuthority) wide = NULL;
+  g_autoptr(CaCsr) csr = fixture_csr ("p256.csr.pem");
+  g_autoptr(CaCertificate) cert = NULL;
+  g_autoptr(X509) b_cert = NULL;
+  BASIC_CONSTRAINTS *bc;
+
+  make_cas (fixture);
+  a = create_ca (fixture, "A", "Root", 1, &error);
+  g_assert_no_error (error);
+  b = create_ca (fixture, "B", "A", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (b->path_len, ==, 0);
+  b_cert = parse_pem (b->cert_pem);
+  bc = X509_get_ext_d2i (b_cert, NID_basic_constraints, NULL, NULL);
+  g_assert_nonnull (bc->pathlen);
+  g_assert_cmpint (ASN1_INTEGER_get (bc->pathlen), ==, 0);
+  BASIC_CONSTRAINTS_free (bc);
+
+  c = create_ca (fixture, "C", "B", -1, &error);
+  g_assert_null (c);
+  g_assert_error (error, CA_ERROR, CA_ERROR_POLICY);
+  g_assert_nonnull (strstr (error->message, "“B” may not have CAs below it"));
+  g_clear_error (&error);
+
+  wide = create_ca (fixture, "Wide", "A", 3, &error);
+  g_assert_null (wide);
+  g_assert_error (error, CA_ERROR, CA_ERROR_POLICY);
+  g_assert_nonnull (strstr (error->message, "--path-len 0 or less"));
+  g_clear_error (&error);
+
+  cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "B", IMEI1 }, csr, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&cert, ca_certificate_free);
+
+  /* A ledger whose B was made without the limit (as before it was inherited)
+   * and whose A allows no CA below it: B is too deep, and issues nothing. */
+  run_sql (fixture, "UPDATE authorities SET path_len = -1 WHERE name = 'B'; "
+                    "UPDATE authorities SET path_len = 0 WHERE name = 'A'");
+  cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "B", IMEI2 }, csr, &error);
+  g_assert_null (cert);
+  g_assert_error (error, CA_ERROR, CA_ERROR_POLICY);
+  g_assert_nonnull (strstr (error->message, "deeper below its root"));
+}
+
+static void
+expect_refused (GError      **error,
+                const char   *text)
+{
+  g_assert_error (*error, CA_ERROR, CA_ERROR_POLICY);
+  if (strstr ((*error)->message, text) == NULL)
+    g_error ("“%s” does not say “%s”", (*error)->message, text);
+  g_clear_error (error);
+}
+
+/* A CA outside its validity, or below one that is, signs nothing: no device
+ * certificate, no CRL, no proof, no CA. */
+static void
+test_validity_refused (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCsr) csr = fixture_csr ("p256.csr.pem");
+  CaIssueRequest request = { "Issuing", IMEI1 };
+  GBytes *crl;
+
+  make_cas (fixture);
+  run_sql (fixture, "UPDATE authorities SET not_after = unixepoch () - 60 WHERE name = 'Issuing'");
+  g_assert_null (ca_ledger_issue (fixture->ledger, &request, csr, &error));
+  expect_refused (&error, "The CA “Issuing” has expired");
+  crl = ca_ledger_generate_crl (fixture->ledger, "Issuing", 0, FALSE, &error);
+  g_assert_null (crl);
+  expect_refused (&error, "has expired");
+  g_assert_null (ca_ledger_issue_proof (fixture->ledger, "Issuing", "CODE1", &error));
+  expect_refused (&error, "has expired");
+
+  run_sql (fixture, "UPDATE authorities SET not_after = unixepoch () + 86400 WHERE name = 'Issuing'; "
+                    "UPDATE authorities SET not_after = unixepoch () - 60 WHERE name = 'Root'");
+  g_assert_null (ca_ledger_issue (fixture->ledger, &request, csr, &error));
+  expect_refused (&error, "below the CA “Root”, which has expired");
+  g_assert_null (create_ca (fixture, "Late", "Issuing", -1, &error));
+  expect_refused (&error, "has expired");
+
+  run_sql (fixture, "UPDATE authorities SET not_after = unixepoch () + 86400 WHERE name = 'Root'; "
+                    "UPDATE authorities SET not_before = unixepoch () + 3600 WHERE name = 'Issuing'");
+  g_assert_null (ca_ledger_issue (fixture->ledger, &request, csr, &error));
+  expect_refused (&error, "is not valid yet");
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 0);
+}
+
+/* A device certificate ends when the first CA of its chain ends, even when
+ * its own CA (say, an imported one) would outlive its root. */
+static void
+test_issue_within_chain (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCsr) csr = fixture_csr ("p256.csr.pem");
+  g_autoptr(CaCertificate) cert = NULL;
+  g_autoptr(CaAuthority) root = NULL;
+
+  make_cas (fixture);
+  run_sql (fixture, "UPDATE authorities SET not_after = unixepoch () + 10 * 86400 WHERE name = 'Root'");
+  root = ca_ledger_get_authority (fixture->ledger, "Root", &error);
+  cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, csr, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cert->not_after, ==, root->not_after);
+}
+
+/* The same EC key sent compressed is certified in its uncompressed form, and
+ * is the same key to "one key, one device" whichever form it comes in. */
+static void
+test_compressed_key (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  EVP_PKEY *key = EVP_EC_gen ("P-256");
+  g_autoptr(CaCsr) compressed = new_csr (key, TRUE);
+  g_autoptr(CaCsr) plain = new_csr (key, FALSE);
+  g_autoptr(CaCertificate) cert = NULL;
+  g_autoptr(CaCertificate) again = NULL;
+  g_autoptr(X509) x509 = NULL;
+  const unsigned char *bits = NULL;
+  int length = 0;
+
+  make_cas (fixture);
+  cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, compressed, &error);
+  g_assert_no_error (error);
+  x509 = parse_pem (cert->pem);
+  g_assert_true (X509_PUBKEY_get0_param (NULL, &bits, &length, NULL, X509_get_X509_PUBKEY (x509)));
+  g_assert_cmpint (length, ==, 65);
+  g_assert_cmpint (bits[0], ==, 0x04);
+  g_assert_cmpint (EVP_PKEY_eq (X509_get0_pubkey (x509), key), ==, 1);
+
+  again = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI2 }, plain, &error);
+  g_assert_null (again);
+  expect_refused (&error, "already certified for the device " IMEI1);
+
+  /* And the other way round. */
+  ca_csr_unref (g_steal_pointer (&compressed));
+  EVP_PKEY_free (key);
+  key = EVP_EC_gen ("P-256");
+  plain = (ca_csr_unref (plain), new_csr (key, FALSE));
+  compressed = new_csr (key, TRUE);
+  g_clear_pointer (&cert, ca_certificate_free);
+  cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI2 }, plain, &error);
+  g_assert_no_error (error);
+  g_assert_null (ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", "350000000000014" },
+                                  compressed, &error));
+  expect_refused (&error, "already certified for the device " IMEI2);
+  EVP_PKEY_free (key);
+}
+
+/* A second row for an IMEI is refused; running the same batch again issues
+ * nothing and reports the certificates the first run issued. */
+static void
+test_batch_rerun (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  char *serials[2] = { NULL };
+  CaBatchItem first[3] = {
+    { g_strdup (IMEI1), fixture_csr ("p256.csr.pem") },
+    { g_strdup (IMEI2), fixture_csr ("p384.csr.pem") },
+    { g_strdup (IMEI1), fixture_csr ("p256b.csr.pem") },
+  };
+  CaBatchItem again[2] = {
+    { g_strdup (IMEI1), fixture_csr ("p256.csr.pem") },
+    { g_strdup (IMEI2), fixture_csr ("p384.csr.pem") },
+  };
+
+  make_cas (fixture);
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, first, 3, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (first[0].certificate);
+  g_assert_nonnull (first[1].certificate);
+  g_assert_false (first[0].existing);
+  g_assert_null (first[2].certificate);
+  g_assert_error (first[2].error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (first[2].error->message, "earlier row"));
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 2);
+  serials[0] = g_strdup (first[0].certificate->serial);
+  serials[1] = g_strdup (first[1].certificate->serial);
+
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, again, 2, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_no_error (again[i].error);
+      g_assert_true (again[i].existing);
+      g_assert_cmpstr (again[i].certificate->serial, ==, serials[i]);
+    }
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 2);
+
+  /* A batch that cannot start marks every row as not issued. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_clear_pointer (&again[i].certificate, ca_certificate_free);
+      again[i].existing = FALSE;
+    }
+  g_assert_false (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Nobody" }, again, 2, &error));
+  g_assert_error (error, CA_ERROR, CA_ERROR_NOT_FOUND);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_null (again[i].certificate);
+      g_assert_nonnull (strstr (again[i].error->message, "Not issued"));
+    }
+
+  for (guint i = 0; i < 3; i++)
+    ca_batch_item_clear (&first[i]);
+  for (guint i = 0; i < 2; i++)
+    ca_batch_item_clear (&again[i]);
+  g_free (serials[0]);
+  g_free (serials[1]);
+}
+
+/* Revoking the CA while a batch runs stops it at its next group: what was
+ * recorded is reported, the rest is marked not issued. The trigger revokes
+ * Issuing in the transaction that records the first group's last certificate,
+ * as another process would between two groups. */
+static void
+test_batch_stops_when_revoked (Fixture       *fixture,
+                               gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  enum { N = 260, FIRST_GROUP = 256 };
+  CaBatchItem *items = g_new0 (CaBatchItem, N);
+
+  make_cas (fixture);
+  for (guint i = 0; i < N; i++)
+    {
+      EVP_PKEY *key = EVP_EC_gen ("P-256");
+      char first14[16];
+
+      g_snprintf (first14, sizeof first14, "35265610%06u", i);
+      items[i].imei = g_strdup_printf ("%s%c", first14, ca_imei_check_digit (first14));
+      items[i].csr = new_csr (key, FALSE);
+      EVP_PKEY_free (key);
+    }
+  run_sql (fixture, "CREATE TRIGGER revoke_midway AFTER INSERT ON certificates "
+                    "WHEN (SELECT count(*) FROM certificates) = 256 BEGIN "
+                    "UPDATE authorities SET status = 'revoked', revoke_reason = 2, revoked_at = unixepoch () "
+                    "WHERE name = 'Issuing'; END");
+
+  g_assert_false (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, items, N, &error));
+  g_assert_error (error, CA_ERROR, CA_ERROR_POLICY);
+  g_assert_nonnull (strstr (error->message, "has been revoked"));
+  g_assert_nonnull (strstr (error->message, "what it issued before is recorded"));
+  g_assert_null (strstr (error->message, "nothing was changed"));
+  for (guint i = 0; i < N; i++)
+    {
+      if (i < FIRST_GROUP)
+        {
+          g_assert_no_error (items[i].error);
+          g_assert_nonnull (items[i].certificate);
+        }
+      else
+        {
+          g_assert_null (items[i].certificate);
+          g_assert_nonnull (items[i].error);
+          g_assert_nonnull (strstr (items[i].error->message, "Not issued"));
+        }
+    }
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, FIRST_GROUP);
+
+  for (guint i = 0; i < N; i++)
+    ca_batch_item_clear (&items[i]);
+  g_free (items);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -826,6 +1116,12 @@ main (int   argc,
   ADD ("/ca/ledger/migrate-v1", test_migrate_v1);
   ADD ("/ca/authority/proof", test_proof);
   ADD ("/ca/ledger/backup", test_backup);
+  ADD ("/ca/authority/path-length-inherited", test_path_length_inherited);
+  ADD ("/ca/authority/validity-refused", test_validity_refused);
+  ADD ("/ca/issue/within-chain", test_issue_within_chain);
+  ADD ("/ca/issue/compressed-key", test_compressed_key);
+  ADD ("/ca/issue/batch-rerun", test_batch_rerun);
+  ADD ("/ca/issue/batch-stops-when-revoked", test_batch_stops_when_revoked);
 #undef ADD
 
   return g_test_run ();

@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <sqlite3.h>
 
@@ -126,4 +128,32 @@ parse_pem (const char *pem)
   g_assert_nonnull (cert);
 
   return cert;
+}
+
+CaCsr *
+new_csr (EVP_PKEY *key,
+         gboolean  compressed)
+{
+  g_autoptr(GError) error = NULL;
+  EVP_PKEY *public_key = EVP_PKEY_dup (key);
+  X509_REQ *req = X509_REQ_new ();
+  unsigned char *der = NULL;
+  int length;
+  CaCsr *csr;
+
+  g_assert_true (EVP_PKEY_set_utf8_string_param (public_key, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                                 compressed ? OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED
+                                                            : OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED));
+  g_assert_true (X509_REQ_set_version (req, X509_REQ_VERSION_1));
+  g_assert_true (X509_REQ_set_pubkey (req, public_key));
+  g_assert_cmpint (X509_REQ_sign (req, key, EVP_sha256 ()), >, 0);
+  length = i2d_X509_REQ (req, &der);
+  csr = ca_csr_parse (der, length, &error);
+  g_assert_no_error (error);
+
+  OPENSSL_free (der);
+  X509_REQ_free (req);
+  EVP_PKEY_free (public_key);
+
+  return csr;
 }

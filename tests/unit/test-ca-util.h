@@ -39,5 +39,8 @@ gint64   count_rows        (Fixture       *fixture,
 void     run_sql           (Fixture       *fixture,
                             const char    *sql);
 X509    *parse_pem         (const char    *pem);
+/* A CSR signed by the EC @key, its point encoded compressed or not. */
+CaCsr   *new_csr           (EVP_PKEY      *key,
+                            gboolean       compressed);
 
 G_END_DECLS
