@@ -224,14 +224,14 @@ copy_public_key (X509              *cert,
   return TRUE;
 }
 
-static X509 *
-new_certificate (const char         *cn,
-                 EVP_PKEY           *public_key,
-                 const X509_PUBKEY  *spki,
-                 gint64              not_before,
-                 gint64              not_after,
-                 char              **out_serial,
-                 GError            **error)
+X509 *
+ca_new_certificate (const char         *cn,
+                    EVP_PKEY           *public_key,
+                    const X509_PUBKEY  *spki,
+                    gint64              not_before,
+                    gint64              not_after,
+                    char              **out_serial,
+                    GError            **error)
 {
   X509 *cert = X509_new ();
   ASN1_INTEGER *serial = ca_serial_new (out_serial);
@@ -269,7 +269,7 @@ ca_signer_sign_leaf (CaSigner           *signer,
 {
   X509 *cert;
 
-  cert = new_certificate (cn, public_key, spki, ca_now () - BACKDATE_SECONDS,
+  cert = ca_new_certificate (cn, public_key, spki, ca_now () - BACKDATE_SECONDS,
                           MIN (not_after, signer->not_after), out_serial, error);
   if (cert == NULL)
     return NULL;
@@ -458,7 +458,7 @@ build_ca_certificate (const CaAuthorityRequest  *request,
   if (parent != NULL)
     not_after = MIN (not_after, parent->not_after);
 
-  cert = new_certificate (request->name, key, NULL, now - BACKDATE_SECONDS, not_after, &serial, error);
+  cert = ca_new_certificate (request->name, key, NULL, now - BACKDATE_SECONDS, not_after, &serial, error);
   if (cert == NULL)
     return NULL;
 
