@@ -288,29 +288,28 @@ key_cell (JsonObject *certificate)
 }
 
 static char *
-verification_cell (JsonArray  *installs,
-                   const char *serial)
+verification_cell (JsonObject *certificate)
 {
+  const struct { const char *member; const char *label; } installs[] = {
+    { "certificate_install", N_("certificate") },
+    { "key_install", N_("key") },
+  };
   g_autoptr(GString) cell = g_string_new (NULL);
 
-  for (guint i = 0; installs != NULL && i < json_array_get_length (installs); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (installs); i++)
     {
-      JsonObject *install = json_array_get_object_element (installs, i);
-      const char *credential = member (install, "credential");
+      JsonObject *install = object_member (certificate, installs[i].member);
       g_autofree char *line = NULL;
 
-      /* The certificate's own install and the key beside it (the key's
-       * install names no certificate). */
-      if (g_strcmp0 (credential, "client-certificate") == 0 && g_strcmp0 (member (install, "certificate_serial"), serial) != 0)
+      if (install == NULL)
         continue;
-      if (g_strcmp0 (credential, "ca-certificate") == 0)
-        continue;
-      line = g_markup_printf_escaped ("%s%s: %s (%s)", cell->len > 0 ? "\n" : "",
-                                      g_strcmp0 (credential, "private-key") == 0 ? _("key") : _("certificate"),
+      line = g_markup_printf_escaped ("%s%s: %s (%s)", cell->len > 0 ? "\n" : "", _(installs[i].label),
                                       or_dash (member (install, "state")),
                                       verification_words (member (install, "verification")));
       g_string_append (cell, line);
     }
+  if (cell->len == 0)
+    g_string_append (cell, _("not written by Tagsmith"));
 
   return g_string_free (g_steal_pointer (&cell), FALSE);
 }
@@ -319,7 +318,7 @@ static void
 units_section (Pdf        *pdf,
                JsonObject *dossier)
 {
-  static const double widths[] = { 120, 90, 190, 40, 150, 110, 61.89 };
+  static const double widths[] = { 118, 72, 188, 32, 130, 130, 91.89 };
   JsonArray *units = array_member (dossier, "units");
   char *header[] = {
     _("IMEI / device UUID"), _("Modem firmware"), _("Certificate serial / SHA-256 fingerprint"),
@@ -367,7 +366,7 @@ units_section (Pdf        *pdf,
                                               or_dash (member (certificate, "sha256_fingerprint")));
           cells[3] = g_strdup (sec_tag);
           cells[4] = key_cell (certificate);
-          cells[5] = verification_cell (array_member (unit, "installs"), member (certificate, "serial"));
+          cells[5] = verification_cell (certificate);
           if (current)
             cells[6] = g_markup_printf_escaped ("<b>%s</b>\n%s", passed ? _("PASS") : _("FAIL"),
                                                 or_dash (member (unit, "reason")));
@@ -393,9 +392,8 @@ events_section (Pdf        *pdf,
       JsonObject *failure = json_array_get_object_element (failures, i);
       gboolean later = g_strcmp0 (member (failure, "outcome"), "provisioned-later") == 0;
 
-      paragraph (pdf, _("<b>%s</b>, %s: %s (%s). %s"), or_dash (member (failure, "imei")),
+      paragraph (pdf, _("<b>%s</b>, %s: %s %s"), or_dash (member (failure, "imei")),
                  or_dash (member (failure, "at")), or_dash (member (failure, "detail")),
-                 or_dash (member (failure, "credential")),
                  later ? _("The unit was provisioned again and verified.")
                        : _("The unit holds no verified credential from this lot."));
     }

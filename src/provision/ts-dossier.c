@@ -315,6 +315,59 @@ unit_passed (const CaDeviceHistory  *history,
   return FALSE;
 }
 
+/* The install of the key beside @client: the last private-key install
+ * between the previous client-certificate install and the next one (a
+ * %KEYGEN key is recorded before its certificate, a host key after). */
+static const CaInstall *
+key_install (const CaDeviceHistory *history,
+             const CaInstall       *client)
+{
+  const CaInstall *found = NULL;
+  gint64 previous = 0;
+  gint64 next = G_MAXINT64;
+
+  for (guint i = 0; client != NULL && i < history->installs->len; i++)
+    {
+      const CaInstall *install = g_ptr_array_index (history->installs, i);
+
+      if (install->cred_type != CRED_CLIENT_CERT)
+        continue;
+      if (install->id < client->id)
+        previous = install->id;
+      else if (install->id > client->id && next == G_MAXINT64)
+        next = install->id;
+    }
+
+  for (guint i = 0; client != NULL && i < history->installs->len; i++)
+    {
+      const CaInstall *install = g_ptr_array_index (history->installs, i);
+
+      if (install->cred_type == CRED_PRIVATE_KEY && install->id > previous && install->id < next)
+        found = install;
+    }
+
+  return found;
+}
+
+static void
+add_install_summary (JsonBuilder     *builder,
+                     const char      *member_name,
+                     const CaDevice  *device,
+                     const CaInstall *install)
+{
+  json_builder_set_member_name (builder, member_name);
+  if (install == NULL)
+    {
+      json_builder_add_null_value (builder);
+      return;
+    }
+  json_builder_begin_object (builder);
+  add_string (builder, "state", ca_install_state_to_string (install->state));
+  add_string (builder, "verification", verification_method (device, install));
+  add_time (builder, "at", install->updated_at);
+  json_builder_end_object (builder);
+}
+
 static void
 add_certificate (Dossier               *d,
                  JsonBuilder           *builder,
@@ -352,6 +405,8 @@ add_certificate (Dossier               *d,
     json_builder_add_int_value (builder, install->sec_tag);
   else
     json_builder_add_null_value (builder);
+  add_install_summary (builder, "certificate_install", history->device, install);
+  add_install_summary (builder, "key_install", history->device, key_install (history, install));
   add_string (builder, "key_origin", certificate->host_key ? "host" : "modem");
   json_builder_set_member_name (builder, "key_evidence");
   if (evidence != NULL)

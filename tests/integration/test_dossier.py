@@ -53,9 +53,10 @@ def load(folder):
 
 
 def pdf_text(folder):
-    r = run(["pdftotext", "-layout", "dossier.pdf", "-"], folder)
+    """The PDF's text in drawing order, each cell's wrapped lines joined."""
+    r = run(["pdftotext", "-raw", "dossier.pdf", "-"], folder)
     tap.eq(r.returncode, 0, r.stderr)
-    return r.stdout
+    return " ".join(r.stdout.split())
 
 
 @tap.test("three kits: the folder checks with sha256sum and openssl; the PDF names every unit")
@@ -75,6 +76,8 @@ def _():
         tap.eq(unit["result"], "pass", unit)
         cert = unit["certificates"][0]
         tap.eq((cert["key_origin"], cert["sec_tag"]), ("modem", 7))
+        tap.eq(cert["certificate_install"]["state"], "verified")
+        tap.eq(cert["key_install"]["verification"], "cmng-listed")
         evidence = cert["key_evidence"]
         tap.ok(evidence is not None, f"{unit['imei']} has %KEYGEN evidence")
         tap.eq(evidence["device_uuid"], unit["device_uuid"])
