@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 
-from tsharness import Tap, Workspace, luhn_imei
+from tsharness import SOURCE_ROOT, Tap, Workspace, luhn_imei
 
 tap = Tap()
 PASS = "dossier-test-passphrase"
@@ -57,6 +57,17 @@ def pdf_text(folder):
     r = run(["pdftotext", "-raw", "dossier.pdf", "-"], folder)
     tap.eq(r.returncode, 0, r.stderr)
     return " ".join(r.stdout.split())
+
+
+def refresh_sample(folder):
+    """Copies the dossier into data/dossier-sample, and its first page as a PNG beside it,
+    for the README."""
+    sample = os.path.join(SOURCE_ROOT, "data", "dossier-sample")
+    shutil.rmtree(sample, ignore_errors=True)
+    shutil.copytree(folder, sample)
+    r = run(["pdftoppm", "-r", "80", "-f", "1", "-l", "1", "-singlefile", "-png", "dossier.pdf",
+             os.path.join(SOURCE_ROOT, "data", "dossier-sample-page-1")], folder)
+    tap.eq(r.returncode, 0, r.stderr)
 
 
 @tap.test("three kits: the folder checks with sha256sum and openssl; the PDF names every unit")
@@ -131,6 +142,9 @@ def _():
         else:
             tap.ok(sums.returncode != 0, f"a changed {name} fails sha256sum")
             tap.eq(cms.returncode, 0, "the signature still holds over SHA256SUMS")
+
+    if os.environ.get("TAGSMITH_REFRESH_DOSSIER_SAMPLE"):
+        refresh_sample(out)
 
     r = ws.cli("lot", "dossier", "L1", "--out", out, pass_=PASS)
     tap.eq(r.returncode, 1, r)
