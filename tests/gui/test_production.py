@@ -157,8 +157,12 @@ def _():
 @tap.test("Make Lot Dossier writes the lot's signed folder beside the reports")
 def _():
     app.click("Make Lot Dossier…")
-    app.window_named("Make a Lot Dossier", timeout=30)
-    app.click("Make Dossier")
+    dialog = app.window_named("Make a Lot Dossier", timeout=30)
+    # The lot on the bench is chosen first. GTK 4.8 names the response button
+    # "_Make Dossier Make Dossier" (mnemonic and text).
+    app.find_matching(lambda n: n.roleName == "combo box" and n.name == "Lot", dialog)
+    app.find_matching(lambda n: n.roleName == "push button" and n.name.endswith("Make Dossier"),
+                      dialog).doActionNamed("click")
     lots = os.path.join(data_home, "tagsmith", "lots")
 
     def written():
