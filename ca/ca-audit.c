@@ -356,3 +356,66 @@ ca_ledger_verify_audit_finish (CaLedger      *self,
 
   return TRUE;
 }
+
+gboolean
+ca_ledger_audit_head (CaLedger  *ledger,
+                      gint64    *seq,
+                      char     **hash,
+                      GError   **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (CA_IS_LEDGER (ledger), FALSE);
+  g_return_val_if_fail (seq != NULL && hash != NULL, FALSE);
+
+  ca_ledger_lock_mutex (ledger);
+  ok = read_head (ledger, seq, hash, error);
+  ca_ledger_unlock_mutex (ledger);
+
+  return ok;
+}
+
+gboolean
+ca_ledger_record_key_evidence (CaLedger    *self,
+                               gint64       certificate_id,
+                               const char  *evidence_json,
+                               GError     **error)
+{
+  g_autoptr(CaCertificate) certificate = NULL;
+  g_autofree char *details = NULL;
+  GString *builder;
+  gsize length;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
+  g_return_val_if_fail (evidence_json != NULL, FALSE);
+
+  /* Stored verbatim inside the details object, so it must be one object. */
+  length = strlen (evidence_json);
+  g_return_val_if_fail (length >= 2 && evidence_json[0] == '{' && evidence_json[length - 1] == '}', FALSE);
+
+  certificate = ca_ledger_get_certificate (self, certificate_id, error);
+  if (certificate == NULL)
+    return FALSE;
+
+  builder = ca_details_new ();
+  ca_details_add (builder, "ca", certificate->authority_name);
+  ca_details_add (builder, "serial", certificate->serial);
+  g_string_append_printf (builder, ",\"evidence\":%s", evidence_json);
+  details = ca_details_free (builder);
+
+  ca_ledger_lock_mutex (self);
+  if (!ca_ledger_begin (self, error))
+    goto out;
+  if (!ca_audit_append (self, "key.evidence", certificate->imei, details, error) ||
+      !ca_ledger_commit (self, error))
+    {
+      ca_ledger_rollback (self);
+      goto out;
+    }
+  ok = TRUE;
+out:
+  ca_ledger_unlock_mutex (self);
+
+  return ok;
+}

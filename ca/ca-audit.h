@@ -41,4 +41,19 @@ gboolean   ca_ledger_verify_audit_finish (CaLedger             *self,
                                           gint64               *out_first_broken,
                                           GError              **error);
 
+/* The newest event of the chain: its id (0 for an empty log) and hash, so a
+ * document can quote the head and the ledger later be shown to contain it. */
+gboolean   ca_ledger_audit_head          (CaLedger             *ledger,
+                                          gint64               *seq,
+                                          char                **hash,
+                                          GError              **error);
+
+/* Appends a "key.evidence" event for @certificate_id: what shows where its key
+ * was made. @evidence_json is a JSON object in the caller's own vocabulary,
+ * kept verbatim inside the hash chain. */
+gboolean   ca_ledger_record_key_evidence (CaLedger             *self,
+                                          gint64                certificate_id,
+                                          const char           *evidence_json,
+                                          GError              **error);
+
 G_END_DECLS

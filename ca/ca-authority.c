@@ -321,14 +321,14 @@ copy_public_key (X509              *cert,
   return TRUE;
 }
 
-static X509 *
-new_certificate (const char         *cn,
-                 EVP_PKEY           *public_key,
-                 const X509_PUBKEY  *spki,
-                 gint64              not_before,
-                 gint64              not_after,
-                 char              **out_serial,
-                 GError            **error)
+X509 *
+ca_new_certificate (const char         *cn,
+                    EVP_PKEY           *public_key,
+                    const X509_PUBKEY  *spki,
+                    gint64              not_before,
+                    gint64              not_after,
+                    char              **out_serial,
+                    GError            **error)
 {
   X509 *cert = X509_new ();
   ASN1_INTEGER *serial = ca_serial_new (out_serial);
@@ -366,7 +366,7 @@ ca_signer_sign_leaf (CaSigner           *signer,
 {
   X509 *cert;
 
-  cert = new_certificate (cn, public_key, spki, MAX (ca_now () - BACKDATE_SECONDS, signer->chain_not_before),
+  cert = ca_new_certificate (cn, public_key, spki, MAX (ca_now () - BACKDATE_SECONDS, signer->chain_not_before),
                           MIN (not_after, signer->chain_not_after), out_serial, error);
   if (cert == NULL)
     return NULL;
@@ -589,7 +589,7 @@ build_ca_certificate (const CaAuthorityRequest  *request,
   if (parent != NULL)
     not_after = MIN (not_after, parent->chain_not_after);
 
-  cert = new_certificate (request->name, key, NULL,
+  cert = ca_new_certificate (request->name, key, NULL,
                           parent != NULL ? MAX (now - BACKDATE_SECONDS, parent->chain_not_before)
                                          : now - BACKDATE_SECONDS,
                           not_after, &serial, error);

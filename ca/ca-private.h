@@ -261,6 +261,15 @@ gboolean  ca_signer_check_in_validity (CaSigner  *signer,
 gboolean  ca_signer_check_can_issue   (CaSigner  *signer,
                                        GError   **error);
 
+/* An unsigned v3 certificate with a fresh serial, CN=@cn, the public key of
+ * @public_key (or @spki as it is) and the validity given; no issuer yet. */
+X509     *ca_new_certificate     (const char  *cn,
+                                  EVP_PKEY    *public_key,
+                                  const X509_PUBKEY *spki,
+                                  gint64       not_before,
+                                  gint64       not_after,
+                                  char       **out_serial,
+                                  GError     **error);
 /* Signs an end-entity certificate for @public_key (or, faster, the request's
  * @spki as it is) with CN=@cn. The validity ends at @not_after, capped at the
  * end of the signer's chain. */

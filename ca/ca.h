@@ -22,4 +22,5 @@
 # include "ca-revoke.h"
 # include "ca-fleet.h"
 # include "ca-audit.h"
+# include "ca-sign.h"
 #undef CA_INSIDE

@@ -17,5 +17,6 @@ G_BEGIN_DECLS
 extern const TsCliVerb ts_cli_modem_verbs[];
 extern const TsCliVerb ts_cli_ca_verbs[];
 extern const TsCliVerb ts_cli_provision_verbs[];
+extern const TsCliVerb ts_cli_lot_verbs[];
 
 G_END_DECLS

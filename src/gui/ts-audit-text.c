@@ -128,6 +128,13 @@ ts_audit_event_describe (const CaAuditEvent  *event,
                                      member_int (details, "crl_number"), ca ? ca : "?");
       *icon_name = "view-list-symbolic";
     }
+  else if (g_strcmp0 (action, "key.evidence") == 0)
+    {
+      /* The %KEYGEN answer itself is long; the dossier and `audit list` show it. */
+      *title = g_strdup (_("Key generated in the modem"));
+      detail_text = g_strdup_printf (_("Evidence for serial %s by %s"), serial ? serial : "?", ca ? ca : "?");
+      *icon_name = "emblem-ok-symbolic";
+    }
   else if (g_str_has_prefix (action, "ca."))
     {
       *title = g_strdup_printf (_("Authority: %s"), action + strlen ("ca."));

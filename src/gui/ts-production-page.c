@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "ts-application.h"
+#include "ts-dossier-flow.h"
 #include "ts-gui-util.h"
 #include "ts-line.h"
 #include "ts-production-page.h"
@@ -778,6 +779,46 @@ open_folder_action (GtkWidget  *widget,
                                            g_object_ref (self));
 }
 
+/* The lot's evidence dossier, for this lot or any earlier one. */
+static void
+dossier_written_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(TsProductionPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = ts_dossier_flow_finish (result, &error);
+  g_autofree char *text = NULL;
+
+  if (path == NULL)
+    {
+      show_error (self, error);
+      return;
+    }
+
+  text = g_strdup_printf (_("Dossier written to %s"), path);
+  show_toast (self, text);
+}
+
+static void
+dossier_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  TsProductionPage *self = TS_PRODUCTION_PAGE (widget);
+  CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
+  g_autofree char *dir = reports_dir ();
+
+  if (ledger == NULL)
+    {
+      show_toast (self, _("The ledger is not open. Check the message on the Authorities page."));
+      return;
+    }
+
+  ts_dossier_flow_async (widget, ledger, self->line != NULL ? ts_line_get_lot (self->line) : NULL, dir,
+                         self->cancellable, dossier_written_cb, g_object_ref (self));
+}
+
 /* Authorities for the form -------------------------------------------------------- */
 
 static gpointer
@@ -896,6 +937,7 @@ ts_production_page_class_init (TsProductionPageClass *klass)
   gtk_widget_class_install_action (widget_class, "production.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "production.open-folder", NULL,
                                    open_folder_action);
+  gtk_widget_class_install_action (widget_class, "production.dossier", NULL, dossier_action);
 }
 
 static void

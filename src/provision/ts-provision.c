@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "ts-key-evidence.h"
 #include "ts-provision.h"
 #include "ts-provision-error.h"
 #include "ts-provision-private.h"
@@ -697,7 +698,7 @@ keygen_and_issue (Flow    *f,
 
   f->certificate = ca_ledger_issue (f->ledger, &issue, csr, error);
 
-  return f->certificate != NULL;
+  return f->certificate != NULL && ts_key_evidence_record (f->ledger, f->certificate, keygen, error);
 }
 
 /* --host-key: the key is made here, issued for, written as type 2 and wiped. */

@@ -232,6 +232,8 @@ test_audit_describe (void)
       "Device identified", "nRF9160-SICA", "tagsmith-modem-symbolic" },
     { "crl", NULL, "{\"ca\":\"Line 1 CA\",\"crl_number\":3}",
       "CRL published", "Number 3 of Line 1 CA", "view-list-symbolic" },
+    { "key.evidence", NULL, "{\"ca\":\"Line 1 CA\",\"serial\":\"1A2B\",\"evidence\":{\"origin\":\"modem\"}}",
+      "Key generated in the modem", "Evidence for serial 1A2B by Line 1 CA", "emblem-ok-symbolic" },
     { "ca.create", NULL, "{\"name\":\"Test Root CA\"}",
       "Authority: create", "Test Root CA", "security-high-symbolic" },
     /* Details that are not an object, or not JSON, still show. */

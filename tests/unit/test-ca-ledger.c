@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 #include <openssl/bn.h>
+#include <openssl/cms.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <sqlite3.h>
@@ -1086,6 +1087,85 @@ test_batch_stops_when_revoked (Fixture       *fixture,
   for (guint i = 0; i < N; i++)
     ca_batch_item_clear (&items[i]);
   g_free (items);
+/* The head names the newest event, as the listing shows it. */
+static void
+test_audit_head (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *empty_hash = NULL;
+  const CaAuditEvent *last;
+  gint64 seq = -1;
+
+  g_assert_true (ca_ledger_audit_head (f->ledger, &seq, &empty_hash, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (seq, ==, 0);
+  g_assert_cmpuint (strlen (empty_hash), ==, 64);
+
+  make_cas (f);
+  events = ca_ledger_list_audit (f->ledger, 0, 0, &error);
+  g_assert_no_error (error);
+  last = g_ptr_array_index (events, events->len - 1);
+  g_assert_true (ca_ledger_audit_head (f->ledger, &seq, &hash, &error));
+  g_assert_cmpint (seq, ==, last->id);
+  g_assert_cmpstr (hash, ==, last->hash);
+}
+
+static gboolean
+cms_verifies (GBytes     *signature,
+              const char *content,
+              const char *root_pem)
+{
+  const unsigned char *der = g_bytes_get_data (signature, NULL);
+  CMS_ContentInfo *cms = d2i_CMS_ContentInfo (NULL, &der, (long) g_bytes_get_size (signature));
+  X509_STORE *store = X509_STORE_new ();
+  g_autoptr(X509) root = parse_pem (root_pem);
+  BIO *in = BIO_new_mem_buf (content, -1);
+  gboolean ok;
+
+  g_assert_nonnull (cms);
+  X509_STORE_add_cert (store, root);
+  ok = CMS_verify (cms, NULL, store, in, NULL, CMS_BINARY) == 1;
+  BIO_free (in);
+  X509_STORE_free (store);
+  CMS_ContentInfo_free (cms);
+
+  return ok;
+}
+
+/* A detached signature by a one-time certificate of the issuing CA: it
+ * verifies against the root alone, fails on other content, is refused while
+ * locked, and is recorded. */
+static void
+test_sign_detached (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) content = g_bytes_new_static ("abc  file\n", 10);
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autofree char *root_pem = NULL;
+  const CaAuditEvent *last;
+
+  make_cas (f);
+  root_pem = ca_ledger_export_authority (f->ledger, "Root", FALSE, &error);
+  signature = ca_ledger_sign_detached (f->ledger, "Issuing", "Test signer", content, &error);
+  g_assert_no_error (error);
+  g_assert_true (cms_verifies (signature, "abc  file\n", root_pem));
+  g_assert_false (cms_verifies (signature, "abd  file\n", root_pem));
+
+  events = ca_ledger_list_audit (f->ledger, 0, 0, &error);
+  last = g_ptr_array_index (events, events->len - 1);
+  g_assert_cmpstr (last->action, ==, "ca.sign");
+  g_assert_nonnull (strstr (last->details, "\"signed_sha256\""));
+
+  ca_ledger_lock (f->ledger);
+  g_clear_pointer (&signature, g_bytes_unref);
+  signature = ca_ledger_sign_detached (f->ledger, "Issuing", "Test signer", content, &error);
+  g_assert_null (signature);
+  g_assert_nonnull (error);
 }
 
 int
@@ -1122,6 +1202,8 @@ main (int   argc,
   ADD ("/ca/issue/compressed-key", test_compressed_key);
   ADD ("/ca/issue/batch-rerun", test_batch_rerun);
   ADD ("/ca/issue/batch-stops-when-revoked", test_batch_stops_when_revoked);
+  ADD ("/ca/audit/head", test_audit_head);
+  ADD ("/ca/sign/detached", test_sign_detached);
 #undef ADD
 
   return g_test_run ();
