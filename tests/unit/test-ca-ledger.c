@@ -1087,6 +1087,8 @@ test_batch_stops_when_revoked (Fixture       *fixture,
   for (guint i = 0; i < N; i++)
     ca_batch_item_clear (&items[i]);
   g_free (items);
+}
+
 /* The head names the newest event, as the listing shows it. */
 static void
 test_audit_head (Fixture       *f,
