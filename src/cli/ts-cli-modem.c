@@ -371,7 +371,7 @@ open_ledger_if_present (TsCli *cli)
   if (!g_file_test (cli->db_path, G_FILE_TEST_IS_REGULAR))
     return NULL;
 
-  ledger = ca_ledger_open (cli->db_path, &error);
+  ledger = ca_ledger_open_read_only (cli->db_path, &error);
   if (ledger == NULL)
     fprintf (stderr, _("tagsmith: WARNING: could not open the ledger, so no entry is "
                        "identified: %s\n"), error->message);
