@@ -19,6 +19,8 @@
 
 /* Device CSRs are small; anything larger from stdin is the wrong input. */
 #define MAX_STDIN_CSR (64 * 1024)
+/* A million rows naming CSR files; an input far larger is the wrong file. */
+#define MAX_BATCH_FILE (64 * 1024 * 1024)
 
 static CaCsr *
 read_csr (const char  *source,
@@ -203,7 +205,8 @@ read_batch (const char  *input,
   g_auto(GStrv) lines = NULL;
   guint allocated = 0;
 
-  if (!g_file_get_contents (input, &contents, NULL, error))
+  contents = ca_file_read_bounded (input, MAX_BATCH_FILE, NULL, error);
+  if (contents == NULL)
     return FALSE;
 
   lines = g_strsplit (contents, "\n", -1);

@@ -239,4 +239,36 @@ def _():
     tap.ok(not os.path.exists(elsewhere), "the backup went through the link")
 
 
+@tap.test("a CSR, a batch CSV or a credential that is a pipe, a device or 100 MB is refused at once")
+def _():
+    ws = Workspace()
+    fifo = ws.path("fifo")
+    os.mkfifo(fifo)
+    huge = ws.path("huge.pem")
+    with open(huge, "wb") as f:
+        f.truncate(100 * 1024 * 1024)
+    for path, advice in ((fifo, "not a regular file"), ("/dev/zero", "not a regular file"), (huge, "larger than")):
+        # Nothing writes to the pipe and /dev/zero never ends: only a refusal before reading returns.
+        for verb in (("issue", "--ca", "Root", "--imei", "490154203237518", "--csr", path),
+                     ("issue-batch", "--ca", "Root", "--input", path, "--out-dir", ws.path("out")),
+                     ("creds", "write", "--port", ws.path("no-modem"), "--sec-tag", "42", "--type", "ca",
+                      "--file", path)):
+            r = ws.cli(*verb, pass_=PASS, timeout=60)
+            tap.ok(r.returncode != 0, f"{verb} succeeded")
+            tap.contains(r.stderr, path)
+            tap.contains(r.stderr, advice)
+    tap.ok(not os.path.exists(ws.db), "a refused input still created a ledger")
+
+
+@tap.test("the IMEI an unprogrammed modem reports, 000000000000000, is refused")
+def _():
+    ws = Workspace()
+    ws.cli("ca", "init", "--name", "Root", pass_=PASS, check=True)
+    r = ws.cli("issue", "--ca", "Root", "--imei", "000000000000000", "--new-key", "--key-out", ws.path("k.pem"),
+               pass_=PASS)
+    tap.eq(r.returncode, 1, r.stdout)
+    tap.contains(r.stderr, "before its IMEI is programmed")
+    tap.ok(not os.path.exists(ws.path("k.pem")), "a key was written")
+
+
 tap.done()
