@@ -271,4 +271,18 @@ def _():
     tap.ok(not os.path.exists(ws.path("k.pem")), "a key was written")
 
 
+@tap.test("CA names are counted in characters, and blank or invisible ones are refused")
+def _():
+    ws = Workspace()
+    name = "é" * 64
+    r = ws.cli("ca", "init", "--name", name, pass_=PASS)
+    tap.eq(r.returncode, 0, r.stderr)
+    tap.eq([c["name"] for c in json.loads(ws.cli("--json", "ca", "list", check=True).stdout)], [name])
+    for bad in ("   ", "Root\u200b", "\u202eRoot", "Ro\tot", "é" * 65):
+        r = ws.cli("ca", "init", "--name", bad, pass_=PASS)
+        tap.eq(r.returncode, 1, f"{bad!r}: {r.stdout}")
+        tap.contains(r.stderr, "A CA name")
+    tap.eq(len(json.loads(ws.cli("--json", "ca", "list", check=True).stdout)), 1)
+
+
 tap.done()

@@ -53,6 +53,33 @@ test_imei_luhn (void)
   g_assert_nonnull (strstr (error->message, "programmed"));
 }
 
+/* Limits count characters, so a name in any script gets the same room. */
+static void
+test_name_check (void)
+{
+  g_autoptr(GString) accents = g_string_new (NULL);
+  const char *refused[] = {
+    "", "   ", "\xc2\xa0", " Root", "Root ", "Ro\x01ot", "Root\n", "Ro\xc2\x85ot", "Root\xe2\x80\x8b",
+    "\xe2\x80\xaeRoot", "\xef\xbb\xbfRoot", "Root\xe3\x85\xa4", "\xe3\x85\xa4", "Ro\xffot",
+  };
+
+  for (guint i = 0; i < 64; i++)
+    g_string_append (accents, "\xc3\xa9");
+  g_assert_true (ca_name_check ("A CA name", accents->str, 64, NULL));
+  g_assert_true (ca_name_check ("A CA name", "Fleet Root \xe2\x80\x94 2026", 64, NULL));
+  g_string_append (accents, "\xc3\xa9");
+  g_assert_false (ca_name_check ("A CA name", accents->str, 64, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (ca_name_check ("A CA name", refused[i], 64, &error));
+      g_assert_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT);
+      g_assert_true (g_str_has_prefix (error->message, "A CA name "));
+    }
+}
+
 /* A CSR path naming a device, a pipe or a huge file is refused before it is
  * read, so memory stays bounded and nothing waits for a writer. */
 static void
@@ -258,6 +285,7 @@ main (int   argc,
   g_test_add_func ("/ca/csr/keygen-variants", test_csr_keygen_variants);
   g_test_add_func ("/ca/csr/rejects", test_csr_rejects);
   g_test_add_func ("/ca/file/read-bounded", test_file_read_bounded);
+  g_test_add_func ("/ca/names/check", test_name_check);
 
   return g_test_run ();
 }
