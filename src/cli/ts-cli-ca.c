@@ -549,6 +549,7 @@ run_import_openssl (TsCli  *cli,
   g_autoptr(GError) error = NULL;
   g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(GPtrArray) imported = NULL;
+  g_auto(GStrv) notes = NULL;
   g_autofree char *key_pass_spec = NULL;
   g_auto(TsCliPassphrase) key_pass = NULL;
   int exit_code;
@@ -577,8 +578,11 @@ run_import_openssl (TsCli  *cli,
 
   ledger = ts_cli_ca_open_ledger (cli, &error);
   if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error) ||
-      (imported = ca_ledger_import_openssl (ledger, argv[1], key_pass, &error)) == NULL)
+      (imported = ca_ledger_import_openssl (ledger, argv[1], key_pass, &notes, &error)) == NULL)
     return ts_cli_fail (error);
+
+  for (guint i = 0; notes[i] != NULL; i++)
+    fprintf (stderr, "tagsmith: %s\n", notes[i]);
 
   for (guint i = 0; i < imported->len; i++)
     {
