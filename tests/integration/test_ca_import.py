@@ -271,48 +271,42 @@ def _():
     ws.cli("ca", "init", "--name", "Existing", pass_=PASS, check=True)
     before = dump(ws)
 
+    def refused(folder, *needles):
+        r = ws.cli("ca", "import-openssl", folder, "--key-pass", "pass:" + OLD_PASS, pass_=PASS)
+        tap.eq(r.returncode, 1, r.stdout)
+        for needle in needles:
+            tap.contains(r.stderr, needle)
+        tap.eq(dump(ws), before)
+
+    def forged_copy(name, issuer, csr, serial, extensions, out):
+        """A copy of the setup where out is csr's certificate with serial, naming issuer as its issuer
+        (without key identifiers to tell them apart) but signed by a stranger's key."""
+        folder = ws.path(name)
+        shutil.copytree(base, folder)
+        sh(folder, "openssl", "req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+           "-nodes", "-keyout", ws.path(name + ".key"), "-subj", "/CN=" + issuer, "-days", "3650",
+           "-out", ws.path(name + ".crt"))
+        with open(ws.path(name + ".ext"), "w") as f:
+            f.write(extensions + "\nsubjectKeyIdentifier = none\nauthorityKeyIdentifier = none\n")
+        sh(folder, "openssl", "x509", "-req", "-in", csr, "-CA", ws.path(name + ".crt"), "-CAkey",
+           ws.path(name + ".key"), "-set_serial", serial, "-days", "365", "-extfile", ws.path(name + ".ext"),
+           "-out", out)
+        return folder
+
     # The sub CA's certificate names Legacy Root as its issuer but a stranger signed it.
-    forged = ws.path("forged-ca")
-    shutil.copytree(base, forged)
-    sh(forged, "openssl", "req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-       "-keyout", "stranger.key", "-subj", "/CN=Legacy Root", "-days", "3650", "-out", "stranger.crt")
-    with open(os.path.join(forged, "sub.ext"), "w") as f:
-        f.write("basicConstraints = critical,CA:TRUE,pathlen:0\nkeyUsage = critical,keyCertSign,cRLSign\n"
-                "subjectKeyIdentifier = none\nauthorityKeyIdentifier = none\n")
-    sh(forged, "openssl", "x509", "-req", "-in", "subca.csr", "-CA", "stranger.crt", "-CAkey", "stranger.key",
-       "-set_serial", "4096", "-days", "365", "-extfile", "sub.ext", "-out", "subca/subca.crt")
-    os.remove(os.path.join(forged, "stranger.crt"))
-    os.remove(os.path.join(forged, "stranger.key"))
-    r = ws.cli("ca", "import-openssl", forged, "--key-pass", "pass:" + OLD_PASS, pass_=PASS)
-    tap.eq(r.returncode, 1, r.stdout)
-    tap.contains(r.stderr, "“Legacy Sub”")
-    tap.contains(r.stderr, "signature does not verify")
-    tap.eq(dump(ws), before)
-
+    refused(forged_copy("forged-ca", "Legacy Root", "subca.csr", "4096",
+                        "basicConstraints = critical,CA:TRUE,pathlen:0\nkeyUsage = critical,keyCertSign,cRLSign",
+                        "subca/subca.crt"),
+            "“Legacy Sub”", "signature does not verify")
     # A device certificate file with the right serial and issuer name, signed by a stranger.
-    forged = ws.path("forged-device")
-    shutil.copytree(base, forged)
-    sh(forged, "openssl", "req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-       "-keyout", "stranger.key", "-subj", "/CN=Legacy Sub", "-days", "3650", "-out", "stranger.crt")
-    with open(os.path.join(forged, "dev.ext"), "w") as f:
-        f.write("basicConstraints = critical,CA:FALSE\nsubjectKeyIdentifier = none\nauthorityKeyIdentifier = none\n")
-    sh(forged, "openssl", "x509", "-req", "-in", "dev0.csr", "-CA", "stranger.crt", "-CAkey", "stranger.key",
-       "-set_serial", "0x2000", "-days", "365", "-extfile", "dev.ext", "-out", "subca/certs/2000.pem")
-    r = ws.cli("ca", "import-openssl", forged, "--key-pass", "pass:" + OLD_PASS, pass_=PASS)
-    tap.eq(r.returncode, 1, r.stdout)
-    tap.contains(r.stderr, "Line 1 of")
-    tap.contains(r.stderr, "does not verify")
-    tap.eq(dump(ws), before)
-
+    refused(forged_copy("forged-device", "Legacy Sub", "dev0.csr", "0x2000", "basicConstraints = critical,CA:FALSE",
+                        "subca/certs/2000.pem"),
+            "Line 1 of", "does not verify")
     # An index entry whose file holds another certificate.
     swapped = ws.path("swapped")
     shutil.copytree(base, swapped)
     shutil.copy(os.path.join(swapped, "subca", "certs", "2001.pem"), os.path.join(swapped, "subca", "certs", "2000.pem"))
-    r = ws.cli("ca", "import-openssl", swapped, "--key-pass", "pass:" + OLD_PASS, pass_=PASS)
-    tap.eq(r.returncode, 1, r.stdout)
-    tap.contains(r.stderr, "Line 1 of")
-    tap.contains(r.stderr, "another serial")
-    tap.eq(dump(ws), before)
+    refused(swapped, "Line 1 of", "another serial")
 
 
 @tap.test("an index.txt with a NUL byte or bytes that are not text is refused, naming the line")
