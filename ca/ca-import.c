@@ -493,7 +493,8 @@ insert_imported (CaLedger        *self,
   };
   record.issued_at = record.not_before;
 
-  if (imei == NULL)
+  /* An intermediate's own certificate in its parent's index is no device's. */
+  if (imei == NULL && X509_check_ca (cert) == 0)
     g_ptr_array_add (notes, g_strdup_printf ("The certificate %s of “%s” (%s) names no valid IMEI, so it was "
                                              "imported for its CA's records and CRLs but belongs to no device.",
                                              serial, source->name, subject));

@@ -245,6 +245,7 @@ def _():
     tap.contains(r.stderr, "Skipped devices/")
     tap.contains(r.stderr, "The certificate 2003 of “Legacy Sub”")
     tap.contains(r.stderr, "names no valid IMEI")
+    tap.eq(r.stderr.count("names no valid IMEI"), 1, "the intermediate's own certificate is no device's")
     cas = {c["name"] for c in json.loads(ws.cli("--json", "ca", "list", check=True).stdout)}
     tap.eq(cas, {"Legacy Root", "Legacy Sub"})
     con = sqlite3.connect(f"file:{ws.db}?mode=ro", uri=True)
