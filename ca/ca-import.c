@@ -216,17 +216,21 @@ find_new_certs_dir (const char *root,
       while (listing != NULL && (entry = g_dir_read_name (listing)) != NULL)
         {
           g_autofree char *path = NULL;
+          g_autofree char *text = NULL;
+          g_autoptr(BIO) bio = NULL;
           CONF *conf;
           const char *section;
           const char *value;
+          gsize length = 0;
 
           if (!g_str_has_suffix (entry, ".cnf"))
             continue;
           path = g_build_filename (folders[f], entry, NULL);
-          if (!is_inside (root, path))
+          if (!is_inside (root, path) || (text = ca_file_read_bounded (path, MAX_PEM_FILE, &length, NULL)) == NULL)
             continue;
+          bio = BIO_new_mem_buf (text, length);
           conf = NCONF_new (NULL);
-          if (NCONF_load (conf, path, NULL) > 0 &&
+          if (NCONF_load_bio (conf, bio, NULL) > 0 &&
               (section = NCONF_get_string (conf, "ca", "default_ca")) != NULL &&
               (value = NCONF_get_string (conf, section, "new_certs_dir")) != NULL)
             {

@@ -332,11 +332,14 @@ def _():
         tap.eq(dump(ws), before)
 
 
-@tap.test("symlinks that lead out of the imported folder are not followed")
+@tap.test("symlinks that lead out of the imported folder are not followed, and pipes in it are not read")
 def _():
     ws = Workspace()
     base = make_recipe(ws.path("pki"))
     outside = make_recipe(ws.path("outside"))
+    # Nothing ever writes to these: reading one would hang the import.
+    os.mkfifo(os.path.join(base, "rootca", "waiting.cnf"))
+    os.mkfifo(os.path.join(base, "rootca", "certs", "waiting.pem"))
     # A CA folder and a sub CA's key that are links to another setup elsewhere.
     os.symlink(os.path.join(outside, "rootca"), os.path.join(base, "linked"))
     key = os.path.join(base, "subca", "private", "subca.key")
