@@ -491,16 +491,13 @@ check_existing_file (CaLedger  *self,
 static int
 open_read_only (CaLedger *self)
 {
-  g_autofree char *uri = NULL;
-  g_autofree char *check = NULL;
-  int rc;
+  g_autofree char *escaped = g_uri_escape_string (self->path, "/", FALSE);
+  int rc = SQLITE_CANTOPEN;
 
   for (guint attempt = 0; attempt < 2; attempt++)
     {
-      g_autofree char *escaped = g_uri_escape_string (self->path, "/", FALSE);
+      g_autofree char *uri = g_strdup_printf ("file:%s?mode=ro%s", escaped, attempt == 0 ? "" : "&immutable=1");
 
-      g_clear_pointer (&uri, g_free);
-      uri = g_strdup_printf ("file:%s?mode=ro%s", escaped, attempt == 0 ? "" : "&immutable=1");
       rc = sqlite3_open_v2 (uri, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, NULL);
       if (rc == SQLITE_OK)
         rc = sqlite3_exec (self->db, "PRAGMA schema_version", NULL, NULL, NULL);

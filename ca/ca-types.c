@@ -143,7 +143,6 @@ ca_name_check (const char  *what,
 {
   const char *problem = NULL;
   gboolean blank = TRUE;
-  glong length;
 
   g_return_val_if_fail (what != NULL, FALSE);
 
@@ -151,7 +150,7 @@ ca_name_check (const char  *what,
     problem = "is empty";
   else if (!g_utf8_validate (name, -1, NULL))
     problem = "is not valid UTF-8 text";
-  else if ((length = g_utf8_strlen (name, -1)) > (glong) max_chars)
+  else if (g_utf8_strlen (name, -1) > (glong) max_chars)
     problem = "is too long";
   else
     {
