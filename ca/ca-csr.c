@@ -275,7 +275,7 @@ ca_csr_load (const char  *path,
   if (contents == NULL)
     {
       g_set_error (error, CA_ERROR, CA_ERROR_INVALID_CSR,
-                   "The certificate request cannot be read: %s.", local_error->message);
+                   "The certificate request cannot be read: %s", local_error->message);
       return NULL;
     }
 
