@@ -389,28 +389,12 @@ ca_signer_sign_leaf (CaSigner           *signer,
   return cert;
 }
 
+/* The name becomes the CA's common name, which X.509 caps at 64 characters. */
 static gboolean
 check_name (const char  *name,
             GError     **error)
 {
-  gsize length = name != NULL ? strlen (name) : 0;
-
-  if (length == 0 || length > 64 || !g_utf8_validate (name, -1, NULL))
-    {
-      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
-                   "A CA name must be 1 to 64 characters of text; it becomes the CA's common name.");
-      return FALSE;
-    }
-
-  for (const char *p = name; *p != '\0'; p++)
-    if (g_ascii_iscntrl (*p))
-      {
-        g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
-                     "A CA name cannot hold control characters.");
-        return FALSE;
-      }
-
-  return TRUE;
+  return ca_name_check ("A CA name", name, 64, error);
 }
 
 static CaAuthority *
@@ -835,12 +819,8 @@ ca_ledger_issue_proof (CaLedger    *self,
   g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  if (code == NULL || code[0] == '\0' || strlen (code) > 64)
-    {
-      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
-                   "Give the registration code the cloud service showed (1 to 64 characters).");
-      return NULL;
-    }
+  if (!ca_name_check ("The registration code", code, 64, error))
+    return NULL;
 
   ca_ledger_lock_mutex (self);
   if (!ca_signer_load_for_signing (self, name, &signer, error) ||

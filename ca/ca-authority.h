@@ -60,10 +60,12 @@ char        *ca_ledger_issue_proof             (CaLedger                  *self,
                                                 GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Imports an OpenSSL-recipe CA folder (rootca/ + subca/, or a single CA).
- * Returns (element-type CaAuthority) the authorities created. */
+ * Returns (element-type CaAuthority) the authorities created; @out_notes says
+ * what was skipped or imported without a device. */
 GPtrArray   *ca_ledger_import_openssl          (CaLedger                  *self,
                                                 const char                *directory,
                                                 const char                *key_passphrase,
+                                                GStrv                     *out_notes,
                                                 GError                   **error);
 
 G_END_DECLS

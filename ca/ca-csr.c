@@ -317,10 +317,11 @@ ca_csr_load (const char  *path,
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!g_file_get_contents (path, &contents, &length, &local_error))
+  contents = ca_file_read_bounded (path, MAX_CSR_LENGTH, &length, &local_error);
+  if (contents == NULL)
     {
       g_set_error (error, CA_ERROR, CA_ERROR_INVALID_CSR,
-                   "The certificate request cannot be read: %s.", local_error->message);
+                   "The certificate request cannot be read: %s", local_error->message);
       return NULL;
     }
 

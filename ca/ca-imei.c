@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "ca-private.h"
 
 /* The Luhn check digit over the first 14 digits (3GPP TS 23.003 annex B). */
@@ -62,6 +64,16 @@ ca_imei_validate (const char  *imei,
       g_set_error (error, CA_ERROR, CA_ERROR_INVALID_IMEI,
                    "“%s” has %zu digits; an IMEI has 15. Copy it again from the label or AT+CGSN.",
                    imei, length);
+      return FALSE;
+    }
+
+  /* All zeros passes the Luhn check, but it is what a modem whose IMEI was never
+   * programmed reports: certifying it would bind every such modem to one identity. */
+  if (strspn (imei, "0") == length)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_IMEI,
+                   "%s is what a modem reports before its IMEI is programmed, not a device's IMEI. "
+                   "Read the IMEI from the label, or have the modem's IMEI programmed.", imei);
       return FALSE;
     }
 

@@ -14,6 +14,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ca-private.h"
@@ -24,8 +25,13 @@
  * certificates are the PEM certificates with CA:TRUE, and each is paired with
  * the private key whose public half matches. */
 
+/* Files larger than these are not part of an `openssl ca` setup. */
+#define MAX_PEM_FILE   (1024 * 1024)
+#define MAX_INDEX_FILE (256 * 1024 * 1024)
+
 typedef struct
 {
+  char      *root;       /* the real path of the folder being imported; nothing outside it is read */
   char      *dir;        /* the CA's folder */
   char      *name;       /* its CN */
   X509      *cert;
@@ -39,6 +45,7 @@ typedef struct
 static void
 source_free (Source *source)
 {
+  g_free (source->root);
   g_free (source->dir);
   g_free (source->name);
   X509_free (source->cert);
@@ -69,49 +76,62 @@ password_cb (char *buffer,
   return length;
 }
 
-/* Every PEM object in the files directly inside @dir (and its certs/ and
- * private/ subfolders): CA certificates into @certs, private keys into @keys. */
+/* TRUE when @path exists and resolves, symlinks followed, to a place inside
+ * @root: a link out of the folder being imported is never followed. */
 static gboolean
-scan_folder (const char  *dir,
-             const char  *key_passphrase,
+is_inside (const char *root,
+           const char *path)
+{
+  g_autofree char *real = realpath (path, NULL);
+  gsize length = strlen (root);
+
+  return real != NULL && strncmp (real, root, length) == 0 && (real[length] == '/' || real[length] == '\0');
+}
+
+/* A PEM file inside @root, or NULL. */
+static char *
+read_pem_file (const char  *root,
+               const char  *path,
+               gsize       *out_length)
+{
+  char *contents;
+
+  if (!is_inside (root, path) || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  contents = ca_file_read_bounded (path, MAX_PEM_FILE, out_length, NULL);
+  if (contents != NULL && strstr (contents, "-----BEGIN") == NULL)
+    g_clear_pointer (&contents, ca_secret_free);
+
+  return contents;
+}
+
+/* Every PEM file directly inside @dir and its certs/ and private/ subfolders:
+ * CA certificates into @certs, the paths of private keys into @key_paths. */
+static void
+scan_folder (const char  *root,
+             const char  *dir,
              GPtrArray   *certs,
-             GPtrArray   *keys,
-             GError     **error)
+             GPtrArray   *key_paths)
 {
   const char *subdirs[] = { "", "certs", "private", NULL };
 
   for (guint s = 0; subdirs[s] != NULL; s++)
     {
       g_autofree char *folder = g_build_filename (dir, subdirs[s], NULL);
-      g_autoptr(GDir) listing = g_dir_open (folder, 0, NULL);
+      g_autoptr(GDir) listing = is_inside (root, folder) ? g_dir_open (folder, 0, NULL) : NULL;
       const char *entry;
 
       while (listing != NULL && (entry = g_dir_read_name (listing)) != NULL)
         {
           g_autofree char *path = g_build_filename (folder, entry, NULL);
-          g_autofree char *contents = NULL;
+          char *contents = NULL;
           gsize length = 0;
 
-          if (!g_file_test (path, G_FILE_TEST_IS_REGULAR) ||
-              !g_file_get_contents (path, &contents, &length, NULL) ||
-              length > 1024 * 1024 || strstr (contents, "-----BEGIN") == NULL)
+          if ((contents = read_pem_file (root, path, &length)) == NULL)
             continue;
 
           if (strstr (contents, "PRIVATE KEY-----") != NULL)
-            {
-              g_autoptr(BIO) bio = BIO_new_mem_buf (contents, length);
-              EVP_PKEY *key = PEM_read_bio_PrivateKey (bio, NULL, password_cb, (void *) key_passphrase);
-
-              if (key == NULL)
-                {
-                  ca_set_openssl_error (error, CA_ERROR_IMPORT, "");
-                  g_prefix_error (error, "The private key %s cannot be read%s. ", path,
-                                  key_passphrase == NULL ? " (if it is encrypted, give its passphrase with "
-                                                           "--key-pass)" : " with the given --key-pass");
-                  return FALSE;
-                }
-              g_ptr_array_add (keys, key);
-            }
+            g_ptr_array_add (key_paths, g_steal_pointer (&path));
           else if (strstr (contents, "BEGIN CERTIFICATE-----") != NULL)
             {
               g_autoptr(BIO) bio = BIO_new_mem_buf (contents, length);
@@ -122,7 +142,42 @@ scan_folder (const char  *dir,
               else
                 X509_free (cert);
             }
+          ca_secret_free (contents);
         }
+    }
+  ERR_clear_error ();
+}
+
+/* The private keys at @key_paths, decrypted with @key_passphrase. */
+static gboolean
+read_keys (const char  *root,
+           GPtrArray   *key_paths,
+           const char  *key_passphrase,
+           GPtrArray   *keys,
+           GError     **error)
+{
+  for (guint i = 0; i < key_paths->len; i++)
+    {
+      const char *path = key_paths->pdata[i];
+      gsize length = 0;
+      char *contents = read_pem_file (root, path, &length);
+      g_autoptr(BIO) bio = NULL;
+      EVP_PKEY *key;
+
+      if (contents == NULL)
+        continue;
+      bio = BIO_new_mem_buf (contents, length);
+      key = PEM_read_bio_PrivateKey (bio, NULL, password_cb, (void *) key_passphrase);
+      ca_secret_free (contents);
+      if (key == NULL)
+        {
+          ca_set_openssl_error (error, CA_ERROR_IMPORT, "");
+          g_prefix_error (error, "The private key %s cannot be read%s. ", path,
+                          key_passphrase == NULL ? " (if it is encrypted, give its passphrase with "
+                                                   "--key-pass)" : " with the given --key-pass");
+          return FALSE;
+        }
+      g_ptr_array_add (keys, key);
     }
   ERR_clear_error ();
 
@@ -135,7 +190,7 @@ read_first_line (const char *path)
   g_autofree char *contents = NULL;
   char *newline;
 
-  if (!g_file_get_contents (path, &contents, NULL, NULL))
+  if ((contents = ca_file_read_bounded (path, MAX_PEM_FILE, NULL, NULL)) == NULL)
     return NULL;
   newline = strchr (contents, '\n');
   if (newline != NULL)
@@ -147,7 +202,8 @@ read_first_line (const char *path)
 /* new_certs_dir from any *.cnf in @dir or its parent, with $dir expanded by
  * OpenSSL's own parser; paths are tried relative to both folders. */
 static char *
-find_new_certs_dir (const char *dir)
+find_new_certs_dir (const char *root,
+                    const char *dir)
 {
   g_autofree char *parent = g_path_get_dirname (dir);
   const char *folders[] = { dir, parent, NULL };
@@ -160,15 +216,21 @@ find_new_certs_dir (const char *dir)
       while (listing != NULL && (entry = g_dir_read_name (listing)) != NULL)
         {
           g_autofree char *path = NULL;
+          g_autofree char *text = NULL;
+          g_autoptr(BIO) bio = NULL;
           CONF *conf;
           const char *section;
           const char *value;
+          gsize length = 0;
 
           if (!g_str_has_suffix (entry, ".cnf"))
             continue;
           path = g_build_filename (folders[f], entry, NULL);
+          if (!is_inside (root, path) || (text = ca_file_read_bounded (path, MAX_PEM_FILE, &length, NULL)) == NULL)
+            continue;
+          bio = BIO_new_mem_buf (text, length);
           conf = NCONF_new (NULL);
-          if (NCONF_load (conf, path, NULL) > 0 &&
+          if (NCONF_load_bio (conf, bio, NULL) > 0 &&
               (section = NCONF_get_string (conf, "ca", "default_ca")) != NULL &&
               (value = NCONF_get_string (conf, section, "new_certs_dir")) != NULL)
             {
@@ -177,7 +239,7 @@ find_new_certs_dir (const char *dir)
                   g_autofree char *candidate = g_path_is_absolute (value) ? g_strdup (value)
                                                                           : g_build_filename (folders[b], value, NULL);
 
-                  if (g_file_test (candidate, G_FILE_TEST_IS_DIR))
+                  if (is_inside (root, candidate) && g_file_test (candidate, G_FILE_TEST_IS_DIR))
                     {
                       NCONF_free (conf);
                       return g_steal_pointer (&candidate);
@@ -193,32 +255,46 @@ find_new_certs_dir (const char *dir)
 }
 
 static char *
-first_existing (const char *dir,
+first_existing (const char *root,
+                const char *dir,
                 const char *const *names)
 {
   for (guint i = 0; names[i] != NULL; i++)
     {
       g_autofree char *path = g_build_filename (dir, names[i], NULL);
 
-      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+      if (is_inside (root, path) && g_file_test (path, G_FILE_TEST_IS_REGULAR))
         return g_steal_pointer (&path);
     }
 
   return NULL;
 }
 
-/* One CA folder → the CA certificate (the one whose key is present). */
+/* One CA folder → the CA certificate (the one whose key is present). A folder
+ * that is not a CA is CA_ERROR_NOT_FOUND; without a CA certificate its keys (a
+ * device's, perhaps under another passphrase) are never opened. */
 static Source *
-load_source (const char  *dir,
+load_source (const char  *root,
+             const char  *dir,
              const char  *key_passphrase,
              GError     **error)
 {
   g_autoptr(GPtrArray) certs = g_ptr_array_new_with_free_func ((GDestroyNotify) X509_free);
+  g_autoptr(GPtrArray) key_paths = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify) EVP_PKEY_free);
   g_autoptr(Source) source = NULL;
   g_autofree char *serial_path = NULL;
+  g_autofree char *name = NULL;
 
-  if (!scan_folder (dir, key_passphrase, certs, keys, error))
+  scan_folder (root, dir, certs, key_paths);
+  if (certs->len == 0)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
+                   "%s holds no CA certificate, so it is not a CA folder. Point at the folder of an "
+                   "`openssl ca` setup (with its certificate and private/ key).", dir);
+      return NULL;
+    }
+  if (!read_keys (root, key_paths, key_passphrase, keys, error))
     return NULL;
 
   for (guint c = 0; c < certs->len && source == NULL; c++)
@@ -233,20 +309,25 @@ load_source (const char  *dir,
 
   if (source == NULL)
     {
-      g_set_error (error, CA_ERROR, CA_ERROR_IMPORT,
+      g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
                    "%s holds no CA certificate together with its private key. Point at the folder of an "
                    "`openssl ca` setup (with its certificate and private/ key).", dir);
       return NULL;
     }
 
+  source->root = g_strdup (root);
   source->dir = g_strdup (dir);
-  source->name = ca_name_get_cn (X509_get_subject_name (source->cert));
-  if (source->name == NULL)
-    source->name = g_path_get_basename (dir);
-  source->index = first_existing (dir, (const char *const[]) { "db/index.txt", "index.txt", "db/index", NULL });
-  serial_path = first_existing (dir, (const char *const[]) { "db/serial.txt", "db/serial", "serial.txt", "serial", NULL });
+  name = ca_name_get_cn (X509_get_subject_name (source->cert));
+  source->name = name != NULL ? g_steal_pointer (&name) : g_path_get_basename (dir);
+  if (!ca_name_check ("The name of the CA", source->name, 64, error))
+    {
+      g_prefix_error (error, "%s: ", dir);
+      return NULL;
+    }
+  source->index = first_existing (root, dir, (const char *const[]) { "db/index.txt", "index.txt", "db/index", NULL });
+  serial_path = first_existing (root, dir, (const char *const[]) { "db/serial.txt", "db/serial", "serial.txt", "serial", NULL });
   source->serial = serial_path != NULL ? read_first_line (serial_path) : NULL;
-  source->certs_dir = find_new_certs_dir (dir);
+  source->certs_dir = find_new_certs_dir (root, dir);
 
   return g_steal_pointer (&source);
 }
@@ -279,37 +360,58 @@ parse_reason (const char     *text,
   return ca_revoke_reason_from_string (text, out_reason);
 }
 
+/* The certificate file of an index entry: SERIAL.pem in the new_certs_dir (or
+ * newcerts/, certs/ or the CA folder), which must hold that serial, issued and
+ * signed by this CA. Sets @problem when it is missing or is another certificate. */
 static X509 *
 load_issued (Source      *source,
-             const char  *serial)
+             const char  *serial,
+             const char **problem)
 {
   g_autofree char *lower = g_ascii_strdown (serial, -1);
   const char *folders[] = { source->certs_dir, "newcerts", "certs", "", NULL };
+  X509 *cert = NULL;
 
-  for (guint f = 0; f < G_N_ELEMENTS (folders) - 1; f++)
+  for (guint f = 0; f < G_N_ELEMENTS (folders) - 1 && cert == NULL; f++)
     {
       g_autofree char *dir = NULL;
 
       if (folders[f] == NULL)
         continue;
       dir = g_path_is_absolute (folders[f]) ? g_strdup (folders[f]) : g_build_filename (source->dir, folders[f], NULL);
-      for (const char *const *name = (const char *const[]) { serial, lower, NULL }; *name != NULL; name++)
+      for (const char *const *name = (const char *const[]) { serial, lower, NULL }; *name != NULL && cert == NULL; name++)
         {
           g_autofree char *file = g_strconcat (*name, ".pem", NULL);
           g_autofree char *path = g_build_filename (dir, file, NULL);
-          g_autofree char *contents = NULL;
+          g_autofree char *contents = read_pem_file (source->root, path, NULL);
 
-          if (g_file_get_contents (path, &contents, NULL, NULL))
-            {
-              X509 *cert = ca_x509_from_pem (contents, NULL);
-
-              if (cert != NULL)
-                return cert;
-            }
+          if (contents != NULL)
+            cert = ca_x509_from_pem (contents, NULL);
         }
     }
 
-  return NULL;
+  if (cert == NULL)
+    *problem = "the certificate file for its serial (SERIAL.pem in the new_certs_dir) is missing";
+  else
+    {
+      BIGNUM *want = NULL;
+      BIGNUM *got = ASN1_INTEGER_to_BN (X509_get0_serialNumber (cert), NULL);
+
+      BN_hex2bn (&want, serial);
+      if (got == NULL || want == NULL || BN_cmp (got, want) != 0)
+        *problem = "its certificate file holds another serial";
+      else if (X509_check_issued (source->cert, cert) != X509_V_OK)
+        *problem = "its certificate file was issued by another CA";
+      else if (X509_verify (cert, X509_get0_pubkey (source->cert)) != 1)
+        *problem = "the signature of its certificate file does not verify with this CA's key";
+      BN_free (got);
+      BN_free (want);
+      ERR_clear_error ();
+    }
+  if (*problem != NULL)
+    g_clear_pointer (&cert, X509_free);
+
+  return cert;
 }
 
 /* A device's IMEI when the certificate's CN carries one (bare, urn:imei:, nrf-). */
@@ -331,6 +433,25 @@ imei_from_cn (const char *cn)
   return NULL;
 }
 
+/* The device's current certificate is its most recently issued one, whatever
+ * order the index lists them in and whatever the ledger already held. */
+static gboolean
+restore_current (CaLedger    *self,
+                 const char  *imei,
+                 GError     **error)
+{
+  g_autoptr(CaStmt) stmt = ca_ledger_prepare (self,
+                                              "UPDATE devices SET current_certificate_id = (SELECT id FROM "
+                                              "certificates WHERE imei = ?1 ORDER BY issued_at DESC, id DESC "
+                                              "LIMIT 1) WHERE imei = ?1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, imei, -1, SQLITE_STATIC);
+
+  return ca_ledger_step_done (self, stmt, error);
+}
+
 static gboolean
 insert_imported (CaLedger        *self,
                  Source          *source,
@@ -339,6 +460,7 @@ insert_imported (CaLedger        *self,
                  gboolean         revoked,
                  gint64           revoked_at,
                  CaRevokeReason   reason,
+                 GPtrArray       *notes,
                  GError         **error)
 {
   g_autofree char *pem = ca_x509_to_pem (cert);
@@ -375,24 +497,78 @@ insert_imported (CaLedger        *self,
   };
   record.issued_at = record.not_before;
 
-  return ca_certificate_insert (self, &record, pubkey, error) != 0;
+  /* An intermediate's own certificate in its parent's index is no device's. */
+  if (imei == NULL && X509_check_ca (cert) == 0)
+    g_ptr_array_add (notes, g_strdup_printf ("The certificate %s of “%s” (%s) names no valid IMEI, so it was "
+                                             "imported for its CA's records and CRLs but belongs to no device.",
+                                             serial, source->name, subject));
+
+  return ca_certificate_insert (self, &record, pubkey, error) != 0 &&
+         (imei == NULL || restore_current (self, imei, error));
 }
 
 /* index.txt: status, expiry, "revocation[,reason]", serial, file, subject —
  * tab separated. Any malformed line aborts the whole import. */
+/* A NUL byte would end the text early and hide the lines after it. */
 static gboolean
-import_index (CaLedger  *self,
-              Source    *source,
-              guint     *out_count,
-              GError   **error)
+check_no_nul (const char  *path,
+              const char  *contents,
+              gsize        length,
+              GError     **error)
+{
+  const char *nul = memchr (contents, '\0', length);
+  guint line = 1;
+
+  if (nul == NULL)
+    return TRUE;
+  for (const char *p = contents; p < nul; p++)
+    line += *p == '\n';
+  g_set_error (error, CA_ERROR, CA_ERROR_IMPORT,
+               "Line %u of %s holds a NUL byte, so the file is damaged and not an index. Restore it "
+               "from a backup and import again; nothing was imported.", line, path);
+
+  return FALSE;
+}
+
+/* Printable UTF-8 apart from the tabs between fields. */
+static gboolean
+is_printable_line (const char *line)
+{
+  if (!g_utf8_validate (line, -1, NULL))
+    return FALSE;
+  for (const char *p = line; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c != '\t' && (g_unichar_iscntrl (c) || g_unichar_type (c) == G_UNICODE_FORMAT))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+import_index (CaLedger   *self,
+              Source     *source,
+              GPtrArray  *notes,
+              guint      *out_count,
+              GError    **error)
 {
   g_autofree char *contents = NULL;
   g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gsize length = 0;
 
   *out_count = 0;
   if (source->index == NULL)
     return TRUE;
-  if (!g_file_get_contents (source->index, &contents, NULL, error))
+  contents = ca_file_read_bounded (source->index, MAX_INDEX_FILE, &length, &local_error);
+  if (contents == NULL)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_IMPORT, "The index %s: %s", source->index, local_error->message);
+      return FALSE;
+    }
+  if (!check_no_nul (source->index, contents, length, error))
     return FALSE;
 
   lines = g_strsplit (contents, "\n", -1);
@@ -406,18 +582,28 @@ import_index (CaLedger  *self,
       gint64 revoked_at = 0;
       const char *problem = NULL;
 
+      /* A file saved with CRLF endings is still the same index. */
+      if (g_str_has_suffix (lines[i], "\r"))
+        lines[i][strlen (lines[i]) - 1] = '\0';
       if (lines[i][0] == '\0')
         continue;
       fields = g_strsplit (lines[i], "\t", -1);
 
-      if (g_strv_length (fields) != 6)
+      if (!is_printable_line (lines[i]))
+        problem = "it holds bytes that are not text (control characters or invalid UTF-8)";
+      else if (g_strv_length (fields) != 6)
         problem = "it does not have the six tab-separated fields";
       else if (strlen (fields[0]) != 1 || strchr ("VRE", fields[0][0]) == NULL)
         problem = "its status is not V, R or E";
       else if (parse_index_time (fields[1]) == 0)
         problem = "its expiry date cannot be read";
-      else if (fields[3][0] == '\0' || strspn (fields[3], "0123456789abcdefABCDEF") != strlen (fields[3]))
+      else if (fields[3][0] == '\0' || strlen (fields[3]) > 40 ||
+               strspn (fields[3], "0123456789abcdefABCDEF") != strlen (fields[3]))
         problem = "its serial is not hex";
+      else if (fields[5][0] != '/')
+        problem = "its subject does not start with /";
+      else if (fields[0][0] != 'R' && fields[2][0] != '\0')
+        problem = "it has a revocation date but its status is not R";
       else if (fields[0][0] == 'R')
         {
           revocation = g_strsplit (fields[2], ",", 2);
@@ -438,9 +624,7 @@ import_index (CaLedger  *self,
           serial = g_strdup (hex);
           OPENSSL_free (hex);
           BN_free (bn);
-          cert = load_issued (source, fields[3]);
-          if (cert == NULL)
-            problem = "the certificate file for its serial (SERIAL.pem in the new_certs_dir) is missing";
+          cert = load_issued (source, fields[3], &problem);
         }
 
       if (problem != NULL)
@@ -451,7 +635,7 @@ import_index (CaLedger  *self,
           return FALSE;
         }
 
-      if (!insert_imported (self, source, cert, serial, fields[0][0] == 'R', revoked_at, reason, error))
+      if (!insert_imported (self, source, cert, serial, fields[0][0] == 'R', revoked_at, reason, notes, error))
         return FALSE;
       (*out_count)++;
     }
@@ -459,8 +643,22 @@ import_index (CaLedger  *self,
   return TRUE;
 }
 
+/* TRUE when @issuer's subject and key identifier name it as @cert's issuer and
+ * its key verifies @cert's signature. */
+static gboolean
+signed_by (X509 *issuer,
+           X509 *cert)
+{
+  gboolean ok = X509_check_issued (issuer, cert) == X509_V_OK && X509_verify (cert, X509_get0_pubkey (issuer)) == 1;
+
+  ERR_clear_error ();
+
+  return ok;
+}
+
 /* Roots first, then each CA after its issuer; an issuer may also already be
- * in the ledger. Returns the parent id (0 for a root), or -1 if unknown. */
+ * in the ledger. Every signature up the chain is verified, not only the names.
+ * Returns the parent id (0 for a root), or -1 if unknown. */
 static gint64
 find_parent (CaLedger   *self,
              Source     *source,
@@ -468,14 +666,14 @@ find_parent (CaLedger   *self,
 {
   g_autoptr(CaStmt) stmt = NULL;
 
-  if (X509_check_issued (source->cert, source->cert) == X509_V_OK)
+  if (signed_by (source->cert, source->cert))
     return 0;
 
   for (guint i = 0; i < sources->len; i++)
     {
       Source *other = sources->pdata[i];
 
-      if (other != source && other->id != 0 && X509_check_issued (other->cert, source->cert) == X509_V_OK)
+      if (other != source && other->id != 0 && signed_by (other->cert, source->cert))
         return other->id;
     }
 
@@ -484,7 +682,7 @@ find_parent (CaLedger   *self,
     {
       g_autoptr(X509) cert = ca_x509_from_pem ((const char *) sqlite3_column_text (stmt, 1), NULL);
 
-      if (cert != NULL && X509_check_issued (cert, source->cert) == X509_V_OK)
+      if (cert != NULL && signed_by (cert, source->cert))
         return sqlite3_column_int64 (stmt, 0);
     }
 
@@ -503,6 +701,7 @@ static gboolean
 import_sources (CaLedger   *self,
                 GPtrArray  *sources,
                 GPtrArray  *created,
+                GPtrArray  *notes,
                 GError    **error)
 {
   guint done = 0;
@@ -526,7 +725,7 @@ import_sources (CaLedger   *self,
           source->id = ca_authority_insert (self, source->name, parent, source->cert, source->key,
                                             path_len_of (source->cert), "ca.import", error);
           if (source->id == 0 || !ca_authority_check_depth (self, source->id, source->name, error) ||
-              !import_index (self, source, &count, error))
+              !import_index (self, source, notes, &count, error))
             return FALSE;
 
           builder = ca_details_new ();
@@ -542,9 +741,18 @@ import_sources (CaLedger   *self,
 
       if (done == before)
         {
-          g_set_error (error, CA_ERROR, CA_ERROR_IMPORT,
-                       "The issuer of an imported CA is neither in the folder nor in the ledger. Import its "
-                       "root first, or point at the folder that holds both.");
+          for (guint i = 0; i < sources->len; i++)
+            if (((Source *) sources->pdata[i])->id == 0)
+              {
+                Source *orphan = sources->pdata[i];
+
+                g_set_error (error, CA_ERROR, CA_ERROR_IMPORT,
+                             "The issuer of the CA “%s” (%s) is neither in the folder nor in the ledger, or "
+                             "its signature does not verify with its issuer's key. Import its root first, "
+                             "or point at the folder that holds both; nothing was imported.",
+                             orphan->name, orphan->dir);
+                break;
+              }
           return FALSE;
         }
     }
@@ -573,12 +781,79 @@ import_sources (CaLedger   *self,
   return TRUE;
 }
 
+/* Resolves @directory and loads each CA folder in it (or @directory itself as
+ * one CA). Subfolders that are not CAs are noted in @notes and skipped. */
+static gboolean
+load_sources (const char  *directory,
+              const char  *key_passphrase,
+              GPtrArray   *sources,
+              GPtrArray   *notes,
+              GError     **error)
+{
+  g_autofree char *root = realpath (directory, NULL);
+  g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) listing = NULL;
+  const char *entry;
+  Source *single;
+
+  if (root == NULL || !g_file_test (root, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_IMPORT, "%s is not a folder.", directory);
+      return FALSE;
+    }
+
+  /* A folder of CA folders (rootca/, subca/, devices/, ...), or a single CA. */
+  listing = g_dir_open (root, 0, NULL);
+  while (listing != NULL && (entry = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *sub = g_build_filename (root, entry, NULL);
+      g_autoptr(GError) local_error = NULL;
+      Source *source;
+
+      if (!g_file_test (sub, G_FILE_TEST_IS_DIR) || g_str_equal (entry, "certs") ||
+          g_str_equal (entry, "private") || g_str_equal (entry, "db") || g_str_equal (entry, "newcerts"))
+        continue;
+      if (!is_inside (root, sub))
+        {
+          g_ptr_array_add (skipped, g_strdup_printf ("Skipped %s: it is a link to a folder outside %s.",
+                                                     entry, directory));
+          continue;
+        }
+      source = load_source (root, sub, key_passphrase, &local_error);
+      if (source != NULL)
+        g_ptr_array_add (sources, source);
+      else if (g_error_matches (local_error, CA_ERROR, CA_ERROR_NOT_FOUND))
+        g_ptr_array_add (skipped, g_strdup_printf ("Skipped %s/: it holds no CA certificate with its private "
+                                                   "key, so it is not a CA folder.", entry));
+      else
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+
+  if (sources->len > 0)
+    {
+      g_ptr_array_extend_and_steal (notes, g_steal_pointer (&skipped));
+      return TRUE;
+    }
+
+  single = load_source (root, root, key_passphrase, error);
+  if (single == NULL)
+    return FALSE;
+  g_ptr_array_add (sources, single);
+
+  return TRUE;
+}
+
 /**
  * ca_ledger_import_openssl:
  * @key_passphrase: (nullable): the passphrase of the folder's encrypted keys
+ * @out_notes: (out) (optional): what was skipped or imported without a device, one sentence each
  *
  * Imports in one transaction: either every CA and index entry arrives, or
  * nothing changes. Keys are re-encrypted under the workspace passphrase.
+ * Nothing outside @directory is read, even through a symlink.
  *
  * Returns: (transfer full) (element-type CaAuthority): the imported CAs
  */
@@ -586,12 +861,12 @@ GPtrArray *
 ca_ledger_import_openssl (CaLedger    *self,
                           const char  *directory,
                           const char  *key_passphrase,
+                          GStrv       *out_notes,
                           GError     **error)
 {
   g_autoptr(GPtrArray) sources = g_ptr_array_new_with_free_func ((GDestroyNotify) source_free);
   g_autoptr(GPtrArray) created = g_ptr_array_new_with_free_func ((GDestroyNotify) ca_authority_free);
-  g_autoptr(GDir) listing = NULL;
-  const char *entry;
+  g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
   gboolean ok = FALSE;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
@@ -603,49 +878,25 @@ ca_ledger_import_openssl (CaLedger    *self,
                    "The ledger is locked. Give the workspace passphrase (--pass) to import CA keys.");
       return NULL;
     }
-  if (!g_file_test (directory, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, CA_ERROR, CA_ERROR_IMPORT, "%s is not a folder.", directory);
-      return NULL;
-    }
-
-  /* A folder of CA folders (rootca/, subca/, ...), or a single CA. */
-  listing = g_dir_open (directory, 0, NULL);
-  while (listing != NULL && (entry = g_dir_read_name (listing)) != NULL)
-    {
-      g_autofree char *sub = g_build_filename (directory, entry, NULL);
-      g_autoptr(GError) local_error = NULL;
-      Source *source;
-
-      if (!g_file_test (sub, G_FILE_TEST_IS_DIR) || g_str_equal (entry, "certs") ||
-          g_str_equal (entry, "private") || g_str_equal (entry, "db") || g_str_equal (entry, "newcerts"))
-        continue;
-      source = load_source (sub, key_passphrase, &local_error);
-      if (source != NULL)
-        g_ptr_array_add (sources, source);
-      else if (local_error->code != CA_ERROR_IMPORT || strstr (local_error->message, "private key") != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
-    }
-  if (sources->len == 0)
-    {
-      Source *single = load_source (directory, key_passphrase, error);
-
-      if (single == NULL)
-        return NULL;
-      g_ptr_array_add (sources, single);
-    }
+  if (!load_sources (directory, key_passphrase, sources, notes, error))
+    return NULL;
 
   ca_ledger_lock_mutex (self);
   if (ca_ledger_begin (self, error))
     {
-      ok = import_sources (self, sources, created, error) && ca_ledger_commit (self, error);
+      ok = import_sources (self, sources, created, notes, error) && ca_ledger_commit (self, error);
       if (!ok)
         ca_ledger_rollback (self);
     }
   ca_ledger_unlock_mutex (self);
 
-  return ok ? g_steal_pointer (&created) : NULL;
+  if (!ok)
+    return NULL;
+  if (out_notes != NULL)
+    {
+      g_ptr_array_add (notes, NULL);
+      *out_notes = (GStrv) g_ptr_array_steal (notes, NULL);
+    }
+
+  return g_steal_pointer (&created);
 }

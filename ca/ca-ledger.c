@@ -10,10 +10,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ca-private.h"
 #include "ca-resources.h"
@@ -377,6 +380,34 @@ ca_ledger_check_integrity (CaLedger  *self,
   return TRUE;
 }
 
+/* Tells a Tagsmith ledger from an empty file, another program's database or a
+ * new SQLite file before anything is written to it. Called with a connection
+ * whose header has been read. */
+static gboolean
+check_is_ledger (CaLedger  *self,
+                 GError   **error)
+{
+  g_autofree char *tables = NULL;
+  g_autofree char *ours = NULL;
+  int version = 0;
+
+  if (!read_schema_version (self, &version, error) ||
+      !pragma_text (self, "SELECT count(*) FROM sqlite_schema", &tables, error) ||
+      !pragma_text (self, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
+                          "name IN ('meta', 'authorities', 'audit_log')", &ours, error))
+    return FALSE;
+
+  /* A database with no tables at all is one this Tagsmith may have just created. */
+  if ((version == 0 && atoi (tables) == 0) || (version > 0 && atoi (ours) == 3))
+    return TRUE;
+
+  g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+               "%s is a database of another program, not a Tagsmith ledger. It was left as it "
+               "is; pass the ledger's file with --db.", self->path);
+
+  return FALSE;
+}
+
 static gboolean
 configure_connection (CaLedger  *self,
                       GError   **error)
@@ -390,8 +421,11 @@ configure_connection (CaLedger  *self,
   /* Reading the schema cookie parses the header: a file that is not a database
    * fails here. The full check reads every page (seconds for a million devices),
    * so it runs where the ledger is verified, not on every open. */
-  if (!pragma_text (self, "PRAGMA schema_version", &check, error))
+  if (!pragma_text (self, "PRAGMA schema_version", &check, error) || !check_is_ledger (self, error))
     return FALSE;
+
+  if (self->read_only)
+    return ca_ledger_exec (self, "PRAGMA query_only = ON; PRAGMA trusted_schema = OFF;", error);
 
   if (!pragma_text (self, "PRAGMA journal_mode = WAL", &mode, error))
     return FALSE;
@@ -410,9 +444,179 @@ configure_connection (CaLedger  *self,
                          error);
 }
 
+/* An existing path must be a non-empty regular file: SQLite would happily turn an
+ * empty file into a new ledger, hiding a wrong --db or a truncated copy. */
+static gboolean
+check_existing_file (CaLedger  *self,
+                     gboolean  *out_exists,
+                     GError   **error)
+{
+  GStatBuf st;
+
+  if (g_stat (self->path, &st) != 0)
+    {
+      int saved = errno;
+
+      *out_exists = FALSE;
+      if (saved == ENOENT)
+        return TRUE;
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE, "The ledger %s cannot be opened (%s).",
+                   self->path, g_strerror (saved));
+      return FALSE;
+    }
+
+  *out_exists = TRUE;
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "%s is not a file, so it cannot be a ledger. Pass the ledger's file with --db.",
+                   self->path);
+      return FALSE;
+    }
+  if (st.st_size == 0)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "%s is empty (0 bytes), so it is not a Tagsmith ledger; it was left as it is. "
+                   "Restore the ledger from a backup, or remove the empty file to start a new one.",
+                   self->path);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* A read-only connection needs the -shm file; on write-protected media it cannot
+ * be created, and there nobody else can write the ledger either, so SQLite may
+ * treat it as immutable. */
+static int
+open_read_only (CaLedger *self)
+{
+  g_autofree char *escaped = g_uri_escape_string (self->path, "/", FALSE);
+  int rc = SQLITE_CANTOPEN;
+
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      g_autofree char *uri = g_strdup_printf ("file:%s?mode=ro%s", escaped, attempt == 0 ? "" : "&immutable=1");
+
+      rc = sqlite3_open_v2 (uri, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, NULL);
+      if (rc == SQLITE_OK)
+        rc = sqlite3_exec (self->db, "PRAGMA schema_version", NULL, NULL, NULL);
+      if ((rc & 0xff) != SQLITE_CANTOPEN)
+        return rc;
+      sqlite3_close_v2 (g_steal_pointer (&self->db));
+    }
+
+  return rc;
+}
+
+/* An older ledger opened read-only is migrated in a private copy in memory, so
+ * that reading never changes the file. */
+static gboolean
+migrate_in_memory (CaLedger  *self,
+                   GError   **error)
+{
+  sqlite3 *memory = NULL;
+  sqlite3_backup *backup;
+  int version = 0;
+  int rc;
+
+  if (!read_schema_version (self, &version, error) || !refuse_newer (self, version, error))
+    return FALSE;
+  if (version == CA_LEDGER_SCHEMA_VERSION)
+    return TRUE;
+
+  rc = sqlite3_open_v2 (":memory:", &memory, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
+  if (rc == SQLITE_OK)
+    {
+      backup = sqlite3_backup_init (memory, "main", self->db, "main");
+      rc = backup != NULL ? sqlite3_backup_step (backup, -1) : sqlite3_errcode (memory);
+      if (backup != NULL)
+        sqlite3_backup_finish (backup);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      sqlite3_close_v2 (memory);
+      return ca_ledger_set_db_error (self, rc, error);
+    }
+
+  sqlite3_close_v2 (self->db);
+  self->db = memory;
+  if (!ca_ledger_exec (self, "PRAGMA query_only = OFF; PRAGMA foreign_keys = ON;", error) ||
+      !migrate (self, error))
+    return FALSE;
+
+  return ca_ledger_exec (self, "PRAGMA query_only = ON", error);
+}
+
+static CaLedger *
+open_ledger (const char  *path,
+             gboolean     read_only,
+             GError     **error)
+{
+  g_autoptr(CaLedger) self = NULL;
+  g_autofree char *folder = NULL;
+  gboolean existed;
+  int rc;
+
+  self = g_object_new (CA_TYPE_LEDGER, NULL);
+  self->path = g_strdup (path);
+  self->read_only = read_only;
+
+  if (!check_existing_file (self, &existed, error))
+    return NULL;
+  if (!existed && read_only)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
+                   "There is no ledger at %s. Check the file name given with --db (or "
+                   "$TAGSMITH_DB); reading never creates one.", path);
+      return NULL;
+    }
+
+  if (read_only)
+    {
+      rc = open_read_only (self);
+    }
+  else
+    {
+      folder = g_path_get_dirname (path);
+      if (g_mkdir_with_parents (folder, 0700) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                       "The folder %s for the ledger cannot be created (%s). Pass another file with --db.",
+                       folder, g_strerror (saved));
+          return NULL;
+        }
+      rc = sqlite3_open_v2 (path, &self->db,
+                            SQLITE_OPEN_READWRITE | (existed ? 0 : SQLITE_OPEN_CREATE) |
+                            SQLITE_OPEN_FULLMUTEX, NULL);
+    }
+  if (rc != SQLITE_OK)
+    {
+      ca_ledger_set_db_error (self, rc, error);
+      return NULL;
+    }
+  if (!existed)
+    {
+      g_chmod (path, 0600);
+      self->created = TRUE;
+    }
+
+  if (!configure_connection (self, error))
+    return NULL;
+  if (read_only ? !migrate_in_memory (self, error) : !migrate (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
 /**
  * ca_ledger_open:
  * @path: the ledger file; created (mode 0600, folder 0700) when missing
+ *
+ * Opens a ledger for reading and writing. An empty file, a folder or another
+ * program's database is refused and left as it is.
  *
  * Returns: (transfer full): the ledger, its schema current
  */
@@ -420,43 +624,38 @@ CaLedger *
 ca_ledger_open (const char  *path,
                 GError     **error)
 {
-  g_autoptr(CaLedger) self = NULL;
-  g_autofree char *folder = NULL;
-  gboolean existed;
-  int rc;
-
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  self = g_object_new (CA_TYPE_LEDGER, NULL);
-  self->path = g_strdup (path);
+  return open_ledger (path, FALSE, error);
+}
 
-  folder = g_path_get_dirname (path);
-  if (g_mkdir_with_parents (folder, 0700) != 0)
-    {
-      int saved = errno;
+/**
+ * ca_ledger_open_read_only:
+ * @path: an existing ledger file
+ *
+ * Opens a ledger without ever creating, migrating or writing it, so it works on
+ * write-protected media. Every call that would change it fails.
+ *
+ * Returns: (transfer full): the ledger
+ */
+CaLedger *
+ca_ledger_open_read_only (const char  *path,
+                          GError     **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
-                   "The folder %s for the ledger cannot be created (%s). Pass another file with --db.",
-                   folder, g_strerror (saved));
-      return NULL;
-    }
+  return open_ledger (path, TRUE, error);
+}
 
-  existed = g_file_test (path, G_FILE_TEST_EXISTS);
-  rc = sqlite3_open_v2 (path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
-  if (rc != SQLITE_OK)
-    {
-      ca_ledger_set_db_error (self, rc, error);
-      return NULL;
-    }
-  if (!existed)
-    g_chmod (path, 0600);
+/* TRUE when ca_ledger_open() created the file, so a caller can say so. */
+gboolean
+ca_ledger_was_created (CaLedger *self)
+{
+  g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
 
-  if (!configure_connection (self, error) || !migrate (self, error))
-    return NULL;
-
-  return g_steal_pointer (&self);
+  return self->created;
 }
 
 const char *
@@ -684,27 +883,39 @@ ca_ledger_backup (CaLedger    *self,
   sqlite3 *target = NULL;
   sqlite3_backup *backup;
   gboolean ok = FALSE;
+  int fd;
   int rc;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
   g_return_val_if_fail (destination != NULL, FALSE);
 
-  if (g_file_test (destination, G_FILE_TEST_EXISTS))
+  /* Created here, exclusively and without following a symlink, so that a link
+   * planted at the destination never redirects the copy of the keys elsewhere. */
+  fd = open (destination, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
     {
-      g_set_error (error, CA_ERROR, CA_ERROR_EXISTS,
-                   "%s already exists. Choose a new file name for the backup.", destination);
+      int saved = errno;
+
+      if (saved == EEXIST || saved == ELOOP)
+        g_set_error (error, CA_ERROR, CA_ERROR_EXISTS,
+                     "%s already exists%s. Choose a new file name for the backup.", destination,
+                     g_file_test (destination, G_FILE_TEST_IS_SYMLINK) ? " as a symbolic link" : "");
+      else
+        g_set_error (error, CA_ERROR, CA_ERROR_DATABASE, "The backup file %s cannot be created: %s.",
+                     destination, g_strerror (saved));
       return FALSE;
     }
+  close (fd);
 
-  rc = sqlite3_open_v2 (destination, &target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  rc = sqlite3_open_v2 (destination, &target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
   if (rc != SQLITE_OK)
     {
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE, "The backup file %s cannot be created: %s.",
                    destination, sqlite3_errmsg (target));
       sqlite3_close (target);
+      g_unlink (destination);
       return FALSE;
     }
-  g_chmod (destination, 0600);
 
   ca_ledger_lock_mutex (self);
   backup = sqlite3_backup_init (target, "main", self->db, "main");

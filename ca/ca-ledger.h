@@ -27,6 +27,9 @@ G_DECLARE_FINAL_TYPE (CaLedger, ca_ledger, CA, LEDGER, GObject)
  * audit event in the same transaction. */
 CaLedger   *ca_ledger_open            (const char           *path,
                                        GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+CaLedger   *ca_ledger_open_read_only  (const char           *path,
+                                       GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean    ca_ledger_was_created     (CaLedger             *self);
 const char *ca_ledger_get_path        (CaLedger             *self);
 
 /* All authorities of one ledger share one workspace passphrase. The first unlock of

@@ -34,6 +34,8 @@ struct _CaLedger
   GHashTable *statements;  /* (mutex statements_lock) GThread → (SQL text → sqlite3_stmt) */
   char       *passphrase;  /* (nullable) wiped by ca_ledger_lock() */
   GHashTable *keys;        /* authority id → EVP_PKEY, only while unlocked */
+  gboolean    read_only;   /* opened by ca_ledger_open_read_only() */
+  gboolean    created;     /* the file did not exist before this open */
 };
 
 /* Statements come from a per-ledger, per-thread cache; g_autoptr(CaStmt) resets them. */

@@ -115,6 +115,72 @@ ca_install_state_from_string (const char     *text,
   return FALSE;
 }
 
+/* Characters that show nothing, or show as a blank, yet make a name differ. */
+static gboolean
+is_invisible (gunichar c)
+{
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_CONTROL:
+    case G_UNICODE_FORMAT:          /* zero-width spaces and joiners, bidi overrides, BOM */
+    case G_UNICODE_LINE_SEPARATOR:
+    case G_UNICODE_PARAGRAPH_SEPARATOR:
+    case G_UNICODE_PRIVATE_USE:
+    case G_UNICODE_SURROGATE:
+    case G_UNICODE_UNASSIGNED:
+      return TRUE;
+    default:
+      /* Fillers that are letters or symbols by category but print as nothing. */
+      return c == 0x034F || c == 0x115F || c == 0x1160 || c == 0x2800 || c == 0x3164 || c == 0xFFA0;
+    }
+}
+
+gboolean
+ca_name_check (const char  *what,
+               const char  *name,
+               guint        max_chars,
+               GError     **error)
+{
+  const char *problem = NULL;
+  gboolean blank = TRUE;
+
+  g_return_val_if_fail (what != NULL, FALSE);
+
+  if (name == NULL || name[0] == '\0')
+    problem = "is empty";
+  else if (!g_utf8_validate (name, -1, NULL))
+    problem = "is not valid UTF-8 text";
+  else if (g_utf8_strlen (name, -1) > (glong) max_chars)
+    problem = "is too long";
+  else
+    {
+      for (const char *p = name; *p != '\0' && problem == NULL; p = g_utf8_next_char (p))
+        {
+          gunichar c = g_utf8_get_char (p);
+
+          if (is_invisible (c))
+            problem = "holds a control or invisible character";
+          else if (!g_unichar_isspace (c) && g_unichar_type (c) != G_UNICODE_SPACE_SEPARATOR)
+            blank = FALSE;
+        }
+      if (problem == NULL && blank)
+        problem = "is blank";
+      else if (problem == NULL &&
+               (g_unichar_isspace (g_utf8_get_char (name)) ||
+                g_unichar_isspace (g_utf8_get_char (g_utf8_prev_char (name + strlen (name))))))
+        problem = "starts or ends with a space";
+    }
+
+  if (problem == NULL)
+    return TRUE;
+
+  g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
+               "%s %s. Give 1 to %u visible characters, with no control or invisible characters.",
+               what, problem, max_chars);
+
+  return FALSE;
+}
+
 char *
 ca_time_to_iso8601 (gint64 unix_time)
 {

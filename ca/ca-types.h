@@ -77,6 +77,15 @@ gboolean    ca_install_state_from_string (const char     *text,
                                           CaInstallState *out_state);
 char       *ca_time_to_iso8601           (gint64          unix_time);
 
+/* Checks a name a person gives (a CA's name, a registration code): valid UTF-8,
+ * 1 to @max_chars characters (not bytes), not blank, no leading or trailing
+ * space, and no control or invisible characters that would make two names look
+ * alike. @what says what the name is, capitalised ("A CA name"). */
+gboolean    ca_name_check                (const char     *what,
+                                          const char     *name,
+                                          guint           max_chars,
+                                          GError        **error);
+
 /* A certificate authority held in the ledger. */
 typedef struct
 {

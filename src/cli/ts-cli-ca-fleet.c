@@ -140,7 +140,7 @@ run_list (TsCli  *cli,
   else if (status != NULL)
     return ts_cli_usage_error ("fleet list", _("--status is valid, revoked or expiring."));
 
-  ledger = ts_cli_ca_open_ledger (cli, &error);
+  ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
   if (ledger == NULL)
     return ts_cli_fail (error);
 
@@ -239,7 +239,7 @@ run_show (TsCli  *cli,
   if (argc != 2)
     return ts_cli_usage_error ("fleet show", _("Give one IMEI."));
 
-  ledger = ts_cli_ca_open_ledger (cli, &error);
+  ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
   if (ledger == NULL || (history = ca_ledger_get_history (ledger, argv[1], &error)) == NULL)
     return ts_cli_fail (error);
   device = history->device;
@@ -584,7 +584,7 @@ run_export (TsCli  *cli,
                              &argc, &argv, &exit_code))
     return exit_code;
 
-  ledger = ts_cli_ca_open_ledger (cli, &error);
+  ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
   if (ledger == NULL)
     return ts_cli_fail (error);
 
@@ -683,7 +683,7 @@ run_audit_list (TsCli  *cli,
                              &argc, &argv, &exit_code))
     return exit_code;
 
-  ledger = ts_cli_ca_open_ledger (cli, &error);
+  ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
   if (ledger == NULL || (events = ca_ledger_list_audit (ledger, after, MAX (limit, 0), &error)) == NULL)
     return ts_cli_fail (error);
 
@@ -714,7 +714,7 @@ run_audit_verify (TsCli  *cli,
                              entries, &argc, &argv, &exit_code))
     return exit_code;
 
-  ledger = ts_cli_ca_open_ledger (cli, &error);
+  ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
   if (ledger == NULL)
     return ts_cli_fail (error);
   ok = ca_ledger_verify_audit (ledger, &checked, &broken, &error);

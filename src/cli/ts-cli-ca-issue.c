@@ -21,6 +21,8 @@
 
 /* Device CSRs are small; anything larger from stdin is the wrong input. */
 #define MAX_STDIN_CSR (64 * 1024)
+/* A million rows naming CSR files; an input far larger is the wrong file. */
+#define MAX_BATCH_FILE (64 * 1024 * 1024)
 
 /* Room reserved for a device key's PEM: a P-384 PKCS#8 is about 300 bytes. */
 #define KEY_FILE_ROOM 4096
@@ -304,7 +306,8 @@ read_batch (const char  *input,
   g_auto(GStrv) lines = NULL;
   guint allocated = 0;
 
-  if (!g_file_get_contents (input, &contents, NULL, error))
+  contents = ca_file_read_bounded (input, MAX_BATCH_FILE, NULL, error);
+  if (contents == NULL)
     return FALSE;
 
   lines = g_strsplit (contents, "\n", -1);

@@ -57,11 +57,25 @@ ts_cli_ca_dispatch (TsCli               *cli,
                              names->str);
 }
 
+/* For verbs that write: a missing ledger is created, and the user told where. */
 CaLedger *
 ts_cli_ca_open_ledger (TsCli   *cli,
                        GError **error)
 {
-  return ca_ledger_open (cli->db_path, error);
+  CaLedger *ledger = ca_ledger_open (cli->db_path, error);
+
+  if (ledger != NULL && ca_ledger_was_created (ledger))
+    fprintf (stderr, _("tagsmith: created a new ledger at %s.\n"), cli->db_path);
+
+  return ledger;
+}
+
+/* For verbs that only read: never creates, migrates or writes the ledger. */
+CaLedger *
+ts_cli_ca_open_ledger_read_only (TsCli   *cli,
+                                 GError **error)
+{
+  return ca_ledger_open_read_only (cli->db_path, error);
 }
 
 gboolean
@@ -433,7 +447,7 @@ run_list (TsCli  *cli,
   if (!ts_cli_parse_options (cli, "ca list", NULL, _("List the ledger's CAs."), entries, &argc, &argv, &exit_code))
     return exit_code;
 
-  ledger = ts_cli_ca_open_ledger (cli, &error);
+  ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
   if (ledger == NULL || (authorities = ca_ledger_list_authorities (ledger, &error)) == NULL)
     return ts_cli_fail (error);
 
@@ -489,7 +503,7 @@ run_export (TsCli  *cli,
   if (argc != 2)
     return ts_cli_usage_error ("ca export", _("Name one CA."));
 
-  ledger = ts_cli_ca_open_ledger (cli, &error);
+  ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
   if (ledger == NULL || (pem = ca_ledger_export_authority (ledger, argv[1], chain, &error)) == NULL)
     return ts_cli_fail (error);
 
@@ -538,6 +552,7 @@ run_import_openssl (TsCli  *cli,
   g_autoptr(GError) error = NULL;
   g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(GPtrArray) imported = NULL;
+  g_auto(GStrv) notes = NULL;
   g_autofree char *key_pass_spec = NULL;
   g_auto(TsCliPassphrase) key_pass = NULL;
   int exit_code;
@@ -566,8 +581,11 @@ run_import_openssl (TsCli  *cli,
 
   ledger = ts_cli_ca_open_ledger (cli, &error);
   if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error) ||
-      (imported = ca_ledger_import_openssl (ledger, argv[1], key_pass, &error)) == NULL)
+      (imported = ca_ledger_import_openssl (ledger, argv[1], key_pass, &notes, &error)) == NULL)
     return ts_cli_fail (error);
+
+  for (guint i = 0; notes[i] != NULL; i++)
+    fprintf (stderr, "tagsmith: %s\n", notes[i]);
 
   for (guint i = 0; i < imported->len; i++)
     {
@@ -615,7 +633,7 @@ ts_cli_ca_run_backup (TsCli  *cli,
   if (argc != 2)
     return ts_cli_usage_error ("backup", _("Name the backup file."));
 
-  ledger = ts_cli_ca_open_ledger (cli, &error);
+  ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
   if (ledger == NULL || !ca_ledger_backup (ledger, argv[1], &error))
     return ts_cli_fail (error);
 

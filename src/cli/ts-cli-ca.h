@@ -30,6 +30,8 @@ int        ts_cli_ca_dispatch          (TsCli               *cli,
 
 CaLedger  *ts_cli_ca_open_ledger       (TsCli               *cli,
                                         GError             **error);
+CaLedger  *ts_cli_ca_open_ledger_read_only (TsCli           *cli,
+                                        GError             **error);
 /* Reads the workspace passphrase (asking twice when the ledger has none yet)
  * and unlocks @ledger; the passphrase is wiped before returning. */
 gboolean   ts_cli_ca_unlock            (TsCli               *cli,

@@ -381,7 +381,7 @@ open_ledger_if_present (TsCli *cli)
   if (!g_file_test (cli->db_path, G_FILE_TEST_IS_REGULAR))
     return NULL;
 
-  ledger = ca_ledger_open (cli->db_path, &error);
+  ledger = ca_ledger_open_read_only (cli->db_path, &error);
   if (ledger == NULL)
     fprintf (stderr, _("tagsmith: WARNING: could not open the ledger, so no entry is "
                        "identified: %s\n"), error->message);
@@ -608,22 +608,10 @@ static GBytes *
 read_credential_file (const char  *path,
                       GError     **error)
 {
-  g_autoptr(GFile) file = g_file_new_for_commandline_arg (path);
-  g_autoptr(GFileInfo) info = NULL;
-  char *data = NULL;
   gsize len = 0;
+  char *data = ca_file_read_bounded (path, MAX_CREDENTIAL_FILE, &len, error);
 
-  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, 0, NULL, error);
-  if (info == NULL)
-    return NULL;
-  if (g_file_info_get_size (info) > MAX_CREDENTIAL_FILE)
-    {
-      g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
-                   _("%s is larger than %d KB; a credential is a few KB of PEM text. Check "
-                     "the file name."), path, MAX_CREDENTIAL_FILE / 1024);
-      return NULL;
-    }
-  if (!g_file_load_contents (file, NULL, &data, &len, NULL, error))
+  if (data == NULL)
     return NULL;
   if (memchr (data, '\0', len) != NULL)
     {

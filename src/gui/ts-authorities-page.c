@@ -556,7 +556,7 @@ import_work (gpointer       data,
 
   return ca_ledger_import_openssl (page_ledger (), import->directory,
                                    *import->key_passphrase != '\0' ? import->key_passphrase : NULL,
-                                   error);
+                                   NULL, error);
 }
 
 static void

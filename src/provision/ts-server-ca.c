@@ -16,11 +16,16 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <ca.h>
+
 #include "ts-nrf91.h"
 #include "ts-provision-error.h"
 #include "ts-server-ca.h"
 
 G_DEFINE_QUARK (ts-provision-error-quark, ts_provision_error)
+
+/* A bundle of every public root is about 200 KB. */
+#define MAX_SERVER_CA_FILE (1024 * 1024)
 
 /* Parses @content as PEM certificates: at least one, nothing else. */
 static gboolean
@@ -79,7 +84,8 @@ ts_server_ca_load_file (const char  *path,
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!g_file_get_contents (path, &data, &len, &local_error))
+  data = ca_file_read_bounded (path, MAX_SERVER_CA_FILE, &len, &local_error);
+  if (data == NULL)
     {
       g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_INVALID_INPUT,
                    _("Could not read the server CA: %s"), local_error->message);

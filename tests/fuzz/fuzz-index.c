@@ -122,7 +122,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   {
     g_autofree char *ca_dir = g_build_filename (work, "ca", NULL);
 
-    created = ca_ledger_import_openssl (ledger, ca_dir, NULL, &error);
+    created = ca_ledger_import_openssl (ledger, ca_dir, NULL, NULL, &error);
   }
   g_assert ((created == NULL) == (error != NULL));
 

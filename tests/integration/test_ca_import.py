@@ -212,4 +212,145 @@ def _():
     tap.eq(dump(ws), before)
 
 
+def issue_device(base, cn, *dates, out=None):
+    """Another certificate from subca for CN, with an optional -startdate/-enddate."""
+    key = os.path.join(base, f"extra-{len(os.listdir(base))}")
+    sh(base, "openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+       "-keyout", key + ".key", "-subj", f"/CN={cn}", "-out", key + ".csr")
+    sh(base, "openssl", "ca", "-config", "subca/subca.cnf", "-extensions", "v3_dev", "-in", key + ".csr",
+       "-out", out or key + ".crt", "-batch", *dates)
+
+
+def current_serial(ws, imei):
+    con = sqlite3.connect(f"file:{ws.db}?mode=ro", uri=True)
+    try:
+        return con.execute("SELECT c.serial FROM devices d JOIN certificates c ON c.id = d.current_certificate_id "
+                           "WHERE d.imei = ?", (imei,)).fetchone()[0]
+    finally:
+        con.close()
+
+
+@tap.test("dev-certs/ with rootca/, subca/ and devices/ imports, skipping devices/ and naming the 18-digit device")
+def _():
+    ws = Workspace()
+    base = make_recipe(ws.path("dev-certs"))
+    devices = os.path.join(base, "devices")
+    os.makedirs(devices)
+    # The device folder holds its own key (under another passphrase), its certificate and the chain.
+    issue_device(base, "123456789012345678", out=os.path.join(devices, "device.crt"))
+    sh(base, "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-aes256",
+       "-pass", "pass:device secret", "-out", os.path.join(devices, "device.key"))
+    r = ws.cli("ca", "import-openssl", base, "--key-pass", "pass:" + OLD_PASS, pass_=PASS)
+    tap.eq(r.returncode, 0, r.stderr)
+    tap.contains(r.stderr, "Skipped devices/")
+    tap.contains(r.stderr, "The certificate 2003 of “Legacy Sub”")
+    tap.contains(r.stderr, "names no valid IMEI")
+    tap.eq(r.stderr.count("names no valid IMEI"), 1, "the intermediate's own certificate is no device's")
+    cas = {c["name"] for c in json.loads(ws.cli("--json", "ca", "list", check=True).stdout)}
+    tap.eq(cas, {"Legacy Root", "Legacy Sub"})
+    con = sqlite3.connect(f"file:{ws.db}?mode=ro", uri=True)
+    row = con.execute("SELECT imei, subject FROM certificates WHERE serial = '2003'").fetchone()
+    con.close()
+    tap.eq(row, (None, "CN=123456789012345678"))
+
+
+@tap.test("an imported older certificate never becomes a device's current one over a newer one")
+def _():
+    ws = Workspace()
+    base = make_recipe(ws.path("pki"))
+    # Listed after the newer 2000 in index.txt, but issued years before it.
+    issue_device(base, IMEIS[0], "-startdate", "20230101000000Z", "-enddate", "20300101000000Z")
+    r = ws.cli("ca", "import-openssl", base, "--key-pass", "pass:" + OLD_PASS, pass_=PASS)
+    tap.eq(r.returncode, 0, r.stderr)
+    tap.eq(current_serial(ws, IMEIS[0]), "2000")
+
+
+@tap.test("a CA or an index entry whose signature does not verify up the chain is refused")
+def _():
+    ws = Workspace()
+    base = make_recipe(ws.path("pki"))
+    ws.cli("ca", "init", "--name", "Existing", pass_=PASS, check=True)
+    before = dump(ws)
+
+    def refused(folder, *needles):
+        r = ws.cli("ca", "import-openssl", folder, "--key-pass", "pass:" + OLD_PASS, pass_=PASS)
+        tap.eq(r.returncode, 1, r.stdout)
+        for needle in needles:
+            tap.contains(r.stderr, needle)
+        tap.eq(dump(ws), before)
+
+    def forged_copy(name, issuer, csr, serial, extensions, out):
+        """A copy of the setup where out is csr's certificate with serial, naming issuer as its issuer
+        (without key identifiers to tell them apart) but signed by a stranger's key."""
+        folder = ws.path(name)
+        shutil.copytree(base, folder)
+        sh(folder, "openssl", "req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+           "-nodes", "-keyout", ws.path(name + ".key"), "-subj", "/CN=" + issuer, "-days", "3650",
+           "-out", ws.path(name + ".crt"))
+        with open(ws.path(name + ".ext"), "w") as f:
+            f.write(extensions + "\nsubjectKeyIdentifier = none\nauthorityKeyIdentifier = none\n")
+        sh(folder, "openssl", "x509", "-req", "-in", csr, "-CA", ws.path(name + ".crt"), "-CAkey",
+           ws.path(name + ".key"), "-set_serial", serial, "-days", "365", "-extfile", ws.path(name + ".ext"),
+           "-out", out)
+        return folder
+
+    # The sub CA's certificate names Legacy Root as its issuer but a stranger signed it.
+    refused(forged_copy("forged-ca", "Legacy Root", "subca.csr", "4096",
+                        "basicConstraints = critical,CA:TRUE,pathlen:0\nkeyUsage = critical,keyCertSign,cRLSign",
+                        "subca/subca.crt"),
+            "“Legacy Sub”", "signature does not verify")
+    # A device certificate file with the right serial and issuer name, signed by a stranger.
+    refused(forged_copy("forged-device", "Legacy Sub", "dev0.csr", "0x2000", "basicConstraints = critical,CA:FALSE",
+                        "subca/certs/2000.pem"),
+            "Line 1 of", "does not verify")
+    # An index entry whose file holds another certificate.
+    swapped = ws.path("swapped")
+    shutil.copytree(base, swapped)
+    shutil.copy(os.path.join(swapped, "subca", "certs", "2001.pem"), os.path.join(swapped, "subca", "certs", "2000.pem"))
+    refused(swapped, "Line 1 of", "another serial")
+
+
+@tap.test("an index.txt with a NUL byte or bytes that are not text is refused, naming the line")
+def _():
+    ws = Workspace()
+    base = make_recipe(ws.path("pki"))
+    ws.cli("ca", "init", "--name", "Existing", pass_=PASS, check=True)
+    before = dump(ws)
+    for n, damage in enumerate((b"\0", b"\x1b[2J\xff\xfe")):
+        broken = ws.path(f"broken-{n}")
+        shutil.copytree(base, broken)
+        index = os.path.join(broken, "subca", "db", "index.txt")
+        with open(index, "rb") as f:
+            lines = f.read().split(b"\n")
+        lines[1] = lines[1][:10] + damage + lines[1][10:]
+        with open(index, "wb") as f:
+            f.write(b"\n".join(lines))
+        r = ws.cli("ca", "import-openssl", broken, "--key-pass", "pass:" + OLD_PASS, pass_=PASS)
+        tap.eq(r.returncode, 1, r.stdout)
+        tap.contains(r.stderr, "Line 2 of")
+        tap.contains(r.stderr, "NUL byte" if n == 0 else "not text")
+        tap.eq(dump(ws), before)
+
+
+@tap.test("symlinks that lead out of the imported folder are not followed, and pipes in it are not read")
+def _():
+    ws = Workspace()
+    base = make_recipe(ws.path("pki"))
+    outside = make_recipe(ws.path("outside"))
+    # Nothing ever writes to these: reading one would hang the import.
+    os.mkfifo(os.path.join(base, "rootca", "waiting.cnf"))
+    os.mkfifo(os.path.join(base, "rootca", "certs", "waiting.pem"))
+    # A CA folder and a sub CA's key that are links to another setup elsewhere.
+    os.symlink(os.path.join(outside, "rootca"), os.path.join(base, "linked"))
+    key = os.path.join(base, "subca", "private", "subca.key")
+    os.replace(key, ws.path("moved-subca.key"))
+    os.symlink(ws.path("moved-subca.key"), key)
+    r = ws.cli("ca", "import-openssl", base, "--key-pass", "pass:" + OLD_PASS, pass_=PASS)
+    tap.eq(r.returncode, 0, r.stderr)
+    tap.contains(r.stderr, "Skipped linked")
+    tap.contains(r.stderr, "Skipped subca/")
+    cas = [c["name"] for c in json.loads(ws.cli("--json", "ca", "list", check=True).stdout)]
+    tap.eq(cas, ["Legacy Root"])
+
+
 tap.done()

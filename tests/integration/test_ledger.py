@@ -2,6 +2,7 @@
 search for private keys or the passphrase anywhere they must not be."""
 
 import glob
+import hashlib
 import json
 import os
 import re
@@ -138,6 +139,150 @@ def _():
             tap.ok(secret.encode() not in lower and bytes.fromhex(secret.zfill(64)) not in data,
                    f"a private scalar in {where}")
     tap.ok(len(places) >= 3, places.keys())
+
+
+def file_state(path):
+    """The bytes' digest and the modification time: what "left untouched" means."""
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    return digest, os.stat(path).st_mtime_ns
+
+
+def on_read_only_media(folder, argv):
+    """argv run with @folder mounted read-only in a private mount namespace, which
+    stops writes for root too (chmod does not). None where namespaces are not allowed."""
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+    probe = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", folder, "true"], capture_output=True)
+    if probe.returncode != 0:
+        return None
+    return ["unshare", "-rm", "sh", "-c", script, "sh", folder, *argv]
+
+
+READ_ONLY_VERBS = [("ca", "list"), ("ca", "export", "Root"), ("fleet", "list"),
+                   ("fleet", "show", "490154203237518"), ("fleet", "export", "--format", "json"),
+                   ("audit", "list"), ("audit", "verify")]
+
+
+@tap.test("read-only verbs work on a write-protected ledger and never change it")
+def _():
+    ws = Workspace()
+    ws.cli("ca", "init", "--name", "Root", pass_=PASS, check=True)
+    ws.cli("issue", "--ca", "Root", "--imei", "490154203237518", "--new-key", "--key-out", ws.path("device.key"),
+           pass_=PASS, check=True)
+    before = file_state(ws.db)
+    media = ws.path("media")
+    os.makedirs(media)
+    os.rename(ws.db, os.path.join(media, "fleet.db"))
+    ws.env["TAGSMITH_DB"] = db = os.path.join(media, "fleet.db")
+    for verb in READ_ONLY_VERBS + [("backup", ws.path("copy.db"))]:
+        argv, env = ws.cli_argv(*verb)
+        wrapped = on_read_only_media(media, argv)
+        if wrapped is None:
+            print("# no mount namespace here: the ledger's bytes and time are compared instead")
+            wrapped = argv
+        r = subprocess.run(wrapped, capture_output=True, text=True, env=env, timeout=120)
+        tap.eq(r.returncode, 0, f"{verb}: {r.stderr}")
+        tap.eq(file_state(db), before, f"{verb} changed the ledger")
+    # Where the folder is writable too, reading leaves the file as it was.
+    for verb in READ_ONLY_VERBS:
+        r = ws.cli(*verb)
+        tap.eq(r.returncode, 0, f"{verb}: {r.stderr}")
+    tap.eq(file_state(db), before)
+    tap.eq(ws.cli("--db", ws.path("copy.db"), "ca", "list").returncode, 0)
+
+
+@tap.test("a mistyped --db is never created by a verb that reads; a verb that writes says it creates one")
+def _():
+    ws = Workspace()
+    typo = ws.path("flet", "fleet.db")
+    for verb in READ_ONLY_VERBS + [("backup", ws.path("copy.db"))]:
+        r = ws.cli("--db", typo, *verb)
+        tap.ok(r.returncode != 0, f"{verb} succeeded")
+        tap.contains(r.stderr, f"There is no ledger at {typo}")
+        tap.ok(not os.path.exists(os.path.dirname(typo)), f"{verb} created the folder")
+    r = ws.cli("--db", typo, "ca", "init", "--name", "Root", pass_=PASS)
+    tap.eq(r.returncode, 0, r.stderr)
+    tap.contains(r.stderr, f"created a new ledger at {typo}")
+    r = ws.cli("--db", typo, "ca", "list")
+    tap.eq(r.returncode, 0, r.stderr)
+    tap.ok("created" not in r.stderr, r.stderr)
+
+
+@tap.test("an empty file or another program's database given as --db is refused and left as it is")
+def _():
+    ws = Workspace()
+    empty = ws.write("empty.db", "")
+    other = ws.path("photos.db")
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE photos (path TEXT)")
+    con.commit()
+    con.close()
+    for path in (empty, other):
+        before = file_state(path)
+        for verb in [("ca", "init", "--name", "Root"), ("ca", "list")]:
+            r = ws.cli("--db", path, *verb, pass_=PASS)
+            tap.ok(r.returncode != 0, f"{path} {verb} succeeded")
+            tap.ok("empty" in r.stderr or "not a Tagsmith ledger" in r.stderr, r.stderr)
+        tap.eq(file_state(path), before)
+        tap.ok(not os.path.exists(path + "-wal"), "a -wal was left beside it")
+
+
+@tap.test("backup refuses a symbolic link at the target")
+def _():
+    ws = Workspace()
+    ws.cli("ca", "init", "--name", "Root", pass_=PASS, check=True)
+    elsewhere = ws.path("elsewhere.db")
+    os.symlink(elsewhere, ws.path("backup.db"))
+    r = ws.cli("backup", ws.path("backup.db"))
+    tap.ok(r.returncode != 0, r.stdout)
+    tap.contains(r.stderr, "symbolic link")
+    tap.ok(not os.path.exists(elsewhere), "the backup went through the link")
+
+
+@tap.test("a CSR, a batch CSV or a credential that is a pipe, a device or 100 MB is refused at once")
+def _():
+    ws = Workspace()
+    fifo = ws.path("fifo")
+    os.mkfifo(fifo)
+    huge = ws.path("huge.pem")
+    with open(huge, "wb") as f:
+        f.truncate(100 * 1024 * 1024)
+    for path, advice in ((fifo, "not a regular file"), ("/dev/zero", "not a regular file"), (huge, "larger than")):
+        # Nothing writes to the pipe and /dev/zero never ends: only a refusal before reading returns.
+        for verb in (("issue", "--ca", "Root", "--imei", "490154203237518", "--csr", path),
+                     ("issue-batch", "--ca", "Root", "--input", path, "--out-dir", ws.path("out")),
+                     ("creds", "write", "--port", ws.path("no-modem"), "--sec-tag", "42", "--type", "ca",
+                      "--file", path)):
+            r = ws.cli(*verb, pass_=PASS, timeout=60)
+            tap.ok(r.returncode != 0, f"{verb} succeeded")
+            tap.contains(r.stderr, path)
+            tap.contains(r.stderr, advice)
+    tap.ok(not os.path.exists(ws.db), "a refused input still created a ledger")
+
+
+@tap.test("the IMEI an unprogrammed modem reports, 000000000000000, is refused")
+def _():
+    ws = Workspace()
+    ws.cli("ca", "init", "--name", "Root", pass_=PASS, check=True)
+    r = ws.cli("issue", "--ca", "Root", "--imei", "000000000000000", "--new-key", "--key-out", ws.path("k.pem"),
+               pass_=PASS)
+    tap.eq(r.returncode, 1, r.stdout)
+    tap.contains(r.stderr, "before its IMEI is programmed")
+    tap.ok(not os.path.exists(ws.path("k.pem")), "a key was written")
+
+
+@tap.test("CA names are counted in characters, and blank or invisible ones are refused")
+def _():
+    ws = Workspace()
+    name = "é" * 64
+    r = ws.cli("ca", "init", "--name", name, pass_=PASS)
+    tap.eq(r.returncode, 0, r.stderr)
+    tap.eq([c["name"] for c in json.loads(ws.cli("--json", "ca", "list", check=True).stdout)], [name])
+    for bad in ("   ", "Root\u200b", "\u202eRoot", "Ro\tot", "é" * 65):
+        r = ws.cli("ca", "init", "--name", bad, pass_=PASS)
+        tap.eq(r.returncode, 1, f"{bad!r}: {r.stdout}")
+        tap.contains(r.stderr, "A CA name")
+    tap.eq(len(json.loads(ws.cli("--json", "ca", "list", check=True).stdout)), 1)
 
 
 tap.done()

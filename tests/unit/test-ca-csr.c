@@ -7,7 +7,10 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ca.h>
 
@@ -42,6 +45,91 @@ test_imei_luhn (void)
   g_assert_false (ca_imei_validate ("", &error));
   g_clear_error (&error);
   g_assert_false (ca_imei_validate (NULL, &error));
+  g_clear_error (&error);
+
+  /* What an unprogrammed modem reports passes Luhn but is no device's IMEI. */
+  g_assert_false (ca_imei_validate ("000000000000000", &error));
+  g_assert_error (error, CA_ERROR, CA_ERROR_INVALID_IMEI);
+  g_assert_nonnull (strstr (error->message, "programmed"));
+}
+
+/* Limits count characters, so a name in any script gets the same room. */
+static void
+test_name_check (void)
+{
+  g_autoptr(GString) accents = g_string_new (NULL);
+  const char *refused[] = {
+    "", "   ", "\xc2\xa0", " Root", "Root ", "Ro\x01ot", "Root\n", "Ro\xc2\x85ot", "Root\xe2\x80\x8b",
+    "\xe2\x80\xaeRoot", "\xef\xbb\xbfRoot", "Root\xe3\x85\xa4", "\xe3\x85\xa4", "Ro\xffot",
+  };
+
+  for (guint i = 0; i < 64; i++)
+    g_string_append (accents, "\xc3\xa9");
+  g_assert_true (ca_name_check ("A CA name", accents->str, 64, NULL));
+  g_assert_true (ca_name_check ("A CA name", "Fleet Root \xe2\x80\x94 2026", 64, NULL));
+  g_string_append (accents, "\xc3\xa9");
+  g_assert_false (ca_name_check ("A CA name", accents->str, 64, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (ca_name_check ("A CA name", refused[i], 64, &error));
+      g_assert_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT);
+      g_assert_true (g_str_has_prefix (error->message, "A CA name "));
+    }
+}
+
+/* A CSR path naming a device, a pipe or a huge file is refused before it is
+ * read, so memory stays bounded and nothing waits for a writer. */
+static void
+test_file_read_bounded (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("tagsmith-read-XXXXXX", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "fifo", NULL);
+  g_autofree char *huge = g_build_filename (dir, "huge.pem", NULL);
+  g_autofree char *small = g_build_filename (dir, "small.txt", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCsr) csr = NULL;
+  gsize length = 0;
+  FILE *file;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  file = fopen (huge, "wb");
+  g_assert_nonnull (file);
+  g_assert_cmpint (fseek (file, 100 * 1024 * 1024 - 1, SEEK_SET), ==, 0);
+  g_assert_cmpint (fputc ('\n', file), ==, '\n');
+  fclose (file);
+  g_assert_true (g_file_set_contents (small, "abc", 3, NULL));
+
+  for (guint i = 0; i < 4; i++)
+    {
+      const char *path = (const char *[]) { "/dev/zero", fifo, huge, dir }[i];
+
+      csr = ca_csr_load (path, &error);
+      g_assert_null (csr);
+      g_assert_error (error, CA_ERROR, CA_ERROR_INVALID_CSR);
+      g_assert_nonnull (strstr (error->message, path));
+      g_clear_error (&error);
+      text = ca_file_read_bounded (path, 64 * 1024 * 1024, NULL, &error);
+      g_assert_null (text);
+      g_assert_error (error, G_IO_ERROR, (i == 2 ? G_IO_ERROR_MESSAGE_TOO_LARGE : G_IO_ERROR_NOT_REGULAR_FILE));
+      g_clear_error (&error);
+    }
+
+  text = ca_file_read_bounded (huge, 1024, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE);
+  g_clear_error (&error);
+  text = ca_file_read_bounded (small, 3, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text, ==, "abc");
+  g_assert_cmpuint (length, ==, 3);
+
+  g_unlink (fifo);
+  g_unlink (huge);
+  g_unlink (small);
+  g_rmdir (dir);
 }
 
 static void
@@ -196,6 +284,8 @@ main (int   argc,
   g_test_add_func ("/ca/csr/forms", test_csr_forms);
   g_test_add_func ("/ca/csr/keygen-variants", test_csr_keygen_variants);
   g_test_add_func ("/ca/csr/rejects", test_csr_rejects);
+  g_test_add_func ("/ca/file/read-bounded", test_file_read_bounded);
+  g_test_add_func ("/ca/names/check", test_name_check);
 
   return g_test_run ();
 }

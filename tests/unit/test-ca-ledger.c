@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ca.h>
 
@@ -656,19 +657,12 @@ test_revoke_refuses_below_revoked (Fixture       *fixture,
   g_assert_cmpint (refused->status, ==, CA_CERT_STATUS_VALID);
 }
 
-/* A ledger made by schema version 1 (ca-schema.sql alone) is migrated on open. */
+/* A ledger as schema version 1 (ca-schema.sql alone) wrote it, holding one CA "Old". */
 static void
-test_migrate_v1 (Fixture       *fixture,
-                 gconstpointer  user_data)
+write_v1_ledger (const char *path)
 {
   g_autofree char *schema = NULL;
-  g_autofree char *path = g_build_filename (fixture->dir, "v1.db", NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
-  g_autoptr(GPtrArray) authorities = NULL;
-  g_autofree char *version = NULL;
-  g_autofree char *status = NULL;
-  CaAuthority *root;
   sqlite3 *db = NULL;
 
   g_assert_true (g_file_get_contents (TEST_DATA_DIR "/../../../ca/ca-schema.sql", &schema, NULL, &error));
@@ -682,6 +676,22 @@ test_migrate_v1 (Fixture       *fixture,
                                  "'CN=Old', 0, 1700000000, 4102444800, '01', '', '', '', '', '', 1700000000);",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
+}
+
+/* A ledger made by schema version 1 is migrated on open. */
+static void
+test_migrate_v1 (Fixture       *fixture,
+                 gconstpointer  user_data)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, "v1.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  g_autoptr(GPtrArray) authorities = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *status = NULL;
+  CaAuthority *root;
+
+  write_v1_ledger (path);
 
   ledger = ca_ledger_open (path, &error);
   g_assert_no_error (error);
@@ -1170,6 +1180,152 @@ test_sign_detached (Fixture       *f,
   g_assert_nonnull (error);
 }
 
+static char *
+file_digest (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+}
+
+/* SQLite would make a new ledger of an empty file; a wrong --db or a truncated
+ * copy must be refused instead, and left as it is. */
+static void
+test_open_refuses_empty (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  g_autofree char *empty = g_build_filename (fixture->dir, "empty.db", NULL);
+  g_autofree char *wal = g_strconcat (empty, "-wal", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  GStatBuf st;
+
+  g_assert_true (g_file_set_contents (empty, "", 0, NULL));
+  ledger = ca_ledger_open (empty, &error);
+  g_assert_null (ledger);
+  g_assert_error (error, CA_ERROR, CA_ERROR_DATABASE);
+  g_assert_nonnull (strstr (error->message, "empty"));
+  g_assert_cmpint (g_stat (empty, &st), ==, 0);
+  g_assert_cmpint (st.st_size, ==, 0);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+
+  ledger = ca_ledger_open (fixture->dir, &error);
+  g_assert_null (ledger);
+  g_assert_error (error, CA_ERROR, CA_ERROR_DATABASE);
+}
+
+/* Another program's SQLite database is not turned into a ledger. */
+static void
+test_open_refuses_foreign_database (Fixture       *fixture,
+                                    gconstpointer  user_data)
+{
+  g_autofree char *other = g_build_filename (fixture->dir, "other.db", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (other, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT);"
+                                     "INSERT INTO photos (path) VALUES ('a.jpg');", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  before = file_digest (other);
+
+  ledger = ca_ledger_open (other, &error);
+  g_assert_null (ledger);
+  g_assert_error (error, CA_ERROR, CA_ERROR_DATABASE);
+  g_assert_nonnull (strstr (error->message, "not a Tagsmith ledger"));
+  g_clear_error (&error);
+  ledger = ca_ledger_open_read_only (other, &error);
+  g_assert_null (ledger);
+  g_assert_error (error, CA_ERROR, CA_ERROR_DATABASE);
+
+  after = file_digest (other);
+  g_assert_cmpstr (before, ==, after);
+}
+
+static void
+test_read_only_never_creates (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  g_autofree char *missing = g_build_filename (fixture->dir, "typo", "fleet.db", NULL);
+  g_autofree char *folder = g_path_get_dirname (missing);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+
+  ledger = ca_ledger_open_read_only (missing, &error);
+  g_assert_null (ledger);
+  g_assert_error (error, CA_ERROR, CA_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "There is no ledger at"));
+  g_assert_false (g_file_test (folder, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+
+  ledger = ca_ledger_open (missing, &error);
+  g_assert_no_error (error);
+  g_assert_true (ca_ledger_was_created (ledger));
+}
+
+/* An older ledger opened read-only reads as a current one, but the file keeps
+ * its bytes and its schema version; nothing can be written through it. */
+static void
+test_read_only_leaves_file (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, "v1.db", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *version = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  g_autoptr(GPtrArray) authorities = NULL;
+  g_autoptr(CaAuthority) refused = NULL;
+
+  write_v1_ledger (path);
+  before = file_digest (path);
+
+  ledger = ca_ledger_open_read_only (path, &error);
+  g_assert_no_error (error);
+  authorities = ca_ledger_list_authorities (ledger, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (authorities->len, ==, 1);
+  g_assert_false (ca_ledger_unlock (ledger, PASS, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  refused = ca_ledger_create_authority (ledger, &(CaAuthorityRequest) { "Root", NULL, CA_KEY_EC_P256, 365, -1 },
+                                        &error);
+  g_assert_null (refused);
+  g_assert_nonnull (error);
+  g_clear_object (&ledger);
+
+  after = file_digest (path);
+  g_assert_cmpstr (before, ==, after);
+  version = query_text (path, "PRAGMA user_version");
+  g_assert_cmpint (atoi (version), ==, 1);
+}
+
+/* A symlink at the destination would send a copy of the encrypted keys wherever
+ * it points. */
+static void
+test_backup_refuses_symlink (Fixture       *fixture,
+                             gconstpointer  user_data)
+{
+  g_autofree char *link = g_build_filename (fixture->dir, "backup.db", NULL);
+  g_autofree char *elsewhere = g_build_filename (fixture->dir, "elsewhere.db", NULL);
+  g_autoptr(GError) error = NULL;
+
+  make_cas (fixture);
+  g_assert_cmpint (symlink (elsewhere, link), ==, 0);
+  g_assert_false (ca_ledger_backup (fixture->ledger, link, &error));
+  g_assert_error (error, CA_ERROR, CA_ERROR_EXISTS);
+  g_assert_nonnull (strstr (error->message, "symbolic link"));
+  g_assert_false (g_file_test (elsewhere, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1206,6 +1362,11 @@ main (int   argc,
   ADD ("/ca/issue/batch-stops-when-revoked", test_batch_stops_when_revoked);
   ADD ("/ca/audit/head", test_audit_head);
   ADD ("/ca/sign/detached", test_sign_detached);
+  ADD ("/ca/ledger/refuses-empty", test_open_refuses_empty);
+  ADD ("/ca/ledger/refuses-foreign-database", test_open_refuses_foreign_database);
+  ADD ("/ca/ledger/read-only-never-creates", test_read_only_never_creates);
+  ADD ("/ca/ledger/read-only-leaves-file", test_read_only_leaves_file);
+  ADD ("/ca/ledger/backup-refuses-symlink", test_backup_refuses_symlink);
 #undef ADD
 
   return g_test_run ();
