@@ -820,14 +820,22 @@ write_credentials (Flow    *f,
       PendingWrite *write = &g_array_index (f->writes, PendingWrite, i);
       g_autofree char *sent_sha = NULL;
 
+      g_autoptr(GPtrArray) replaced = NULL;
+
       step_begin (f, write_step_name (write->type), _("Writing the %s to sec_tag %u"),
                   ts_cred_type_describe (write->type), f->request->sec_tag);
 
-      if (!ts_modem_write_credential (f->modem, f->request->sec_tag, write->type, write->content,
+      /* What the slot held goes as this is written over it. */
+      replaced = ts_store_mark_removing (f->ledger, f->identity->imei, f->request->sec_tag,
+                                         write->type, error);
+      if (replaced == NULL ||
+          !ts_modem_write_credential (f->modem, f->request->sec_tag, write->type, write->content,
                                       NULL, TS_LINE_ENDINGS_KEEP, TS_MODEM_WRITE_STAY_OFFLINE,
                                       &sent_sha, f->cancellable, error))
         return FALSE;
       write->written = TRUE;
+      if (!ts_store_mark_removed (f->ledger, replaced, error))
+        return FALSE;
 
       /* A key is in the modem now; this was the last copy outside it. */
       if (write->type == TS_CRED_PRIVATE_KEY)
@@ -863,6 +871,7 @@ verify (Flow    *f,
 {
   guint32 sec_tag = f->request->sec_tag;
   g_autoptr(GArray) listing = NULL;
+  guint read_back = 0;
 
   step_begin (f, "verify",
               f->readback ? _("Reading sec_tag %u back to compare it with what was sent")
@@ -890,7 +899,22 @@ verify (Flow    *f,
       if (write->type == TS_CRED_PRIVATE_KEY && f->readback)
         continue;
 
-      if (!_ts_slot_sha256 (f->modem, listing, sec_tag, write->type, held, f->cancellable, error))
+      /* Firmware before 1.3.2 gives no digest to trust: the certificate is read
+       * back and its bytes hashed, whatever the listing shows. */
+      if (f->readback)
+        {
+          g_autoptr(GBytes) content = ts_modem_read_credential (f->modem, sec_tag, write->type, NULL,
+                                                                f->cancellable, error);
+          gsize len = 0;
+          const guint8 *data;
+
+          if (content == NULL)
+            return FALSE;
+          data = g_bytes_get_data (content, &len);
+          ts_nrf91_sha256_hex (data, len, held);
+          read_back++;
+        }
+      else if (!_ts_slot_sha256 (f->modem, listing, sec_tag, write->type, held, f->cancellable, error))
         return FALSE;
 
       if (g_ascii_strcasecmp (held, write->sha256) != 0)
@@ -905,7 +929,8 @@ verify (Flow    *f,
         }
     }
 
-  f->result->verified_by_readback = f->readback;
+  /* Claimed only for what was really read back. */
+  f->result->verified_by_readback = read_back > 0;
 
   return TRUE;
 }
@@ -959,9 +984,7 @@ record_verified (Flow    *f,
 
   /* verify() saw the key listed in the sec_tag. */
   if (f->key_install_id != 0 &&
-      (!ca_ledger_install_mark (f->ledger, f->key_install_id, CA_INSTALL_VERIFIED, NULL, error) ||
-       !ts_store_replaced (f->ledger, f->identity->imei, f->request->sec_tag, TS_CRED_PRIVATE_KEY,
-                           f->key_install_id, error)))
+      !ca_ledger_install_mark (f->ledger, f->key_install_id, CA_INSTALL_VERIFIED, NULL, error))
     return FALSE;
 
   for (guint i = 0; i < f->writes->len; i++)
@@ -970,9 +993,6 @@ record_verified (Flow    *f,
 
       if (!write->confirmed &&
           !ca_ledger_install_mark (f->ledger, write->install_id, CA_INSTALL_VERIFIED, NULL, error))
-        return FALSE;
-      if (!ts_store_replaced (f->ledger, f->identity->imei, f->request->sec_tag, write->type,
-                              write->install_id, error))
         return FALSE;
       if (write->type == TS_CRED_CLIENT_CERT)
         r->sha256 = g_strdup (write->sha256);

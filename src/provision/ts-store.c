@@ -246,34 +246,6 @@ ts_store_settle (CaLedger      *ledger,
   return ts_store_retire_keyless (ledger, imei, notices, error);
 }
 
-gboolean
-ts_store_replaced (CaLedger    *ledger,
-                   const char  *imei,
-                   guint32      sec_tag,
-                   guint        type,
-                   gint64       keep_id,
-                   GError     **error)
-{
-  g_autoptr(GPtrArray) installs = ca_ledger_list_installs (ledger, imei, FALSE, error);
-  g_autofree char *detail = g_strdup_printf (_("replaced by install %" G_GINT64_FORMAT), keep_id);
-
-  if (installs == NULL)
-    return FALSE;
-
-  for (guint i = 0; i < installs->len; i++)
-    {
-      const CaInstall *install = g_ptr_array_index (installs, i);
-
-      if (install->id == keep_id || install->sec_tag != sec_tag || install->cred_type != (int) type ||
-          install->state != CA_INSTALL_VERIFIED)
-        continue;
-      if (!ca_ledger_install_mark (ledger, install->id, CA_INSTALL_REMOVED, detail, error))
-        return FALSE;
-    }
-
-  return TRUE;
-}
-
 char *
 ts_store_identify (CaLedger      *ledger,
                    TsModem       *modem,
@@ -321,100 +293,6 @@ certificate_for (CaLedger    *ledger,
     }
 
   return 0;
-}
-
-/* After a failed change: a refusal ends it (@refused_state), a broken link
- * leaves it open for the next listing to settle. */
-static void
-close_after_failure (CaLedger      *ledger,
-                     gint64         install_id,
-                     CaInstallState refused_state,
-                     const GError  *failure,
-                     GPtrArray     *notices)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!_ts_failure_is_definite (failure))
-    {
-      add_notice (notices, _("The session ended before the modem confirmed the change. It "
-                             "stays open in the ledger and is settled by listing the modem the "
-                             "next time it is seen."));
-      return;
-    }
-  if (!ca_ledger_install_mark (ledger, install_id, refused_state, failure->message, &error))
-    add_notice (notices, "%s", error->message);
-}
-
-gboolean
-ts_store_write (CaLedger           *ledger,
-                TsModem            *modem,
-                guint32             sec_tag,
-                guint               type,
-                GBytes             *content,
-                const char         *key_password,
-                TsLineEndings       endings,
-                TsModemWriteFlags   flags,
-                char              **sha256,
-                GPtrArray          *notices,
-                GCancellable       *cancellable,
-                GError            **error)
-{
-  g_autofree char *imei = NULL;
-  g_autofree char *confirmed = NULL;
-  g_autoptr(GBytes) sent = NULL;
-  g_autoptr(GError) failure = NULL;
-  char sha[65];
-  gint64 install_id;
-
-  g_return_val_if_fail (CA_IS_LEDGER (ledger), FALSE);
-  g_return_val_if_fail (TS_IS_MODEM (modem), FALSE);
-  g_return_val_if_fail (content != NULL, FALSE);
-
-  imei = ts_store_identify (ledger, modem, notices, cancellable, error);
-  if (imei == NULL)
-    return FALSE;
-
-  /* The intent carries the hash of exactly the bytes that will be sent: in
-   * shell mode the AT shell turns every line break into CR LF. */
-  if (ts_modem_get_mode (modem) == TS_AT_MODE_SHELL)
-    endings = TS_LINE_ENDINGS_CRLF;
-  sent = ts_nrf91_normalise_content (content, endings);
-  ts_nrf91_sha256_hex (g_bytes_get_data (sent, NULL), g_bytes_get_size (sent), sha);
-  g_clear_pointer (&sent, g_bytes_unref);
-
-  install_id = ca_ledger_install_begin (ledger, &(CaInstall) {
-                                          .imei = imei,
-                                          .sec_tag = sec_tag,
-                                          .cred_type = type,
-                                          .certificate_id = type == TS_CRED_CLIENT_CERT
-                                                              ? certificate_for (ledger, imei, sha, NULL)
-                                                              : 0,
-                                          .sha256 = sha,
-                                          .port = (char *) ts_modem_get_path (modem),
-                                          .host_key = type == TS_CRED_PRIVATE_KEY,
-                                        }, error);
-  if (install_id == 0)
-    return FALSE;
-
-  if (!ts_modem_write_credential (modem, sec_tag, type, content, key_password, endings, flags,
-                                  &confirmed, cancellable, &failure))
-    {
-      close_after_failure (ledger, install_id, CA_INSTALL_FAILED, failure, notices);
-      g_propagate_error (error, g_steal_pointer (&failure));
-      return FALSE;
-    }
-
-  /* ts_modem_write_credential() listed the entry with the hash of what was sent. */
-  if (!ca_ledger_install_mark (ledger, install_id, CA_INSTALL_VERIFIED,
-                               _("listed by the modem with the SHA-256 of what was sent"), error) ||
-      !ts_store_replaced (ledger, imei, sec_tag, type, install_id, error) ||
-      !ts_store_retire_keyless (ledger, imei, notices, error))
-    return FALSE;
-
-  if (sha256 != NULL)
-    *sha256 = g_steal_pointer (&confirmed);
-
-  return TRUE;
 }
 
 /* The modem answered a deletion: what it lists now says which of @removing
@@ -507,6 +385,93 @@ ts_store_mark_removed (CaLedger   *ledger,
                                    _("deleted from the modem"), error))
         return FALSE;
     }
+
+  return TRUE;
+}
+
+gboolean
+ts_store_write (CaLedger           *ledger,
+                TsModem            *modem,
+                guint32             sec_tag,
+                guint               type,
+                GBytes             *content,
+                const char         *key_password,
+                TsLineEndings       endings,
+                TsModemWriteFlags   flags,
+                char              **sha256,
+                GPtrArray          *notices,
+                GCancellable       *cancellable,
+                GError            **error)
+{
+  g_autofree char *imei = NULL;
+  g_autofree char *confirmed = NULL;
+  g_autoptr(GBytes) sent = NULL;
+  g_autoptr(GError) failure = NULL;
+  g_autoptr(GPtrArray) replaced = NULL;
+  char sha[65];
+  gint64 install_id;
+
+  g_return_val_if_fail (CA_IS_LEDGER (ledger), FALSE);
+  g_return_val_if_fail (TS_IS_MODEM (modem), FALSE);
+  g_return_val_if_fail (content != NULL, FALSE);
+
+  imei = ts_store_identify (ledger, modem, notices, cancellable, error);
+  if (imei == NULL)
+    return FALSE;
+
+  /* The intent carries the hash of exactly the bytes that will be sent: in
+   * shell mode the AT shell turns every line break into CR LF. */
+  if (ts_modem_get_mode (modem) == TS_AT_MODE_SHELL)
+    endings = TS_LINE_ENDINGS_CRLF;
+  sent = ts_nrf91_normalise_content (content, endings);
+  ts_nrf91_sha256_hex (g_bytes_get_data (sent, NULL), g_bytes_get_size (sent), sha);
+  g_clear_pointer (&sent, g_bytes_unref);
+
+  install_id = ca_ledger_install_begin (ledger, &(CaInstall) {
+                                          .imei = imei,
+                                          .sec_tag = sec_tag,
+                                          .cred_type = type,
+                                          .certificate_id = type == TS_CRED_CLIENT_CERT
+                                                              ? certificate_for (ledger, imei, sha, NULL)
+                                                              : 0,
+                                          .sha256 = sha,
+                                          .port = (char *) ts_modem_get_path (modem),
+                                          .host_key = type == TS_CRED_PRIVATE_KEY,
+                                        }, error);
+  if (install_id == 0)
+    return FALSE;
+
+  /* What the slot held goes as this is written over it. */
+  replaced = ts_store_mark_removing (ledger, imei, sec_tag, type, error);
+  if (replaced == NULL)
+    return FALSE;
+
+  if (!ts_modem_write_credential (modem, sec_tag, type, content, key_password, endings, flags,
+                                  &confirmed, cancellable, &failure))
+    {
+      g_autoptr(GError) settle_error = NULL;
+
+      if (!_ts_failure_is_definite (failure))
+        add_notice (notices, _("The session ended before the modem confirmed the write. It "
+                               "stays open in the ledger and is settled by listing the modem "
+                               "the next time it is seen."));
+      else if (!ca_ledger_install_mark (ledger, install_id, CA_INSTALL_FAILED, failure->message,
+                                        &settle_error) ||
+               !finish_removals (ledger, modem, sec_tag, replaced, cancellable, &settle_error))
+        add_notice (notices, "%s", settle_error->message);
+      g_propagate_error (error, g_steal_pointer (&failure));
+      return FALSE;
+    }
+
+  /* ts_modem_write_credential() listed the entry with the hash of what was sent. */
+  if (!ca_ledger_install_mark (ledger, install_id, CA_INSTALL_VERIFIED,
+                               _("listed by the modem with the SHA-256 of what was sent"), error) ||
+      !ts_store_mark_removed (ledger, replaced, error) ||
+      !ts_store_retire_keyless (ledger, imei, notices, error))
+    return FALSE;
+
+  if (sha256 != NULL)
+    *sha256 = g_steal_pointer (&confirmed);
 
   return TRUE;
 }

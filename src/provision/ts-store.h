@@ -43,15 +43,6 @@ gboolean ts_store_retire_keyless (CaLedger    *ledger,
                                   GPtrArray   *notices,
                                   GError     **error);
 
-/* Marks the claimed installs at (@sec_tag, @type) other than @keep_id as
- * removed: the modem holds one entry per slot, and @keep_id's is it now. */
-gboolean ts_store_replaced       (CaLedger    *ledger,
-                                  const char  *imei,
-                                  guint32      sec_tag,
-                                  guint        type,
-                                  gint64       keep_id,
-                                  GError     **error);
-
 /* Records the intent to delete (@sec_tag, @type or -1 for all): its verified
  * installs become "removing". Returns (element-type CaInstall) those marked. */
 GPtrArray *ts_store_mark_removing (CaLedger    *ledger,

@@ -2,7 +2,9 @@
 session (k stepping through the whole transcript), the CLI killed with SIGKILL
 at each step, and the modem rebooting mid-session. After each fault the ledger
 passes integrity_check, no certificate is marked installed unless an install of
-it was verified, and a second run completes.
+it was verified, every install claimed verified is backed by the bytes the
+emulated modem really stores (its state file), and a second run completes and
+leaves no superseded certificate valid whose key is gone.
 
 The hang-up sweep is bounded for CI by a stride: by default about 24 evenly
 spaced points cover the transcript. TAGSMITH_FAULT_STRIDE=1 cuts after every
@@ -18,7 +20,7 @@ import threading
 import time
 import tty
 
-from tsharness import SOURCE_ROOT, Tap, Workspace, luhn_imei
+from tsharness import SOURCE_ROOT, Tap, Workspace, check_store_matches_ledger, luhn_imei
 
 tap = Tap()
 PASS = "provision-fault-passphrase"
@@ -109,6 +111,7 @@ def check_ledger(ws, what):
         tap.eq(unverified, [], f"{what}: installed certificates all have a verified install")
     finally:
         db.close()
+    check_store_matches_ledger(tap, ws, what, settled=False)
 
 
 def second_run_completes(ws, port, what):
@@ -128,6 +131,7 @@ def second_run_completes(ws, port, what):
     tap.eq(open_installs, 0, f"{what}: every open intent was settled")
     tap.eq(state, "verified", what)
     check_ledger(ws, f"{what}, after the second run")
+    check_store_matches_ledger(tap, ws, f"{what}, after the second run")
     return out
 
 
@@ -139,7 +143,7 @@ def _():
     ws = workspace()
 
     # The transcript length of one clean session, measured through the proxy.
-    emu = ws.emulator(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
+    emu = ws.kit(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
     counter = CuttingProxy(emu.port)
     proc, out = provision(ws, counter.path)
     counter.close()
@@ -151,7 +155,7 @@ def _():
     points = list(range(1, total, stride))
     failures = 0
     for k in points:
-        emu = ws.emulator(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
+        emu = ws.kit(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
         proxy = CuttingProxy(emu.port, cut_after=k)
         proc, out = provision(ws, proxy.path)
         proxy.close()
@@ -197,7 +201,7 @@ def kill_at(ws, verb, port, step):
 def _():
     ws = workspace()
     for step in STEPS:
-        emu = ws.emulator(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
+        emu = ws.kit(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
         kill_at(ws, "provision", emu.port, step)
         check_ledger(ws, f"killed at {step}")
         second_run_completes(ws, emu.port, f"killed at {step}")
@@ -218,7 +222,7 @@ def key_installs(ws, imei):
 def _():
     ws = workspace()
     imei = luhn_imei(next(imei_counter))
-    emu = ws.emulator(*EMULATOR_ARGS, "--imei", imei)
+    emu = ws.kit(*EMULATOR_ARGS, "--imei", imei)
     kill_at(ws, "provision", emu.port, "issue")
     check_ledger(ws, "killed after %KEYGEN")
     before = key_installs(ws, imei)
@@ -235,7 +239,7 @@ def _():
 @tap.test("a re-key killed after the new key was made is not taken for provisioned")
 def _():
     ws = workspace()
-    emu = ws.emulator(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
+    emu = ws.kit(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
     proc, first = provision(ws, emu.port)
     tap.eq(proc.returncode, 0, proc.stderr)
     kill_at(ws, "rekey", emu.port, "issue")
@@ -250,7 +254,7 @@ def _():
 def _():
     ws = workspace()
     # Paced, with a slow key generation, so the interrupt lands while the modem is busy.
-    emu = ws.emulator("--profile", "nrf9161", "--cfun", "1", "--keygen-ms=1500",
+    emu = ws.kit("--profile", "nrf9161", "--cfun", "1", "--keygen-ms=1500",
                       "--imei", luhn_imei(next(imei_counter)))
     argv, env = ws.cli_argv("provision", "--port", emu.port, "--ca", "Devices",
                             "--sec-tag", SEC_TAG, pass_=PASS)
@@ -277,7 +281,7 @@ def _():
 def _():
     ws = workspace()
     for after in (8, 12, 14, 16):
-        emu = ws.emulator(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)),
+        emu = ws.kit(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)),
                           "--fault", f"reboot-after={after}")
         proc, out = provision(ws, emu.port)
         check_ledger(ws, f"reboot after command {after}")
