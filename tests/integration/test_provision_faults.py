@@ -230,9 +230,18 @@ def _():
     tap.eq(before[0][1], "written", "the key is in the modem; the intent is not yet verified")
     second_run_completes(ws, emu.port, "killed after %KEYGEN")
     after = dict((row[0], row[1:]) for row in key_installs(ws, imei))
-    tap.eq(after[before[0][0]][0], "verified", after)
-    tap.contains(after[before[0][0]][1], "found on the modem")
-    tap.eq([state for state, _ in after.values()], ["verified"] * len(after), after)
+    first = before[0][0]
+    db = sqlite3.connect(ws.db)
+    try:
+        settled = db.execute("SELECT details FROM audit_log WHERE action = 'install.verified' AND "
+                             "json_extract(details, '$.install') = ?", (first,)).fetchall()
+    finally:
+        db.close()
+    tap.eq(len(settled), 1, settled)
+    tap.contains(settled[0][0], "found on the modem", "the next run found the key and settled it")
+    # That run then replaced the lone key with a new one, and says so.
+    tap.eq(after[first], ("removed", "deleted from the modem"), after)
+    tap.eq(after[max(after)][0], "verified", after)
     emu.stop()
 
 
