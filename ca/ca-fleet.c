@@ -760,7 +760,7 @@ list_installs_locked (CaLedger    *self,
 {
   g_autoptr(CaStmt) stmt = ca_ledger_prepare (self,
                                               "SELECT " INSTALL_COLUMNS " FROM installs WHERE imei = ?1 "
-                                              "AND (?2 = 0 OR state IN ('intent', 'written')) ORDER BY id",
+                                              "AND (?2 = 0 OR state IN ('intent', 'written', 'removing')) ORDER BY id",
                                               error);
 
   if (stmt == NULL)
@@ -938,13 +938,20 @@ ca_ledger_install_mark (CaLedger        *self,
   ca_ledger_step_done (self, update, NULL);
   g_clear_pointer (&update, ca_stmt_release);
 
-  /* Verified: the certificate is now on the device, in the same transaction. */
+  /* Verified: the certificate is now on the device, in the same transaction.
+   * Removed: it is on no device any more once no verified install is left. */
   if (state == CA_INSTALL_VERIFIED && certificate_id != 0)
+    stamp = ca_ledger_prepare (self, "UPDATE certificates SET installed_at = ?1 WHERE id = ?2", error);
+  else if (state == CA_INSTALL_REMOVED && certificate_id != 0)
+    stamp = ca_ledger_prepare (self, "UPDATE certificates SET installed_at = NULL WHERE id = ?2 AND "
+                               "NOT EXISTS (SELECT 1 FROM installs WHERE certificate_id = ?2 AND "
+                               "state IN ('verified', 'removing'))", error);
+  if ((state == CA_INSTALL_VERIFIED || state == CA_INSTALL_REMOVED) && certificate_id != 0)
     {
-      stamp = ca_ledger_prepare (self, "UPDATE certificates SET installed_at = ? WHERE id = ?", error);
       if (stamp == NULL)
         goto fail;
-      sqlite3_bind_int64 (stamp, 1, now);
+      if (state == CA_INSTALL_VERIFIED)
+        sqlite3_bind_int64 (stamp, 1, now);
       sqlite3_bind_int64 (stamp, 2, certificate_id);
       if (!ca_ledger_step_done (self, stamp, error))
         goto fail;
@@ -964,6 +971,55 @@ ca_ledger_install_mark (CaLedger        *self,
 fail:
   ca_ledger_rollback (self);
 out:
+  ca_ledger_unlock_mutex (self);
+
+  return ok;
+}
+
+/**
+ * ca_ledger_audit_store_change:
+ * @action: "store.delete", "store.deleted", "store.delete-failed", ...
+ * @cred_type: the %CMNG type, or -1 for every type of @sec_tag
+ * @detail: (nullable): what happened, in words
+ *
+ * Records a change to a modem's credential store in the audit log, also one
+ * that touches no install the ledger knows (a vendor's credential).
+ */
+gboolean
+ca_ledger_audit_store_change (CaLedger    *self,
+                              const char  *action,
+                              const char  *imei,
+                              guint32      sec_tag,
+                              int          cred_type,
+                              const char  *port,
+                              const char  *detail,
+                              GError     **error)
+{
+  g_autofree char *details = NULL;
+  GString *builder;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
+  g_return_val_if_fail (action != NULL, FALSE);
+
+  if (!ca_imei_validate (imei, error))
+    return FALSE;
+
+  builder = ca_details_new ();
+  ca_details_add_int (builder, "sec_tag", sec_tag);
+  if (cred_type >= 0)
+    ca_details_add_int (builder, "type", cred_type);
+  ca_details_add (builder, "port", port);
+  ca_details_add (builder, "detail", detail);
+  details = ca_details_free (builder);
+
+  ca_ledger_lock_mutex (self);
+  if (ca_ledger_begin (self, error))
+    {
+      ok = ca_audit_append (self, action, imei, details, error) && ca_ledger_commit (self, error);
+      if (!ok)
+        ca_ledger_rollback (self);
+    }
   ca_ledger_unlock_mutex (self);
 
   return ok;

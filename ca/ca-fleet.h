@@ -118,7 +118,9 @@ CaCertificate   *ca_ledger_get_certificate        (CaLedger            *self,
 /* Installs. Provisioning records the intent before writing anything to a modem
  * (@install's imei, sec_tag, cred_type, certificate_id, sha256, port, host_key),
  * then marks it. Marking VERIFIED also stamps the certificate installed, in the
- * same transaction. Returns the new install's id, or 0 on error. */
+ * same transaction; marking REMOVED clears that stamp once no verified install
+ * of the certificate is left. A deletion marks REMOVING before the modem is
+ * touched. Returns the new install's id, or 0 on error. */
 gint64           ca_ledger_install_begin          (CaLedger            *self,
                                                    const CaInstall     *install,
                                                    GError             **error);
@@ -127,7 +129,17 @@ gboolean         ca_ledger_install_mark           (CaLedger            *self,
                                                    CaInstallState       state,
                                                    const char          *detail,
                                                    GError             **error);
-/* (element-type CaInstall), oldest first */
+/* A change to a modem's store, recorded in the audit log (@cred_type -1: all). */
+gboolean         ca_ledger_audit_store_change     (CaLedger            *self,
+                                                   const char          *action,
+                                                   const char          *imei,
+                                                   guint32              sec_tag,
+                                                   int                  cred_type,
+                                                   const char          *port,
+                                                   const char          *detail,
+                                                   GError             **error);
+/* (element-type CaInstall), oldest first; @unfinished_only: intent, written
+ * and removing, the states the next listing of the modem settles */
 GPtrArray       *ca_ledger_list_installs          (CaLedger            *self,
                                                    const char          *imei,
                                                    gboolean             unfinished_only,

@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CaLedger, ca_ledger, CA, LEDGER, GObject)
 
 /* The schema version this build writes; a ledger with a larger one is refused. */
-#define CA_LEDGER_SCHEMA_VERSION 4
+#define CA_LEDGER_SCHEMA_VERSION 5
 
 /* A fleet ledger: one SQLite file. A CaLedger may be used from several threads;
  * calls are serialised inside. Every call that changes the ledger appends an

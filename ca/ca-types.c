@@ -93,7 +93,8 @@ ca_revoke_reason_from_string (const char     *text,
   return FALSE;
 }
 
-static const char *install_states[] = { "intent", "written", "verified", "failed", "abandoned" };
+static const char *install_states[] = { "intent", "written", "verified", "failed", "abandoned",
+                                        "removing", "removed" };
 
 const char *
 ca_install_state_to_string (CaInstallState state)

@@ -55,6 +55,8 @@ typedef enum
   CA_INSTALL_VERIFIED,
   CA_INSTALL_FAILED,
   CA_INSTALL_ABANDONED,
+  CA_INSTALL_REMOVING,   /* a deletion from the modem is under way */
+  CA_INSTALL_REMOVED,    /* no longer on the modem */
 } CaInstallState;
 
 /* What a SHA-256 listed by a modem turned out to be. */

@@ -20,6 +20,7 @@
 #include "ts-cli-verbs.h"
 #include "ts-at-reader.h"
 #include "ts-modem.h"
+#include "ts-store.h"
 
 /* Credential files are PEM text; anything larger than this is the wrong file. */
 #define MAX_CREDENTIAL_FILE (64 * 1024)
@@ -369,6 +370,14 @@ run_info (TsCli  *cli,
   return TS_CLI_EXIT_OK;
 }
 
+/* What settling the ledger against the modem found, for the operator. */
+static void
+print_notices (GPtrArray *notices)
+{
+  for (guint i = 0; i < notices->len; i++)
+    fprintf (stderr, "tagsmith: %s\n", (const char *) g_ptr_array_index (notices, i));
+}
+
 /* creds list */
 
 /* The ledger is only consulted when it exists: listing must never create one. */
@@ -491,6 +500,15 @@ run_creds_list (TsCli  *cli,
     return ts_cli_fail (error);
 
   ledger = open_ledger_if_present (cli);
+  if (ledger != NULL)
+    {
+      g_autoptr(GPtrArray) notices = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *imei = ts_store_identify (ledger, modem, notices, NULL, &error);
+
+      print_notices (notices);
+      if (imei == NULL)
+        return ts_cli_fail (error);
+    }
 
   if (cli->json)
     {
@@ -651,6 +669,9 @@ run_creds_write (TsCli  *cli,
   g_autoptr(GBytes) content = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *sha256 = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  g_autoptr(GPtrArray) notices = g_ptr_array_new_with_free_func (g_free);
+  gboolean ok;
   TsLineEndings endings = TS_LINE_ENDINGS_LF;
   guint32 sec_tag;
   guint type;
@@ -659,7 +680,8 @@ run_creds_write (TsCli  *cli,
   if (!ts_cli_parse_options (cli, "creds write", NULL,
                              _("Writes one credential, switching the modem offline around it, and "
                                "succeeds only when the modem lists the SHA-256 of exactly what "
-                               "was sent."),
+                               "was sent. The ledger records the intent before and the outcome "
+                               "after; no CA is needed."),
                              entries, &argc, &argv, &status))
     return status;
   if (!parse_sec_tag_option ("creds write", opts.sec_tag, &sec_tag, &status) ||
@@ -675,10 +697,13 @@ run_creds_write (TsCli  *cli,
     return ts_cli_fail (error);
   if (!(modem = open_modem_for_change ("creds write", &opts, sec_tag, &status)))
     return status;
+  if (!(ledger = ts_cli_ca_open_ledger (cli, &error)))
+    return ts_cli_fail (error);
 
-  if (!ts_modem_write_credential (modem, sec_tag, type, content, key_password, endings,
-                                  write_flags (opts.stay_offline),
-                                  &sha256, NULL, &error))
+  ok = ts_store_write (ledger, modem, sec_tag, type, content, key_password, endings,
+                       write_flags (opts.stay_offline), &sha256, notices, NULL, &error);
+  print_notices (notices);
+  if (!ok)
     return ts_cli_fail (error);
 
   printf (_("Wrote the %s to sec_tag %u; the modem lists SHA-256 %s, as sent.\n"),
@@ -708,12 +733,16 @@ run_creds_delete (TsCli  *cli,
   g_autoptr(GError) error = NULL;
   guint32 sec_tag;
   guint type = 0;
+  g_autoptr(CaLedger) ledger = NULL;
+  g_autoptr(GPtrArray) notices = g_ptr_array_new_with_free_func (g_free);
+  gboolean ok;
   guint deleted = 0;
   int status;
 
   if (!ts_cli_parse_options (cli, "creds delete", NULL,
                              _("Deletes one credential type, or with --all everything in a "
-                               "sec_tag, with the modem offline."),
+                               "sec_tag, with the modem offline. The ledger records the intent "
+                               "before and the outcome after; no CA is needed."),
                              entries, &argc, &argv, &status))
     return status;
   if (!parse_sec_tag_option ("creds delete", opts.sec_tag, &sec_tag, &status))
@@ -724,10 +753,13 @@ run_creds_delete (TsCli  *cli,
     return status;
   if (!(modem = open_modem_for_change ("creds delete", &opts, sec_tag, &status)))
     return status;
+  if (!(ledger = ts_cli_ca_open_ledger (cli, &error)))
+    return ts_cli_fail (error);
 
-  if (!ts_modem_delete_credentials (modem, sec_tag, all ? -1 : (int) type,
-                                    write_flags (opts.stay_offline),
-                                    &deleted, NULL, &error))
+  ok = ts_store_delete (ledger, modem, sec_tag, all ? -1 : (int) type,
+                        write_flags (opts.stay_offline), &deleted, notices, NULL, &error);
+  print_notices (notices);
+  if (!ok)
     return ts_cli_fail (error);
 
   if (all)

@@ -102,6 +102,10 @@ ts_audit_event_describe (const CaAuditEvent  *event,
         *title = g_strdup (_("Install failed"));
       else if (g_str_equal (state, "abandoned"))
         *title = g_strdup (_("Install abandoned"));
+      else if (g_str_equal (state, "removing"))
+        *title = g_strdup (_("Deletion started"));
+      else if (g_str_equal (state, "removed"))
+        *title = g_strdup (_("Removed from the modem"));
       else
         *title = g_strdup (action);
 

@@ -20,6 +20,7 @@
 #include "ts-prompt.h"
 #include "ts-provision-dialog.h"
 #include "ts-provision.h"
+#include "ts-store.h"
 #include "ts-unlock.h"
 
 /* Certificates ending within this many days get an "Expires soon" badge. */
@@ -253,6 +254,12 @@ load_work (gpointer       pointer,
 
   store->credentials = ts_modem_list_credentials (store->modem, -1, -1, cancellable, error);
   if (store->credentials == NULL)
+    goto failed;
+
+  /* What the ledger claims about this unit is settled by what it holds. */
+  if (data->ledger != NULL &&
+      !ts_store_settle (data->ledger, store->modem, store->identity->imei, store->credentials,
+                        NULL, cancellable, error))
     goto failed;
 
   store->matches = g_ptr_array_new_with_free_func ((GDestroyNotify) ca_sha_match_free);
@@ -675,6 +682,82 @@ rekey_action (GtkWidget  *widget,
 
 /* Add, delete, read back ------------------------------------------------------------------ */
 
+/* A write or deletion, recorded in the ledger when one is open (ts-store.h). */
+typedef struct
+{
+  TsModem       *modem;
+  CaLedger      *ledger;   /* (nullable) */
+  guint32        sec_tag;
+  guint          type;
+  GBytes        *content;  /* (nullable) for a deletion */
+  TsLineEndings  endings;
+} ChangeData;
+
+static void
+change_data_free (gpointer pointer)
+{
+  ChangeData *data = pointer;
+
+  g_clear_object (&data->modem);
+  g_clear_object (&data->ledger);
+  g_clear_pointer (&data->content, g_bytes_unref);
+  g_free (data);
+}
+
+static ChangeData *
+change_data_new (TsDeviceWindow *self,
+                 guint32         sec_tag,
+                 guint           type)
+{
+  ChangeData *data = g_new0 (ChangeData, 1);
+  CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
+
+  data->modem = g_object_ref (self->modem);
+  data->ledger = ledger != NULL ? g_object_ref (ledger) : NULL;
+  data->sec_tag = sec_tag;
+  data->type = type;
+
+  return data;
+}
+
+/* Returns the SHA-256 the modem lists for what was written. */
+static gpointer
+write_work (gpointer       pointer,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  ChangeData *data = pointer;
+  char *sha256 = NULL;
+  gboolean ok;
+
+  if (data->ledger != NULL)
+    ok = ts_store_write (data->ledger, data->modem, data->sec_tag, data->type, data->content, NULL,
+                         data->endings, TS_MODEM_WRITE_NONE, &sha256, NULL, cancellable, error);
+  else
+    ok = ts_modem_write_credential (data->modem, data->sec_tag, data->type, data->content, NULL,
+                                    data->endings, TS_MODEM_WRITE_NONE, &sha256, cancellable, error);
+
+  return ok ? sha256 : NULL;
+}
+
+static gpointer
+delete_work (gpointer       pointer,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  ChangeData *data = pointer;
+  gboolean ok;
+
+  if (data->ledger != NULL)
+    ok = ts_store_delete (data->ledger, data->modem, data->sec_tag, (int) data->type,
+                          TS_MODEM_WRITE_NONE, NULL, NULL, cancellable, error);
+  else
+    ok = ts_modem_delete_credentials (data->modem, data->sec_tag, (int) data->type,
+                                      TS_MODEM_WRITE_NONE, NULL, cancellable, error);
+
+  return ok ? g_strdup (_("Deleted.")) : NULL;
+}
+
 static void
 write_cb (GObject      *object,
           GAsyncResult *result,
@@ -685,7 +768,7 @@ write_cb (GObject      *object,
   g_autofree char *sha256 = NULL;
   g_autofree char *message = NULL;
 
-  sha256 = ts_modem_write_credential_finish (TS_MODEM (object), result, &error);
+  sha256 = ts_run_in_thread_finish (result, &error);
   if (sha256 != NULL)
     message = g_strdup_printf (_("Written. The modem lists it with SHA-256 %s."), sha256);
   else if (error == NULL)
@@ -703,6 +786,7 @@ credential_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(TsCredentialInput) input = NULL;
   GSettings *settings = ts_application_get_settings (ts_application_get_default ());
+  ChangeData *data;
 
   input = ts_credential_dialog_run_finish (result, &error);
   if (input == NULL)
@@ -711,11 +795,13 @@ credential_cb (GObject      *object,
       return;
     }
 
+  data = change_data_new (self, input->sec_tag, input->type);
+  data->content = g_bytes_ref (input->content);
+  data->endings = (TsLineEndings) g_settings_get_enum (settings, "line-endings");
+
   set_busy (self, _("Writing the credential…"));
-  ts_modem_write_credential_async (self->modem, input->sec_tag, input->type, input->content, NULL,
-                                   (TsLineEndings) g_settings_get_enum (settings, "line-endings"),
-                                   TS_MODEM_WRITE_NONE, self->op_cancellable, write_cb,
-                                   g_object_ref (self));
+  ts_run_in_thread (self, write_work, data, change_data_free, g_free, self->op_cancellable,
+                    write_cb, g_object_ref (self));
 }
 
 static void
@@ -771,11 +857,9 @@ delete_cb (GObject      *object,
 {
   g_autoptr(TsDeviceWindow) self = user_data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *message = ts_run_in_thread_finish (result, &error);
 
-  if (!ts_modem_delete_credentials_finish (TS_MODEM (object), result, NULL, &error))
-    operation_done (self, error, NULL);
-  else
-    operation_done (self, NULL, _("Deleted."));
+  operation_done (self, error, message);
 }
 
 static void
@@ -791,8 +875,8 @@ delete_confirmed_cb (GObject      *object,
     return;
 
   set_busy (self, _("Deleting…"));
-  ts_modem_delete_credentials_async (self->modem, entry->sec_tag, entry->type, TS_MODEM_WRITE_NONE,
-                                     self->op_cancellable, delete_cb, g_object_ref (self));
+  ts_run_in_thread (self, delete_work, change_data_new (self, entry->sec_tag, entry->type),
+                    change_data_free, g_free, self->op_cancellable, delete_cb, g_object_ref (self));
 }
 
 static void

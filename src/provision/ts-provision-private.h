@@ -17,6 +17,10 @@ TsProvisionResult *_ts_provision_result_new (const TsProvisionRequest *request,
                                              const char               *port);
 gboolean           _ts_firmware_can_keygen  (const TsModemIdentity    *identity);
 gboolean           _ts_firmware_lists_sha   (const TsModemIdentity    *identity);
+const TsCredential *_ts_find_credential   (GArray                   *listing,
+                                             guint32                   sec_tag,
+                                             guint                     type);
+gboolean           _ts_failure_is_definite  (const GError             *failure);
 gboolean           _ts_slot_sha256          (TsModem                  *modem,
                                              GArray                   *listing,
                                              guint32                   sec_tag,

@@ -19,6 +19,7 @@
 #include "ts-provision.h"
 #include "ts-provision-error.h"
 #include "ts-provision-private.h"
+#include "ts-store.h"
 
 /* Where each step starts on the progress bar. */
 static const struct
@@ -52,6 +53,7 @@ typedef struct
   char     sha256[65];
   gint64   install_id;
   gboolean written;
+  gboolean confirmed;    /* the modem listed it with this SHA-256: verified */
 } PendingWrite;
 
 typedef struct
@@ -82,6 +84,7 @@ typedef struct
   CaCertificate            *certificate;
   GBytes                   *host_key;      /* --host-key: the key PEM, wiped when freed */
   gint64                    key_install_id; /* the intent for the %KEYGEN key, 0 for a host key */
+  gboolean                  key_made;      /* %KEYGEN answered with a key */
   GArray                   *writes;        /* (element-type PendingWrite) */
 } Flow;
 
@@ -203,10 +206,10 @@ _ts_firmware_lists_sha (const TsModemIdentity *identity)
   return firmware_at_least (identity, 3, 2);
 }
 
-static const TsCredential *
-find_credential (GArray  *listing,
-                 guint32  sec_tag,
-                 guint    type)
+const TsCredential *
+_ts_find_credential (GArray  *listing,
+                     guint32  sec_tag,
+                     guint    type)
 {
   for (guint i = 0; listing != NULL && i < listing->len; i++)
     {
@@ -235,7 +238,7 @@ _ts_slot_sha256 (TsModem       *modem,
                  GCancellable  *cancellable,
                  GError       **error)
 {
-  const TsCredential *c = find_credential (listing, sec_tag, type);
+  const TsCredential *c = _ts_find_credential (listing, sec_tag, type);
   g_autoptr(GBytes) content = NULL;
   gsize len = 0;
   const guint8 *data;
@@ -287,63 +290,22 @@ identify (Flow    *f,
   return ca_ledger_device_seen (f->ledger, &device, error);
 }
 
-/* An intent that never reached "verified" (cable pulled, process killed, modem
- * rebooted) is settled by what the modem holds now. */
+/* Whatever the ledger claims about this unit (an install left open by a cut
+ * session, one verified earlier, a deletion under way) is settled by what the
+ * modem holds now. */
 static gboolean
 reconcile (Flow    *f,
            GError **error)
 {
-  g_autoptr(GPtrArray) unfinished = NULL;
-  g_autoptr(GArray) listing = NULL;
+  g_autoptr(GPtrArray) notices = g_ptr_array_new_with_free_func (g_free);
 
-  unfinished = ca_ledger_list_installs (f->ledger, f->identity->imei, TRUE, error);
-  if (unfinished == NULL)
+  step_begin (f, "reconcile", _("Comparing the ledger with what the modem holds"));
+
+  if (!ts_store_settle (f->ledger, f->modem, f->identity->imei, NULL, notices, f->cancellable,
+                        error))
     return FALSE;
-  if (unfinished->len == 0)
-    return TRUE;
-
-  step_begin (f, "reconcile",
-              ngettext ("Settling %u unfinished install from an earlier session",
-                        "Settling %u unfinished installs from earlier sessions",
-                        unfinished->len),
-              unfinished->len);
-
-  listing = ts_modem_list_credentials (f->modem, -1, -1, f->cancellable, error);
-  if (listing == NULL)
-    return FALSE;
-
-  for (guint i = 0; i < unfinished->len; i++)
-    {
-      const CaInstall *install = g_ptr_array_index (unfinished, i);
-      char held[65];
-      gboolean found;
-
-      /* A %KEYGEN key has no hash to match: the listing showing a key is all there is. */
-      if (install->sha256 == NULL)
-        found = find_credential (listing, install->sec_tag, install->cred_type) != NULL;
-      else if (!_ts_slot_sha256 (f->modem, listing, install->sec_tag, install->cred_type, held,
-                                 f->cancellable, error))
-        return FALSE;
-      else
-        found = held[0] != '\0' && g_ascii_strcasecmp (held, install->sha256) == 0;
-      if (!ca_ledger_install_mark (f->ledger, install->id,
-                                   found ? CA_INSTALL_VERIFIED : CA_INSTALL_ABANDONED,
-                                   found ? _("found on the modem when it was next seen")
-                                         : _("not on the modem when it was next seen"),
-                                   error))
-        return FALSE;
-
-      if (found)
-        notice (f, _("An earlier session was interrupted after writing the %s to sec_tag %u "
-                     "(install %" G_GINT64_FORMAT "). The modem holds it, so it is now "
-                     "recorded as verified."),
-                ts_cred_type_describe (install->cred_type), install->sec_tag, install->id);
-      else
-        notice (f, _("An earlier session was interrupted before the %s reached sec_tag %u "
-                     "(install %" G_GINT64_FORMAT "). The modem does not hold it, so it is "
-                     "now recorded as abandoned."),
-                ts_cred_type_describe (install->cred_type), install->sec_tag, install->id);
-    }
+  for (guint i = 0; i < notices->len; i++)
+    notice (f, "%s", (const char *) g_ptr_array_index (notices, i));
 
   return TRUE;
 }
@@ -407,72 +369,118 @@ show_history (Flow    *f,
   return TRUE;
 }
 
-/* The sec_tag already holds the certificate the ledger says is current for it. */
+/* The SHA-256 of @content as this request would send it. */
+static void
+request_sha256 (GBytes        *content,
+                TsLineEndings  endings,
+                char           out[65])
+{
+  g_autoptr(GBytes) sent = ts_nrf91_normalise_content (content, endings);
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (sent, &len);
+
+  ts_nrf91_sha256_hex (data, len, out);
+}
+
+/* The sec_tag already holds the certificate the ledger says is current for it.
+ * When it holds it but not as this request would write it (another server CA,
+ * other line endings), @error says what differs and what rewrites just that:
+ * a re-key would revoke a good certificate. */
 static gboolean
 already_provisioned (Flow       *f,
                      const char *cert_sha,
                      GError    **error)
 {
+  const TsProvisionRequest *req = f->request;
   g_autoptr(GPtrArray) valid = NULL;
+  g_autoptr(GString) differs = g_string_new (NULL);
+  const char *port = ts_modem_get_path (f->modem);
+  CaCertificate *current = NULL;
   char held[65];
 
   if (cert_sha[0] == '\0' || !f->key_present)
     return FALSE;
 
-  if (f->request->server_ca != NULL)
-    {
-      g_autoptr(GBytes) sent = ts_nrf91_normalise_content (f->request->server_ca,
-                                                           f->request->endings);
-      char want[65];
-      gsize len = 0;
-      const guint8 *data = g_bytes_get_data (sent, &len);
-
-      ts_nrf91_sha256_hex (data, len, want);
-      if (!_ts_slot_sha256 (f->modem, f->slot, f->request->sec_tag, TS_CRED_CA_CERT, held,
-                            f->cancellable, error))
-        return FALSE;
-      if (g_ascii_strcasecmp (held, want) != 0)
-        return FALSE;
-    }
-
   valid = ca_ledger_list_certificates (f->ledger, f->identity->imei, TRUE, error);
   if (valid == NULL)
     return FALSE;
 
-  for (guint i = 0; i < valid->len; i++)
+  for (guint i = 0; current == NULL && i < valid->len; i++)
     {
       CaCertificate *cert = g_ptr_array_index (valid, i);
-      gboolean installed_here = FALSE;
 
       if (g_ascii_strcasecmp (cert_sha, cert->sha256_lf) != 0 &&
           g_ascii_strcasecmp (cert_sha, cert->sha256_crlf) != 0)
         continue;
       if (cert->status != CA_CERT_STATUS_VALID ||
-          g_strcmp0 (cert->authority_name, f->request->authority) != 0 ||
-          g_strcmp0 (cert->profile, f->request->profile) != 0)
+          g_strcmp0 (cert->authority_name, req->authority) != 0 ||
+          g_strcmp0 (cert->profile, req->profile) != 0)
         continue;
 
       for (guint j = 0; j < f->installs->len; j++)
         {
           const CaInstall *install = g_ptr_array_index (f->installs, j);
 
-          installed_here |= install->certificate_id == cert->id &&
-                            install->state == CA_INSTALL_VERIFIED &&
-                            install->sec_tag == f->request->sec_tag;
+          if (install->certificate_id == cert->id && install->state == CA_INSTALL_VERIFIED &&
+              install->sec_tag == req->sec_tag)
+            current = cert;
         }
-      if (!installed_here)
-        continue;
+    }
+  if (current == NULL)
+    return FALSE;
 
-      f->result->outcome = TS_PROVISION_ALREADY_PROVISIONED;
-      f->result->serial = g_strdup (cert->serial);
-      f->result->sha256 = g_ascii_strup (cert_sha, -1);
-      f->result->subject = g_strdup (cert->subject);
-      f->result->not_after = cert->not_after;
-      f->result->host_key = cert->host_key;
-      return TRUE;
+  if (req->server_ca != NULL)
+    {
+      char want[65];
+
+      request_sha256 (req->server_ca, req->endings, want);
+      if (!_ts_slot_sha256 (f->modem, f->slot, req->sec_tag, TS_CRED_CA_CERT, held,
+                            f->cancellable, error))
+        return FALSE;
+      if (g_ascii_strcasecmp (held, want) != 0)
+        g_string_append_printf (differs,
+                                _("\n- The server CA certificate differs: sec_tag %u holds %s, "
+                                  "%s hashes to %.16s… as sent. Rewrite just it with `tagsmith "
+                                  "creds write --port %s --sec-tag %u --type ca --file FILE "
+                                  "--line-endings %s`."),
+                                req->sec_tag, held[0] != '\0' ? held : _("none"),
+                                req->server_ca_label != NULL ? req->server_ca_label : _("--server-ca"),
+                                want, port, req->sec_tag, ts_line_endings_to_string (req->endings));
     }
 
-  return FALSE;
+  if (req->endings != TS_LINE_ENDINGS_KEEP)
+    {
+      const char *want = req->endings == TS_LINE_ENDINGS_CRLF ? current->sha256_crlf
+                                                               : current->sha256_lf;
+
+      if (g_ascii_strcasecmp (cert_sha, want) != 0)
+        g_string_append_printf (differs,
+                                _("\n- The client certificate was written with other line "
+                                  "endings than --line-endings %s. Rewrite just it with `tagsmith "
+                                  "creds read --port %s --sec-tag %u --type cert --out cert.pem` "
+                                  "and `tagsmith creds write --port %s --sec-tag %u --type cert "
+                                  "--file cert.pem --line-endings %s`."),
+                                ts_line_endings_to_string (req->endings), port, req->sec_tag,
+                                port, req->sec_tag, ts_line_endings_to_string (req->endings));
+    }
+
+  if (differs->len > 0)
+    {
+      g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_OCCUPIED,
+                   _("sec_tag %u already holds certificate %s, the current one for IMEI %s, "
+                     "with its key, but not as this run would write it:%s\nThe certificate "
+                     "itself is good: no re-key is needed, and none should revoke it."),
+                   req->sec_tag, current->serial, f->identity->imei, differs->str);
+      return FALSE;
+    }
+
+  f->result->outcome = TS_PROVISION_ALREADY_PROVISIONED;
+  f->result->serial = g_strdup (current->serial);
+  f->result->sha256 = g_ascii_strup (cert_sha, -1);
+  f->result->subject = g_strdup (current->subject);
+  f->result->not_after = current->not_after;
+  f->result->host_key = current->host_key;
+  return TRUE;
 }
 
 static gboolean
@@ -536,7 +544,7 @@ check (Flow    *f,
   if (f->slot == NULL)
     return FALSE;
 
-  f->key_present = find_credential (f->slot, req->sec_tag, TS_CRED_PRIVATE_KEY) != NULL;
+  f->key_present = _ts_find_credential (f->slot, req->sec_tag, TS_CRED_PRIVATE_KEY) != NULL;
   if (!_ts_slot_sha256 (f->modem, f->slot, req->sec_tag, TS_CRED_CLIENT_CERT, cert_sha,
                         f->cancellable, error))
     return FALSE;
@@ -626,17 +634,30 @@ delete_old_key (Flow    *f,
                 GError **error)
 {
   guint32 sec_tag = f->request->sec_tag;
+  g_autoptr(GPtrArray) removing = NULL;
 
-  if (find_credential (f->slot, sec_tag, TS_CRED_CLIENT_CERT) != NULL &&
-      !ts_modem_delete_credentials (f->modem, sec_tag, TS_CRED_CLIENT_CERT,
-                                    TS_MODEM_WRITE_STAY_OFFLINE, NULL, f->cancellable, error))
-    return FALSE;
+  if (_ts_find_credential (f->slot, sec_tag, TS_CRED_CLIENT_CERT) != NULL)
+    {
+      removing = ts_store_mark_removing (f->ledger, f->identity->imei, sec_tag,
+                                         TS_CRED_CLIENT_CERT, error);
+      if (removing == NULL ||
+          !ts_modem_delete_credentials (f->modem, sec_tag, TS_CRED_CLIENT_CERT,
+                                        TS_MODEM_WRITE_STAY_OFFLINE, NULL, f->cancellable, error) ||
+          !ts_store_mark_removed (f->ledger, removing, error))
+        return FALSE;
+      g_clear_pointer (&removing, g_ptr_array_unref);
+    }
 
   if (!f->key_present)
     return TRUE;
 
-  return ts_modem_delete_credentials (f->modem, sec_tag, TS_CRED_PRIVATE_KEY,
-                                      TS_MODEM_WRITE_STAY_OFFLINE, NULL, f->cancellable, error);
+  removing = ts_store_mark_removing (f->ledger, f->identity->imei, sec_tag, TS_CRED_PRIVATE_KEY,
+                                     error);
+
+  return removing != NULL &&
+         ts_modem_delete_credentials (f->modem, sec_tag, TS_CRED_PRIVATE_KEY,
+                                      TS_MODEM_WRITE_STAY_OFFLINE, NULL, f->cancellable, error) &&
+         ts_store_mark_removed (f->ledger, removing, error);
 }
 
 /* %KEYGEN, the CSR checks, and the certificate. */
@@ -674,8 +695,10 @@ keygen_and_issue (Flow    *f,
   attributes = g_strdup_printf ("CN=%s", f->common_name);
   keygen = ts_modem_keygen (f->modem, req->sec_tag, attributes, TS_MODEM_WRITE_STAY_OFFLINE,
                             f->cancellable, error);
-  if (keygen == NULL ||
-      !ca_ledger_install_mark (f->ledger, f->key_install_id, CA_INSTALL_WRITTEN,
+  if (keygen == NULL)
+    return FALSE;
+  f->key_made = TRUE;
+  if (!ca_ledger_install_mark (f->ledger, f->key_install_id, CA_INSTALL_WRITTEN,
                                _("modem-generated key"), error))
     return FALSE;
 
@@ -798,14 +821,22 @@ write_credentials (Flow    *f,
       PendingWrite *write = &g_array_index (f->writes, PendingWrite, i);
       g_autofree char *sent_sha = NULL;
 
+      g_autoptr(GPtrArray) replaced = NULL;
+
       step_begin (f, write_step_name (write->type), _("Writing the %s to sec_tag %u"),
                   ts_cred_type_describe (write->type), f->request->sec_tag);
 
-      if (!ts_modem_write_credential (f->modem, f->request->sec_tag, write->type, write->content,
+      /* What the slot held goes as this is written over it. */
+      replaced = ts_store_mark_removing (f->ledger, f->identity->imei, f->request->sec_tag,
+                                         write->type, error);
+      if (replaced == NULL ||
+          !ts_modem_write_credential (f->modem, f->request->sec_tag, write->type, write->content,
                                       NULL, TS_LINE_ENDINGS_KEEP, TS_MODEM_WRITE_STAY_OFFLINE,
                                       &sent_sha, f->cancellable, error))
         return FALSE;
       write->written = TRUE;
+      if (!ts_store_mark_removed (f->ledger, replaced, error))
+        return FALSE;
 
       /* A key is in the modem now; this was the last copy outside it. */
       if (write->type == TS_CRED_PRIVATE_KEY)
@@ -820,7 +851,15 @@ write_credentials (Flow    *f,
           return FALSE;
         }
 
-      if (!ca_ledger_install_mark (f->ledger, write->install_id, CA_INSTALL_WRITTEN, NULL, error))
+      /* Where the modem lists digests, ts_modem_write_credential() saw this
+       * one listed with the hash of what was sent: it is verified now, and
+       * stays so whatever happens to the writes after it. */
+      write->confirmed = !f->readback && sent_sha != NULL;
+      if (!ca_ledger_install_mark (f->ledger, write->install_id,
+                                   write->confirmed ? CA_INSTALL_VERIFIED : CA_INSTALL_WRITTEN,
+                                   write->confirmed ? _("listed by the modem with the SHA-256 of "
+                                                        "what was sent") : NULL,
+                                   error))
         return FALSE;
     }
 
@@ -833,6 +872,7 @@ verify (Flow    *f,
 {
   guint32 sec_tag = f->request->sec_tag;
   g_autoptr(GArray) listing = NULL;
+  guint read_back = 0;
 
   step_begin (f, "verify",
               f->readback ? _("Reading sec_tag %u back to compare it with what was sent")
@@ -843,7 +883,7 @@ verify (Flow    *f,
   if (listing == NULL)
     return FALSE;
 
-  if (find_credential (listing, sec_tag, TS_CRED_PRIVATE_KEY) == NULL)
+  if (_ts_find_credential (listing, sec_tag, TS_CRED_PRIVATE_KEY) == NULL)
     {
       g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_VERIFY_FAILED,
                    _("sec_tag %u lists no private key after provisioning. The modem may have "
@@ -860,7 +900,22 @@ verify (Flow    *f,
       if (write->type == TS_CRED_PRIVATE_KEY && f->readback)
         continue;
 
-      if (!_ts_slot_sha256 (f->modem, listing, sec_tag, write->type, held, f->cancellable, error))
+      /* Firmware before 1.3.2 gives no digest to trust: the certificate is read
+       * back and its bytes hashed, whatever the listing shows. */
+      if (f->readback)
+        {
+          g_autoptr(GBytes) content = ts_modem_read_credential (f->modem, sec_tag, write->type, NULL,
+                                                                f->cancellable, error);
+          gsize len = 0;
+          const guint8 *data;
+
+          if (content == NULL)
+            return FALSE;
+          data = g_bytes_get_data (content, &len);
+          ts_nrf91_sha256_hex (data, len, held);
+          read_back++;
+        }
+      else if (!_ts_slot_sha256 (f->modem, listing, sec_tag, write->type, held, f->cancellable, error))
         return FALSE;
 
       if (g_ascii_strcasecmp (held, write->sha256) != 0)
@@ -875,7 +930,8 @@ verify (Flow    *f,
         }
     }
 
-  f->result->verified_by_readback = f->readback;
+  /* Claimed only for what was really read back. */
+  f->result->verified_by_readback = read_back > 0;
 
   return TRUE;
 }
@@ -936,7 +992,8 @@ record_verified (Flow    *f,
     {
       const PendingWrite *write = &g_array_index (f->writes, PendingWrite, i);
 
-      if (!ca_ledger_install_mark (f->ledger, write->install_id, CA_INSTALL_VERIFIED, NULL, error))
+      if (!write->confirmed &&
+          !ca_ledger_install_mark (f->ledger, write->install_id, CA_INSTALL_VERIFIED, NULL, error))
         return FALSE;
       if (write->type == TS_CRED_CLIENT_CERT)
         r->sha256 = g_strdup (write->sha256);
@@ -1044,40 +1101,76 @@ revoke_previous (Flow    *f,
   return TRUE;
 }
 
-/* After a failure: a refusal by the modem or a failed check ends the install as
- * failed. When the link broke (cable, reboot, cancel, timeout) nobody knows what
- * the modem got, so the intent stays open and is settled by the next session. */
+gboolean
+_ts_failure_is_definite (const GError *failure)
+{
+  return failure->domain == TS_CME_ERROR ||
+         g_error_matches (failure, TS_MODEM_ERROR, TS_MODEM_ERROR_AT_ERROR) ||
+         g_error_matches (failure, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT) ||
+         g_error_matches (failure, TS_MODEM_ERROR, TS_MODEM_ERROR_VERIFY_FAILED) ||
+         failure->domain == TS_PROVISION_ERROR;
+}
+
+/* After a failure. When the link broke (cable, reboot, cancel, timeout) nobody
+ * knows what the modem got, so the installs stay open and the next session
+ * settles them. When the modem answered (a refusal, a failed check), what it
+ * never got ends as failed (a refused %KEYGEN too), what it confirmed stays
+ * verified, and the rest is settled by listing it now. */
 static void
 settle_failed (Flow         *f,
                const GError *failure)
 {
-  gboolean definite = failure->domain == TS_CME_ERROR ||
-                      g_error_matches (failure, TS_MODEM_ERROR, TS_MODEM_ERROR_AT_ERROR) ||
-                      g_error_matches (failure, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT) ||
-                      g_error_matches (failure, TS_MODEM_ERROR, TS_MODEM_ERROR_VERIFY_FAILED) ||
-                      failure->domain == TS_PROVISION_ERROR;
-  gboolean left_open = FALSE;
+  g_autoptr(GPtrArray) notices = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = TRUE;
 
-  for (guint i = 0; f->writes != NULL && i < f->writes->len; i++)
+  if (f->identity == NULL)
+    return;
+
+  if (!_ts_failure_is_definite (failure))
+    {
+      if (f->key_install_id != 0 || f->writes->len > 0)
+        notice (f, _("The session ended before the modem confirmed the credentials. The "
+                     "install stays open in the ledger and is settled by listing the modem "
+                     "the next time IMEI %s is seen."), f->result->imei);
+      return;
+    }
+
+  if (f->key_install_id != 0 && !f->key_made)
+    ok = ca_ledger_install_mark (f->ledger, f->key_install_id, CA_INSTALL_FAILED,
+                                 failure->message, &error);
+
+  for (guint i = 0; ok && i < f->writes->len; i++)
     {
       const PendingWrite *write = &g_array_index (f->writes, PendingWrite, i);
 
-      if (write->install_id == 0)
-        continue;
-      if (!definite)
-        {
-          left_open = TRUE;
-          continue;
-        }
-      if (!ca_ledger_install_mark (f->ledger, write->install_id, CA_INSTALL_FAILED,
-                                   failure->message, NULL))
-        left_open = TRUE;
+      if (write->install_id != 0 && !write->written)
+        ok = ca_ledger_install_mark (f->ledger, write->install_id, CA_INSTALL_FAILED,
+                                     failure->message, &error);
     }
 
-  if (left_open)
-    notice (f, _("The session ended before the modem confirmed the credentials. The install "
-                 "stays open in the ledger and is settled by listing the modem the next time "
-                 "IMEI %s is provisioned."), f->result->imei);
+  if (ok)
+    ok = ts_store_settle (f->ledger, f->modem, f->identity->imei, NULL, notices, NULL, &error);
+  for (guint i = 0; i < notices->len; i++)
+    notice (f, "%s", (const char *) g_ptr_array_index (notices, i));
+  if (!ok)
+    notice (f, _("The ledger could not be brought in line with the modem (%s); it is settled "
+                 "the next time IMEI %s is seen."), error->message, f->result->imei);
+}
+
+/* A certificate whose key this run took off the modem is superseded by the new one. */
+static gboolean
+retire_keyless (Flow    *f,
+                GError **error)
+{
+  g_autoptr(GPtrArray) notices = g_ptr_array_new_with_free_func (g_free);
+
+  if (!ts_store_retire_keyless (f->ledger, f->identity->imei, notices, error))
+    return FALSE;
+  for (guint i = 0; i < notices->len; i++)
+    notice (f, "%s", (const char *) g_ptr_array_index (notices, i));
+
+  return TRUE;
 }
 
 static gboolean
@@ -1111,7 +1204,7 @@ run_flow (Flow    *f,
   if (req->rekey && !revoke_previous (f, error))
     return FALSE;
 
-  return TRUE;
+  return retire_keyless (f, error);
 }
 
 /**

@@ -9,7 +9,8 @@ After every round:
     returned 0 is still revoked;
   - no serial is used twice, by a device certificate or an authority;
   - every complete certificate that reached a file (--out-dir) or the modem (the
-    emulator's --state flash) is in the ledger;
+    emulator's --state flash) is in the ledger, and every install the ledger
+    claims as verified is backed by the bytes that flash holds;
   - `tagsmith audit verify` passes.
 
 CRASH_ROUNDS sets the number of rounds (default 300: under a minute, two under ASan).
@@ -27,7 +28,7 @@ import sqlite3
 import subprocess
 import time
 
-from tsharness import Failure, Tap, Workspace, SOURCE_ROOT, luhn_imei
+from tsharness import Failure, Tap, Workspace, SOURCE_ROOT, luhn_imei, store_vs_ledger
 
 PASS = "crash-test passphrase"
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "300"))
@@ -215,6 +216,10 @@ class Bench:
                 if body not in bodies:
                     raise Failure(f"{label}: the modem holds a client certificate (sec_tag "
                                   f"{state[group]['Tag']}) that the ledger does not")
+        # A kill may leave installs open, never a claim the modem does not back.
+        problems = store_vs_ledger(self.ws.db, self.state, settled=False)
+        if problems:
+            raise Failure(f"{label}: the ledger claims what the modem does not hold: {problems}")
 
 
 bench = None

@@ -2,7 +2,9 @@
 session (k stepping through the whole transcript), the CLI killed with SIGKILL
 at each step, and the modem rebooting mid-session. After each fault the ledger
 passes integrity_check, no certificate is marked installed unless an install of
-it was verified, and a second run completes.
+it was verified, every install claimed verified is backed by the bytes the
+emulated modem really stores (its state file), and a second run completes and
+leaves no superseded certificate valid whose key is gone.
 
 The hang-up sweep is bounded for CI by a stride: by default about 24 evenly
 spaced points cover the transcript. TAGSMITH_FAULT_STRIDE=1 cuts after every
@@ -17,7 +19,7 @@ import subprocess
 import threading
 import tty
 
-from tsharness import SOURCE_ROOT, Tap, Workspace, luhn_imei
+from tsharness import SOURCE_ROOT, Tap, Workspace, check_store_matches_ledger, luhn_imei
 
 tap = Tap()
 PASS = "provision-fault-passphrase"
@@ -108,6 +110,7 @@ def check_ledger(ws, what):
         tap.eq(unverified, [], f"{what}: installed certificates all have a verified install")
     finally:
         db.close()
+    check_store_matches_ledger(tap, ws, what, settled=False)
 
 
 def second_run_completes(ws, port, what):
@@ -127,6 +130,7 @@ def second_run_completes(ws, port, what):
     tap.eq(open_installs, 0, f"{what}: every open intent was settled")
     tap.eq(state, "verified", what)
     check_ledger(ws, f"{what}, after the second run")
+    check_store_matches_ledger(tap, ws, f"{what}, after the second run")
     return out
 
 
@@ -138,7 +142,7 @@ def _():
     ws = workspace()
 
     # The transcript length of one clean session, measured through the proxy.
-    emu = ws.emulator(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
+    emu = ws.kit(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
     counter = CuttingProxy(emu.port)
     proc, out = provision(ws, counter.path)
     counter.close()
@@ -150,7 +154,7 @@ def _():
     points = list(range(1, total, stride))
     failures = 0
     for k in points:
-        emu = ws.emulator(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
+        emu = ws.kit(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
         proxy = CuttingProxy(emu.port, cut_after=k)
         proc, out = provision(ws, proxy.path)
         proxy.close()
@@ -196,7 +200,7 @@ def kill_at(ws, verb, port, step):
 def _():
     ws = workspace()
     for step in STEPS:
-        emu = ws.emulator(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
+        emu = ws.kit(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
         kill_at(ws, "provision", emu.port, step)
         check_ledger(ws, f"killed at {step}")
         second_run_completes(ws, emu.port, f"killed at {step}")
@@ -217,7 +221,7 @@ def key_installs(ws, imei):
 def _():
     ws = workspace()
     imei = luhn_imei(next(imei_counter))
-    emu = ws.emulator(*EMULATOR_ARGS, "--imei", imei)
+    emu = ws.kit(*EMULATOR_ARGS, "--imei", imei)
     kill_at(ws, "provision", emu.port, "issue")
     check_ledger(ws, "killed after %KEYGEN")
     before = key_installs(ws, imei)
@@ -225,16 +229,25 @@ def _():
     tap.eq(before[0][1], "written", "the key is in the modem; the intent is not yet verified")
     second_run_completes(ws, emu.port, "killed after %KEYGEN")
     after = dict((row[0], row[1:]) for row in key_installs(ws, imei))
-    tap.eq(after[before[0][0]][0], "verified", after)
-    tap.contains(after[before[0][0]][1], "found on the modem")
-    tap.eq([state for state, _ in after.values()], ["verified"] * len(after), after)
+    first = before[0][0]
+    db = sqlite3.connect(ws.db)
+    try:
+        settled = db.execute("SELECT details FROM audit_log WHERE action = 'install.verified' AND "
+                             "json_extract(details, '$.install') = ?", (first,)).fetchall()
+    finally:
+        db.close()
+    tap.eq(len(settled), 1, settled)
+    tap.contains(settled[0][0], "found on the modem", "the next run found the key and settled it")
+    # That run then replaced the lone key with a new one, and says so.
+    tap.eq(after[first], ("removed", "deleted from the modem"), after)
+    tap.eq(after[max(after)][0], "verified", after)
     emu.stop()
 
 
 @tap.test("a re-key killed after the new key was made is not taken for provisioned")
 def _():
     ws = workspace()
-    emu = ws.emulator(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
+    emu = ws.kit(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)))
     proc, first = provision(ws, emu.port)
     tap.eq(proc.returncode, 0, proc.stderr)
     kill_at(ws, "rekey", emu.port, "issue")
@@ -250,7 +263,7 @@ def _():
     ws = workspace()
     # Paced, with a slow key generation, so the interrupt lands while the modem is busy:
     # once the emulator has the command (--verbose shows its traffic).
-    emu = ws.emulator("--profile", "nrf9161", "--cfun", "1", "--keygen-ms=1500", "--verbose",
+    emu = ws.kit("--profile", "nrf9161", "--cfun", "1", "--keygen-ms=1500", "--verbose",
                       "--imei", luhn_imei(next(imei_counter)))
     argv, env = ws.cli_argv("provision", "--port", emu.port, "--ca", "Devices",
                             "--sec-tag", SEC_TAG, pass_=PASS)
@@ -277,7 +290,7 @@ def _():
 def _():
     ws = workspace()
     for after in (8, 12, 14, 16):
-        emu = ws.emulator(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)),
+        emu = ws.kit(*EMULATOR_ARGS, "--imei", luhn_imei(next(imei_counter)),
                           "--fault", f"reboot-after={after}")
         proc, out = provision(ws, emu.port)
         check_ledger(ws, f"reboot after command {after}")

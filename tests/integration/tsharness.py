@@ -13,10 +13,14 @@ Each test file is a plain script run with /usr/bin/python3 (stdlib only):
     tap.done()
 """
 
+import base64
+import configparser
+import hashlib
 import os
 import shlex
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -107,11 +111,20 @@ class Emulator:
 
     def __init__(self, ws, *args):
         self.ws = ws
+        # With --verbose the AT traffic goes to a file, where commands() reads
+        # what the modem really received; a pipe nobody reads would fill up.
+        self.log_path = None
+        stderr = subprocess.PIPE
+        if "--verbose" in args:
+            self.log_path = ws.path(f"emulator-{len(ws.emulators)}.log")
+            stderr = open(self.log_path, "w")
         self.proc = subprocess.Popen([EMULATOR, *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, env=ws.env)
+                                     stderr=stderr, text=True, env=ws.env)
+        if self.log_path:
+            stderr.close()
         line = self.proc.stdout.readline().strip()
         if not line:
-            err = self.proc.stderr.read()
+            err = self.proc.stderr.read() if self.proc.stderr else open(self.log_path).read()
             raise Failure(f"tagsmith-emulator did not start: {err}")
         self.port = line
         # With --verbose the emulator logs its traffic on stderr; it is read as it comes, so a
@@ -138,6 +151,12 @@ class Emulator:
             if not self._traffic_changed.wait_for(received, timeout):
                 raise Failure(f"tagsmith-emulator never received a command with {text!r}")
 
+    def commands(self):
+        """Every AT command the emulated modem received so far, in order
+        (--verbose only); a command's quoted content is shown escaped."""
+        with open(self.log_path) as f:
+            return [line[3:].rstrip("\n") for line in f if line.startswith("<- ")]
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -147,7 +166,8 @@ class Emulator:
                 self.proc.kill()
                 self.proc.wait()
         self.proc.stdout.close()
-        self.proc.stderr.close()
+        if self.proc.stderr:
+            self.proc.stderr.close()
 
 
 class Workspace:
@@ -166,6 +186,7 @@ class Workspace:
             self.env[name] = path
         self.env["TAGSMITH_DB"] = self.db
         self.emulators = []
+        self.state_files = []
         Workspace._all.append(self)
 
     def path(self, *parts):
@@ -204,12 +225,87 @@ class Workspace:
         self.emulators.append(emu)
         return emu
 
+    def kit(self, *args):
+        """An emulator whose store persists in a state file of this workspace,
+        so check_store_matches_ledger() can read what it really holds."""
+        state = self.path(f"kit-{len(self.state_files)}.state")
+        self.state_files.append(state)
+        return self.emulator("--state", state, *args)
+
     def close(self):
         for emu in self.emulators:
             emu.stop()
         self.emulators.clear()
         if not os.environ.get("KEEP_TEST_DIRS"):
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def read_store(state_file):
+    """(imei, {(sec_tag, type): SHA-256 of the stored bytes, upper-case hex})
+    from a tagsmith-emulator state file: the emulated modem's flash."""
+    parser = configparser.ConfigParser(interpolation=None, comment_prefixes=("#",))
+    parser.optionxform = str
+    parser.read(state_file)
+    store = {}
+    for group in parser.sections():
+        if group.startswith("Credential "):
+            entry = parser[group]
+            content = base64.b64decode(entry["Content"])
+            store[(int(entry["Tag"]), int(entry["Type"]))] = hashlib.sha256(content).hexdigest().upper()
+    return parser["Device"]["Imei"], store
+
+
+def store_vs_ledger(db_path, state_file, settled=True):
+    """What the ledger claims about the kit of @state_file that its store does
+    not back up, as a list of sentences (empty when the ledger tells the truth):
+    - each install claimed verified is held, with the recorded SHA-256 of the
+      bytes sent (recomputed from the stored bytes; a %KEYGEN key has none, so
+      it must be present);
+    - each certificate stamped installed has a verified install, and the
+      IMEI's current certificate, when an install of it is claimed, is on the modem;
+    - when @settled (after a run that completed): no certificate a newer one
+      supersedes is still valid although it is on the modem no more."""
+    imei, store = read_store(state_file)
+    problems = []
+    db = sqlite3.connect(db_path)
+    try:
+        for iid, tag, ctype, sha in db.execute(
+                "SELECT id, sec_tag, cred_type, sha256 FROM installs WHERE imei = ? AND state = 'verified'",
+                (imei,)):
+            held = store.get((tag, ctype))
+            if held is None:
+                problems.append(f"install {iid} (sec_tag {tag} type {ctype}) is verified, but the modem holds nothing there")
+            elif sha is not None and sha.upper() != held:
+                problems.append(f"install {iid} (sec_tag {tag} type {ctype}) is verified as {sha}, but the modem holds {held}")
+        for serial, in db.execute(
+                "SELECT serial FROM certificates c WHERE imei = ? AND installed_at IS NOT NULL AND NOT EXISTS "
+                "(SELECT 1 FROM installs i WHERE i.certificate_id = c.id AND i.state = 'verified')", (imei,)):
+            problems.append(f"certificate {serial} is stamped installed without a verified install")
+        for serial, tag, lf, crlf in db.execute(
+                "SELECT c.serial, i.sec_tag, c.sha256_lf, c.sha256_crlf FROM devices d "
+                "JOIN certificates c ON c.id = d.current_certificate_id "
+                "JOIN installs i ON i.certificate_id = c.id AND i.state IN ('verified', 'written') "
+                "WHERE d.imei = ?", (imei,)):
+            if store.get((tag, 1)) not in (lf.upper(), crlf.upper()):
+                problems.append(f"current certificate {serial} is claimed in sec_tag {tag}, but the modem does not hold it")
+        if settled:
+            for serial, in db.execute(
+                    "SELECT old.serial FROM certificates old JOIN certificates new ON new.supersedes_id = old.id "
+                    "WHERE old.imei = ? AND old.status = 'valid' AND EXISTS "
+                    "(SELECT 1 FROM installs i WHERE i.certificate_id = old.id) AND NOT EXISTS "
+                    "(SELECT 1 FROM installs i WHERE i.certificate_id = old.id AND "
+                    "i.state IN ('intent', 'written', 'verified', 'removing'))", (imei,)):
+                problems.append(f"certificate {serial} is superseded and off the modem, yet still valid")
+    finally:
+        db.close()
+    return problems
+
+
+def check_store_matches_ledger(tap, ws, what, settled=True):
+    """Fails @tap's test unless the ledger tells the truth about every kit of @ws."""
+    for state in ws.state_files:
+        if os.path.exists(state) and os.path.exists(ws.db):
+            tap.eq(store_vs_ledger(ws.db, state, settled), [], f"{what}: {os.path.basename(state)}")
 
 
 def _cleanup():

@@ -459,7 +459,8 @@ test_fleet_migrate_v3 (Fixture       *fixture,
   fixture->ledger = ca_ledger_open (fixture->path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (count_rows (fixture, fleet_indexes), ==, 4);
-  g_assert_cmpint (count_rows (fixture, "pragma_user_version WHERE user_version = 4"), ==, 1);
+  g_assert_cmpint (count_rows (fixture, "pragma_user_version WHERE user_version = "
+                              G_STRINGIFY (CA_LEDGER_SCHEMA_VERSION)), ==, 1);
 }
 
 /* Only a key the modem generates may be recorded without a SHA-256; it is

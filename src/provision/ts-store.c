@@ -1,0 +1,535 @@
+/* ts-store.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ts-store"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ts-store.h"
+#include "ts-provision-private.h"
+
+static void
+add_notice (GPtrArray  *notices,
+            const char *format,
+            ...) G_GNUC_PRINTF (2, 3);
+
+static void
+add_notice (GPtrArray  *notices,
+            const char *format,
+            ...)
+{
+  char *message;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_debug ("%s", message);
+  if (notices != NULL)
+    g_ptr_array_add (notices, message);
+  else
+    g_free (message);
+}
+
+/* The states in which the ledger says, or may soon say, the modem holds an install. */
+static gboolean
+is_claimed (CaInstallState state)
+{
+  return state == CA_INSTALL_INTENT || state == CA_INSTALL_WRITTEN ||
+         state == CA_INSTALL_VERIFIED || state == CA_INSTALL_REMOVING;
+}
+
+/* Whether the modem holds exactly what @install recorded. */
+static gboolean
+install_held (TsModem          *modem,
+              GArray           *listing,
+              const CaInstall  *install,
+              gboolean         *held,
+              GCancellable     *cancellable,
+              GError          **error)
+{
+  const TsCredential *c = _ts_find_credential (listing, install->sec_tag, install->cred_type);
+  char sha[65];
+
+  *held = FALSE;
+  if (c == NULL)
+    return TRUE;
+
+  /* A %KEYGEN key has no recorded hash, and keys and PSKs are never readable:
+   * where the modem lists no digest, being listed is all that can be known. */
+  if (install->sha256 == NULL ||
+      (c->sha256[0] == '\0' && install->cred_type != TS_CRED_CA_CERT &&
+       install->cred_type != TS_CRED_CLIENT_CERT))
+    {
+      *held = TRUE;
+      return TRUE;
+    }
+
+  if (!_ts_slot_sha256 (modem, listing, install->sec_tag, install->cred_type, sha, cancellable, error))
+    return FALSE;
+  *held = g_ascii_strcasecmp (sha, install->sha256) == 0;
+
+  return TRUE;
+}
+
+static gboolean
+settle_one (CaLedger         *ledger,
+            const CaInstall  *install,
+            gboolean          held,
+            GPtrArray        *notices,
+            GError          **error)
+{
+  const char *what = ts_cred_type_describe (install->cred_type);
+  CaInstallState state;
+  const char *detail;
+
+  if (install->state == CA_INSTALL_VERIFIED)
+    {
+      if (held)
+        return TRUE;
+      state = CA_INSTALL_REMOVED;
+      detail = _("no longer on the modem when it was next seen");
+      add_notice (notices, _("The %s recorded in sec_tag %u (install %" G_GINT64_FORMAT ") is "
+                             "no longer on the modem, so it is now recorded as removed."),
+                  what, install->sec_tag, install->id);
+    }
+  else if (install->state == CA_INSTALL_REMOVING)
+    {
+      state = held ? CA_INSTALL_VERIFIED : CA_INSTALL_REMOVED;
+      detail = held ? _("still on the modem when it was next seen: the deletion did not happen")
+                    : _("gone from the modem when it was next seen");
+      add_notice (notices, held ? _("An earlier session was interrupted while deleting the %s "
+                                    "in sec_tag %u (install %" G_GINT64_FORMAT "). The modem "
+                                    "still holds it, so it is recorded as verified again.")
+                                : _("An earlier session was interrupted while deleting the %s "
+                                    "in sec_tag %u (install %" G_GINT64_FORMAT "). The modem "
+                                    "no longer holds it, so it is now recorded as removed."),
+                  what, install->sec_tag, install->id);
+    }
+  else
+    {
+      state = held ? CA_INSTALL_VERIFIED : CA_INSTALL_ABANDONED;
+      detail = held ? _("found on the modem when it was next seen")
+                    : _("not on the modem when it was next seen");
+      add_notice (notices, held ? _("An earlier session was interrupted after writing the %s to "
+                                    "sec_tag %u (install %" G_GINT64_FORMAT "). The modem holds "
+                                    "it, so it is now recorded as verified.")
+                                : _("An earlier session was interrupted before the %s reached "
+                                    "sec_tag %u (install %" G_GINT64_FORMAT "). The modem does "
+                                    "not hold it, so it is now recorded as abandoned."),
+                  what, install->sec_tag, install->id);
+    }
+
+  return ca_ledger_install_mark (ledger, install->id, state, detail, error);
+}
+
+/**
+ * ts_store_retire_keyless:
+ *
+ * A certificate that a newer one of the same IMEI supersedes, that was once
+ * written to the modem and of which no install is left there, lost its key
+ * with it (a re-key deletes both, and a key is never written twice): it is
+ * revoked as superseded, linked to its successor by the successor's
+ * supersedes_id. Revoking needs no CA key.
+ */
+gboolean
+ts_store_retire_keyless (CaLedger    *ledger,
+                         const char  *imei,
+                         GPtrArray   *notices,
+                         GError     **error)
+{
+  g_autoptr(GPtrArray) certificates = NULL;
+  g_autoptr(GPtrArray) installs = NULL;
+
+  g_return_val_if_fail (CA_IS_LEDGER (ledger), FALSE);
+
+  certificates = ca_ledger_list_certificates (ledger, imei, FALSE, error);
+  if (certificates == NULL)
+    return FALSE;
+  installs = ca_ledger_list_installs (ledger, imei, FALSE, error);
+  if (installs == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < certificates->len; i++)
+    {
+      const CaCertificate *old = g_ptr_array_index (certificates, i);
+      const CaCertificate *successor = NULL;
+      gboolean written = FALSE, claimed = FALSE;
+      g_autoptr(GPtrArray) revoked = NULL;
+      CaRevokeRequest revoke = {
+        .authority = old->authority_name,
+        .serial = old->serial,
+        .sec_tag = -1,
+        .reason = CA_REVOKE_SUPERSEDED,
+      };
+
+      if (old->status != CA_CERT_STATUS_VALID)
+        continue;
+      for (guint j = 0; j < certificates->len; j++)
+        {
+          const CaCertificate *cert = g_ptr_array_index (certificates, j);
+
+          if (cert->supersedes_id == old->id)
+            successor = cert;
+        }
+      for (guint j = 0; j < installs->len; j++)
+        {
+          const CaInstall *install = g_ptr_array_index (installs, j);
+
+          if (install->certificate_id != old->id)
+            continue;
+          written = TRUE;
+          claimed |= is_claimed (install->state);
+        }
+      if (successor == NULL || !written || claimed)
+        continue;
+
+      revoked = ca_ledger_revoke (ledger, &revoke, error);
+      if (revoked == NULL)
+        return FALSE;
+      add_notice (notices, _("Certificate %s of IMEI %s is no longer on the modem and its key "
+                             "is gone; it is revoked as superseded by certificate %s. Publish "
+                             "the CRL of “%s” again with `tagsmith crl --ca \"%s\"`."),
+                  old->serial, imei, successor->serial, old->authority_name, old->authority_name);
+    }
+
+  return TRUE;
+}
+
+gboolean
+ts_store_settle (CaLedger      *ledger,
+                 TsModem       *modem,
+                 const char    *imei,
+                 GArray        *listing,
+                 GPtrArray     *notices,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr(GPtrArray) installs = NULL;
+  g_autoptr(GArray) listed = NULL;
+  gboolean any = FALSE;
+
+  g_return_val_if_fail (CA_IS_LEDGER (ledger), FALSE);
+  g_return_val_if_fail (TS_IS_MODEM (modem), FALSE);
+
+  installs = ca_ledger_list_installs (ledger, imei, FALSE, error);
+  if (installs == NULL)
+    return FALSE;
+  for (guint i = 0; i < installs->len; i++)
+    any |= is_claimed (((CaInstall *) g_ptr_array_index (installs, i))->state);
+
+  if (any && listing == NULL)
+    {
+      listing = listed = ts_modem_list_credentials (modem, -1, -1, cancellable, error);
+      if (listing == NULL)
+        return FALSE;
+    }
+
+  for (guint i = 0; any && i < installs->len; i++)
+    {
+      const CaInstall *install = g_ptr_array_index (installs, i);
+      gboolean held;
+
+      if (!is_claimed (install->state))
+        continue;
+      if (!install_held (modem, listing, install, &held, cancellable, error) ||
+          !settle_one (ledger, install, held, notices, error))
+        return FALSE;
+    }
+
+  return ts_store_retire_keyless (ledger, imei, notices, error);
+}
+
+char *
+ts_store_identify (CaLedger      *ledger,
+                   TsModem       *modem,
+                   GPtrArray     *notices,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  g_autoptr(TsModemIdentity) identity = NULL;
+  CaDevice device = { 0 };
+
+  g_return_val_if_fail (CA_IS_LEDGER (ledger), NULL);
+  g_return_val_if_fail (TS_IS_MODEM (modem), NULL);
+
+  identity = ts_modem_query_identity (modem, cancellable, error);
+  if (identity == NULL)
+    return NULL;
+
+  device.imei = identity->imei;
+  device.uuid = identity->device_uuid;
+  device.model = identity->model;
+  device.firmware = identity->firmware;
+  if (!ca_ledger_device_seen (ledger, &device, error) ||
+      !ts_store_settle (ledger, modem, identity->imei, NULL, notices, cancellable, error))
+    return NULL;
+
+  return g_strdup (identity->imei);
+}
+
+/* The certificate of @imei whose PEM hashes to @sha256, 0 when there is none. */
+static gint64
+certificate_for (CaLedger    *ledger,
+                 const char  *imei,
+                 const char  *sha256,
+                 GError     **error)
+{
+  g_autoptr(GPtrArray) certificates = ca_ledger_list_certificates (ledger, imei, FALSE, error);
+
+  for (guint i = 0; certificates != NULL && i < certificates->len; i++)
+    {
+      const CaCertificate *cert = g_ptr_array_index (certificates, i);
+
+      if (g_ascii_strcasecmp (cert->sha256_lf, sha256) == 0 ||
+          g_ascii_strcasecmp (cert->sha256_crlf, sha256) == 0)
+        return cert->id;
+    }
+
+  return 0;
+}
+
+/* The modem answered a deletion: what it lists now says which of @removing
+ * went (with every type, some may have gone before it refused one). */
+static gboolean
+finish_removals (CaLedger      *ledger,
+                 TsModem       *modem,
+                 guint32        sec_tag,
+                 GPtrArray     *removing,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr(GArray) listing = NULL;
+
+  if (removing->len == 0)
+    return TRUE;
+  listing = ts_modem_list_credentials (modem, sec_tag, -1, cancellable, error);
+  if (listing == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < removing->len; i++)
+    {
+      const CaInstall *install = g_ptr_array_index (removing, i);
+      gboolean held;
+
+      if (!install_held (modem, listing, install, &held, cancellable, error) ||
+          !ca_ledger_install_mark (ledger, install->id,
+                                   held ? CA_INSTALL_VERIFIED : CA_INSTALL_REMOVED,
+                                   held ? _("the modem refused to delete it")
+                                        : _("deleted from the modem"), error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * ts_store_mark_removing:
+ * @type: the %CMNG type, or -1 for all
+ *
+ * Records the intent to delete (@sec_tag, @type): its verified installs become
+ * "removing" before the modem is touched.
+ *
+ * Returns: (transfer full) (element-type CaInstall): the installs marked
+ */
+GPtrArray *
+ts_store_mark_removing (CaLedger    *ledger,
+                        const char  *imei,
+                        guint32      sec_tag,
+                        int          type,
+                        GError     **error)
+{
+  g_autoptr(GPtrArray) installs = ca_ledger_list_installs (ledger, imei, FALSE, error);
+  GPtrArray *marked;
+
+  if (installs == NULL)
+    return NULL;
+
+  marked = g_ptr_array_new_with_free_func ((GDestroyNotify) ca_install_free);
+  for (guint i = 0; i < installs->len; i++)
+    {
+      CaInstall *install = g_ptr_array_index (installs, i);
+
+      if (install->state != CA_INSTALL_VERIFIED || install->sec_tag != sec_tag ||
+          (type >= 0 && install->cred_type != type))
+        continue;
+      if (!ca_ledger_install_mark (ledger, install->id, CA_INSTALL_REMOVING, NULL, error))
+        {
+          g_ptr_array_unref (marked);
+          return NULL;
+        }
+      install->state = CA_INSTALL_REMOVING;
+      g_ptr_array_add (marked, g_ptr_array_steal_index (installs, i--));
+    }
+
+  return marked;
+}
+
+/* Marks @removing (from ts_store_mark_removing()) removed: the modem confirmed the deletion. */
+gboolean
+ts_store_mark_removed (CaLedger   *ledger,
+                       GPtrArray  *removing,
+                       GError    **error)
+{
+  for (guint i = 0; i < removing->len; i++)
+    {
+      const CaInstall *install = g_ptr_array_index (removing, i);
+
+      if (!ca_ledger_install_mark (ledger, install->id, CA_INSTALL_REMOVED,
+                                   _("deleted from the modem"), error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+ts_store_write (CaLedger           *ledger,
+                TsModem            *modem,
+                guint32             sec_tag,
+                guint               type,
+                GBytes             *content,
+                const char         *key_password,
+                TsLineEndings       endings,
+                TsModemWriteFlags   flags,
+                char              **sha256,
+                GPtrArray          *notices,
+                GCancellable       *cancellable,
+                GError            **error)
+{
+  g_autofree char *imei = NULL;
+  g_autofree char *confirmed = NULL;
+  g_autoptr(GBytes) sent = NULL;
+  g_autoptr(GError) failure = NULL;
+  g_autoptr(GPtrArray) replaced = NULL;
+  char sha[65];
+  gint64 install_id;
+
+  g_return_val_if_fail (CA_IS_LEDGER (ledger), FALSE);
+  g_return_val_if_fail (TS_IS_MODEM (modem), FALSE);
+  g_return_val_if_fail (content != NULL, FALSE);
+
+  imei = ts_store_identify (ledger, modem, notices, cancellable, error);
+  if (imei == NULL)
+    return FALSE;
+
+  /* The intent carries the hash of exactly the bytes that will be sent: in
+   * shell mode the AT shell turns every line break into CR LF. */
+  if (ts_modem_get_mode (modem) == TS_AT_MODE_SHELL)
+    endings = TS_LINE_ENDINGS_CRLF;
+  sent = ts_nrf91_normalise_content (content, endings);
+  ts_nrf91_sha256_hex (g_bytes_get_data (sent, NULL), g_bytes_get_size (sent), sha);
+  g_clear_pointer (&sent, g_bytes_unref);
+
+  install_id = ca_ledger_install_begin (ledger, &(CaInstall) {
+                                          .imei = imei,
+                                          .sec_tag = sec_tag,
+                                          .cred_type = type,
+                                          .certificate_id = type == TS_CRED_CLIENT_CERT
+                                                              ? certificate_for (ledger, imei, sha, NULL)
+                                                              : 0,
+                                          .sha256 = sha,
+                                          .port = (char *) ts_modem_get_path (modem),
+                                          .host_key = type == TS_CRED_PRIVATE_KEY,
+                                        }, error);
+  if (install_id == 0)
+    return FALSE;
+
+  /* What the slot held goes as this is written over it. */
+  replaced = ts_store_mark_removing (ledger, imei, sec_tag, type, error);
+  if (replaced == NULL)
+    return FALSE;
+
+  if (!ts_modem_write_credential (modem, sec_tag, type, content, key_password, endings, flags,
+                                  &confirmed, cancellable, &failure))
+    {
+      g_autoptr(GError) settle_error = NULL;
+
+      if (!_ts_failure_is_definite (failure))
+        add_notice (notices, _("The session ended before the modem confirmed the write. It "
+                               "stays open in the ledger and is settled by listing the modem "
+                               "the next time it is seen."));
+      else if (!ca_ledger_install_mark (ledger, install_id, CA_INSTALL_FAILED, failure->message,
+                                        &settle_error) ||
+               !finish_removals (ledger, modem, sec_tag, replaced, cancellable, &settle_error))
+        add_notice (notices, "%s", settle_error->message);
+      g_propagate_error (error, g_steal_pointer (&failure));
+      return FALSE;
+    }
+
+  /* ts_modem_write_credential() listed the entry with the hash of what was sent. */
+  if (!ca_ledger_install_mark (ledger, install_id, CA_INSTALL_VERIFIED,
+                               _("listed by the modem with the SHA-256 of what was sent"), error) ||
+      !ts_store_mark_removed (ledger, replaced, error) ||
+      !ts_store_retire_keyless (ledger, imei, notices, error))
+    return FALSE;
+
+  if (sha256 != NULL)
+    *sha256 = g_steal_pointer (&confirmed);
+
+  return TRUE;
+}
+
+gboolean
+ts_store_delete (CaLedger           *ledger,
+                 TsModem            *modem,
+                 guint32             sec_tag,
+                 int                 type,
+                 TsModemWriteFlags   flags,
+                 guint              *n_deleted,
+                 GPtrArray          *notices,
+                 GCancellable       *cancellable,
+                 GError            **error)
+{
+  g_autofree char *imei = NULL;
+  g_autoptr(GPtrArray) installs = NULL;
+  g_autoptr(GError) failure = NULL;
+  const char *port;
+  gboolean ok;
+
+  g_return_val_if_fail (CA_IS_LEDGER (ledger), FALSE);
+  g_return_val_if_fail (TS_IS_MODEM (modem), FALSE);
+
+  imei = ts_store_identify (ledger, modem, notices, cancellable, error);
+  if (imei == NULL)
+    return FALSE;
+  port = ts_modem_get_path (modem);
+
+  /* The intent: every install the deletion takes away, and the deletion itself
+   * (which may concern credentials the ledger never saw written). */
+  installs = ts_store_mark_removing (ledger, imei, sec_tag, type, error);
+  if (installs == NULL)
+    return FALSE;
+  if (!ca_ledger_audit_store_change (ledger, "store.delete", imei, sec_tag, type, port, NULL, error))
+    return FALSE;
+
+  ok = ts_modem_delete_credentials (modem, sec_tag, type, flags, n_deleted, cancellable, &failure);
+
+  /* Nobody knows what went when the link broke: the next listing settles it. */
+  if (!ok && !_ts_failure_is_definite (failure))
+    {
+      add_notice (notices, _("The session ended before the modem confirmed the deletion. It "
+                             "stays open in the ledger and is settled by listing the modem the "
+                             "next time it is seen."));
+      g_propagate_error (error, g_steal_pointer (&failure));
+      return FALSE;
+    }
+
+  if (!ca_ledger_audit_store_change (ledger, ok ? "store.deleted" : "store.delete-failed", imei,
+                                     sec_tag, type, port, ok ? NULL : failure->message, error) ||
+      !finish_removals (ledger, modem, sec_tag, installs, cancellable, error) ||
+      !ts_store_retire_keyless (ledger, imei, notices, error))
+    return FALSE;
+
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&failure));
+
+  return ok;
+}
