@@ -10,7 +10,10 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
+#include <string.h>
+
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 #include "test-ca-util.h"
 #include "ts-line.h"
@@ -77,15 +80,17 @@ die_with_test (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
-static void
-start_emulator (LineFixture *fixture,
-                const char  *profile,
-                const char  *imei)
+/* Returns the emulator's port; @fault (nullable) is one of its --fault specs. */
+static char *
+start_emulator_with_fault (LineFixture *fixture,
+                           const char  *profile,
+                           const char  *imei,
+                           const char  *fault)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autofree char *port = NULL;
+  char *port;
   GSubprocess *emulator;
 
   /* ts_modem_discover() and the emulators meet in the (isolated) runtime folder. */
@@ -95,7 +100,7 @@ start_emulator (LineFixture *fixture,
   g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
   emulator = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("TAGSMITH_EMULATOR"),
                                           "--no-pacing", "--profile", profile, "--imei", imei,
-                                          NULL);
+                                          fault != NULL ? "--fault" : NULL, fault, NULL);
   g_assert_no_error (error);
 
   /* The first line (the pty) comes once the emulator is registered. */
@@ -105,6 +110,15 @@ start_emulator (LineFixture *fixture,
   g_assert_nonnull (port);
 
   g_hash_table_insert (fixture->emulators, g_strdup (imei), emulator);
+  return port;
+}
+
+static void
+start_emulator (LineFixture *fixture,
+                const char  *profile,
+                const char  *imei)
+{
+  g_free (start_emulator_with_fault (fixture, profile, imei, NULL));
 }
 
 static void
@@ -243,6 +257,63 @@ test_line_stop_finishes_units (LineFixture   *fixture,
   g_assert_cmpuint (ts_lot_report_count (report, TRUE), ==, 2);
 }
 
+/* Units that fail before they tell their IMEI, behind a bridge that never
+ * answers and on a modem that does not answer AT+CGSN within the bench's
+ * timeout, are FAILs: counted, and in the report with their port and reason. */
+static void
+test_line_unknown_units (LineFixture   *fixture,
+                         gconstpointer  user_data)
+{
+  g_autoptr(TsLine) line = line_new (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TsLotReport) report = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *silent = NULL;
+  g_autofree char *mute = NULL;
+  JsonArray *units;
+
+  silent = start_emulator_with_fault (fixture, "nrf9161", "352656100123457", "drop-final=AT");
+  mute = start_emulator_with_fault (fixture, "nrf9151", "490154203237518",
+                                         "drop-final=+CGSN");
+  ts_line_set_timeout (line, 1000);
+  ts_line_set_max_units (line, 2);
+  g_assert_true (ts_line_run (line, NULL, &error));
+  g_assert_no_error (error);
+  expect_event (fixture, "FAIL ?");
+  expect_event (fixture, "FAIL ?");
+  g_assert_cmpuint (ts_line_get_failed (line), ==, 2);
+  g_assert_cmpuint (ts_line_get_passed (line), ==, 0);
+
+  g_assert_true (json_parser_load_from_file (parser, ts_line_get_json_path (line), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (json_parser_get_root (parser)),
+                                               "failed"), ==, 2);
+  units = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "units");
+  g_assert_cmpuint (json_array_get_length (units), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *unit = json_array_get_object_element (units, i);
+      const char *port = json_object_get_string_member (unit, "port");
+      const char *reason = json_object_get_string_member (unit, "reason");
+
+      g_assert_true (json_object_get_null_member (unit, "imei"));
+      g_assert_cmpstr (json_object_get_string_member (unit, "result"), ==, "FAIL");
+      g_assert_cmpstr (json_object_get_string_member (unit, "ca"), ==, "Issuing");
+      if (g_strcmp0 (port, silent) == 0)
+        g_assert_nonnull (strstr (reason, "answers AT commands"));
+      else
+        {
+          /* The bench's own timeout, not the modem's default of 15 s. */
+          g_assert_cmpstr (port, ==, mute);
+          g_assert_nonnull (strstr (reason, "within 1 s"));
+        }
+    }
+
+  report = ts_lot_report_open ("L1", fixture->report, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ts_lot_report_count (report, FALSE), ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -251,6 +322,8 @@ main (int   argc,
 
   g_test_add ("/provision/line/three-kits", LineFixture, NULL,
               line_set_up, test_line_three_kits, line_tear_down);
+  g_test_add ("/provision/line/unknown-units", LineFixture, NULL,
+              line_set_up, test_line_unknown_units, line_tear_down);
   g_test_add ("/provision/line/stop-finishes-units", LineFixture, NULL,
               line_set_up, test_line_stop_finishes_units, line_tear_down);
 
