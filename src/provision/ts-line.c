@@ -149,7 +149,7 @@ ts_line_set_max_units (TsLine *self,
   self->max_units = max_units;
 }
 
-/* How each kit's port is opened, as `--rtscts` and `--timeout` say for one modem. */
+/* How each kit's port is opened: TS_MODEM_OPEN_RTSCTS for `--rtscts`. */
 void
 ts_line_set_open_flags (TsLine           *self,
                         TsModemOpenFlags  flags)
@@ -336,8 +336,8 @@ typedef struct
   TsPortInfo *port;
 } Unit;
 
-/* Records @entry, the unit's row (NULL when it was already done in this lot),
- * and tells the observer. */
+/* Records @entry, the unit's row (NULL when it was already done in this lot,
+ * or interrupted before it told its IMEI), and tells the observer. */
 static void
 unit_finish (TsLine                  *self,
              const char              *port,
@@ -359,7 +359,7 @@ unit_finish (TsLine                  *self,
       emit_locked (self, entry->passed ? TS_LINE_EVENT_PASS : TS_LINE_EVENT_FAIL,
                    port, entry->imei, entry->reason, result);
     }
-  else
+  else if (imei != NULL)
     emit_locked (self, TS_LINE_EVENT_SKIPPED, port, imei,
                  _("already done in this lot"), NULL);
 
@@ -401,11 +401,13 @@ unit_thread (gpointer data)
     imei = read_imei (modem, cancellable, &error);
 
   /* Silent, on the wrong port, or behind a bridge that never answers: a FAIL
-   * all the same, known by its port. */
+   * all the same, known by its port. Interrupted by the operator, it is none. */
   if (imei == NULL)
     {
       unit_finish (self, unit->port->path, NULL,
-                   entry_for_unknown_unit (self, unit->port->path, error->message), NULL);
+                   g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                     ? NULL : entry_for_unknown_unit (self, unit->port->path, error->message),
+                   NULL);
       goto out;
     }
 
