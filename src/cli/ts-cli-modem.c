@@ -17,6 +17,7 @@
 #include "ca.h"
 #include "ts-cli.h"
 #include "ts-cli-ca.h"
+#include "ts-cli-link.h"
 #include "ts-cli-verbs.h"
 #include "ts-at-reader.h"
 #include "ts-modem.h"
@@ -29,21 +30,17 @@
  * others where the verb lists their entry. */
 typedef struct
 {
-  char     *port;
-  gboolean  rtscts;
-  int       timeout_s;
-  char     *sec_tag;
-  char     *type;
-  gboolean  stay_offline;
+  char             *port;
+  TsCliLinkOptions  link;
+  char             *sec_tag;
+  char             *type;
+  gboolean          stay_offline;
 } ModemOptions;
 
 #define PORT_OPTION_ENTRIES(opts) \
   { "port", 'p', 0, G_OPTION_ARG_STRING, &(opts).port, \
     N_("The modem's AT port (see `tagsmith devices`) or any tty/pty path"), N_("PATH") }, \
-  { "rtscts", 0, 0, G_OPTION_ARG_NONE, &(opts).rtscts, \
-    N_("Use RTS/CTS hardware flow control"), NULL }, \
-  { "timeout", 0, 0, G_OPTION_ARG_INT, &(opts).timeout_s, \
-    N_("Seconds to wait for each answer (default 15; key generation twice that)"), N_("SECONDS") }
+  TS_CLI_LINK_OPTION_ENTRIES ((opts).link)
 
 #define SEC_TAG_ENTRY(opts, help) \
   { "sec-tag", 0, 0, G_OPTION_ARG_STRING, &(opts).sec_tag, help, N_("N") }
@@ -71,33 +68,7 @@ open_modem (const char         *verb,
             const ModemOptions  *opts,
             int                *status)
 {
-  g_autoptr(GError) error = NULL;
-  TsModem *modem;
-
-  if (opts->port == NULL)
-    {
-      *status = ts_cli_usage_error (verb, _("--port is required. Run `tagsmith devices` to "
-                                            "find the modem's port."));
-      return NULL;
-    }
-  if (opts->timeout_s < 0 || opts->timeout_s > 600)
-    {
-      *status = ts_cli_usage_error (verb, _("--timeout must be between 1 and 600 seconds."));
-      return NULL;
-    }
-
-  modem = ts_modem_open (opts->port, opts->rtscts ? TS_MODEM_OPEN_RTSCTS : TS_MODEM_OPEN_NONE,
-                         NULL, &error);
-  if (modem == NULL)
-    {
-      *status = ts_cli_fail (error);
-      return NULL;
-    }
-
-  if (opts->timeout_s > 0)
-    ts_modem_set_timeout (modem, (guint) opts->timeout_s * 1000);
-
-  return modem;
+  return ts_cli_link_open (verb, opts->port, &opts->link, status);
 }
 
 /* A required option: a usage error when it is missing (@missing) or its parser

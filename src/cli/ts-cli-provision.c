@@ -19,6 +19,7 @@
 #include <ca.h>
 #include "ts-cli.h"
 #include "ts-cli-ca.h"
+#include "ts-cli-link.h"
 #include "ts-cli-verbs.h"
 #include "ts-line.h"
 #include "ts-provision.h"
@@ -27,26 +28,31 @@
 /* --parallel without --jobs: as many kits at once as a bench usually has hubs for. */
 #define DEFAULT_PARALLEL 8
 
+/* `line` ran, and the lot has units whose latest attempt failed: told apart
+ * from 1, the bench itself failing, so a script can tell the two. */
+#define LINE_EXIT_UNITS_FAILED 3
+
 /* The options `provision`, `rekey` and `line` share. */
 typedef struct
 {
-  char     *port;
-  char     *authority;
-  char     *sec_tag;
-  char     *server_ca;
-  char     *server_ca_system;
-  char     *profile;
-  char     *line_endings;
-  char     *reason;
-  char     *crl_dir;
-  char     *lot;
-  char     *report;
-  gboolean  host_key;
-  gboolean  force;
-  gboolean  parallel;
-  int       jobs;
-  int       units;
-  int       days;
+  TsCliLinkOptions  link;
+  char             *port;
+  char             *authority;
+  char             *sec_tag;
+  char             *server_ca;
+  char             *server_ca_system;
+  char             *profile;
+  char             *line_endings;
+  char             *reason;
+  char             *crl_dir;
+  char             *lot;
+  char             *report;
+  gboolean          host_key;
+  gboolean          force;
+  gboolean          parallel;
+  int               jobs;
+  int               units;
+  int               days;
 } ProvisionOptions;
 
 static void
@@ -82,7 +88,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ProvisionOptions, provision_options_clear)
     N_("Naming profile: generic, lwm2m, nrfcloud, nrfcloud-uuid, azure or aws"), N_("NAME") }, \
   { "line-endings", 0, 0, G_OPTION_ARG_STRING, &(o).line_endings, \
     N_("Line endings of the certificates written: lf (default), crlf or keep"), N_("STYLE") }, \
-  { "days", 0, 0, G_OPTION_ARG_INT, &(o).days, N_("Certificate validity in days"), N_("N") }
+  { "days", 0, 0, G_OPTION_ARG_INT, &(o).days, N_("Certificate validity in days"), N_("N") }, \
+  TS_CLI_LINK_OPTION_ENTRIES ((o).link)
 
 /* Turns the shared options into a request; prints advice and returns FALSE when
  * one is wrong. */
@@ -131,6 +138,8 @@ build_request (const char          *verb,
       *exit_code = ts_cli_usage_error (verb, _("--days must be a positive number of days."));
       return FALSE;
     }
+  if (!ts_cli_link_check (verb, &o->link, exit_code))
+    return FALSE;
 
   request = ts_provision_request_new (o->authority, sec_tag);
   request->host_key = o->host_key;
@@ -444,9 +453,9 @@ run_provision (TsCli      *cli,
   if (ledger == NULL)
     return ts_cli_fail (error);
 
-  modem = ts_modem_open (o.port, TS_MODEM_OPEN_NONE, NULL, &error);
+  modem = ts_cli_link_open (verb, o.port, &o.link, &exit_code);
   if (modem == NULL)
-    return ts_cli_fail (error);
+    return exit_code;
 
   run.ledger = ledger;
   run.modem = modem;
@@ -592,7 +601,12 @@ cmd_line (TsCli  *cli,
   if (!ts_cli_parse_options (cli, "line", "",
                              _("The production bench: provision every kit that is plugged in, "
                                "once per lot, with a PASS/FAIL line each and a lot report. "
-                               "Ctrl-C finishes the units in flight and writes the report."),
+                               "A kit that fails before it tells its IMEI is a FAIL too, "
+                               "reported with its port. Ctrl-C finishes the units in flight and "
+                               "writes the report.\n\n"
+                               "Exit status: 0 when every unit of the lot passed, 3 when the lot "
+                               "has units whose latest attempt failed (the report lists them), "
+                               "1 when the bench itself failed, 2 for a usage error."),
                              entries, &argc, &argv, &exit_code))
     return exit_code;
   if (argc > 1)
@@ -628,6 +642,8 @@ cmd_line (TsCli  *cli,
     return ts_cli_fail (error);
   ts_line_set_parallel (line, o.parallel ? (o.jobs > 0 ? (guint) o.jobs : DEFAULT_PARALLEL) : 1);
   ts_line_set_max_units (line, (guint) o.units);
+  ts_line_set_open_flags (line, ts_cli_link_open_flags (&o.link));
+  ts_line_set_timeout (line, ts_cli_link_timeout_ms (&o.link));
   if (!cli->json)
     {
       ts_line_set_observer (line, print_line_event, NULL, NULL);
@@ -650,7 +666,7 @@ cmd_line (TsCli  *cli,
   if (error != NULL)
     return ts_cli_fail (error);
 
-  return TS_CLI_EXIT_OK;
+  return ts_line_get_failed (line) > 0 ? LINE_EXIT_UNITS_FAILED : TS_CLI_EXIT_OK;
 }
 
 const TsCliVerb ts_cli_provision_verbs[] = {

@@ -520,6 +520,9 @@ line_opened_cb (GObject      *object,
   g_weak_ref_init (&observer->page, self);
   observer->generation = self->generation;
   ts_line_set_observer (line, line_observer, observer, observer_free);
+  /* The kits' ports are opened as the Devices page opens them (Preferences). */
+  ts_line_set_open_flags (line, ts_device_monitor_get_open_flags (
+                                  ts_application_get_devices (ts_application_get_default ())));
 
   g_set_object (&self->line, line);
   g_hash_table_remove_all (self->rows_in_flight);

@@ -28,6 +28,7 @@ struct _TsSerial
   char                 *path;
   int                   fd;      /* owned unless @port is set, then borrowed from it */
   struct sp_port       *port;    /* (nullable): libserialport's handle for real ports */
+  gboolean              claimed; /* exclusive (TIOCEXCL) until freed */
 };
 
 /* Looks for a running ModemManager, which probes new ttyACM ports with AT commands
@@ -193,8 +194,30 @@ open_with_libserialport (struct sp_port  *port,
   if (!claim_port (serial->fd, path, error) ||
       !g_unix_set_fd_nonblocking (serial->fd, TRUE, error))
     return NULL;
+  serial->claimed = TRUE;
 
   return g_steal_pointer (&serial);
+}
+
+/* Takes @fd, already configured. */
+static TsSerial *
+wrap_fd (int          fd,
+         const char  *label,
+         GError     **error)
+{
+  TsSerial *serial;
+
+  if (!g_unix_set_fd_nonblocking (fd, TRUE, error))
+    {
+      close (fd);
+      return NULL;
+    }
+
+  serial = g_new0 (TsSerial, 1);
+  serial->path = g_strdup (label != NULL ? label : "serial port");
+  serial->fd = fd;
+
+  return serial;
 }
 
 /**
@@ -211,6 +234,7 @@ ts_serial_open (const char  *path,
                 GError     **error)
 {
   struct sp_port *port = NULL;
+  TsSerial *serial;
   int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -231,7 +255,9 @@ ts_serial_open (const char  *path,
       return NULL;
     }
 
-  return ts_serial_new_for_fd (fd, path, error);
+  if ((serial = wrap_fd (fd, path, error)) != NULL)
+    serial->claimed = TRUE;
+  return serial;
 }
 
 /**
@@ -246,8 +272,6 @@ ts_serial_new_for_fd (int          fd,
                       const char  *label,
                       GError     **error)
 {
-  TsSerial *serial;
-
   g_return_val_if_fail (fd >= 0, NULL);
 
   if (isatty (fd) && !configure_termios (fd, FALSE, label, error))
@@ -255,17 +279,8 @@ ts_serial_new_for_fd (int          fd,
       close (fd);
       return NULL;
     }
-  if (!g_unix_set_fd_nonblocking (fd, TRUE, error))
-    {
-      close (fd);
-      return NULL;
-    }
 
-  serial = g_new0 (TsSerial, 1);
-  serial->path = g_strdup (label != NULL ? label : "serial port");
-  serial->fd = fd;
-
-  return serial;
+  return wrap_fd (fd, label, error);
 }
 
 void
@@ -273,6 +288,12 @@ ts_serial_free (TsSerial *serial)
 {
   if (serial == NULL)
     return;
+
+  /* The exclusive mode outlives our descriptor while another one holds the
+   * tty open (an emulator holds its pty): the next program, or our own next
+   * session, would find the port busy. */
+  if (serial->claimed)
+    (void) ioctl (serial->fd, TIOCNXCL);
 
   if (serial->port != NULL)
     {

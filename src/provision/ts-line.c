@@ -16,7 +16,9 @@
 #include "ts-line.h"
 
 #define DEFAULT_POLL_MS 250
-#define BUSY_ATTEMPTS   10
+/* How long a port in use is waited for: as long as the window's device list
+ * can take to give up on a kit that never answers. */
+#define BUSY_WAIT_MS    20000
 #define BUSY_RETRY_MS   300
 
 struct _TsLine
@@ -29,6 +31,8 @@ struct _TsLine
   guint               parallel;
   guint               poll_ms;
   guint               max_units;
+  TsModemOpenFlags    open_flags;
+  guint               timeout_ms;   /* 0: the modem's default */
 
   TsLineObserver      observer;
   gpointer            observer_data;
@@ -145,6 +149,26 @@ ts_line_set_max_units (TsLine *self,
   self->max_units = max_units;
 }
 
+/* How each kit's port is opened: TS_MODEM_OPEN_RTSCTS for `--rtscts`. */
+void
+ts_line_set_open_flags (TsLine           *self,
+                        TsModemOpenFlags  flags)
+{
+  g_return_if_fail (TS_IS_LINE (self));
+
+  self->open_flags = flags;
+}
+
+/* Each command's timeout on every kit; 0 (the default) keeps the modem's own. */
+void
+ts_line_set_timeout (TsLine *self,
+                     guint   timeout_ms)
+{
+  g_return_if_fail (TS_IS_LINE (self));
+
+  self->timeout_ms = timeout_ms;
+}
+
 void
 ts_line_set_observer (TsLine         *self,
                       TsLineObserver  observer,
@@ -243,7 +267,7 @@ read_imei (TsModem       *modem,
            GCancellable  *cancellable,
            GError       **error)
 {
-  g_auto(GStrv) lines = ts_modem_send (modem, "AT+CGSN", TS_MODEM_TIMEOUT_MS, cancellable, error);
+  g_auto(GStrv) lines = ts_modem_send (modem, "AT+CGSN", 0, cancellable, error);
   guint n;
 
   if (lines == NULL)
@@ -260,12 +284,15 @@ read_imei (TsModem       *modem,
   return g_strndup (lines[n - 1], 15);
 }
 
+/* @port and @imei stand in where the run failed before it learnt them. */
 static TsLotEntry *
-entry_from_result (const TsProvisionResult *result)
+entry_from_result (const TsProvisionResult *result,
+                   const char              *port,
+                   const char              *imei)
 {
   TsLotEntry *entry = g_new0 (TsLotEntry, 1);
 
-  entry->imei = g_strdup (result->imei);
+  entry->imei = g_strdup (result->imei != NULL ? result->imei : imei);
   entry->uuid = g_strdup (result->device_uuid);
   entry->serial = g_strdup (result->serial);
   entry->sha256 = g_strdup (result->sha256);
@@ -273,7 +300,7 @@ entry_from_result (const TsProvisionResult *result)
   entry->sec_tag = result->sec_tag;
   entry->time = g_get_real_time () / G_USEC_PER_SEC;
   entry->passed = result->error == NULL;
-  entry->port = g_strdup (result->port);
+  entry->port = g_strdup (result->port != NULL ? result->port : port);
   if (result->error != NULL)
     entry->reason = g_strdup (result->error->message);
   else if (result->outcome == TS_PROVISION_ALREADY_PROVISIONED)
@@ -284,28 +311,47 @@ entry_from_result (const TsProvisionResult *result)
   return entry;
 }
 
+/* The row of a unit that failed before it told its IMEI: its port and the
+ * reason are all that is known of it. */
+static TsLotEntry *
+entry_for_unknown_unit (TsLine     *self,
+                        const char *port,
+                        const char *reason)
+{
+  TsLotEntry *entry = g_new0 (TsLotEntry, 1);
+
+  entry->authority = g_strdup (self->request->authority);
+  entry->sec_tag = self->request->sec_tag;
+  entry->time = g_get_real_time () / G_USEC_PER_SEC;
+  entry->passed = FALSE;
+  entry->port = g_strdup (port);
+  entry->reason = g_strdup (reason);
+
+  return entry;
+}
+
 typedef struct
 {
   TsLine     *line;
   TsPortInfo *port;
 } Unit;
 
+/* Records @entry, the unit's row (NULL when it was already done in this lot,
+ * or interrupted before it told its IMEI), and tells the observer. */
 static void
 unit_finish (TsLine                  *self,
              const char              *port,
              const char              *imei,
-             const TsProvisionResult *result,
-             const char              *failure)
+             TsLotEntry              *entry,
+             const TsProvisionResult *result)
 {
   g_autoptr(GError) save_error = NULL;
-  TsLotEntry *entry;
 
   g_mutex_lock (&self->mutex);
 
   self->in_flight--;
-  if (result != NULL && result->imei != NULL)
+  if (entry != NULL)
     {
-      entry = entry_from_result (result);
       ts_lot_report_add (self->report, entry);
       self->finished++;
       if (!ts_lot_report_save (self->report, &save_error) && self->report_error == NULL)
@@ -313,13 +359,7 @@ unit_finish (TsLine                  *self,
       emit_locked (self, entry->passed ? TS_LINE_EVENT_PASS : TS_LINE_EVENT_FAIL,
                    port, entry->imei, entry->reason, result);
     }
-  else if (failure != NULL)
-    {
-      /* The unit never told its IMEI, so it has no row in the report. */
-      self->finished++;
-      emit_locked (self, TS_LINE_EVENT_FAIL, port, imei, failure, result);
-    }
-  else
+  else if (imei != NULL)
     emit_locked (self, TS_LINE_EVENT_SKIPPED, port, imei,
                  _("already done in this lot"), NULL);
 
@@ -340,26 +380,34 @@ unit_thread (gpointer data)
   g_autoptr(TsModem) modem = NULL;
   g_autoptr(TsProvisionResult) result = NULL;
   g_autofree char *imei = NULL;
+  gint64 busy_until = g_get_monotonic_time () + BUSY_WAIT_MS * G_TIME_SPAN_MILLISECOND;
   gboolean done;
 
-  /* Another part of the same program may hold the port for a moment (the
-   * window's device list identifies each kit that appears): try a little
-   * longer before calling the unit failed. */
-  for (guint attempt = 0; attempt < BUSY_ATTEMPTS; attempt++)
+  /* Another part of the same program may hold the port for a while (the
+   * window's device list identifies each kit that appears): wait for it
+   * before calling the unit failed. */
+  while (TRUE)
     {
       g_clear_error (&error);
-      modem = ts_modem_open_port (unit->port, TS_MODEM_OPEN_NONE, cancellable, &error);
+      modem = ts_modem_open_port (unit->port, self->open_flags, cancellable, &error);
       if (modem != NULL || !g_error_matches (error, TS_MODEM_ERROR, TS_MODEM_ERROR_BUSY) ||
-          g_cancellable_is_cancelled (cancellable))
+          g_cancellable_is_cancelled (cancellable) || g_get_monotonic_time () > busy_until)
         break;
       g_usleep (BUSY_RETRY_MS * 1000);
     }
+  if (modem != NULL && self->timeout_ms > 0)
+    ts_modem_set_timeout (modem, self->timeout_ms);
   if (modem != NULL)
     imei = read_imei (modem, cancellable, &error);
 
+  /* Silent, on the wrong port, or behind a bridge that never answers: a FAIL
+   * all the same, known by its port. Interrupted by the operator, it is none. */
   if (imei == NULL)
     {
-      unit_finish (self, unit->port->path, NULL, NULL, error->message);
+      unit_finish (self, unit->port->path, NULL,
+                   g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                     ? NULL : entry_for_unknown_unit (self, unit->port->path, error->message),
+                   NULL);
       goto out;
     }
 
@@ -376,8 +424,8 @@ unit_thread (gpointer data)
     }
 
   result = ts_provision_run (self->ledger, modem, self->request, NULL, NULL, cancellable, NULL);
-  unit_finish (self, unit->port->path, imei, result,
-               result->error != NULL ? result->error->message : NULL);
+  unit_finish (self, unit->port->path, imei, entry_from_result (result, unit->port->path, imei),
+               result);
 
 out:
   if (modem != NULL)

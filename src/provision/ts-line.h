@@ -40,7 +40,8 @@ typedef enum
 
 /**
  * TsLineEvent:
- * @imei: (nullable): unknown until the unit answered
+ * @imei: (nullable): unknown until the unit answered; a unit that failed before
+ *   it told its IMEI is counted and has a report row with its port and reason
  * @message: the reason, in words
  * @result: (nullable): the provisioning result of PASS and FAIL events
  * @passed: units passed in this lot so far (a resumed lot counts its earlier ones)
@@ -74,6 +75,10 @@ void         ts_line_set_poll_interval (TsLine                   *self,
                                        guint                      interval_ms);
 void         ts_line_set_max_units    (TsLine                    *self,
                                        guint                      max_units);
+void         ts_line_set_open_flags   (TsLine                    *self,
+                                       TsModemOpenFlags           flags);
+void         ts_line_set_timeout      (TsLine                    *self,
+                                       guint                      timeout_ms);
 void         ts_line_set_observer     (TsLine                    *self,
                                        TsLineObserver             observer,
                                        gpointer                   user_data,

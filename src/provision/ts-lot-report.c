@@ -93,7 +93,7 @@ load_json (TsLotReport  *self,
       JsonObject *unit = json_array_get_object_element (units, i);
       TsLotEntry *entry;
 
-      if (unit == NULL || !json_object_has_member (unit, "imei"))
+      if (unit == NULL)
         continue;
 
       entry = g_new0 (TsLotEntry, 1);
@@ -108,7 +108,8 @@ load_json (TsLotReport  *self,
                                  "PASS") == 0;
       entry->reason = dup_member (unit, "reason");
       entry->port = dup_member (unit, "port");
-      if (entry->imei == NULL)
+      /* Only a failure can lack the IMEI: the unit never answered. */
+      if (entry->imei == NULL && entry->passed)
         ts_lot_entry_free (entry);
       else
         g_ptr_array_add (self->entries, entry);
@@ -189,6 +190,9 @@ find_entry (TsLotReport *self,
             const char  *imei,
             guint       *index)
 {
+  if (imei == NULL)
+    return NULL;
+
   for (guint i = 0; i < self->entries->len; i++)
     {
       TsLotEntry *entry = g_ptr_array_index (self->entries, i);
@@ -216,7 +220,8 @@ ts_lot_report_is_done (TsLotReport *report,
   return entry != NULL && entry->passed;
 }
 
-/* Takes @entry; it replaces the unit's earlier row, keeping its place. */
+/* Takes @entry; it replaces the unit's earlier row, keeping its place. A unit
+ * without an IMEI cannot be told from another one: its row is always new. */
 void
 ts_lot_report_add (TsLotReport *report,
                    TsLotEntry  *entry)
@@ -224,7 +229,7 @@ ts_lot_report_add (TsLotReport *report,
   guint index;
 
   g_return_if_fail (report != NULL);
-  g_return_if_fail (entry != NULL && entry->imei != NULL);
+  g_return_if_fail (entry != NULL && (entry->imei != NULL || !entry->passed));
 
   if (find_entry (report, entry->imei, &index) != NULL)
     {
@@ -275,7 +280,7 @@ append_csv_field (GString    *out,
 static char *
 build_csv (TsLotReport *self)
 {
-  GString *out = g_string_new ("lot,imei,uuid,serial,sha256,ca,sec_tag,time,result,reason\r\n");
+  GString *out = g_string_new ("lot,imei,uuid,serial,sha256,ca,sec_tag,time,result,reason,port\r\n");
 
   for (guint i = 0; i < self->entries->len; i++)
     {
@@ -293,7 +298,8 @@ build_csv (TsLotReport *self)
       append_csv_field (out, sec_tag, FALSE);
       append_csv_field (out, time, FALSE);
       append_csv_field (out, e->passed ? "PASS" : "FAIL", FALSE);
-      append_csv_field (out, e->reason, TRUE);
+      append_csv_field (out, e->reason, FALSE);
+      append_csv_field (out, e->port, TRUE);
     }
 
   return g_string_free (out, FALSE);

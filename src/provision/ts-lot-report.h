@@ -13,12 +13,13 @@ G_BEGIN_DECLS
 
 /* A production lot's report: one row per unit (its latest result), saved as CSV
  * for people and JSON for programs after every unit, so a killed bench loses
- * nothing. Opening an existing report resumes the lot. Not thread-safe: the
- * bench serialises access. */
+ * nothing. A unit that failed before it told its IMEI has a FAIL row of its own,
+ * known by its port and reason. Opening an existing report resumes the lot. Not
+ * thread-safe: the bench serialises access. */
 
 typedef struct
 {
-  char    *imei;
+  char    *imei;        /* (nullable) unknown when the unit failed before answering */
   char    *uuid;        /* (nullable) */
   char    *serial;      /* (nullable) the certificate's serial */
   char    *sha256;      /* (nullable) of the certificate as the modem holds it */

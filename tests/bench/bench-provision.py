@@ -78,8 +78,10 @@ def bench(units, single_wall):
     start = time.monotonic()
     r = ws.cli("--json", "line", "--ca", "Devices", "--sec-tag", 7, "--lot", "bench",
                "--report", ws.path("bench"), "--parallel", "--jobs", units, "--units", units,
-               pass_=PASS, check=True, timeout=600)
+               pass_=PASS, timeout=600)
     wall = time.monotonic() - start
+    if r.returncode not in (0, 3):   # 3: the lot has failed units, listed below
+        raise RuntimeError(f"tagsmith line failed: {r!r}")
     out = json.loads(r.stdout)
     with open(ws.path("bench.json")) as f:
         report = json.load(f)

@@ -1,8 +1,8 @@
 """The Production page against virtual devices: a ledger with a root and an intermediate made
 with the CLI, a line started for lot LOT-GUI-1, one kit that passes (added from the Devices
-page) and one that really fails (a legacy modem that cannot generate keys), the big verdict,
-the counters, the units list, Stop writing the report, the export, the lot's dossier, and
-the ledger seen through the CLI."""
+page), one that really fails (a legacy modem that cannot generate keys) and one whose port
+never answers, the big verdict, the counters, the units list, Stop writing the report, the
+export, the lot's dossier, and the ledger seen through the CLI."""
 
 import csv
 import json
@@ -114,19 +114,39 @@ def _():
     assert names.index(FAILING_IMEI) < names.index(state["imei"]), names
 
 
-@tap.test("Stop writes the report, which names both units")
+@tap.test("a kit whose port never answers is a FAIL too: counted, listed with its port, 2 failed")
+def _():
+    # Its bridge never sends a final result code, so its IMEI is never known.
+    proc = subprocess.Popen([EMULATOR, "--no-pacing", "--fault", "drop-final=AT"], env=kit_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    port = proc.stdout.readline().strip()
+    assert port, "the emulator did not start"
+    state["silent_port"] = port
+    label(lambda name: name == "2 failed", timeout=90)
+    label(lambda name: name == "1 passed")
+    units = app.find("Units of this lot", "list")
+    names = [n.name for n in units.findChildren(lambda n: n.roleName == "label")]
+    assert "IMEI unknown" in names, names
+    assert any(f" · {port} · " in n and "answers AT commands" in n for n in names), names
+    # Gone before the next lot, which would try it again.
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=10)
+
+
+@tap.test("Stop writes the report, which names every unit")
 def _():
     app.click("Stop Line")
-    label(lambda name: name.startswith(f"Lot {LOT} stopped: 1 passed, 1 failed"), timeout=60)
+    label(lambda name: name.startswith(f"Lot {LOT} stopped: 1 passed, 2 failed"), timeout=60)
     app.find("New Line", "push button")
     with open(report_path("csv"), newline="") as f:
         rows = {r["imei"]: r for r in csv.DictReader(f)}
     assert rows[state["imei"]]["result"] == "PASS", rows
     assert rows[FAILING_IMEI]["result"] == "FAIL", rows
     assert rows[state["imei"]]["ca"] == "Bench CA", rows
+    assert (rows[""]["result"], rows[""]["port"]) == ("FAIL", state["silent_port"]), rows
     with open(report_path("json")) as f:
         report = json.load(f)
-    assert (report["lot"], report["passed"], report["failed"]) == (LOT, 1, 1), report
+    assert (report["lot"], report["passed"], report["failed"]) == (LOT, 1, 2), report
 
 
 @tap.test("Export Report copies the lot report where the user chooses")
@@ -186,6 +206,9 @@ def _():
     lot.queryEditableText().setTextContents("LOT-GUI-2")
     app.click("Start Line")
     label(lambda name: name.startswith("Lot LOT-GUI-2: waiting for the next kit"))
+    # The Close button is found before the kit comes: on a busy machine a walk of the whole
+    # window is slower than the unit.
+    close = app.find_anywhere("Close", "push button")
     # Online (+CFUN 1) with a key generation that outlasts the click on Close, so the window
     # closes mid-unit. The emulator logs what it receives; the window is closed once %KEYGEN
     # has arrived, whatever the machine's load made of the steps before it.
@@ -202,7 +225,7 @@ def _():
         raise AssertionError("the line never asked the kit for a key")
     # Keep draining the log so the emulator never blocks on a full pipe.
     threading.Thread(target=proc.stderr.read, daemon=True).start()
-    app.click("Close", timeout=10)
+    close.doActionNamed("click")
     # The application stays until the unit has put its modem back, then quits.
     assert app.proc.wait(timeout=240) == 0
     info = json.loads(cli("--json", "info", "--port", port))

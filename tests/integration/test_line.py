@@ -10,7 +10,7 @@ import subprocess
 import threading
 import time
 
-from tsharness import Tap, Workspace, luhn_imei
+from tsharness import SilentPort, Tap, Workspace, luhn_imei
 
 tap = Tap()
 PASS = "line-test-passphrase"
@@ -97,7 +97,7 @@ def _():
     tap.contains(line, "[2 passed, 1 failed]")
 
     rest = bench.interrupt()
-    tap.eq(bench.proc.returncode, 0, bench.stderr)
+    tap.eq(bench.proc.returncode, 3, f"the lot has a failed unit: {bench.stderr}")
     tap.ok(any("Lot L1: 2 passed, 1 failed" in l for l in rest), rest)
 
     with open(ws.path("lot-L1.csv"), newline="") as f:
@@ -123,7 +123,7 @@ def _():
     ws.emulator("--no-pacing", "--profile", "nrf9161", "--imei", IMEI_A)
     bench.expect("SKIP", IMEI_A)
     bench.interrupt()
-    tap.eq(bench.proc.returncode, 0, bench.stderr)
+    tap.eq(bench.proc.returncode, 3, bench.stderr)
     with open(ws.path("lot-L1.json")) as f:
         report = json.load(f)
     tap.eq((report["passed"], report["failed"], len(report["units"])), (2, 1, 3))
@@ -142,6 +142,51 @@ def _():
     out = json.loads(r.stdout)
     tap.eq((out["lot"], out["passed"], out["failed"]), ("L2", 2, 0))
     tap.eq(out["report_csv"], ws.path("r.csv"))
+
+
+@tap.test("units that fail before their IMEI is read are FAILs, reported with port and reason")
+def _():
+    ws = workspace()
+    silent = SilentPort()       # nothing behind it: a wrong port, a bridge that never answers
+    silent.register(ws)
+    mute = ws.emulator("--no-pacing", "--fault", "drop-final=+CGSN")   # never tells its IMEI
+    bench = Bench(ws, "--parallel", "--units", 2, "--timeout", 1, "--rtscts")
+    silent.read_some(bench.proc)
+    tap.ok(silent.flow_control(), "--rtscts reaches each kit's port")
+
+    # The port, then two blanks, ends the port column of a FAIL line without an IMEI.
+    first = bench.expect("FAIL", f" {silent.port}  ")
+    tap.contains(first, "answers AT commands")
+    second = bench.expect("FAIL", f" {mute.port}  ")
+    tap.contains(second, "did not answer within 1 s", "the bench's --timeout, not the default")
+    tap.eq(sorted(l[l.rindex("["):] for l in (first, second)),
+           ["[0 passed, 1 failed]", "[0 passed, 2 failed]"], "both are counted")
+    bench.proc.wait(timeout=600)
+    tap.eq(bench.proc.returncode, 3, bench.stderr)
+
+    with open(ws.path("lot-L1.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    unknown = {r["port"]: r for r in rows if r["imei"] == ""}
+    tap.eq(sorted(unknown), sorted([silent.port, mute.port]), rows)
+    tap.eq(len(rows), 2, rows)
+    tap.ok(all(r["result"] == "FAIL" and r["ca"] == "Devices" for r in unknown.values()), rows)
+    tap.contains(unknown[silent.port]["reason"], f"Nothing on {silent.port} answers AT commands")
+    with open(ws.path("lot-L1.json")) as f:
+        report = json.load(f)
+    tap.eq((report["passed"], report["failed"], len(report["units"])), (0, 2, 2))
+    tap.eq(sorted(u["port"] for u in report["units"] if u["imei"] is None),
+           sorted([silent.port, mute.port]))
+    silent.close()
+
+
+@tap.test("--help says what the exit status means")
+def _():
+    ws = workspace()
+    r = ws.cli("line", "--help")
+    tap.eq(r.returncode, 0, r)
+    tap.contains(r.stdout, "3 when the lot has units whose latest attempt failed")
+    tap.contains(r.stdout, "--timeout")
+    tap.contains(r.stdout, "--rtscts")
 
 
 @tap.test("a report of another lot is refused with advice")

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 
-from tsharness import SOURCE_ROOT, Tap, Workspace
+from tsharness import SOURCE_ROOT, SilentPort, Tap, Workspace
 
 tap = Tap()
 PASS = "provision-test-passphrase"
@@ -142,6 +142,46 @@ def _():
                "--server-ca-system", "Server", pass_=PASS)
     tap.eq(r.returncode, 1, r)
     tap.contains(r.stderr, "Did you mean one of: Test_Server_Root.pem")
+
+
+@tap.test("--timeout bounds each answer: a slow %KEYGEN and a silent AT+CGSN fail with advice")
+def _():
+    ws = workspace()
+    slow = ws.emulator("--keygen-ms", "20000")
+    r, out = provision(ws, slow.port, "--timeout", 3)
+    tap.eq(r.returncode, 1, r)
+    tap.contains(out["error"], "did not answer within 6 s", "key generation gets twice as long")
+    tap.contains(r.stderr, f"Check that {slow.port} is the kit's AT port")
+
+    mute = ws.emulator("--no-pacing", "--fault", "drop-final=+CGSN")
+    r = ws.cli("rekey", "--port", mute.port, "--ca", "Devices", "--sec-tag", 7, "--timeout", 1,
+               pass_=PASS)
+    tap.eq(r.returncode, 1, r)
+    tap.contains(r.stderr, "did not answer within 1 s")
+
+    r = ws.cli("provision", "--port", mute.port, "--ca", "Devices", "--sec-tag", 7,
+               "--timeout", 601, pass_=PASS)
+    tap.eq(r.returncode, 2, r)
+    tap.contains(r.stderr, "--timeout must be between 1 and 600 seconds")
+
+
+@tap.test("--rtscts reaches the port's settings; a port where nothing answers fails with advice")
+def _():
+    ws = workspace()
+    silent = SilentPort()
+    for verb, args, want in (("provision", ["--rtscts"], True), ("rekey", [], False)):
+        argv, env = ws.cli_argv(verb, "--port", silent.port, "--ca", "Devices", "--sec-tag", 7,
+                                *args, pass_=PASS)
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        silent.read_some(proc)
+        tap.eq(silent.flow_control(), want, f"{verb} {args}: RTS/CTS on the port")
+        _, err = proc.communicate(timeout=600)
+        tap.eq(proc.returncode, 1, err)
+        tap.contains(err, f"Nothing on {silent.port} answers AT commands")
+        tap.ok(not silent.exclusive(), "the port is not left exclusive for the next program")
+        silent.drain()
+    silent.close()
 
 
 @tap.test("usage errors name the missing option and exit 2")

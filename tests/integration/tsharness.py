@@ -15,15 +15,19 @@ Each test file is a plain script run with /usr/bin/python3 (stdlib only):
 
 import base64
 import configparser
+import fcntl
 import hashlib
 import os
+import select
 import shlex
 import shutil
 import signal
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
 import traceback
@@ -168,6 +172,51 @@ class Emulator:
         self.proc.stdout.close()
         if self.proc.stderr:
             self.proc.stderr.close()
+
+
+class SilentPort:
+    """A pseudo-terminal with nothing behind it: a wrong port, or a kit whose bridge never
+    answers. The test holds both ends, so it sees what tagsmith writes and the settings
+    tagsmith gives the port. register() lists it where discovery finds running emulators."""
+
+    TIOCGEXCL = 0x80045440  # _IOR('T', 0x40, int): is the tty in exclusive mode
+
+    def __init__(self):
+        self.master, self.slave = os.openpty()
+        self.port = os.ttyname(self.slave)
+
+    def register(self, ws):
+        folder = os.path.join(ws.env["XDG_RUNTIME_DIR"], "tagsmith", "emulators")
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        name = f"silent-{os.path.basename(self.port)}.emulator"
+        with open(os.path.join(folder, name), "w") as f:
+            f.write(f"[Emulator]\nPort={self.port}\nPid={os.getpid()}\n")
+
+    def read_some(self, proc, timeout=120):
+        """Waits for bytes from proc, so the port is open and configured."""
+        deadline = time.monotonic() + timeout
+        while not select.select([self.master], [], [], 0.1)[0]:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                if proc.poll() is None:
+                    proc.kill()
+                raise Failure(f"nothing was written to {self.port}: {proc.communicate()!r}")
+        return os.read(self.master, 4096)
+
+    def drain(self):
+        """Forgets what was written so far, so read_some() waits for the next program."""
+        while select.select([self.master], [], [], 0)[0]:
+            os.read(self.master, 4096)
+
+    def flow_control(self):
+        return bool(termios.tcgetattr(self.slave)[2] & termios.CRTSCTS)
+
+    def exclusive(self):
+        flag = fcntl.ioctl(self.slave, self.TIOCGEXCL, struct.pack("i", 0))
+        return struct.unpack("i", flag)[0] != 0
+
+    def close(self):
+        os.close(self.slave)
+        os.close(self.master)
 
 
 class Workspace:

@@ -10,7 +10,10 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
+#include <string.h>
+
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 #include "test-ca-util.h"
 #include "ts-line.h"
@@ -77,26 +80,47 @@ die_with_test (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
-static void
-start_emulator (LineFixture *fixture,
-                const char  *profile,
-                const char  *imei)
+/* Returns the emulator's port; @fault (nullable) is one of its --fault specs.
+ * With @traffic, the AT traffic it logs (--verbose) can be read there. */
+static char *
+start_emulator_with_fault (LineFixture       *fixture,
+                           const char        *profile,
+                           const char        *imei,
+                           const char        *fault,
+                           GDataInputStream **traffic)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autofree char *port = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  char *port;
   GSubprocess *emulator;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("TAGSMITH_EMULATOR"));
+  g_ptr_array_add (argv, "--no-pacing");
+  g_ptr_array_add (argv, "--profile");
+  g_ptr_array_add (argv, (char *) profile);
+  g_ptr_array_add (argv, "--imei");
+  g_ptr_array_add (argv, (char *) imei);
+  if (fault != NULL)
+    {
+      g_ptr_array_add (argv, "--fault");
+      g_ptr_array_add (argv, (char *) fault);
+    }
+  if (traffic != NULL)
+    g_ptr_array_add (argv, "--verbose");
+  g_ptr_array_add (argv, NULL);
 
   /* ts_modem_discover() and the emulators meet in the (isolated) runtime folder. */
   g_mkdir_with_parents (g_get_user_runtime_dir (), 0700);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        (traffic != NULL ? G_SUBPROCESS_FLAGS_STDERR_PIPE : 0));
   g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", g_get_user_runtime_dir (), TRUE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
-  emulator = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("TAGSMITH_EMULATOR"),
-                                          "--no-pacing", "--profile", profile, "--imei", imei,
-                                          NULL);
+  emulator = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
+  if (traffic != NULL)
+    *traffic = g_data_input_stream_new (g_subprocess_get_stderr_pipe (emulator));
 
   /* The first line (the pty) comes once the emulator is registered. */
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (emulator));
@@ -105,6 +129,15 @@ start_emulator (LineFixture *fixture,
   g_assert_nonnull (port);
 
   g_hash_table_insert (fixture->emulators, g_strdup (imei), emulator);
+  return port;
+}
+
+static void
+start_emulator (LineFixture *fixture,
+                const char  *profile,
+                const char  *imei)
+{
+  g_free (start_emulator_with_fault (fixture, profile, imei, NULL, NULL));
 }
 
 static void
@@ -243,6 +276,102 @@ test_line_stop_finishes_units (LineFixture   *fixture,
   g_assert_cmpuint (ts_lot_report_count (report, TRUE), ==, 2);
 }
 
+/* Units that fail before they tell their IMEI, behind a bridge that never
+ * answers and on a modem that does not answer AT+CGSN within the bench's
+ * timeout, are FAILs: counted, and in the report with their port and reason. */
+static void
+test_line_unknown_units (LineFixture   *fixture,
+                         gconstpointer  user_data)
+{
+  g_autoptr(TsLine) line = line_new (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TsLotReport) report = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *silent = NULL;
+  g_autofree char *mute = NULL;
+  JsonArray *units;
+
+  silent = start_emulator_with_fault (fixture, "nrf9161", "352656100123457", "drop-final=AT",
+                                      NULL);
+  mute = start_emulator_with_fault (fixture, "nrf9151", "490154203237518", "drop-final=+CGSN",
+                                    NULL);
+  ts_line_set_timeout (line, 1000);
+  ts_line_set_max_units (line, 2);
+  g_assert_true (ts_line_run (line, NULL, &error));
+  g_assert_no_error (error);
+  expect_event (fixture, "FAIL ?");
+  expect_event (fixture, "FAIL ?");
+  g_assert_cmpuint (ts_line_get_failed (line), ==, 2);
+  g_assert_cmpuint (ts_line_get_passed (line), ==, 0);
+
+  g_assert_true (json_parser_load_from_file (parser, ts_line_get_json_path (line), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (json_parser_get_root (parser)),
+                                               "failed"), ==, 2);
+  units = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "units");
+  g_assert_cmpuint (json_array_get_length (units), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *unit = json_array_get_object_element (units, i);
+      const char *port = json_object_get_string_member (unit, "port");
+      const char *reason = json_object_get_string_member (unit, "reason");
+
+      g_assert_true (json_object_get_null_member (unit, "imei"));
+      g_assert_cmpstr (json_object_get_string_member (unit, "result"), ==, "FAIL");
+      g_assert_cmpstr (json_object_get_string_member (unit, "ca"), ==, "Issuing");
+      if (g_strcmp0 (port, silent) == 0)
+        g_assert_nonnull (strstr (reason, "answers AT commands"));
+      else
+        {
+          /* The bench's own timeout, not the modem's default of 15 s. */
+          g_assert_cmpstr (port, ==, mute);
+          g_assert_nonnull (strstr (reason, "within 1 s"));
+        }
+    }
+
+  report = ts_lot_report_open ("L1", fixture->report, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ts_lot_report_count (report, FALSE), ==, 2);
+}
+
+/* A unit interrupted before it told its IMEI did not fail: it has no row. */
+static void
+test_line_interrupted_unknown_unit (LineFixture   *fixture,
+                                    gconstpointer  user_data)
+{
+  g_autoptr(TsLine) line = line_new (fixture);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GDataInputStream) traffic = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *port = NULL;
+  g_autofree char *event = NULL;
+
+  port = start_emulator_with_fault (fixture, "nrf9161", "352656100123457", "drop-final=AT",
+                                    &traffic);
+  ts_line_run_async (line, cancellable, run_cb, &result);
+
+  /* "<<" starts each line the emulator received: the bench is probing it. */
+  while (TRUE)
+    {
+      g_autofree char *logged = g_data_input_stream_read_line (traffic, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (logged);
+      if (g_str_has_prefix (logged, "<<"))
+        break;
+    }
+  g_cancellable_cancel (cancellable);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (ts_line_run_finish (line, result, &error));
+  g_assert_no_error (error);
+
+  event = g_async_queue_try_pop (fixture->events);
+  g_assert_null (event);
+  g_assert_cmpuint (ts_line_get_failed (line), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -251,6 +380,10 @@ main (int   argc,
 
   g_test_add ("/provision/line/three-kits", LineFixture, NULL,
               line_set_up, test_line_three_kits, line_tear_down);
+  g_test_add ("/provision/line/unknown-units", LineFixture, NULL,
+              line_set_up, test_line_unknown_units, line_tear_down);
+  g_test_add ("/provision/line/interrupted-unknown-unit", LineFixture, NULL,
+              line_set_up, test_line_interrupted_unknown_unit, line_tear_down);
   g_test_add ("/provision/line/stop-finishes-units", LineFixture, NULL,
               line_set_up, test_line_stop_finishes_units, line_tear_down);
 

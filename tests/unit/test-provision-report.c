@@ -114,10 +114,10 @@ test_report_formats (void)
 
   g_assert_true (g_file_get_contents (ts_lot_report_get_csv_path (report), &csv, NULL, NULL));
   lines = g_strsplit (csv, "\r\n", -1);
-  g_assert_cmpstr (lines[0], ==, "lot,imei,uuid,serial,sha256,ca,sec_tag,time,result,reason");
+  g_assert_cmpstr (lines[0], ==, "lot,imei,uuid,serial,sha256,ca,sec_tag,time,result,reason,port");
   g_assert_cmpstr (lines[1], ==,
                    "A,352656100123457,504d5632-3739-42fb-80c8-1411df972166,,,Issuing,16842753,"
-                   "2026-11-18T11:06:40Z,FAIL,\"Refused, said \"\"no\"\"\nat step 3\"");
+                   "2026-11-18T11:06:40Z,FAIL,\"Refused, said \"\"no\"\"\nat step 3\",/dev/ttyACM0");
 
   g_assert_true (json_parser_load_from_file (parser, ts_lot_report_get_json_path (report), &error));
   root = json_node_get_object (json_parser_get_root (parser));
@@ -129,6 +129,69 @@ test_report_formats (void)
   g_assert_cmpint (json_object_get_int_member (unit, "sec_tag"), ==, 16842753);
 
   remove_scratch (dir, report);
+}
+
+/* A unit that failed before it told its IMEI has a FAIL row of its own, with
+ * its port and reason, in both files and after the lot is resumed; two such
+ * units cannot be told apart, so neither replaces the other. */
+static void
+test_report_unknown_units (void)
+{
+  g_autofree char *dir = scratch_dir ();
+  g_autofree char *path = g_build_filename (dir, "lot-8", NULL);
+  g_autoptr(TsLotReport) report = NULL;
+  g_autoptr(TsLotReport) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *csv = NULL;
+  g_auto(GStrv) lines = NULL;
+  TsLotEntry *silent = entry_new (NULL, FALSE, "Nothing on /dev/ttyACM1 answers AT commands.");
+  TsLotEntry *wrong = entry_new (NULL, FALSE, "Reading the IMEI: no answer within 2 s.");
+  JsonArray *units;
+  JsonObject *unit;
+
+  g_clear_pointer (&silent->uuid, g_free);
+  g_free (silent->port);
+  silent->port = g_strdup ("/dev/ttyACM1");
+  g_clear_pointer (&wrong->uuid, g_free);
+
+  report = ts_lot_report_open ("lot 8", path, &error);
+  g_assert_no_error (error);
+  ts_lot_report_add (report, entry_new ("352656100123457", TRUE, "provisioned in 3.1 s"));
+  ts_lot_report_add (report, silent);
+  ts_lot_report_add (report, wrong);
+  g_assert_cmpuint (ts_lot_report_count (report, TRUE), ==, 1);
+  g_assert_cmpuint (ts_lot_report_count (report, FALSE), ==, 2);
+  g_assert_true (ts_lot_report_save (report, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (g_file_get_contents (ts_lot_report_get_csv_path (report), &csv, NULL, NULL));
+  lines = g_strsplit (csv, "\r\n", -1);
+  g_assert_cmpstr (lines[2], ==, "lot 8,,,,,Issuing,16842753,2026-11-18T11:06:40Z,FAIL,"
+                                 "Nothing on /dev/ttyACM1 answers AT commands.,/dev/ttyACM1");
+
+  g_assert_true (json_parser_load_from_file (parser, ts_lot_report_get_json_path (report), &error));
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (json_parser_get_root (parser)),
+                                               "failed"), ==, 2);
+  units = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "units");
+  g_assert_cmpuint (json_array_get_length (units), ==, 3);
+  unit = json_array_get_object_element (units, 2);
+  g_assert_true (json_object_get_null_member (unit, "imei"));
+  g_assert_cmpstr (json_object_get_string_member (unit, "result"), ==, "FAIL");
+  g_assert_cmpstr (json_object_get_string_member (unit, "port"), ==, "/dev/ttyACM0");
+  g_assert_cmpstr (json_object_get_string_member (unit, "reason"), ==,
+                   "Reading the IMEI: no answer within 2 s.");
+
+  /* Resumed, the lot still counts them, and a later unit adds a row. */
+  again = ts_lot_report_open ("lot 8", path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ts_lot_report_count (again, FALSE), ==, 2);
+  g_assert_false (ts_lot_report_is_done (again, NULL));
+  ts_lot_report_add (again, entry_new (NULL, FALSE, "Nothing answers."));
+  g_assert_cmpuint (ts_lot_report_count (again, FALSE), ==, 3);
+  g_assert_cmpuint (ts_lot_report_count (again, TRUE), ==, 1);
+
+  remove_scratch (dir, again);
 }
 
 /* A report of another lot, or a damaged one, is refused with advice. */
@@ -234,6 +297,7 @@ main (int   argc,
 
   g_test_add_func ("/provision/report/resume", test_report_resume);
   g_test_add_func ("/provision/report/formats", test_report_formats);
+  g_test_add_func ("/provision/report/unknown-units", test_report_unknown_units);
   g_test_add_func ("/provision/report/refuses-other-lot", test_report_refuses_other_lot);
   g_test_add_func ("/provision/server-ca/file", test_server_ca_file);
   g_test_add_func ("/provision/server-ca/system", test_server_ca_system);
