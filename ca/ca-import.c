@@ -348,8 +348,10 @@ insert_imported (CaLedger        *self,
   g_autofree char *pubkey = ca_spki_sha256 (X509_get0_pubkey (cert));
   g_autofree char *sha_lf = NULL;
   g_autofree char *sha_crlf = NULL;
+  g_autofree char *details = NULL;
   g_autoptr(CaStmt) device = NULL;
   CaCertificate record;
+  GString *builder;
   gint64 now = ca_now ();
 
   ca_pem_hashes (pem, &sha_lf, &sha_crlf);
@@ -374,8 +376,19 @@ insert_imported (CaLedger        *self,
     .revoked_at = revoked_at, .pem = pem, .sha256_lf = sha_lf, .sha256_crlf = sha_crlf,
   };
   record.issued_at = record.not_before;
+  if (ca_certificate_insert (self, &record, pubkey, error) == 0)
+    return FALSE;
 
-  return ca_certificate_insert (self, &record, pubkey, error) != 0;
+  /* Each imported certificate is in the audit log, so `audit verify` can replay it. */
+  builder = ca_details_new ();
+  ca_details_add (builder, "ca", source->name);
+  ca_details_add (builder, "serial", serial);
+  ca_details_add (builder, "sha256", sha_lf);
+  if (revoked)
+    ca_details_add (builder, "reason", ca_revoke_reason_to_string (reason));
+  details = ca_details_free (builder);
+
+  return ca_audit_append (self, "import.certificate", imei, details, error);
 }
 
 /* index.txt: status, expiry, "revocation[,reason]", serial, file, subject —
