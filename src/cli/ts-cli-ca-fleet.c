@@ -681,12 +681,14 @@ run_audit_list (TsCli  *cli,
     { NULL },
   };
 
-  if (!ts_cli_parse_options (cli, "audit list", NULL, _("List the audit log, oldest first."), entries,
-                             &argc, &argv, &exit_code))
+  if (!ts_cli_parse_options (cli, "audit list", NULL,
+                             _("List the audit log, oldest first. With --pass each event's link is checked "
+                               "(\"verified\"); without, none is."), entries, &argc, &argv, &exit_code))
     return exit_code;
 
+  /* Links are keyed with the passphrase: checked only when it is given. */
   ledger = ts_cli_ca_open_ledger (cli, &error);
-  if (ledger == NULL || (events = ca_ledger_list_audit (ledger, after, MAX (limit, 0), &error)) == NULL)
+  if (ledger == NULL || (cli->pass_spec != NULL && !ts_cli_ca_unlock (cli, ledger, &error)) || (events = ca_ledger_list_audit (ledger, after, MAX (limit, 0), &error)) == NULL)
     return ts_cli_fail (error);
 
   if (cli->json)
