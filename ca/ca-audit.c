@@ -316,6 +316,8 @@ replay_event (Replay *replay,
 
   if (g_str_equal (action, "ca.root") || g_str_equal (action, "ca.intermediate") || g_str_equal (action, "ca.import"))
     {
+      if (field (stmt, F_NAME) == NULL)
+        return replay_problem (replay, id, "creates a CA without a name");
       recorded = g_new0 (Recorded, 1);
       recorded->sha256 = g_strdup (field (stmt, F_SHA256));
       recorded->key_sha256 = g_strdup (field (stmt, F_KEY_SHA256));
@@ -734,7 +736,7 @@ ca_audit_head_parse (const char  *text,
     {
       g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
                    "“%s” is not an audit head. Give it as SEQ:HASH, as lot reports and backups print it.",
-                   trimmed);
+                   text);
       return FALSE;
     }
 

@@ -711,6 +711,7 @@ read_expected_head (const char  *expect,
                     GError     **error)
 {
   g_autofree char *contents = NULL;
+  g_autofree char *head = NULL;
   const char *found;
   GStatBuf st;
 
@@ -725,15 +726,22 @@ read_expected_head (const char  *expect,
   if (!g_file_get_contents (expect, &contents, NULL, error))
     return FALSE;
 
+  /* A lot report's JSON names it "audit_head"; a .head file is just the line. */
   found = strstr (contents, "\"audit_head\"");
   if (found != NULL && (found = strchr (found + strlen ("\"audit_head\""), '"')) != NULL)
-    {
-      g_autofree char *head = g_strndup (found + 1, strcspn (found + 1, "\""));
+    head = g_strndup (found + 1, strcspn (found + 1, "\""));
+  else
+    head = g_strndup (contents, strcspn (contents, "\n"));
 
-      return ca_audit_head_parse (head, out_seq, out_hash, error);
+  if (!ca_audit_head_parse (head, out_seq, out_hash, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("%s holds no audit head. Give a lot report, the .head file of a backup, or SEQ:HASH "
+                     "as `tagsmith audit verify` printed it."), expect);
+      return FALSE;
     }
 
-  return ca_audit_head_parse (contents, out_seq, out_hash, error);
+  return TRUE;
 }
 
 static int

@@ -358,6 +358,14 @@ def _():
     r = verify(ws, ws.db, "--expect", "12:nothex")
     tap.eq(r.returncode, 1)
     tap.contains(r.stderr, "not an audit head")
+    # A lot report's JSON carries the head as "audit_head".
+    report = ws.write("lot.json", json.dumps({"lot": "A", "audit_head": new_head, "units": []}, indent=2))
+    tap.eq(verify(ws, ws.db, "--expect", report).returncode, 0)
+    tap.eq(verify(ws, ws.path("old.db"), "--expect", report).returncode, 1)
+    r = verify(ws, ws.db, "--expect", ws.write("garbage.txt", "no head here\n" * 1000))
+    tap.eq(r.returncode, 1)
+    tap.contains(r.stderr, "holds no audit head")
+    tap.ok(len(r.stderr) < 400, "the message does not repeat the file")
 
 
 @tap.test("random bit flips in many copies: each is refused, or left nothing verify covers changed")
