@@ -241,6 +241,7 @@ out:
 typedef struct
 {
   GHashTable *certificates;  /* "CA\nSERIAL" → Recorded */
+  GHashTable *by_serial;     /* SERIAL → Recorded (borrowed), NULL when two CAs used it */
   GHashTable *authorities;   /* name → Recorded */
   GHashTable *installs;      /* id as text → state */
   char       *verifier;      /* SHA-256 of the last verifier the log recorded */
@@ -266,6 +267,7 @@ recorded_free (Recorded *recorded)
 static void
 replay_clear (Replay *replay)
 {
+  g_clear_pointer (&replay->by_serial, g_hash_table_unref);
   g_clear_pointer (&replay->certificates, g_hash_table_unref);
   g_clear_pointer (&replay->authorities, g_hash_table_unref);
   g_clear_pointer (&replay->installs, g_hash_table_unref);
@@ -295,6 +297,21 @@ lookup_certificate (Replay     *replay,
   g_autofree char *key = g_strdup_printf ("%s\n%s", ca, serial);
 
   return g_hash_table_lookup (replay->certificates, key);
+}
+
+/* A superseded certificate's revocation names the CA of its successor, which
+ * may not be its own: then the serial alone finds it, when only one CA used it. */
+static Recorded *
+lookup_revoked (Replay     *replay,
+                const char *ca,
+                const char *serial)
+{
+  Recorded *recorded = lookup_certificate (replay, ca, serial);
+
+  if (recorded == NULL && serial != NULL)
+    recorded = g_hash_table_lookup (replay->by_serial, serial);
+
+  return recorded;
 }
 
 static void
@@ -339,11 +356,14 @@ replay_event (Replay *replay,
       recorded->reason = g_strdup (field (stmt, F_REASON));
       g_hash_table_replace (replay->certificates,
                             g_strdup_printf ("%s\n%s", field (stmt, F_CA), field (stmt, F_SERIAL)), recorded);
+      if (field (stmt, F_SERIAL) != NULL)
+        g_hash_table_replace (replay->by_serial, g_strdup (field (stmt, F_SERIAL)),
+                              g_hash_table_contains (replay->by_serial, field (stmt, F_SERIAL)) ? NULL : recorded);
     }
   else if (g_str_equal (action, "revoke") || g_str_equal (action, "ca.revoke"))
     {
       recorded = g_str_equal (action, "revoke")
-        ? lookup_certificate (replay, field (stmt, F_CA), field (stmt, F_SERIAL))
+        ? lookup_revoked (replay, field (stmt, F_CA), field (stmt, F_SERIAL))
         : g_hash_table_lookup (replay->authorities, field (stmt, F_AUTHORITY) ? field (stmt, F_AUTHORITY) : "");
       if (recorded == NULL)
         return replay_problem (replay, id, "revokes something the log never issued");
@@ -523,9 +543,10 @@ verify_locked (CaLedger  *self,
   g_autofree char *head_hash = NULL;
   g_autofree char *problem = NULL;
   g_auto(Replay) replay = {
-    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) recorded_free),
-    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) recorded_free),
-    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
+    .certificates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) recorded_free),
+    .by_serial = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
+    .authorities = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) recorded_free),
+    .installs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
   };
   gint64 head_id = 0;
   int rc;

@@ -852,18 +852,26 @@ test_audit_replay (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(CaCsr) csr = fixture_csr ("p256.csr.pem");
   g_autoptr(CaCertificate) cert = NULL;
+  g_autoptr(CaCertificate) successor = NULL;
   g_autoptr(GPtrArray) revoked = NULL;
 
   make_cas (fixture);
   cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, csr, &error);
   g_assert_no_error (error);
-  revoked = ca_ledger_revoke (fixture->ledger, &(CaRevokeRequest) { "Issuing", .imei = IMEI1, .sec_tag = -1,
+  /* Superseded by a certificate of another CA: its revocation names that CA. */
+  successor = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Root", IMEI1, .revoke_previous = TRUE }, csr,
+                               &error);
+  g_assert_no_error (error);
+  g_assert_true (ca_ledger_verify_audit (fixture->ledger, NULL, NULL, &error));
+  g_assert_no_error (error);
+  revoked = ca_ledger_revoke (fixture->ledger, &(CaRevokeRequest) { "Root", .imei = IMEI1, .sec_tag = -1,
                                                                     .reason = CA_REVOKE_KEY_COMPROMISE }, &error);
   g_assert_no_error (error);
   g_assert_true (ca_ledger_verify_audit (fixture->ledger, NULL, NULL, &error));
   g_assert_no_error (error);
 
-  run_sql (fixture, "UPDATE certificates SET status = 'valid', revoke_reason = NULL, revoked_at = NULL");
+  run_sql (fixture, "UPDATE certificates SET status = 'valid', revoke_reason = NULL, revoked_at = NULL "
+                    "WHERE revoke_reason = 1");
   g_assert_false (ca_ledger_verify_audit (fixture->ledger, NULL, NULL, &error));
   g_assert_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN);
   g_assert_nonnull (strstr (error->message, "the log says revoked as keyCompromise"));
