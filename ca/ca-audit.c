@@ -16,20 +16,41 @@
 
 #define GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
+/* One link: v1 (ledgers before the audit key) hashed it with SHA-256, which
+ * anyone could recompute after editing a row; v2 is an HMAC under the key
+ * derived from the workspace passphrase. */
 static char *
-link_hash (gint64      id,
-           gint64      at,
-           const char *actor,
-           const char *action,
-           const char *imei,
-           const char *details,
-           const char *prev_hash)
+link_hash (const guint8 *key,
+           gint64        id,
+           gint64        at,
+           const char   *actor,
+           const char   *action,
+           const char   *imei,
+           const char   *details,
+           const char   *prev_hash)
 {
-  g_autofree char *text = g_strdup_printf ("v1\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n%s\n%s\n%s\n%s\n%s",
-                                           id, at, actor, action, imei != NULL ? imei : "",
-                                           details, prev_hash);
+  g_autofree char *text = g_strdup_printf ("%s\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n%s\n%s\n%s\n%s\n%s",
+                                           key != NULL ? "v2" : "v1", id, at, actor, action,
+                                           imei != NULL ? imei : "", details, prev_hash);
 
-  return ca_sha256_hex (text, strlen (text));
+  if (key == NULL)
+    return ca_sha256_hex (text, strlen (text));
+
+  return ca_hmac_sha256_hex (key, text, strlen (text));
+}
+
+static gboolean
+check_unlocked (CaLedger  *self,
+                GError   **error)
+{
+  if (self->passphrase != NULL)
+    return TRUE;
+
+  g_set_error (error, CA_ERROR, CA_ERROR_LOCKED,
+               "The ledger is locked. Its audit log is keyed with the workspace passphrase: give it "
+               "(--pass) to change or verify the ledger.");
+
+  return FALSE;
 }
 
 /* The head is "<id>:<hash>" in meta; it moves with every append. */
@@ -93,11 +114,11 @@ ca_audit_append (CaLedger    *self,
 
   g_assert (!sqlite3_get_autocommit (self->db));
 
-  if (!read_head (self, &prev_id, &prev_hash, error))
+  if (!check_unlocked (self, error) || !read_head (self, &prev_id, &prev_hash, error))
     return FALSE;
 
   id = prev_id + 1;
-  hash = link_hash (id, at, actor, action, imei, details, prev_hash);
+  hash = link_hash (self->audit_key, id, at, actor, action, imei, details, prev_hash);
 
   insert = ca_ledger_prepare (self,
                               "INSERT INTO audit_log (id, at, actor, action, imei, details, prev_hash, hash) "
@@ -142,9 +163,10 @@ ca_audit_event_from_row (CaStmt *stmt)
 
 /* Checks one row against its own hash and against the row before it. */
 static gboolean
-check_link (CaStmt      *stmt,
-            gint64       expected_id,
-            const char  *expected_prev)
+check_link (const guint8 *key,
+            CaStmt       *stmt,
+            gint64        expected_id,
+            const char   *expected_prev)
 {
   g_autofree char *hash = NULL;
   const char *stored_prev = (const char *) sqlite3_column_text (stmt, 6);
@@ -154,7 +176,7 @@ check_link (CaStmt      *stmt,
       g_strcmp0 (stored_prev, expected_prev) != 0)
     return FALSE;
 
-  hash = link_hash (sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 1),
+  hash = link_hash (key, sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 1),
                     (const char *) sqlite3_column_text (stmt, 2),
                     (const char *) sqlite3_column_text (stmt, 3),
                     (const char *) sqlite3_column_text (stmt, 4),
@@ -165,7 +187,8 @@ check_link (CaStmt      *stmt,
 }
 
 
-/* Each listed event is marked verified when its own link holds; a full check
+/* Each listed event is marked verified when its own link holds (never while the
+ * ledger is locked, since the key is needed); a full check
  * of the chain (ordering, deletions, the head) is ca_ledger_verify_audit(). */
 GPtrArray *
 ca_ledger_list_audit (CaLedger  *self,
@@ -196,7 +219,7 @@ ca_ledger_list_audit (CaLedger  *self,
 
       if (prev == NULL)
         prev = after_id == 0 ? g_strdup (GENESIS_HASH) : ca_column_dup (stmt, 8);
-      event->verified = prev != NULL && check_link (stmt, expected, prev);
+      event->verified = prev != NULL && self->passphrase != NULL && check_link (self->audit_key, stmt, expected, prev);
       g_free (prev);
       prev = g_strdup (event->hash);
       expected = event->id + 1;
@@ -214,70 +237,392 @@ out:
   return stmt != NULL ? g_steal_pointer (&events) : NULL;
 }
 
+/* The state the events describe, rebuilt by replaying them in order. */
+typedef struct
+{
+  GHashTable *certificates;  /* "CA\nSERIAL" → Recorded */
+  GHashTable *by_serial;     /* SERIAL → Recorded (borrowed), NULL when two CAs used it */
+  GHashTable *authorities;   /* name → Recorded */
+  GHashTable *installs;      /* id as text → state */
+  char       *verifier;      /* SHA-256 of the last verifier the log recorded */
+  char       *problem;       /* the first event that makes no sense */
+} Replay;
+
+typedef struct
+{
+  char *sha256;
+  char *key_sha256;
+  char *reason;              /* (nullable) revoked for this reason */
+} Recorded;
+
+static void
+recorded_free (Recorded *recorded)
+{
+  g_free (recorded->sha256);
+  g_free (recorded->key_sha256);
+  g_free (recorded->reason);
+  g_free (recorded);
+}
+
+static void
+replay_clear (Replay *replay)
+{
+  g_clear_pointer (&replay->by_serial, g_hash_table_unref);
+  g_clear_pointer (&replay->certificates, g_hash_table_unref);
+  g_clear_pointer (&replay->authorities, g_hash_table_unref);
+  g_clear_pointer (&replay->installs, g_hash_table_unref);
+  g_clear_pointer (&replay->verifier, g_free);
+  g_clear_pointer (&replay->problem, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Replay, replay_clear)
+
+/* Columns after CA_AUDIT_EVENT_COLUMNS: the details' fields replay reads. */
+#define FIELD(name) "json_extract(CASE WHEN json_valid(details) THEN details ELSE '{}' END, '$." name "')"
+enum { F_CA = 8, F_SERIAL, F_SHA256, F_REASON, F_AUTHORITY, F_INSTALL, F_NAME, F_KEY_SHA256, F_VERIFIER };
+#define REPLAY_COLUMNS FIELD ("ca") ", " FIELD ("serial") ", " FIELD ("sha256") ", " FIELD ("reason") ", " \
+  FIELD ("authority") ", " FIELD ("install") ", " FIELD ("name") ", " FIELD ("key_sha256") ", " FIELD ("verifier")
+
+static const char *
+field (CaStmt *stmt,
+       int     column)
+{
+  return (const char *) sqlite3_column_text (stmt, column);
+}
+
+static Recorded *
+lookup_certificate (Replay     *replay,
+                    const char *ca,
+                    const char *serial)
+{
+  g_autofree char *key = g_strdup_printf ("%s\n%s", ca, serial);
+
+  return g_hash_table_lookup (replay->certificates, key);
+}
+
+/* A superseded certificate's revocation names the CA of its successor, which
+ * may not be its own: then the serial alone finds it, when only one CA used it. */
+static Recorded *
+lookup_revoked (Replay     *replay,
+                const char *ca,
+                const char *serial)
+{
+  Recorded *recorded = lookup_certificate (replay, ca, serial);
+
+  if (recorded == NULL && serial != NULL)
+    recorded = g_hash_table_lookup (replay->by_serial, serial);
+
+  return recorded;
+}
+
+static void
+replay_problem (Replay *replay,
+                gint64  id,
+                const char *what)
+{
+  if (replay->problem == NULL)
+    replay->problem = g_strdup_printf ("event %" G_GINT64_FORMAT " %s", id, what);
+}
+
+static void
+replay_event (Replay *replay,
+              CaStmt *stmt)
+{
+  gint64 id = sqlite3_column_int64 (stmt, 0);
+  const char *action = field (stmt, 3);
+  Recorded *recorded;
+
+  if (g_str_equal (action, "ca.root") || g_str_equal (action, "ca.intermediate") || g_str_equal (action, "ca.import"))
+    {
+      if (field (stmt, F_NAME) == NULL)
+        return replay_problem (replay, id, "creates a CA without a name");
+      recorded = g_new0 (Recorded, 1);
+      recorded->sha256 = g_strdup (field (stmt, F_SHA256));
+      recorded->key_sha256 = g_strdup (field (stmt, F_KEY_SHA256));
+      g_hash_table_replace (replay->authorities, g_strdup (field (stmt, F_NAME)), recorded);
+    }
+  else if (g_str_equal (action, "ca.rewrap"))
+    {
+      recorded = g_hash_table_lookup (replay->authorities, field (stmt, F_CA) ? field (stmt, F_CA) : "");
+      if (recorded == NULL)
+        return replay_problem (replay, id, "rewraps the key of a CA the log never created");
+      g_free (recorded->key_sha256);
+      recorded->key_sha256 = g_strdup (field (stmt, F_KEY_SHA256));
+    }
+  else if (g_str_equal (action, "issue") || g_str_equal (action, "import.certificate") ||
+           g_str_equal (action, "ca.proof"))
+    {
+      recorded = g_new0 (Recorded, 1);
+      recorded->sha256 = g_strdup (field (stmt, F_SHA256));
+      recorded->reason = g_strdup (field (stmt, F_REASON));
+      g_hash_table_replace (replay->certificates,
+                            g_strdup_printf ("%s\n%s", field (stmt, F_CA), field (stmt, F_SERIAL)), recorded);
+      if (field (stmt, F_SERIAL) != NULL)
+        g_hash_table_replace (replay->by_serial, g_strdup (field (stmt, F_SERIAL)),
+                              g_hash_table_contains (replay->by_serial, field (stmt, F_SERIAL)) ? NULL : recorded);
+    }
+  else if (g_str_equal (action, "revoke") || g_str_equal (action, "ca.revoke"))
+    {
+      recorded = g_str_equal (action, "revoke")
+        ? lookup_revoked (replay, field (stmt, F_CA), field (stmt, F_SERIAL))
+        : g_hash_table_lookup (replay->authorities, field (stmt, F_AUTHORITY) ? field (stmt, F_AUTHORITY) : "");
+      if (recorded == NULL)
+        return replay_problem (replay, id, "revokes something the log never issued");
+      g_free (recorded->reason);
+      recorded->reason = g_strdup (field (stmt, F_REASON));
+    }
+  else if (g_str_has_prefix (action, "install.") && field (stmt, F_INSTALL) != NULL)
+    g_hash_table_replace (replay->installs, g_strdup (field (stmt, F_INSTALL)),
+                          g_strdup (action + strlen ("install.")));
+  else if (field (stmt, F_VERIFIER) != NULL && (g_str_equal (action, "passphrase.set") ||
+                                               g_str_equal (action, "ledger.rekey")))
+    {
+      g_free (replay->verifier);
+      replay->verifier = g_strdup (field (stmt, F_VERIFIER));
+    }
+}
+
+static char *
+reason_of (CaStmt *stmt,
+           int     status_column)
+{
+  if (g_strcmp0 (field (stmt, status_column), "revoked") != 0)
+    return NULL;
+
+  return g_strdup (ca_revoke_reason_to_string (sqlite3_column_int (stmt, status_column + 1)));
+}
+
+/* Compares the tables with the replayed events; FALSE with @out_problem set
+ * (or @error for a database failure). */
+static gboolean
+compare_state (CaLedger  *self,
+               Replay    *replay,
+               char     **out_problem,
+               GError   **error)
+{
+  g_autoptr(CaStmt) certs = NULL;
+  g_autoptr(CaStmt) authorities = NULL;
+  g_autoptr(CaStmt) installs = NULL;
+  g_autofree char *verifier = NULL;
+  g_autofree char *verifier_sha = NULL;
+  guint seen = 0;
+  int rc;
+
+  certs = ca_ledger_prepare (self,
+                             "SELECT a.name, c.serial, c.pem, c.sha256_lf, c.status, c.revoke_reason "
+                             "FROM certificates c JOIN authorities a ON a.id = c.authority_id", error);
+  if (certs == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (certs)) == SQLITE_ROW)
+    {
+      Recorded *recorded = lookup_certificate (replay, field (certs, 0), field (certs, 1));
+      g_autofree char *sha = ca_sha256_hex (field (certs, 2), sqlite3_column_bytes (certs, 2));
+      g_autofree char *reason = reason_of (certs, 4);
+
+      if (recorded == NULL)
+        *out_problem = g_strdup_printf ("the certificate with serial %s of the CA %s was never issued "
+                                        "according to the log", field (certs, 1), field (certs, 0));
+      else if (g_strcmp0 (recorded->sha256, sha) != 0 || g_strcmp0 (field (certs, 3), sha) != 0)
+        *out_problem = g_strdup_printf ("the certificate with serial %s of the CA %s is not the one that "
+                                        "was issued", field (certs, 1), field (certs, 0));
+      else if (g_strcmp0 (recorded->reason, reason) != 0)
+        *out_problem = g_strdup_printf ("the certificate with serial %s of the CA %s is %s%s, but the log "
+                                        "says %s%s", field (certs, 1), field (certs, 0),
+                                        reason != NULL ? "revoked as " : "valid", reason != NULL ? reason : "",
+                                        recorded->reason != NULL ? "revoked as " : "valid",
+                                        recorded->reason != NULL ? recorded->reason : "");
+      if (*out_problem != NULL)
+        return FALSE;
+      seen++;
+    }
+  if (rc != SQLITE_DONE)
+    return ca_ledger_set_db_error (self, rc, error);
+  if (seen != g_hash_table_size (replay->certificates))
+    {
+      *out_problem = g_strdup_printf ("the log issued %u certificates but the ledger holds %u",
+                                      g_hash_table_size (replay->certificates), seen);
+      return FALSE;
+    }
+
+  seen = 0;
+  authorities = ca_ledger_prepare (self,
+                                   "SELECT a.name, a.cert_pem, a.sha256_lf, a.key_pkcs8, a.status, a.revoke_reason, "
+                                   "p.name, a.serial FROM " CA_AUTHORITY_FROM, error);
+  if (authorities == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (authorities)) == SQLITE_ROW)
+    {
+      Recorded *recorded = g_hash_table_lookup (replay->authorities, field (authorities, 0));
+      g_autofree char *sha = ca_sha256_hex (field (authorities, 1), sqlite3_column_bytes (authorities, 1));
+      g_autofree char *key_sha = ca_sha256_hex (field (authorities, 3), sqlite3_column_bytes (authorities, 3));
+      g_autofree char *reason = reason_of (authorities, 4);
+      const char *recorded_reason = recorded != NULL ? recorded->reason : NULL;
+
+      /* An imported intermediate arrives revoked when its parent's index lists it so. */
+      if (recorded_reason == NULL && field (authorities, 6) != NULL)
+        {
+          Recorded *as_issued = lookup_certificate (replay, field (authorities, 6), field (authorities, 7));
+
+          recorded_reason = as_issued != NULL ? as_issued->reason : NULL;
+        }
+
+      if (recorded == NULL)
+        *out_problem = g_strdup_printf ("the CA %s was never created according to the log", field (authorities, 0));
+      else if (g_strcmp0 (recorded->sha256, sha) != 0 || g_strcmp0 (field (authorities, 2), sha) != 0)
+        *out_problem = g_strdup_printf ("the certificate of the CA %s is not the one it was created with",
+                                        field (authorities, 0));
+      else if (g_strcmp0 (recorded->key_sha256, key_sha) != 0)
+        *out_problem = g_strdup_printf ("the key of the CA %s is not the one the log recorded", field (authorities, 0));
+      else if (g_strcmp0 (recorded_reason, reason) != 0)
+        *out_problem = g_strdup_printf ("the CA %s is %s, but the log says %s", field (authorities, 0),
+                                        reason != NULL ? "revoked" : "valid", recorded_reason != NULL ? "revoked" : "valid");
+      if (*out_problem != NULL)
+        return FALSE;
+      seen++;
+    }
+  if (rc != SQLITE_DONE)
+    return ca_ledger_set_db_error (self, rc, error);
+  if (seen != g_hash_table_size (replay->authorities))
+    {
+      *out_problem = g_strdup_printf ("the log created %u CAs but the ledger holds %u",
+                                      g_hash_table_size (replay->authorities), seen);
+      return FALSE;
+    }
+
+  seen = 0;
+  installs = ca_ledger_prepare (self, "SELECT id, state FROM installs", error);
+  if (installs == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (installs)) == SQLITE_ROW)
+    {
+      const char *state = g_hash_table_lookup (replay->installs, field (installs, 0));
+
+      if (g_strcmp0 (state, field (installs, 1)) != 0)
+        {
+          *out_problem = g_strdup_printf ("install %s is %s, but the log says %s", field (installs, 0),
+                                          field (installs, 1), state != NULL ? state : "it never began");
+          return FALSE;
+        }
+      seen++;
+    }
+  if (rc != SQLITE_DONE)
+    return ca_ledger_set_db_error (self, rc, error);
+  if (seen != g_hash_table_size (replay->installs))
+    {
+      *out_problem = g_strdup_printf ("the log began %u installs but the ledger holds %u",
+                                      g_hash_table_size (replay->installs), seen);
+      return FALSE;
+    }
+
+  if (!ca_ledger_read_meta (self, "passphrase_verifier", &verifier, error))
+    return FALSE;
+  if (verifier == NULL)
+    {
+      *out_problem = g_strdup ("the passphrase verifier is missing");
+      return FALSE;
+    }
+  verifier_sha = ca_sha256_hex (verifier, strlen (verifier));
+  if (g_strcmp0 (verifier_sha, replay->verifier) != 0)
+    {
+      *out_problem = g_strdup ("the passphrase verifier is not the one the log recorded");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Walks the chain, replaying each event, then compares what the events say
+ * with the tables; the caller holds a read transaction. */
+static gboolean
+verify_locked (CaLedger  *self,
+               gint64    *out_checked,
+               gint64    *out_broken,
+               GError   **error)
+{
+  g_autoptr(CaStmt) stmt = NULL;
+  g_autofree char *prev = g_strdup (GENESIS_HASH);
+  g_autofree char *head_hash = NULL;
+  g_autofree char *problem = NULL;
+  g_auto(Replay) replay = {
+    .certificates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) recorded_free),
+    .by_serial = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
+    .authorities = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) recorded_free),
+    .installs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
+  };
+  gint64 head_id = 0;
+  int rc;
+
+  if (!read_head (self, &head_id, &head_hash, error) ||
+      (stmt = ca_ledger_prepare (self, "SELECT " CA_AUDIT_EVENT_COLUMNS ", " REPLAY_COLUMNS
+                                       " FROM audit_log ORDER BY id", error)) == NULL)
+    return FALSE;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      if (!check_link (self->audit_key, stmt, *out_checked + 1, prev))
+        {
+          *out_broken = *out_checked + 1;
+          g_set_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN,
+                       "The audit log is broken at event %" G_GINT64_FORMAT ": that row was edited, "
+                       "reordered or a row before it was deleted. %" G_GINT64_FORMAT " earlier events "
+                       "verify. Restore the ledger from a backup and find out who changed it.",
+                       *out_broken, *out_checked);
+          return FALSE;
+        }
+      replay_event (&replay, stmt);
+      g_free (prev);
+      prev = ca_column_dup (stmt, 7);
+      (*out_checked)++;
+    }
+  if (rc != SQLITE_DONE)
+    return ca_ledger_set_db_error (self, rc, error);
+
+  if (*out_checked != head_id || (*out_checked > 0 && g_strcmp0 (prev, head_hash) != 0))
+    {
+      *out_broken = *out_checked + 1;
+      g_set_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN,
+                   "The audit log ends at event %" G_GINT64_FORMAT " but should end at event %"
+                   G_GINT64_FORMAT ": its newest events were deleted or altered. Restore the ledger "
+                   "from a backup.", *out_checked, head_id);
+      return FALSE;
+    }
+
+  if (replay.problem != NULL || !compare_state (self, &replay, &problem, error))
+    {
+      if (problem == NULL && replay.problem == NULL)
+        return FALSE;
+      *out_broken = *out_checked + 1;
+      g_set_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN,
+                   "The ledger does not match its audit log: %s. Someone changed the ledger outside "
+                   "Tagsmith; restore it from a backup and find out who.",
+                   replay.problem != NULL ? replay.problem : problem);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 gboolean
 ca_ledger_verify_audit (CaLedger  *self,
                         gint64    *out_checked,
                         gint64    *out_first_broken,
                         GError   **error)
 {
-  g_autoptr(CaStmt) stmt = NULL;
-  g_autofree char *prev = g_strdup (GENESIS_HASH);
-  g_autofree char *head_hash = NULL;
-  gint64 head_id = 0;
   gint64 checked = 0;
   gint64 broken = 0;
   gboolean ok = FALSE;
-  int rc;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
 
   ca_ledger_lock_mutex (self);
 
   /* One read transaction, so a concurrent append cannot look like a break. */
-  if (!ca_ledger_check_integrity (self, error) || !ca_ledger_exec (self, "BEGIN", error))
-    goto out;
-  if (!read_head (self, &head_id, &head_hash, error) ||
-      (stmt = ca_ledger_prepare (self, "SELECT " CA_AUDIT_EVENT_COLUMNS " FROM audit_log ORDER BY id", error)) == NULL)
-    goto done;
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  if (check_unlocked (self, error) && ca_ledger_check_integrity (self, error) &&
+      ca_ledger_exec (self, "BEGIN", error))
     {
-      if (!check_link (stmt, checked + 1, prev))
-        {
-          broken = checked + 1;
-          break;
-        }
-      g_free (prev);
-      prev = ca_column_dup (stmt, 7);
-      checked++;
-    }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    {
-      ca_ledger_set_db_error (self, rc, error);
-      goto done;
+      ok = verify_locked (self, &checked, &broken, error);
+      ca_ledger_exec (self, "COMMIT", NULL);
     }
 
-  if (broken != 0)
-    g_set_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN,
-                 "The audit log is broken at event %" G_GINT64_FORMAT ": that row was edited, "
-                 "reordered or a row before it was deleted. %" G_GINT64_FORMAT " earlier events "
-                 "verify. Restore the ledger from a backup and find out who changed it.",
-                 broken, checked);
-  else if (checked != head_id || (checked > 0 && g_strcmp0 (prev, head_hash) != 0))
-    {
-      broken = checked + 1;
-      g_set_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN,
-                   "The audit log ends at event %" G_GINT64_FORMAT " but should end at event %"
-                   G_GINT64_FORMAT ": its newest events were deleted or altered. Restore the ledger "
-                   "from a backup.", checked, head_id);
-    }
-  else
-    ok = TRUE;
-
-done:
-  g_clear_pointer (&stmt, ca_stmt_release);
-  ca_ledger_exec (self, "COMMIT", NULL);
-out:
   ca_ledger_unlock_mutex (self);
 
   if (out_checked != NULL)
@@ -290,9 +635,17 @@ out:
 
 typedef struct
 {
-  gint64 checked;
-  gint64 broken;
+  gint64  checked;
+  gint64  broken;
+  GError *error;
 } VerifyResult;
+
+static void
+verify_result_free (VerifyResult *result)
+{
+  g_clear_error (&result->error);
+  g_free (result);
+}
 
 static gpointer
 verify_thread (CaLedger  *self,
@@ -306,10 +659,11 @@ verify_thread (CaLedger  *self,
   if (!ca_ledger_verify_audit (self, &result->checked, &result->broken, &local_error) &&
       local_error->code != CA_ERROR_AUDIT_BROKEN)
     {
-      g_free (result);
+      verify_result_free (result);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
+  result->error = g_steal_pointer (&local_error);
 
   return result;
 }
@@ -322,8 +676,8 @@ ca_ledger_verify_audit_async (CaLedger            *self,
 {
   g_return_if_fail (CA_IS_LEDGER (self));
 
-  ca_task_run (self, ca_ledger_verify_audit_async, verify_thread, NULL, NULL, g_free,
-               cancellable, callback, user_data);
+  ca_task_run (self, ca_ledger_verify_audit_async, verify_thread, NULL, NULL,
+               (GDestroyNotify) verify_result_free, cancellable, callback, user_data);
 }
 
 gboolean
@@ -333,7 +687,8 @@ ca_ledger_verify_audit_finish (CaLedger      *self,
                                gint64        *out_first_broken,
                                GError       **error)
 {
-  g_autofree VerifyResult *verify = NULL;
+  VerifyResult *verify;
+  gboolean ok;
 
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
@@ -345,18 +700,21 @@ ca_ledger_verify_audit_finish (CaLedger      *self,
     *out_checked = verify->checked;
   if (out_first_broken != NULL)
     *out_first_broken = verify->broken;
+  ok = verify->error == NULL;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&verify->error));
+  verify_result_free (verify);
 
-  if (verify->broken != 0)
-    {
-      g_set_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN,
-                   "The audit log is broken at event %" G_GINT64_FORMAT ". Run `tagsmith audit "
-                   "verify` for details and restore the ledger from a backup.", verify->broken);
-      return FALSE;
-    }
-
-  return TRUE;
+  return ok;
 }
 
+/**
+ * ca_ledger_audit_head:
+ *
+ * The newest audit event's sequence number and hash (0 and 64 zeros for an
+ * empty log). Written into lot reports and backups, the pair later tells
+ * whether a ledger was rolled back: see ca_ledger_audit_contains().
+ */
 gboolean
 ca_ledger_audit_head (CaLedger  *ledger,
                       gint64    *seq,
@@ -373,6 +731,118 @@ ca_ledger_audit_head (CaLedger  *ledger,
   ca_ledger_unlock_mutex (ledger);
 
   return ok;
+}
+
+char *
+ca_audit_head_to_string (gint64      seq,
+                         const char *hash)
+{
+  return g_strdup_printf ("%" G_GINT64_FORMAT ":%s", seq, hash);
+}
+
+gboolean
+ca_audit_head_parse (const char  *text,
+                     gint64      *out_seq,
+                     char       **out_hash,
+                     GError     **error)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (text));
+  char *colon = strchr (trimmed, ':');
+  guint64 seq = 0;
+
+  if (colon != NULL)
+    *colon++ = '\0';
+  if (colon == NULL || strlen (colon) != 64 || strspn (colon, "0123456789ABCDEFabcdef") != 64 ||
+      !g_ascii_string_to_unsigned (trimmed, 10, 0, G_MAXINT64, &seq, NULL))
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not an audit head. Give it as SEQ:HASH, as lot reports and backups print it.",
+                   text);
+      return FALSE;
+    }
+
+  *out_seq = (gint64) seq;
+  *out_hash = g_ascii_strup (colon, -1);
+
+  return TRUE;
+}
+
+/**
+ * ca_ledger_audit_contains:
+ *
+ * Whether the audit log still holds event @seq with @hash: FALSE (with
+ * CA_ERROR_AUDIT_BROKEN) when the ledger was rolled back before it or the
+ * event was replaced. Verify the whole chain first for this to mean anything.
+ */
+gboolean
+ca_ledger_audit_contains (CaLedger    *self,
+                          gint64       seq,
+                          const char  *hash,
+                          GError     **error)
+{
+  g_autoptr(CaStmt) stmt = NULL;
+  gboolean found = FALSE;
+  int rc;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
+
+  ca_ledger_lock_mutex (self);
+  stmt = ca_ledger_prepare (self, "SELECT hash FROM audit_log WHERE id = ?", error);
+  if (stmt == NULL)
+    goto out;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      ca_ledger_set_db_error (self, rc, error);
+      goto out;
+    }
+  found = seq == 0 || (rc == SQLITE_ROW && g_ascii_strcasecmp (field (stmt, 0), hash) == 0);
+  if (!found)
+    g_set_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN,
+                 "The ledger does not contain the audit head %" G_GINT64_FORMAT ":%s: %s. It was rolled "
+                 "back to an older copy or replaced; restore the newest backup.", seq, hash,
+                 rc == SQLITE_ROW ? "that event has another hash" : "its log ends before that event");
+
+out:
+  ca_ledger_unlock_mutex (self);
+
+  return found;
+}
+
+/* Walks a chain of ledgers before the audit key (SHA-256 links). */
+static gboolean
+check_legacy_chain (CaLedger  *self,
+                    GError   **error)
+{
+  g_autoptr(CaStmt) stmt = NULL;
+  g_autofree char *prev = g_strdup (GENESIS_HASH);
+  g_autofree char *head_hash = NULL;
+  gint64 head_id = 0;
+  gint64 checked = 0;
+  int rc;
+
+  if (!read_head (self, &head_id, &head_hash, error) ||
+      (stmt = ca_ledger_prepare (self, "SELECT " CA_AUDIT_EVENT_COLUMNS " FROM audit_log ORDER BY id", error)) == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW && check_link (NULL, stmt, checked + 1, prev))
+    {
+      g_free (prev);
+      prev = ca_column_dup (stmt, 7);
+      checked++;
+    }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return ca_ledger_set_db_error (self, rc, error);
+  if (rc == SQLITE_ROW || checked != head_id || (checked > 0 && g_strcmp0 (prev, head_hash) != 0))
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN,
+                   "This ledger's audit log does not verify (after event %" G_GINT64_FORMAT "), so it was "
+                   "not upgraded to a log keyed with the passphrase. Restore the ledger from a backup.",
+                   checked);
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 gboolean
@@ -418,4 +888,152 @@ out:
   ca_ledger_unlock_mutex (self);
 
   return ok;
+}
+
+/* Recomputes every link as an HMAC under the (new) audit key. */
+static gboolean
+rekey_chain (CaLedger  *self,
+             GError   **error)
+{
+  g_autoptr(CaStmt) rows = NULL;
+  g_autoptr(CaStmt) update = NULL;
+  g_autoptr(CaStmt) head = NULL;
+  g_autofree char *prev = g_strdup (GENESIS_HASH);
+  g_autofree char *head_text = NULL;
+  gint64 last = 0;
+  int rc;
+
+  rows = ca_ledger_prepare (self, "SELECT " CA_AUDIT_EVENT_COLUMNS " FROM audit_log ORDER BY id", error);
+  update = ca_ledger_prepare (self, "UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", error);
+  if (rows == NULL || update == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (rows)) == SQLITE_ROW)
+    {
+      char *hash = link_hash (self->audit_key, sqlite3_column_int64 (rows, 0), sqlite3_column_int64 (rows, 1),
+                              field (rows, 2), field (rows, 3), field (rows, 4), field (rows, 5), prev);
+
+      last = sqlite3_column_int64 (rows, 0);
+      sqlite3_bind_text (update, 1, prev, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (update, 2, hash, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (update, 3, last);
+      g_free (prev);
+      prev = hash;
+      if (!ca_ledger_step_done (self, update, error))
+        return FALSE;
+      sqlite3_reset (update);
+    }
+  if (rc != SQLITE_DONE)
+    return ca_ledger_set_db_error (self, rc, error);
+  if (last == 0)
+    return TRUE;
+
+  head_text = ca_audit_head_to_string (last, prev);
+  head = ca_ledger_prepare (self, "UPDATE meta SET value = ? WHERE key = 'audit_head'", error);
+  if (head == NULL)
+    return FALSE;
+  sqlite3_bind_text (head, 1, head_text, -1, SQLITE_STATIC);
+
+  return ca_ledger_step_done (self, head, error);
+}
+
+/* Seals every CA key again with the current scrypt cost and records its digest. */
+static gboolean
+rewrap_keys (CaLedger    *self,
+             const char  *passphrase,
+             GError     **error)
+{
+  g_autoptr(CaStmt) rows = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) pems = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  rows = ca_ledger_prepare (self, "SELECT name, key_pkcs8 FROM authorities ORDER BY id", error);
+  if (rows == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (rows)) == SQLITE_ROW)
+    {
+      g_ptr_array_add (names, ca_column_dup (rows, 0));
+      g_ptr_array_add (pems, ca_column_dup (rows, 1));
+    }
+  if (rc != SQLITE_DONE)
+    return ca_ledger_set_db_error (self, rc, error);
+  g_clear_pointer (&rows, ca_stmt_release);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *pem = pems->pdata[i];
+      g_autoptr(EVP_PKEY) key = NULL;
+      g_autofree char *sealed = NULL;
+      g_autofree char *key_sha = NULL;
+      g_autofree char *details = NULL;
+      g_autoptr(CaStmt) update = NULL;
+      GString *builder;
+
+      key = ca_key_is_current_wrap (pem) ? ca_key_decrypt_pem (pem, passphrase, error)
+                                         : ca_key_decrypt_legacy_pem (pem, passphrase, error);
+      if (key == NULL || (sealed = ca_key_encrypt_pem (key, passphrase, error)) == NULL)
+        return FALSE;
+      update = ca_ledger_prepare (self, "UPDATE authorities SET key_pkcs8 = ? WHERE name = ?", error);
+      if (update == NULL)
+        return FALSE;
+      sqlite3_bind_text (update, 1, sealed, -1, SQLITE_STATIC);
+      sqlite3_bind_text (update, 2, names->pdata[i], -1, SQLITE_STATIC);
+      if (!ca_ledger_step_done (self, update, error))
+        return FALSE;
+
+      key_sha = ca_sha256_hex (sealed, strlen (sealed));
+      builder = ca_details_new ();
+      ca_details_add (builder, "ca", names->pdata[i]);
+      ca_details_add (builder, "key_sha256", key_sha);
+      details = ca_details_free (builder);
+      if (!ca_audit_append (self, "ca.rewrap", NULL, details, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The first unlock of a ledger written before the audit key: checks its old
+ * chain, then in one transaction gives it a new verifier (the current scrypt
+ * cost) and audit key, rewrites every link as an HMAC, rewraps every CA key and
+ * records the digests of both. The caller has checked the old verifier and
+ * set self->passphrase. */
+gboolean
+ca_audit_upgrade (CaLedger    *self,
+                  const char  *passphrase,
+                  GError     **error)
+{
+  g_autofree char *verifier = NULL;
+  g_autofree char *verifier_sha = NULL;
+  g_autofree char *details = NULL;
+  g_autoptr(CaStmt) stmt = NULL;
+  GString *builder;
+
+  if (!ca_ledger_begin (self, error))
+    return FALSE;
+  if (!check_legacy_chain (self, error) ||
+      (verifier = ca_verifier_new (passphrase, self->audit_key, error)) == NULL ||
+      (stmt = ca_ledger_prepare (self, "UPDATE meta SET value = ? WHERE key = 'passphrase_verifier'", error)) == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, verifier, -1, SQLITE_STATIC);
+  if (!ca_ledger_step_done (self, stmt, error) || !rekey_chain (self, error) ||
+      !rewrap_keys (self, passphrase, error))
+    goto fail;
+
+  verifier_sha = ca_sha256_hex (verifier, strlen (verifier));
+  builder = ca_details_new ();
+  ca_details_add (builder, "verifier", verifier_sha);
+  details = ca_details_free (builder);
+  if (!ca_audit_append (self, "ledger.rekey", NULL, details, error))
+    goto fail;
+
+  if (!ca_ledger_commit (self, error))
+    return FALSE;
+  g_info ("Upgraded the ledger %s: its audit log is now keyed with the workspace passphrase.", self->path);
+
+  return TRUE;
+
+fail:
+  ca_ledger_rollback (self);
+  return FALSE;
 }

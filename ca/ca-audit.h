@@ -23,10 +23,14 @@ GPtrArray *ca_ledger_list_audit          (CaLedger             *self,
                                           guint                 limit,
                                           GError              **error);
 
-/* Checks the file's integrity (CA_ERROR_DATABASE when damaged), then walks
- * the whole hash chain. On a broken link returns FALSE with
- * CA_ERROR_AUDIT_BROKEN naming the first bad event, and its id in
- * @out_first_broken. @out_checked counts the events that verified. */
+/* Needs the ledger unlocked (the chain is keyed with the passphrase). Checks the
+ * file's integrity (CA_ERROR_DATABASE when damaged), walks the whole chain and
+ * replays its events against the tables: every certificate's serial, status,
+ * revocation reason and PEM, every CA's certificate and key, each install's
+ * state and the passphrase verifier. On a broken link or a mismatch returns
+ * FALSE with CA_ERROR_AUDIT_BROKEN, and in @out_first_broken the first bad
+ * event (one past the last for a mismatch). @out_checked counts the events
+ * that verified. */
 gboolean   ca_ledger_verify_audit        (CaLedger             *self,
                                           gint64               *out_checked,
                                           gint64               *out_first_broken,
@@ -41,11 +45,21 @@ gboolean   ca_ledger_verify_audit_finish (CaLedger             *self,
                                           gint64               *out_first_broken,
                                           GError              **error);
 
-/* The newest event of the chain: its id (0 for an empty log) and hash, so a
- * document can quote the head and the ledger later be shown to contain it. */
+/* The newest audit event: its sequence number and hash, as "SEQ:HASH" in text. */
 gboolean   ca_ledger_audit_head          (CaLedger             *ledger,
                                           gint64               *seq,
                                           char                **hash,
+                                          GError              **error);
+char      *ca_audit_head_to_string       (gint64                seq,
+                                          const char           *hash);
+gboolean   ca_audit_head_parse           (const char           *text,
+                                          gint64               *out_seq,
+                                          char                **out_hash,
+                                          GError              **error);
+/* Whether the log still holds event @seq with @hash (a head recorded earlier). */
+gboolean   ca_ledger_audit_contains      (CaLedger             *self,
+                                          gint64                seq,
+                                          const char           *hash,
                                           GError              **error);
 
 /* Appends a "key.evidence" event for @certificate_id: what shows where its key

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <string.h>
 
@@ -256,6 +257,16 @@ ca_signer_load (CaLedger    *self,
     {
       out_signer->key = ca_ledger_get_key (self, out_signer->id,
                                            (const char *) sqlite3_column_text (stmt, 3), error);
+      /* A key swapped in from another CA would sign what no verifier accepts. */
+      if (out_signer->key != NULL && X509_check_private_key (out_signer->cert, out_signer->key) != 1)
+        {
+          ERR_clear_error ();
+          g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+                       "The key stored for the CA “%s” does not belong to its certificate, so it was "
+                       "not used. Someone changed the ledger: run `tagsmith audit verify` and restore "
+                       "it from a backup.", name);
+          out_signer->key = NULL;
+        }
       if (out_signer->key == NULL || !build_leaf_extensions (out_signer, error))
         {
           ca_signer_clear (out_signer);
@@ -458,6 +469,7 @@ ca_authority_insert (CaLedger    *self,
   g_autofree char *serial = NULL;
   g_autofree char *ski = NULL;
   g_autofree char *key_pem = NULL;
+  g_autofree char *key_sha = NULL;
   g_autofree char *details = NULL;
   g_autoptr(CaStmt) stmt = NULL;
   const ASN1_OCTET_STRING *ski_octets = X509_get0_subject_key_id (cert);
@@ -515,6 +527,8 @@ ca_authority_insert (CaLedger    *self,
   ca_details_add (detail_builder, "serial", serial);
   ca_details_add (detail_builder, "key", ca_key_type_to_string (key_type));
   ca_details_add (detail_builder, "sha256", sha_lf);
+  key_sha = ca_sha256_hex (key_pem, strlen (key_pem));
+  ca_details_add (detail_builder, "key_sha256", key_sha);
   details = ca_details_free (detail_builder);
   if (!ca_audit_append (self, action, NULL, details, error))
     return 0;
@@ -836,6 +850,7 @@ ca_ledger_issue_proof (CaLedger    *self,
   ca_details_add (builder, "ca", name);
   ca_details_add (builder, "code", code);
   ca_details_add (builder, "serial", serial);
+  ca_details_add (builder, "sha256", sha_lf);
   details = ca_details_free (builder);
 
   if (!ca_ledger_begin (self, error))

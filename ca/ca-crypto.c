@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/kdf.h>
+#include <openssl/params.h>
 #include <openssl/pkcs12.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -79,12 +80,15 @@ install_wiping_allocator (void)
   CRYPTO_set_mem_functions (wiping_malloc, wiping_realloc, wiping_free);
 }
 
-/* scrypt N=2^14, r=8, p=1: the cost the issue sets for keys at rest, and within
- * OpenSSL's default 32 MiB memory cap so stock tools can still decrypt. */
-#define SCRYPT_N    16384
-#define SCRYPT_R    8
-#define SCRYPT_P    1
-#define SALT_LENGTH 16
+/* scrypt N=2^14, r=8, p=8: the work of N=2^17, r=8, p=1 in 16 MiB, within
+ * OpenSSL's default 32 MiB memory cap so `openssl pkey` still decrypts an
+ * exported key (N=2^17 would need 128 MiB). Ledgers written before used p=1;
+ * their verifier and keys are rewritten on the first unlock. */
+#define SCRYPT_N        16384
+#define SCRYPT_R        8
+#define SCRYPT_P        8
+#define SCRYPT_P_LEGACY 1
+#define SALT_LENGTH     16
 
 
 gint64
@@ -382,7 +386,7 @@ bio_to_string (BIO *bio)
   return copy;
 }
 
-/* PKCS#8 PBES2: scrypt (N=2^14, r=8, p=1, 16-byte random salt) + AES-256-CBC. */
+/* PKCS#8 PBES2: scrypt (N=2^14, r=8, p=8, 16-byte random salt) + AES-256-CBC. */
 char *
 ca_key_encrypt_pem (EVP_PKEY    *key,
                     const char  *passphrase,
@@ -420,20 +424,109 @@ out:
   return pem;
 }
 
+/* Reads the scrypt parameters of an encrypted PKCS#8 PEM; FALSE for anything
+ * else (a plaintext key, PBKDF2, another cipher). */
+static gboolean
+read_wrap_params (X509_SIG *sealed,
+                  long     *out_n,
+                  long     *out_r,
+                  long     *out_p)
+{
+  const X509_ALGOR *algorithm = NULL;
+  PBE2PARAM *pbe2 = NULL;
+  SCRYPT_PARAMS *params = NULL;
+  gboolean ok = FALSE;
+
+  X509_SIG_get0 (sealed, &algorithm, NULL);
+  if (OBJ_obj2nid (algorithm->algorithm) != NID_pbes2 ||
+      (pbe2 = ASN1_TYPE_unpack_sequence (ASN1_ITEM_rptr (PBE2PARAM), algorithm->parameter)) == NULL ||
+      OBJ_obj2nid (pbe2->keyfunc->algorithm) != NID_id_scrypt ||
+      OBJ_obj2nid (pbe2->encryption->algorithm) != NID_aes_256_cbc ||
+      (params = ASN1_TYPE_unpack_sequence (ASN1_ITEM_rptr (SCRYPT_PARAMS), pbe2->keyfunc->parameter)) == NULL)
+    goto out;
+
+  *out_n = ASN1_INTEGER_get (params->costParameter);
+  *out_r = ASN1_INTEGER_get (params->blockSize);
+  *out_p = ASN1_INTEGER_get (params->parallelizationParameter);
+  ok = TRUE;
+
+out:
+  SCRYPT_PARAMS_free (params);
+  PBE2PARAM_free (pbe2);
+  ERR_clear_error ();
+
+  return ok;
+}
+
+/* Decrypts a CA key only when it is sealed exactly as ca_key_encrypt_pem() seals
+ * it (or, with @legacy, as ledgers before used to): a plaintext key or one with
+ * weaker parameters in the ledger was put there by someone else. */
+static EVP_PKEY *
+decrypt_pem (const char  *pem,
+             const char  *passphrase,
+             gboolean     legacy,
+             GError     **error)
+{
+  g_autoptr(BIO) bio = BIO_new_mem_buf (pem, -1);
+  X509_SIG *sealed = PEM_read_bio_PKCS8 (bio, NULL, NULL, NULL);
+  PKCS8_PRIV_KEY_INFO *info = NULL;
+  EVP_PKEY *key = NULL;
+  long n = 0, r = 0, p = 0;
+
+  if (sealed == NULL || !read_wrap_params (sealed, &n, &r, &p) || n != SCRYPT_N || r != SCRYPT_R ||
+      p != (legacy ? SCRYPT_P_LEGACY : SCRYPT_P))
+    {
+      ERR_clear_error ();
+      g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
+                   "A CA key in the ledger is not encrypted the way Tagsmith encrypts keys (it is "
+                   "plaintext or uses other parameters), so it was not used. Someone changed the ledger: "
+                   "restore it from a backup.");
+      X509_SIG_free (sealed);
+      return NULL;
+    }
+
+  info = PKCS8_decrypt (sealed, passphrase, strlen (passphrase));
+  if (info != NULL)
+    key = EVP_PKCS82PKEY (info);
+  if (key == NULL)
+    ca_set_openssl_error (error, CA_ERROR_BAD_PASSPHRASE,
+                          "A CA key could not be decrypted with the workspace passphrase.");
+  PKCS8_PRIV_KEY_INFO_free (info);
+  X509_SIG_free (sealed);
+
+  return key;
+}
+
 EVP_PKEY *
 ca_key_decrypt_pem (const char  *pem,
                     const char  *passphrase,
                     GError     **error)
 {
+  return decrypt_pem (pem, passphrase, FALSE, error);
+}
+
+EVP_PKEY *
+ca_key_decrypt_legacy_pem (const char  *pem,
+                           const char  *passphrase,
+                           GError     **error)
+{
+  return decrypt_pem (pem, passphrase, TRUE, error);
+}
+
+gboolean
+ca_key_is_current_wrap (const char *pem)
+{
   g_autoptr(BIO) bio = BIO_new_mem_buf (pem, -1);
-  EVP_PKEY *key;
+  X509_SIG *sealed = PEM_read_bio_PKCS8 (bio, NULL, NULL, NULL);
+  long n = 0, r = 0, p = 0;
+  gboolean current;
 
-  key = PEM_read_bio_PrivateKey (bio, NULL, NULL, (void *) passphrase);
-  if (key == NULL)
-    ca_set_openssl_error (error, CA_ERROR_BAD_PASSPHRASE,
-                          "A CA key could not be decrypted with the workspace passphrase.");
+  current = sealed != NULL && read_wrap_params (sealed, &n, &r, &p) &&
+            n == SCRYPT_N && r == SCRYPT_R && p == SCRYPT_P;
+  X509_SIG_free (sealed);
+  ERR_clear_error ();
 
-  return key;
+  return current;
 }
 
 /* Unencrypted PKCS#8 PEM, only for host-generated device keys the user asked for. */
@@ -456,53 +549,108 @@ static gboolean
 scrypt_derive (const char   *passphrase,
                const guint8 *salt,
                gsize         salt_length,
+               guint64       p,
                guint8       *out,
                gsize         out_length)
 {
   return EVP_PBE_scrypt (passphrase, strlen (passphrase), salt, salt_length,
-                         SCRYPT_N, SCRYPT_R, SCRYPT_P, 64 * 1024 * 1024, out, out_length) == 1;
+                         SCRYPT_N, SCRYPT_R, p, 64 * 1024 * 1024, out, out_length) == 1;
 }
 
-/* "scrypt$N$r$p$<salt hex>$<hash hex>" */
+/* HKDF-SHA256 of the scrypt secret: the verifier and the audit key are two
+ * independent outputs, so the stored verifier reveals nothing of the key. */
+static gboolean
+hkdf_expand (const guint8 *secret,
+             gsize         secret_length,
+             const char   *info,
+             guint8       *out,
+             gsize         out_length)
+{
+  EVP_KDF *kdf = EVP_KDF_fetch (NULL, "HKDF", NULL);
+  EVP_KDF_CTX *ctx = kdf != NULL ? EVP_KDF_CTX_new (kdf) : NULL;
+  OSSL_PARAM params[] = {
+    OSSL_PARAM_construct_utf8_string (OSSL_KDF_PARAM_DIGEST, (char *) "SHA256", 0),
+    OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_KEY, (void *) secret, secret_length),
+    OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_INFO, (void *) info, strlen (info)),
+    OSSL_PARAM_construct_end (),
+  };
+  gboolean ok = ctx != NULL && EVP_KDF_derive (ctx, out, out_length, params) == 1;
+
+  EVP_KDF_CTX_free (ctx);
+  EVP_KDF_free (kdf);
+
+  return ok;
+}
+
+#define VERIFIER_INFO  "tagsmith passphrase verifier"
+#define AUDIT_KEY_INFO "tagsmith audit chain key"
+
+/* The verifier ("scrypt2$N$r$p$salt$HKDF(S)") and the audit key from one scrypt run. */
+static gboolean
+derive_v2 (const char   *passphrase,
+           const guint8 *salt,
+           gsize         salt_length,
+           guint8        out_check[32],
+           guint8        out_audit_key[CA_AUDIT_KEY_LENGTH])
+{
+  guint8 secret[32];
+  gboolean ok;
+
+  ok = scrypt_derive (passphrase, salt, salt_length, SCRYPT_P, secret, sizeof secret) &&
+       hkdf_expand (secret, sizeof secret, VERIFIER_INFO, out_check, 32) &&
+       hkdf_expand (secret, sizeof secret, AUDIT_KEY_INFO, out_audit_key, CA_AUDIT_KEY_LENGTH);
+  OPENSSL_cleanse (secret, sizeof secret);
+
+  return ok;
+}
+
 char *
 ca_verifier_new (const char  *passphrase,
+                 guint8       out_audit_key[CA_AUDIT_KEY_LENGTH],
                  GError     **error)
 {
   guint8 salt[SALT_LENGTH];
-  guint8 hash[32];
+  guint8 check[32];
   g_autofree char *salt_hex = NULL;
-  g_autofree char *hash_hex = NULL;
+  g_autofree char *check_hex = NULL;
 
-  if (RAND_bytes (salt, sizeof salt) != 1 || !scrypt_derive (passphrase, salt, sizeof salt, hash, sizeof hash))
+  if (RAND_bytes (salt, sizeof salt) != 1 || !derive_v2 (passphrase, salt, sizeof salt, check, out_audit_key))
     {
       ca_set_openssl_error (error, CA_ERROR_CRYPTO, "Deriving the passphrase verifier failed.");
       return NULL;
     }
 
   salt_hex = ca_hex_upper (salt, sizeof salt);
-  hash_hex = ca_hex_upper (hash, sizeof hash);
-  OPENSSL_cleanse (hash, sizeof hash);
+  check_hex = ca_hex_upper (check, sizeof check);
 
-  return g_strdup_printf ("scrypt$%d$%d$%d$%s$%s", SCRYPT_N, SCRYPT_R, SCRYPT_P, salt_hex, hash_hex);
+  return g_strdup_printf ("scrypt2$%d$%d$%d$%s$%s", SCRYPT_N, SCRYPT_R, SCRYPT_P, salt_hex, check_hex);
 }
 
+/* Accepts the current verifier, and the one of ledgers before the audit key
+ * ("scrypt$N$r$1$salt$scrypt(S)"), which sets @out_legacy: that ledger then
+ * needs a new verifier and its keys and chain rewritten. */
 gboolean
 ca_verifier_check (const char  *verifier,
                    const char  *passphrase,
+                   guint8       out_audit_key[CA_AUDIT_KEY_LENGTH],
+                   gboolean    *out_legacy,
                    GError     **error)
 {
   g_auto(GStrv) parts = g_strsplit (verifier, "$", -1);
   guint8 salt[64];
   guint8 want[32];
   guint8 got[32];
-  long salt_length = 0;
-  long hash_length = 0;
+  size_t salt_length = 0;
+  size_t hash_length = 0;
+  gboolean legacy;
   gboolean ok;
 
-  if (g_strv_length (parts) != 6 || !g_str_equal (parts[0], "scrypt") ||
-      atoi (parts[1]) != SCRYPT_N || atoi (parts[2]) != SCRYPT_R || atoi (parts[3]) != SCRYPT_P ||
-      !OPENSSL_hexstr2buf_ex (salt, sizeof salt, (size_t *) &salt_length, parts[4], '\0') ||
-      !OPENSSL_hexstr2buf_ex (want, sizeof want, (size_t *) &hash_length, parts[5], '\0') ||
+  legacy = g_strv_length (parts) == 6 && g_str_equal (parts[0], "scrypt");
+  if (g_strv_length (parts) != 6 || (!legacy && !g_str_equal (parts[0], "scrypt2")) ||
+      atoi (parts[1]) != SCRYPT_N || atoi (parts[2]) != SCRYPT_R ||
+      atoi (parts[3]) != (legacy ? SCRYPT_P_LEGACY : SCRYPT_P) ||
+      !OPENSSL_hexstr2buf_ex (salt, sizeof salt, &salt_length, parts[4], '\0') ||
+      !OPENSSL_hexstr2buf_ex (want, sizeof want, &hash_length, parts[5], '\0') ||
       hash_length != sizeof want)
     {
       ERR_clear_error ();
@@ -511,7 +659,8 @@ ca_verifier_check (const char  *verifier,
       return FALSE;
     }
 
-  if (!scrypt_derive (passphrase, salt, salt_length, got, sizeof got))
+  if (legacy ? !scrypt_derive (passphrase, salt, salt_length, SCRYPT_P_LEGACY, got, sizeof got)
+             : !derive_v2 (passphrase, salt, salt_length, got, out_audit_key))
     {
       ca_set_openssl_error (error, CA_ERROR_CRYPTO, "Checking the passphrase failed.");
       return FALSE;
@@ -519,6 +668,9 @@ ca_verifier_check (const char  *verifier,
 
   ok = CRYPTO_memcmp (got, want, sizeof got) == 0;
   OPENSSL_cleanse (got, sizeof got);
+  if (!ok)
+    OPENSSL_cleanse (out_audit_key, CA_AUDIT_KEY_LENGTH);
+  *out_legacy = legacy;
 
   if (!ok)
     g_set_error (error, CA_ERROR, CA_ERROR_BAD_PASSPHRASE,
@@ -526,6 +678,22 @@ ca_verifier_check (const char  *verifier,
                  "the workspace passphrase used when its first CA was created.");
 
   return ok;
+}
+
+/* HMAC-SHA256 of @text under the audit key, as hex. */
+char *
+ca_hmac_sha256_hex (const guint8 key[CA_AUDIT_KEY_LENGTH],
+                    const char  *text,
+                    gsize        length)
+{
+  guint8 mac[32];
+  size_t mac_length = 0;
+
+  if (EVP_Q_mac (NULL, "HMAC", NULL, "SHA256", NULL, key, CA_AUDIT_KEY_LENGTH,
+                 (const guint8 *) text, length, mac, sizeof mac, &mac_length) == NULL)
+    g_error ("HMAC-SHA256 is not available from OpenSSL");
+
+  return ca_hex_upper (mac, mac_length);
 }
 
 /* 16 random octets with the top bit clear (positive) and the next one set (so the

@@ -470,8 +470,10 @@ insert_imported (CaLedger        *self,
   g_autofree char *pubkey = ca_spki_sha256 (X509_get0_pubkey (cert));
   g_autofree char *sha_lf = NULL;
   g_autofree char *sha_crlf = NULL;
+  g_autofree char *details = NULL;
   g_autoptr(CaStmt) device = NULL;
   CaCertificate record;
+  GString *builder;
   gint64 now = ca_now ();
 
   ca_pem_hashes (pem, &sha_lf, &sha_crlf);
@@ -496,15 +498,27 @@ insert_imported (CaLedger        *self,
     .revoked_at = revoked_at, .pem = pem, .sha256_lf = sha_lf, .sha256_crlf = sha_crlf,
   };
   record.issued_at = record.not_before;
+  if (ca_certificate_insert (self, &record, pubkey, error) == 0)
+    return FALSE;
 
   /* An intermediate's own certificate in its parent's index is no device's. */
   if (imei == NULL && X509_check_ca (cert) == 0)
     g_ptr_array_add (notes, g_strdup_printf ("The certificate %s of “%s” (%s) names no valid IMEI, so it was "
                                              "imported for its CA's records and CRLs but belongs to no device.",
                                              serial, source->name, subject));
+  if (imei != NULL && !restore_current (self, imei, error))
+    return FALSE;
 
-  return ca_certificate_insert (self, &record, pubkey, error) != 0 &&
-         (imei == NULL || restore_current (self, imei, error));
+  /* Each imported certificate is in the audit log, so `audit verify` can replay it. */
+  builder = ca_details_new ();
+  ca_details_add (builder, "ca", source->name);
+  ca_details_add (builder, "serial", serial);
+  ca_details_add (builder, "sha256", sha_lf);
+  if (revoked)
+    ca_details_add (builder, "reason", ca_revoke_reason_to_string (reason));
+  details = ca_details_free (builder);
+
+  return ca_audit_append (self, "import.certificate", imei, details, error);
 }
 
 /* index.txt: status, expiry, "revocation[,reason]", serial, file, subject —

@@ -666,24 +666,26 @@ ca_ledger_get_path (CaLedger *self)
   return self->path;
 }
 
-static char *
-read_meta (CaLedger    *self,
-           const char  *key,
-           GError     **error)
+gboolean
+ca_ledger_read_meta (CaLedger    *self,
+                     const char  *key,
+                     char       **out_value,
+                     GError     **error)
 {
   g_autoptr(CaStmt) stmt = ca_ledger_prepare (self, "SELECT value FROM meta WHERE key = ?", error);
   int rc;
 
+  *out_value = NULL;
   if (stmt == NULL)
-    return NULL;
+    return FALSE;
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    return ca_column_dup (stmt, 0);
-  if (rc != SQLITE_DONE)
-    ca_ledger_set_db_error (self, rc, error);
+    *out_value = ca_column_dup (stmt, 0);
+  else if (rc != SQLITE_DONE)
+    return ca_ledger_set_db_error (self, rc, error);
 
-  return NULL;
+  return TRUE;
 }
 
 gboolean
@@ -694,13 +696,15 @@ ca_ledger_has_passphrase (CaLedger *self)
   g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
 
   ca_ledger_lock_mutex (self);
-  verifier = read_meta (self, "passphrase_verifier", NULL);
+  ca_ledger_read_meta (self, "passphrase_verifier", &verifier, NULL);
   ca_ledger_unlock_mutex (self);
 
   return verifier != NULL;
 }
 
-/* The first unlock of a new ledger records the verifier of its passphrase. */
+/* The first unlock of a new ledger records the verifier of its passphrase. A
+ * ledger that already has CAs or history lost its verifier to someone's edit:
+ * taking a new passphrase then would hand it over, so that is refused. */
 static gboolean
 set_passphrase (CaLedger    *self,
                 const char  *passphrase,
@@ -708,7 +712,12 @@ set_passphrase (CaLedger    *self,
 {
   g_autofree char *verifier = NULL;
   g_autofree char *existing = NULL;
+  g_autofree char *verifier_sha = NULL;
+  g_autofree char *details = NULL;
+  g_autoptr(CaStmt) used = NULL;
   g_autoptr(CaStmt) stmt = NULL;
+  gboolean legacy = FALSE;
+  GString *builder;
 
   if (strlen (passphrase) < 8)
     {
@@ -718,24 +727,44 @@ set_passphrase (CaLedger    *self,
       return FALSE;
     }
 
-  verifier = ca_verifier_new (passphrase, error);
+  verifier = ca_verifier_new (passphrase, self->audit_key, error);
   if (verifier == NULL || !ca_ledger_begin (self, error))
     return FALSE;
 
   /* Someone else may have set it meanwhile; then theirs counts. */
-  existing = read_meta (self, "passphrase_verifier", NULL);
+  if (!ca_ledger_read_meta (self, "passphrase_verifier", &existing, error))
+    goto fail;
   if (existing != NULL)
     {
       ca_ledger_rollback (self);
-      return ca_verifier_check (existing, passphrase, error);
+      return ca_verifier_check (existing, passphrase, self->audit_key, &legacy, error) &&
+             (!legacy || ca_audit_upgrade (self, passphrase, error));
     }
+
+  used = ca_ledger_prepare (self, "SELECT EXISTS (SELECT 1 FROM authorities) OR EXISTS (SELECT 1 FROM audit_log)",
+                            error);
+  if (used == NULL || sqlite3_step (used) != SQLITE_ROW)
+    goto fail;
+  if (sqlite3_column_int (used, 0) != 0)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN,
+                   "The ledger %s holds CAs or history but its passphrase verifier is missing: someone "
+                   "removed it. A new passphrase cannot take the ledger over; restore it from a backup.",
+                   self->path);
+      goto fail;
+    }
+  g_clear_pointer (&used, ca_stmt_release);
 
   stmt = ca_ledger_prepare (self, "INSERT INTO meta (key, value) VALUES ('passphrase_verifier', ?)", error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_text (stmt, 1, verifier, -1, SQLITE_STATIC);
+  verifier_sha = ca_sha256_hex (verifier, strlen (verifier));
+  builder = ca_details_new ();
+  ca_details_add (builder, "verifier", verifier_sha);
+  details = ca_details_free (builder);
   if (!ca_ledger_step_done (self, stmt, error) ||
-      !ca_audit_append (self, "passphrase.set", NULL, "{}", error))
+      !ca_audit_append (self, "passphrase.set", NULL, details, error))
     goto fail;
 
   return ca_ledger_commit (self, error);
@@ -749,8 +778,9 @@ fail:
  * ca_ledger_unlock:
  *
  * Checks @passphrase against the ledger's verifier (or sets it on a new ledger)
- * and keeps a copy, wiped by ca_ledger_lock(), so that each CA key is decrypted
- * at most once per process.
+ * and keeps a copy and the audit key, wiped by ca_ledger_lock(), so that each
+ * CA key is decrypted at most once per process. The first unlock of a ledger
+ * from before the keyed audit log upgrades it (ca_audit_upgrade()).
  */
 gboolean
 ca_ledger_unlock (CaLedger    *self,
@@ -759,6 +789,7 @@ ca_ledger_unlock (CaLedger    *self,
 {
   g_autofree char *verifier = NULL;
   g_autoptr(GError) local_error = NULL;
+  gboolean legacy = FALSE;
   gboolean ok;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
@@ -766,19 +797,20 @@ ca_ledger_unlock (CaLedger    *self,
 
   ca_ledger_lock_mutex (self);
 
-  verifier = read_meta (self, "passphrase_verifier", &local_error);
-  if (local_error != NULL)
+  /* Appending the passphrase and upgrade events needs the passphrase in place. */
+  ca_ledger_lock (self);
+  self->passphrase = g_strdup (passphrase);
+
+  if (!ca_ledger_read_meta (self, "passphrase_verifier", &verifier, &local_error))
     ok = FALSE;
   else if (verifier == NULL)
     ok = set_passphrase (self, passphrase, &local_error);
   else
-    ok = ca_verifier_check (verifier, passphrase, &local_error);
+    ok = ca_verifier_check (verifier, passphrase, self->audit_key, &legacy, &local_error) &&
+         (!legacy || ca_audit_upgrade (self, passphrase, &local_error));
 
-  if (ok)
-    {
-      ca_ledger_lock (self);
-      self->passphrase = g_strdup (passphrase);
-    }
+  if (!ok)
+    ca_ledger_lock (self);
 
   ca_ledger_unlock_mutex (self);
 
@@ -804,6 +836,7 @@ ca_ledger_lock (CaLedger *self)
 
   ca_ledger_lock_mutex (self);
   g_clear_pointer (&self->passphrase, ca_secret_free);
+  OPENSSL_cleanse (self->audit_key, sizeof self->audit_key);
   if (self->keys != NULL)
     g_hash_table_remove_all (self->keys);
   ca_ledger_unlock_mutex (self);

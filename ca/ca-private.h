@@ -33,6 +33,7 @@ struct _CaLedger
   GMutex      statements_lock;
   GHashTable *statements;  /* (mutex statements_lock) GThread → (SQL text → sqlite3_stmt) */
   char       *passphrase;  /* (nullable) wiped by ca_ledger_lock() */
+  guint8      audit_key[32]; /* keys the audit chain while unlocked; wiped by ca_ledger_lock() */
   GHashTable *keys;        /* authority id → EVP_PKEY, only while unlocked */
   gboolean    read_only;   /* opened by ca_ledger_open_read_only() */
   gboolean    created;     /* the file did not exist before this open */
@@ -85,6 +86,15 @@ gboolean  ca_audit_append        (CaLedger    *self,
                                   const char  *imei,
                                   const char  *details,
                                   GError     **error);
+/* Upgrades a ledger from before the keyed chain on its first unlock (ca-audit.c). */
+gboolean  ca_audit_upgrade       (CaLedger    *self,
+                                  const char  *passphrase,
+                                  GError     **error);
+/* A meta value; *out_value is NULL when the key is absent. */
+gboolean  ca_ledger_read_meta    (CaLedger    *self,
+                                  const char  *key,
+                                  char       **out_value,
+                                  GError     **error);
 /* Building the small JSON objects stored as audit details. */
 GString  *ca_details_new         (void);
 void      ca_details_add         (GString     *details,
@@ -107,14 +117,26 @@ char     *ca_key_encrypt_pem     (EVP_PKEY    *key,
 EVP_PKEY *ca_key_decrypt_pem     (const char  *pem,
                                   const char  *passphrase,
                                   GError     **error);
+/* Keys sealed with the scrypt cost of ledgers before; only for rewrapping them. */
+EVP_PKEY *ca_key_decrypt_legacy_pem (const char  *pem,
+                                     const char  *passphrase,
+                                     GError     **error);
+gboolean  ca_key_is_current_wrap (const char  *pem);
 char     *ca_key_to_plain_pem    (EVP_PKEY    *key,
                                   GError     **error);
 const EVP_MD *ca_key_digest      (EVP_PKEY    *key);
+#define CA_AUDIT_KEY_LENGTH 32
 char     *ca_verifier_new        (const char  *passphrase,
+                                  guint8       out_audit_key[CA_AUDIT_KEY_LENGTH],
                                   GError     **error);
 gboolean  ca_verifier_check      (const char  *verifier,
                                   const char  *passphrase,
+                                  guint8       out_audit_key[CA_AUDIT_KEY_LENGTH],
+                                  gboolean    *out_legacy,
                                   GError     **error);
+char     *ca_hmac_sha256_hex     (const guint8 key[CA_AUDIT_KEY_LENGTH],
+                                  const char  *text,
+                                  gsize        length);
 ASN1_INTEGER *ca_serial_new      (char       **out_hex);
 char     *ca_serial_to_hex       (const ASN1_INTEGER *serial);
 /* A serial typed by a person, as the ledger stores it (ca-revoke.c). */

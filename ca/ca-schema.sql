@@ -12,9 +12,11 @@
 -- PRAGMA user_version then records the version.
 
 -- Small key/value facts about the ledger itself:
---   passphrase_verifier  scrypt verifier of the workspace passphrase
---                        ("scrypt$N$r$p$salt-hex$hash-hex"); lets a wrong passphrase be
---                        refused before anything changes
+--   passphrase_verifier  verifier of the workspace passphrase: "scrypt2$N$r$p$salt-hex$check-hex",
+--                        check = HKDF-SHA256(scrypt(passphrase, salt), "tagsmith passphrase
+--                        verifier"); lets a wrong passphrase be refused before anything
+--                        changes. Ledgers before stored "scrypt$N$r$1$salt-hex$scrypt-hex",
+--                        replaced on their first unlock
 --   audit_head           "<id>:<hash>" of the newest audit event, so deleting the
 --                        tail of the chain is detected too
 CREATE TABLE meta (
@@ -38,7 +40,7 @@ CREATE TABLE authorities (
   sha256_lf   TEXT NOT NULL,                      -- SHA-256 of cert_pem
   sha256_crlf TEXT NOT NULL,                      -- SHA-256 of cert_pem with CRLF endings
   key_pkcs8   TEXT NOT NULL,                      -- private key: encrypted PKCS#8 PEM
-                                                  -- (PBES2, scrypt N=2^14 r=8 p=1,
+                                                  -- (PBES2, scrypt N=2^14 r=8 p=8,
                                                   -- 16-byte salt, AES-256-CBC)
   crl_number  INTEGER NOT NULL DEFAULT 0,         -- the last CRL number issued
   next_serial TEXT,                               -- imported CAs: serial.txt (kept for reference)
@@ -109,9 +111,15 @@ CREATE TABLE installs (
 CREATE INDEX installs_imei ON installs (imei, id);
 CREATE INDEX installs_sha256 ON installs (sha256);
 
--- The audit log: one row per change or CA key use, hash-chained. hash is the
--- SHA-256 of "v1", id, at, actor, action, imei, details and prev_hash joined by
--- newlines, so editing, reordering or deleting a row breaks the chain.
+-- The audit log: one row per change or CA key use, chained. hash is the
+-- HMAC-SHA256 of "v2", id, at, actor, action, imei, details and prev_hash joined
+-- by newlines, under HKDF-SHA256(scrypt(passphrase, verifier salt), "tagsmith
+-- audit chain key"), so editing, reordering or deleting a row breaks the chain
+-- and nobody without the passphrase can recompute it. (Ledgers before used the
+-- plain SHA-256 of "v1", ...; they are re-keyed on their first unlock.) The
+-- details record what `audit verify` replays against the tables: serial, sha256
+-- and reason of certificates, sha256 and key_sha256 (of key_pkcs8) of CAs,
+-- install ids, and the SHA-256 of the verifier (passphrase.set, ledger.rekey).
 CREATE TABLE audit_log (
   id        INTEGER PRIMARY KEY,
   at        INTEGER NOT NULL,

@@ -10,8 +10,10 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ts-cli-ca.h"
 
@@ -679,12 +681,15 @@ run_audit_list (TsCli  *cli,
     { NULL },
   };
 
-  if (!ts_cli_parse_options (cli, "audit list", NULL, _("List the audit log, oldest first."), entries,
-                             &argc, &argv, &exit_code))
+  if (!ts_cli_parse_options (cli, "audit list", NULL,
+                             _("List the audit log, oldest first. With --pass each event's link is checked "
+                               "(\"verified\"); without, none is."), entries, &argc, &argv, &exit_code))
     return exit_code;
 
+  /* Links are keyed with the passphrase: checked only when it is given. */
   ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
-  if (ledger == NULL || (events = ca_ledger_list_audit (ledger, after, MAX (limit, 0), &error)) == NULL)
+  if (ledger == NULL || (cli->pass_spec != NULL && !ts_cli_ca_unlock (cli, ledger, &error)) ||
+      (events = ca_ledger_list_audit (ledger, after, MAX (limit, 0), &error)) == NULL)
     return ts_cli_fail (error);
 
   if (cli->json)
@@ -696,6 +701,50 @@ run_audit_list (TsCli  *cli,
   return TS_CLI_EXIT_OK;
 }
 
+/* A lot report of a large lot is a few megabytes; a head file is one line. */
+#define MAX_HEAD_FILE (64 * 1024 * 1024)
+
+/* --expect takes SEQ:HASH, or a file holding one (a saved head, or a lot report's JSON). */
+static gboolean
+read_expected_head (const char  *expect,
+                    gint64      *out_seq,
+                    char       **out_hash,
+                    GError     **error)
+{
+  g_autofree char *contents = NULL;
+  g_autofree char *head = NULL;
+  const char *found;
+  GStatBuf st;
+
+  if (strchr (expect, ':') != NULL && !g_file_test (expect, G_FILE_TEST_EXISTS))
+    return ca_audit_head_parse (expect, out_seq, out_hash, error);
+  if (g_stat (expect, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size > MAX_HEAD_FILE)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("--expect %s is neither SEQ:HASH nor a readable file of at most 64 MB holding one."), expect);
+      return FALSE;
+    }
+  if (!g_file_get_contents (expect, &contents, NULL, error))
+    return FALSE;
+
+  /* A lot report's JSON names it "audit_head"; a .head file is just the line. */
+  found = strstr (contents, "\"audit_head\"");
+  if (found != NULL && (found = strchr (found + strlen ("\"audit_head\""), '"')) != NULL)
+    head = g_strndup (found + 1, strcspn (found + 1, "\""));
+  else
+    head = g_strndup (contents, strcspn (contents, "\n"));
+
+  if (!ca_audit_head_parse (head, out_seq, out_hash, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("%s holds no audit head. Give a lot report, the .head file of a backup, or SEQ:HASH "
+                     "as `tagsmith audit verify` printed it."), expect);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static int
 run_audit_verify (TsCli  *cli,
                   int     argc,
@@ -703,21 +752,39 @@ run_audit_verify (TsCli  *cli,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CaLedger) ledger = NULL;
+  g_autofree char *expect = NULL;
+  g_autofree char *expected_hash = NULL;
+  g_autofree char *head_hash = NULL;
+  g_autofree char *head = NULL;
+  gint64 expected_seq = 0;
+  gint64 head_seq = 0;
   gint64 checked = 0;
   gint64 broken = 0;
   gboolean ok;
   int exit_code;
-  GOptionEntry entries[] = { { NULL } };
+  GOptionEntry entries[] = {
+    { "expect", 0, 0, G_OPTION_ARG_FILENAME, &expect,
+      N_("Also check that the ledger still holds this audit head (SEQ:HASH, or a file with one, such as a "
+         "lot report or the .head file of a backup)"), "HEAD" },
+    { NULL },
+  };
 
   if (!ts_cli_parse_options (cli, "audit verify", NULL,
-                             _("Check the audit log's hash chain; exits non-zero at the first broken link."),
+                             _("Check the audit log's keyed chain and replay it against the ledger's certificates, "
+                               "CAs and installs; exits non-zero at the first difference. Needs the passphrase."),
                              entries, &argc, &argv, &exit_code))
     return exit_code;
+  if (expect != NULL && !read_expected_head (expect, &expected_seq, &expected_hash, &error))
+    return ts_cli_fail (error);
 
   ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
-  if (ledger == NULL)
+  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error))
     return ts_cli_fail (error);
-  ok = ca_ledger_verify_audit (ledger, &checked, &broken, &error);
+  ok = ca_ledger_verify_audit (ledger, &checked, &broken, &error) &&
+       (expect == NULL || ca_ledger_audit_contains (ledger, expected_seq, expected_hash, &error)) &&
+       ca_ledger_audit_head (ledger, &head_seq, &head_hash, &error);
+  if (ok)
+    head = ca_audit_head_to_string (head_seq, head_hash);
 
   if (cli->json)
     {
@@ -727,6 +794,7 @@ run_audit_verify (TsCli  *cli,
       ts_cli_ca_add_boolean (builder, "ok", ok);
       ts_cli_ca_add_int (builder, "verified", checked);
       ts_cli_ca_add_int (builder, "first_broken", broken);
+      ts_cli_ca_add_string (builder, "head", head);
       ts_cli_ca_add_string (builder, "message", error != NULL ? error->message : NULL);
       json_builder_end_object (builder);
       ts_cli_ca_print_builder (builder);
@@ -735,7 +803,13 @@ run_audit_verify (TsCli  *cli,
   if (!ok)
     return ts_cli_fail (error);
   if (!cli->json)
-    printf (_("The audit log verifies: %" G_GINT64_FORMAT " events, chain intact.\n"), checked);
+    {
+      printf (_("The audit log verifies: %" G_GINT64_FORMAT " events, chain intact, and the ledger matches "
+                "them.\n"), checked);
+      if (expect != NULL)
+        printf (_("It still contains the expected head %" G_GINT64_FORMAT ":%s.\n"), expected_seq, expected_hash);
+      printf (_("Audit head: %s\n"), head);
+    }
 
   return TS_CLI_EXIT_OK;
 }

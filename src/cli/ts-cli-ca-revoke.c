@@ -55,7 +55,7 @@ ts_cli_ca_run_revoke (TsCli  *cli,
     return ts_cli_fail (error);
 
   ledger = ts_cli_ca_open_ledger (cli, &error);
-  if (ledger == NULL)
+  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error))
     return ts_cli_fail (error);
   revoked = ca_ledger_revoke (ledger, &(CaRevokeRequest) { ca, serial, imei, sec_tag, reason, invalidity_date },
                               &error);

@@ -624,6 +624,12 @@ ts_cli_ca_run_backup (TsCli  *cli,
   g_autoptr(GError) error = NULL;
   g_autoptr(CaLedger) ledger = NULL;
   int exit_code;
+  g_autofree char *hash = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *head_path = NULL;
+  g_autofree char *line = NULL;
+  gint64 seq = 0;
+  gboolean ok;
   GOptionEntry entries[] = { { NULL } };
 
   if (!ts_cli_parse_options (cli, "backup", "FILE",
@@ -637,7 +643,21 @@ ts_cli_ca_run_backup (TsCli  *cli,
   if (ledger == NULL || !ca_ledger_backup (ledger, argv[1], &error))
     return ts_cli_fail (error);
 
+  /* The head of the copy, kept beside it: `audit verify --expect FILE.head` later
+   * tells whether the ledger was rolled back past this backup. */
+  ok = ca_ledger_audit_head (ledger, &seq, &hash, &error);
+  if (ok)
+    {
+      head = ca_audit_head_to_string (seq, hash);
+      head_path = g_strconcat (argv[1], ".head", NULL);
+      line = g_strconcat (head, "\n", NULL);
+      ok = ts_cli_ca_write_new_file (head_path, line, strlen (line), 0600, TRUE, &error);
+    }
+  if (!ok)
+    return ts_cli_fail (error);
+
   printf (_("Backed up the ledger to %s.\n"), argv[1]);
+  printf (_("Audit head: %s (also in %s)\n"), head, head_path);
 
   return TS_CLI_EXIT_OK;
 }

@@ -106,7 +106,13 @@ read_from_spec (const char  *spec,
                 GError     **error)
 {
   if (g_str_has_prefix (spec, "pass:"))
-    return g_strdup (spec + strlen ("pass:"));
+    {
+      /* As OpenSSL's passphrase-options page says: the command line is public. */
+      fprintf (stderr, _("tagsmith: WARNING: --pass pass:TEXT puts the passphrase on the command line, "
+                         "where other users of this computer can read it (ps, /proc). Prefer env:VAR, "
+                         "file:PATH, fd:N or stdin.\n"));
+      return g_strdup (spec + strlen ("pass:"));
+    }
 
   if (g_str_has_prefix (spec, "env:"))
     {

@@ -15,6 +15,7 @@
 #include "ts-application.h"
 #include "ts-audit-text.h"
 #include "ts-gui-util.h"
+#include "ts-unlock.h"
 
 /* The page shows the most recent events; the CLI's `audit` verb lists them all. */
 #define SHOWN_EVENTS 300
@@ -122,7 +123,8 @@ event_row_new (const CaAuditEvent *event)
   gtk_widget_add_css_class (label, "caption");
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
 
-  if (!event->verified)
+  /* Links are keyed with the passphrase: unchecked while locked, not altered. */
+  if (!event->verified && ts_application_is_unlocked (ts_application_get_default ()))
     {
       GtkWidget *badge = gtk_label_new (_("Altered"));
 
@@ -224,12 +226,36 @@ ts_activity_page_reload (TsActivityPage *self)
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
 
+  ts_run_in_thread (self, recent_work, g_object_ref (ledger), g_object_unref, recent_free,
+                    self->cancellable, recent_cb, g_object_ref (self));
+  gtk_widget_remove_css_class (GTK_WIDGET (self->verify_row), "success");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->verify_row), "error");
+  if (!ca_ledger_is_unlocked (ledger))
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->verify_row),
+                                     _("Unlock to check the audit chain"));
+      adw_action_row_set_subtitle (self->verify_row,
+                                   _("The audit log is sealed with the workspace passphrase."));
+      return;
+    }
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->verify_row),
                                  _("Checking the audit chain…"));
   adw_action_row_set_subtitle (self->verify_row, "");
-  ts_run_in_thread (self, recent_work, g_object_ref (ledger), g_object_unref, recent_free,
-                    self->cancellable, recent_cb, g_object_ref (self));
   ca_ledger_verify_audit_async (ledger, self->cancellable, verify_cb, g_object_ref (self));
+}
+
+static void
+verify_unlocked_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(TsActivityPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (ts_unlock_ensure_finish (result, &error))
+    ts_activity_page_reload (self);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    adw_action_row_set_subtitle (self->verify_row, error->message);
 }
 
 static void
@@ -237,7 +263,9 @@ verify_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *param)
 {
-  ts_activity_page_reload (TS_ACTIVITY_PAGE (widget));
+  TsActivityPage *self = TS_ACTIVITY_PAGE (widget);
+
+  ts_unlock_ensure_async (widget, self->cancellable, verify_unlocked_cb, g_object_ref (self));
 }
 
 static void

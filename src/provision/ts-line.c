@@ -336,6 +336,21 @@ typedef struct
   TsPortInfo *port;
 } Unit;
 
+/* Each save records the ledger's audit head, so the report can later show
+ * whether the ledger was rolled back (`tagsmith audit verify --expect`). */
+static void
+stamp_audit_head (TsLine *self)
+{
+  g_autofree char *hash = NULL;
+  g_autofree char *head = NULL;
+  gint64 seq = 0;
+
+  if (ca_ledger_audit_head (self->ledger, &seq, &hash, NULL))
+    head = ca_audit_head_to_string (seq, hash);
+  ts_lot_report_set_audit_head (self->report, head);
+}
+
+
 /* Records @entry, the unit's row (NULL when it was already done in this lot,
  * or interrupted before it told its IMEI), and tells the observer. */
 static void
@@ -354,6 +369,7 @@ unit_finish (TsLine                  *self,
     {
       ts_lot_report_add (self->report, entry);
       self->finished++;
+      stamp_audit_head (self);
       if (!ts_lot_report_save (self->report, &save_error) && self->report_error == NULL)
         self->report_error = g_error_copy (save_error);
       emit_locked (self, entry->passed ? TS_LINE_EVENT_PASS : TS_LINE_EVENT_FAIL,
@@ -560,6 +576,7 @@ ts_line_run (TsLine        *self,
       return FALSE;
     }
 
+  stamp_audit_head (self);
   return ts_lot_report_save (self->report, error);
 }
 

@@ -23,6 +23,7 @@ struct _TsLotReport
   char      *csv_path;
   char      *json_path;
   GPtrArray *entries;   /* (element-type TsLotEntry) in the order units were first seen */
+  char      *audit_head; /* (nullable) "SEQ:HASH" */
 };
 
 void
@@ -154,11 +155,22 @@ ts_lot_report_open (const char  *lot,
   return g_steal_pointer (&self);
 }
 
+/* The ledger's audit head ("SEQ:HASH") when the report is saved: kept outside
+ * the ledger, it shows later whether the ledger was rolled back. */
+void
+ts_lot_report_set_audit_head (TsLotReport *report,
+                              const char  *head)
+{
+  g_free (report->audit_head);
+  report->audit_head = g_strdup (head);
+}
+
 void
 ts_lot_report_free (TsLotReport *report)
 {
   if (report == NULL)
     return;
+  g_free (report->audit_head);
 
   g_free (report->lot);
   g_free (report->csv_path);
@@ -326,6 +338,7 @@ build_json (TsLotReport *self)
 
   json_builder_begin_object (builder);
   add_string (builder, "lot", self->lot);
+  add_string (builder, "audit_head", self->audit_head);
   json_builder_set_member_name (builder, "passed");
   json_builder_add_int_value (builder, ts_lot_report_count (self, TRUE));
   json_builder_set_member_name (builder, "failed");

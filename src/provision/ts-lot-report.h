@@ -47,6 +47,8 @@ void              ts_lot_report_add         (TsLotReport       *report,
                                              TsLotEntry        *entry);
 guint             ts_lot_report_count       (TsLotReport       *report,
                                              gboolean           passed);
+void              ts_lot_report_set_audit_head (TsLotReport    *report,
+                                                const char     *head);
 gboolean          ts_lot_report_save        (TsLotReport       *report,
                                              GError           **error);
 

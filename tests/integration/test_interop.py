@@ -74,7 +74,7 @@ class Pki:
         return self.ws.write(name, pem)
 
     def revoke(self):
-        self.ws.cli("revoke", "--ca", "Issuing", "--imei", IMEI, "--reason", "keyCompromise", check=True)
+        self.ws.cli("revoke", "--ca", "Issuing", "--imei", IMEI, "--reason", "keyCompromise", pass_=PASS, check=True)
 
 
 def openssl_verify(pki, crl=None):
@@ -107,7 +107,7 @@ def _():
     r = openssl_verify(pki, pki.crl("crl1.pem"))
     tap.eq(r.returncode, 0, r.stdout + r.stderr)
     serial = json.loads(pki.ws.cli("--json", "ca", "list", check=True).stdout)[1]["serial"]
-    pki.ws.cli("revoke", "--ca", "Root", "--serial", serial, "--reason", "cACompromise", check=True)
+    pki.ws.cli("revoke", "--ca", "Root", "--serial", serial, "--reason", "cACompromise", pass_=PASS, check=True)
     r = openssl_verify(pki, pki.crl("crl2.pem"))
     tap.ok(r.returncode != 0, "a chain through a revoked intermediate verified")
     tap.contains(r.stdout + r.stderr, "certificate revoked")

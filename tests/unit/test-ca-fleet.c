@@ -35,6 +35,11 @@ test_device_seen (Fixture       *fixture,
   g_autoptr(CaDevice) device = NULL;
   gint64 events;
 
+  /* Recording a device changes the ledger: that needs the passphrase too. */
+  g_assert_false (ca_ledger_device_seen (fixture->ledger, &(CaDevice) { IMEI1 }, &error));
+  g_assert_error (error, CA_ERROR, CA_ERROR_LOCKED);
+  g_clear_error (&error);
+  g_assert_true (ca_ledger_unlock (fixture->ledger, PASS, &error));
   g_assert_true (ca_ledger_device_seen (fixture->ledger,
                                         &(CaDevice) { IMEI1, "50363154-3931-4a21-80b9-1503d88271bf",
                                                       "nRF9160 DK", "mfw_nrf9160_1.3.5", "LOT-7" }, &error));
@@ -474,6 +479,7 @@ test_keygen_install (Fixture       *fixture,
   const CaInstall *key;
   gint64 id;
 
+  g_assert_true (ca_ledger_unlock (fixture->ledger, PASS, &error));
   g_assert_true (ca_ledger_device_seen (fixture->ledger, &(CaDevice) { IMEI1 }, &error));
   g_assert_no_error (error);
 

@@ -21,6 +21,9 @@
 
 #include "test-ca-util.h"
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIO, BIO_free)
+
 
 /* The first column of the first row @sql returns in the database at @path. */
 static char *
@@ -106,6 +109,7 @@ test_verify_finds_damage (Fixture       *fixture,
 
   damaged = ca_ledger_open (fixture->path, &error);
   g_assert_no_error (error);
+  g_assert_true (ca_ledger_unlock (damaged, PASS, &error));
   g_assert_false (ca_ledger_verify_audit (damaged, NULL, NULL, &error));
   g_assert_error (error, CA_ERROR, CA_ERROR_DATABASE);
   g_assert_nonnull (strstr (error->message, "Restore it from a backup"));
@@ -805,8 +809,139 @@ test_backup (Fixture       *fixture,
   g_assert_no_error (error);
   list = ca_ledger_list_authorities (copy, &error);
   g_assert_cmpuint (list->len, ==, 2);
-  g_assert_true (ca_ledger_verify_audit (copy, NULL, NULL, &error));
+  /* The chain is keyed with the passphrase: verifying needs it. */
+  g_assert_false (ca_ledger_verify_audit (copy, NULL, NULL, &error));
+  g_assert_error (error, CA_ERROR, CA_ERROR_LOCKED);
+  g_clear_error (&error);
   g_assert_true (ca_ledger_unlock (copy, PASS, &error));
+  g_assert_true (ca_ledger_verify_audit (copy, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* The head names the newest event; a head the log no longer holds is reported. */
+static void
+test_audit_head (Fixture       *fixture,
+                 gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *parsed_hash = NULL;
+  g_autofree char *last = NULL;
+  gint64 seq = -1;
+  gint64 parsed_seq = 0;
+
+  g_assert_true (ca_ledger_audit_head (fixture->ledger, &seq, &hash, &error));
+  g_assert_cmpint (seq, ==, 0);
+  g_clear_pointer (&hash, g_free);
+
+  make_cas (fixture);
+  g_assert_true (ca_ledger_audit_head (fixture->ledger, &seq, &hash, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (seq, ==, count_rows (fixture, "audit_log"));
+  text = ca_audit_head_to_string (seq, hash);
+  g_assert_true (ca_audit_head_parse (text, &parsed_seq, &parsed_hash, &error));
+  g_assert_cmpint (parsed_seq, ==, seq);
+  g_assert_cmpstr (parsed_hash, ==, hash);
+  g_assert_false (ca_audit_head_parse ("3:abc", &parsed_seq, &last, &error));
+  g_assert_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  g_assert_true (ca_ledger_audit_contains (fixture->ledger, seq, hash, &error));
+  g_assert_false (ca_ledger_audit_contains (fixture->ledger, seq + 1, hash, &error));
+  g_assert_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN);
+  g_clear_error (&error);
+  g_assert_false (ca_ledger_audit_contains (fixture->ledger, seq - 1, hash, &error));
+  g_assert_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN);
+}
+
+/* Editing a table without touching the log is caught by replaying the log. */
+static void
+test_audit_replay (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCsr) csr = fixture_csr ("p256.csr.pem");
+  g_autoptr(CaCertificate) cert = NULL;
+  g_autoptr(CaCertificate) successor = NULL;
+  g_autoptr(GPtrArray) revoked = NULL;
+
+  make_cas (fixture);
+  cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, csr, &error);
+  g_assert_no_error (error);
+  /* Superseded by a certificate of another CA: its revocation names that CA. */
+  successor = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Root", IMEI1, .revoke_previous = TRUE }, csr,
+                               &error);
+  g_assert_no_error (error);
+  g_assert_true (ca_ledger_verify_audit (fixture->ledger, NULL, NULL, &error));
+  g_assert_no_error (error);
+  revoked = ca_ledger_revoke (fixture->ledger, &(CaRevokeRequest) { "Root", .imei = IMEI1, .sec_tag = -1,
+                                                                    .reason = CA_REVOKE_KEY_COMPROMISE }, &error);
+  g_assert_no_error (error);
+  g_assert_true (ca_ledger_verify_audit (fixture->ledger, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  run_sql (fixture, "UPDATE certificates SET status = 'valid', revoke_reason = NULL, revoked_at = NULL "
+                    "WHERE revoke_reason = 1");
+  g_assert_false (ca_ledger_verify_audit (fixture->ledger, NULL, NULL, &error));
+  g_assert_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN);
+  g_assert_nonnull (strstr (error->message, "the log says revoked as keyCompromise"));
+}
+
+/* Without the passphrase nothing changes, not even a revocation. */
+static void
+test_locked_changes_refused (Fixture       *fixture,
+                             gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCsr) csr = fixture_csr ("p256.csr.pem");
+  g_autoptr(CaCertificate) cert = NULL;
+  g_autoptr(CaLedger) other = NULL;
+  g_autoptr(GPtrArray) revoked = NULL;
+  gint64 events;
+
+  make_cas (fixture);
+  cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, csr, &error);
+  g_assert_no_error (error);
+  events = count_rows (fixture, "audit_log");
+
+  other = ca_ledger_open (fixture->path, &error);
+  g_assert_no_error (error);
+  revoked = ca_ledger_revoke (other, &(CaRevokeRequest) { "Issuing", .imei = IMEI1, .sec_tag = -1 }, &error);
+  g_assert_null (revoked);
+  g_assert_error (error, CA_ERROR, CA_ERROR_LOCKED);
+  g_assert_cmpint (count_rows (fixture, "audit_log"), ==, events);
+  g_assert_cmpint (count_rows (fixture, "certificates WHERE status = 'revoked'"), ==, 0);
+}
+
+/* A plaintext key put into the ledger is never used, even with the right passphrase. */
+static void
+test_plaintext_key_refused (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCsr) csr = fixture_csr ("p256.csr.pem");
+  g_autoptr(CaCertificate) cert = NULL;
+  g_autoptr(CaLedger) other = NULL;
+  g_autoptr(EVP_PKEY) key = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256");
+  g_autoptr(BIO) bio = BIO_new (BIO_s_mem ());
+  g_autofree char *sql = NULL;
+  char *data = NULL;
+  long length;
+
+  make_cas (fixture);
+  g_assert_cmpint (PEM_write_bio_PrivateKey (bio, key, NULL, NULL, 0, NULL, NULL), ==, 1);
+  length = BIO_get_mem_data (bio, &data);
+  sql = g_strdup_printf ("UPDATE authorities SET key_pkcs8 = '%.*s' WHERE name = 'Issuing'", (int) length, data);
+  run_sql (fixture, sql);
+
+  other = ca_ledger_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (ca_ledger_unlock (other, PASS, &error));
+  cert = ca_ledger_issue (other, &(CaIssueRequest) { "Issuing", IMEI1 }, csr, &error);
+  g_assert_null (cert);
+  g_assert_error (error, CA_ERROR, CA_ERROR_POLICY);
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 0);
 }
 
 static CaAuthority *
@@ -1099,32 +1234,6 @@ test_batch_stops_when_revoked (Fixture       *fixture,
   g_free (items);
 }
 
-/* The head names the newest event, as the listing shows it. */
-static void
-test_audit_head (Fixture       *f,
-                 gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) events = NULL;
-  g_autofree char *hash = NULL;
-  g_autofree char *empty_hash = NULL;
-  const CaAuditEvent *last;
-  gint64 seq = -1;
-
-  g_assert_true (ca_ledger_audit_head (f->ledger, &seq, &empty_hash, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (seq, ==, 0);
-  g_assert_cmpuint (strlen (empty_hash), ==, 64);
-
-  make_cas (f);
-  events = ca_ledger_list_audit (f->ledger, 0, 0, &error);
-  g_assert_no_error (error);
-  last = g_ptr_array_index (events, events->len - 1);
-  g_assert_true (ca_ledger_audit_head (f->ledger, &seq, &hash, &error));
-  g_assert_cmpint (seq, ==, last->id);
-  g_assert_cmpstr (hash, ==, last->hash);
-}
-
 static gboolean
 cms_verifies (GBytes     *signature,
               const char *content,
@@ -1367,6 +1476,9 @@ main (int   argc,
   ADD ("/ca/ledger/read-only-never-creates", test_read_only_never_creates);
   ADD ("/ca/ledger/read-only-leaves-file", test_read_only_leaves_file);
   ADD ("/ca/ledger/backup-refuses-symlink", test_backup_refuses_symlink);
+  ADD ("/ca/audit/replay", test_audit_replay);
+  ADD ("/ca/ledger/locked-changes-refused", test_locked_changes_refused);
+  ADD ("/ca/ledger/plaintext-key-refused", test_plaintext_key_refused);
 #undef ADD
 
   return g_test_run ();

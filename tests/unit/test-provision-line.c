@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 
 #include <string.h>
@@ -232,6 +233,21 @@ test_line_three_kits (LineFixture   *fixture,
   report = ts_lot_report_open ("L1", fixture->report, &error);
   g_assert_no_error (error);
   g_assert_true (ts_lot_report_is_done (report, "352656100123457"));
+
+  /* The report carries the ledger's audit head, to catch a rollback later. */
+  {
+    g_autofree char *json = NULL;
+    g_autofree char *hash = NULL;
+    g_autofree char *head = NULL;
+    gint64 seq = 0;
+
+    g_assert_true (ca_ledger_audit_head (fixture->ca.ledger, &seq, &hash, &error));
+    g_assert_cmpint (seq, >, 0);
+    head = ca_audit_head_to_string (seq, hash);
+    g_assert_true (g_file_get_contents (ts_lot_report_get_json_path (report), &json, NULL, NULL));
+    g_assert_nonnull (strstr (json, "\"audit_head\""));
+    g_assert_nonnull (strstr (json, head));
+  }
   g_assert_true (ts_lot_report_is_done (report, "490154203237518"));
   g_assert_false (ts_lot_report_is_done (report, "352656100367872"));
 
