@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import termios
-import threading
 import time
 import traceback
 
@@ -131,29 +130,14 @@ class Emulator:
             err = self.proc.stderr.read() if self.proc.stderr else open(self.log_path).read()
             raise Failure(f"tagsmith-emulator did not start: {err}")
         self.port = line
-        # With --verbose the emulator logs its traffic on stderr; it is read as it comes, so a
-        # test can wait for a command to arrive and the pipe never fills up.
-        self.traffic = []
-        self._traffic_changed = threading.Condition()
-        if "--verbose" in args:
-            threading.Thread(target=self._read_traffic, daemon=True).start()
-
-    def _read_traffic(self):
-        try:
-            for line in self.proc.stderr:
-                with self._traffic_changed:
-                    self.traffic.append(line.rstrip("\n"))
-                    self._traffic_changed.notify_all()
-        except (ValueError, OSError):  # stop() closed the pipe
-            pass
 
     def wait_for_command(self, text, timeout=60):
         """Waits until the emulator has received a command containing TEXT (needs --verbose)."""
-        def received():
-            return any(line.startswith("<- ") and text in line for line in self.traffic)
-        with self._traffic_changed:
-            if not self._traffic_changed.wait_for(received, timeout):
+        deadline = time.monotonic() + timeout
+        while not any(text in command for command in self.commands()):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise Failure(f"tagsmith-emulator never received a command with {text!r}")
+            time.sleep(0.05)
 
     def commands(self):
         """Every AT command the emulated modem received so far, in order
