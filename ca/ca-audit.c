@@ -349,7 +349,7 @@ replay_event (Replay *replay,
       recorded->key_sha256 = g_strdup (field (stmt, F_KEY_SHA256));
     }
   else if (g_str_equal (action, "issue") || g_str_equal (action, "import.certificate") ||
-           g_str_equal (action, "ca.proof"))
+           g_str_equal (action, "ca.proof") || g_str_equal (action, "ca.sign"))
     {
       recorded = g_new0 (Recorded, 1);
       recorded->sha256 = g_strdup (field (stmt, F_SHA256));

@@ -157,6 +157,7 @@ ca_ledger_sign_detached (CaLedger    *self,
   builder = ca_details_new ();
   ca_details_add (builder, "ca", authority);
   ca_details_add (builder, "serial", serial);
+  ca_details_add (builder, "sha256", sha_lf);
   ca_details_add (builder, "signed_sha256", content_sha);
   details = ca_details_free (builder);
 
