@@ -351,22 +351,31 @@ print_notices (GPtrArray *notices)
 
 /* creds list */
 
-/* The ledger is only consulted when it exists: listing must never create one. */
+/* The ledger is only consulted when it exists: listing must never create one.
+ * With --pass it is unlocked, so what the store shows is recorded; without, it
+ * is only compared. */
 static CaLedger *
-open_ledger_if_present (TsCli *cli)
+open_ledger_if_present (TsCli   *cli,
+                        GError **error)
 {
-  g_autoptr(GError) error = NULL;
-  CaLedger *ledger;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
 
   if (!g_file_test (cli->db_path, G_FILE_TEST_IS_REGULAR))
     return NULL;
 
-  ledger = ca_ledger_open_read_only (cli->db_path, &error);
+  ledger = cli->pass_spec != NULL ? ca_ledger_open (cli->db_path, &local_error)
+                                  : ca_ledger_open_read_only (cli->db_path, &local_error);
   if (ledger == NULL)
-    fprintf (stderr, _("tagsmith: WARNING: could not open the ledger, so no entry is "
-                       "identified: %s\n"), error->message);
+    {
+      fprintf (stderr, _("tagsmith: WARNING: could not open the ledger, so no entry is "
+                         "identified: %s\n"), local_error->message);
+      return NULL;
+    }
+  if (cli->pass_spec != NULL && !ts_cli_ca_unlock (cli, ledger, error))
+    return NULL;
 
-  return ledger;
+  return g_steal_pointer (&ledger);
 }
 
 static CaShaMatch *
@@ -470,7 +479,9 @@ run_creds_list (TsCli  *cli,
   if (list == NULL)
     return ts_cli_fail (error);
 
-  ledger = open_ledger_if_present (cli);
+  ledger = open_ledger_if_present (cli, &error);
+  if (error != NULL)
+    return ts_cli_fail (error);
   if (ledger != NULL)
     {
       g_autoptr(GPtrArray) notices = g_ptr_array_new_with_free_func (g_free);
@@ -652,7 +663,7 @@ run_creds_write (TsCli  *cli,
                              _("Writes one credential, switching the modem offline around it, and "
                                "succeeds only when the modem lists the SHA-256 of exactly what "
                                "was sent. The ledger records the intent before and the outcome "
-                               "after; no CA is needed."),
+                               "after; no CA is needed, but the workspace passphrase is."),
                              entries, &argc, &argv, &status))
     return status;
   if (!parse_sec_tag_option ("creds write", opts.sec_tag, &sec_tag, &status) ||
@@ -666,10 +677,12 @@ run_creds_write (TsCli  *cli,
     return ts_cli_usage_error ("creds write", _("--key-password only applies to --type key."));
   if (!(content = read_credential_file (path, &error)))
     return ts_cli_fail (error);
+  /* Recorded before the modem is touched, and every record needs the workspace
+   * passphrase (the first one given sets it, as for a CA). */
+  if (!(ledger = ts_cli_ca_open_ledger (cli, &error)) || !ts_cli_ca_unlock (cli, ledger, &error))
+    return ts_cli_fail (error);
   if (!(modem = open_modem_for_change ("creds write", &opts, sec_tag, &status)))
     return status;
-  if (!(ledger = ts_cli_ca_open_ledger (cli, &error)))
-    return ts_cli_fail (error);
 
   ok = ts_store_write (ledger, modem, sec_tag, type, content, key_password, endings,
                        write_flags (opts.stay_offline), &sha256, notices, NULL, &error);
@@ -713,7 +726,7 @@ run_creds_delete (TsCli  *cli,
   if (!ts_cli_parse_options (cli, "creds delete", NULL,
                              _("Deletes one credential type, or with --all everything in a "
                                "sec_tag, with the modem offline. The ledger records the intent "
-                               "before and the outcome after; no CA is needed."),
+                               "before and the outcome after; no CA is needed, but the workspace passphrase is."),
                              entries, &argc, &argv, &status))
     return status;
   if (!parse_sec_tag_option ("creds delete", opts.sec_tag, &sec_tag, &status))
@@ -722,10 +735,12 @@ run_creds_delete (TsCli  *cli,
     return ts_cli_usage_error ("creds delete", _("Give either --type or --all."));
   if (opts.type != NULL && !parse_type_option ("creds delete", opts.type, &type, &status))
     return status;
+  /* Recorded before the modem is touched, and every record needs the workspace
+   * passphrase (the first one given sets it, as for a CA). */
+  if (!(ledger = ts_cli_ca_open_ledger (cli, &error)) || !ts_cli_ca_unlock (cli, ledger, &error))
+    return ts_cli_fail (error);
   if (!(modem = open_modem_for_change ("creds delete", &opts, sec_tag, &status)))
     return status;
-  if (!(ledger = ts_cli_ca_open_ledger (cli, &error)))
-    return ts_cli_fail (error);
 
   ok = ts_store_delete (ledger, modem, sec_tag, all ? -1 : (int) type,
                         write_flags (opts.stay_offline), &deleted, notices, NULL, &error);

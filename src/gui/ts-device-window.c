@@ -691,6 +691,7 @@ typedef struct
   guint          type;
   GBytes        *content;  /* (nullable) for a deletion */
   TsLineEndings  endings;
+  TsDeviceWindow *window;  /* (nullable) held while the workspace is being unlocked */
 } ChangeData;
 
 static void
@@ -698,6 +699,7 @@ change_data_free (gpointer pointer)
 {
   ChangeData *data = pointer;
 
+  g_clear_object (&data->window);
   g_clear_object (&data->modem);
   g_clear_object (&data->ledger);
   g_clear_pointer (&data->content, g_bytes_unref);
@@ -778,6 +780,27 @@ write_cb (GObject      *object,
 }
 
 static void
+write_unlocked_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  ChangeData *data = user_data;
+  g_autoptr(TsDeviceWindow) self = g_steal_pointer (&data->window);
+  g_autoptr(GError) error = NULL;
+
+  if (!ts_unlock_ensure_finish (result, &error))
+    {
+      change_data_free (data);
+      show_error (self, error);
+      return;
+    }
+
+  set_busy (self, _("Writing the credential…"));
+  ts_run_in_thread (self, write_work, data, change_data_free, g_free, self->op_cancellable,
+                    write_cb, g_object_ref (self));
+}
+
+static void
 credential_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
@@ -798,10 +821,11 @@ credential_cb (GObject      *object,
   data = change_data_new (self, input->sec_tag, input->type);
   data->content = g_bytes_ref (input->content);
   data->endings = (TsLineEndings) g_settings_get_enum (settings, "line-endings");
+  data->window = g_object_ref (self);
 
-  set_busy (self, _("Writing the credential…"));
-  ts_run_in_thread (self, write_work, data, change_data_free, g_free, self->op_cancellable,
-                    write_cb, g_object_ref (self));
+  /* The ledger records the change before the modem is touched, and every
+   * record needs the workspace passphrase. */
+  ts_unlock_ensure_async (GTK_WIDGET (self), self->cancellable, write_unlocked_cb, data);
 }
 
 static void
@@ -863,6 +887,26 @@ delete_cb (GObject      *object,
 }
 
 static void
+delete_unlocked_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(EntryRef) entry = user_data;
+  g_autoptr(GError) error = NULL;
+  TsDeviceWindow *self = entry->window;
+
+  if (!ts_unlock_ensure_finish (result, &error))
+    {
+      show_error (self, error);
+      return;
+    }
+
+  set_busy (self, _("Deleting…"));
+  ts_run_in_thread (self, delete_work, change_data_new (self, entry->sec_tag, entry->type),
+                    change_data_free, g_free, self->op_cancellable, delete_cb, g_object_ref (self));
+}
+
+static void
 delete_confirmed_cb (GObject      *object,
                      GAsyncResult *result,
                      gpointer      user_data)
@@ -874,9 +918,8 @@ delete_confirmed_cb (GObject      *object,
   if (!ts_confirm_finish (result, &error))
     return;
 
-  set_busy (self, _("Deleting…"));
-  ts_run_in_thread (self, delete_work, change_data_new (self, entry->sec_tag, entry->type),
-                    change_data_free, g_free, self->op_cancellable, delete_cb, g_object_ref (self));
+  ts_unlock_ensure_async (GTK_WIDGET (self), self->cancellable, delete_unlocked_cb,
+                          g_steal_pointer (&entry));
 }
 
 static void

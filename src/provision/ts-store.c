@@ -90,10 +90,25 @@ settle_one (CaLedger         *ledger,
   CaInstallState state;
   const char *detail;
 
+  if (install->state == CA_INSTALL_VERIFIED && held)
+    return TRUE;
+
+  /* Every record is keyed with the workspace passphrase: a locked ledger is
+   * only compared, and the operator hears what unlocking would settle. */
+  if (!ca_ledger_is_unlocked (ledger))
+    {
+      add_notice (notices, held ? _("The ledger does not yet record the %s in sec_tag %u (install %"
+                                    G_GINT64_FORMAT ") as verified, though the modem holds it. "
+                                    "Give the workspace passphrase (--pass) to record it.")
+                                : _("The ledger records the %s in sec_tag %u (install %"
+                                    G_GINT64_FORMAT ") as on the modem, which does not hold it. "
+                                    "Give the workspace passphrase (--pass) to record it as gone."),
+                  what, install->sec_tag, install->id);
+      return TRUE;
+    }
+
   if (install->state == CA_INSTALL_VERIFIED)
     {
-      if (held)
-        return TRUE;
       state = CA_INSTALL_REMOVED;
       detail = _("no longer on the modem when it was next seen");
       add_notice (notices, _("The %s recorded in sec_tag %u (install %" G_GINT64_FORMAT ") is "
@@ -244,7 +259,7 @@ ts_store_settle (CaLedger      *ledger,
         return FALSE;
     }
 
-  return ts_store_retire_keyless (ledger, imei, notices, error);
+  return !ca_ledger_is_unlocked (ledger) || ts_store_retire_keyless (ledger, imei, notices, error);
 }
 
 char *
@@ -268,7 +283,7 @@ ts_store_identify (CaLedger      *ledger,
   device.uuid = identity->device_uuid;
   device.model = identity->model;
   device.firmware = identity->firmware;
-  if (!ca_ledger_device_seen (ledger, &device, error) ||
+  if ((ca_ledger_is_unlocked (ledger) && !ca_ledger_device_seen (ledger, &device, error)) ||
       !ts_store_settle (ledger, modem, identity->imei, NULL, notices, cancellable, error))
     return NULL;
 

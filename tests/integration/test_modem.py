@@ -11,6 +11,7 @@ import subprocess
 from tsharness import Tap, Workspace, Failure
 
 tap = Tap()
+PASS = "modem-test-passphrase"
 
 PROFILES = ["nrf9160", "nrf9160-legacy", "nrf9161", "nrf9151"]
 FAST = ["--no-pacing", "--keygen-ms=50", "--flash-ms=5", "--attach-ms=50"]
@@ -78,7 +79,7 @@ for profile in PROFILES:
 
         cert, key = make_cert(ws)
         w = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "42", "--type", "ca",
-                   "--file", cert)
+                   "--file", cert, pass_=PASS)
         tap.eq(w.returncode, 0, repr(w))
         with open(cert, "rb") as f:
             expected = sha(f.read())
@@ -93,7 +94,7 @@ for profile in PROFILES:
             tap.eq(r.stdout, f.read())
 
         k = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "42", "--type", "key",
-                   "--file", key)
+                   "--file", key, pass_=PASS)
         tap.eq(k.returncode, 0, repr(k))
 
         csr = ws.path("csr.pem")
@@ -114,7 +115,7 @@ for profile in PROFILES:
         tap.eq(att["device_uuid"], ident["device_uuid"])
         tap.eq(att["nonce"], "90115c20ac3f381b520b43c76bd5d99c")
 
-        d = ws.cli("creds", "delete", "--port", emu.port, "--sec-tag", "42", "--all")
+        d = ws.cli("creds", "delete", "--port", emu.port, "--sec-tag", "42", "--all", pass_=PASS)
         tap.eq(d.returncode, 0, repr(d))
         tap.contains(d.stdout, "Deleted 2 credentials")
         tap.eq(listing(ws, emu.port, "--sec-tag", "42"), [])
@@ -129,7 +130,7 @@ for framing in (["--termination", "lf"], ["--termination", "crlf"], ["--shell"],
         emu = ws.emulator(*framing, *FAST)
         cert, _key = make_cert(ws, crlf=True)
         w = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "7", "--type", "cert",
-                   "--file", cert, "--line-endings", "crlf")
+                   "--file", cert, "--line-endings", "crlf", pass_=PASS)
         tap.eq(w.returncode, 0, repr(w))
         with open(cert, "rb") as f:
             tap.contains(w.stdout, sha(f.read()))
@@ -142,11 +143,11 @@ def _():
     cert, _key = make_cert(ws, crlf=True)
     with open(cert, "rb") as f:
         raw = f.read()
-    w = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "9", "--type", "ca", "--file", cert)
+    w = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "9", "--type", "ca", "--file", cert, pass_=PASS)
     tap.eq(w.returncode, 0, repr(w))
     tap.contains(w.stdout, sha(raw.replace(b"\r\n", b"\n")))
     w = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "9", "--type", "ca", "--file", cert,
-               "--line-endings", "keep")
+               "--line-endings", "keep", pass_=PASS)
     tap.eq(w.returncode, 0, repr(w))
     tap.contains(w.stdout, sha(raw))
 
@@ -157,14 +158,14 @@ def _():
     emu = ws.emulator("--cfun", "1", *FAST)
     cert, _key = make_cert(ws)
     tap.eq(ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "5", "--type", "ca",
-                  "--file", cert).returncode, 0)
+                  "--file", cert, pass_=PASS).returncode, 0)
     tap.eq(cfun(ws, emu.port), 1)
     err = fail_message(ws.cli("creds", "delete", "--port", emu.port, "--sec-tag", "6",
-                              "--type", "psk"))
+                              "--type", "psk", pass_=PASS))
     tap.contains(err, "+CME ERROR: 513")
     tap.eq(cfun(ws, emu.port), 1)
     tap.eq(ws.cli("creds", "delete", "--port", emu.port, "--sec-tag", "5", "--type", "ca",
-                  "--stay-offline").returncode, 0)
+                  "--stay-offline", pass_=PASS).returncode, 0)
     tap.eq(cfun(ws, emu.port), 4)
 
 
@@ -174,19 +175,19 @@ def _():
     emu = ws.emulator(*FAST)
     quoted = ws.write("q.pem", '-----BEGIN CERTIFICATE-----\n"x"\n-----END CERTIFICATE-----\n')
     tap.contains(fail_message(ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "1",
-                                     "--type", "ca", "--file", quoted)), "double quote")
+                                     "--type", "ca", "--file", quoted, pass_=PASS)), "double quote")
     nul = ws.write("n.bin", b"ab\0cd", mode="wb")
     tap.contains(fail_message(ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "1",
-                                     "--type", "ca", "--file", nul)), "NUL")
+                                     "--type", "ca", "--file", nul, pass_=PASS)), "NUL")
     big = ws.write("big.pem", "-----BEGIN CERTIFICATE-----\n" + ("A" * 64 + "\n") * 64 +
                    "-----END CERTIFICATE-----\n")
     tap.contains(fail_message(ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "1",
-                                     "--type", "ca", "--file", big)), "4095")
+                                     "--type", "ca", "--file", big, pass_=PASS)), "4095")
     tap.contains(fail_message(ws.cli("creds", "write", "--port", emu.port, "--sec-tag",
-                                     "4294967292", "--type", "ca", "--file", quoted)),
+                                     "4294967292", "--type", "ca", "--file", quoted, pass_=PASS)),
                  "belongs to the modem")
     r = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "1", "--type", "bogus",
-               "--file", quoted)
+               "--file", quoted, pass_=PASS)
     tap.eq(r.returncode, 2, repr(r))
     tap.eq([e for e in listing(ws, emu.port) if e["sec_tag"] == 1], [])
 
@@ -197,7 +198,7 @@ def _():
     emu = ws.emulator("--profile", "nrf9161", *FAST)
     cert, _key = make_cert(ws)
     w = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "2147483650", "--type", "ca",
-               "--file", cert)
+               "--file", cert, pass_=PASS)
     tap.eq(w.returncode, 0, repr(w))
     tap.contains(w.stderr, "WARNING")
     tap.contains(w.stderr, "decrypted")
@@ -221,7 +222,7 @@ def _():
     emu = ws.emulator("--fault", "hangup-after=300", *FAST)
     cert, _key = make_cert(ws)
     err = fail_message(ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "3",
-                              "--type", "ca", "--file", cert))
+                              "--type", "ca", "--file", cert, pass_=PASS))
     tap.contains(err, "connection")
     tap.ok("Wrote" not in err)
 
@@ -249,7 +250,7 @@ def _():
     emu = ws.emulator("--fault", "noise=0.5", *FAST)
     cert, _key = make_cert(ws)
     w = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "11", "--type", "ca",
-               "--file", cert)
+               "--file", cert, pass_=PASS)
     tap.eq(w.returncode, 0, repr(w))
     tap.eq(len(listing(ws, emu.port, "--sec-tag", "11")), 1)
 
@@ -260,7 +261,7 @@ def _():
     emu = ws.emulator("--cfun", "1", "--fault", "drop-final=AT%CMNG=0", *FAST)
     cert, _key = make_cert(ws)
     err = fail_message(ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "12",
-                              "--type", "ca", "--file", cert, "--timeout", "2"))
+                              "--type", "ca", "--file", cert, "--timeout", "2", pass_=PASS))
     tap.contains(err, "did not answer")
     tap.eq(cfun(ws, emu.port), 1)
 
@@ -271,11 +272,11 @@ def _():
     # The reboot comes right after the deletion is answered, past the identification
     # that now comes first: the commands are counted on a clean run.
     clean = ws.emulator("--verbose", *FAST)
-    r = ws.cli("creds", "delete", "--port", clean.port, "--sec-tag", "77", "--type", "ca")
+    r = ws.cli("creds", "delete", "--port", clean.port, "--sec-tag", "77", "--type", "ca", pass_=PASS)
     deletion = [c.split("=")[0] for c in clean.commands()].index("AT%CMNG")
     emu = ws.emulator("--fault", f"reboot-after={deletion + 1}", *FAST)
     r = ws.cli("creds", "delete", "--port", emu.port, "--sec-tag", "77", "--type", "ca",
-               "--timeout", "3")
+               "--timeout", "3", pass_=PASS)
     err = fail_message(r)
     tap.ok("+CME ERROR: 513" in err or "restarted" in err, err)
 

@@ -9,6 +9,7 @@ from rawpty import RawPort
 from tsharness import Tap, Workspace
 
 tap = Tap()
+PASS = "modem-test-passphrase"
 FAST = ["--no-pacing", "--keygen-ms=50", "--flash-ms=5", "--attach-ms=50"]
 
 
@@ -119,7 +120,7 @@ def _():
     tap.eq(len(info(ws, emu).get("imei", "")), 15)
     ca = ws.write("ca.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
     w = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "8", "--type", "ca",
-               "--file", ca)
+               "--file", ca, pass_=PASS)
     tap.eq(w.returncode, 0, repr(w))
     tap.eq(answers_plain_at(emu, b"\0"), b"OK\r\n")
 
@@ -169,7 +170,7 @@ def _():
     emu = ws.emulator("--termination", "crlf", "--attach-ms=50", "--flash-ms=2400")
     ca = ws.write("ca.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
     w = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "8", "--type", "ca",
-               "--file", ca, "--timeout", "2")
+               "--file", ca, "--timeout", "2", pass_=PASS)
     tap.ok(w.returncode != 0, repr(w))
     tap.contains(w.stderr, "did not answer")
     tap.eq(answers_plain_at(emu, b"\r\n"), b"OK\r\n")

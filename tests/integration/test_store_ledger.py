@@ -73,7 +73,7 @@ def _():
     emu = ws.kit("--no-pacing")
     cert, key = vendor_credentials(ws)
     for kind, path in (("cert", cert), ("key", key)):
-        r = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", 42, "--type", kind, "--file", path)
+        r = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", 42, "--type", kind, "--file", path, pass_=PASS)
         tap.eq(r.returncode, 0, r)
     imei, store = read_store(ws.state_files[0])
     installs = query(ws, "SELECT cred_type, state, sha256 FROM installs WHERE imei = ? ORDER BY id", imei)
@@ -81,7 +81,7 @@ def _():
     tap.eq(installs[0][2], store[(42, 1)], "the intent holds the SHA-256 of the bytes the modem stores")
     check_store_matches_ledger(tap, ws, "after the writes")
 
-    r = ws.cli("creds", "delete", "--port", emu.port, "--sec-tag", 42, "--all")
+    r = ws.cli("creds", "delete", "--port", emu.port, "--sec-tag", 42, "--all", pass_=PASS)
     tap.eq(r.returncode, 0, r)
     tap.eq(query(ws, "SELECT state FROM installs WHERE imei = ?", imei), [("removed",), ("removed",)])
     actions = [a for a, in query(ws, "SELECT action FROM audit_log WHERE imei = ? ORDER BY id", imei)]
@@ -96,7 +96,7 @@ def _():
     emu = ws.kit(*KIT, "--imei", luhn_imei(next(imeis)))
     r, first = provision(ws, emu.port, "--server-ca", SERVER_CA)
     tap.eq(r.returncode, 0, r)
-    r = ws.cli("creds", "delete", "--port", emu.port, "--sec-tag", SEC_TAG, "--all")
+    r = ws.cli("creds", "delete", "--port", emu.port, "--sec-tag", SEC_TAG, "--all", pass_=PASS)
     tap.eq(r.returncode, 0, r)
     installed = query(ws, "SELECT installed_at FROM certificates WHERE serial = ?", first["serial"])
     tap.eq(installed, [(None,)], "the deleted certificate is no longer stamped installed")
@@ -130,7 +130,13 @@ def _():
     with open(state, "w") as f:
         f.write(text[:start] + text[end:])
     emu = ws.emulator(*KIT, "--state", state)
+    # Locked, the listing only compares: every record is keyed with the passphrase.
     r = ws.cli("creds", "list", "--port", emu.port)
+    tap.eq(r.returncode, 0, r)
+    tap.contains(r.stderr, "Give the workspace passphrase (--pass) to record it as gone")
+    states = dict(query(ws, "SELECT cred_type, state FROM installs WHERE imei = ? AND sec_tag = ?", imei, SEC_TAG))
+    tap.eq(states[1], "verified", states)
+    r = ws.cli("creds", "list", "--port", emu.port, pass_=PASS)
     tap.eq(r.returncode, 0, r)
     tap.contains(r.stderr, "no longer on the modem")
     states = dict(query(ws, "SELECT cred_type, state FROM installs WHERE imei = ? AND sec_tag = ?", imei, SEC_TAG))
@@ -149,7 +155,7 @@ def _():
         tap.eq(r.returncode, 0, r)
         kill_at(ws, "rekey", emu.port, message)
         check_store_matches_ledger(tap, ws, f"re-key killed at “{message}”", settled=False)
-        r = ws.cli("creds", "list", "--port", emu.port)
+        r = ws.cli("creds", "list", "--port", emu.port, pass_=PASS)
         tap.eq(r.returncode, 0, r)
         open_installs = query(ws, "SELECT COUNT(*) FROM installs WHERE imei = ? AND "
                               "state IN ('intent', 'written', 'removing')", imei)
