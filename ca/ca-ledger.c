@@ -509,20 +509,18 @@ open_read_only (CaLedger *self)
   return rc;
 }
 
-/* An older ledger opened read-only is migrated in a private copy in memory, so
- * that reading never changes the file. */
+/* A ledger opened read-only that must change to be read (an older schema, an
+ * audit log from before the passphrase key) changes in a private copy in
+ * memory: the file keeps its bytes. */
 static gboolean
-migrate_in_memory (CaLedger  *self,
-                   GError   **error)
+copy_to_memory (CaLedger  *self,
+                GError   **error)
 {
   sqlite3 *memory = NULL;
   sqlite3_backup *backup;
-  int version = 0;
   int rc;
 
-  if (!read_schema_version (self, &version, error) || !refuse_newer (self, version, error))
-    return FALSE;
-  if (version == CA_LEDGER_SCHEMA_VERSION)
+  if (sqlite3_db_filename (self->db, "main") == NULL || *sqlite3_db_filename (self->db, "main") == '\0')
     return TRUE;
 
   rc = sqlite3_open_v2 (":memory:", &memory, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
@@ -539,13 +537,38 @@ migrate_in_memory (CaLedger  *self,
       return ca_ledger_set_db_error (self, rc, error);
     }
 
+  /* The cached statements belong to the file's connection. */
+  g_mutex_lock (&self->statements_lock);
+  g_hash_table_remove_all (self->statements);
+  g_mutex_unlock (&self->statements_lock);
   sqlite3_close_v2 (self->db);
   self->db = memory;
-  if (!ca_ledger_exec (self, "PRAGMA query_only = OFF; PRAGMA foreign_keys = ON;", error) ||
-      !migrate (self, error))
-    return FALSE;
 
-  return ca_ledger_exec (self, "PRAGMA query_only = ON", error);
+  return ca_ledger_exec (self, "PRAGMA foreign_keys = ON;", error);
+}
+
+/* Changes a read-only ledger needs only to be read go to the copy in memory. */
+static gboolean
+ensure_writable (CaLedger  *self,
+                 GError   **error)
+{
+  return !self->read_only ||
+         (copy_to_memory (self, error) && ca_ledger_exec (self, "PRAGMA query_only = OFF", error));
+}
+
+static gboolean
+migrate_in_memory (CaLedger  *self,
+                   GError   **error)
+{
+  int version = 0;
+
+  if (!read_schema_version (self, &version, error) || !refuse_newer (self, version, error))
+    return FALSE;
+  if (version == CA_LEDGER_SCHEMA_VERSION)
+    return TRUE;
+
+  return copy_to_memory (self, error) && ca_ledger_exec (self, "PRAGMA query_only = OFF", error) &&
+         migrate (self, error) && ca_ledger_exec (self, "PRAGMA query_only = ON", error);
 }
 
 static CaLedger *
@@ -804,10 +827,10 @@ ca_ledger_unlock (CaLedger    *self,
   if (!ca_ledger_read_meta (self, "passphrase_verifier", &verifier, &local_error))
     ok = FALSE;
   else if (verifier == NULL)
-    ok = set_passphrase (self, passphrase, &local_error);
+    ok = ensure_writable (self, &local_error) && set_passphrase (self, passphrase, &local_error);
   else
     ok = ca_verifier_check (verifier, passphrase, self->audit_key, &legacy, &local_error) &&
-         (!legacy || ca_audit_upgrade (self, passphrase, &local_error));
+         (!legacy || (ensure_writable (self, &local_error) && ca_audit_upgrade (self, passphrase, &local_error)));
 
   if (!ok)
     ca_ledger_lock (self);
