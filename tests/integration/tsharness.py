@@ -310,9 +310,11 @@ def store_vs_ledger(db_path, state_file, settled=True):
                 problems.append(f"install {iid} (sec_tag {tag} type {ctype}) is verified, but the modem holds nothing there")
             elif sha is not None and sha.upper() != held:
                 problems.append(f"install {iid} (sec_tag {tag} type {ctype}) is verified as {sha}, but the modem holds {held}")
+        # A deletion cut short leaves its install "removing": still claimed until the next run settles it.
+        holding = "('verified')" if settled else "('verified', 'removing')"
         for serial, in db.execute(
                 "SELECT serial FROM certificates c WHERE imei = ? AND installed_at IS NOT NULL AND NOT EXISTS "
-                "(SELECT 1 FROM installs i WHERE i.certificate_id = c.id AND i.state = 'verified')", (imei,)):
+                f"(SELECT 1 FROM installs i WHERE i.certificate_id = c.id AND i.state IN {holding})", (imei,)):
             problems.append(f"certificate {serial} is stamped installed without a verified install")
         for serial, tag, lf, crlf in db.execute(
                 "SELECT c.serial, i.sec_tag, c.sha256_lf, c.sha256_crlf FROM devices d "
