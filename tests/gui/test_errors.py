@@ -117,14 +117,7 @@ def open_device(imei):
                                and n.name.startswith("Open Virtual")
                                and imei in _row_text(n), timeout=30)
     button.doActionNamed("click")
-
-    def opened():
-        for w in app.node.children:
-            if w.name.startswith("Virtual") and w.findChildren(
-                    lambda n: n.roleName == "label" and n.name == imei):
-                return w
-        return None
-    return app.wait_for(opened, timeout=30)
+    return app.device_window(imei)
 
 
 def _row_text(node):

@@ -100,6 +100,16 @@ class App:
         return self.wait_for(lambda: next((w for w in self.node.children if w.name == name), None),
                              timeout)
 
+    def device_window(self, imei, timeout=30):
+        """The device window (titled after the kit) that shows IMEI, once it is open."""
+        def opened():
+            for w in self.node.children:
+                if w.name.startswith("Virtual") and w.findChildren(
+                        lambda n: n.roleName == "label" and n.name == imei):
+                    return w
+            return None
+        return self.wait_for(opened, timeout)
+
     def content_title(self):
         """The title of the page on show. GTK 4.8 reports no "showing" state, so the tests
         read the content header's title instead."""
