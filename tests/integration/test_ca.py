@@ -229,7 +229,7 @@ def _():
         tagsmith, csr = shared_copy(tagsmith, shared), shared_copy(csr, shared)
         for name in ("ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"):
             if name in env:
-                env[name] = re.sub(r"(suppressions=)([^:]+)",
+                env[name] = re.sub(r"((?:^|:)suppressions=)([^:]+)",
                                    lambda m: m.group(1) + shared_copy(m.group(2), shared), env[name])
     r = subprocess.run([*prefix, tagsmith, "--pass", "env:TS_TEST_PASS", "issue",
                         "--ca", "Issuing", "--imei", IMEI1, "--csr", csr],
