@@ -24,7 +24,6 @@
 #include "ts-store.h"
 
 /* Credential files are PEM text; anything larger than this is the wrong file. */
-#define MAX_CREDENTIAL_FILE (64 * 1024)
 
 /* Options of the verbs that talk to a modem: the port ones every verb has, the
  * others where the verb lists their entry. */
@@ -594,37 +593,6 @@ run_creds_read (TsCli  *cli,
 
 /* creds write */
 
-static void
-cleanse_and_free (gpointer data)
-{
-  char *text = data;
-
-  OPENSSL_cleanse (text, strlen (text));
-  g_free (text);
-}
-
-/* Reads a credential file into bytes that are wiped when freed: it may be a key. */
-static GBytes *
-read_credential_file (const char  *path,
-                      GError     **error)
-{
-  gsize len = 0;
-  char *data = ca_file_read_bounded (path, MAX_CREDENTIAL_FILE, &len, error);
-
-  if (data == NULL)
-    return NULL;
-  if (memchr (data, '\0', len) != NULL)
-    {
-      cleanse_and_free (data);
-      g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
-                   _("%s is not a text file (it contains NUL bytes). The modem takes PEM text; "
-                     "convert DER with `openssl x509 -inform der -in FILE -out FILE.pem`."), path);
-      return NULL;
-    }
-
-  return g_bytes_new_with_free_func (data, len, cleanse_and_free, data);
-}
-
 static int
 run_creds_write (TsCli  *cli,
                  int     argc,
@@ -675,7 +643,7 @@ run_creds_write (TsCli  *cli,
     return ts_cli_usage_error ("creds write", "%s", error->message);
   if (key_password != NULL && type != TS_CRED_PRIVATE_KEY)
     return ts_cli_usage_error ("creds write", _("--key-password only applies to --type key."));
-  if (!(content = read_credential_file (path, &error)))
+  if (!(content = ts_store_read_credential_file (path, &error)))
     return ts_cli_fail (error);
   /* Recorded before the modem is touched, and every record needs the workspace
    * passphrase (the first one given sets it, as for a CA). */

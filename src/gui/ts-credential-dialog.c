@@ -16,6 +16,7 @@
 #include "ts-credential-dialog.h"
 #include "ts-credential-text.h"
 #include "ts-gui-util.h"
+#include "ts-store.h"
 
 /* The writable types, in the order offered (PROTOCOL.md §6.2). */
 static const guint writable_types[] = {
@@ -84,6 +85,16 @@ validate (Form *form)
   adw_message_dialog_set_response_enabled (form->dialog, "add", ok);
 }
 
+/* Read in a worker: the file is size-checked before a byte is read (a FIFO or
+ * /dev/zero is refused at once), and its bytes are wiped when freed. */
+static gpointer
+load_file_work (gpointer       data,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  return ts_store_read_credential_file (data, error);
+}
+
 static void
 load_file_cb (GObject      *object,
               GAsyncResult *result,
@@ -92,28 +103,18 @@ load_file_cb (GObject      *object,
   GTask *task = user_data;
   Form *form = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-  gsize len = 0;
+  g_autoptr(GBytes) contents = ts_run_in_thread_finish (result, &error);
 
-  if (!g_file_load_contents_finish (G_FILE (object), result, &contents, &len, NULL, &error))
+  if (contents == NULL)
     {
       gtk_label_set_text (form->problem, error->message);
       gtk_widget_set_visible (GTK_WIDGET (form->problem), TRUE);
     }
-  else if (!g_utf8_validate (contents, len, NULL) || memchr (contents, '\0', len) != NULL)
-    {
-      gtk_label_set_text (form->problem, _("That file is not text. The modem takes PEM text: "
-                                           "convert DER files with “openssl x509 -inform der”."));
-      gtk_widget_set_visible (GTK_WIDGET (form->problem), TRUE);
-    }
   else
     {
-      gtk_text_buffer_set_text (form->buffer, contents, len);
+      gtk_text_buffer_set_text (form->buffer, g_bytes_get_data (contents, NULL), g_bytes_get_size (contents));
     }
 
-  if (contents != NULL)
-    OPENSSL_cleanse (contents, len);
-  g_free (contents);
   g_object_unref (task);
 }
 
@@ -127,9 +128,12 @@ file_chosen_cb (GtkNativeDialog *chooser,
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      char *path = g_file_get_path (file);
 
-      g_file_load_contents_async (file, g_task_get_cancellable (task), load_file_cb,
-                                  g_object_ref (task));
+      if (path != NULL)
+        ts_run_in_thread (g_task_get_source_object (task), load_file_work, path, g_free,
+                          (GDestroyNotify) g_bytes_unref, g_task_get_cancellable (task), load_file_cb,
+                          g_object_ref (task));
     }
 
   g_object_unref (chooser);

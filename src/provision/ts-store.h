@@ -89,4 +89,9 @@ gboolean ts_store_delete         (CaLedger           *ledger,
                                   GCancellable       *cancellable,
                                   GError            **error);
 
+/* A credential file (PEM text, at most 64 KiB, checked before a byte is read)
+ * as bytes that are wiped when freed: it may hold a private key. */
+GBytes  *ts_store_read_credential_file (const char  *path,
+                                        GError     **error);
+
 G_END_DECLS
