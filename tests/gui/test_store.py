@@ -71,6 +71,8 @@ def held():
 
 def open_device():
     """Opens the device window from the Devices page, by the IMEI its row shows."""
+    # The window comes back on the page it was left on by earlier tests in this session.
+    app.find("Pages", "list").querySelection().selectChild(0)
     app.wait_for(lambda: app.content_title() == "Devices")
     app.find_matching(lambda n: n.roleName == "push button" and n.name.startswith("Open Virtual"),
                       app.window, timeout=30).doActionNamed("click")
