@@ -577,7 +577,7 @@ ts_store_read_credential_file (const char  *path,
       OPENSSL_cleanse (data, len);
       g_free (data);
       g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
-                   _("%s is not a text file. The modem takes PEM text; convert DER with "
+                   _("%s is not a text file (it holds NUL bytes or binary data). The modem takes PEM text; convert DER with "
                      "`openssl x509 -inform der -in FILE -out FILE.pem`."), path);
       return NULL;
     }
