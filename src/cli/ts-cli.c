@@ -87,17 +87,6 @@ ts_cli_wants_argv (int    argc,
   return FALSE;
 }
 
-static char *
-default_db_path (void)
-{
-  const char *env = g_getenv ("TAGSMITH_DB");
-
-  if (env != NULL && env[0] != '\0')
-    return g_strdup (env);
-
-  return g_build_filename (g_get_user_data_dir (), "tagsmith", "fleet.db", NULL);
-}
-
 /* Pulls the global options out of argv wherever they appear, so that
  * `tagsmith --json ca list` and `tagsmith ca list --json` mean the same. */
 static gboolean
@@ -178,7 +167,8 @@ ts_cli_main (int    argc,
     }
 
   if (cli.db_path == NULL)
-    cli.db_path = default_db_path ();
+    cli.db_path = ts_workspace_default_ledger_path ();
+  cli.workspace = ts_workspace_new (cli.db_path);
 
   if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") ||
       g_str_equal (argv[1], "help"))
@@ -209,6 +199,7 @@ ts_cli_main (int    argc,
   status = verb->run (&cli, argc - 1, argv + 1);
 
 out:
+  g_clear_object (&cli.workspace);
   g_free (cli.db_path);
   g_free (cli.pass_spec);
 

@@ -10,6 +10,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "ts-workspace.h"
+
 G_BEGIN_DECLS
 
 /* Exit codes shared by every verb. */
@@ -20,9 +22,10 @@ G_BEGIN_DECLS
 /* The global options, parsed before the verb runs. */
 typedef struct
 {
-  char     *db_path;    /* (owned): --db, $TAGSMITH_DB, or the XDG default */
-  char     *pass_spec;  /* (owned) (nullable): --pass SPEC */
-  gboolean  json;       /* --json */
+  char        *db_path;    /* (owned): --db, $TAGSMITH_DB, or the XDG default */
+  char        *pass_spec;  /* (owned) (nullable): --pass SPEC */
+  gboolean     json;       /* --json */
+  TsWorkspace *workspace;  /* (owned): on db_path, opened by the verbs that need it */
 } TsCli;
 
 typedef int (*TsCliVerbFunc) (TsCli  *cli,
