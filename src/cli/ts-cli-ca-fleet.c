@@ -46,7 +46,7 @@ typedef gboolean (*FleetVisitFunc) (CaFleetRow  *row,
  * both nullable), a page at a time, so a fleet of a million devices never sits
  * in memory at once. */
 static gboolean
-for_each_fleet_row (CaLedger        *ledger,
+for_each_fleet_row (TsWorkspace     *workspace,
                     CaFleetFilter    filter,
                     int              expiring_days,
                     const char      *search,
@@ -59,8 +59,9 @@ for_each_fleet_row (CaLedger        *ledger,
 
   for (;;)
     {
-      g_autoptr(GPtrArray) page = ca_ledger_list_fleet (ledger, &(CaFleetQuery) { filter, expiring_days, after,
-                                                                                  PAGE_SIZE, search, lot }, error);
+      g_autoptr(GPtrArray) page = ts_workspace_list_fleet (workspace,
+                                                              &(CaFleetQuery) { filter, expiring_days, after,
+                                                                                PAGE_SIZE, search, lot }, error);
 
       if (page == NULL)
         return FALSE;
@@ -110,7 +111,6 @@ run_list (TsCli  *cli,
           char  **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autofree char *status = NULL;
   g_autofree char *search = NULL;
@@ -142,8 +142,7 @@ run_list (TsCli  *cli,
   else if (status != NULL)
     return ts_cli_usage_error ("fleet list", _("--status is valid, revoked or expiring."));
 
-  ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
-  if (ledger == NULL)
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_ONLY, &error))
     return ts_cli_fail (error);
 
   if (cli->json)
@@ -155,7 +154,7 @@ run_list (TsCli  *cli,
     printf ("%-15s %-32s %-16s %-8s %-10s %s\n", _("IMEI"), _("SERIAL"), _("CA"), _("STATUS"), _("EXPIRES"),
             _("CERTS"));
 
-  if (!for_each_fleet_row (ledger, filter, expiring_days, search, lot, list_row, &state, &error))
+  if (!for_each_fleet_row (cli->workspace, filter, expiring_days, search, lot, list_row, &state, &error))
     return ts_cli_fail (error);
 
   if (cli->json)
@@ -228,7 +227,6 @@ run_show (TsCli  *cli,
           char  **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(CaDeviceHistory) history = NULL;
   CaDevice *device;
   int exit_code;
@@ -241,8 +239,8 @@ run_show (TsCli  *cli,
   if (argc != 2)
     return ts_cli_usage_error ("fleet show", _("Give one IMEI."));
 
-  ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
-  if (ledger == NULL || (history = ca_ledger_get_history (ledger, argv[1], &error)) == NULL)
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_ONLY, &error) ||
+      (history = ts_workspace_get_history (cli->workspace, argv[1], &error)) == NULL)
     return ts_cli_fail (error);
   device = history->device;
 
@@ -302,7 +300,7 @@ run_show (TsCli  *cli,
 
 typedef struct
 {
-  CaLedger    *ledger;
+  TsWorkspace *workspace;
   JsonBuilder *builder;
 } ExportState;
 
@@ -313,7 +311,7 @@ export_row (CaFleetRow  *row,
             GError     **error)
 {
   ExportState *state = user_data;
-  g_autoptr(GPtrArray) certs = ca_ledger_list_certificates (state->ledger, row->imei, TRUE, error);
+  g_autoptr(GPtrArray) certs = ts_workspace_list_certificates (state->workspace, row->imei, TRUE, error);
 
   if (certs == NULL)
     return FALSE;
@@ -379,7 +377,7 @@ file_safe (const char *name)
 
 typedef struct
 {
-  CaLedger   *ledger;
+  TsWorkspace *workspace;
   gboolean    azure;        /* else AWS */
   const char *ca;           /* (nullable) only this CA's devices */
   const char *out_dir;
@@ -398,7 +396,7 @@ cloud_ca_chain (CloudExport  *export,
 
   if (chain == NULL)
     {
-      chain = ca_ledger_export_authority (export->ledger, authority, TRUE, error);
+      chain = ts_workspace_export_authority (export->workspace, authority, TRUE, error);
       if (chain == NULL)
         return NULL;
       g_hash_table_insert (export->ca_chains, g_strdup (authority), chain);
@@ -445,7 +443,7 @@ cloud_export_row (CaFleetRow  *row,
 
   if (export->ca != NULL && g_strcmp0 (row->authority_name, export->ca) != 0)
     return TRUE;
-  certs = ca_ledger_list_certificates (export->ledger, row->imei, TRUE, error);
+  certs = ts_workspace_list_certificates (export->workspace, row->imei, TRUE, error);
   if (certs == NULL)
     return FALSE;
   if (certs->len == 0)
@@ -494,7 +492,7 @@ cloud_export_row (CaFleetRow  *row,
 
 /* `fleet export --format aws|azure --out-dir DIR [--ca NAME]`. */
 static int
-export_cloud (CaLedger   *ledger,
+export_cloud (TsWorkspace *workspace,
               gboolean    azure,
               const char *ca,
               const char *out_dir)
@@ -503,13 +501,13 @@ export_cloud (CaLedger   *ledger,
   g_autoptr(GHashTable) ca_chains = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GString) manifest = g_string_new (azure ? "imei,device_id,serial,file,ca\n"
                                                     : "imei,thing_name,serial,file,ca\n");
-  CloudExport export = { ledger, azure, ca, out_dir, ca_chains, manifest, 0 };
+  CloudExport export = { workspace, azure, ca, out_dir, ca_chains, manifest, 0 };
   GHashTableIter iter;
   gpointer authority, chain;
 
   if (ca != NULL)
     {
-      g_autoptr(CaAuthority) authority_record = ca_ledger_get_authority (ledger, ca, &error);
+      g_autoptr(CaAuthority) authority_record = ts_workspace_get_authority (workspace, ca, &error);
 
       if (authority_record == NULL)
         return ts_cli_fail (error);
@@ -519,7 +517,7 @@ export_cloud (CaLedger   *ledger,
       g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The folder %s cannot be created."), out_dir);
       return ts_cli_fail (error);
     }
-  if (!for_each_fleet_row (ledger, CA_FLEET_VALID, 0, NULL, NULL, cloud_export_row, &export, &error))
+  if (!for_each_fleet_row (workspace, CA_FLEET_VALID, 0, NULL, NULL, cloud_export_row, &export, &error))
     return ts_cli_fail (error);
   if (export.devices == 0)
     {
@@ -567,7 +565,6 @@ run_export (TsCli  *cli,
             char  **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autofree char *format = NULL;
   g_autofree char *out_dir = NULL;
   g_autofree char *ca = NULL;
@@ -586,13 +583,12 @@ run_export (TsCli  *cli,
                              &argc, &argv, &exit_code))
     return exit_code;
 
-  ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
-  if (ledger == NULL)
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_ONLY, &error))
     return ts_cli_fail (error);
 
   if (g_strcmp0 (format, "nrfcloud-csv") == 0)
     {
-      g_autoptr(GPtrArray) files = ca_ledger_export_nrfcloud_csv (ledger, &error);
+      g_autoptr(GPtrArray) files = ts_workspace_export_nrfcloud_csv (cli->workspace, &error);
 
       if (files == NULL)
         return ts_cli_fail (error);
@@ -627,10 +623,10 @@ run_export (TsCli  *cli,
   if (g_strcmp0 (format, "json") == 0)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      ExportState state = { ledger, builder };
+      ExportState state = { cli->workspace, builder };
 
       json_builder_begin_array (builder);
-      if (!for_each_fleet_row (ledger, CA_FLEET_VALID, 0, NULL, NULL, export_row, &state, &error))
+      if (!for_each_fleet_row (cli->workspace, CA_FLEET_VALID, 0, NULL, NULL, export_row, &state, &error))
         return ts_cli_fail (error);
       json_builder_end_array (builder);
       ts_cli_ca_print_builder (builder);
@@ -642,7 +638,7 @@ run_export (TsCli  *cli,
       if (out_dir == NULL)
         return ts_cli_usage_error ("fleet export", _("--format %s writes one file per device; give --out-dir DIR."),
                                    format);
-      return export_cloud (ledger, g_str_equal (format, "azure"), ca, out_dir);
+      return export_cloud (cli->workspace, g_str_equal (format, "azure"), ca, out_dir);
     }
 
   return ts_cli_usage_error ("fleet export",
@@ -670,7 +666,6 @@ run_audit_list (TsCli  *cli,
                 char  **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(GPtrArray) events = NULL;
   gint64 after = 0;
   int limit = 0;
@@ -687,9 +682,9 @@ run_audit_list (TsCli  *cli,
     return exit_code;
 
   /* Links are keyed with the passphrase: checked only when it is given. */
-  ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
-  if (ledger == NULL || (cli->pass_spec != NULL && !ts_cli_ca_unlock (cli, ledger, &error)) ||
-      (events = ca_ledger_list_audit (ledger, after, MAX (limit, 0), &error)) == NULL)
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_ONLY, &error) ||
+      (cli->pass_spec != NULL && !ts_cli_unlock_workspace (cli, &error)) ||
+      (events = ts_workspace_list_audit (cli->workspace, after, MAX (limit, 0), &error)) == NULL)
     return ts_cli_fail (error);
 
   if (cli->json)
@@ -751,13 +746,10 @@ run_audit_verify (TsCli  *cli,
                   char  **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autofree char *expect = NULL;
   g_autofree char *expected_hash = NULL;
-  g_autofree char *head_hash = NULL;
   g_autofree char *head = NULL;
   gint64 expected_seq = 0;
-  gint64 head_seq = 0;
   gint64 checked = 0;
   gint64 broken = 0;
   gboolean ok;
@@ -777,14 +769,12 @@ run_audit_verify (TsCli  *cli,
   if (expect != NULL && !read_expected_head (expect, &expected_seq, &expected_hash, &error))
     return ts_cli_fail (error);
 
-  ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
-  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error))
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_ONLY, &error) ||
+      !ts_cli_unlock_workspace (cli, &error))
     return ts_cli_fail (error);
-  ok = ca_ledger_verify_audit (ledger, &checked, &broken, &error) &&
-       (expect == NULL || ca_ledger_audit_contains (ledger, expected_seq, expected_hash, &error)) &&
-       ca_ledger_audit_head (ledger, &head_seq, &head_hash, &error);
-  if (ok)
-    head = ca_audit_head_to_string (head_seq, head_hash);
+  ok = ts_workspace_verify_audit (cli->workspace, &checked, &broken, &error) &&
+       (expect == NULL || ts_workspace_audit_contains (cli->workspace, expected_seq, expected_hash, &error)) &&
+       (head = ts_workspace_dup_audit_head (cli->workspace, &error)) != NULL;
 
   if (cli->json)
     {

@@ -19,31 +19,8 @@
 
 #include "ts-cli-ca.h"
 
-/* Device CSRs are small; anything larger from stdin is the wrong input. */
-#define MAX_STDIN_CSR (64 * 1024)
-/* A million rows naming CSR files; an input far larger is the wrong file. */
-#define MAX_BATCH_FILE (64 * 1024 * 1024)
-
 /* Room reserved for a device key's PEM: a P-384 PKCS#8 is about 300 bytes. */
 #define KEY_FILE_ROOM 4096
-
-static CaCsr *
-read_csr (const char  *source,
-          GError     **error)
-{
-  g_autoptr(GString) data = NULL;
-  char buffer[4096];
-  size_t n;
-
-  if (!g_str_equal (source, "-"))
-    return ca_csr_load (source, error);
-
-  data = g_string_new (NULL);
-  while ((n = fread (buffer, 1, sizeof buffer, stdin)) > 0 && data->len <= MAX_STDIN_CSR)
-    g_string_append_len (data, buffer, n);
-
-  return ca_csr_parse (data->str, data->len, error);
-}
 
 /* Creates the key file, with room for the key, before anything is signed: a
  * certificate must never be recorded for a key that then cannot be saved. */
@@ -135,7 +112,6 @@ ts_cli_ca_run_issue (TsCli  *cli,
                      char  **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(CaCsr) csr = NULL;
   g_autoptr(CaCertificate) cert = NULL;
   g_autofree char *ca = NULL;
@@ -184,7 +160,7 @@ ts_cli_ca_run_issue (TsCli  *cli,
     return ts_cli_usage_error ("issue", _("--key %s is not a key type. Use ec-p256 or ec-p384."), key);
 
   /* Fail on a bad request or an existing key file before unlocking anything. */
-  if (csr_source != NULL && (csr = read_csr (csr_source, &error)) == NULL)
+  if (csr_source != NULL && (csr = ts_csr_read (csr_source, &error)) == NULL)
     return ts_cli_fail (error);
   if (key_out != NULL && g_file_test (key_out, G_FILE_TEST_EXISTS))
     {
@@ -193,8 +169,8 @@ ts_cli_ca_run_issue (TsCli  *cli,
       return ts_cli_fail (error);
     }
 
-  ledger = ts_cli_ca_open_ledger (cli, &error);
-  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error))
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_WRITE, &error) ||
+      !ts_cli_unlock_workspace (cli, &error))
     return ts_cli_fail (error);
 
   if (new_key && (key_fd = reserve_key_file (key_out, &error)) < 0)
@@ -204,9 +180,9 @@ ts_cli_ca_run_issue (TsCli  *cli,
     CaIssueRequest request = { ca, imei, profile, uuid, days, revoke_previous };
 
     if (new_key)
-      cert = ca_ledger_issue_with_new_key (ledger, &request, key_type, &key_pem, &error);
+      cert = ts_workspace_issue_with_new_key (cli->workspace, &request, key_type, &key_pem, &error);
     else
-      cert = ca_ledger_issue (ledger, &request, csr, &error);
+      cert = ts_workspace_issue (cli->workspace, &request, csr, &error);
   }
   if (cert == NULL)
     {
@@ -236,123 +212,6 @@ ts_cli_ca_run_issue (TsCli  *cli,
   return TS_CLI_EXIT_OK;
 }
 
-/* Splits one CSV record (RFC 4180: quoted fields may hold commas and doubled
- * quotes; no embedded newlines, as a %KEYGEN string has none). */
-static GPtrArray *
-split_csv_line (const char *line)
-{
-  GPtrArray *fields = g_ptr_array_new_with_free_func (g_free);
-  GString *field = g_string_new (NULL);
-  gboolean quoted = FALSE;
-
-  for (const char *p = line; *p != '\0' && *p != '\r' && *p != '\n'; p++)
-    {
-      if (quoted && *p == '"' && p[1] == '"')
-        g_string_append_c (field, *p++);
-      else if (*p == '"')
-        quoted = !quoted;
-      else if (*p == ',' && !quoted)
-        {
-          g_ptr_array_add (fields, g_string_free (field, FALSE));
-          field = g_string_new (NULL);
-        }
-      else
-        g_string_append_c (field, *p);
-    }
-  g_ptr_array_add (fields, g_string_free (field, FALSE));
-
-  return fields;
-}
-
-/* The csr column is a %KEYGEN answer when it is not an existing file. */
-static CaCsr *
-batch_csr (const char  *base_dir,
-           const char  *value,
-           GError     **error)
-{
-  g_autofree char *path = g_path_is_absolute (value) ? g_strdup (value) : g_build_filename (base_dir, value, NULL);
-
-  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    return ca_csr_load (path, error);
-
-  return ca_csr_parse (value, strlen (value), error);
-}
-
-typedef struct
-{
-  CaBatchItem *items;
-  guint       *lines;
-  guint        n;
-} Batch;
-
-static void
-batch_clear (Batch *batch)
-{
-  for (guint i = 0; i < batch->n; i++)
-    ca_batch_item_clear (&batch->items[i]);
-  g_free (batch->items);
-  g_free (batch->lines);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Batch, batch_clear)
-
-static gboolean
-read_batch (const char  *input,
-            Batch       *batch,
-            GError     **error)
-{
-  g_autofree char *contents = NULL;
-  g_autofree char *base_dir = g_path_get_dirname (input);
-  g_auto(GStrv) lines = NULL;
-  guint allocated = 0;
-
-  contents = ca_file_read_bounded (input, MAX_BATCH_FILE, NULL, error);
-  if (contents == NULL)
-    return FALSE;
-
-  lines = g_strsplit (contents, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_autoptr(GPtrArray) fields = NULL;
-      CaBatchItem *item;
-      const char *imei;
-
-      g_strstrip (lines[i]);
-      if (lines[i][0] == '\0' || lines[i][0] == '#')
-        continue;
-      fields = split_csv_line (lines[i]);
-      imei = g_strstrip ((char *) fields->pdata[0]);
-      if (i == 0 && g_ascii_strcasecmp (imei, "imei") == 0)
-        continue;
-
-      if (batch->n == allocated)
-        {
-          allocated = MAX (64, allocated * 2);
-          batch->items = g_renew (CaBatchItem, batch->items, allocated);
-          batch->lines = g_renew (guint, batch->lines, allocated);
-        }
-      item = &batch->items[batch->n];
-      memset (item, 0, sizeof *item);
-      batch->lines[batch->n++] = i + 1;
-      item->imei = g_strdup (imei);
-
-      if (fields->len != 2)
-        g_set_error (&item->error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
-                     _("expected two columns, imei,csr, but found %u"), fields->len);
-      else
-        item->csr = batch_csr (base_dir, g_strstrip ((char *) fields->pdata[1]), &item->error);
-    }
-
-  if (batch->n == 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("%s holds no rows. Each row is imei,csr where csr is a file or a %%KEYGEN answer."), input);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
 static char *
 pem_path (const char *out_dir,
           const char *imei)
@@ -378,9 +237,9 @@ file_holds (const char *path,
  * before anything is signed, unless the file holds the certificate a previous
  * run issued for the same key, which the batch then reports again. */
 static void
-refuse_taken_files (CaLedger              *ledger,
+refuse_taken_files (TsWorkspace           *workspace,
                     const CaIssueRequest  *request,
-                    Batch                 *batch,
+                    TsIssueBatch          *batch,
                     const char            *out_dir)
 {
   for (guint i = 0; i < batch->n; i++)
@@ -396,7 +255,7 @@ refuse_taken_files (CaLedger              *ledger,
       if (!g_file_test (path, G_FILE_TEST_EXISTS))
         continue;
 
-      issued = ca_ledger_find_issued (ledger, request, item->imei, item->csr, &local_error);
+      issued = ts_workspace_find_issued (workspace, request, item->imei, item->csr, &local_error);
       if (issued != NULL && file_holds (path, issued->pem))
         continue;
       if (local_error != NULL)
@@ -433,8 +292,7 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
                            char  **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
-  g_auto(Batch) batch = { 0 };
+  g_auto(TsIssueBatch) batch = { 0 };
   g_autofree char *ca = NULL;
   g_autofree char *input = NULL;
   g_autofree char *out_dir = NULL;
@@ -464,7 +322,7 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
     return ts_cli_usage_error ("issue-batch", _("Give the --ca, the --input CSV and the --out-dir."));
   request = (CaIssueRequest) { ca, NULL, profile, NULL, days, FALSE };
 
-  if (!read_batch (input, &batch, &error))
+  if (!ts_issue_batch_read (input, &batch, &error))
     return ts_cli_fail (error);
   if (g_mkdir_with_parents (out_dir, 0700) != 0)
     {
@@ -473,13 +331,12 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
       return ts_cli_fail (error);
     }
 
-  ledger = ts_cli_ca_open_ledger (cli, &error);
-  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error))
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_WRITE, &error) ||
+      !ts_cli_unlock_workspace (cli, &error))
     return ts_cli_fail (error);
 
-  ca_batch_refuse_repeated_imeis (batch.items, batch.n);
-  refuse_taken_files (ledger, &request, &batch, out_dir);
-  ca_ledger_issue_batch (ledger, &request, batch.items, batch.n, &error);
+  refuse_taken_files (cli->workspace, &request, &batch, out_dir);
+  ts_workspace_issue_batch (cli->workspace, &request, &batch, &error);
 
   json_builder_begin_array (builder);
   for (guint i = 0; i < batch.n; i++)

@@ -20,7 +20,6 @@ ts_cli_ca_run_revoke (TsCli  *cli,
                       char  **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(GPtrArray) revoked = NULL;
   g_autofree char *ca = NULL;
   g_autofree char *serial = NULL;
@@ -54,12 +53,11 @@ ts_cli_ca_run_revoke (TsCli  *cli,
   if (invalidity != NULL && !ts_cli_ca_parse_date (invalidity, &invalidity_date, &error))
     return ts_cli_fail (error);
 
-  ledger = ts_cli_ca_open_ledger (cli, &error);
-  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error))
-    return ts_cli_fail (error);
-  revoked = ca_ledger_revoke (ledger, &(CaRevokeRequest) { ca, serial, imei, sec_tag, reason, invalidity_date },
-                              &error);
-  if (revoked == NULL)
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_WRITE, &error) ||
+      !ts_cli_unlock_workspace (cli, &error) ||
+      (revoked = ts_workspace_revoke (cli->workspace,
+                                      &(CaRevokeRequest) { ca, serial, imei, sec_tag, reason, invalidity_date },
+                                      &error)) == NULL)
     return ts_cli_fail (error);
 
   if (cli->json)
@@ -87,7 +85,6 @@ ts_cli_ca_run_crl (TsCli  *cli,
                    char  **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(GBytes) crl = NULL;
   g_autofree char *ca = NULL;
   gboolean der = FALSE;
@@ -106,9 +103,9 @@ ts_cli_ca_run_crl (TsCli  *cli,
   if (ca == NULL)
     return ts_cli_usage_error ("crl", _("Give the --ca."));
 
-  ledger = ts_cli_ca_open_ledger (cli, &error);
-  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error) ||
-      (crl = ca_ledger_generate_crl (ledger, ca, days, der, &error)) == NULL)
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_WRITE, &error) ||
+      !ts_cli_unlock_workspace (cli, &error) ||
+      (crl = ts_workspace_generate_crl (cli->workspace, ca, days, der, &error)) == NULL)
     return ts_cli_fail (error);
 
   fwrite (g_bytes_get_data (crl, NULL), 1, g_bytes_get_size (crl), stdout);

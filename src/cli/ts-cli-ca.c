@@ -57,7 +57,8 @@ ts_cli_ca_dispatch (TsCli               *cli,
                              names->str);
 }
 
-/* For verbs that write: a missing ledger is created, and the user told where. */
+/* For verbs not yet on the workspace: a missing ledger is created, and the
+ * user told where. */
 CaLedger *
 ts_cli_ca_open_ledger (TsCli   *cli,
                        GError **error)
@@ -68,14 +69,6 @@ ts_cli_ca_open_ledger (TsCli   *cli,
     fprintf (stderr, _("tagsmith: created a new ledger at %s.\n"), cli->db_path);
 
   return ledger;
-}
-
-/* For verbs that only read: never creates, migrates or writes the ledger. */
-CaLedger *
-ts_cli_ca_open_ledger_read_only (TsCli   *cli,
-                                 GError **error)
-{
-  return ca_ledger_open_read_only (cli->db_path, error);
 }
 
 gboolean
@@ -351,16 +344,12 @@ create_authority (TsCli                     *cli,
                   const CaAuthorityRequest  *request)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(CaAuthority) authority = NULL;
   g_autofree char *until = NULL;
 
-  ledger = ts_cli_ca_open_ledger (cli, &error);
-  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error))
-    return ts_cli_fail (error);
-
-  authority = ca_ledger_create_authority (ledger, request, &error);
-  if (authority == NULL)
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_WRITE, &error) ||
+      !ts_cli_unlock_workspace (cli, &error) ||
+      (authority = ts_workspace_create_authority (cli->workspace, request, &error)) == NULL)
     return ts_cli_fail (error);
 
   until = ts_cli_ca_date (authority->not_after);
@@ -439,7 +428,6 @@ run_list (TsCli  *cli,
           char  **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(GPtrArray) authorities = NULL;
   int exit_code;
   GOptionEntry entries[] = { { NULL } };
@@ -447,8 +435,8 @@ run_list (TsCli  *cli,
   if (!ts_cli_parse_options (cli, "ca list", NULL, _("List the ledger's CAs."), entries, &argc, &argv, &exit_code))
     return exit_code;
 
-  ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
-  if (ledger == NULL || (authorities = ca_ledger_list_authorities (ledger, &error)) == NULL)
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_ONLY, &error) ||
+      (authorities = ts_workspace_list_authorities (cli->workspace, &error)) == NULL)
     return ts_cli_fail (error);
 
   if (cli->json)
@@ -488,7 +476,6 @@ run_export (TsCli  *cli,
             char  **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autofree char *pem = NULL;
   gboolean chain = FALSE;
   int exit_code;
@@ -503,8 +490,8 @@ run_export (TsCli  *cli,
   if (argc != 2)
     return ts_cli_usage_error ("ca export", _("Name one CA."));
 
-  ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
-  if (ledger == NULL || (pem = ca_ledger_export_authority (ledger, argv[1], chain, &error)) == NULL)
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_ONLY, &error) ||
+      (pem = ts_workspace_export_authority (cli->workspace, argv[1], chain, &error)) == NULL)
     return ts_cli_fail (error);
 
   fputs (pem, stdout);
@@ -518,7 +505,6 @@ run_proof (TsCli  *cli,
            char  **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autofree char *code = NULL;
   g_autofree char *pem = NULL;
   int exit_code;
@@ -534,9 +520,9 @@ run_proof (TsCli  *cli,
   if (argc != 2 || code == NULL)
     return ts_cli_usage_error ("ca proof", _("Name one CA and give the --code."));
 
-  ledger = ts_cli_ca_open_ledger (cli, &error);
-  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error) ||
-      (pem = ca_ledger_issue_proof (ledger, argv[1], code, &error)) == NULL)
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_WRITE, &error) ||
+      !ts_cli_unlock_workspace (cli, &error) ||
+      (pem = ts_workspace_issue_proof (cli->workspace, argv[1], code, &error)) == NULL)
     return ts_cli_fail (error);
 
   fputs (pem, stdout);
@@ -550,7 +536,6 @@ run_import_openssl (TsCli  *cli,
                     char  **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(GPtrArray) imported = NULL;
   g_auto(GStrv) notes = NULL;
   g_autofree char *key_pass_spec = NULL;
@@ -579,9 +564,9 @@ run_import_openssl (TsCli  *cli,
         return ts_cli_fail (error);
     }
 
-  ledger = ts_cli_ca_open_ledger (cli, &error);
-  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error) ||
-      (imported = ca_ledger_import_openssl (ledger, argv[1], key_pass, &notes, &error)) == NULL)
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_WRITE, &error) ||
+      !ts_cli_unlock_workspace (cli, &error) ||
+      (imported = ts_workspace_import_openssl (cli->workspace, argv[1], key_pass, &notes, &error)) == NULL)
     return ts_cli_fail (error);
 
   for (guint i = 0; notes[i] != NULL; i++)
@@ -622,14 +607,10 @@ ts_cli_ca_run_backup (TsCli  *cli,
                       char  **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   int exit_code;
-  g_autofree char *hash = NULL;
   g_autofree char *head = NULL;
   g_autofree char *head_path = NULL;
   g_autofree char *line = NULL;
-  gint64 seq = 0;
-  gboolean ok;
   GOptionEntry entries[] = { { NULL } };
 
   if (!ts_cli_parse_options (cli, "backup", "FILE",
@@ -639,21 +620,15 @@ ts_cli_ca_run_backup (TsCli  *cli,
   if (argc != 2)
     return ts_cli_usage_error ("backup", _("Name the backup file."));
 
-  ledger = ts_cli_ca_open_ledger_read_only (cli, &error);
-  if (ledger == NULL || !ca_ledger_backup (ledger, argv[1], &error))
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_ONLY, &error) ||
+      (head = ts_workspace_backup (cli->workspace, argv[1], &error)) == NULL)
     return ts_cli_fail (error);
 
   /* The head of the copy, kept beside it: `audit verify --expect FILE.head` later
    * tells whether the ledger was rolled back past this backup. */
-  ok = ca_ledger_audit_head (ledger, &seq, &hash, &error);
-  if (ok)
-    {
-      head = ca_audit_head_to_string (seq, hash);
-      head_path = g_strconcat (argv[1], ".head", NULL);
-      line = g_strconcat (head, "\n", NULL);
-      ok = ts_cli_ca_write_new_file (head_path, line, strlen (line), 0600, TRUE, &error);
-    }
-  if (!ok)
+  head_path = g_strconcat (argv[1], ".head", NULL);
+  line = g_strconcat (head, "\n", NULL);
+  if (!ts_cli_ca_write_new_file (head_path, line, strlen (line), 0600, TRUE, &error))
     return ts_cli_fail (error);
 
   printf (_("Backed up the ledger to %s.\n"), argv[1]);

@@ -7,9 +7,8 @@
 
 #pragma once
 
-#include <ca.h>
-
 #include "ts-cli.h"
+#include "ts-workspace-ca.h"
 
 G_BEGIN_DECLS
 
@@ -28,12 +27,10 @@ int        ts_cli_ca_dispatch          (TsCli               *cli,
                                         int                  argc,
                                         char               **argv);
 
+/* For verbs not yet on the workspace; see ts_cli_open_workspace() and
+ * ts_cli_unlock_workspace(). */
 CaLedger  *ts_cli_ca_open_ledger       (TsCli               *cli,
                                         GError             **error);
-CaLedger  *ts_cli_ca_open_ledger_read_only (TsCli           *cli,
-                                        GError             **error);
-/* Reads the workspace passphrase (asking twice when the ledger has none yet)
- * and unlocks @ledger; the passphrase is wiped before returning. */
 gboolean   ts_cli_ca_unlock            (TsCli               *cli,
                                         CaLedger            *ledger,
                                         GError             **error);
