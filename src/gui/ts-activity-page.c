@@ -12,14 +12,13 @@
 #include <glib/gi18n.h>
 
 #include "ts-activity-page.h"
-#include "ts-application.h"
 #include "ts-audit-text.h"
 #include "ts-gui-util.h"
 #include "ts-unlock.h"
+#include "ts-workspace-ca.h"
 
 /* The page shows the most recent events; the CLI's `audit` verb lists them all. */
 #define SHOWN_EVENTS 300
-#define READ_BATCH   2000
 
 struct _TsActivityPage
 {
@@ -40,8 +39,9 @@ G_DEFINE_FINAL_TYPE (TsActivityPage, ts_activity_page, ADW_TYPE_BIN)
 
 typedef struct
 {
-  GQueue events;   /* the newest SHOWN_EVENTS, oldest at the head */
-  gint64 total;
+  GPtrArray *events;   /* the newest SHOWN_EVENTS, oldest first */
+  gint64     total;
+  gboolean   unlocked;  /* when they were read: links were checked */
 } Recent;
 
 static void
@@ -49,56 +49,29 @@ recent_free (gpointer pointer)
 {
   Recent *recent = pointer;
 
-  g_queue_clear_full (&recent->events, (GDestroyNotify) ca_audit_event_free);
+  g_clear_pointer (&recent->events, g_ptr_array_unref);
   g_free (recent);
 }
 
-/* Walks the log in batches and keeps only the tail, so a long log costs no memory. */
 static gpointer
-recent_work (gpointer       data,
-             GCancellable  *cancellable,
-             GError       **error)
+recent_job (TsWorkspace   *workspace,
+            gpointer       data,
+            GCancellable  *cancellable,
+            GError       **error)
 {
-  CaLedger *ledger = data;
   Recent *recent = g_new0 (Recent, 1);
-  gint64 after_id = 0;
 
-  g_queue_init (&recent->events);
+  recent->unlocked = ts_workspace_is_unlocked (workspace);
+  recent->events = ts_workspace_list_recent_audit (workspace, SHOWN_EVENTS, &recent->total, cancellable, error);
+  if (recent->events == NULL)
+    g_clear_pointer (&recent, recent_free);
 
-  for (;;)
-    {
-      g_autoptr(GPtrArray) batch = NULL;
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        break;
-
-      batch = ca_ledger_list_audit (ledger, after_id, READ_BATCH, error);
-      if (batch == NULL)
-        break;
-
-      /* The queue takes the events over from the batch. */
-      g_ptr_array_set_free_func (batch, NULL);
-      for (guint i = 0; i < batch->len; i++)
-        {
-          CaAuditEvent *event = g_ptr_array_index (batch, i);
-
-          after_id = event->id;
-          recent->total++;
-          g_queue_push_tail (&recent->events, event);
-          if (recent->events.length > SHOWN_EVENTS)
-            ca_audit_event_free (g_queue_pop_head (&recent->events));
-        }
-
-      if (batch->len < READ_BATCH)
-        return recent;
-    }
-
-  recent_free (recent);
-  return NULL;
+  return recent;
 }
 
 static GtkWidget *
-event_row_new (const CaAuditEvent *event)
+event_row_new (const CaAuditEvent *event,
+               gboolean            checked)
 {
   g_autofree char *title = NULL;
   g_autofree char *subtitle = NULL;
@@ -125,7 +98,7 @@ event_row_new (const CaAuditEvent *event)
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
 
   /* Links are keyed with the passphrase: unchecked while locked, not altered. */
-  if (!event->verified && ts_application_is_unlocked (ts_application_get_default ()))
+  if (!event->verified && checked)
     {
       GtkWidget *badge = gtk_label_new (_("Altered"));
 
@@ -148,7 +121,7 @@ recent_cb (GObject      *object,
   Recent *recent;
   g_autofree char *footer = NULL;
 
-  recent = ts_run_in_thread_finish (result, &error);
+  recent = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (recent == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -157,8 +130,8 @@ recent_cb (GObject      *object,
     }
 
   ts_clear_children (GTK_WIDGET (self->list));
-  for (GList *l = recent->events.tail; l != NULL; l = l->prev)
-    gtk_list_box_append (self->list, event_row_new (l->data));
+  for (guint i = recent->events->len; i > 0; i--)
+    gtk_list_box_append (self->list, event_row_new (g_ptr_array_index (recent->events, i - 1), recent->unlocked));
 
   footer = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                          "%u most recent of %" G_GINT64_FORMAT " event. "
@@ -166,11 +139,41 @@ recent_cb (GObject      *object,
                                          "%u most recent of %" G_GINT64_FORMAT " events. "
                                          "Run “tagsmith audit” for the whole log.",
                                          recent->total),
-                            recent->events.length, recent->total);
+                            recent->events->len, recent->total);
   gtk_label_set_text (self->footer_label, footer);
   gtk_stack_set_visible_child_name (self->stack, recent->total > 0 ? "list" : "empty");
 
   recent_free (recent);
+}
+
+typedef struct
+{
+  gint64  checked;
+  gint64  first_broken;
+  GError *error;         /* NULL when the chain verified */
+} Verify;
+
+static void
+verify_free (gpointer pointer)
+{
+  Verify *verify = pointer;
+
+  g_clear_error (&verify->error);
+  g_free (verify);
+}
+
+/* Always a result: where the chain broke matters as much as the error. */
+static gpointer
+verify_job (TsWorkspace   *workspace,
+            gpointer       data,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  Verify *verify = g_new0 (Verify, 1);
+
+  ts_workspace_verify_audit (workspace, &verify->checked, &verify->first_broken, &verify->error);
+
+  return verify;
 }
 
 static void
@@ -180,14 +183,21 @@ verify_cb (GObject      *object,
 {
   g_autoptr(TsActivityPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  gint64 checked = 0;
-  gint64 first_broken = 0;
+  Verify *verify = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
+  gint64 checked = verify != NULL ? verify->checked : 0;
+  gint64 first_broken = verify != NULL ? verify->first_broken : 0;
   g_autofree char *title = NULL;
+
+  if (verify != NULL)
+    {
+      error = g_steal_pointer (&verify->error);
+      verify_free (verify);
+    }
 
   gtk_widget_remove_css_class (GTK_WIDGET (self->verify_row), "success");
   gtk_widget_remove_css_class (GTK_WIDGET (self->verify_row), "error");
 
-  if (ca_ledger_verify_audit_finish (CA_LEDGER (object), result, &checked, &first_broken, &error))
+  if (error == NULL)
     {
       title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                             "Audit log intact: %" G_GINT64_FORMAT " event verified",
@@ -218,20 +228,18 @@ verify_cb (GObject      *object,
 static void
 ts_activity_page_reload (TsActivityPage *self)
 {
-  CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
-
-  if (ledger == NULL)
+  if (self->workspace == NULL || !ts_workspace_is_open (self->workspace))
     return;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
 
-  ts_run_in_thread (self, recent_work, g_object_ref (ledger), g_object_unref, recent_free,
-                    self->cancellable, recent_cb, g_object_ref (self));
+  ts_workspace_run_async (self->workspace, recent_job, NULL, NULL, recent_free,
+                          self->cancellable, recent_cb, g_object_ref (self));
   gtk_widget_remove_css_class (GTK_WIDGET (self->verify_row), "success");
   gtk_widget_remove_css_class (GTK_WIDGET (self->verify_row), "error");
-  if (!ca_ledger_is_unlocked (ledger))
+  if (!ts_workspace_is_unlocked (self->workspace))
     {
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->verify_row),
                                      _("Unlock to check the audit chain"));
@@ -242,7 +250,8 @@ ts_activity_page_reload (TsActivityPage *self)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->verify_row),
                                  _("Checking the audit chain…"));
   adw_action_row_set_subtitle (self->verify_row, "");
-  ca_ledger_verify_audit_async (ledger, self->cancellable, verify_cb, g_object_ref (self));
+  ts_workspace_run_async (self->workspace, verify_job, NULL, NULL, verify_free,
+                          self->cancellable, verify_cb, g_object_ref (self));
 }
 
 static void
@@ -253,7 +262,7 @@ verify_unlocked_cb (GObject      *object,
   g_autoptr(TsActivityPage) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (ts_unlock_ensure_finish (result, &error))
+  if (ts_unlock_finish (result, &error))
     ts_activity_page_reload (self);
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     adw_action_row_set_subtitle (self->verify_row, error->message);
@@ -266,7 +275,7 @@ verify_action (GtkWidget  *widget,
 {
   TsActivityPage *self = TS_ACTIVITY_PAGE (widget);
 
-  ts_unlock_ensure_async (widget, self->cancellable, verify_unlocked_cb, g_object_ref (self));
+  ts_unlock_async (self->workspace, widget, self->cancellable, verify_unlocked_cb, g_object_ref (self));
 }
 
 static void

@@ -11,13 +11,13 @@
 
 #include <glib/gi18n.h>
 
-#include "ts-application.h"
 #include "ts-authorities-page.h"
 #include "ts-authority-dialog.h"
 #include "ts-gui-util.h"
 #include "ts-prompt.h"
 #include "ts-unlock.h"
 #include "ts-window.h"
+#include "ts-workspace-ca.h"
 
 /* An authority within this many days of its end is flagged. */
 #define EXPIRY_WARNING_DAYS 90
@@ -37,12 +37,6 @@ struct _TsAuthoritiesPage
 };
 
 G_DEFINE_FINAL_TYPE (TsAuthoritiesPage, ts_authorities_page, ADW_TYPE_BIN)
-
-static CaLedger *
-page_ledger (void)
-{
-  return ts_application_get_ledger (ts_application_get_default ());
-}
 
 static void
 show_error (TsAuthoritiesPage *self,
@@ -186,11 +180,12 @@ authority_row_new (TsAuthoritiesPage *self,
 }
 
 static gpointer
-list_work (gpointer       data,
-           GCancellable  *cancellable,
-           GError       **error)
+list_job (TsWorkspace   *workspace,
+          gpointer       data,
+          GCancellable  *cancellable,
+          GError       **error)
 {
-  return ca_ledger_list_authorities (CA_LEDGER (data), error);
+  return ts_workspace_list_authorities (workspace, error);
 }
 
 static void
@@ -202,10 +197,11 @@ list_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   GPtrArray *authorities;
 
-  authorities = ts_run_in_thread_finish (result, &error);
+  authorities = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (authorities == NULL)
     {
-      show_error (self, error);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error);
       return;
     }
 
@@ -222,14 +218,11 @@ list_cb (GObject      *object,
 static void
 ts_authorities_page_reload (TsAuthoritiesPage *self)
 {
-  CaLedger *ledger = page_ledger ();
-
-  if (ledger == NULL)
+  if (self->workspace == NULL || !ts_workspace_is_open (self->workspace))
     return;
 
-  ts_run_in_thread (self, list_work, g_object_ref (ledger), g_object_unref,
-                    (GDestroyNotify) g_ptr_array_unref, self->cancellable, list_cb,
-                    g_object_ref (self));
+  ts_workspace_run_async (self->workspace, list_job, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
+                          self->cancellable, list_cb, g_object_ref (self));
 }
 
 static void
@@ -250,7 +243,6 @@ created_cb (GObject      *object,
       return;
     }
 
-  ts_application_ledger_changed (ts_application_get_default ());
   root = gtk_widget_get_root (GTK_WIDGET (self));
   message = g_strdup_printf (_("Created “%s”"), authority->name);
   if (TS_IS_WINDOW (root))
@@ -265,13 +257,13 @@ create_unlocked_cb (GObject      *object,
   g_autoptr(TsAuthoritiesPage) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!ts_unlock_ensure_finish (result, &error))
+  if (!ts_unlock_finish (result, &error))
     {
       show_error (self, error);
       return;
     }
 
-  ts_authority_dialog_run_async (GTK_WIDGET (self), self->authorities, self->cancellable,
+  ts_authority_dialog_run_async (self->workspace, GTK_WIDGET (self), self->authorities, self->cancellable,
                                  created_cb, g_object_ref (self));
 }
 
@@ -283,18 +275,19 @@ create_action (GtkWidget  *widget,
   TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (widget);
 
   /* Unlocking first: on a new ledger this is where the passphrase is chosen. */
-  ts_unlock_ensure_async (widget, self->cancellable, create_unlocked_cb, g_object_ref (self));
+  ts_unlock_async (self->workspace, widget, self->cancellable, create_unlocked_cb, g_object_ref (self));
 }
 
 /* Export chain ------------------------------------------------------------------ */
 
 static gpointer
-export_work (gpointer       data,
-             GCancellable  *cancellable,
-             GError       **error)
+export_job (TsWorkspace   *workspace,
+            gpointer       data,
+            GCancellable  *cancellable,
+            GError       **error)
 {
   const char *name = data;
-  char *pem = ca_ledger_export_authority (page_ledger (), name, TRUE, error);
+  char *pem = ts_workspace_export_authority (workspace, name, TRUE, error);
 
   return pem != NULL ? g_bytes_new_take (pem, strlen (pem)) : NULL;
 }
@@ -356,7 +349,7 @@ save_result_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
 
-  bytes = ts_run_in_thread_finish (result, &error);
+  bytes = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (bytes == NULL)
     {
       show_error (job->page, error);
@@ -374,9 +367,9 @@ export_chain_action (GtkWidget  *widget,
   TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (widget);
   const char *name = g_variant_get_string (param, NULL);
 
-  ts_run_in_thread (self, export_work, g_strdup (name), g_free, (GDestroyNotify) g_bytes_unref,
-                    self->cancellable, save_result_cb,
-                    save_job_new (self, _("Export Chain"), name, "-chain.pem"));
+  ts_workspace_run_async (self->workspace, export_job, g_strdup (name), g_free, (GDestroyNotify) g_bytes_unref,
+                          self->cancellable, save_result_cb,
+                          save_job_new (self, _("Export Chain"), name, "-chain.pem"));
 }
 
 /* Verification certificate -------------------------------------------------------- */
@@ -398,12 +391,13 @@ proof_data_free (gpointer pointer)
 }
 
 static gpointer
-proof_work (gpointer       data,
-            GCancellable  *cancellable,
-            GError       **error)
+proof_job (TsWorkspace   *workspace,
+           gpointer       data,
+           GCancellable  *cancellable,
+           GError       **error)
 {
   ProofData *proof = data;
-  char *pem = ca_ledger_issue_proof (page_ledger (), proof->name, proof->code, error);
+  char *pem = ts_workspace_issue_proof (workspace, proof->name, proof->code, error);
 
   return pem != NULL ? g_bytes_new_take (pem, strlen (pem)) : NULL;
 }
@@ -432,9 +426,9 @@ proof_code_cb (GObject      *object,
   proof->code = g_steal_pointer (&code);
   /* Read through a copy: arguments are evaluated in no set order, and the job is handed on. */
   page = job->page;
-  ts_run_in_thread (page, proof_work, proof, proof_data_free,
-                    (GDestroyNotify) g_bytes_unref, page->cancellable, save_result_cb,
-                    g_steal_pointer (&job));
+  ts_workspace_run_async (page->workspace, proof_job, proof, proof_data_free,
+                          (GDestroyNotify) g_bytes_unref, page->cancellable, save_result_cb,
+                          g_steal_pointer (&job));
 }
 
 static void
@@ -445,7 +439,7 @@ proof_unlocked_cb (GObject      *object,
   g_autoptr(SaveJob) job = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!ts_unlock_ensure_finish (result, &error))
+  if (!ts_unlock_finish (result, &error))
     {
       show_error (job->page, error);
       return;
@@ -469,32 +463,20 @@ proof_action (GtkWidget  *widget,
   TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (widget);
   const char *name = g_variant_get_string (param, NULL);
 
-  ts_unlock_ensure_async (widget, self->cancellable, proof_unlocked_cb,
+  ts_unlock_async (self->workspace, widget, self->cancellable, proof_unlocked_cb,
                           save_job_new (self, _("Save Verification Certificate"), name,
                                         "-verification.pem"));
 }
 
 /* CRL --------------------------------------------------------------------------------- */
 
-static void
-crl_cb (GObject      *object,
-        GAsyncResult *result,
-        gpointer      user_data)
+static gpointer
+crl_job (TsWorkspace   *workspace,
+         gpointer       data,
+         GCancellable  *cancellable,
+         GError       **error)
 {
-  g_autoptr(SaveJob) job = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) crl = NULL;
-
-  crl = ca_ledger_generate_crl_finish (CA_LEDGER (object), result, &error);
-  if (crl == NULL)
-    {
-      show_error (job->page, error);
-      return;
-    }
-
-  ts_application_note_unlocked (ts_application_get_default ());
-  ts_application_ledger_changed (ts_application_get_default ());
-  ts_save_bytes (GTK_WIDGET (job->page), job->title, job->file_name, crl);
+  return ts_workspace_generate_crl (workspace, data, 0, FALSE, error);
 }
 
 static void
@@ -506,7 +488,7 @@ crl_unlocked_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   SaveJob *pending;
 
-  if (!ts_unlock_ensure_finish (result, &error))
+  if (!ts_unlock_finish (result, &error))
     {
       show_error (job->page, error);
       return;
@@ -514,8 +496,8 @@ crl_unlocked_cb (GObject      *object,
 
   /* Arguments are evaluated in no set order: steal the job before reading it. */
   pending = g_steal_pointer (&job);
-  ca_ledger_generate_crl_async (page_ledger (), pending->name, 0, FALSE, pending->page->cancellable,
-                                crl_cb, pending);
+  ts_workspace_run_async (pending->page->workspace, crl_job, g_strdup (pending->name), g_free,
+                          (GDestroyNotify) g_bytes_unref, pending->page->cancellable, save_result_cb, pending);
 }
 
 static void
@@ -526,7 +508,7 @@ publish_crl_action (GtkWidget  *widget,
   TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (widget);
   const char *name = g_variant_get_string (param, NULL);
 
-  ts_unlock_ensure_async (widget, self->cancellable, crl_unlocked_cb,
+  ts_unlock_async (self->workspace, widget, self->cancellable, crl_unlocked_cb,
                           save_job_new (self, _("Publish CRL"), name, ".crl.pem"));
 }
 
@@ -549,13 +531,14 @@ import_data_free (gpointer pointer)
 }
 
 static gpointer
-import_work (gpointer       data,
-             GCancellable  *cancellable,
-             GError       **error)
+import_job (TsWorkspace   *workspace,
+            gpointer       data,
+            GCancellable  *cancellable,
+            GError       **error)
 {
   ImportData *import = data;
 
-  return ca_ledger_import_openssl (page_ledger (), import->directory,
+  return ts_workspace_import_openssl (workspace, import->directory,
                                    *import->key_passphrase != '\0' ? import->key_passphrase : NULL,
                                    NULL, error);
 }
@@ -571,14 +554,13 @@ import_cb (GObject      *object,
   g_autofree char *message = NULL;
   GtkRoot *root;
 
-  created = ts_run_in_thread_finish (result, &error);
+  created = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (created == NULL)
     {
       show_error (self, error);
       return;
     }
 
-  ts_application_ledger_changed (ts_application_get_default ());
   message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Imported %u authority",
                                           "Imported %u authorities", created->len),
                              created->len);
@@ -604,9 +586,9 @@ import_passphrase_cb (GObject      *object,
       return;
     }
 
-  ts_run_in_thread (self, import_work, import, import_data_free,
-                    (GDestroyNotify) g_ptr_array_unref, self->cancellable, import_cb,
-                    g_object_ref (self));
+  ts_workspace_run_async (self->workspace, import_job, import, import_data_free,
+                          (GDestroyNotify) g_ptr_array_unref, self->cancellable, import_cb,
+                          g_object_ref (self));
 }
 
 static void
@@ -643,7 +625,7 @@ import_unlocked_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   GtkFileChooserNative *dialog;
 
-  if (!ts_unlock_ensure_finish (result, &error))
+  if (!ts_unlock_finish (result, &error))
     {
       show_error (self, error);
       return;
@@ -665,7 +647,7 @@ import_action (GtkWidget  *widget,
 {
   TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (widget);
 
-  ts_unlock_ensure_async (widget, self->cancellable, import_unlocked_cb, g_object_ref (self));
+  ts_unlock_async (self->workspace, widget, self->cancellable, import_unlocked_cb, g_object_ref (self));
 }
 
 /* Lifecycle ----------------------------------------------------------------------------- */

@@ -12,12 +12,13 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
-#include "ts-application.h"
 #include "ts-authority-dialog.h"
 #include "ts-gui-util.h"
+#include "ts-workspace-ca.h"
 
 typedef struct
 {
+  TsWorkspace   *workspace;
   AdwEntryRow   *name_row;
   AdwComboRow   *parent_row;
   AdwComboRow   *key_row;
@@ -30,6 +31,7 @@ form_free (gpointer pointer)
 {
   Form *form = pointer;
 
+  g_clear_object (&form->workspace);
   g_clear_pointer (&form->parents, g_ptr_array_unref);
   g_free (form);
 }
@@ -47,6 +49,34 @@ static const struct
   { CA_KEY_RSA_4096, N_("RSA 4096") },
 };
 
+typedef struct
+{
+  char               *name;
+  char               *parent;
+  CaAuthorityRequest  request;  /* points into the above */
+} Create;
+
+static void
+create_free (gpointer pointer)
+{
+  Create *create = pointer;
+
+  g_free (create->name);
+  g_free (create->parent);
+  g_free (create);
+}
+
+static gpointer
+create_job (TsWorkspace   *workspace,
+            gpointer       data,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  Create *create = data;
+
+  return ts_workspace_create_authority (workspace, &create->request, error);
+}
+
 static void
 create_cb (GObject      *object,
            GAsyncResult *result,
@@ -56,7 +86,7 @@ create_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   CaAuthority *authority;
 
-  authority = ca_ledger_create_authority_finish (CA_LEDGER (object), result, &error);
+  authority = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (authority == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -79,11 +109,9 @@ response_cb (AdwMessageDialog *dialog,
 {
   g_autoptr(GTask) task = user_data;
   Form *form = g_task_get_task_data (task);
-  CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
   guint parent_index = adw_combo_row_get_selected (form->parent_row);
   guint key_index = adw_combo_row_get_selected (form->key_row);
-  g_autofree char *name = NULL;
-  CaAuthorityRequest request = { 0 };
+  Create *create;
 
   if (g_strcmp0 (response, "create") != 0)
     {
@@ -91,31 +119,25 @@ response_cb (AdwMessageDialog *dialog,
       return;
     }
 
-  name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (form->name_row))));
-  if (*name == '\0')
-    {
-      g_task_return_new_error (task, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
-                               _("An authority needs a name. Try again and give it one, "
-                                 "e.g. “Acme Root CA”."));
-      return;
-    }
-
-  request.name = name;
-  request.parent = parent_index > 0 && parent_index < form->parents->len
-                   ? g_ptr_array_index (form->parents, parent_index) : NULL;
-  request.key_type = key_choices[MIN (key_index, G_N_ELEMENTS (key_choices) - 1)].type;
-  request.days = gtk_spin_button_get_value_as_int (form->days_spin);
+  create = g_new0 (Create, 1);
+  create->name = g_strdup (gtk_editable_get_text (GTK_EDITABLE (form->name_row)));
+  create->parent = parent_index > 0 && parent_index < form->parents->len
+                   ? g_strdup (g_ptr_array_index (form->parents, parent_index)) : NULL;
+  create->request.name = create->name;
+  create->request.parent = create->parent;
+  create->request.key_type = key_choices[MIN (key_index, G_N_ELEMENTS (key_choices) - 1)].type;
+  create->request.days = gtk_spin_button_get_value_as_int (form->days_spin);
   /* A root may sign intermediates; an intermediate signs devices only. */
-  request.path_len = request.parent == NULL ? -1 : 0;
+  create->request.path_len = create->parent == NULL ? -1 : 0;
 
-  GCancellable *task_cancellable = g_task_get_cancellable (task);
-
-  ca_ledger_create_authority_async (ledger, &request, task_cancellable,
-                                    create_cb, g_steal_pointer (&task));
+  ts_workspace_run_async (form->workspace, create_job, create, create_free,
+                          (GDestroyNotify) ca_authority_free, g_task_get_cancellable (task),
+                          create_cb, g_steal_pointer (&task));
 }
 
 void
-ts_authority_dialog_run_async (GtkWidget           *parent,
+ts_authority_dialog_run_async (TsWorkspace         *workspace,
+                               GtkWidget           *parent,
                                GPtrArray           *authorities,
                                GCancellable        *cancellable,
                                GAsyncReadyCallback  callback,
@@ -128,11 +150,13 @@ ts_authority_dialog_run_async (GtkWidget           *parent,
   GTask *task;
   Form *form;
 
+  g_return_if_fail (TS_IS_WORKSPACE (workspace));
   g_return_if_fail (GTK_IS_WIDGET (parent));
 
   task = g_task_new (parent, cancellable, callback, user_data);
   g_task_set_source_tag (task, ts_authority_dialog_run_async);
   form = g_new0 (Form, 1);
+  form->workspace = g_object_ref (workspace);
   form->parents = g_ptr_array_new_with_free_func (g_free);
   g_task_set_task_data (task, form, form_free);
 

@@ -10,13 +10,15 @@
 #include <gtk/gtk.h>
 
 #include "ca.h"
+#include "ts-workspace.h"
 
 G_BEGIN_DECLS
 
 /* The "New Authority" assistant: asks for a name, the issuer (or a new root), the
  * key type and the lifetime, explaining each, then creates the authority off the
- * main loop. @authorities (element-type CaAuthority) offers the possible issuers. */
-void         ts_authority_dialog_run_async  (GtkWidget            *parent,
+ * main loop in @workspace. @authorities (element-type CaAuthority) offers the possible issuers. */
+void         ts_authority_dialog_run_async  (TsWorkspace          *workspace,
+                                             GtkWidget            *parent,
                                              GPtrArray            *authorities,
                                              GCancellable         *cancellable,
                                              GAsyncReadyCallback   callback,

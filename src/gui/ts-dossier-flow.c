@@ -12,28 +12,40 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
-#include "ts-dossier.h"
 #include "ts-dossier-flow.h"
 #include "ts-unlock.h"
+#include "ts-workspace-ca.h"
 
 typedef struct
 {
-  GtkWidget *parent;
-  CaLedger  *ledger;
-  char      *lot;
-  char      *folder;
-  char      *out_dir;
+  TsWorkspace *workspace;
+  GtkWidget   *parent;
+  char        *lot;
+  char        *folder;
+  char        *out_dir;
 } Flow;
 
 static void
 flow_free (Flow *flow)
 {
   g_clear_object (&flow->parent);
-  g_clear_object (&flow->ledger);
+  g_clear_object (&flow->workspace);
   g_free (flow->lot);
   g_free (flow->folder);
   g_free (flow->out_dir);
   g_free (flow);
+}
+
+static gpointer
+write_job (TsWorkspace   *workspace,
+           gpointer       data,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  Flow *flow = data;
+  TsDossierRequest request = { flow->lot, flow->out_dir, NULL };
+
+  return ts_workspace_write_dossier (workspace, &request, error) ? g_strdup (flow->out_dir) : NULL;
 }
 
 static void
@@ -42,13 +54,13 @@ written_cb (GObject      *object,
             gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  Flow *flow = g_task_get_task_data (task);
   GError *error = NULL;
+  char *out_dir = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
 
-  if (!ts_dossier_write_finish (CA_LEDGER (object), result, &error))
+  if (out_dir == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, g_strdup (flow->out_dir), g_free);
+    g_task_return_pointer (task, out_dir, g_free);
 }
 
 static void
@@ -62,20 +74,18 @@ unlocked_cb (GObject      *object,
   g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
   g_autofree char *safe = g_strdelimit (g_strdup (flow->lot), G_DIR_SEPARATOR_S, '_');
   g_autofree char *name = g_strdup_printf ("dossier-%s-%s", safe, stamp);
-  TsDossierRequest request = { 0 };
   GError *error = NULL;
 
-  if (!ts_unlock_ensure_finish (result, &error))
+  if (!ts_unlock_finish (result, &error))
     {
       g_task_return_error (task, error);
       return;
     }
 
   flow->out_dir = g_build_filename (flow->folder, name, NULL);
-  request.lot = flow->lot;
-  request.out_dir = flow->out_dir;
-  ts_dossier_write_async (flow->ledger, &request, g_task_get_cancellable (task), written_cb,
-                          g_object_ref (task));
+  /* The flow lives as long as the task, which the callback holds. */
+  ts_workspace_run_async (flow->workspace, write_job, flow, NULL, g_free, g_task_get_cancellable (task),
+                          written_cb, g_object_ref (task));
 }
 
 static void
@@ -96,7 +106,8 @@ response_cb (AdwMessageDialog *dialog,
 
   g_free (flow->lot);
   flow->lot = g_strdup (gtk_string_object_get_string (chosen));
-  ts_unlock_ensure_async (flow->parent, g_task_get_cancellable (task), unlocked_cb, g_object_ref (task));
+  ts_unlock_async (flow->workspace, flow->parent, g_task_get_cancellable (task), unlocked_cb,
+                   g_object_ref (task));
 }
 
 static void
@@ -113,7 +124,7 @@ lots_cb (GObject      *object,
   GtkWidget *drop_down;
   guint selected = 0;
 
-  lots = ca_ledger_list_lots_finish (CA_LEDGER (object), result, &error);
+  lots = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (lots == NULL)
     {
       g_task_return_error (task, error);
@@ -154,9 +165,18 @@ lots_cb (GObject      *object,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+static gpointer
+list_lots_job (TsWorkspace   *workspace,
+               gpointer       data,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  return ts_workspace_list_lots (workspace, error);
+}
+
 void
-ts_dossier_flow_async (GtkWidget           *parent,
-                       CaLedger            *ledger,
+ts_dossier_flow_async (TsWorkspace         *workspace,
+                       GtkWidget           *parent,
                        const char          *lot,
                        const char          *folder,
                        GCancellable        *cancellable,
@@ -167,12 +187,13 @@ ts_dossier_flow_async (GtkWidget           *parent,
   Flow *flow = g_new0 (Flow, 1);
 
   flow->parent = g_object_ref (parent);
-  flow->ledger = g_object_ref (ledger);
+  flow->workspace = g_object_ref (workspace);
   flow->lot = g_strdup (lot);
   flow->folder = g_strdup (folder);
   g_task_set_source_tag (task, ts_dossier_flow_async);
   g_task_set_task_data (task, flow, (GDestroyNotify) flow_free);
-  ca_ledger_list_lots_async (ledger, cancellable, lots_cb, g_object_ref (task));
+  ts_workspace_run_async (workspace, list_lots_job, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
+                          cancellable, lots_cb, g_object_ref (task));
 }
 
 char *

@@ -8,7 +8,8 @@
 #pragma once
 
 #include <gtk/gtk.h>
-#include <ca.h>
+
+#include "ts-workspace.h"
 
 G_BEGIN_DECLS
 
@@ -16,8 +17,8 @@ G_BEGIN_DECLS
  * ledger knows, @lot chosen first when given), unlocks the CAs, and writes the
  * folder as "dossier-LOT-DATE" inside @folder. Finishes with the folder's
  * path, or G_IO_ERROR_CANCELLED when the user backs out. */
-void  ts_dossier_flow_async  (GtkWidget            *parent,
-                              CaLedger             *ledger,
+void  ts_dossier_flow_async  (TsWorkspace          *workspace,
+                              GtkWidget            *parent,
                               const char           *lot,
                               const char           *folder,
                               GCancellable         *cancellable,

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "ts-fleet-model.h"
+#include "ts-workspace-ca.h"
 
 /* Rows per fetch, and how many fetched pages stay in memory. A page of 256 rows
  * is one short indexed SQLite range scan; 16 pages cover several screens. */
@@ -57,7 +58,7 @@ struct _TsFleetModel
 {
   GObject        parent_instance;
 
-  CaLedger      *ledger;
+  TsWorkspace   *workspace;
   GCancellable  *cancellable;  /* the current query's generation */
 
   /* The query */
@@ -122,14 +123,58 @@ fetch_free (Fetch *fetch)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fetch, fetch_free)
 
-static void
-fill_query (TsFleetModel *self,
-            CaFleetQuery *query)
+/* The current query, copied for a worker thread. */
+typedef struct
 {
-  query->filter = self->filter;
-  query->expiring_days = self->expiring_days;
-  query->search = self->search;
-  query->lot = self->lot;
+  CaFleetQuery  query;       /* points into the strings below */
+  char         *after_imei;
+  char         *search;
+  char         *lot;
+} QueryData;
+
+static QueryData *
+query_data_new (TsFleetModel *self,
+                const char   *after_imei,
+                guint         limit)
+{
+  QueryData *data = g_new0 (QueryData, 1);
+
+  data->after_imei = g_strdup (after_imei);
+  data->search = g_strdup (self->search);
+  data->lot = g_strdup (self->lot);
+  data->query = (CaFleetQuery) { self->filter, self->expiring_days, data->after_imei, limit,
+                                 data->search, data->lot };
+
+  return data;
+}
+
+static void
+query_data_free (gpointer pointer)
+{
+  QueryData *data = pointer;
+
+  g_free (data->after_imei);
+  g_free (data->search);
+  g_free (data->lot);
+  g_free (data);
+}
+
+static gpointer
+list_fleet_job (TsWorkspace   *workspace,
+                gpointer       data,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  return ts_workspace_list_fleet (workspace, &((QueryData *) data)->query, error);
+}
+
+static gpointer
+fleet_index_job (TsWorkspace   *workspace,
+                 gpointer       data,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  return ts_workspace_fleet_index (workspace, &((QueryData *) data)->query, PAGE_SIZE, cancellable, error);
 }
 
 static void
@@ -178,7 +223,7 @@ fetch_cb (GObject      *object,
   GPtrArray *items;
   guint start = fetch->page * PAGE_SIZE;
 
-  rows = ca_ledger_list_fleet_finish (CA_LEDGER (object), result, &error);
+  rows = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
 
   /* A fetch for an earlier query: its rows belong to no list now. */
   if (g_cancellable_is_cancelled (fetch->cancellable))
@@ -224,8 +269,6 @@ static void
 fetch_page (TsFleetModel *self,
             guint         page)
 {
-  CaFleetQuery query = { 0 };
-
   /* Without the index only page 0 has a known key. */
   if ((self->index == NULL ? page > 0 : page >= self->index->page_keys->len) ||
       g_hash_table_contains (self->in_flight, GUINT_TO_POINTER (page)))
@@ -233,11 +276,11 @@ fetch_page (TsFleetModel *self,
 
   g_hash_table_add (self->in_flight, GUINT_TO_POINTER (page));
 
-  fill_query (self, &query);
-  query.after_imei = self->index != NULL ? g_ptr_array_index (self->index->page_keys, page) : NULL;
-  query.limit = PAGE_SIZE;
-
-  ca_ledger_list_fleet_async (self->ledger, &query, self->cancellable, fetch_cb, fetch_new (self, page));
+  ts_workspace_run_async (self->workspace, list_fleet_job,
+                          query_data_new (self, self->index != NULL ? g_ptr_array_index (self->index->page_keys, page)
+                                                                    : NULL, PAGE_SIZE),
+                          query_data_free, (GDestroyNotify) g_ptr_array_unref, self->cancellable, fetch_cb,
+                          fetch_new (self, page));
 
   if (g_hash_table_size (self->in_flight) == 1)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
@@ -253,7 +296,7 @@ index_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   CaFleetIndex *index;
 
-  index = ca_ledger_fleet_index_finish (CA_LEDGER (object), result, &error);
+  index = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (g_cancellable_is_cancelled (fetch->cancellable))
     {
       g_clear_pointer (&index, ca_fleet_index_free);
@@ -361,7 +404,7 @@ ts_fleet_model_finalize (GObject *object)
 {
   TsFleetModel *self = TS_FLEET_MODEL (object);
 
-  g_clear_object (&self->ledger);
+  g_clear_object (&self->workspace);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->search, g_free);
   g_clear_pointer (&self->lot, g_free);
@@ -401,14 +444,14 @@ ts_fleet_model_init (TsFleetModel *self)
 }
 
 TsFleetModel *
-ts_fleet_model_new (CaLedger *ledger)
+ts_fleet_model_new (TsWorkspace *workspace)
 {
   TsFleetModel *self;
 
-  g_return_val_if_fail (CA_IS_LEDGER (ledger), NULL);
+  g_return_val_if_fail (TS_IS_WORKSPACE (workspace), NULL);
 
   self = g_object_new (TS_TYPE_FLEET_MODEL, NULL);
-  self->ledger = g_object_ref (ledger);
+  self->workspace = g_object_ref (workspace);
   ts_fleet_model_reload (self);
 
   return self;
@@ -446,8 +489,6 @@ ts_fleet_model_set_query (TsFleetModel  *self,
 void
 ts_fleet_model_reload (TsFleetModel *self)
 {
-  CaFleetQuery query = { 0 };
-
   g_return_if_fail (TS_IS_FLEET_MODEL (self));
 
   g_cancellable_cancel (self->cancellable);
@@ -461,9 +502,9 @@ ts_fleet_model_reload (TsFleetModel *self)
   set_n_items (self, 0);
 
   fetch_page (self, 0);
-  fill_query (self, &query);
   self->counting = TRUE;
-  ca_ledger_fleet_index_async (self->ledger, &query, PAGE_SIZE, self->cancellable, index_cb, fetch_new (self, 0));
+  ts_workspace_run_async (self->workspace, fleet_index_job, query_data_new (self, NULL, 0), query_data_free,
+                          (GDestroyNotify) ca_fleet_index_free, self->cancellable, index_cb, fetch_new (self, 0));
 }
 
 gboolean

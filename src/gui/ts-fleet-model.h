@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "ca.h"
+#include "ts-workspace.h"
 
 G_BEGIN_DECLS
 
@@ -26,11 +27,11 @@ G_DECLARE_FINAL_TYPE (TsFleetModel, ts_fleet_model, TS, FLEET_MODEL, GObject)
 
 /*
  * A GListModel of TsFleetItem over the ledger's fleet, fetched page by page through
- * ca_ledger_list_fleet_async() as the view asks for rows, with only a few pages
+ * the workspace's thread runner as the view asks for rows, with only a few pages
  * kept. The ledger pages by key (IMEI order), so the model grows as it is scrolled:
  * it knows the rows up to the furthest page fetched, plus whether more follow.
  */
-TsFleetModel *ts_fleet_model_new          (CaLedger      *ledger);
+TsFleetModel *ts_fleet_model_new          (TsWorkspace   *workspace);
 void          ts_fleet_model_set_query    (TsFleetModel  *self,
                                            CaFleetFilter  filter,
                                            int            expiring_days,

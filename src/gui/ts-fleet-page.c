@@ -11,11 +11,11 @@
 
 #include <glib/gi18n.h>
 
-#include "ts-application.h"
 #include "ts-fleet-model.h"
 #include "ts-fleet-page.h"
 #include "ts-gui-util.h"
 #include "ts-history-window.h"
+#include "ts-workspace-ca.h"
 
 struct _TsFleetPage
 {
@@ -319,7 +319,7 @@ lots_cb (GObject      *object,
 {
   g_autoptr(TsFleetPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) lots = ca_ledger_list_lots_finish (CA_LEDGER (object), result, &error);
+  g_autoptr(GPtrArray) lots = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   g_autofree char *kept = NULL;
   guint selected = 0;
 
@@ -348,14 +348,23 @@ lots_cb (GObject      *object,
     query_changed_cb (self);
 }
 
+static gpointer
+list_lots_job (TsWorkspace   *workspace,
+               gpointer       data,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  return ts_workspace_list_lots (workspace, error);
+}
+
 static void
-load_lots (TsFleetPage *self,
-           CaLedger    *ledger)
+load_lots (TsFleetPage *self)
 {
   g_cancellable_cancel (self->lots_cancellable);
   g_clear_object (&self->lots_cancellable);
   self->lots_cancellable = g_cancellable_new ();
-  ca_ledger_list_lots_async (ledger, self->lots_cancellable, lots_cb, g_object_ref (self));
+  ts_workspace_run_async (self->workspace, list_lots_job, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
+                          self->lots_cancellable, lots_cb, g_object_ref (self));
 }
 
 static void
@@ -369,7 +378,8 @@ row_activated_cb (TsFleetPage *self,
   if (row == NULL)
     return;
 
-  history = ts_history_window_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), row->imei);
+  history = ts_history_window_new (self->workspace, GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                   row->imei);
   gtk_window_present (GTK_WINDOW (history));
 }
 
@@ -403,21 +413,21 @@ search_activate_cb (TsFleetPage *self)
 static void
 ledger_changed_cb (TsFleetPage *self)
 {
-  CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
+  gboolean open = self->workspace != NULL && ts_workspace_is_open (self->workspace);
 
-  if (ledger != NULL)
+  if (open)
     bench_mark ("ledger-ready", 0);
   self->stale = !gtk_widget_get_mapped (GTK_WIDGET (self));
-  if (ledger == NULL || self->stale)
+  if (!open || self->stale)
     return;
 
-  load_lots (self, ledger);
+  load_lots (self);
 
   if (self->model == NULL)
     {
       g_autoptr(GtkSelectionModel) selection = NULL;
 
-      self->model = ts_fleet_model_new (ledger);
+      self->model = ts_fleet_model_new (self->workspace);
       g_signal_connect_object (self->model, "notify::n-items", G_CALLBACK (model_changed_cb),
                                self, G_CONNECT_SWAPPED);
       g_signal_connect_object (self->model, "notify::loading", G_CALLBACK (model_changed_cb),

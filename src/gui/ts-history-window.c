@@ -11,10 +11,10 @@
 
 #include <glib/gi18n.h>
 
-#include "ts-application.h"
 #include "ts-audit-text.h"
 #include "ts-gui-util.h"
 #include "ts-history-window.h"
+#include "ts-workspace-ca.h"
 
 struct _TsHistoryWindow
 {
@@ -100,20 +100,12 @@ show_certificate (TsHistoryWindow     *self,
 }
 
 static gpointer
-history_work (gpointer       data,
-              GCancellable  *cancellable,
-              GError       **error)
+history_job (TsWorkspace   *workspace,
+             gpointer       data,
+             GCancellable  *cancellable,
+             GError       **error)
 {
-  CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
-
-  if (ledger == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
-                           _("The fleet ledger is not open."));
-      return NULL;
-    }
-
-  return ca_ledger_get_history (ledger, data, error);
+  return ts_workspace_get_history (workspace, data, error);
 }
 
 static void
@@ -126,7 +118,7 @@ history_cb (GObject      *object,
   g_autoptr(CaDeviceHistory) history = NULL;
   const CaDevice *device;
 
-  history = ts_run_in_thread_finish (result, &error);
+  history = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (history == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -243,12 +235,14 @@ ts_history_window_init (TsHistoryWindow *self)
 }
 
 TsHistoryWindow *
-ts_history_window_new (GtkWindow  *parent,
-                       const char *imei)
+ts_history_window_new (TsWorkspace *workspace,
+                       GtkWindow   *parent,
+                       const char  *imei)
 {
   TsHistoryWindow *self;
   g_autofree char *title = NULL;
 
+  g_return_val_if_fail (TS_IS_WORKSPACE (workspace), NULL);
   g_return_val_if_fail (imei != NULL, NULL);
 
   self = g_object_new (TS_TYPE_HISTORY_WINDOW, "transient-for", parent, NULL);
@@ -257,9 +251,9 @@ ts_history_window_new (GtkWindow  *parent,
   gtk_window_set_title (GTK_WINDOW (self), title);
   adw_window_title_set_subtitle (self->title, imei);
 
-  ts_run_in_thread (self, history_work, g_strdup (imei), g_free,
-                    (GDestroyNotify) ca_device_history_free, self->cancellable, history_cb,
-                    g_object_ref (self));
+  ts_workspace_run_async (workspace, history_job, g_strdup (imei), g_free,
+                          (GDestroyNotify) ca_device_history_free, self->cancellable, history_cb,
+                          g_object_ref (self));
 
   return self;
 }

@@ -819,7 +819,7 @@ dossier_action (GtkWidget  *widget,
       return;
     }
 
-  ts_dossier_flow_async (widget, ledger, self->line != NULL ? ts_line_get_lot (self->line) : NULL, dir,
+  ts_dossier_flow_async (self->workspace, widget, self->line != NULL ? ts_line_get_lot (self->line) : NULL, dir,
                          self->cancellable, dossier_written_cb, g_object_ref (self));
 }
 

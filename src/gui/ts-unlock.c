@@ -18,6 +18,7 @@
 
 typedef struct
 {
+  TsWorkspace    *workspace;
   GtkWidget      *parent;
   AdwMessageDialog *dialog;
   GtkEditable    *entry;
@@ -33,6 +34,7 @@ unlock_free (gpointer pointer)
 {
   Unlock *unlock = pointer;
 
+  g_clear_object (&unlock->workspace);
   g_clear_object (&unlock->parent);
   g_clear_pointer (&unlock->passphrase, ts_secrets_free);
   g_free (unlock);
@@ -40,12 +42,6 @@ unlock_free (gpointer pointer)
 
 static void show_dialog (GTask      *task,
                          const char *problem);
-
-static CaLedger *
-task_ledger (void)
-{
-  return ts_application_get_ledger (ts_application_get_default ());
-}
 
 static void
 store_cb (GObject      *object,
@@ -83,9 +79,9 @@ unlock_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   Unlock *unlock = g_task_get_task_data (task);
-  CaLedger *ledger = CA_LEDGER (object);
+  const char *path = ts_workspace_get_ledger_path (unlock->workspace);
 
-  if (!ca_ledger_unlock_finish (ledger, result, &error))
+  if (ts_workspace_run_finish (unlock->workspace, result, &error) == NULL)
     {
       g_clear_pointer (&unlock->passphrase, ts_secrets_free);
 
@@ -93,7 +89,7 @@ unlock_cb (GObject      *object,
         {
           /* A remembered passphrase that no longer works is forgotten, not retried. */
           if (unlock->from_keyring)
-            ts_secrets_clear_async (ca_ledger_get_path (ledger), NULL, clear_cb, NULL);
+            ts_secrets_clear_async (path, NULL, clear_cb, NULL);
           show_dialog (g_steal_pointer (&task),
                        unlock->from_keyring ? NULL
                                             : _("That passphrase is not right. Try again."));
@@ -104,19 +100,38 @@ unlock_cb (GObject      *object,
       return;
     }
 
-  ts_application_note_unlocked (ts_application_get_default ());
-
   if (!unlock->from_keyring && unlock->remember)
     {
       GCancellable *task_cancellable = g_task_get_cancellable (task);
 
-      ts_secrets_store_async (ca_ledger_get_path (ledger), unlock->passphrase,
+      ts_secrets_store_async (path, unlock->passphrase,
                               task_cancellable, store_cb, g_steal_pointer (&task));
       return;
     }
 
   g_clear_pointer (&unlock->passphrase, ts_secrets_free);
   g_task_return_boolean (task, TRUE);
+}
+
+static gpointer
+unlock_job (TsWorkspace   *workspace,
+            gpointer       data,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  Unlock *unlock = data;
+
+  return ts_workspace_unlock (workspace, unlock->passphrase, cancellable, error) ? workspace : NULL;
+}
+
+/* Checks unlock->passphrase in a thread (the key derivation is slow on purpose). */
+static void
+start_unlock (GTask *task)
+{
+  Unlock *unlock = g_task_get_task_data (task);
+
+  ts_workspace_run_async (unlock->workspace, unlock_job, unlock, NULL, NULL,
+                          g_task_get_cancellable (task), unlock_cb, task);
 }
 
 static void
@@ -127,7 +142,6 @@ response_cb (AdwMessageDialog *dialog,
   g_autoptr(GTask) task = user_data;
   Unlock *unlock = g_task_get_task_data (task);
   const char *text = gtk_editable_get_text (unlock->entry);
-  CaLedger *ledger = task_ledger ();
 
   unlock->dialog = NULL;
 
@@ -163,10 +177,7 @@ response_cb (AdwMessageDialog *dialog,
   if (unlock->confirm != NULL)
     gtk_editable_set_text (unlock->confirm, "");
 
-  GCancellable *task_cancellable = g_task_get_cancellable (task);
-
-  ca_ledger_unlock_async (ledger, unlock->passphrase, task_cancellable,
-                          unlock_cb, g_steal_pointer (&task));
+  start_unlock (g_steal_pointer (&task));
 }
 
 static GtkEditable *
@@ -188,8 +199,7 @@ show_dialog (GTask      *task,
              const char *problem)
 {
   Unlock *unlock = g_task_get_task_data (task);
-  CaLedger *ledger = task_ledger ();
-  gboolean fresh = !ca_ledger_has_passphrase (ledger);
+  gboolean fresh = !ts_workspace_has_passphrase (unlock->workspace);
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   GtkWidget *remember;
   AdwMessageDialog *dialog;
@@ -259,59 +269,81 @@ lookup_cb (GObject      *object,
     }
 
   unlock->from_keyring = TRUE;
-  GCancellable *task_cancellable = g_task_get_cancellable (task);
-
-  ca_ledger_unlock_async (task_ledger (), unlock->passphrase, task_cancellable,
-                          unlock_cb, g_steal_pointer (&task));
+  start_unlock (g_steal_pointer (&task));
 }
 
+/**
+ * ts_unlock_async:
+ * @parent: the dialog's parent; the task's source object
+ *
+ * Finishes TRUE at once when @workspace is unlocked already.
+ */
+void
+ts_unlock_async (TsWorkspace         *workspace,
+                 GtkWidget           *parent,
+                 GCancellable        *cancellable,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  Unlock *unlock;
+
+  g_return_if_fail (TS_IS_WORKSPACE (workspace));
+  g_return_if_fail (GTK_IS_WIDGET (parent));
+
+  task = g_task_new (parent, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ts_unlock_async);
+
+  /* A workspace that is not open says why (still opening, or the reason it failed). */
+  if (!ts_workspace_is_open (workspace))
+    {
+      ts_workspace_check_writable (workspace, &error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (ts_workspace_is_unlocked (workspace))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  unlock = g_new0 (Unlock, 1);
+  unlock->workspace = g_object_ref (workspace);
+  unlock->parent = g_object_ref (parent);
+  g_task_set_task_data (task, unlock, unlock_free);
+
+  if (!ts_workspace_has_passphrase (workspace))
+    show_dialog (g_steal_pointer (&task), NULL);
+  else
+    ts_secrets_lookup_async (ts_workspace_get_ledger_path (workspace), cancellable, lookup_cb,
+                             g_steal_pointer (&task));
+}
+
+gboolean
+ts_unlock_finish (GAsyncResult  *result,
+                  GError       **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* For windows that do not hold the workspace yet: the application's. */
 void
 ts_unlock_ensure_async (GtkWidget           *parent,
                         GCancellable        *cancellable,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  TsApplication *app = ts_application_get_default ();
-  g_autoptr(GTask) task = NULL;
-  CaLedger *ledger;
-  Unlock *unlock;
-
-  g_return_if_fail (GTK_IS_WIDGET (parent));
-
-  task = g_task_new (parent, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ts_unlock_ensure_async);
-
-  ledger = ts_application_get_ledger (app);
-  if (ledger == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
-                               _("The fleet ledger is not open yet. Try again in a moment."));
-      return;
-    }
-
-  if (ts_application_is_unlocked (app))
-    {
-      ts_application_note_unlocked (app);
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-
-  unlock = g_new0 (Unlock, 1);
-  unlock->parent = g_object_ref (parent);
-  g_task_set_task_data (task, unlock, unlock_free);
-
-  if (!ca_ledger_has_passphrase (ledger))
-    show_dialog (g_steal_pointer (&task), NULL);
-  else
-    ts_secrets_lookup_async (ca_ledger_get_path (ledger), cancellable, lookup_cb,
-                             g_steal_pointer (&task));
+  ts_unlock_async (ts_application_get_workspace (ts_application_get_default ()), parent,
+                   cancellable, callback, user_data);
 }
 
 gboolean
 ts_unlock_ensure_finish (GAsyncResult  *result,
                          GError       **error)
 {
-  g_return_val_if_fail (G_IS_TASK (result), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return ts_unlock_finish (result, error);
 }

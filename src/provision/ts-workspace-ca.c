@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ts-dossier.h"
 #include "ts-workspace-ca.h"
 #include "ts-workspace-private.h"
 
@@ -83,17 +84,33 @@ ts_workspace_export_authority (TsWorkspace  *self,
   return ca_ledger_export_authority (ledger, name, chain, error);
 }
 
+/**
+ * ts_workspace_create_authority:
+ *
+ * A name is trimmed of surrounding blanks; a blank name is refused.
+ */
 CaAuthority *
 ts_workspace_create_authority (TsWorkspace               *self,
                                const CaAuthorityRequest  *request,
                                GError                   **error)
 {
-  CaLedger *ledger = writable_ledger (self, error);
+  g_autofree char *name = g_strstrip (g_strdup (request->name != NULL ? request->name : ""));
+  CaAuthorityRequest trimmed = *request;
+  CaLedger *ledger;
 
+  if (name[0] == '\0')
+    {
+      g_set_error_literal (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
+                           _("An authority needs a name. Give it one, such as “Acme Root CA”."));
+      return NULL;
+    }
+  trimmed.name = name;
+
+  ledger = writable_ledger (self, error);
   if (ledger == NULL)
     return NULL;
 
-  return changed_if (self, ca_ledger_create_authority (ledger, request, error));
+  return changed_if (self, ca_ledger_create_authority (ledger, &trimmed, error));
 }
 
 char *
@@ -374,6 +391,21 @@ ts_workspace_generate_crl (TsWorkspace  *self,
   return changed_if (self, ca_ledger_generate_crl (ledger, authority, days, der, error));
 }
 
+/* The dossier signs CRLs with the next CRL numbers: a change to the ledger. */
+gboolean
+ts_workspace_write_dossier (TsWorkspace             *self,
+                            const TsDossierRequest  *request,
+                            GError                 **error)
+{
+  CaLedger *ledger = writable_ledger (self, error);
+
+  if (ledger == NULL || !ts_dossier_write (ledger, request, error))
+    return FALSE;
+
+  ts_workspace_changed (self);
+  return TRUE;
+}
+
 GPtrArray *
 ts_workspace_list_fleet (TsWorkspace         *self,
                          const CaFleetQuery  *query,
@@ -478,6 +510,66 @@ ts_workspace_list_audit (TsWorkspace  *self,
     return NULL;
 
   return ca_ledger_list_audit (ledger, after_id, limit, error);
+}
+
+/* Events are read in batches of this many. */
+#define AUDIT_BATCH 2000
+
+/**
+ * ts_workspace_list_recent_audit:
+ * @out_total: (out): how many events the log holds
+ *
+ * Walks the whole log in batches and keeps only the newest @count, so a long
+ * log costs no memory.
+ *
+ * Returns: (element-type CaAuditEvent) (transfer full): oldest first
+ */
+GPtrArray *
+ts_workspace_list_recent_audit (TsWorkspace   *self,
+                                guint          count,
+                                gint64        *out_total,
+                                GCancellable  *cancellable,
+                                GError       **error)
+{
+  CaLedger *ledger = ts_workspace_get_ledger (self, error);
+  g_autoptr(GPtrArray) recent = NULL;
+  gint64 after_id = 0;
+  gint64 total = 0;
+
+  if (ledger == NULL)
+    return NULL;
+
+  recent = g_ptr_array_new_with_free_func ((GDestroyNotify) ca_audit_event_free);
+  for (;;)
+    {
+      g_autoptr(GPtrArray) batch = NULL;
+      guint read;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+
+      batch = ca_ledger_list_audit (ledger, after_id, AUDIT_BATCH, error);
+      if (batch == NULL)
+        return NULL;
+
+      read = batch->len;
+      total += read;
+      if (read > 0)
+        after_id = ((CaAuditEvent *) g_ptr_array_index (batch, read - 1))->id;
+
+      /* Keeps the newest @count of those kept so far and this batch. */
+      g_ptr_array_extend_and_steal (recent, g_steal_pointer (&batch));
+      if (recent->len > count)
+        g_ptr_array_remove_range (recent, 0, recent->len - count);
+
+      if (read < AUDIT_BATCH)
+        break;
+    }
+
+  if (out_total != NULL)
+    *out_total = total;
+
+  return g_steal_pointer (&recent);
 }
 
 gboolean

@@ -9,6 +9,7 @@
 
 #include <ca.h>
 
+#include "ts-dossier.h"
 #include "ts-workspace.h"
 
 G_BEGIN_DECLS
@@ -95,6 +96,11 @@ GBytes          *ts_workspace_generate_crl       (TsWorkspace               *sel
                                                   gboolean                   der,
                                                   GError                   **error);
 
+/* A production lot's evidence folder (see ts-dossier.h) */
+gboolean         ts_workspace_write_dossier      (TsWorkspace               *self,
+                                                  const TsDossierRequest    *request,
+                                                  GError                   **error);
+
 /* The fleet */
 GPtrArray       *ts_workspace_list_fleet         (TsWorkspace               *self,
                                                   const CaFleetQuery        *query,
@@ -123,6 +129,12 @@ GPtrArray       *ts_workspace_export_nrfcloud_csv (TsWorkspace              *sel
 GPtrArray       *ts_workspace_list_audit         (TsWorkspace               *self,
                                                   gint64                     after_id,
                                                   guint                      limit,
+                                                  GError                   **error);
+/* The newest @count events, oldest first, and how many the log holds. */
+GPtrArray       *ts_workspace_list_recent_audit  (TsWorkspace               *self,
+                                                  guint                      count,
+                                                  gint64                    *out_total,
+                                                  GCancellable              *cancellable,
                                                   GError                   **error);
 /* Needs the workspace unlocked: the chain is keyed with the passphrase. */
 gboolean         ts_workspace_verify_audit       (TsWorkspace               *self,

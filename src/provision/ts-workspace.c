@@ -406,6 +406,15 @@ ts_workspace_is_unlocked (TsWorkspace *self)
   return self->ledger != NULL && ca_ledger_is_unlocked (self->ledger);
 }
 
+/* Whether the ledger is open, locked or not: what pages need to show it. */
+gboolean
+ts_workspace_is_open (TsWorkspace *self)
+{
+  g_return_val_if_fail (TS_IS_WORKSPACE (self), FALSE);
+
+  return self->ledger != NULL;
+}
+
 /**
  * ts_workspace_check_writable:
  *

@@ -77,6 +77,7 @@ gboolean          ts_workspace_unlock              (TsWorkspace          *self,
                                                     GError              **error);
 void              ts_workspace_lock                (TsWorkspace          *self);
 gboolean          ts_workspace_is_unlocked         (TsWorkspace          *self);
+gboolean          ts_workspace_is_open             (TsWorkspace          *self);
 gboolean          ts_workspace_check_writable      (TsWorkspace          *self,
                                                     GError              **error);
 void              ts_workspace_changed             (TsWorkspace          *self);

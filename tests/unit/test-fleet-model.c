@@ -11,6 +11,7 @@
 
 #include "../../src/gui/ts-fleet-model.h"
 #include "test-ca-util.h"
+#include "ts-workspace.h"
 
 #define N_DEVICES 5000
 
@@ -26,6 +27,19 @@ fill (Fixture *fixture)
     N_DEVICES);
 
   run_sql (fixture, sql);
+}
+
+/* A model on a workspace of its own over the fixture's ledger. */
+static TsFleetModel *
+model_new (Fixture *fixture)
+{
+  g_autoptr(TsWorkspace) workspace = ts_workspace_new (fixture->path);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ts_workspace_open (workspace, TS_WORKSPACE_OPEN_READ_ONLY, &error));
+  g_assert_no_error (error);
+
+  return ts_fleet_model_new (workspace);
 }
 
 static char *
@@ -86,7 +100,7 @@ test_random_access (Fixture       *fixture,
   const CaFleetRow *row;
 
   fill (fixture);
-  model = ts_fleet_model_new (fixture->ledger);
+  model = model_new (fixture);
   g_assert_true (ts_fleet_model_is_loading (model));
   wait_until_settled (model);
 
@@ -132,7 +146,7 @@ test_queries (Fixture       *fixture,
   g_autoptr(TsFleetModel) model = NULL;
 
   fill (fixture);
-  model = ts_fleet_model_new (fixture->ledger);
+  model = model_new (fixture);
 
   /* Superseded at once: only the last query's answers count. */
   ts_fleet_model_set_query (model, CA_FLEET_ALL, 0, "35000000000", NULL);
