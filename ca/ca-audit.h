@@ -35,15 +35,6 @@ gboolean   ca_ledger_verify_audit        (CaLedger             *self,
                                           gint64               *out_checked,
                                           gint64               *out_first_broken,
                                           GError              **error);
-void       ca_ledger_verify_audit_async  (CaLedger             *self,
-                                          GCancellable         *cancellable,
-                                          GAsyncReadyCallback   callback,
-                                          gpointer              user_data);
-gboolean   ca_ledger_verify_audit_finish (CaLedger             *self,
-                                          GAsyncResult         *result,
-                                          gint64               *out_checked,
-                                          gint64               *out_first_broken,
-                                          GError              **error);
 
 /* The newest audit event: its sequence number and hash, as "SEQ:HASH" in text. */
 gboolean   ca_ledger_audit_head          (CaLedger             *ledger,

@@ -690,63 +690,6 @@ out:
   return authority;
 }
 
-typedef struct
-{
-  char               *name;
-  char               *parent;
-  CaAuthorityRequest  request;
-} CreateData;
-
-static void
-create_data_free (CreateData *data)
-{
-  g_free (data->name);
-  g_free (data->parent);
-  g_free (data);
-}
-
-static gpointer
-create_thread (CaLedger  *self,
-               gpointer   data,
-               GError   **error)
-{
-  CreateData *create = data;
-
-  return ca_ledger_create_authority (self, &create->request, error);
-}
-
-void
-ca_ledger_create_authority_async (CaLedger                  *self,
-                                  const CaAuthorityRequest  *request,
-                                  GCancellable              *cancellable,
-                                  GAsyncReadyCallback        callback,
-                                  gpointer                   user_data)
-{
-  CreateData *data;
-
-  g_return_if_fail (CA_IS_LEDGER (self));
-  g_return_if_fail (request != NULL);
-
-  data = g_new0 (CreateData, 1);
-  data->request = *request;
-  data->request.name = data->name = g_strdup (request->name);
-  data->request.parent = data->parent = g_strdup (request->parent);
-
-  ca_task_run (self, ca_ledger_create_authority_async, create_thread, data,
-               (GDestroyNotify) create_data_free, (GDestroyNotify) ca_authority_free,
-               cancellable, callback, user_data);
-}
-
-CaAuthority *
-ca_ledger_create_authority_finish (CaLedger      *self,
-                                   GAsyncResult  *result,
-                                   GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 GPtrArray *
 ca_ledger_list_authorities (CaLedger  *self,
                             GError   **error)

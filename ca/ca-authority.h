@@ -31,14 +31,6 @@ typedef struct
 CaAuthority *ca_ledger_create_authority        (CaLedger                  *self,
                                                 const CaAuthorityRequest  *request,
                                                 GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
-void         ca_ledger_create_authority_async  (CaLedger                  *self,
-                                                const CaAuthorityRequest  *request,
-                                                GCancellable              *cancellable,
-                                                GAsyncReadyCallback        callback,
-                                                gpointer                   user_data);
-CaAuthority *ca_ledger_create_authority_finish (CaLedger                  *self,
-                                                GAsyncResult              *result,
-                                                GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* (element-type CaAuthority) (transfer full), roots before their children */
 GPtrArray   *ca_ledger_list_authorities        (CaLedger                  *self,

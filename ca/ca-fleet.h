@@ -62,14 +62,6 @@ CaDevice        *ca_ledger_get_device             (CaLedger            *self,
 GPtrArray       *ca_ledger_list_fleet             (CaLedger            *self,
                                                    const CaFleetQuery  *query,
                                                    GError             **error);
-void             ca_ledger_list_fleet_async       (CaLedger            *self,
-                                                   const CaFleetQuery  *query,
-                                                   GCancellable        *cancellable,
-                                                   GAsyncReadyCallback  callback,
-                                                   gpointer             user_data);
-GPtrArray       *ca_ledger_list_fleet_finish      (CaLedger            *self,
-                                                   GAsyncResult        *result,
-                                                   GError             **error);
 
 /* Counts the rows @query selects (ignoring after_imei and limit) and notes the
  * key of every @page_size-th, in one pass over the matching IMEIs. */
@@ -78,15 +70,6 @@ CaFleetIndex    *ca_ledger_fleet_index            (CaLedger            *self,
                                                    guint                page_size,
                                                    GCancellable        *cancellable,
                                                    GError             **error) G_GNUC_WARN_UNUSED_RESULT;
-void             ca_ledger_fleet_index_async      (CaLedger            *self,
-                                                   const CaFleetQuery  *query,
-                                                   guint                page_size,
-                                                   GCancellable        *cancellable,
-                                                   GAsyncReadyCallback  callback,
-                                                   gpointer             user_data);
-CaFleetIndex    *ca_ledger_fleet_index_finish     (CaLedger            *self,
-                                                   GAsyncResult        *result,
-                                                   GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 /* SQLite's plan for a page of @query (EXPLAIN QUERY PLAN, one step a line), to
  * tell which indexes a slow fleet query uses. */
 char            *ca_ledger_explain_fleet          (CaLedger            *self,
@@ -94,13 +77,6 @@ char            *ca_ledger_explain_fleet          (CaLedger            *self,
                                                    GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The distinct production lots, sorted. (element-type utf8) */
 GPtrArray       *ca_ledger_list_lots              (CaLedger            *self,
-                                                   GError             **error);
-void             ca_ledger_list_lots_async        (CaLedger            *self,
-                                                   GCancellable        *cancellable,
-                                                   GAsyncReadyCallback  callback,
-                                                   gpointer             user_data);
-GPtrArray       *ca_ledger_list_lots_finish       (CaLedger            *self,
-                                                   GAsyncResult        *result,
                                                    GError             **error);
 
 CaDeviceHistory *ca_ledger_get_history            (CaLedger            *self,

@@ -35,15 +35,6 @@ CaCertificate *ca_ledger_issue                 (CaLedger               *self,
                                                 const CaIssueRequest   *request,
                                                 CaCsr                  *csr,
                                                 GError                **error) G_GNUC_WARN_UNUSED_RESULT;
-void           ca_ledger_issue_async           (CaLedger               *self,
-                                                const CaIssueRequest   *request,
-                                                CaCsr                  *csr,
-                                                GCancellable           *cancellable,
-                                                GAsyncReadyCallback     callback,
-                                                gpointer                user_data);
-CaCertificate *ca_ledger_issue_finish          (CaLedger               *self,
-                                                GAsyncResult           *result,
-                                                GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* For kits whose key is made on the host: generates the key, issues for it and
  * returns the unencrypted PKCS#8 PEM in @out_key_pem. The key never enters the

@@ -893,38 +893,6 @@ ca_ledger_get_key (CaLedger    *self,
   return key;
 }
 
-static gpointer
-unlock_thread (CaLedger  *self,
-               gpointer   data,
-               GError   **error)
-{
-  return GINT_TO_POINTER (ca_ledger_unlock (self, data, error));
-}
-
-void
-ca_ledger_unlock_async (CaLedger            *self,
-                        const char          *passphrase,
-                        GCancellable        *cancellable,
-                        GAsyncReadyCallback  callback,
-                        gpointer             user_data)
-{
-  g_return_if_fail (CA_IS_LEDGER (self));
-  g_return_if_fail (passphrase != NULL);
-
-  ca_task_run (self, ca_ledger_unlock_async, unlock_thread, g_strdup (passphrase),
-               (GDestroyNotify) ca_secret_free, NULL, cancellable, callback, user_data);
-}
-
-gboolean
-ca_ledger_unlock_finish (CaLedger      *self,
-                         GAsyncResult  *result,
-                         GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 /**
  * ca_ledger_backup:
  *

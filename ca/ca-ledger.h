@@ -39,14 +39,6 @@ gboolean    ca_ledger_has_passphrase  (CaLedger             *self);
 gboolean    ca_ledger_unlock          (CaLedger             *self,
                                        const char           *passphrase,
                                        GError              **error);
-void        ca_ledger_unlock_async    (CaLedger             *self,
-                                       const char           *passphrase,
-                                       GCancellable         *cancellable,
-                                       GAsyncReadyCallback   callback,
-                                       gpointer              user_data);
-gboolean    ca_ledger_unlock_finish   (CaLedger             *self,
-                                       GAsyncResult         *result,
-                                       GError              **error);
 gboolean    ca_ledger_is_unlocked     (CaLedger             *self);
 void        ca_ledger_lock            (CaLedger             *self);
 

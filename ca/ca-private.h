@@ -218,20 +218,6 @@ CaCertStatus   ca_status_from_column   (CaStmt *stmt,
                                         int     column,
                                         gint64  not_after);
 
-/* Runs @func in a thread for the _async wrappers; @data is freed with @data_free. */
-typedef gpointer (*CaTaskFunc) (CaLedger  *self,
-                                gpointer   data,
-                                GError   **error);
-void      ca_task_run            (CaLedger            *self,
-                                  gpointer             source_tag,
-                                  CaTaskFunc           func,
-                                  gpointer             data,
-                                  GDestroyNotify       data_free,
-                                  GDestroyNotify       result_free,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data);
-
 G_END_DECLS
 
 G_BEGIN_DECLS
@@ -304,7 +290,6 @@ X509     *ca_signer_sign_leaf    (CaSigner    *signer,
                                   gint64       not_after,
                                   char       **out_serial,
                                   GError     **error);
-
 
 gint64    ca_certificate_insert  (CaLedger             *self,
                                   const CaCertificate  *record,

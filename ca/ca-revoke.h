@@ -36,14 +36,6 @@ typedef struct
 GPtrArray *ca_ledger_revoke             (CaLedger               *self,
                                          const CaRevokeRequest  *request,
                                          GError                **error);
-void       ca_ledger_revoke_async       (CaLedger               *self,
-                                         const CaRevokeRequest  *request,
-                                         GCancellable           *cancellable,
-                                         GAsyncReadyCallback     callback,
-                                         gpointer                user_data);
-GPtrArray *ca_ledger_revoke_finish      (CaLedger               *self,
-                                         GAsyncResult           *result,
-                                         GError                **error);
 
 /* A signed CRL of @authority's revoked, unexpired serials with the next CRL
  * number. PEM text, or DER when @der. */
@@ -52,15 +44,5 @@ GBytes    *ca_ledger_generate_crl       (CaLedger               *self,
                                          int                     days,
                                          gboolean                der,
                                          GError                **error);
-void       ca_ledger_generate_crl_async (CaLedger               *self,
-                                         const char             *authority,
-                                         int                     days,
-                                         gboolean                der,
-                                         GCancellable           *cancellable,
-                                         GAsyncReadyCallback     callback,
-                                         gpointer                user_data);
-GBytes    *ca_ledger_generate_crl_finish (CaLedger              *self,
-                                          GAsyncResult          *result,
-                                          GError               **error);
 
 G_END_DECLS

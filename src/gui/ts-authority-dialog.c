@@ -111,6 +111,7 @@ response_cb (AdwMessageDialog *dialog,
   Form *form = g_task_get_task_data (task);
   guint parent_index = adw_combo_row_get_selected (form->parent_row);
   guint key_index = adw_combo_row_get_selected (form->key_row);
+  GCancellable *cancellable;
   Create *create;
 
   if (g_strcmp0 (response, "create") != 0)
@@ -130,8 +131,10 @@ response_cb (AdwMessageDialog *dialog,
   /* A root may sign intermediates; an intermediate signs devices only. */
   create->request.path_len = create->parent == NULL ? -1 : 0;
 
+  /* Arguments are evaluated in no set order: read the task before handing it on. */
+  cancellable = g_task_get_cancellable (task);
   ts_workspace_run_async (form->workspace, create_job, create, create_free,
-                          (GDestroyNotify) ca_authority_free, g_task_get_cancellable (task),
+                          (GDestroyNotify) ca_authority_free, cancellable,
                           create_cb, g_steal_pointer (&task));
 }
 

@@ -36,13 +36,5 @@ typedef struct
 gboolean ts_dossier_write        (CaLedger                *ledger,
                                   const TsDossierRequest  *request,
                                   GError                 **error);
-void     ts_dossier_write_async  (CaLedger                *ledger,
-                                  const TsDossierRequest  *request,
-                                  GCancellable            *cancellable,
-                                  GAsyncReadyCallback      callback,
-                                  gpointer                 user_data);
-gboolean ts_dossier_write_finish (CaLedger                *ledger,
-                                  GAsyncResult            *result,
-                                  GError                 **error);
 
 G_END_DECLS

@@ -615,38 +615,13 @@ test_nrfcloud_csv (Fixture       *fixture,
   g_assert_cmpstr (files->pdata[0], ==, expected);
 }
 
-static void
-store_result (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+/* What the workspace's thread runner does: every operation on a worker thread,
+ * each on its own thread's statements, while the ledger was opened on another. */
+static gpointer
+operations_thread (gpointer data)
 {
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *slot;
-}
-
-static void
-test_async (Fixture       *fixture,
-            gconstpointer  user_data)
-{
+  Fixture *fixture = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GAsyncResult) unlocked = NULL;
-  g_autoptr(GAsyncResult) created = NULL;
-  g_autoptr(GAsyncResult) sub_created = NULL;
-  g_autoptr(GAsyncResult) issued = NULL;
-  g_autoptr(GAsyncResult) revoked = NULL;
-  g_autoptr(GAsyncResult) crl = NULL;
-  g_autoptr(GAsyncResult) page = NULL;
-  g_autoptr(GAsyncResult) verified = NULL;
-  g_autoptr(GAsyncResult) cancelled = NULL;
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(CaAuthority) root = NULL;
   g_autoptr(CaAuthority) sub = NULL;
   g_autoptr(CaCsr) csr = fixture_csr ("p256.csr.pem");
@@ -656,49 +631,52 @@ test_async (Fixture       *fixture,
   g_autoptr(GPtrArray) rows = NULL;
   gint64 checked = 0;
 
-  ca_ledger_unlock_async (fixture->ledger, PASS, NULL, store_result, &unlocked);
-  g_assert_true (ca_ledger_unlock_finish (fixture->ledger, wait_for (&unlocked), &error));
+  g_assert_true (ca_ledger_unlock (fixture->ledger, PASS, &error));
   g_assert_no_error (error);
 
-  ca_ledger_create_authority_async (fixture->ledger, &(CaAuthorityRequest) { "Root", NULL, CA_KEY_EC_P384, 0, -1 },
-                                    NULL, store_result, &created);
-  root = ca_ledger_create_authority_finish (fixture->ledger, wait_for (&created), &error);
+  root = ca_ledger_create_authority (fixture->ledger, &(CaAuthorityRequest) { "Root", NULL, CA_KEY_EC_P384, 0, -1 },
+                                     &error);
   g_assert_no_error (error);
   g_assert_cmpint (root->key_type, ==, CA_KEY_EC_P384);
-  ca_ledger_create_authority_async (fixture->ledger,
-                                    &(CaAuthorityRequest) { "Issuing", "Root", CA_KEY_EC_P256, 0, 0 },
-                                    NULL, store_result, &sub_created);
-  sub = ca_ledger_create_authority_finish (fixture->ledger, wait_for (&sub_created), &error);
+  sub = ca_ledger_create_authority (fixture->ledger, &(CaAuthorityRequest) { "Issuing", "Root", CA_KEY_EC_P256, 0, 0 },
+                                    &error);
   g_assert_no_error (error);
 
-  ca_ledger_issue_async (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, csr, NULL, store_result, &issued);
-  cert = ca_ledger_issue_finish (fixture->ledger, wait_for (&issued), &error);
+  cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, csr, &error);
   g_assert_no_error (error);
 
-  ca_ledger_revoke_async (fixture->ledger, &(CaRevokeRequest) { "Issuing", .serial = cert->serial, .sec_tag = -1 },
-                          NULL, store_result, &revoked);
-  gone = ca_ledger_revoke_finish (fixture->ledger, wait_for (&revoked), &error);
+  gone = ca_ledger_revoke (fixture->ledger, &(CaRevokeRequest) { "Issuing", .serial = cert->serial, .sec_tag = -1 },
+                           &error);
   g_assert_no_error (error);
   g_assert_cmpuint (gone->len, ==, 1);
 
-  ca_ledger_generate_crl_async (fixture->ledger, "Issuing", 1, TRUE, NULL, store_result, &crl);
-  crl_bytes = ca_ledger_generate_crl_finish (fixture->ledger, wait_for (&crl), &error);
+  crl_bytes = ca_ledger_generate_crl (fixture->ledger, "Issuing", 1, TRUE, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_bytes_get_size (crl_bytes), >, 0);
 
-  ca_ledger_list_fleet_async (fixture->ledger, &(CaFleetQuery) { CA_FLEET_REVOKED }, NULL, store_result, &page);
-  rows = ca_ledger_list_fleet_finish (fixture->ledger, wait_for (&page), &error);
+  rows = ca_ledger_list_fleet (fixture->ledger, &(CaFleetQuery) { CA_FLEET_REVOKED }, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (rows->len, ==, 1);
 
-  ca_ledger_verify_audit_async (fixture->ledger, NULL, store_result, &verified);
-  g_assert_true (ca_ledger_verify_audit_finish (fixture->ledger, wait_for (&verified), &checked, NULL, &error));
+  g_assert_true (ca_ledger_verify_audit (fixture->ledger, &checked, NULL, &error));
   g_assert_cmpint (checked, ==, 6);
 
-  g_cancellable_cancel (cancellable);
-  ca_ledger_verify_audit_async (fixture->ledger, cancellable, store_result, &cancelled);
-  g_assert_false (ca_ledger_verify_audit_finish (fixture->ledger, wait_for (&cancelled), NULL, NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  return NULL;
+}
+
+static void
+test_threads (Fixture       *fixture,
+              gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 checked = 0;
+
+  g_thread_join (g_thread_new ("ledger-operations", operations_thread, fixture));
+
+  /* The thread's changes are there for the thread that opened the ledger. */
+  g_assert_true (ca_ledger_verify_audit (fixture->ledger, &checked, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (checked, ==, 6);
 }
 
 int
@@ -720,7 +698,7 @@ main (int   argc,
   ADD ("/ca/fleet/nrfcloud-csv", test_nrfcloud_csv);
   ADD ("/ca/audit/chain", test_audit_chain);
   ADD ("/ca/audit/detects-deletion", test_audit_detects_deletion);
-  ADD ("/ca/async/all", test_async);
+  ADD ("/ca/threads/all", test_threads);
 #undef ADD
 
   return g_test_run ();
