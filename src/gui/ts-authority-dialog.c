@@ -121,7 +121,8 @@ response_cb (AdwMessageDialog *dialog,
     }
 
   create = g_new0 (Create, 1);
-  create->name = g_strdup (gtk_editable_get_text (GTK_EDITABLE (form->name_row)));
+  /* ca/ says what is wrong with a name; surrounding blanks typed by mistake are dropped. */
+  create->name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (form->name_row))));
   create->parent = parent_index > 0 && parent_index < form->parents->len
                    ? g_strdup (g_ptr_array_index (form->parents, parent_index)) : NULL;
   create->request.name = create->name;

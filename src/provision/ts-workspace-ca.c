@@ -84,33 +84,17 @@ ts_workspace_export_authority (TsWorkspace  *self,
   return ca_ledger_export_authority (ledger, name, chain, error);
 }
 
-/**
- * ts_workspace_create_authority:
- *
- * A name is trimmed of surrounding blanks; a blank name is refused.
- */
 CaAuthority *
 ts_workspace_create_authority (TsWorkspace               *self,
                                const CaAuthorityRequest  *request,
                                GError                   **error)
 {
-  g_autofree char *name = g_strstrip (g_strdup (request->name != NULL ? request->name : ""));
-  CaAuthorityRequest trimmed = *request;
-  CaLedger *ledger;
+  CaLedger *ledger = writable_ledger (self, error);
 
-  if (name[0] == '\0')
-    {
-      g_set_error_literal (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
-                           _("An authority needs a name. Give it one, such as “Acme Root CA”."));
-      return NULL;
-    }
-  trimmed.name = name;
-
-  ledger = writable_ledger (self, error);
   if (ledger == NULL)
     return NULL;
 
-  return changed_if (self, ca_ledger_create_authority (ledger, &trimmed, error));
+  return changed_if (self, ca_ledger_create_authority (ledger, request, error));
 }
 
 char *
