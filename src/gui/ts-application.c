@@ -82,7 +82,8 @@ ts_application_activate (GApplication *application)
 
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window == NULL)
-    window = GTK_WINDOW (ts_window_new (self));
+    window = GTK_WINDOW (ts_window_new (GTK_APPLICATION (self), self->workspace,
+                                         self->settings));
 
   gtk_window_present (window);
 }

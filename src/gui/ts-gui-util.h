@@ -38,5 +38,9 @@ void      ts_save_bytes          (GtkWidget           *parent,
 void      ts_clear_children      (GtkWidget           *box);
 void      ts_accessible_fixup    (GtkWidget           *widget);
 void      ts_present_dialog      (GtkWidget           *dialog);
+void      ts_show_toast          (GtkWidget           *widget,
+                                  const char          *message);
+void      ts_show_error          (GtkWidget           *widget,
+                                  const GError        *error);
 
 G_END_DECLS

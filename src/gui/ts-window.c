@@ -117,6 +117,15 @@ go_back_action (GtkWidget  *widget,
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
 
+/* How pages and dialogs reach the toasts without knowing the window: see ts_show_toast(). */
+static void
+show_toast_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  ts_window_show_toast (TS_WINDOW (widget), g_variant_get_string (param, NULL));
+}
+
 static void
 show_page_action (GtkWidget  *widget,
                   const char *action_name,
@@ -186,6 +195,7 @@ ts_window_class_init (TsWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK,
                                        "win.show-page", "s", "devices");
@@ -211,23 +221,31 @@ ts_window_init (TsWindow *self)
   visible_page_changed_cb (self, NULL, self->stack);
 }
 
+/**
+ * ts_window_new:
+ * @workspace: what every page of the window shows and works on
+ * @settings: the application's settings (window size, last page)
+ */
 TsWindow *
-ts_window_new (TsApplication *application)
+ts_window_new (GtkApplication *application,
+               TsWorkspace    *workspace,
+               GSettings      *settings)
 {
   TsWindow *self;
 
-  g_return_val_if_fail (TS_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (TS_IS_WORKSPACE (workspace), NULL);
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
 
   self = g_object_new (TS_TYPE_WINDOW, "application", application, NULL);
-  ts_window_bind_settings (self, ts_application_get_settings (application));
+  ts_window_bind_settings (self, settings);
 
-  /* Every page works on the application's one workspace. */
-  self->workspace = g_object_ref (ts_application_get_workspace (application));
-  ts_devices_page_set_workspace (self->devices_page, self->workspace);
-  ts_fleet_page_set_workspace (self->fleet_page, self->workspace);
-  ts_authorities_page_set_workspace (self->authorities_page, self->workspace);
-  ts_production_page_set_workspace (self->production_page, self->workspace);
-  ts_activity_page_set_workspace (self->activity_page, self->workspace);
+  self->workspace = g_object_ref (workspace);
+  ts_devices_page_set_workspace (self->devices_page, workspace);
+  ts_fleet_page_set_workspace (self->fleet_page, workspace);
+  ts_authorities_page_set_workspace (self->authorities_page, workspace);
+  ts_production_page_set_workspace (self->production_page, workspace);
+  ts_activity_page_set_workspace (self->activity_page, workspace);
 
   return self;
 }
@@ -251,17 +269,12 @@ ts_window_show_toast (TsWindow   *self,
   adw_toast_overlay_add_toast (self->toasts, toast);
 }
 
-/* The one place the window reports a failure. Cancellation is the user's own
- * doing, so it is never shown. */
+/* Cancellation is the user's own doing, so it is never shown (ts_show_error()). */
 void
 ts_window_show_error (TsWindow     *self,
                       const GError *error)
 {
   g_return_if_fail (TS_IS_WINDOW (self));
-  g_return_if_fail (error != NULL);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  ts_window_show_toast (self, error->message);
+  ts_show_error (GTK_WIDGET (self), error);
 }

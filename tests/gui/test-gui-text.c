@@ -451,6 +451,50 @@ test_run_in_thread (void)
   g_clear_error (&cancelled.error);
 }
 
+static void
+toast_cb (GSimpleAction *action,
+          GVariant      *parameter,
+          gpointer       user_data)
+{
+  GPtrArray *shown = user_data;
+
+  g_ptr_array_add (shown, g_variant_dup_string (parameter, NULL));
+}
+
+/* A page inside the window and a widget in a dialog above it both reach the
+ * window's "win.show-toast"; cancellation is not shown. */
+static void
+test_show_toast (void)
+{
+  g_autoptr(GPtrArray) shown = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+  g_autoptr(GSimpleAction) action = g_simple_action_new ("show-toast", G_VARIANT_TYPE_STRING);
+  g_autoptr(GError) failure = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No such port.");
+  g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled.");
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *dialog = gtk_window_new ();
+  GtkWidget *page = gtk_label_new ("page");
+  GtkWidget *field = gtk_entry_new ();
+
+  g_signal_connect (action, "activate", G_CALLBACK (toast_cb), shown);
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (action));
+  gtk_widget_insert_action_group (window, "win", G_ACTION_GROUP (group));
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_set_child (GTK_WINDOW (dialog), field);
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (window));
+
+  ts_show_toast (page, "Saved “ca.pem”");
+  ts_show_error (field, failure);
+  ts_show_error (page, cancelled);
+
+  g_assert_cmpuint (shown->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (shown, 0), ==, "Saved “ca.pem”");
+  g_assert_cmpstr (g_ptr_array_index (shown, 1), ==, "No such port.");
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -475,6 +519,7 @@ main (int    argc,
   g_test_add_func ("/gui-util/short-hash", test_short_hash);
   g_test_add_func ("/gui-util/clear-children", test_clear_children);
   g_test_add_func ("/gui-util/run-in-thread", test_run_in_thread);
+  g_test_add_func ("/gui-util/show-toast", test_show_toast);
 
   return g_test_run ();
 }
