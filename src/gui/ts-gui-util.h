@@ -9,6 +9,8 @@
 
 #include <gtk/gtk.h>
 
+#include "ts-text.h"
+
 G_BEGIN_DECLS
 
 /* Work for a GTask thread: returns a result (or NULL with @error set). */
@@ -26,10 +28,6 @@ void      ts_run_in_thread       (gpointer             source_object,
                                   gpointer             user_data);
 gpointer  ts_run_in_thread_finish (GAsyncResult       *result,
                                   GError             **error);
-
-char     *ts_format_date         (gint64               unix_time);
-char     *ts_format_relative     (gint64               unix_time);
-char     *ts_short_hash          (const char          *hex);
 
 void      ts_save_bytes          (GtkWidget           *parent,
                                   const char          *title,
