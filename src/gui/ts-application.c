@@ -90,7 +90,10 @@ open_workspace (TsApplication *self)
     }
 
   self->workspace = ts_workspace_new (chosen[0] != '\0' ? chosen : NULL);
+  /* Unlocking arms the auto-lock, and each change (a certificate signed) re-arms it. */
   g_signal_connect_object (self->workspace, "notify::state",
+                           G_CALLBACK (rearm_auto_lock), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->workspace, "changed",
                            G_CALLBACK (rearm_auto_lock), self, G_CONNECT_SWAPPED);
   ts_workspace_run_async (self->workspace, open_ledger_job, NULL, NULL, NULL,
                           self->cancellable, open_ledger_cb, NULL);
