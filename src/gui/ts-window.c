@@ -89,7 +89,6 @@ sidebar_row_selected_cb (TsWindow      *self,
 static void
 update_ledger_state (TsWindow *self)
 {
-  const GError *error = NULL;
   const char *page;
   gboolean failed;
   gboolean replaced;
@@ -98,10 +97,10 @@ update_ledger_state (TsWindow *self)
   if (failed)
     {
       const char *path = ts_workspace_get_ledger_path (self->workspace);
+      const GError *error = ts_workspace_get_error (self->workspace);
       g_autofree char *advice = NULL;
       g_autofree char *description = NULL;
 
-      error = ts_workspace_get_error (self->workspace);
       advice = g_strdup_printf (_("The fleet ledger “%s” could not be opened. %s"),
                                 path, error != NULL ? error->message : "");
       gtk_label_set_text (self->ledger_banner_label, advice);
