@@ -14,7 +14,7 @@
 #include <openssl/x509.h>
 
 #include "ts-credential-text.h"
-#include "ts-gui-util.h"
+#include "ts-text.h"
 
 char *
 ts_credential_describe (const TsCredential *credential,
