@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ts-badge.h"
 #include "ts-cli-ca.h"
 
 #define PAGE_SIZE 1000
@@ -98,7 +99,7 @@ list_row (CaFleetRow  *row,
   until = ts_cli_ca_date (row->not_after);
   printf ("%-15s %-32s %-16s %-8s %-10s %u\n", row->imei, row->serial != NULL ? row->serial : "-",
           row->authority_name != NULL ? row->authority_name : "-",
-          row->serial != NULL ? ca_cert_status_to_string (row->status) : "none", until,
+          row->serial != NULL ? ts_badge_for_certificate (row->status, row->not_after).name : "none", until,
           row->certificate_count);
 
   return TRUE;
@@ -277,7 +278,8 @@ run_show (TsCli  *cli,
       CaCertificate *cert = history->certificates->pdata[i];
       g_autofree char *until = ts_cli_ca_date (cert->not_after);
 
-      printf ("  %s  %-8s %-16s %s until %s%s%s\n", cert->serial, ca_cert_status_to_string (cert->status),
+      printf ("  %s  %-8s %-16s %s until %s%s%s\n", cert->serial,
+              ts_badge_for_certificate (cert->status, cert->not_after).name,
               cert->authority_name, cert->subject, until,
               cert->status == CA_CERT_STATUS_REVOKED ? ", " : "",
               cert->status == CA_CERT_STATUS_REVOKED ? ca_revoke_reason_to_string (cert->revoke_reason) : "");

@@ -151,6 +151,15 @@ ts_sec_tag_check_writable (guint64   sec_tag,
   return FALSE;
 }
 
+/* The names of TsLineEndings, in its order: the command line's --line-endings,
+ * the window's setting (the schema's enum has the same nicks and values) and
+ * the messages that suggest a rewrite. */
+static const char *const line_endings_names[] = {
+  [TS_LINE_ENDINGS_LF]   = "lf",
+  [TS_LINE_ENDINGS_CRLF] = "crlf",
+  [TS_LINE_ENDINGS_KEEP] = "keep",
+};
+
 gboolean
 ts_line_endings_parse (const char     *text,
                        TsLineEndings  *endings,
@@ -158,33 +167,27 @@ ts_line_endings_parse (const char     *text,
 {
   g_return_val_if_fail (endings != NULL, FALSE);
 
-  if (g_strcmp0 (text, "lf") == 0)
-    *endings = TS_LINE_ENDINGS_LF;
-  else if (g_strcmp0 (text, "crlf") == 0)
-    *endings = TS_LINE_ENDINGS_CRLF;
-  else if (g_strcmp0 (text, "keep") == 0)
-    *endings = TS_LINE_ENDINGS_KEEP;
-  else
-    {
-      g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
-                   _("“%s” is not a line-ending choice. Use lf, crlf or keep."),
-                   text != NULL ? text : "");
-      return FALSE;
-    }
+  for (guint i = 0; i < G_N_ELEMENTS (line_endings_names); i++)
+    if (g_strcmp0 (text, line_endings_names[i]) == 0)
+      {
+        *endings = (TsLineEndings) i;
+        return TRUE;
+      }
 
-  return TRUE;
+  g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
+               _("“%s” is not a line-ending choice. Use %s, %s or %s."),
+               text != NULL ? text : "", line_endings_names[TS_LINE_ENDINGS_LF],
+               line_endings_names[TS_LINE_ENDINGS_CRLF], line_endings_names[TS_LINE_ENDINGS_KEEP]);
+  return FALSE;
 }
 
 const char *
 ts_line_endings_to_string (TsLineEndings endings)
 {
-  switch (endings)
-    {
-    case TS_LINE_ENDINGS_LF:   return "lf";
-    case TS_LINE_ENDINGS_CRLF: return "crlf";
-    case TS_LINE_ENDINGS_KEEP: return "keep";
-    default:                   return "unknown";
-    }
+  if ((guint) endings >= G_N_ELEMENTS (line_endings_names))
+    return NULL;
+
+  return line_endings_names[endings];
 }
 
 /**
