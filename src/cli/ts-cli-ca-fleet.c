@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ts-audit-text.h"
 #include "ts-badge.h"
 #include "ts-cli-ca.h"
 
@@ -218,9 +219,13 @@ static void
 print_event (const CaAuditEvent *event)
 {
   g_autofree char *at = ca_time_to_iso8601 (event->at);
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = NULL;
+  const char *icon_name;
 
-  printf ("%6" G_GINT64_FORMAT " %s %-18s %-15s %s %s\n", event->id, at, event->action,
-          event->imei != NULL ? event->imei : "-", event->actor, event->details);
+  ts_audit_event_describe (event, &title, &subtitle, &icon_name);
+  printf ("%6" G_GINT64_FORMAT " %s %-18s %-15s %s%s%s\n", event->id, at, event->action,
+          event->imei != NULL ? event->imei : "-", title, *subtitle != '\0' ? ": " : "", subtitle);
 }
 
 static int
