@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ts-modem-error.h"
+#include "ts-modem-secret.h"
 #include "ts-nrf91.h"
 
 /* Short names for the command line, then what a person calls them (§6.2). */
@@ -204,15 +205,18 @@ ts_nrf91_normalise_content (GBytes        *content,
 {
   const char *data;
   gsize len;
-  GByteArray *out;
+  gsize out_len = 0;
+  char *out;
 
   g_return_val_if_fail (content != NULL, NULL);
 
   if (endings == TS_LINE_ENDINGS_KEEP)
     return g_bytes_ref (content);
 
+  /* The content may be a key: the copy is sized for the worst case (every
+   * byte a lone line break made CR LF) and wipes itself when freed. */
   data = g_bytes_get_data (content, &len);
-  out = g_byte_array_sized_new (len + len / 32 + 2);
+  out = g_malloc (2 * len + 1);
 
   for (gsize i = 0; i < len; i++)
     {
@@ -221,15 +225,14 @@ ts_nrf91_normalise_content (GBytes        *content,
           if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
             i++;
           if (endings == TS_LINE_ENDINGS_CRLF)
-            g_byte_array_append (out, (const guint8 *) "\r\n", 2);
-          else
-            g_byte_array_append (out, (const guint8 *) "\n", 1);
+            out[out_len++] = '\r';
+          out[out_len++] = '\n';
         }
       else
-        g_byte_array_append (out, (const guint8 *) &data[i], 1);
+        out[out_len++] = data[i];
     }
 
-  return g_byte_array_free_to_bytes (out);
+  return ts_modem_secret_bytes_take (out, out_len);
 }
 
 /* Bytes the bridge cannot carry inside quotes (§2.1, §6.5): `"` ends the string,
@@ -329,7 +332,8 @@ ts_nrf91_build_write (guint32      sec_tag,
   g_return_val_if_fail (content != NULL, NULL);
 
   data = g_bytes_get_data (content, &len);
-  command = g_string_sized_new (len + 64);
+  /* Sized once, so no reallocation leaves an unwiped copy of a key behind. */
+  command = g_string_sized_new (len + (key_password != NULL ? strlen (key_password) : 0) + 64);
   g_string_append_printf (command, "AT%%CMNG=0,%u,%u,\"", sec_tag, type);
   g_string_append_len (command, data, len);
   g_string_append_c (command, '"');

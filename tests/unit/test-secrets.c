@@ -14,6 +14,8 @@
 #include <ca.h>
 
 #include "test-secret-watch.h"
+#include "ts-modem-secret.h"
+#include "ts-nrf91.h"
 #include "ts-store.h"
 
 /* Stands for a private key; a marker no other allocation holds. */
@@ -139,6 +141,49 @@ test_credential_file (void)
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+/* The modem library's copies: the content with its line endings made
+ * uniform, which used to be freed as plain bytes. */
+static void
+test_modem_normalised_key (void)
+{
+  g_autoptr(GBytes) pasted = g_bytes_new_static (key_pem, strlen (key_pem));
+
+  if (skip_without_watch ())
+    return;
+
+  secret_watch_start (marker);
+  for (TsLineEndings endings = TS_LINE_ENDINGS_LF; endings <= TS_LINE_ENDINGS_CRLF; endings++)
+    {
+      g_autoptr(GBytes) sent = ts_nrf91_normalise_content (pasted, endings);
+
+      g_assert_cmpuint (g_bytes_get_size (sent), ==, strlen (key_pem) + (endings == TS_LINE_ENDINGS_CRLF ? 3 : 0));
+    }
+  g_assert_cmpuint (secret_watch_stop (), ==, 0);
+}
+
+/* The %CMNG write command with a long key password: built in one buffer that
+ * never grows (a grown GString frees its first block unwiped). */
+static void
+test_modem_write_command (void)
+{
+  g_autoptr(GBytes) pasted = g_bytes_new_static (key_pem, strlen (key_pem));
+  g_autofree char *password = g_strnfill (200, 'p');
+  g_autoptr(TsModemSecretString) wire = NULL;
+  char *command;
+
+  if (skip_without_watch ())
+    return;
+
+  secret_watch_start (marker);
+  command = ts_nrf91_build_write (16842753, TS_CRED_PRIVATE_KEY, pasted, password);
+  g_assert_nonnull (strstr (command, marker));
+  g_assert_nonnull (strstr (command, password));
+  wire = g_string_new (command);
+  ts_modem_secret_free (command);
+  g_clear_pointer (&wire, ts_modem_secret_string_free);
+  g_assert_cmpuint (secret_watch_stop (), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -150,6 +195,8 @@ main (int   argc,
   g_test_add_func ("/secrets/auto", test_secret_auto);
   g_test_add_func ("/secrets/bytes", test_secret_bytes);
   g_test_add_func ("/secrets/credential-file", test_credential_file);
+  g_test_add_func ("/secrets/modem/normalised-key", test_modem_normalised_key);
+  g_test_add_func ("/secrets/modem/write-command", test_modem_write_command);
 
   return g_test_run ();
 }
