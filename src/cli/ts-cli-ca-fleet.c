@@ -119,7 +119,7 @@ run_list (TsCli  *cli,
   g_autofree char *lot = NULL;
   CaFleetFilter filter = CA_FLEET_ALL;
   ListState state = { NULL, 0 };
-  int expiring_days = 30;
+  int expiring_days = CA_EXPIRING_DAYS;
   int exit_code;
   GOptionEntry entries[] = {
     { "status", 0, 0, G_OPTION_ARG_STRING, &status, N_("Only devices whose current certificate is valid, "
