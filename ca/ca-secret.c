@@ -9,17 +9,19 @@
 
 #include "config.h"
 
+#include <malloc.h>
 #include <openssl/crypto.h>
-#include <string.h>
 
 #include "ca-secret.h"
 
+/* The whole block, not just up to the NUL: g_strstrip() and the like move a
+ * secret's bytes forward and leave copies behind the new end. */
 void
 ca_secret_free (char *secret)
 {
   if (secret == NULL)
     return;
-  OPENSSL_cleanse (secret, strlen (secret));
+  OPENSSL_cleanse (secret, malloc_usable_size (secret));
   g_free (secret);
 }
 

@@ -21,7 +21,7 @@ G_BEGIN_DECLS
  * before its memory returns to the allocator.
  */
 
-/* Wipes and frees a secret string (up to its NUL); NULL is fine. */
+/* Wipes and frees a secret string from g_malloc(), all of its block; NULL is fine. */
 void     ca_secret_free           (char   *secret);
 
 /* Bytes that wipe all @length bytes of @data, then free it, when the last

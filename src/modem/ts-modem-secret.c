@@ -9,8 +9,8 @@
 
 #include "config.h"
 
+#include <malloc.h>
 #include <openssl/crypto.h>
-#include <string.h>
 
 #include "ts-modem-secret.h"
 
@@ -19,7 +19,7 @@ ts_modem_secret_free (char *secret)
 {
   if (secret == NULL)
     return;
-  OPENSSL_cleanse (secret, strlen (secret));
+  OPENSSL_cleanse (secret, malloc_usable_size (secret));
   g_free (secret);
 }
 

@@ -18,7 +18,7 @@ G_BEGIN_DECLS
  * reallocation. (ca/ has the same for its own layer; this one cannot use it.)
  */
 
-/* Wipes and frees a secret string (up to its NUL); NULL is fine. */
+/* Wipes and frees a secret string from g_malloc(), all of its block; NULL is fine. */
 void     ts_modem_secret_free        (char    *secret);
 
 /* Bytes that wipe @length bytes of @data, then free it, when the last

@@ -85,6 +85,26 @@ test_secret_auto (void)
   g_assert_cmpuint (secret_watch_stop (), ==, 0);
 }
 
+/* A PSK trimmed in place keeps copies of its last bytes behind its new end;
+ * they go too. */
+static void
+test_secret_trimmed (void)
+{
+  static const char psk[] = "                        000102030405060708090A0B0C0D0E0F1011121314151617";
+  g_autoptr(GBytes) pasted = g_bytes_new_static (psk, strlen (psk));
+  char *text;
+
+  if (skip_without_watch ())
+    return;
+
+  text = ca_secret_dup_text (pasted);
+  g_strstrip (text);
+  g_assert_cmpstr (text, ==, psk + 24);
+  secret_watch_start ("0E0F1011121314151617");
+  ca_secret_free (text);
+  g_assert_cmpuint (secret_watch_stop (), ==, 0);
+}
+
 /* Bytes that wipe themselves, as a pasted key or a key file travels. */
 static void
 test_secret_bytes (void)
@@ -193,6 +213,7 @@ main (int   argc,
   g_test_add_func ("/secrets/watch-sees-plain-free", test_watch_sees_plain_free);
   g_test_add_func ("/secrets/free", test_secret_free);
   g_test_add_func ("/secrets/auto", test_secret_auto);
+  g_test_add_func ("/secrets/trimmed", test_secret_trimmed);
   g_test_add_func ("/secrets/bytes", test_secret_bytes);
   g_test_add_func ("/secrets/credential-file", test_credential_file);
   g_test_add_func ("/secrets/modem/normalised-key", test_modem_normalised_key);
