@@ -14,7 +14,7 @@
 #include <openssl/x509.h>
 
 #include "ts-credential-text.h"
-#include "ts-gui-util.h"
+#include "ts-text.h"
 
 char *
 ts_credential_describe (const TsCredential *credential,
@@ -132,8 +132,7 @@ ts_credential_check_input (guint    type,
                            GBytes  *content,
                            GError **error)
 {
-  g_autofree char *text = NULL;
-  gsize len;
+  g_auto(CaSecret) text = NULL;
 
   g_return_val_if_fail (content != NULL, FALSE);
 
@@ -150,8 +149,7 @@ ts_credential_check_input (guint    type,
 
   /* The size limit of one %CMNG line (PROTOCOL.md §6.5 item 4) is checked by
    * ts_modem_write_credential(), which knows the framing in use. */
-  len = g_bytes_get_size (content);
-  text = g_strndup (g_bytes_get_data (content, NULL), len);
+  text = ca_secret_dup_text (content);
 
   switch (type)
     {

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ts-badge.h"
 #include "ts-fleet-model.h"
 #include "ts-fleet-page.h"
 #include "ts-gui-util.h"
@@ -112,6 +113,7 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
 
   gtk_widget_remove_css_class (label, "error");
   gtk_widget_remove_css_class (label, "success");
+  gtk_widget_remove_css_class (label, "warning");
   gtk_widget_remove_css_class (label, "dim-label");
   gtk_widget_set_visible (label, TRUE);
 
@@ -138,10 +140,10 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
         }
       else
         {
-          text = g_strdup (row->status == CA_CERT_STATUS_REVOKED ? _("Revoked")
-                           : row->status == CA_CERT_STATUS_EXPIRED ? _("Expired")
-                           : _("Valid"));
-          gtk_widget_add_css_class (label, row->status == CA_CERT_STATUS_VALID ? "success" : "error");
+          TsBadge badge = ts_badge_for_certificate (row->status, row->not_after);
+
+          text = g_strdup (badge.label);
+          gtk_widget_add_css_class (label, badge.style);
         }
       break;
 
@@ -540,6 +542,13 @@ ts_fleet_page_set_workspace (TsFleetPage *self,
   g_return_if_fail (TS_IS_FLEET_PAGE (self));
   g_return_if_fail (TS_IS_WORKSPACE (workspace));
 
+  if (self->workspace != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->workspace, self);
+      /* The model reads the ledger it was made on: the next load makes one on the new. */
+      gtk_column_view_set_model (self->column_view, NULL);
+      g_clear_object (&self->model);
+    }
   g_set_object (&self->workspace, workspace);
   g_signal_connect_object (workspace, "changed",
                            G_CALLBACK (ledger_changed_cb), self, G_CONNECT_SWAPPED);

@@ -9,10 +9,10 @@
 
 #include "config.h"
 
-#include <openssl/crypto.h>
 #include <string.h>
 
 #include "ts-modem.h"
+#include "ts-modem-secret.h"
 
 /* The _async/_finish wrappers for the GUI: each runs the synchronous call in a
  * GTask thread. The arguments are copied into the task, so callers may free theirs. */
@@ -33,9 +33,7 @@ static void
 args_free (Args *args)
 {
   g_free (args->text);
-  if (args->key_password != NULL)
-    OPENSSL_cleanse (args->key_password, strlen (args->key_password));
-  g_free (args->key_password);
+  ts_modem_secret_free (args->key_password);
   g_clear_pointer (&args->content, g_bytes_unref);
   g_free (args);
 }

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
-#include <openssl/crypto.h>
 
 #include "ts-store.h"
 #include "ts-provision-private.h"
@@ -554,33 +553,24 @@ ts_store_delete (CaLedger           *ledger,
 
 #define MAX_CREDENTIAL_FILE (64 * 1024)
 
-static void
-cleanse_and_free (gpointer data)
-{
-  char *text = data;
-
-  OPENSSL_cleanse (text, strlen (text));
-  g_free (text);
-}
-
 GBytes *
 ts_store_read_credential_file (const char  *path,
                                GError     **error)
 {
   gsize len = 0;
   char *data = ca_file_read_bounded (path, MAX_CREDENTIAL_FILE, &len, error);
+  g_autoptr(GBytes) bytes = NULL;
 
   if (data == NULL)
     return NULL;
+  bytes = ca_secret_bytes_new_take (data, len);
   if (memchr (data, '\0', len) != NULL || !g_utf8_validate (data, len, NULL))
     {
-      OPENSSL_cleanse (data, len);
-      g_free (data);
       g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
                    _("%s is not a text file (it holds NUL bytes or binary data). The modem takes PEM text; convert DER with "
                      "`openssl x509 -inform der -in FILE -out FILE.pem`."), path);
       return NULL;
     }
 
-  return g_bytes_new_with_free_func (data, len, cleanse_and_free, data);
+  return g_steal_pointer (&bytes);
 }

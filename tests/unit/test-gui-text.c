@@ -1,6 +1,5 @@
-/* test-gui-text.c: the window's helpers that turn ledger and modem data into words,
- * and the small widget helpers. They need a display (gtk_init), so they run in the
- * gui suite inside tests/gui/session.sh.
+/* test-gui-text.c: the window's helpers that turn ledger and modem data into words.
+ * They are GLib only (the ts-gui-text library), so they run with no display.
  *
  * Copyright 2026 The Tagsmith Authors
  *
@@ -9,14 +8,13 @@
 
 #include "config.h"
 
-#include <adwaita.h>
+#include <glib.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "ts-audit-text.h"
 #include "ts-credential-text.h"
-#include "ts-gui-util.h"
+#include "ts-text.h"
 
 /* A self-signed P-256 certificate with @cn as subject common name, as PEM. */
 static GBytes *
@@ -194,74 +192,7 @@ test_check_input_empty (void)
   g_assert_nonnull (strstr (error->message, "empty"));
 }
 
-/* ts_audit_event_describe --------------------------------------------------------- */
-
-typedef struct
-{
-  const char *action;
-  const char *actor;
-  const char *details;
-  const char *title;
-  const char *subtitle;
-  const char *icon;
-} AuditCase;
-
-static void
-test_audit_describe (void)
-{
-  static const AuditCase cases[] = {
-    { "issue", "ops@bench", "{\"serial\":\"1A2B\",\"ca\":\"Line 1 CA\"}",
-      "Certificate issued", "Serial 1A2B by Line 1 CA · by ops@bench", "emblem-ok-symbolic" },
-    { "revoke", NULL, "{\"serial\":\"1A2B\",\"ca\":\"Line 1 CA\",\"reason\":\"superseded\"}",
-      "Certificate revoked", "Serial 1A2B of Line 1 CA, reason: superseded",
-      "action-unavailable-symbolic" },
-    { "revoke", NULL, "{\"serial\":\"1A2B\"}",
-      "Certificate revoked", "Serial 1A2B of ?, reason: unspecified", "action-unavailable-symbolic" },
-    { "install.intent", NULL, "{\"sec_tag\":16842753,\"port\":\"/dev/ttyACM0\"}",
-      "Install started", "sec_tag 16842753 on /dev/ttyACM0", "document-save-symbolic" },
-    { "install.failed", "ops@bench", "{\"detail\":\"store full\"}",
-      "Install failed", "store full · by ops@bench", "dialog-warning-symbolic" },
-    { "install.abandoned", NULL, "{\"sec_tag\":5}",
-      "Install abandoned", "sec_tag 5 on an unknown port", "document-save-symbolic" },
-    /* An install marked verified may carry no details at all. */
-    { "install.verified", "ops@bench", NULL,
-      "Installed and verified", "by ops@bench", "document-save-symbolic" },
-    { "install.verified", NULL, NULL,
-      "Installed and verified", "", "document-save-symbolic" },
-    { "device.seen", NULL, "{\"model\":\"nRF9160-SICA\"}",
-      "Device identified", "nRF9160-SICA", "tagsmith-modem-symbolic" },
-    { "crl", NULL, "{\"ca\":\"Line 1 CA\",\"crl_number\":3}",
-      "CRL published", "Number 3 of Line 1 CA", "view-list-symbolic" },
-    { "key.evidence", NULL, "{\"ca\":\"Line 1 CA\",\"serial\":\"1A2B\",\"evidence\":{\"origin\":\"modem\"}}",
-      "Key generated in the modem", "Evidence for serial 1A2B by Line 1 CA", "emblem-ok-symbolic" },
-    { "ca.create", NULL, "{\"name\":\"Test Root CA\"}",
-      "Authority: create", "Test Root CA", "security-high-symbolic" },
-    /* Details that are not an object, or not JSON, still show. */
-    { "issue", NULL, "[1,2]", "Certificate issued", "Serial ? by ?", "emblem-ok-symbolic" },
-    { "backup", NULL, "not json", "backup", "not json", "document-edit-symbolic" },
-    { "issue", NULL, "{\"serial\":7,\"ca\":null}", "Certificate issued", "Serial ? by ?",
-      "emblem-ok-symbolic" },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      CaAuditEvent event = {
-        .id = i + 1, .action = (char *) cases[i].action, .actor = (char *) cases[i].actor,
-        .details = (char *) cases[i].details,
-      };
-      g_autofree char *title = NULL;
-      g_autofree char *subtitle = NULL;
-      const char *icon = NULL;
-
-      ts_audit_event_describe (&event, &title, &subtitle, &icon);
-      g_test_message ("case %u: %s", i, cases[i].action);
-      g_assert_cmpstr (title, ==, cases[i].title);
-      g_assert_cmpstr (subtitle, ==, cases[i].subtitle);
-      g_assert_cmpstr (icon, ==, cases[i].icon);
-    }
-}
-
-/* ts-gui-util --------------------------------------------------------------------- */
+/* ts-text ------------------------------------------------------------------------- */
 
 static void
 test_format_date (void)
@@ -311,146 +242,6 @@ test_short_hash (void)
   g_assert_cmpstr (empty, ==, "—");
 }
 
-static void
-test_clear_children (void)
-{
-  GtkWidget *box = g_object_ref_sink (gtk_box_new (GTK_ORIENTATION_VERTICAL, 0));
-  GtkWidget *list = g_object_ref_sink (gtk_list_box_new ());
-  GtkWidget *placeholder = gtk_label_new ("Nothing yet");
-
-  for (int i = 0; i < 5; i++)
-    {
-      gtk_box_append (GTK_BOX (box), gtk_label_new ("row"));
-      gtk_list_box_append (GTK_LIST_BOX (list), gtk_label_new ("row"));
-    }
-  /* A placeholder is a child of the list too, but not a row to remove. */
-  gtk_list_box_set_placeholder (GTK_LIST_BOX (list), placeholder);
-  g_assert_nonnull (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 4));
-
-  ts_clear_children (box);
-  ts_clear_children (list);
-
-  g_assert_null (gtk_widget_get_first_child (box));
-  g_assert_null (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0));
-  g_assert_true (gtk_widget_get_parent (placeholder) == list);
-  g_assert_true (gtk_widget_get_first_child (list) == placeholder);
-  g_assert_null (gtk_widget_get_next_sibling (placeholder));
-
-  /* The list takes rows again afterwards, and clearing an empty one is fine. */
-  gtk_list_box_append (GTK_LIST_BOX (list), gtk_label_new ("again"));
-  g_assert_nonnull (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0));
-  ts_clear_children (box);
-
-  g_object_unref (box);
-  g_object_unref (list);
-}
-
-/* ts_run_in_thread: the work runs off the main thread, its result comes back on it, and
- * the data is freed exactly once, also when the work never ran. */
-
-typedef struct
-{
-  GThread *main_thread;
-  GThread *work_thread;
-  int      data_freed;
-  gboolean done;
-  char    *result;
-  GError  *error;
-} ThreadCase;
-
-typedef struct
-{
-  ThreadCase *tc;
-  char       *text;
-} ThreadData;
-
-static gpointer
-upper_work (gpointer       pointer,
-            GCancellable  *cancellable,
-            GError       **error)
-{
-  ThreadData *data = pointer;
-
-  data->tc->work_thread = g_thread_self ();
-  if (g_str_equal (data->text, "fail"))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "refused");
-      return NULL;
-    }
-  return g_ascii_strup (data->text, -1);
-}
-
-static void
-thread_data_free (gpointer pointer)
-{
-  ThreadData *data = pointer;
-
-  g_atomic_int_inc (&data->tc->data_freed);
-  g_free (data->text);
-  g_free (data);
-}
-
-static void
-thread_done_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  ThreadCase *tc = user_data;
-
-  g_assert_true (g_thread_self () == tc->main_thread);
-  tc->result = ts_run_in_thread_finish (result, &tc->error);
-  tc->done = TRUE;
-}
-
-static void
-run_case (ThreadCase   *tc,
-          const char   *input,
-          GCancellable *cancellable)
-{
-  ThreadData *data = g_new0 (ThreadData, 1);
-
-  data->tc = tc;
-  data->text = g_strdup (input);
-  tc->main_thread = g_thread_self ();
-  ts_run_in_thread (NULL, upper_work, data, thread_data_free, g_free,
-                    cancellable, thread_done_cb, tc);
-  while (!tc->done)
-    g_main_context_iteration (NULL, TRUE);
-  /* The task, and with it the data, goes once the callback has returned. */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static void
-test_run_in_thread (void)
-{
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GCancellable) cancelled_first = g_cancellable_new ();
-  ThreadCase ok = { 0 }, failed = { 0 }, cancelled = { 0 };
-
-  run_case (&ok, "sec_tag", cancellable);
-  g_assert_no_error (ok.error);
-  g_assert_cmpstr (ok.result, ==, "SEC_TAG");
-  g_assert_true (ok.work_thread != NULL && ok.work_thread != ok.main_thread);
-  g_assert_cmpint (g_atomic_int_get (&ok.data_freed), ==, 1);
-  g_free (ok.result);
-
-  run_case (&failed, "fail", cancellable);
-  g_assert_null (failed.result);
-  g_assert_error (failed.error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
-  g_assert_cmpint (g_atomic_int_get (&failed.data_freed), ==, 1);
-  g_clear_error (&failed.error);
-
-  /* Cancelled before it starts: the work never runs and the caller hears "cancelled". */
-  g_cancellable_cancel (cancelled_first);
-  run_case (&cancelled, "never", cancelled_first);
-  g_assert_null (cancelled.result);
-  g_assert_null (cancelled.work_thread);
-  g_assert_error (cancelled.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpint (g_atomic_int_get (&cancelled.data_freed), ==, 1);
-  g_clear_error (&cancelled.error);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -459,8 +250,6 @@ main (int    argc,
   g_setenv ("LC_ALL", "C.UTF-8", TRUE);
   g_setenv ("TZ", "UTC", TRUE);
   g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
 
   g_test_add_func ("/gui-text/credential/device-certificate", test_describe_device_certificate);
   g_test_add_func ("/gui-text/credential/ca-and-foreign", test_describe_ca_and_foreign);
@@ -469,12 +258,9 @@ main (int    argc,
   g_test_add_func ("/gui-text/credential/subject-cn", test_pem_subject_cn);
   g_test_add_func ("/gui-text/credential/check-input", test_check_input);
   g_test_add_func ("/gui-text/credential/check-input-empty", test_check_input_empty);
-  g_test_add_func ("/gui-text/audit/describe", test_audit_describe);
-  g_test_add_func ("/gui-util/format-date", test_format_date);
-  g_test_add_func ("/gui-util/format-relative", test_format_relative);
-  g_test_add_func ("/gui-util/short-hash", test_short_hash);
-  g_test_add_func ("/gui-util/clear-children", test_clear_children);
-  g_test_add_func ("/gui-util/run-in-thread", test_run_in_thread);
+  g_test_add_func ("/gui-text/format-date", test_format_date);
+  g_test_add_func ("/gui-text/format-relative", test_format_relative);
+  g_test_add_func ("/gui-text/short-hash", test_short_hash);
 
   return g_test_run ();
 }
