@@ -236,3 +236,20 @@ ts_cli_passphrase_free (char *passphrase)
   OPENSSL_cleanse (passphrase, strlen (passphrase));
   g_free (passphrase);
 }
+
+gboolean
+ts_cli_unlock_workspace (TsCli   *cli,
+                         GError **error)
+{
+  g_auto(TsCliPassphrase) passphrase = NULL;
+  gboolean first = !ts_workspace_has_passphrase (cli->workspace);
+
+  passphrase = ts_cli_read_passphrase (cli,
+                                       first ? _("New workspace passphrase for the CA keys: ")
+                                             : _("Workspace passphrase: "),
+                                       first, error);
+  if (passphrase == NULL)
+    return FALSE;
+
+  return ts_workspace_unlock (cli->workspace, passphrase, NULL, error);
+}

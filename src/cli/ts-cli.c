@@ -258,6 +258,39 @@ ts_cli_parse_options (TsCli          *cli,
   return TRUE;
 }
 
+/**
+ * ts_cli_open_workspace:
+ *
+ * Opens the ledger of cli->workspace unless a verb already did; a ledger that
+ * failed to open fails again with the same reason.
+ */
+gboolean
+ts_cli_open_workspace (TsCli                *cli,
+                       TsWorkspaceOpenMode   mode,
+                       GError              **error)
+{
+  switch (ts_workspace_get_state (cli->workspace))
+    {
+    case TS_WORKSPACE_CLOSED:
+      break;
+
+    case TS_WORKSPACE_FAILED:
+      g_propagate_error (error, g_error_copy (ts_workspace_get_error (cli->workspace)));
+      return FALSE;
+
+    default:
+      return TRUE;
+    }
+
+  if (!ts_workspace_open (cli->workspace, mode, error))
+    return FALSE;
+
+  if (ts_workspace_was_created (cli->workspace))
+    fprintf (stderr, _("tagsmith: created a new ledger at %s.\n"), cli->db_path);
+
+  return TRUE;
+}
+
 /* Prints @error as advice on stderr and returns the failure exit code. */
 int
 ts_cli_fail (const GError *error)

@@ -58,6 +58,16 @@ int       ts_cli_usage_error       (const char    *verb,
                                     ...) G_GNUC_PRINTF (2, 3);
 void      ts_cli_print_json        (JsonNode      *root);
 
+/* Opens cli->workspace once: read-only verbs never create or change the file;
+ * the others create it when missing and say where. */
+gboolean  ts_cli_open_workspace    (TsCli         *cli,
+                                    TsWorkspaceOpenMode mode,
+                                    GError       **error);
+/* Reads the workspace passphrase (asking twice when the ledger has none yet)
+ * and unlocks cli->workspace; the passphrase is wiped before returning. */
+gboolean  ts_cli_unlock_workspace  (TsCli         *cli,
+                                    GError       **error);
+
 char     *ts_cli_read_passphrase   (TsCli         *cli,
                                     const char    *prompt,
                                     gboolean       confirm,

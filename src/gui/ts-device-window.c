@@ -587,6 +587,40 @@ operation_done (TsDeviceWindow *self,
 
 /* Provision and re-key ---------------------------------------------------------------- */
 
+typedef struct
+{
+  CaLedger           *ledger;
+  TsModem            *modem;
+  TsProvisionRequest *request;
+  TsDeviceWindow     *window;
+  GCancellable       *cancellable;
+} ProvisionData;
+
+static void
+provision_data_free (gpointer pointer)
+{
+  ProvisionData *data = pointer;
+
+  g_object_unref (data->ledger);
+  g_object_unref (data->modem);
+  ts_provision_request_free (data->request);
+  g_object_unref (data->window);
+  g_clear_object (&data->cancellable);
+  g_free (data);
+}
+
+/* The flow watches the cancellable itself and returns its result also when cancelled. */
+static gpointer
+provision_work (gpointer       pointer,
+                GCancellable  *unused,
+                GError       **error)
+{
+  ProvisionData *data = pointer;
+
+  return ts_provision_run (data->ledger, data->modem, data->request, provision_progress,
+                           data->window, data->cancellable, NULL);
+}
+
 static void
 provision_cb (GObject      *object,
               GAsyncResult *result,
@@ -598,7 +632,9 @@ provision_cb (GObject      *object,
   g_autofree char *message = NULL;
 
   /* It sets @error from the outcome when the flow failed. */
-  outcome = ts_provision_run_finish (result, &error);
+  outcome = ts_run_in_thread_finish (result, &error);
+  if (outcome != NULL && outcome->error != NULL)
+    error = g_error_copy (outcome->error);
   g_atomic_int_set (&self->flow_running, FALSE);
 
   /* Cancelling is the user's own doing, yet they need to hear how far it got and what
@@ -635,6 +671,7 @@ provision_request_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(TsProvisionRequest) request = NULL;
   CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
+  ProvisionData *data;
 
   request = ts_provision_dialog_run_finish (result, &error);
   if (request == NULL)
@@ -645,9 +682,15 @@ provision_request_cb (GObject      *object,
 
   set_busy (self, request->rekey ? _("Re-keying…") : _("Provisioning…"));
   g_atomic_int_set (&self->flow_running, TRUE);
-  ts_provision_run_async (ledger, self->modem, request,
-                          provision_progress, g_object_ref (self), g_object_unref,
-                          self->op_cancellable, provision_cb, g_object_ref (self));
+  data = g_new0 (ProvisionData, 1);
+  data->ledger = g_object_ref (ledger);
+  data->modem = g_object_ref (self->modem);
+  data->request = g_steal_pointer (&request);
+  data->window = g_object_ref (self);
+  data->cancellable = g_object_ref (self->op_cancellable);
+  ts_run_in_thread (self, provision_work, data, provision_data_free,
+                    (GDestroyNotify) ts_provision_result_free, NULL, provision_cb,
+                    g_object_ref (self));
 }
 
 static void
