@@ -32,6 +32,7 @@ struct _TsActivityPage
   GtkLabel     *footer_label;
 
   /* Owned references */
+  TsWorkspace  *workspace;
   GCancellable *cancellable;
 };
 
@@ -291,6 +292,7 @@ static void
 ts_activity_page_finalize (GObject *object)
 {
   g_clear_object (&TS_ACTIVITY_PAGE (object)->cancellable);
+  g_clear_object (&TS_ACTIVITY_PAGE (object)->workspace);
 
   G_OBJECT_CLASS (ts_activity_page_parent_class)->finalize (object);
 }
@@ -323,7 +325,20 @@ ts_activity_page_init (TsActivityPage *self)
   self->stack = GTK_STACK (adw_bin_get_child (ADW_BIN (self)));
 
   self->cancellable = g_cancellable_new ();
-  g_signal_connect_object (ts_application_get_default (), "ledger-changed",
+}
+
+/* Pages show what the workspace holds, and reload when it opens or changes. */
+void
+ts_activity_page_set_workspace (TsActivityPage *self,
+                                TsWorkspace    *workspace)
+{
+  g_return_if_fail (TS_IS_ACTIVITY_PAGE (self));
+  g_return_if_fail (TS_IS_WORKSPACE (workspace));
+
+  g_set_object (&self->workspace, workspace);
+  g_signal_connect_object (workspace, "changed",
+                           G_CALLBACK (ts_activity_page_reload), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (workspace, "notify::state",
                            G_CALLBACK (ts_activity_page_reload), self, G_CONNECT_SWAPPED);
   ts_activity_page_reload (self);
 }

@@ -9,14 +9,13 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
 
 #include "ts-application.h"
-#include "ts-gui-util.h"
 #include "ts-preferences-window.h"
 #include "ts-resources.h"
 #include "ts-window.h"
+#include "ts-workspace-private.h"
 
 struct _TsApplication
 {
@@ -24,9 +23,8 @@ struct _TsApplication
 
   /* Owned references */
   GSettings      *settings;
-  CaLedger       *ledger;
+  TsWorkspace    *workspace;
   TsDeviceMonitor *devices;
-  GError         *ledger_error;
   GCancellable   *cancellable;
 
   guint           auto_lock_id;
@@ -34,76 +32,25 @@ struct _TsApplication
 
 G_DEFINE_FINAL_TYPE (TsApplication, ts_application, ADW_TYPE_APPLICATION)
 
-enum {
-  PROP_0,
-  PROP_LEDGER,
-  PROP_UNLOCKED,
-  N_PROPS
-};
-
-enum {
-  LEDGER_CHANGED,
-  N_SIGNALS
-};
-
-static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
-
-/* The ledger the CLI uses too: $TAGSMITH_DB, or one in the user's data folder. */
-static char *
-default_ledger_path (void)
-{
-  const char *env = g_getenv ("TAGSMITH_DB");
-
-  if (env != NULL && *env != '\0')
-    return g_strdup (env);
-
-  return g_build_filename (g_get_user_data_dir (), "tagsmith", "fleet.db", NULL);
-}
-
 static gpointer
-open_ledger_work (gpointer       data,
-                  GCancellable  *cancellable,
-                  GError       **error)
+open_ledger_job (TsWorkspace   *workspace,
+                 gpointer       data,
+                 GCancellable  *cancellable,
+                 GError       **error)
 {
-  const char *path = data;
-  g_autofree char *dir = g_path_get_dirname (path);
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Could not create the folder “%s” for the fleet ledger: %s. "
-                     "Check its permissions, or set TAGSMITH_DB to another path."),
-                   dir, g_strerror (saved_errno));
-      return NULL;
-    }
-
-  return ca_ledger_open (path, error);
+  return ts_workspace_open (workspace, TS_WORKSPACE_OPEN_READ_WRITE, error) ? workspace : NULL;
 }
 
+/* The workspace keeps the error and says so through its state: nothing to do here. */
 static void
 open_ledger_cb (GObject      *object,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  TsApplication *self = TS_APPLICATION (object);
   g_autoptr(GError) error = NULL;
-  CaLedger *ledger;
 
-  ledger = ts_run_in_thread_finish (result, &error);
-  if (ledger == NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      g_warning ("%s", error->message);
-      self->ledger_error = g_steal_pointer (&error);
-    }
-
-  self->ledger = ledger;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEDGER]);
-  g_signal_emit (self, signals[LEDGER_CHANGED], 0);
+  if (ts_workspace_run_finish (TS_WORKSPACE (object), result, &error) == NULL)
+    g_debug ("%s", error->message);
 }
 
 static gboolean
@@ -241,8 +188,11 @@ ts_application_startup (GApplication *application)
   g_signal_connect_object (self->settings, "changed::auto-lock-minutes",
                            G_CALLBACK (rearm_auto_lock), self, G_CONNECT_SWAPPED);
 
-  ts_run_in_thread (self, open_ledger_work, default_ledger_path (), g_free, g_object_unref,
-                    self->cancellable, open_ledger_cb, NULL);
+  self->workspace = ts_workspace_new (NULL);
+  g_signal_connect_object (self->workspace, "notify::state",
+                           G_CALLBACK (rearm_auto_lock), self, G_CONNECT_SWAPPED);
+  ts_workspace_run_async (self->workspace, open_ledger_job, NULL, NULL, NULL,
+                          self->cancellable, open_ledger_cb, NULL);
 }
 
 static void
@@ -256,33 +206,10 @@ ts_application_shutdown (GApplication *application)
     ts_device_monitor_stop (self->devices);
   g_clear_handle_id (&self->auto_lock_id, g_source_remove);
   /* Decrypted CA keys never outlive the process's last window. */
-  if (self->ledger != NULL)
-    ca_ledger_lock (self->ledger);
+  if (self->workspace != NULL)
+    ts_workspace_lock (self->workspace);
 
   G_APPLICATION_CLASS (ts_application_parent_class)->shutdown (application);
-}
-
-static void
-ts_application_get_property (GObject    *object,
-                             guint       prop_id,
-                             GValue     *value,
-                             GParamSpec *pspec)
-{
-  TsApplication *self = TS_APPLICATION (object);
-
-  switch (prop_id)
-    {
-    case PROP_LEDGER:
-      g_value_set_object (value, self->ledger);
-      break;
-
-    case PROP_UNLOCKED:
-      g_value_set_boolean (value, ts_application_is_unlocked (self));
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -291,10 +218,9 @@ ts_application_finalize (GObject *object)
   TsApplication *self = TS_APPLICATION (object);
 
   g_clear_object (&self->settings);
-  g_clear_object (&self->ledger);
+  g_clear_object (&self->workspace);
   g_clear_object (&self->devices);
   g_clear_object (&self->cancellable);
-  g_clear_error (&self->ledger_error);
 
   G_OBJECT_CLASS (ts_application_parent_class)->finalize (object);
 }
@@ -306,25 +232,10 @@ ts_application_class_init (TsApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   object_class->finalize = ts_application_finalize;
-  object_class->get_property = ts_application_get_property;
 
   app_class->activate = ts_application_activate;
   app_class->startup = ts_application_startup;
   app_class->shutdown = ts_application_shutdown;
-
-  properties[PROP_LEDGER] =
-    g_param_spec_object ("ledger", NULL, NULL, CA_TYPE_LEDGER,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_UNLOCKED] =
-    g_param_spec_boolean ("unlocked", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
-
-  /* Emitted once the ledger has been opened (or failed to open), and after anything
-   * changed it, so that pages showing ledger data reload. */
-  signals[LEDGER_CHANGED] =
-    g_signal_new ("ledger-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -371,30 +282,34 @@ ts_application_get_default (void)
 }
 
 /**
- * ts_application_get_ledger:
+ * ts_application_get_workspace:
  *
- * Returns: (transfer none) (nullable): the fleet ledger, or %NULL while it is
- *   opening or when it could not be opened (see ts_application_get_ledger_error())
+ * Returns: (transfer none) (nullable): the workspace every window of the
+ *   application works on; %NULL before the application has started
  */
+TsWorkspace *
+ts_application_get_workspace (TsApplication *self)
+{
+  g_return_val_if_fail (TS_IS_APPLICATION (self), NULL);
+
+  return self->workspace;
+}
+
+/* Interim wrappers over the workspace, while pages still ask the application. */
 CaLedger *
 ts_application_get_ledger (TsApplication *self)
 {
   g_return_val_if_fail (TS_IS_APPLICATION (self), NULL);
 
-  return self->ledger;
+  return self->workspace != NULL ? ts_workspace_get_ledger (self->workspace, NULL) : NULL;
 }
 
-/**
- * ts_application_get_ledger_error:
- *
- * Returns: (transfer none) (nullable): why the ledger could not be opened
- */
 const GError *
 ts_application_get_ledger_error (TsApplication *self)
 {
   g_return_val_if_fail (TS_IS_APPLICATION (self), NULL);
 
-  return self->ledger_error;
+  return self->workspace != NULL ? ts_workspace_get_error (self->workspace) : NULL;
 }
 
 gboolean
@@ -402,7 +317,7 @@ ts_application_is_unlocked (TsApplication *self)
 {
   g_return_val_if_fail (TS_IS_APPLICATION (self), FALSE);
 
-  return self->ledger != NULL && ca_ledger_is_unlocked (self->ledger);
+  return self->workspace != NULL && ts_workspace_is_unlocked (self->workspace);
 }
 
 /* Called after a successful unlock and after each use of a CA key: the auto-lock
@@ -413,7 +328,6 @@ ts_application_note_unlocked (TsApplication *self)
   g_return_if_fail (TS_IS_APPLICATION (self));
 
   rearm_auto_lock (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNLOCKED]);
 }
 
 void
@@ -422,18 +336,17 @@ ts_application_lock (TsApplication *self)
   g_return_if_fail (TS_IS_APPLICATION (self));
 
   g_clear_handle_id (&self->auto_lock_id, g_source_remove);
-  if (self->ledger != NULL)
-    ca_ledger_lock (self->ledger);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNLOCKED]);
+  if (self->workspace != NULL)
+    ts_workspace_lock (self->workspace);
 }
 
-/* Tells every page that the ledger changed (a CA was created, a device issued). */
 void
 ts_application_ledger_changed (TsApplication *self)
 {
   g_return_if_fail (TS_IS_APPLICATION (self));
 
-  g_signal_emit (self, signals[LEDGER_CHANGED], 0);
+  if (self->workspace != NULL)
+    ts_workspace_changed (self->workspace);
 }
 
 /**

@@ -11,6 +11,7 @@
 
 #include "ca.h"
 #include "ts-device-monitor.h"
+#include "ts-workspace.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,7 @@ G_DECLARE_FINAL_TYPE (TsApplication, ts_application, TS, APPLICATION, AdwApplica
 TsApplication *ts_application_new              (void);
 TsApplication *ts_application_get_default      (void);
 GSettings     *ts_application_get_settings     (TsApplication *self);
+TsWorkspace   *ts_application_get_workspace    (TsApplication *self);
 CaLedger      *ts_application_get_ledger       (TsApplication *self);
 const GError  *ts_application_get_ledger_error (TsApplication *self);
 gboolean       ts_application_is_unlocked      (TsApplication *self);

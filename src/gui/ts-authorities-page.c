@@ -31,6 +31,7 @@ struct _TsAuthoritiesPage
   GtkListBox   *list;
 
   /* Owned references */
+  TsWorkspace  *workspace;
   GCancellable *cancellable;
   GPtrArray    *authorities;   /* (element-type CaAuthority) as last loaded */
 };
@@ -708,6 +709,7 @@ ts_authorities_page_finalize (GObject *object)
   TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (object);
 
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->workspace);
   g_clear_pointer (&self->authorities, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ts_authorities_page_parent_class)->finalize (object);
@@ -746,6 +748,20 @@ ts_authorities_page_init (TsAuthoritiesPage *self)
   self->stack = GTK_STACK (adw_bin_get_child (ADW_BIN (self)));
 
   self->cancellable = g_cancellable_new ();
-  g_signal_connect_object (ts_application_get_default (), "ledger-changed",
+}
+
+/* Pages show what the workspace holds, and reload when it opens or changes. */
+void
+ts_authorities_page_set_workspace (TsAuthoritiesPage *self,
+                                   TsWorkspace       *workspace)
+{
+  g_return_if_fail (TS_IS_AUTHORITIES_PAGE (self));
+  g_return_if_fail (TS_IS_WORKSPACE (workspace));
+
+  g_set_object (&self->workspace, workspace);
+  g_signal_connect_object (workspace, "changed",
                            G_CALLBACK (ts_authorities_page_reload), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (workspace, "notify::state",
+                           G_CALLBACK (ts_authorities_page_reload), self, G_CONNECT_SWAPPED);
+  ts_authorities_page_reload (self);
 }

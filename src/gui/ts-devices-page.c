@@ -25,6 +25,9 @@ struct _TsDevicesPage
   AdwStatusPage *empty_status;
   GtkListBox    *list;
   AdwEntryRow   *port_row;
+
+  /* Owned references */
+  TsWorkspace   *workspace;
 };
 
 G_DEFINE_FINAL_TYPE (TsDevicesPage, ts_devices_page, ADW_TYPE_BIN)
@@ -189,6 +192,7 @@ static void
 ts_devices_page_dispose (GObject *object)
 {
   gtk_widget_dispose_template (GTK_WIDGET (object), TS_TYPE_DEVICES_PAGE);
+  g_clear_object (&TS_DEVICES_PAGE (object)->workspace);
 
   G_OBJECT_CLASS (ts_devices_page_parent_class)->dispose (object);
 }
@@ -222,4 +226,14 @@ ts_devices_page_init (TsDevicesPage *self)
   g_signal_connect_object (devices, "items-changed", G_CALLBACK (devices_changed_cb), self,
                            G_CONNECT_SWAPPED);
   devices_changed_cb (self);
+}
+
+void
+ts_devices_page_set_workspace (TsDevicesPage *self,
+                               TsWorkspace   *workspace)
+{
+  g_return_if_fail (TS_IS_DEVICES_PAGE (self));
+  g_return_if_fail (TS_IS_WORKSPACE (workspace));
+
+  g_set_object (&self->workspace, workspace);
 }

@@ -9,10 +9,15 @@
 
 #include <adwaita.h>
 
+#include "ts-workspace.h"
+
 G_BEGIN_DECLS
 
 #define TS_TYPE_DEVICES_PAGE (ts_devices_page_get_type ())
 
 G_DECLARE_FINAL_TYPE (TsDevicesPage, ts_devices_page, TS, DEVICES_PAGE, AdwBin)
+
+void ts_devices_page_set_workspace (TsDevicesPage *self,
+                                   TsWorkspace   *workspace);
 
 G_END_DECLS

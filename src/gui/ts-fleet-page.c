@@ -33,6 +33,7 @@ struct _TsFleetPage
   GtkLabel          *count_label;
 
   /* Owned references */
+  TsWorkspace       *workspace;
   TsFleetModel      *model;
   GCancellable      *lots_cancellable;
 
@@ -470,6 +471,7 @@ ts_fleet_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (object), TS_TYPE_FLEET_PAGE);
   g_clear_object (&self->model);
   g_clear_object (&self->lots_cancellable);
+  g_clear_object (&self->workspace);
 
   G_OBJECT_CLASS (ts_fleet_page_parent_class)->dispose (object);
 }
@@ -518,6 +520,20 @@ ts_fleet_page_init (TsFleetPage *self)
                                G_CONNECT_SWAPPED | G_CONNECT_AFTER);
       self->bench_jump = jump != NULL ? (guint) g_ascii_strtoull (jump, NULL, 10) : 0;
     }
-  g_signal_connect_object (ts_application_get_default (), "ledger-changed",
+}
+
+/* Pages show what the workspace holds, and reload when it opens or changes. */
+void
+ts_fleet_page_set_workspace (TsFleetPage *self,
+                             TsWorkspace *workspace)
+{
+  g_return_if_fail (TS_IS_FLEET_PAGE (self));
+  g_return_if_fail (TS_IS_WORKSPACE (workspace));
+
+  g_set_object (&self->workspace, workspace);
+  g_signal_connect_object (workspace, "changed",
                            G_CALLBACK (ledger_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (workspace, "notify::state",
+                           G_CALLBACK (ledger_changed_cb), self, G_CONNECT_SWAPPED);
+  ledger_changed_cb (self);
 }

@@ -49,6 +49,7 @@ struct _TsProductionPage
   GtkListBox      *units_list;
 
   /* Owned references */
+  TsWorkspace     *workspace;
   TsProvisionForm *form;
   GCancellable    *cancellable;       /* the page's own loads */
   GCancellable    *line_cancellable;  /* from Start until the line has returned */
@@ -899,6 +900,7 @@ ts_production_page_finalize (GObject *object)
 
   g_clear_object (&self->form);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->workspace);
   g_clear_object (&self->line_cancellable);
   g_clear_object (&self->line);
   g_clear_pointer (&self->rows_in_flight, g_hash_table_unref);
@@ -986,8 +988,20 @@ ts_production_page_init (TsProductionPage *self)
 
   ts_accessible_fixup (GTK_WIDGET (self));
   update_actions (self);
+}
 
-  g_signal_connect_object (ts_application_get_default (), "ledger-changed",
+/* Pages show what the workspace holds, and reload when it opens or changes. */
+void
+ts_production_page_set_workspace (TsProductionPage *self,
+                                  TsWorkspace      *workspace)
+{
+  g_return_if_fail (TS_IS_PRODUCTION_PAGE (self));
+  g_return_if_fail (TS_IS_WORKSPACE (workspace));
+
+  g_set_object (&self->workspace, workspace);
+  g_signal_connect_object (workspace, "changed",
+                           G_CALLBACK (ts_production_page_reload), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (workspace, "notify::state",
                            G_CALLBACK (ts_production_page_reload), self, G_CONNECT_SWAPPED);
   ts_production_page_reload (self);
 }

@@ -29,6 +29,14 @@ struct _TsWindow
   GtkStack             *stack;
   GtkListBox           *sidebar_list;
   AdwWindowTitle       *content_title;
+  TsDevicesPage        *devices_page;
+  TsFleetPage          *fleet_page;
+  TsAuthoritiesPage    *authorities_page;
+  TsProductionPage     *production_page;
+  TsActivityPage       *activity_page;
+
+  /* Owned references */
+  TsWorkspace          *workspace;
 };
 
 G_DEFINE_FINAL_TYPE (TsWindow, ts_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -143,6 +151,7 @@ static void
 ts_window_dispose (GObject *object)
 {
   gtk_widget_dispose_template (GTK_WIDGET (object), TS_TYPE_WINDOW);
+  g_clear_object (&TS_WINDOW (object)->workspace);
 
   G_OBJECT_CLASS (ts_window_parent_class)->dispose (object);
 }
@@ -167,6 +176,11 @@ ts_window_class_init (TsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TsWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, sidebar_list);
+  gtk_widget_class_bind_template_child (widget_class, TsWindow, devices_page);
+  gtk_widget_class_bind_template_child (widget_class, TsWindow, fleet_page);
+  gtk_widget_class_bind_template_child (widget_class, TsWindow, authorities_page);
+  gtk_widget_class_bind_template_child (widget_class, TsWindow, production_page);
+  gtk_widget_class_bind_template_child (widget_class, TsWindow, activity_page);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, visible_page_changed_cb);
 
@@ -206,6 +220,14 @@ ts_window_new (TsApplication *application)
 
   self = g_object_new (TS_TYPE_WINDOW, "application", application, NULL);
   ts_window_bind_settings (self, ts_application_get_settings (application));
+
+  /* Every page works on the application's one workspace. */
+  self->workspace = g_object_ref (ts_application_get_workspace (application));
+  ts_devices_page_set_workspace (self->devices_page, self->workspace);
+  ts_fleet_page_set_workspace (self->fleet_page, self->workspace);
+  ts_authorities_page_set_workspace (self->authorities_page, self->workspace);
+  ts_production_page_set_workspace (self->production_page, self->workspace);
+  ts_activity_page_set_workspace (self->activity_page, self->workspace);
 
   return self;
 }
