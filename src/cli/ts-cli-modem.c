@@ -624,8 +624,10 @@ run_creds_write (TsCli  *cli,
   ts_workspace_set_provision_defaults (cli->workspace, defaults);
   if (key_password != NULL && type != TS_CRED_PRIVATE_KEY)
     return ts_cli_usage_error ("creds write", _("--key-password only applies to --type key."));
-  /* A file that is not what --type says is refused before the ledger is
-   * opened (or created) and the modem touched. */
+  /* A file that is not what --type says (or for a tag that is the modem's) is
+   * refused before the ledger is opened (or created) and the modem touched. */
+  if (!ts_sec_tag_check_writable (sec_tag, &error))
+    return ts_cli_fail (error);
   if (!(content = ts_store_read_credential_file (path, &error)) ||
       !ts_store_check_credential (type, content, &error))
     {

@@ -418,9 +418,9 @@ line_done_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(TsProductionPage) self = user_data;
+  g_autoptr(TsLine) line = user_data;
+  g_autoptr(TsProductionPage) self = g_object_steal_data (G_OBJECT (line), "ts-production-page");
   g_autoptr(GError) error = NULL;
-  TsLine *line = TS_LINE (object);
   g_autofree char *text = NULL;
 
   if (!ts_line_run_finish (line, result, &error))
@@ -446,7 +446,7 @@ line_done_cb (GObject      *object,
 
 typedef struct
 {
-  CaLedger           *ledger;
+  TsWorkspace        *workspace;
   TsProvisionRequest *request;
   char               *lot;
 } OpenData;
@@ -456,7 +456,7 @@ open_data_free (gpointer pointer)
 {
   OpenData *data = pointer;
 
-  g_clear_object (&data->ledger);
+  g_clear_object (&data->workspace);
   g_clear_pointer (&data->request, ts_provision_request_free);
   g_free (data->lot);
   g_free (data);
@@ -491,7 +491,7 @@ open_line_work (gpointer       data,
       return NULL;
     }
 
-  return ts_line_new (open->ledger, open->request, open->lot, path, error);
+  return ts_line_new (open->workspace, open->request, open->lot, path, error);
 }
 
 static void
@@ -521,9 +521,6 @@ line_opened_cb (GObject      *object,
   g_weak_ref_init (&observer->page, self);
   observer->generation = self->generation;
   ts_line_set_observer (line, line_observer, observer, observer_free);
-  /* The kits' ports are opened as the Devices page opens them (Preferences). */
-  ts_line_set_open_flags (line, ts_device_monitor_get_open_flags (
-                                  ts_application_get_devices (ts_application_get_default ())));
 
   g_set_object (&self->line, line);
   g_hash_table_remove_all (self->rows_in_flight);
@@ -542,7 +539,8 @@ line_opened_cb (GObject      *object,
   /* Closing the window cancels the line; the application stays until its
    * units have put their modems back. */
   g_application_hold (G_APPLICATION (ts_application_get_default ()));
-  ts_line_run_async (line, self->line_cancellable, line_done_cb, g_object_ref (self));
+  g_object_set_data_full (G_OBJECT (line), "ts-production-page", g_object_ref (self), g_object_unref);
+  ts_line_run_async (line, self->line_cancellable, line_done_cb, g_object_ref (line));
 }
 
 static void
@@ -553,7 +551,6 @@ form_built_cb (GObject      *object,
   g_autoptr(TsProductionPage) self = user_data;
   g_autoptr(GError) error = NULL;
   TsProvisionRequest *request;
-  CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
   OpenData *data;
 
   request = ts_provision_form_build_finish (TS_PROVISION_FORM (object), result, &error);
@@ -564,7 +561,7 @@ form_built_cb (GObject      *object,
     }
 
   data = g_new0 (OpenData, 1);
-  data->ledger = g_object_ref (ledger);
+  data->workspace = g_object_ref (self->workspace);
   data->request = request;
   if (request->lot != NULL)
     data->lot = g_strdup (request->lot);
