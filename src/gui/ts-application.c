@@ -15,6 +15,7 @@
 #include "ts-preferences-window.h"
 #include "ts-resources.h"
 #include "ts-window.h"
+#include "ts-workspace-modem.h"
 #include "ts-workspace-private.h"
 
 struct _TsApplication
@@ -110,11 +111,17 @@ about_action (GSimpleAction *action,
                          NULL);
 }
 
+/* The preferences that are provisioning defaults of the workspace; the rest
+ * (CA, profile, sec_tag, server CA) are chosen in each provisioning form. */
 static void
-flow_control_changed_cb (TsApplication *self)
+defaults_changed_cb (TsApplication *self)
 {
-  ts_device_monitor_set_flow_control (self->devices,
-                                      g_settings_get_boolean (self->settings, "flow-control"));
+  g_autoptr(TsProvisionDefaults) defaults = ts_workspace_dup_provision_defaults (self->workspace);
+
+  defaults->open_flags = g_settings_get_boolean (self->settings, "flow-control")
+                         ? TS_MODEM_OPEN_RTSCTS : TS_MODEM_OPEN_NONE;
+  defaults->endings = (TsLineEndings) g_settings_get_enum (self->settings, "line-endings");
+  ts_workspace_set_provision_defaults (self->workspace, defaults);
 }
 
 static void
@@ -181,14 +188,16 @@ ts_application_startup (GApplication *application)
 
   gtk_window_set_default_icon_name (APP_ID);
 
-  self->devices = ts_device_monitor_new ();
-  flow_control_changed_cb (self);
-  g_signal_connect_object (self->settings, "changed::flow-control",
-                           G_CALLBACK (flow_control_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::auto-lock-minutes",
                            G_CALLBACK (rearm_auto_lock), self, G_CONNECT_SWAPPED);
 
   self->workspace = ts_workspace_new (NULL);
+  defaults_changed_cb (self);
+  g_signal_connect_object (self->settings, "changed::flow-control",
+                           G_CALLBACK (defaults_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::line-endings",
+                           G_CALLBACK (defaults_changed_cb), self, G_CONNECT_SWAPPED);
+  self->devices = ts_device_monitor_new (self->workspace);
   g_signal_connect_object (self->workspace, "notify::state",
                            G_CALLBACK (rearm_auto_lock), self, G_CONNECT_SWAPPED);
   ts_workspace_run_async (self->workspace, open_ledger_job, NULL, NULL, NULL,

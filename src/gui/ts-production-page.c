@@ -413,13 +413,31 @@ start_failed (TsProductionPage *self,
   update_actions (self);
 }
 
+/* The page and the line a run reports to. */
+typedef struct
+{
+  TsProductionPage *page;
+  TsLine           *line;
+} LineRun;
+
+static void
+line_run_free (LineRun *run)
+{
+  g_object_unref (run->page);
+  g_object_unref (run->line);
+  g_free (run);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LineRun, line_run_free)
+
 static void
 line_done_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(TsLine) line = user_data;
-  g_autoptr(TsProductionPage) self = g_object_steal_data (G_OBJECT (line), "ts-production-page");
+  g_autoptr(LineRun) run = user_data;
+  TsProductionPage *self = run->page;
+  TsLine *line = run->line;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
 
@@ -503,6 +521,7 @@ line_opened_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(TsLine) line = NULL;
   Observer *observer;
+  LineRun *run;
 
   line = ts_run_in_thread_finish (result, &error);
   if (line == NULL)
@@ -539,8 +558,10 @@ line_opened_cb (GObject      *object,
   /* Closing the window cancels the line; the application stays until its
    * units have put their modems back. */
   g_application_hold (G_APPLICATION (ts_application_get_default ()));
-  g_object_set_data_full (G_OBJECT (line), "ts-production-page", g_object_ref (self), g_object_unref);
-  ts_line_run_async (line, self->line_cancellable, line_done_cb, g_object_ref (line));
+  run = g_new0 (LineRun, 1);
+  run->page = g_object_ref (self);
+  run->line = g_object_ref (line);
+  ts_line_run_async (line, self->line_cancellable, line_done_cb, run);
 }
 
 static void
@@ -591,7 +612,7 @@ unlocked_cb (GObject      *object,
       return;
     }
 
-  ts_provision_form_build_async (self->form, self->line_cancellable, form_built_cb,
+  ts_provision_form_build_async (self->form, self->workspace, self->line_cancellable, form_built_cb,
                                  g_object_ref (self));
 }
 
