@@ -574,7 +574,7 @@ form_built_cb (GObject      *object,
   TsProvisionRequest *request;
   OpenData *data;
 
-  request = ts_provision_form_build_finish (TS_PROVISION_FORM (object), result, &error);
+  request = ts_provision_form_build_finish (self->form, result, &error);
   if (request == NULL)
     {
       start_failed (self, error);

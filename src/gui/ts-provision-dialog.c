@@ -45,9 +45,10 @@ built_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
+  Run *run = g_task_get_task_data (task);
   TsProvisionRequest *request;
 
-  request = ts_provision_form_build_finish (TS_PROVISION_FORM (object), result, &error);
+  request = ts_provision_form_build_finish (run->form, result, &error);
   if (request == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else

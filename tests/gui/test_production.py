@@ -208,14 +208,22 @@ def _():
     port = proc.stdout.readline().strip()
     assert port, "the emulator did not start"
     show_page(1, "Devices")
-    row = app.find_matching(lambda n: HELD_IMEI in (n.description or "") and
-                            n.findChildren(lambda c: c.roleName == "push button"), app.window,
-                            timeout=30)
+    def row_text():
+        """What the kit's row on the Devices page says (its subtitle)."""
+        node = app.find_matching(lambda n: HELD_IMEI in (n.description or "") or
+                                 HELD_IMEI in (n.name or ""), app.window, timeout=30)
+        return (node.description or "") + (node.name or "")
+
+    shown = app.find_matching(lambda n: HELD_IMEI in (n.description or "") or
+                              HELD_IMEI in (n.name or ""), app.window, timeout=30)
+    row = shown
+    while not row.findChildren(lambda n: n.roleName == "push button" and n.name.startswith("Open")):
+        row = row.parent
     row.findChildren(lambda n: n.roleName == "push button" and
                      n.name.startswith("Open"))[0].doActionNamed("click")
     window = app.device_window(HELD_IMEI)
     # The Devices page says where the kit is open.
-    app.wait_for(lambda: "In use: open in a device window" in (row.description or ""))
+    app.wait_for(lambda: "In use: open in a device window" in row_text())
 
     show_page(4, "Production")
     app.click("New Line")
@@ -231,8 +239,7 @@ def _():
     window.findChildren(lambda n: n.roleName == "push button" and n.name == "Close")[0] \
         .doActionNamed("click")
     show_page(1, "Devices")
-    app.wait_for(lambda: "In use" not in (row.description or "") and
-                 "Ready" in (row.description or ""), timeout=30)
+    app.wait_for(lambda: "In use" not in row_text() and "Ready" in row_text(), timeout=30)
 
 
 @tap.test("closing the window mid-unit cancels the line and puts the modem back online")
