@@ -335,6 +335,8 @@ ts_activity_page_set_workspace (TsActivityPage *self,
   g_return_if_fail (TS_IS_ACTIVITY_PAGE (self));
   g_return_if_fail (TS_IS_WORKSPACE (workspace));
 
+  if (self->workspace != NULL)
+    g_signal_handlers_disconnect_by_data (self->workspace, self);
   g_set_object (&self->workspace, workspace);
   g_signal_connect_object (workspace, "changed",
                            G_CALLBACK (ts_activity_page_reload), self, G_CONNECT_SWAPPED);

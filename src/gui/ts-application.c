@@ -75,6 +75,56 @@ rearm_auto_lock (TsApplication *self)
     self->auto_lock_id = g_timeout_add_seconds (minutes * 60, auto_lock_cb, self);
 }
 
+/* The preferences that are provisioning defaults of the workspace; the rest
+ * (CA, profile, sec_tag, server CA) are chosen in each provisioning form. */
+static void
+defaults_changed_cb (TsApplication *self)
+{
+  g_autoptr(TsProvisionDefaults) defaults = ts_workspace_dup_provision_defaults (self->workspace);
+
+  defaults->open_flags = g_settings_get_boolean (self->settings, "flow-control")
+                         ? TS_MODEM_OPEN_RTSCTS : TS_MODEM_OPEN_NONE;
+  defaults->endings = (TsLineEndings) g_settings_get_enum (self->settings, "line-endings");
+  ts_workspace_set_provision_defaults (self->workspace, defaults);
+}
+
+/* The ledger chosen in Preferences, or the one the command line uses too. A
+ * new choice replaces the workspace in every window: pages reload from the
+ * new one, and the old one locks its keys and goes once its last job ends. */
+static void
+open_workspace (TsApplication *self)
+{
+  g_autofree char *chosen = g_settings_get_string (self->settings, "ledger");
+  g_autoptr(TsWorkspace) old = g_steal_pointer (&self->workspace);
+
+  if (old != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (old, self);
+      ts_workspace_lock (old);
+    }
+
+  self->workspace = ts_workspace_new (chosen[0] != '\0' ? chosen : NULL);
+  /* Unlocking arms the auto-lock, and each change (a certificate signed) re-arms it. */
+  g_signal_connect_object (self->workspace, "notify::state",
+                           G_CALLBACK (rearm_auto_lock), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->workspace, "changed",
+                           G_CALLBACK (rearm_auto_lock), self, G_CONNECT_SWAPPED);
+  ts_workspace_run_async (self->workspace, open_ledger_job, NULL, NULL, NULL,
+                          self->cancellable, open_ledger_cb, NULL);
+  defaults_changed_cb (self);
+  /* The device list follows the workspace, whose leases it shows. */
+  if (self->devices == NULL)
+    self->devices = ts_device_monitor_new (self->workspace);
+  else
+    ts_device_monitor_set_workspace (self->devices, self->workspace);
+
+  rearm_auto_lock (self);
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (TS_IS_WINDOW (l->data))
+      ts_window_set_workspace (l->data, self->workspace);
+}
+
 static void
 ts_application_activate (GApplication *application)
 {
@@ -83,7 +133,8 @@ ts_application_activate (GApplication *application)
 
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window == NULL)
-    window = GTK_WINDOW (ts_window_new (self));
+    window = GTK_WINDOW (ts_window_new (GTK_APPLICATION (self), self->workspace,
+                                         self->settings));
 
   gtk_window_present (window);
 }
@@ -111,18 +162,6 @@ about_action (GSimpleAction *action,
                          NULL);
 }
 
-/* The preferences that are provisioning defaults of the workspace; the rest
- * (CA, profile, sec_tag, server CA) are chosen in each provisioning form. */
-static void
-defaults_changed_cb (TsApplication *self)
-{
-  g_autoptr(TsProvisionDefaults) defaults = ts_workspace_dup_provision_defaults (self->workspace);
-
-  defaults->open_flags = g_settings_get_boolean (self->settings, "flow-control")
-                         ? TS_MODEM_OPEN_RTSCTS : TS_MODEM_OPEN_NONE;
-  defaults->endings = (TsLineEndings) g_settings_get_enum (self->settings, "line-endings");
-  ts_workspace_set_provision_defaults (self->workspace, defaults);
-}
 
 static void
 preferences_action (GSimpleAction *action,
@@ -191,17 +230,13 @@ ts_application_startup (GApplication *application)
   g_signal_connect_object (self->settings, "changed::auto-lock-minutes",
                            G_CALLBACK (rearm_auto_lock), self, G_CONNECT_SWAPPED);
 
-  self->workspace = ts_workspace_new (NULL);
-  defaults_changed_cb (self);
   g_signal_connect_object (self->settings, "changed::flow-control",
                            G_CALLBACK (defaults_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::line-endings",
                            G_CALLBACK (defaults_changed_cb), self, G_CONNECT_SWAPPED);
-  self->devices = ts_device_monitor_new (self->workspace);
-  g_signal_connect_object (self->workspace, "notify::state",
-                           G_CALLBACK (rearm_auto_lock), self, G_CONNECT_SWAPPED);
-  ts_workspace_run_async (self->workspace, open_ledger_job, NULL, NULL, NULL,
-                          self->cancellable, open_ledger_cb, NULL);
+  g_signal_connect_object (self->settings, "changed::ledger",
+                           G_CALLBACK (open_workspace), self, G_CONNECT_SWAPPED);
+  open_workspace (self);
 }
 
 static void

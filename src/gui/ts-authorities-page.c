@@ -758,6 +758,8 @@ ts_authorities_page_set_workspace (TsAuthoritiesPage *self,
   g_return_if_fail (TS_IS_AUTHORITIES_PAGE (self));
   g_return_if_fail (TS_IS_WORKSPACE (workspace));
 
+  if (self->workspace != NULL)
+    g_signal_handlers_disconnect_by_data (self->workspace, self);
   g_set_object (&self->workspace, workspace);
   g_signal_connect_object (workspace, "changed",
                            G_CALLBACK (ts_authorities_page_reload), self, G_CONNECT_SWAPPED);

@@ -12,7 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "ts-credential-text.h"
-#include "ts-gui-util.h"
+#include "ts-text.h"
 
 char *
 ts_credential_describe (const TsCredential *credential,

@@ -236,5 +236,7 @@ ts_devices_page_set_workspace (TsDevicesPage *self,
   g_return_if_fail (TS_IS_DEVICES_PAGE (self));
   g_return_if_fail (TS_IS_WORKSPACE (workspace));
 
+  if (self->workspace != NULL)
+    g_signal_handlers_disconnect_by_data (self->workspace, self);
   g_set_object (&self->workspace, workspace);
 }

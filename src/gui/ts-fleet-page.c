@@ -530,6 +530,13 @@ ts_fleet_page_set_workspace (TsFleetPage *self,
   g_return_if_fail (TS_IS_FLEET_PAGE (self));
   g_return_if_fail (TS_IS_WORKSPACE (workspace));
 
+  if (self->workspace != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->workspace, self);
+      /* The model reads the ledger it was made on: the next load makes one on the new. */
+      gtk_column_view_set_model (self->column_view, NULL);
+      g_clear_object (&self->model);
+    }
   g_set_object (&self->workspace, workspace);
   g_signal_connect_object (workspace, "changed",
                            G_CALLBACK (ledger_changed_cb), self, G_CONNECT_SWAPPED);

@@ -12,7 +12,6 @@
 #include <glib/gi18n.h>
 
 #include "ts-gui-util.h"
-#include "ts-window.h"
 
 typedef struct
 {
@@ -101,56 +100,6 @@ ts_run_in_thread_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-char *
-ts_format_date (gint64 unix_time)
-{
-  g_autoptr(GDateTime) date = NULL;
-
-  if (unix_time == 0)
-    return g_strdup ("—");
-
-  date = g_date_time_new_from_unix_local (unix_time);
-  if (date == NULL)
-    return g_strdup ("—");
-
-  /* Translators: a date as shown in lists, e.g. "3 Mar 2031" */
-  return g_date_time_format (date, _("%-d %b %Y"));
-}
-
-/* "in 42 days", "3 days ago": for expiry, which people read relative to today. */
-char *
-ts_format_relative (gint64 unix_time)
-{
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  gint64 days = (unix_time - now) / (24 * 60 * 60);
-
-  if (unix_time == 0)
-    return g_strdup ("—");
-  if (days > 0)
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "in %" G_GINT64_FORMAT " day",
-                                         "in %" G_GINT64_FORMAT " days", days), days);
-  if (days < 0)
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " day ago",
-                                         "%" G_GINT64_FORMAT " days ago", -days), -days);
-  return g_strdup (_("today"));
-}
-
-/* The first 8 and last 4 hex digits: enough to tell hashes apart at a glance. */
-char *
-ts_short_hash (const char *hex)
-{
-  gsize len;
-
-  if (hex == NULL || *hex == '\0')
-    return g_strdup ("—");
-
-  len = strlen (hex);
-  if (len <= 16)
-    return g_strdup (hex);
-
-  return g_strdup_printf ("%.8s…%s", hex, hex + len - 4);
-}
-
 typedef struct
 {
   GtkWidget *parent;
@@ -172,19 +121,17 @@ save_replace_cb (GObject      *object,
 {
   SaveData *save = user_data;
   g_autoptr(GError) error = NULL;
-  GtkRoot *root = gtk_widget_get_root (save->parent);
 
   if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error))
     {
-      if (TS_IS_WINDOW (root))
-        ts_window_show_error (TS_WINDOW (root), error);
+      ts_show_error (save->parent, error);
     }
-  else if (TS_IS_WINDOW (root))
+  else
     {
       g_autofree char *name = g_file_get_basename (G_FILE (object));
       g_autofree char *message = g_strdup_printf (_("Saved “%s”"), name);
 
-      ts_window_show_toast (TS_WINDOW (root), message);
+      ts_show_toast (save->parent, message);
     }
 
   save_data_free (save);
@@ -332,4 +279,56 @@ ts_present_dialog (GtkWidget *dialog)
 
   ts_accessible_fixup (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/**
+ * ts_show_toast:
+ * @widget: any widget inside the main window, or inside a dialog whose
+ *   transient parent is it
+ * @message: plain text
+ *
+ * How pages and dialogs report without depending on TsWindow: they activate
+ * the window's "win.show-toast" action. A dialog is a window of its own, so
+ * its transient parent is asked in turn.
+ */
+void
+ts_show_toast (GtkWidget  *widget,
+               const char *message)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (message != NULL);
+
+  while (widget != NULL)
+    {
+      GtkRoot *root;
+
+      if (gtk_widget_activate_action (widget, "win.show-toast", "s", message))
+        return;
+
+      root = gtk_widget_get_root (widget);
+      widget = GTK_IS_WINDOW (root) ? GTK_WIDGET (gtk_window_get_transient_for (GTK_WINDOW (root)))
+                                    : NULL;
+    }
+
+  /* No window to show it in (it was closed meanwhile): the log keeps it. */
+  g_message ("%s", message);
+}
+
+/**
+ * ts_show_error:
+ *
+ * The one way the window reports a failure (see ts_show_toast()). Cancellation
+ * is the user's own doing, so it is never shown.
+ */
+void
+ts_show_error (GtkWidget    *widget,
+               const GError *error)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (error != NULL);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  ts_show_toast (widget, error->message);
 }

@@ -9,6 +9,8 @@
 
 #include <gtk/gtk.h>
 
+#include "ts-text.h"
+
 G_BEGIN_DECLS
 
 /* Work for a GTask thread: returns a result (or NULL with @error set). */
@@ -27,10 +29,6 @@ void      ts_run_in_thread       (gpointer             source_object,
 gpointer  ts_run_in_thread_finish (GAsyncResult       *result,
                                   GError             **error);
 
-char     *ts_format_date         (gint64               unix_time);
-char     *ts_format_relative     (gint64               unix_time);
-char     *ts_short_hash          (const char          *hex);
-
 void      ts_save_bytes          (GtkWidget           *parent,
                                   const char          *title,
                                   const char          *suggested_name,
@@ -38,5 +36,9 @@ void      ts_save_bytes          (GtkWidget           *parent,
 void      ts_clear_children      (GtkWidget           *box);
 void      ts_accessible_fixup    (GtkWidget           *widget);
 void      ts_present_dialog      (GtkWidget           *dialog);
+void      ts_show_toast          (GtkWidget           *widget,
+                                  const char          *message);
+void      ts_show_error          (GtkWidget           *widget,
+                                  const GError        *error);
 
 G_END_DECLS

@@ -14,12 +14,15 @@
 #include "ca.h"
 #include "ts-gui-util.h"
 #include "ts-preferences-window.h"
+#include "ts-workspace.h"
 
 struct _TsPreferencesWindow
 {
   AdwPreferencesWindow  parent_instance;
 
   /* Template widgets */
+  AdwPreferencesGroup  *ledger_group;
+  AdwEntryRow          *ledger_row;
   GtkSpinButton        *sec_tag_spin;
   AdwComboRow          *profile_row;
   AdwComboRow          *line_endings_row;
@@ -91,12 +94,30 @@ line_endings_set_mapping (const GValue       *value,
   return i < G_N_ELEMENTS (line_endings) ? g_variant_new_string (line_endings[i]) : NULL;
 }
 
+/* The ledger changes when the path is applied, not at each key typed: the
+ * application reopens its workspace on every change of the setting. */
+static void
+ledger_apply_cb (TsPreferencesWindow *self)
+{
+  g_autofree char *path = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->ledger_row))));
+
+  g_settings_set_string (self->settings, "ledger", path);
+}
+
 static void
 ts_preferences_window_bind (TsPreferencesWindow *self)
 {
   g_autoptr(GtkStringList) profiles = gtk_string_list_new (NULL);
+  g_autofree char *ledger = g_settings_get_string (self->settings, "ledger");
+  g_autofree char *default_ledger = ts_workspace_default_ledger_path ();
+  g_autofree char *description = NULL;
   const CaProfile *all;
   guint n_profiles = 0;
+
+  description = g_strdup_printf (_("Where the authorities and the fleet are kept. Leave it empty "
+                                   "for the one the command line uses too: %s"), default_ledger);
+  adw_preferences_group_set_description (self->ledger_group, description);
+  gtk_editable_set_text (GTK_EDITABLE (self->ledger_row), ledger);
 
   all = ca_profile_get_all (&n_profiles);
   for (guint i = 0; i < n_profiles; i++)
@@ -139,12 +160,15 @@ ts_preferences_window_class_init (TsPreferencesWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_BASE "/ts-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, ledger_group);
+  gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, ledger_row);
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, sec_tag_spin);
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, profile_row);
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, line_endings_row);
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, server_ca_row);
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, flow_control_switch);
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, auto_lock_spin);
+  gtk_widget_class_bind_template_callback (widget_class, ledger_apply_cb);
 }
 
 static void

@@ -628,8 +628,8 @@ start_action (GtkWidget  *widget,
 
   if (ts_application_get_ledger (ts_application_get_default ()) == NULL)
     {
-      show_toast (self, _("The ledger is not open, so nothing can be signed. Check the "
-                          "message on the Authorities page."));
+      show_toast (self, _("The ledger is not open, so nothing can be signed. The message at "
+                          "the top of the window says why."));
       return;
     }
 
@@ -833,7 +833,7 @@ dossier_action (GtkWidget  *widget,
 
   if (ledger == NULL)
     {
-      show_toast (self, _("The ledger is not open. Check the message on the Authorities page."));
+      show_toast (self, _("The ledger is not open. The message at the top of the window says why."));
       return;
     }
 
@@ -1016,6 +1016,8 @@ ts_production_page_set_workspace (TsProductionPage *self,
   g_return_if_fail (TS_IS_PRODUCTION_PAGE (self));
   g_return_if_fail (TS_IS_WORKSPACE (workspace));
 
+  if (self->workspace != NULL)
+    g_signal_handlers_disconnect_by_data (self->workspace, self);
   g_set_object (&self->workspace, workspace);
   g_signal_connect_object (workspace, "changed",
                            G_CALLBACK (ts_production_page_reload), self, G_CONNECT_SWAPPED);

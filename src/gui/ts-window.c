@@ -29,6 +29,9 @@ struct _TsWindow
   GtkStack             *stack;
   GtkListBox           *sidebar_list;
   AdwWindowTitle       *content_title;
+  GtkRevealer          *ledger_banner;
+  GtkLabel             *ledger_banner_label;
+  AdwStatusPage        *ledger_status;
   TsDevicesPage        *devices_page;
   TsFleetPage          *fleet_page;
   TsAuthoritiesPage    *authorities_page;
@@ -79,6 +82,46 @@ sidebar_row_selected_cb (TsWindow      *self,
     gtk_stack_set_visible_child_name (self->stack, gtk_widget_get_name (GTK_WIDGET (row)));
 }
 
+/* A ledger that did not open is said at the top of every page, with the way
+ * to choose another; the pages that show ledger data say it instead of an
+ * empty state that would read as "nothing yet". The Devices page works
+ * without a ledger. */
+static void
+update_ledger_state (TsWindow *self)
+{
+  const char *page;
+  gboolean failed;
+  gboolean replaced;
+
+  failed = self->workspace != NULL && ts_workspace_get_state (self->workspace) == TS_WORKSPACE_FAILED;
+  if (failed)
+    {
+      const char *path = ts_workspace_get_ledger_path (self->workspace);
+      const GError *error = ts_workspace_get_error (self->workspace);
+      g_autofree char *advice = NULL;
+      g_autofree char *description = NULL;
+
+      advice = g_strdup_printf (_("The fleet ledger “%s” could not be opened. %s"),
+                                path, error != NULL ? error->message : "");
+      gtk_label_set_text (self->ledger_banner_label, advice);
+      description = g_strdup_printf (_("Nothing in “%s” can be shown. The message above says "
+                                       "why, and what to do."), path);
+      adw_status_page_set_description (self->ledger_status, description);
+    }
+  else
+    {
+      /* A hidden revealer's child still reaches screen readers. */
+      gtk_label_set_text (self->ledger_banner_label, "");
+    }
+  gtk_revealer_set_reveal_child (self->ledger_banner, failed);
+
+  /* Hidden rather than stacked, so that screen readers skip the empty state. */
+  page = gtk_stack_get_visible_child_name (self->stack);
+  replaced = failed && g_strcmp0 (page, "devices") != 0;
+  gtk_widget_set_visible (GTK_WIDGET (self->stack), !replaced);
+  gtk_widget_set_visible (GTK_WIDGET (self->ledger_status), replaced);
+}
+
 static void
 visible_page_changed_cb (TsWindow   *self,
                          GParamSpec *pspec,
@@ -102,6 +145,8 @@ visible_page_changed_cb (TsWindow   *self,
     if (g_strcmp0 (gtk_widget_get_name (row), gtk_stack_page_get_name (page)) == 0)
       gtk_list_box_select_row (self->sidebar_list, GTK_LIST_BOX_ROW (row));
 
+  update_ledger_state (self);
+
   /* On a narrow screen picking a page in the sidebar slides to it. */
   if (adw_leaflet_get_folded (self->leaflet))
     adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
@@ -115,6 +160,15 @@ go_back_action (GtkWidget  *widget,
   TsWindow *self = TS_WINDOW (widget);
 
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+/* How pages and dialogs reach the toasts without knowing the window: see ts_show_toast(). */
+static void
+show_toast_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  ts_window_show_toast (TS_WINDOW (widget), g_variant_get_string (param, NULL));
 }
 
 static void
@@ -176,6 +230,9 @@ ts_window_class_init (TsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TsWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, sidebar_list);
+  gtk_widget_class_bind_template_child (widget_class, TsWindow, ledger_banner);
+  gtk_widget_class_bind_template_child (widget_class, TsWindow, ledger_banner_label);
+  gtk_widget_class_bind_template_child (widget_class, TsWindow, ledger_status);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, devices_page);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, fleet_page);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, authorities_page);
@@ -186,6 +243,7 @@ ts_window_class_init (TsWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK,
                                        "win.show-page", "s", "devices");
@@ -211,25 +269,55 @@ ts_window_init (TsWindow *self)
   visible_page_changed_cb (self, NULL, self->stack);
 }
 
+/**
+ * ts_window_new:
+ * @workspace: what every page of the window shows and works on
+ * @settings: the application's settings (window size, last page)
+ */
 TsWindow *
-ts_window_new (TsApplication *application)
+ts_window_new (GtkApplication *application,
+               TsWorkspace    *workspace,
+               GSettings      *settings)
 {
   TsWindow *self;
 
-  g_return_val_if_fail (TS_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (TS_IS_WORKSPACE (workspace), NULL);
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
 
   self = g_object_new (TS_TYPE_WINDOW, "application", application, NULL);
-  ts_window_bind_settings (self, ts_application_get_settings (application));
+  ts_window_bind_settings (self, settings);
 
-  /* Every page works on the application's one workspace. */
-  self->workspace = g_object_ref (ts_application_get_workspace (application));
-  ts_devices_page_set_workspace (self->devices_page, self->workspace);
-  ts_fleet_page_set_workspace (self->fleet_page, self->workspace);
-  ts_authorities_page_set_workspace (self->authorities_page, self->workspace);
-  ts_production_page_set_workspace (self->production_page, self->workspace);
-  ts_activity_page_set_workspace (self->activity_page, self->workspace);
+  ts_window_set_workspace (self, workspace);
 
   return self;
+}
+
+/**
+ * ts_window_set_workspace:
+ *
+ * Shows @workspace in every page: at first, and when another ledger is chosen.
+ */
+void
+ts_window_set_workspace (TsWindow    *self,
+                         TsWorkspace *workspace)
+{
+  g_return_if_fail (TS_IS_WINDOW (self));
+  g_return_if_fail (TS_IS_WORKSPACE (workspace));
+
+  if (self->workspace != NULL)
+    g_signal_handlers_disconnect_by_data (self->workspace, self);
+  g_set_object (&self->workspace, workspace);
+  g_signal_connect_object (workspace, "notify::state",
+                           G_CALLBACK (update_ledger_state), self, G_CONNECT_SWAPPED);
+
+  ts_devices_page_set_workspace (self->devices_page, workspace);
+  ts_fleet_page_set_workspace (self->fleet_page, workspace);
+  ts_authorities_page_set_workspace (self->authorities_page, workspace);
+  ts_production_page_set_workspace (self->production_page, workspace);
+  ts_activity_page_set_workspace (self->activity_page, workspace);
+
+  update_ledger_state (self);
 }
 
 /**
@@ -251,17 +339,12 @@ ts_window_show_toast (TsWindow   *self,
   adw_toast_overlay_add_toast (self->toasts, toast);
 }
 
-/* The one place the window reports a failure. Cancellation is the user's own
- * doing, so it is never shown. */
+/* Cancellation is the user's own doing, so it is never shown (ts_show_error()). */
 void
 ts_window_show_error (TsWindow     *self,
                       const GError *error)
 {
   g_return_if_fail (TS_IS_WINDOW (self));
-  g_return_if_fail (error != NULL);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  ts_window_show_toast (self, error->message);
+  ts_show_error (GTK_WIDGET (self), error);
 }

@@ -9,7 +9,7 @@
 
 #include <adwaita.h>
 
-#include "ts-application.h"
+#include "ts-workspace.h"
 
 G_BEGIN_DECLS
 
@@ -17,10 +17,14 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (TsWindow, ts_window, TS, WINDOW, AdwApplicationWindow)
 
-TsWindow *ts_window_new        (TsApplication *application);
-void      ts_window_show_error (TsWindow      *self,
-                                const GError  *error);
-void      ts_window_show_toast (TsWindow      *self,
-                                const char    *message);
+TsWindow *ts_window_new           (GtkApplication *application,
+                                   TsWorkspace    *workspace,
+                                   GSettings      *settings);
+void      ts_window_set_workspace (TsWindow       *self,
+                                   TsWorkspace    *workspace);
+void      ts_window_show_error    (TsWindow       *self,
+                                   const GError   *error);
+void      ts_window_show_toast    (TsWindow       *self,
+                                   const char     *message);
 
 G_END_DECLS

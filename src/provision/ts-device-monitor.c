@@ -593,6 +593,27 @@ ts_device_monitor_init (TsDeviceMonitor *self)
                            G_CONNECT_SWAPPED);
 }
 
+/**
+ * ts_device_monitor_set_workspace:
+ *
+ * Follows another workspace (the window's ledger was changed): its leases say
+ * which kits are busy from now on.
+ */
+void
+ts_device_monitor_set_workspace (TsDeviceMonitor *self,
+                                 TsWorkspace     *workspace)
+{
+  g_return_if_fail (TS_IS_DEVICE_MONITOR (self));
+  g_return_if_fail (TS_IS_WORKSPACE (workspace));
+
+  if (self->workspace != NULL)
+    g_signal_handlers_disconnect_by_data (self->workspace, self);
+  g_set_object (&self->workspace, workspace);
+  g_signal_connect_object (workspace, "ports-changed", G_CALLBACK (ports_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  ports_changed_cb (self);
+}
+
 TsDeviceMonitor *
 ts_device_monitor_new (TsWorkspace *workspace)
 {
@@ -601,9 +622,7 @@ ts_device_monitor_new (TsWorkspace *workspace)
   g_return_val_if_fail (TS_IS_WORKSPACE (workspace), NULL);
 
   self = g_object_new (TS_TYPE_DEVICE_MONITOR, NULL);
-  self->workspace = g_object_ref (workspace);
-  g_signal_connect_object (workspace, "ports-changed", G_CALLBACK (ports_changed_cb), self,
-                           G_CONNECT_SWAPPED);
+  ts_device_monitor_set_workspace (self, workspace);
   self->poll_id = g_timeout_add_seconds (POLL_SECONDS, poll_cb, self);
   ts_device_monitor_refresh (self);
 

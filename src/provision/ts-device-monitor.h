@@ -40,6 +40,8 @@ G_DECLARE_FINAL_TYPE (TsDeviceMonitor, ts_device_monitor, TS, DEVICE_MONITOR, GO
  * GIO only: signals and items change on the main context it was made on.
  */
 TsDeviceMonitor *ts_device_monitor_new              (TsWorkspace      *workspace);
+void             ts_device_monitor_set_workspace    (TsDeviceMonitor  *self,
+                                                     TsWorkspace      *workspace);
 void             ts_device_monitor_add_manual       (TsDeviceMonitor  *self,
                                                      const char       *path);
 gboolean         ts_device_monitor_start_emulator   (TsDeviceMonitor  *self,

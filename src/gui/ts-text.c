@@ -1,0 +1,65 @@
+/* ts-text.c
+ *
+ * Copyright 2026 The Tagsmith Authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "ts-text"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ts-text.h"
+
+/* A date as lists show it, in the local time zone; "—" for none. */
+char *
+ts_format_date (gint64 unix_time)
+{
+  g_autoptr(GDateTime) date = NULL;
+
+  if (unix_time == 0)
+    return g_strdup ("—");
+
+  date = g_date_time_new_from_unix_local (unix_time);
+  if (date == NULL)
+    return g_strdup ("—");
+
+  /* Translators: a date as shown in lists, e.g. "3 Mar 2031" */
+  return g_date_time_format (date, _("%-d %b %Y"));
+}
+
+/* "in 42 days", "3 days ago": for expiry, which people read relative to today. */
+char *
+ts_format_relative (gint64 unix_time)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 days = (unix_time - now) / (24 * 60 * 60);
+
+  if (unix_time == 0)
+    return g_strdup ("—");
+  if (days > 0)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "in %" G_GINT64_FORMAT " day",
+                                         "in %" G_GINT64_FORMAT " days", days), days);
+  if (days < 0)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " day ago",
+                                         "%" G_GINT64_FORMAT " days ago", -days), -days);
+  return g_strdup (_("today"));
+}
+
+/* The first 8 and last 4 hex digits: enough to tell hashes apart at a glance. */
+char *
+ts_short_hash (const char *hex)
+{
+  gsize len;
+
+  if (hex == NULL || *hex == '\0')
+    return g_strdup ("—");
+
+  len = strlen (hex);
+  if (len <= 16)
+    return g_strdup (hex);
+
+  return g_strdup_printf ("%.8s…%s", hex, hex + len - 4);
+}
