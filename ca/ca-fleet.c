@@ -15,7 +15,7 @@
 #include "ca-private.h"
 
 #define DEFAULT_PAGE          100
-#define DEFAULT_EXPIRING_DAYS 30
+#define DEFAULT_EXPIRING_DAYS CA_EXPIRING_DAYS
 #define NRFCLOUD_ROWS_PER_FILE 1000
 
 /* TRUE when @device is new or changes one of the stored descriptive fields. */

@@ -16,6 +16,10 @@
 
 G_BEGIN_DECLS
 
+/* A certificate or authority that ends within this many days is expiring: the
+ * fleet's "expiring" filter by default, and the "Expires soon" badge. */
+#define CA_EXPIRING_DAYS 30
+
 typedef enum
 {
   CA_FLEET_ALL,
@@ -28,7 +32,7 @@ typedef enum
 typedef struct
 {
   CaFleetFilter  filter;
-  int            expiring_days;  /* 0 for 30 */
+  int            expiring_days;  /* 0 for CA_EXPIRING_DAYS */
   const char    *after_imei;     /* (nullable) */
   guint          limit;          /* 0 for 100 */
   const char    *search;         /* (nullable) digits: an IMEI prefix; otherwise a device UUID

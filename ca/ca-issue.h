@@ -92,7 +92,4 @@ gboolean       ca_ledger_issue_batch           (CaLedger               *self,
                                                 guint                   n_items,
                                                 GError                **error);
 
-/* Wipes and frees a secret string (passphrase or key PEM). */
-void           ca_secret_free                  (char                   *secret);
-
 G_END_DECLS

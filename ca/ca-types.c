@@ -301,16 +301,6 @@ ca_device_history_free (CaDeviceHistory *history)
   g_free (history);
 }
 
-/* Wipes a secret before freeing it; NULL is fine. */
-void
-ca_secret_free (char *secret)
-{
-  if (secret == NULL)
-    return;
-  OPENSSL_cleanse (secret, strlen (secret));
-  g_free (secret);
-}
-
 char *
 ca_column_dup (CaStmt *stmt,
                int     column)

@@ -13,6 +13,7 @@
 #define CA_INSIDE
 # include "ca-error.h"
 # include "ca-types.h"
+# include "ca-secret.h"
 # include "ca-file.h"
 # include "ca-imei.h"
 # include "ca-profile.h"

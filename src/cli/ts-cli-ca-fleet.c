@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ts-audit-text.h"
+#include "ts-badge.h"
 #include "ts-cli-ca.h"
 
 #define PAGE_SIZE 1000
@@ -98,7 +100,7 @@ list_row (CaFleetRow  *row,
   until = ts_cli_ca_date (row->not_after);
   printf ("%-15s %-32s %-16s %-8s %-10s %u\n", row->imei, row->serial != NULL ? row->serial : "-",
           row->authority_name != NULL ? row->authority_name : "-",
-          row->serial != NULL ? ca_cert_status_to_string (row->status) : "none", until,
+          row->serial != NULL ? ts_badge_for_certificate (row->status, row->not_after).name : "none", until,
           row->certificate_count);
 
   return TRUE;
@@ -117,7 +119,7 @@ run_list (TsCli  *cli,
   g_autofree char *lot = NULL;
   CaFleetFilter filter = CA_FLEET_ALL;
   ListState state = { NULL, 0 };
-  int expiring_days = 30;
+  int expiring_days = CA_EXPIRING_DAYS;
   int exit_code;
   GOptionEntry entries[] = {
     { "status", 0, 0, G_OPTION_ARG_STRING, &status, N_("Only devices whose current certificate is valid, "
@@ -217,9 +219,13 @@ static void
 print_event (const CaAuditEvent *event)
 {
   g_autofree char *at = ca_time_to_iso8601 (event->at);
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = NULL;
+  const char *icon_name;
 
-  printf ("%6" G_GINT64_FORMAT " %s %-18s %-15s %s %s\n", event->id, at, event->action,
-          event->imei != NULL ? event->imei : "-", event->actor, event->details);
+  ts_audit_event_describe (event, &title, &subtitle, &icon_name);
+  printf ("%6" G_GINT64_FORMAT " %s %-18s %-15s %s%s%s\n", event->id, at, event->action,
+          event->imei != NULL ? event->imei : "-", title, *subtitle != '\0' ? ": " : "", subtitle);
 }
 
 static int
@@ -277,7 +283,8 @@ run_show (TsCli  *cli,
       CaCertificate *cert = history->certificates->pdata[i];
       g_autofree char *until = ts_cli_ca_date (cert->not_after);
 
-      printf ("  %s  %-8s %-16s %s until %s%s%s\n", cert->serial, ca_cert_status_to_string (cert->status),
+      printf ("  %s  %-8s %-16s %s until %s%s%s\n", cert->serial,
+              ts_badge_for_certificate (cert->status, cert->not_after).name,
               cert->authority_name, cert->subject, until,
               cert->status == CA_CERT_STATUS_REVOKED ? ", " : "",
               cert->status == CA_CERT_STATUS_REVOKED ? ca_revoke_reason_to_string (cert->revoke_reason) : "");

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "ts-badge.h"
 #include "ts-cli-ca.h"
 #include "ts-cli-verbs.h"
 
@@ -83,7 +84,7 @@ ts_cli_ca_unlock (TsCli     *cli,
                   CaLedger  *ledger,
                   GError   **error)
 {
-  g_auto(TsCliPassphrase) passphrase = NULL;
+  g_auto(CaSecret) passphrase = NULL;
   gboolean first = !ca_ledger_has_passphrase (ledger);
 
   passphrase = ts_cli_read_passphrase (cli,
@@ -473,7 +474,7 @@ run_list (TsCli  *cli,
       printf ("%-24s %-24s %-9s %-10s %-7" G_GINT64_FORMAT " %s%s%s%s\n", authority->name,
               authority->parent_name != NULL ? authority->parent_name : "-",
               ca_key_type_to_string (authority->key_type), until, authority->issued_count,
-              ca_cert_status_to_string (authority->status),
+              ts_badge_for_certificate (authority->status, authority->not_after).name,
               authority->status == CA_CERT_STATUS_REVOKED ? " (" : "",
               authority->status == CA_CERT_STATUS_REVOKED ? ca_revoke_reason_to_string (authority->revoke_reason) : "",
               authority->status == CA_CERT_STATUS_REVOKED ? ")" : "");
@@ -554,7 +555,7 @@ run_import_openssl (TsCli  *cli,
   g_autoptr(GPtrArray) imported = NULL;
   g_auto(GStrv) notes = NULL;
   g_autofree char *key_pass_spec = NULL;
-  g_auto(TsCliPassphrase) key_pass = NULL;
+  g_auto(CaSecret) key_pass = NULL;
   int exit_code;
   GOptionEntry entries[] = {
     { "key-pass", 0, 0, G_OPTION_ARG_STRING, &key_pass_spec,

@@ -20,6 +20,7 @@
 #include "ts-cli-link.h"
 #include "ts-cli-verbs.h"
 #include "ts-at-reader.h"
+#include "ts-badge.h"
 #include "ts-store.h"
 #include "ts-workspace-modem.h"
 
@@ -397,7 +398,7 @@ describe_match (const CaShaMatch *match,
   return g_strdup_printf (_("certificate serial %s for IMEI %s from “%s”, expires %s, %s%s"),
                           match->serial ? match->serial : "?", match->imei ? match->imei : "?",
                           match->authority_name ? match->authority_name : "?", expiry,
-                          ca_cert_status_to_string (match->status), tag_note);
+                          ts_badge_for_certificate (match->status, match->not_after).name, tag_note);
 }
 
 static void
@@ -582,7 +583,7 @@ run_creds_write (TsCli  *cli,
   g_auto(ModemOptions) opts = { 0 };
   g_autofree char *path = NULL;
   g_autofree char *endings_text = NULL;
-  g_auto(TsCliPassphrase) key_password = NULL;
+  g_auto(CaSecret) key_password = NULL;
   GOptionEntry entries[] = {
     PORT_OPTION_ENTRIES (opts),
     SEC_TAG_ENTRY (opts, N_("The sec_tag")),

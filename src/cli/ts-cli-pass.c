@@ -12,12 +12,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "ca.h"
 #include "ts-cli.h"
 
 /* Longest passphrase we accept; more is almost certainly the wrong file. */
@@ -43,7 +43,7 @@ read_line_from_fd (int      fd,
         {
           int saved = errno;
 
-          ts_cli_passphrase_free (buffer);
+          ca_secret_free (buffer);
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
                        _("Could not read the passphrase: %s."), g_strerror (saved));
           return NULL;
@@ -52,7 +52,7 @@ read_line_from_fd (int      fd,
         break;
       if (len == MAX_PASSPHRASE)
         {
-          ts_cli_passphrase_free (buffer);
+          ca_secret_free (buffer);
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                        _("The passphrase is longer than %d characters. Check that --pass names "
                          "the right source."), MAX_PASSPHRASE);
@@ -177,7 +177,7 @@ read_from_spec (const char  *spec,
  * @confirm: ask twice on the terminal (for a new passphrase)
  *
  * Reads the passphrase from --pass, or asks on the terminal. The result lives in
- * ordinary memory: free it with ts_cli_passphrase_free(), which wipes it first.
+ * ordinary memory: free it with ca_secret_free(), which wipes it first.
  *
  * Returns: (transfer full): the passphrase, or %NULL with @error set
  */
@@ -187,7 +187,7 @@ ts_cli_read_passphrase (TsCli       *cli,
                         gboolean     confirm,
                         GError     **error)
 {
-  g_auto(TsCliPassphrase) again = NULL;
+  g_auto(CaSecret) again = NULL;
   char *passphrase;
 
   if (cli->pass_spec != NULL)
@@ -200,7 +200,7 @@ ts_cli_read_passphrase (TsCli       *cli,
 
   if (passphrase[0] == '\0')
     {
-      ts_cli_passphrase_free (passphrase);
+      ca_secret_free (passphrase);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    _("The CA passphrase is empty. CA keys are always stored encrypted; "
                      "give a passphrase with --pass or at the prompt."));
@@ -212,12 +212,12 @@ ts_cli_read_passphrase (TsCli       *cli,
       again = prompt_on_tty (_("Repeat the passphrase: "), error);
       if (again == NULL)
         {
-          ts_cli_passphrase_free (passphrase);
+          ca_secret_free (passphrase);
           return NULL;
         }
       if (strcmp (again, passphrase) != 0)
         {
-          ts_cli_passphrase_free (passphrase);
+          ca_secret_free (passphrase);
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                        _("The two passphrases differ. Nothing was changed; try again."));
           return NULL;
@@ -227,21 +227,11 @@ ts_cli_read_passphrase (TsCli       *cli,
   return passphrase;
 }
 
-void
-ts_cli_passphrase_free (char *passphrase)
-{
-  if (passphrase == NULL)
-    return;
-
-  OPENSSL_cleanse (passphrase, strlen (passphrase));
-  g_free (passphrase);
-}
-
 gboolean
 ts_cli_unlock_workspace (TsCli   *cli,
                          GError **error)
 {
-  g_auto(TsCliPassphrase) passphrase = NULL;
+  g_auto(CaSecret) passphrase = NULL;
   gboolean first = !ts_workspace_has_passphrase (cli->workspace);
 
   passphrase = ts_cli_read_passphrase (cli,

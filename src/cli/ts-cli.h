@@ -72,9 +72,5 @@ char     *ts_cli_read_passphrase   (TsCli         *cli,
                                     const char    *prompt,
                                     gboolean       confirm,
                                     GError       **error) G_GNUC_WARN_UNUSED_RESULT;
-void      ts_cli_passphrase_free   (char          *passphrase);
-
-typedef char *TsCliPassphrase;
-G_DEFINE_AUTO_CLEANUP_FREE_FUNC (TsCliPassphrase, ts_cli_passphrase_free, NULL)
 
 G_END_DECLS

@@ -14,13 +14,12 @@
 #include "ts-application.h"
 #include "ts-authorities-page.h"
 #include "ts-authority-dialog.h"
+#include "ts-badge.h"
 #include "ts-gui-util.h"
 #include "ts-prompt.h"
 #include "ts-unlock.h"
 #include "ts-window.h"
 
-/* An authority within this many days of its end is flagged. */
-#define EXPIRY_WARNING_DAYS 90
 
 struct _TsAuthoritiesPage
 {
@@ -126,12 +125,12 @@ static GtkWidget *
 authority_row_new (TsAuthoritiesPage *self,
                    const CaAuthority *authority)
 {
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   g_autofree char *expiry = ts_format_date (authority->not_after);
   g_autofree char *subtitle = NULL;
   g_autofree char *sha = ts_short_hash (authority->sha256);
   GtkWidget *row = adw_expander_row_new ();
   const char *kind = authority->parent_id == 0 ? _("Root") : _("Intermediate");
+  TsBadge state = ts_badge_for_certificate (authority->status, authority->not_after);
 
   subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                            "%s · %s · until %s · %" G_GINT64_FORMAT " device",
@@ -146,21 +145,12 @@ authority_row_new (TsAuthoritiesPage *self,
                                                             : "security-medium-symbolic");
   gtk_widget_set_margin_start (row, 24 * authority_depth (self, authority));
 
-  if (authority->not_after != 0 && authority->not_after < now)
+  if (state.kind != TS_BADGE_VALID)
     {
-      GtkWidget *badge = gtk_label_new (_("Expired"));
+      GtkWidget *badge = gtk_label_new (state.label);
 
       gtk_widget_add_css_class (badge, "ts-badge");
-      gtk_widget_add_css_class (badge, "error");
-      gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
-      adw_expander_row_add_action (ADW_EXPANDER_ROW (row), badge);
-    }
-  else if (authority->not_after != 0 && authority->not_after - now < EXPIRY_WARNING_DAYS * 86400)
-    {
-      GtkWidget *badge = gtk_label_new (_("Expires soon"));
-
-      gtk_widget_add_css_class (badge, "ts-badge");
-      gtk_widget_add_css_class (badge, "warning");
+      gtk_widget_add_css_class (badge, state.style);
       gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
       adw_expander_row_add_action (ADW_EXPANDER_ROW (row), badge);
     }

@@ -11,7 +11,6 @@
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
-#include <openssl/crypto.h>
 
 #include "ts-credential-dialog.h"
 #include "ts-gui-util.h"
@@ -37,15 +36,6 @@ form_free (gpointer pointer)
   g_free (pointer);
 }
 
-static void
-wipe_free (gpointer pointer)
-{
-  gsize len = strlen (pointer);
-
-  OPENSSL_cleanse (pointer, len);
-  g_free (pointer);
-}
-
 /* The text, in a GBytes that wipes itself. */
 static GBytes *
 form_content (Form *form)
@@ -56,7 +46,7 @@ form_content (Form *form)
   gtk_text_buffer_get_bounds (form->buffer, &start, &end);
   text = gtk_text_buffer_get_text (form->buffer, &start, &end, FALSE);
 
-  return g_bytes_new_with_free_func (text, strlen (text), wipe_free, text);
+  return ca_secret_bytes_new_take (text, strlen (text));
 }
 
 static guint

@@ -13,6 +13,7 @@
 
 #include "ts-application.h"
 #include "ts-at-reader.h"
+#include "ts-badge.h"
 #include "ts-credential-dialog.h"
 #include "ts-credential-text.h"
 #include "ts-device-window.h"
@@ -23,8 +24,6 @@
 #include "ts-unlock.h"
 #include "ts-workspace-modem.h"
 
-/* Certificates ending within this many days get an "Expires soon" badge. */
-#define EXPIRING_DAYS 30
 
 struct _TsDeviceWindow
 {
@@ -330,11 +329,12 @@ credential_row_new (TsDeviceWindow     *self,
                     const CaShaMatch   *match,
                     const char         *subject)
 {
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   g_autofree char *what = ts_credential_describe (credential, match, subject);
   g_autofree char *subtitle = NULL;
   GtkWidget *row = adw_action_row_new ();
   gboolean known = match != NULL && match->kind != CA_SHA_UNKNOWN;
+  TsBadge state = known ? ts_badge_for_certificate (match->status, match->not_after)
+                        : (TsBadge) { TS_BADGE_VALID };
 
   subtitle = credential->sha256[0] != '\0'
              ? g_strdup_printf ("%s\nSHA-256 %s", what, credential->sha256)
@@ -344,13 +344,8 @@ credential_row_new (TsDeviceWindow     *self,
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 4);
   gtk_widget_add_css_class (row, "ts-credential");
 
-  if (known && match->status == CA_CERT_STATUS_REVOKED)
-    adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("Revoked"), "error"));
-  else if (known && (match->status == CA_CERT_STATUS_EXPIRED ||
-                     (match->not_after != 0 && match->not_after < now)))
-    adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("Expired"), "error"));
-  else if (known && match->not_after != 0 && match->not_after - now < EXPIRING_DAYS * 86400)
-    adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("Expires soon"), "warning"));
+  if (state.kind != TS_BADGE_VALID)
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (state.label, state.style));
 
   /* A device certificate of another IMEI: copied from another unit, or a mix-up. */
   if (known && match->kind == CA_SHA_DEVICE_CERTIFICATE && self->identity != NULL &&

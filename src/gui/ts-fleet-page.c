@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "ts-application.h"
+#include "ts-badge.h"
 #include "ts-fleet-model.h"
 #include "ts-fleet-page.h"
 #include "ts-gui-util.h"
@@ -112,6 +113,7 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
 
   gtk_widget_remove_css_class (label, "error");
   gtk_widget_remove_css_class (label, "success");
+  gtk_widget_remove_css_class (label, "warning");
   gtk_widget_remove_css_class (label, "dim-label");
   gtk_widget_set_visible (label, TRUE);
 
@@ -138,10 +140,10 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
         }
       else
         {
-          text = g_strdup (row->status == CA_CERT_STATUS_REVOKED ? _("Revoked")
-                           : row->status == CA_CERT_STATUS_EXPIRED ? _("Expired")
-                           : _("Valid"));
-          gtk_widget_add_css_class (label, row->status == CA_CERT_STATUS_VALID ? "success" : "error");
+          TsBadge badge = ts_badge_for_certificate (row->status, row->not_after);
+
+          text = g_strdup (badge.label);
+          gtk_widget_add_css_class (label, badge.style);
         }
       break;
 

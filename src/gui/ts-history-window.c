@@ -13,6 +13,7 @@
 
 #include "ts-application.h"
 #include "ts-audit-text.h"
+#include "ts-badge.h"
 #include "ts-gui-util.h"
 #include "ts-history-window.h"
 
@@ -76,25 +77,26 @@ show_certificate (TsHistoryWindow     *self,
   g_autofree char *until = ts_format_date (cert->not_after);
   g_autofree char *issued = ts_format_date (cert->issued_at);
   g_autofree char *subtitle = NULL;
+  TsBadge state = ts_badge_for_certificate (cert->status, cert->not_after);
   GtkWidget *badge;
 
   subtitle = g_strdup_printf (_("By %s, %s profile · issued %s · valid until %s%s"),
                               cert->authority_name, cert->profile, issued, until,
                               cert->host_key ? _(" · key made on the host") : "");
 
-  if (cert->status == CA_CERT_STATUS_REVOKED)
+  if (state.kind == TS_BADGE_REVOKED)
     {
       g_autofree char *text = g_strdup_printf (_("Revoked: %s"),
                                                ca_revoke_reason_to_string (cert->revoke_reason));
 
-      badge = badge_new (text, "error");
+      badge = badge_new (text, state.style);
     }
-  else if (cert->status == CA_CERT_STATUS_EXPIRED)
-    badge = badge_new (_("Expired"), "error");
-  else if (cert->superseded_by_id != 0)
+  else if (state.kind != TS_BADGE_EXPIRED && cert->superseded_by_id != 0)
     badge = badge_new (_("Superseded"), "warning");
+  else if (state.kind == TS_BADGE_VALID)
+    badge = badge_new (_("Current"), state.style);
   else
-    badge = badge_new (_("Current"), "success");
+    badge = badge_new (state.label, state.style);
 
   add_row (self->certificates_group, "application-certificate-symbolic", title, subtitle, badge);
 }

@@ -13,6 +13,7 @@
 
 #include "ca.h"
 #include "ts-gui-util.h"
+#include "ts-nrf91.h"
 #include "ts-preferences-window.h"
 #include "ts-workspace.h"
 
@@ -68,18 +69,16 @@ profile_set_mapping (const GValue       *value,
   return name != NULL ? g_variant_new_string (name) : NULL;
 }
 
-static const char *line_endings[] = { "lf", "crlf", "keep" };
-
+/* The combo row lists the choices in TsLineEndings' order. */
 static gboolean
 line_endings_get_mapping (GValue   *value,
                           GVariant *variant,
                           gpointer  user_data)
 {
-  const char *nick = g_variant_get_string (variant, NULL);
+  TsLineEndings endings;
 
-  for (guint i = 0; i < G_N_ELEMENTS (line_endings); i++)
-    if (g_str_equal (nick, line_endings[i]))
-      g_value_set_uint (value, i);
+  if (ts_line_endings_parse (g_variant_get_string (variant, NULL), &endings, NULL))
+    g_value_set_uint (value, endings);
 
   return TRUE;
 }
@@ -89,9 +88,9 @@ line_endings_set_mapping (const GValue       *value,
                           const GVariantType *expected_type,
                           gpointer            user_data)
 {
-  guint i = g_value_get_uint (value);
+  const char *name = ts_line_endings_to_string (g_value_get_uint (value));
 
-  return i < G_N_ELEMENTS (line_endings) ? g_variant_new_string (line_endings[i]) : NULL;
+  return name != NULL ? g_variant_new_string (name) : NULL;
 }
 
 /* The ledger changes when the path is applied, not at each key typed: the

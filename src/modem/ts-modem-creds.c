@@ -10,10 +10,10 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <openssl/crypto.h>
 #include <string.h>
 
 #include "ts-modem-private.h"
+#include "ts-modem-secret.h"
 
 static GArray *
 list_locked (TsModem       *self,
@@ -303,8 +303,7 @@ ts_modem_write_credential (TsModem            *self,
 
 out:
   _ts_modem_unlock (self);
-  OPENSSL_cleanse (command, strlen (command));
-  g_free (command);
+  ts_modem_secret_free (command);
 
   return ok;
 }

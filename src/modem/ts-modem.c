@@ -10,11 +10,11 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <openssl/crypto.h>
 #include <string.h>
 
 #include "ts-at-reader.h"
 #include "ts-modem-private.h"
+#include "ts-modem-secret.h"
 #include "ts-serial.h"
 
 /* Probes during session start wait this long for an answer (§2.2 uses 2 s; the
@@ -286,7 +286,9 @@ frame_command (TsModem     *self,
                const char  *command,
                GError     **error)
 {
-  GString *wire = g_string_sized_new (strlen (command) + 16);
+  /* Escaping at most doubles the command: sized once, it is never reallocated
+   * and so never leaves an unwiped copy of a key behind. */
+  GString *wire = g_string_sized_new (2 * strlen (command) + 16);
   gsize eol_len;
   const char *eol = eol_bytes (self->eol, &eol_len);
 
@@ -305,7 +307,7 @@ frame_command (TsModem     *self,
             g_string_append (wire, "\\'");
           else if (*p == '\\')
             {
-              g_string_free (wire, TRUE);
+              ts_modem_secret_string_free (wire);
               g_set_error_literal (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
                                    _("The command contains a backslash, which a Zephyr shell "
                                      "would reinterpret. Use an AT client firmware instead "
@@ -322,19 +324,6 @@ frame_command (TsModem     *self,
 
   return wire;
 }
-
-static void
-wipe_string (GString *s)
-{
-  if (s == NULL)
-    return;
-  OPENSSL_cleanse (s->str, s->allocated_len);
-  g_string_free (s, TRUE);
-}
-
-/* Command buffers may hold a private key: zero them before freeing. */
-typedef GString TsWipedString;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TsWipedString, wipe_string)
 
 static void
 set_timeout_error (TsModem     *self,
@@ -459,7 +448,7 @@ _ts_modem_exchange (TsModem          *self,
                     GCancellable     *cancellable,
                     GError          **error)
 {
-  g_autoptr(TsWipedString) wire = NULL;
+  g_autoptr(TsModemSecretString) wire = NULL;
   g_autofree char *echo = NULL;
   g_autofree char *prefix = NULL;
   g_autoptr(GError) local_error = NULL;

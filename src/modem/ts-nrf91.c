@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ts-modem-error.h"
+#include "ts-modem-secret.h"
 #include "ts-nrf91.h"
 
 /* Short names for the command line, then what a person calls them (§6.2). */
@@ -151,6 +152,15 @@ ts_sec_tag_check_writable (guint64   sec_tag,
   return FALSE;
 }
 
+/* The names of TsLineEndings, in its order: the command line's --line-endings,
+ * the window's setting (the schema's enum has the same nicks and values) and
+ * the messages that suggest a rewrite. */
+static const char *const line_endings_names[] = {
+  [TS_LINE_ENDINGS_LF]   = "lf",
+  [TS_LINE_ENDINGS_CRLF] = "crlf",
+  [TS_LINE_ENDINGS_KEEP] = "keep",
+};
+
 gboolean
 ts_line_endings_parse (const char     *text,
                        TsLineEndings  *endings,
@@ -158,33 +168,27 @@ ts_line_endings_parse (const char     *text,
 {
   g_return_val_if_fail (endings != NULL, FALSE);
 
-  if (g_strcmp0 (text, "lf") == 0)
-    *endings = TS_LINE_ENDINGS_LF;
-  else if (g_strcmp0 (text, "crlf") == 0)
-    *endings = TS_LINE_ENDINGS_CRLF;
-  else if (g_strcmp0 (text, "keep") == 0)
-    *endings = TS_LINE_ENDINGS_KEEP;
-  else
-    {
-      g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
-                   _("“%s” is not a line-ending choice. Use lf, crlf or keep."),
-                   text != NULL ? text : "");
-      return FALSE;
-    }
+  for (guint i = 0; i < G_N_ELEMENTS (line_endings_names); i++)
+    if (g_strcmp0 (text, line_endings_names[i]) == 0)
+      {
+        *endings = (TsLineEndings) i;
+        return TRUE;
+      }
 
-  return TRUE;
+  g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
+               _("“%s” is not a line-ending choice. Use %s, %s or %s."),
+               text != NULL ? text : "", line_endings_names[TS_LINE_ENDINGS_LF],
+               line_endings_names[TS_LINE_ENDINGS_CRLF], line_endings_names[TS_LINE_ENDINGS_KEEP]);
+  return FALSE;
 }
 
 const char *
 ts_line_endings_to_string (TsLineEndings endings)
 {
-  switch (endings)
-    {
-    case TS_LINE_ENDINGS_LF:   return "lf";
-    case TS_LINE_ENDINGS_CRLF: return "crlf";
-    case TS_LINE_ENDINGS_KEEP: return "keep";
-    default:                   return "unknown";
-    }
+  if ((guint) endings >= G_N_ELEMENTS (line_endings_names))
+    return NULL;
+
+  return line_endings_names[endings];
 }
 
 /**
@@ -201,15 +205,18 @@ ts_nrf91_normalise_content (GBytes        *content,
 {
   const char *data;
   gsize len;
-  GByteArray *out;
+  gsize out_len = 0;
+  char *out;
 
   g_return_val_if_fail (content != NULL, NULL);
 
   if (endings == TS_LINE_ENDINGS_KEEP)
     return g_bytes_ref (content);
 
+  /* The content may be a key: the copy is sized for the worst case (every
+   * byte a lone line break made CR LF) and wipes itself when freed. */
   data = g_bytes_get_data (content, &len);
-  out = g_byte_array_sized_new (len + len / 32 + 2);
+  out = g_malloc (2 * len + 1);
 
   for (gsize i = 0; i < len; i++)
     {
@@ -218,15 +225,14 @@ ts_nrf91_normalise_content (GBytes        *content,
           if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
             i++;
           if (endings == TS_LINE_ENDINGS_CRLF)
-            g_byte_array_append (out, (const guint8 *) "\r\n", 2);
-          else
-            g_byte_array_append (out, (const guint8 *) "\n", 1);
+            out[out_len++] = '\r';
+          out[out_len++] = '\n';
         }
       else
-        g_byte_array_append (out, (const guint8 *) &data[i], 1);
+        out[out_len++] = data[i];
     }
 
-  return g_byte_array_free_to_bytes (out);
+  return ts_modem_secret_bytes_take (out, out_len);
 }
 
 /* Bytes the bridge cannot carry inside quotes (§2.1, §6.5): `"` ends the string,
@@ -326,7 +332,8 @@ ts_nrf91_build_write (guint32      sec_tag,
   g_return_val_if_fail (content != NULL, NULL);
 
   data = g_bytes_get_data (content, &len);
-  command = g_string_sized_new (len + 64);
+  /* Sized once, so no reallocation leaves an unwiped copy of a key behind. */
+  command = g_string_sized_new (len + (key_password != NULL ? strlen (key_password) : 0) + 64);
   g_string_append_printf (command, "AT%%CMNG=0,%u,%u,\"", sec_tag, type);
   g_string_append_len (command, data, len);
   g_string_append_c (command, '"');

@@ -100,6 +100,7 @@ gboolean       ts_sec_tag_check_writable   (guint64             sec_tag,
 gboolean       ts_line_endings_parse       (const char         *text,
                                             TsLineEndings      *endings,
                                             GError            **error);
+/* NULL for a value out of range. */
 const char    *ts_line_endings_to_string   (TsLineEndings       endings);
 GBytes        *ts_nrf91_normalise_content  (GBytes             *content,
                                             TsLineEndings       endings);

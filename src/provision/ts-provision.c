@@ -19,31 +19,8 @@
 #include "ts-provision.h"
 #include "ts-provision-error.h"
 #include "ts-provision-private.h"
+#include "ts-provision-steps.h"
 #include "ts-store.h"
-
-/* Where each step starts on the progress bar. */
-static const struct
-{
-  const char *name;
-  double      fraction;
-} step_fractions[] = {
-  { "identify",    0.00 },
-  { "reconcile",   0.05 },
-  { "history",     0.08 },
-  { "check",       0.10 },
-  { "offline",     0.15 },
-  { "host-key",    0.18 },
-  { "keygen",      0.18 },
-  { "issue",       0.40 },
-  { "server-ca",   0.45 },
-  { "client-cert", 0.60 },
-  { "private-key", 0.72 },
-  { "verify",      0.80 },
-  { "restore",     0.88 },
-  { "record",      0.92 },
-  { "revoke",      0.94 },
-  { "crl",         0.97 },
-};
 
 /* One credential this run writes, and the install row recorded for it. */
 typedef struct
@@ -113,19 +90,20 @@ step_end (Flow *f)
 }
 
 static void
-step_begin (Flow       *f,
-            const char *name,
-            const char *format,
+step_begin (Flow              *f,
+            TsProvisionStepId  id,
+            const char        *format,
             ...) G_GNUC_PRINTF (3, 4);
 
 static void
-step_begin (Flow       *f,
-            const char *name,
-            const char *format,
+step_begin (Flow              *f,
+            TsProvisionStepId  id,
+            const char        *format,
             ...)
 {
+  const char *name = ts_provision_step_name (id);
   g_autofree char *message = NULL;
-  double fraction = 0;
+  double fraction = ts_provision_step_fraction (id);
   va_list args;
 
   step_end (f);
@@ -133,10 +111,6 @@ step_begin (Flow       *f,
   f->step_start = g_get_monotonic_time ();
   f->step_written = ts_modem_get_bytes_written (f->modem);
   f->step_read = ts_modem_get_bytes_read (f->modem);
-
-  for (guint i = 0; i < G_N_ELEMENTS (step_fractions); i++)
-    if (g_str_equal (step_fractions[i].name, name))
-      fraction = step_fractions[i].fraction;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
@@ -270,7 +244,7 @@ identify (Flow    *f,
   TsProvisionResult *r = f->result;
   CaDevice device = { 0 };
 
-  step_begin (f, "identify", _("Identifying the modem on %s"), ts_modem_get_path (f->modem));
+  step_begin (f, TS_PROVISION_STEP_IDENTIFY, _("Identifying the modem on %s"), ts_modem_get_path (f->modem));
 
   f->identity = ts_modem_query_identity (f->modem, f->cancellable, error);
   if (f->identity == NULL)
@@ -299,7 +273,7 @@ reconcile (Flow    *f,
 {
   g_autoptr(GPtrArray) notices = g_ptr_array_new_with_free_func (g_free);
 
-  step_begin (f, "reconcile", _("Comparing the ledger with what the modem holds"));
+  step_begin (f, TS_PROVISION_STEP_RECONCILE, _("Comparing the ledger with what the modem holds"));
 
   if (!ts_store_settle (f->ledger, f->modem, f->identity->imei, NULL, notices, f->cancellable,
                         error))
@@ -345,7 +319,7 @@ show_history (Flow    *f,
 {
   g_autoptr(CaDeviceHistory) history = NULL;
 
-  step_begin (f, "history", _("History of IMEI %s"), f->identity->imei);
+  step_begin (f, TS_PROVISION_STEP_HISTORY, _("History of IMEI %s"), f->identity->imei);
 
   history = ca_ledger_get_history (f->ledger, f->identity->imei, error);
   if (history == NULL)
@@ -492,7 +466,7 @@ check (Flow    *f,
   const CaProfile *profile;
   char cert_sha[65];
 
-  step_begin (f, "check", _("Checking the modem, the CA and sec_tag %u"), req->sec_tag);
+  step_begin (f, TS_PROVISION_STEP_CHECK, _("Checking the modem, the CA and sec_tag %u"), req->sec_tag);
 
   if (!ts_sec_tag_check_writable (req->sec_tag, error))
     return FALSE;
@@ -591,7 +565,7 @@ static gboolean
 go_offline (Flow    *f,
             GError **error)
 {
-  step_begin (f, "offline", _("Switching the modem offline (+CFUN=4)"));
+  step_begin (f, TS_PROVISION_STEP_OFFLINE, _("Switching the modem offline (+CFUN=4)"));
 
   if (!ts_modem_get_functional_mode (f->modem, &f->previous_mode, f->cancellable, error))
     return FALSE;
@@ -617,12 +591,6 @@ add_write (Flow    *f,
   write.content = content;
   ts_nrf91_sha256_hex (data, len, write.sha256);
   g_array_append_val (f->writes, write);
-}
-
-static void
-wipe_and_free_key (gpointer data)
-{
-  ca_secret_free (data);
 }
 
 /* The old client certificate goes with the old key: if the session ends before
@@ -679,7 +647,7 @@ keygen_and_issue (Flow    *f,
   gsize len = 0;
   const guint8 *der;
 
-  step_begin (f, "keygen", _("Generating the key on the modem in sec_tag %u"), req->sec_tag);
+  step_begin (f, TS_PROVISION_STEP_KEYGEN, _("Generating the key on the modem in sec_tag %u"), req->sec_tag);
 
   /* Recorded before the old key is deleted and a new one made: from here on
    * the modem may change, and its hash cannot be known until it exists. */
@@ -716,7 +684,7 @@ keygen_and_issue (Flow    *f,
   if (csr == NULL)
     return FALSE;
 
-  step_begin (f, "issue", _("Signing the certificate for %s with %s"),
+  step_begin (f, TS_PROVISION_STEP_ISSUE, _("Signing the certificate for %s with %s"),
               f->common_name, req->authority);
 
   f->certificate = ca_ledger_issue (f->ledger, &issue, csr, error);
@@ -739,12 +707,12 @@ issue_host_key (Flow    *f,
     .days = req->days,
   };
 
-  step_begin (f, "host-key", _("Generating the key on this computer"));
+  step_begin (f, TS_PROVISION_STEP_HOST_KEY, _("Generating the key on this computer"));
 
   if (!delete_old_key (f, error))
     return FALSE;
 
-  step_begin (f, "issue", _("Signing the certificate for %s with %s"),
+  step_begin (f, TS_PROVISION_STEP_ISSUE, _("Signing the certificate for %s with %s"),
               f->common_name, req->authority);
 
   f->certificate = ca_ledger_issue_with_new_key (f->ledger, &issue, CA_KEY_EC_P256, &key_pem,
@@ -754,7 +722,7 @@ issue_host_key (Flow    *f,
 
   /* The key is written exactly as generated (LF endings), so the only copies
    * are this buffer, which wipes itself when dropped, and the modem's. */
-  f->host_key = g_bytes_new_with_free_func (key_pem, strlen (key_pem), wipe_and_free_key, key_pem);
+  f->host_key = ca_secret_bytes_new_take (key_pem, strlen (key_pem));
 
   return TRUE;
 }
@@ -798,20 +766,6 @@ record_intents (Flow    *f,
   return TRUE;
 }
 
-static const char *
-write_step_name (guint type)
-{
-  switch (type)
-    {
-    case TS_CRED_CA_CERT:
-      return "server-ca";
-    case TS_CRED_CLIENT_CERT:
-      return "client-cert";
-    default:
-      return "private-key";
-    }
-}
-
 static gboolean
 write_credentials (Flow    *f,
                    GError **error)
@@ -823,7 +777,7 @@ write_credentials (Flow    *f,
 
       g_autoptr(GPtrArray) replaced = NULL;
 
-      step_begin (f, write_step_name (write->type), _("Writing the %s to sec_tag %u"),
+      step_begin (f, ts_provision_step_for_credential (write->type), _("Writing the %s to sec_tag %u"),
                   ts_cred_type_describe (write->type), f->request->sec_tag);
 
       /* What the slot held goes as this is written over it. */
@@ -874,7 +828,7 @@ verify (Flow    *f,
   g_autoptr(GArray) listing = NULL;
   guint read_back = 0;
 
-  step_begin (f, "verify",
+  step_begin (f, TS_PROVISION_STEP_VERIFY,
               f->readback ? _("Reading sec_tag %u back to compare it with what was sent")
                           : _("Listing sec_tag %u to compare SHA-256 with what was sent"),
               sec_tag);
@@ -943,7 +897,7 @@ restore_mode (Flow    *f,
   if (!f->mode_changed)
     return TRUE;
 
-  step_begin (f, "restore", _("Switching the modem back to +CFUN=%d"), f->previous_mode);
+  step_begin (f, TS_PROVISION_STEP_RESTORE, _("Switching the modem back to +CFUN=%d"), f->previous_mode);
   f->mode_changed = FALSE;
 
   /* Not cancellable: a cancelled run must still leave the modem as it was. The
@@ -981,7 +935,7 @@ record_verified (Flow    *f,
 {
   TsProvisionResult *r = f->result;
 
-  step_begin (f, "record", _("Recording the verified install"));
+  step_begin (f, TS_PROVISION_STEP_RECORD, _("Recording the verified install"));
 
   /* verify() saw the key listed in the sec_tag. */
   if (f->key_install_id != 0 &&
@@ -1026,7 +980,7 @@ revoke_previous (Flow    *f,
   g_autoptr(GPtrArray) authorities = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *crl_dir = NULL;
 
-  step_begin (f, "revoke",
+  step_begin (f, TS_PROVISION_STEP_REVOKE,
               ngettext ("Revoking %u previous certificate (%s)",
                         "Revoking %u previous certificates (%s)", f->previous->len),
               f->previous->len, ca_revoke_reason_to_string (req->reason));
@@ -1061,7 +1015,7 @@ revoke_previous (Flow    *f,
   if (!g_ptr_array_find_with_equal_func (authorities, req->authority, g_str_equal, NULL))
     g_ptr_array_add (authorities, g_strdup (req->authority));
 
-  step_begin (f, "crl", _("Publishing the CRL"));
+  step_begin (f, TS_PROVISION_STEP_CRL, _("Publishing the CRL"));
 
   crl_dir = req->crl_dir != NULL ? g_strdup (req->crl_dir) : default_crl_dir (f->ledger);
   if (g_mkdir_with_parents (crl_dir, 0755) != 0)
@@ -1263,7 +1217,7 @@ ts_provision_run (CaLedger                  *ledger,
           g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                        _("Provisioning was interrupted during “%s”. Nothing was recorded as "
                          "installed; run it again to finish, and an install in flight is "
-                         "settled then."), f.step != NULL ? f.step : "identify");
+                         "settled then."), f.step != NULL ? f.step : ts_provision_step_name (TS_PROVISION_STEP_IDENTIFY));
         }
       g_debug ("failed: %s", local_error->message);
       settle_failed (&f, local_error);

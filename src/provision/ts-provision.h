@@ -11,6 +11,7 @@
 
 #include <ca.h>
 #include "ts-modem.h"
+#include "ts-provision-steps.h"
 
 G_BEGIN_DECLS
 
@@ -68,9 +69,7 @@ typedef enum
 
 /**
  * TsProvisionStep:
- * @name: "identify", "reconcile", "check", "offline", "keygen", "issue",
- *   "server-ca", "client-cert", "private-key", "verify", "restore", "record",
- *   "revoke", "crl"
+ * @name: the step's name, ts_provision_step_name() of a TsProvisionStepId
  * @duration_us: wall time of the step
  * @bytes_written: bytes sent to the modem during the step
  * @bytes_read: bytes received from the modem during the step

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
-#include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -561,35 +560,26 @@ ts_store_delete (CaLedger           *ledger,
 
 #define MAX_CREDENTIAL_FILE (64 * 1024)
 
-static void
-cleanse_and_free (gpointer data)
-{
-  char *text = data;
-
-  OPENSSL_cleanse (text, strlen (text));
-  g_free (text);
-}
-
 GBytes *
 ts_store_read_credential_file (const char  *path,
                                GError     **error)
 {
   gsize len = 0;
   char *data = ca_file_read_bounded (path, MAX_CREDENTIAL_FILE, &len, error);
+  g_autoptr(GBytes) bytes = NULL;
 
   if (data == NULL)
     return NULL;
+  bytes = ca_secret_bytes_new_take (data, len);
   if (memchr (data, '\0', len) != NULL || !g_utf8_validate (data, len, NULL))
     {
-      OPENSSL_cleanse (data, len);
-      g_free (data);
       g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
                    _("%s is not a text file (it holds NUL bytes or binary data). The modem takes PEM text; convert DER with "
                      "`openssl x509 -inform der -in FILE -out FILE.pem`."), path);
       return NULL;
     }
 
-  return g_bytes_new_with_free_func (data, len, cleanse_and_free, data);
+  return g_steal_pointer (&bytes);
 }
 
 /* The subject common name of the first certificate in @pem, or NULL. */
@@ -667,8 +657,7 @@ ts_store_check_credential (guint    type,
                            GBytes  *content,
                            GError **error)
 {
-  g_autofree char *text = NULL;
-  gsize len;
+  g_auto(CaSecret) text = NULL;
 
   g_return_val_if_fail (content != NULL, FALSE);
 
@@ -683,8 +672,7 @@ ts_store_check_credential (guint    type,
   if (!ts_nrf91_check_content (content, error))
     return FALSE;
 
-  len = g_bytes_get_size (content);
-  text = g_strndup (g_bytes_get_data (content, NULL), len);
+  text = ca_secret_dup_text (content);
 
   switch (type)
     {
@@ -696,7 +684,6 @@ ts_store_check_credential (guint    type,
                                _("This is not a PEM certificate. Give the text from "
                                  "“-----BEGIN CERTIFICATE-----” to "
                                  "“-----END CERTIFICATE-----”."));
-          OPENSSL_cleanse (text, len);
           return FALSE;
         }
       break;
@@ -707,7 +694,6 @@ ts_store_check_credential (guint    type,
           g_set_error_literal (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
                                _("This is not a PEM private key. Give the text from "
                                  "“-----BEGIN PRIVATE KEY-----” to its END line."));
-          OPENSSL_cleanse (text, len);
           return FALSE;
         }
       break;
@@ -720,7 +706,6 @@ ts_store_check_credential (guint    type,
             g_set_error_literal (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
                                  _("A pre-shared key is written as hexadecimal digits "
                                    "(0–9, A–F), e.g. 000102030405060708090A0B0C0D0E0F."));
-            OPENSSL_cleanse (text, len);
             return FALSE;
           }
       if (*text == '\0' || strlen (text) % 2 != 0)
@@ -728,14 +713,13 @@ ts_store_check_credential (guint    type,
           g_set_error_literal (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
                                _("A pre-shared key needs an even number of hex digits: two "
                                  "per byte."));
-          OPENSSL_cleanse (text, len);
           return FALSE;
         }
       break;
 
     case TS_CRED_PSK_IDENTITY:
       /* A file ends its one line with a line break. */
-      while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+      for (gsize len = strlen (text); len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'); )
         text[--len] = '\0';
       for (const char *p = text; *p != '\0'; p++)
         if (!g_ascii_isprint (*p))
@@ -750,7 +734,5 @@ ts_store_check_credential (guint    type,
       break;
     }
 
-  /* The copy may hold a key or a PSK. */
-  OPENSSL_cleanse (text, len);
   return TRUE;
 }

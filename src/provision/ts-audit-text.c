@@ -134,7 +134,7 @@ ts_audit_event_describe (const CaAuditEvent  *event,
     }
   else if (g_strcmp0 (action, "key.evidence") == 0)
     {
-      /* The %KEYGEN answer itself is long; the dossier and `audit list` show it. */
+      /* The %KEYGEN answer itself is long; the dossier and `audit list --json` show it. */
       *title = g_strdup (_("Key generated in the modem"));
       detail_text = g_strdup_printf (_("Evidence for serial %s by %s"), serial ? serial : "?", ca ? ca : "?");
       *icon_name = "emblem-ok-symbolic";
