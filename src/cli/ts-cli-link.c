@@ -15,12 +15,22 @@
 
 #define MAX_TIMEOUT_S 600
 
-/* Prints advice and returns FALSE when an option is out of range. */
+/**
+ * ts_cli_link_apply:
+ *
+ * Checks --rtscts and --timeout and makes them the workspace's defaults, so
+ * every port opened afterwards uses them.
+ *
+ * Returns: %FALSE after printing advice when an option is out of range
+ */
 gboolean
-ts_cli_link_check (const char              *verb,
+ts_cli_link_apply (TsCli                   *cli,
+                   const char              *verb,
                    const TsCliLinkOptions  *link,
                    int                     *exit_code)
 {
+  g_autoptr(TsProvisionDefaults) defaults = NULL;
+
   g_return_val_if_fail (link != NULL, FALSE);
 
   if (link->timeout_s < 0 || link->timeout_s > MAX_TIMEOUT_S)
@@ -30,38 +40,31 @@ ts_cli_link_check (const char              *verb,
       return FALSE;
     }
 
+  defaults = ts_workspace_dup_provision_defaults (cli->workspace);
+  defaults->open_flags = link->rtscts ? TS_MODEM_OPEN_RTSCTS : TS_MODEM_OPEN_NONE;
+  defaults->timeout_ms = (guint) link->timeout_s * 1000;
+  ts_workspace_set_provision_defaults (cli->workspace, defaults);
+
   return TRUE;
-}
-
-TsModemOpenFlags
-ts_cli_link_open_flags (const TsCliLinkOptions *link)
-{
-  return link->rtscts ? TS_MODEM_OPEN_RTSCTS : TS_MODEM_OPEN_NONE;
-}
-
-/* 0 when --timeout was not given, so the modem keeps its default. */
-guint
-ts_cli_link_timeout_ms (const TsCliLinkOptions *link)
-{
-  return (guint) link->timeout_s * 1000;
 }
 
 /**
  * ts_cli_link_open:
  * @port: (nullable): the --port value
  *
- * Checks the link options, opens @port and applies --timeout.
+ * Applies the link options and opens @port under a lease of the workspace.
  *
- * Returns: (transfer full) (nullable): the modem, or %NULL after printing why
+ * Returns: (transfer full) (nullable): the link, or %NULL after printing why
  */
-TsModem *
-ts_cli_link_open (const char              *verb,
+TsDeviceLink *
+ts_cli_link_open (TsCli                   *cli,
+                  const char              *verb,
                   const char              *port,
                   const TsCliLinkOptions  *link,
                   int                     *exit_code)
 {
   g_autoptr(GError) error = NULL;
-  TsModem *modem;
+  TsDeviceLink *device;
 
   if (port == NULL)
     {
@@ -69,17 +72,13 @@ ts_cli_link_open (const char              *verb,
                                                "find the modem's port."));
       return NULL;
     }
-  if (!ts_cli_link_check (verb, link, exit_code))
+  if (!ts_cli_link_apply (cli, verb, link, exit_code))
     return NULL;
 
-  modem = ts_modem_open (port, ts_cli_link_open_flags (link), NULL, &error);
-  if (modem == NULL)
-    {
-      *exit_code = ts_cli_fail (error);
-      return NULL;
-    }
-  if (link->timeout_s > 0)
-    ts_modem_set_timeout (modem, ts_cli_link_timeout_ms (link));
+  device = ts_workspace_open_link (cli->workspace, port, _(TS_CLI_HOLDER), TS_PORT_LEASE_HELD,
+                                   NULL, &error);
+  if (device == NULL)
+    *exit_code = ts_cli_fail (error);
 
-  return modem;
+  return device;
 }

@@ -8,7 +8,7 @@
 #pragma once
 
 #include "ts-cli.h"
-#include "ts-modem.h"
+#include "ts-workspace-modem.h"
 
 G_BEGIN_DECLS
 
@@ -26,12 +26,15 @@ typedef struct
   { "timeout", 0, 0, G_OPTION_ARG_INT, &(link).timeout_s, \
     N_("Seconds to wait for each answer (default 15; key generation twice that)"), N_("SECONDS") }
 
-gboolean          ts_cli_link_check       (const char              *verb,
+/* Who holds a port the command line opened, in the workspace's messages. */
+#define TS_CLI_HOLDER N_("the command line")
+
+gboolean          ts_cli_link_apply       (TsCli                   *cli,
+                                           const char              *verb,
                                            const TsCliLinkOptions  *link,
                                            int                     *exit_code);
-TsModemOpenFlags  ts_cli_link_open_flags  (const TsCliLinkOptions  *link);
-guint             ts_cli_link_timeout_ms  (const TsCliLinkOptions  *link);
-TsModem          *ts_cli_link_open        (const char              *verb,
+TsDeviceLink     *ts_cli_link_open        (TsCli                   *cli,
+                                           const char              *verb,
                                            const char              *port,
                                            const TsCliLinkOptions  *link,
                                            int                     *exit_code);

@@ -21,10 +21,8 @@
 #include "ts-cli-verbs.h"
 #include "ts-at-reader.h"
 #include "ts-badge.h"
-#include "ts-modem.h"
 #include "ts-store.h"
-
-/* Credential files are PEM text; anything larger than this is the wrong file. */
+#include "ts-workspace-modem.h"
 
 /* Options of the verbs that talk to a modem: the port ones every verb has, the
  * others where the verb lists their entry. */
@@ -63,12 +61,13 @@ modem_options_clear (ModemOptions *opts)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ModemOptions, modem_options_clear)
 
 /* Opens the modem named by --port; returns NULL after printing why. */
-static TsModem *
-open_modem (const char         *verb,
-            const ModemOptions  *opts,
+static TsDeviceLink *
+open_modem (TsCli              *cli,
+            const char         *verb,
+            const ModemOptions *opts,
             int                *status)
 {
-  return ts_cli_link_open (verb, opts->port, &opts->link, status);
+  return ts_cli_link_open (cli, verb, opts->port, &opts->link, status);
 }
 
 /* A required option: a usage error when it is missing (@missing) or its parser
@@ -126,9 +125,10 @@ warn_about_sec_tag (guint32 sec_tag)
 
 /* For verbs that change the store: refuses a modem-owned sec_tag, warns about a
  * debug one, then opens the modem. */
-static TsModem *
-open_modem_for_change (const char         *verb,
-                       const ModemOptions  *opts,
+static TsDeviceLink *
+open_modem_for_change (TsCli              *cli,
+                       const char         *verb,
+                       const ModemOptions *opts,
                        guint32             sec_tag,
                        int                *status)
 {
@@ -141,7 +141,7 @@ open_modem_for_change (const char         *verb,
     }
 
   warn_about_sec_tag (sec_tag);
-  return open_modem (verb, opts, status);
+  return open_modem (cli, verb, opts, status);
 }
 
 static TsModemWriteFlags
@@ -199,7 +199,7 @@ run_devices (TsCli  *cli,
   if (argc > 1)
     return ts_cli_usage_error ("devices", _("Unexpected argument “%s”."), argv[1]);
 
-  if (!(ports = ts_modem_discover (&error)))
+  if (!(ports = ts_workspace_discover (cli->workspace, &error)))
     return ts_cli_fail (error);
 
   if (cli->json)
@@ -276,7 +276,7 @@ run_info (TsCli  *cli,
 {
   g_auto(ModemOptions) opts = { 0 };
   GOptionEntry entries[] = { PORT_OPTION_ENTRIES (opts), { NULL } };
-  g_autoptr(TsModem) modem = NULL;
+  g_autoptr(TsDeviceLink) modem = NULL;
   g_autoptr(TsModemIdentity) id = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *version = NULL;
@@ -289,9 +289,9 @@ run_info (TsCli  *cli,
                                "UUID and functional mode."),
                              entries, &argc, &argv, &status))
     return status;
-  if (!(modem = open_modem ("info", &opts, &status)))
+  if (!(modem = open_modem (cli, "info", &opts, &status)))
     return status;
-  if (!(id = ts_modem_query_identity (modem, NULL, &error)))
+  if (!(id = ts_workspace_identify (cli->workspace, modem, NULL, NULL, &error)))
     return ts_cli_fail (error);
 
   if (id->firmware_version_known)
@@ -303,7 +303,7 @@ run_info (TsCli  *cli,
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
-      ts_cli_ca_add_string (builder, "port", ts_modem_get_path (modem));
+      ts_cli_ca_add_string (builder, "port", ts_device_link_get_path (modem));
       ts_cli_ca_add_string (builder, "imei", id->imei);
       ts_cli_ca_add_string (builder, "manufacturer", id->manufacturer);
       ts_cli_ca_add_string (builder, "model", id->model);
@@ -313,7 +313,7 @@ run_info (TsCli  *cli,
       ts_cli_ca_add_string (builder, "device_uuid", id->device_uuid);
       ts_cli_ca_add_int (builder, "functional_mode", id->functional_mode);
       ts_cli_ca_add_string (builder, "at_mode",
-                            ts_modem_get_mode (modem) == TS_AT_MODE_SHELL ? "shell" : "line");
+                            ts_device_link_get_mode (modem) == TS_AT_MODE_SHELL ? "shell" : "line");
       json_builder_end_object (builder);
       ts_cli_ca_print_builder (builder);
       return TS_CLI_EXIT_OK;
@@ -326,8 +326,8 @@ run_info (TsCli  *cli,
   hardware = id->hardware_version ? ts_at_display_text (id->hardware_version) : NULL;
   uuid = id->device_uuid ? ts_at_display_text (id->device_uuid) : NULL;
 
-  printf (_("Port:             %s (%s)\n"), ts_modem_get_path (modem),
-          ts_modem_get_mode (modem) == TS_AT_MODE_SHELL ? _("Zephyr shell") : _("AT host"));
+  printf (_("Port:             %s (%s)\n"), ts_device_link_get_path (modem),
+          ts_device_link_get_mode (modem) == TS_AT_MODE_SHELL ? _("Zephyr shell") : _("AT host"));
   printf (_("IMEI:             %s\n"), id->imei);
   printf (_("Manufacturer:     %s\n"), manufacturer);
   printf (_("Model:            %s\n"), model);
@@ -354,45 +354,25 @@ print_notices (GPtrArray *notices)
 /* The ledger is only consulted when it exists: listing must never create one.
  * With --pass it is unlocked, so what the store shows is recorded; without, it
  * is only compared. */
-static CaLedger *
-open_ledger_if_present (TsCli   *cli,
-                        GError **error)
+static gboolean
+open_workspace_if_present (TsCli   *cli,
+                           GError **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
 
   if (!g_file_test (cli->db_path, G_FILE_TEST_IS_REGULAR))
-    return NULL;
+    return TRUE;
 
-  ledger = cli->pass_spec != NULL ? ca_ledger_open (cli->db_path, &local_error)
-                                  : ca_ledger_open_read_only (cli->db_path, &local_error);
-  if (ledger == NULL)
+  if (!ts_cli_open_workspace (cli, cli->pass_spec != NULL ? TS_WORKSPACE_OPEN_READ_WRITE
+                                                          : TS_WORKSPACE_OPEN_READ_ONLY,
+                              &local_error))
     {
       fprintf (stderr, _("tagsmith: WARNING: could not open the ledger, so no entry is "
                          "identified: %s\n"), local_error->message);
-      return NULL;
+      return TRUE;
     }
-  if (cli->pass_spec != NULL && !ts_cli_ca_unlock (cli, ledger, error))
-    return NULL;
 
-  return g_steal_pointer (&ledger);
-}
-
-static CaShaMatch *
-lookup (CaLedger   *ledger,
-        const char *sha256)
-{
-  g_autoptr(GError) error = NULL;
-  CaShaMatch *match;
-
-  if (ledger == NULL || sha256[0] == '\0')
-    return NULL;
-
-  match = ca_ledger_lookup_sha256 (ledger, sha256, &error);
-  if (match == NULL)
-    g_debug ("lookup of %s failed: %s", sha256, error->message);
-
-  return match;
+  return cli->pass_spec == NULL || ts_cli_unlock_workspace (cli, error);
 }
 
 static char *
@@ -457,10 +437,12 @@ run_creds_list (TsCli  *cli,
     SEC_TAG_ENTRY (opts, N_("Only this sec_tag")),
     { NULL }
   };
-  g_autoptr(TsModem) modem = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
-  g_autoptr(GArray) list = NULL;
+  g_autoptr(TsDeviceLink) modem = NULL;
+  g_autoptr(TsStoreSurvey) survey = NULL;
+  g_autoptr(GPtrArray) notices = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) list = g_array_new (FALSE, FALSE, sizeof (TsCredential));
+  g_autoptr(GPtrArray) matches = g_ptr_array_new ();
   guint32 sec_tag = 0;
   int status;
 
@@ -471,25 +453,24 @@ run_creds_list (TsCli  *cli,
     return status;
   if (opts.sec_tag != NULL && !parse_sec_tag_option ("creds list", opts.sec_tag, &sec_tag, &status))
     return status;
-  if (!(modem = open_modem ("creds list", &opts, &status)))
+  if (!(modem = open_modem (cli, "creds list", &opts, &status)))
     return status;
-
-  list = ts_modem_list_credentials (modem, opts.sec_tag != NULL ? (gint64) sec_tag : -1, -1,
-                                    NULL, &error);
-  if (list == NULL)
+  if (!open_workspace_if_present (cli, &error))
     return ts_cli_fail (error);
 
-  ledger = open_ledger_if_present (cli, &error);
-  if (error != NULL)
+  survey = ts_workspace_survey_store (cli->workspace, modem, TS_SURVEY_NONE, notices, NULL, &error);
+  print_notices (notices);
+  if (survey == NULL)
     return ts_cli_fail (error);
-  if (ledger != NULL)
+
+  for (guint i = 0; i < survey->credentials->len; i++)
     {
-      g_autoptr(GPtrArray) notices = g_ptr_array_new_with_free_func (g_free);
-      g_autofree char *imei = ts_store_identify (ledger, modem, notices, NULL, &error);
+      const TsCredential *c = &g_array_index (survey->credentials, TsCredential, i);
 
-      print_notices (notices);
-      if (imei == NULL)
-        return ts_cli_fail (error);
+      if (opts.sec_tag != NULL && c->sec_tag != sec_tag)
+        continue;
+      g_array_append_vals (list, c, 1);
+      g_ptr_array_add (matches, g_ptr_array_index (survey->matches, i));
     }
 
   if (cli->json)
@@ -500,7 +481,7 @@ run_creds_list (TsCli  *cli,
       for (guint i = 0; i < list->len; i++)
         {
           const TsCredential *c = &g_array_index (list, TsCredential, i);
-          g_autoptr(CaShaMatch) match = lookup (ledger, c->sha256);
+          const CaShaMatch *match = g_ptr_array_index (matches, i);
           TsSecTagClass tag_class = ts_sec_tag_classify (c->sec_tag);
 
           json_builder_begin_object (builder);
@@ -530,7 +511,7 @@ run_creds_list (TsCli  *cli,
   for (guint i = 0; i < list->len; i++)
     {
       const TsCredential *c = &g_array_index (list, TsCredential, i);
-      g_autoptr(CaShaMatch) match = lookup (ledger, c->sha256);
+      const CaShaMatch *match = g_ptr_array_index (matches, i);
       g_autofree char *what = describe_match (match, c->sec_tag);
 
       printf ("%-10u %-14s %-64s %s\n", c->sec_tag, ts_cred_type_to_string (c->type),
@@ -557,7 +538,7 @@ run_creds_read (TsCli  *cli,
       N_("FILE") },
     { NULL }
   };
-  g_autoptr(TsModem) modem = NULL;
+  g_autoptr(TsDeviceLink) modem = NULL;
   g_autoptr(GBytes) content = NULL;
   g_autoptr(GError) error = NULL;
   guint32 sec_tag;
@@ -575,10 +556,10 @@ run_creds_read (TsCli  *cli,
   if (type == TS_CRED_PRIVATE_KEY || type == TS_CRED_PSK)
     return ts_cli_usage_error ("creds read", _("The modem never reveals private keys or PSKs; "
                                                "compare their SHA-256 with `creds list`."));
-  if (!(modem = open_modem ("creds read", &opts, &status)))
+  if (!(modem = open_modem (cli, "creds read", &opts, &status)))
     return status;
 
-  if (!(content = ts_modem_read_credential (modem, sec_tag, type, NULL, NULL, &error)))
+  if (!(content = ts_workspace_read_credential (cli->workspace, modem, sec_tag, type, NULL, &error)))
     return ts_cli_fail (error);
 
   if (out != NULL)
@@ -616,14 +597,13 @@ run_creds_write (TsCli  *cli,
     STAY_OFFLINE_ENTRY (opts),
     { NULL }
   };
-  g_autoptr(TsModem) modem = NULL;
+  g_autoptr(TsDeviceLink) modem = NULL;
   g_autoptr(GBytes) content = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *sha256 = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(GPtrArray) notices = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(TsProvisionDefaults) defaults = ts_workspace_dup_provision_defaults (cli->workspace);
   gboolean ok;
-  TsLineEndings endings = TS_LINE_ENDINGS_LF;
   guint32 sec_tag;
   guint type;
   int status;
@@ -640,21 +620,32 @@ run_creds_write (TsCli  *cli,
     return status;
   if (path == NULL)
     return ts_cli_usage_error ("creds write", _("--file is required."));
-  if (endings_text != NULL && !ts_line_endings_parse (endings_text, &endings, &error))
+  if (endings_text != NULL && !ts_line_endings_parse (endings_text, &defaults->endings, &error))
     return ts_cli_usage_error ("creds write", "%s", error->message);
+  ts_workspace_set_provision_defaults (cli->workspace, defaults);
   if (key_password != NULL && type != TS_CRED_PRIVATE_KEY)
     return ts_cli_usage_error ("creds write", _("--key-password only applies to --type key."));
-  if (!(content = ts_store_read_credential_file (path, &error)))
+  /* A file that is not what --type says (or for a tag that is the modem's) is
+   * refused before the ledger is opened (or created) and the modem touched. */
+  if (!ts_sec_tag_check_writable (sec_tag, &error))
     return ts_cli_fail (error);
+  if (!(content = ts_store_read_credential_file (path, &error)) ||
+      !ts_store_check_credential (type, content, &error))
+    {
+      g_prefix_error (&error, _("%s cannot be written: "), path);
+      return ts_cli_fail (error);
+    }
   /* Recorded before the modem is touched, and every record needs the workspace
    * passphrase (the first one given sets it, as for a CA). */
-  if (!(ledger = ts_cli_ca_open_ledger (cli, &error)) || !ts_cli_ca_unlock (cli, ledger, &error))
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_WRITE, &error) ||
+      !ts_cli_unlock_workspace (cli, &error))
     return ts_cli_fail (error);
-  if (!(modem = open_modem_for_change ("creds write", &opts, sec_tag, &status)))
+  if (!(modem = open_modem_for_change (cli, "creds write", &opts, sec_tag, &status)))
     return status;
 
-  ok = ts_store_write (ledger, modem, sec_tag, type, content, key_password, endings,
-                       write_flags (opts.stay_offline), &sha256, notices, NULL, &error);
+  ok = ts_workspace_write_credential (cli->workspace, modem, sec_tag, type, content, key_password,
+                                      write_flags (opts.stay_offline), &sha256, notices, NULL,
+                                      &error);
   print_notices (notices);
   if (!ok)
     return ts_cli_fail (error);
@@ -682,11 +673,10 @@ run_creds_delete (TsCli  *cli,
     STAY_OFFLINE_ENTRY (opts),
     { NULL }
   };
-  g_autoptr(TsModem) modem = NULL;
+  g_autoptr(TsDeviceLink) modem = NULL;
   g_autoptr(GError) error = NULL;
   guint32 sec_tag;
   guint type = 0;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(GPtrArray) notices = g_ptr_array_new_with_free_func (g_free);
   gboolean ok;
   guint deleted = 0;
@@ -706,13 +696,15 @@ run_creds_delete (TsCli  *cli,
     return status;
   /* Recorded before the modem is touched, and every record needs the workspace
    * passphrase (the first one given sets it, as for a CA). */
-  if (!(ledger = ts_cli_ca_open_ledger (cli, &error)) || !ts_cli_ca_unlock (cli, ledger, &error))
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_WRITE, &error) ||
+      !ts_cli_unlock_workspace (cli, &error))
     return ts_cli_fail (error);
-  if (!(modem = open_modem_for_change ("creds delete", &opts, sec_tag, &status)))
+  if (!(modem = open_modem_for_change (cli, "creds delete", &opts, sec_tag, &status)))
     return status;
 
-  ok = ts_store_delete (ledger, modem, sec_tag, all ? -1 : (int) type,
-                        write_flags (opts.stay_offline), &deleted, notices, NULL, &error);
+  ok = ts_workspace_delete_credentials (cli->workspace, modem, sec_tag, all ? -1 : (int) type,
+                                        write_flags (opts.stay_offline), &deleted, notices, NULL,
+                                        &error);
   print_notices (notices);
   if (!ok)
     return ts_cli_fail (error);
@@ -790,7 +782,7 @@ run_keygen (TsCli  *cli,
     STAY_OFFLINE_ENTRY (opts),
     { NULL }
   };
-  g_autoptr(TsModem) modem = NULL;
+  g_autoptr(TsDeviceLink) modem = NULL;
   g_autoptr(TsKeygenResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *pem = NULL;
@@ -805,12 +797,11 @@ run_keygen (TsCli  *cli,
                              entries, &argc, &argv, &status))
     return status;
   if (!parse_sec_tag_option ("keygen", opts.sec_tag, &sec_tag, &status) ||
-      !(modem = open_modem_for_change ("keygen", &opts, sec_tag, &status)))
+      !(modem = open_modem_for_change (cli, "keygen", &opts, sec_tag, &status)))
     return status;
 
-  result = ts_modem_keygen (modem, sec_tag, attributes,
-                            write_flags (opts.stay_offline),
-                            NULL, &error);
+  result = ts_workspace_keygen (cli->workspace, modem, sec_tag, attributes,
+                                write_flags (opts.stay_offline), NULL, &error);
   if (result == NULL)
     return ts_cli_fail (error);
 
@@ -858,7 +849,7 @@ run_attest (TsCli  *cli,
       N_("32 hex digits that the token must carry instead of a random nonce"), N_("HEX") },
     { NULL }
   };
-  g_autoptr(TsModem) modem = NULL;
+  g_autoptr(TsDeviceLink) modem = NULL;
   g_autoptr(TsAttestation) token = NULL;
   g_autoptr(GError) error = NULL;
   int status;
@@ -868,9 +859,9 @@ run_attest (TsCli  *cli,
                                "decodes it."),
                              entries, &argc, &argv, &status))
     return status;
-  if (!(modem = open_modem ("attest", &opts, &status)))
+  if (!(modem = open_modem (cli, "attest", &opts, &status)))
     return status;
-  if (!(token = ts_modem_attest (modem, challenge, NULL, &error)))
+  if (!(token = ts_workspace_attest (cli->workspace, modem, challenge, NULL, &error)))
     return ts_cli_fail (error);
 
   if (cli->json)

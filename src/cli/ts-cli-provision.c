@@ -23,7 +23,7 @@
 #include "ts-cli-verbs.h"
 #include "ts-line.h"
 #include "ts-provision.h"
-#include "ts-server-ca.h"
+#include "ts-workspace-modem.h"
 
 /* --parallel without --jobs: as many kits at once as a bench usually has hubs for. */
 #define DEFAULT_PARALLEL 8
@@ -91,16 +91,18 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ProvisionOptions, provision_options_clear)
   { "days", 0, 0, G_OPTION_ARG_INT, &(o).days, N_("Certificate validity in days"), N_("N") }, \
   TS_CLI_LINK_OPTION_ENTRIES ((o).link)
 
-/* Turns the shared options into a request; prints advice and returns FALSE when
- * one is wrong. */
+/* Makes the shared options the workspace's provisioning defaults and builds the
+ * request from them; prints advice and returns FALSE when one is wrong. */
 static gboolean
-build_request (const char          *verb,
+build_request (TsCli               *cli,
+               const char          *verb,
                ProvisionOptions    *o,
                gboolean             needs_port,
                TsProvisionRequest **out,
                int                 *exit_code)
 {
   g_autoptr(TsProvisionRequest) request = NULL;
+  g_autoptr(TsProvisionDefaults) defaults = NULL;
   g_autoptr(GError) error = NULL;
   guint32 sec_tag = 0;
 
@@ -138,24 +140,35 @@ build_request (const char          *verb,
       *exit_code = ts_cli_usage_error (verb, _("--days must be a positive number of days."));
       return FALSE;
     }
-  if (!ts_cli_link_check (verb, &o->link, exit_code))
+  if (!ts_cli_link_apply (cli, verb, &o->link, exit_code))
     return FALSE;
 
-  request = ts_provision_request_new (o->authority, sec_tag);
-  request->host_key = o->host_key;
-  request->force = o->force;
-  request->days = o->days;
-  request->crl_dir = g_strdup (o->crl_dir);
-  if (o->profile != NULL)
-    {
-      g_free (request->profile);
-      request->profile = g_strdup (o->profile);
-    }
-  if (o->line_endings != NULL && !ts_line_endings_parse (o->line_endings, &request->endings, &error))
+  defaults = ts_workspace_dup_provision_defaults (cli->workspace);
+  g_free (defaults->authority);
+  defaults->authority = g_strdup (o->authority);
+  g_free (defaults->profile);
+  defaults->profile = g_strdup (o->profile);
+  defaults->sec_tag = sec_tag;
+  defaults->host_key = o->host_key;
+  defaults->days = o->days;
+  g_free (defaults->server_ca);
+  defaults->server_ca = g_strdup (o->server_ca != NULL ? o->server_ca : o->server_ca_system);
+  defaults->server_ca_system = o->server_ca_system != NULL;
+  if (o->line_endings != NULL && !ts_line_endings_parse (o->line_endings, &defaults->endings, &error))
     {
       *exit_code = ts_cli_usage_error (verb, "%s", error->message);
       return FALSE;
     }
+  ts_workspace_set_provision_defaults (cli->workspace, defaults);
+
+  request = ts_workspace_new_provision_request (cli->workspace, NULL, &error);
+  if (request == NULL)
+    {
+      *exit_code = ts_cli_fail (error);
+      return FALSE;
+    }
+  request->force = o->force;
+  request->crl_dir = g_strdup (o->crl_dir);
   if (o->reason != NULL && !ca_revoke_reason_from_string (o->reason, &request->reason))
     {
       *exit_code = ts_cli_usage_error (verb, _("Unknown reason “%s”. Use superseded, "
@@ -165,45 +178,25 @@ build_request (const char          *verb,
       return FALSE;
     }
 
-  if (o->server_ca != NULL)
-    {
-      request->server_ca = ts_server_ca_load_file (o->server_ca, &error);
-      request->server_ca_label = g_strdup (o->server_ca);
-    }
-  else if (o->server_ca_system != NULL)
-    request->server_ca = ts_server_ca_load_system (g_getenv ("TAGSMITH_TRUST_DIR"),
-                                                   o->server_ca_system,
-                                                   &request->server_ca_label, &error);
-  if (error != NULL)
-    {
-      *exit_code = ts_cli_fail (error);
-      return FALSE;
-    }
-
   *out = g_steal_pointer (&request);
   return TRUE;
 }
 
 /* Provisioning needs a CA, so a missing ledger is an error, never created here. */
-static CaLedger *
-open_unlocked_ledger (TsCli   *cli,
-                      GError **error)
+static gboolean
+open_unlocked_workspace (TsCli   *cli,
+                         GError **error)
 {
-  g_autoptr(CaLedger) ledger = NULL;
-
   if (!g_file_test (cli->db_path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
                    _("There is no ledger at %s. Create a CA first with `tagsmith ca init`, "
                      "or point --db at your ledger."), cli->db_path);
-      return NULL;
+      return FALSE;
     }
 
-  ledger = ts_cli_ca_open_ledger (cli, error);
-  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, error))
-    return NULL;
-
-  return g_steal_pointer (&ledger);
+  return ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_WRITE, error) &&
+         ts_cli_unlock_workspace (cli, error);
 }
 
 static void
@@ -370,8 +363,8 @@ run_with_signals (RunState *state,
 typedef struct
 {
   RunState            state;
-  CaLedger           *ledger;
-  TsModem            *modem;
+  TsWorkspace        *workspace;
+  TsDeviceLink       *modem;
   TsProvisionRequest *request;
   gboolean            quiet;
 } ProvisionRun;
@@ -383,7 +376,7 @@ provision_done_cb (GObject      *source,
 {
   ProvisionRun *run = user_data;
 
-  run->state.result = ts_provision_run_finish (result, &run->state.error);
+  run->state.result = ts_workspace_provision_finish (run->workspace, result, &run->state.error);
   g_main_loop_quit (run->state.loop);
 }
 
@@ -392,9 +385,9 @@ provision_start (RunState *state)
 {
   ProvisionRun *run = (ProvisionRun *) state;
 
-  ts_provision_run_async (run->ledger, run->modem, run->request,
-                          run->quiet ? NULL : print_progress, NULL, NULL,
-                          state->cancellable, provision_done_cb, run);
+  ts_workspace_provision_async (run->workspace, run->modem, run->request,
+                                run->quiet ? NULL : print_progress, NULL, NULL,
+                                state->cancellable, provision_done_cb, run);
 }
 
 static int
@@ -415,8 +408,7 @@ run_provision (TsCli      *cli,
     { NULL },
   };
   g_autoptr(TsProvisionRequest) request = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
-  g_autoptr(TsModem) modem = NULL;
+  g_autoptr(TsDeviceLink) modem = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(TsProvisionResult) result = NULL;
   ProvisionRun run = { 0 };
@@ -445,26 +437,25 @@ run_provision (TsCli      *cli,
     return exit_code;
   if (argc > 1)
     return ts_cli_usage_error (verb, _("Unexpected argument “%s”."), argv[1]);
-  if (!build_request (verb, &o, TRUE, &request, &exit_code))
+  if (!build_request (cli, verb, &o, TRUE, &request, &exit_code))
     return exit_code;
   request->rekey = rekey;
 
-  ledger = open_unlocked_ledger (cli, &error);
-  if (ledger == NULL)
+  if (!open_unlocked_workspace (cli, &error))
     return ts_cli_fail (error);
 
-  modem = ts_cli_link_open (verb, o.port, &o.link, &exit_code);
+  modem = ts_cli_link_open (cli, verb, o.port, &o.link, &exit_code);
   if (modem == NULL)
     return exit_code;
 
-  run.ledger = ledger;
+  run.workspace = cli->workspace;
   run.modem = modem;
   run.request = request;
   run.quiet = cli->json;
   run_with_signals (&run.state, provision_start);
   result = run.state.result;
   error = run.state.error;
-  ts_modem_close (modem);
+  g_clear_pointer (&modem, ts_device_link_unref);
 
   if (cli->json)
     print_result_json (result);
@@ -536,7 +527,7 @@ line_done_cb (GObject      *source,
 {
   LineRun *run = user_data;
 
-  ts_line_run_finish (TS_LINE (source), result, &run->state.error);
+  ts_line_run_finish (run->line, result, &run->state.error);
   g_main_loop_quit (run->state.loop);
 }
 
@@ -590,7 +581,6 @@ cmd_line (TsCli  *cli,
     { NULL },
   };
   g_autoptr(TsProvisionRequest) request = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autoptr(TsLine) line = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *lot = NULL;
@@ -613,7 +603,7 @@ cmd_line (TsCli  *cli,
     return ts_cli_usage_error ("line", _("Unexpected argument “%s”."), argv[1]);
   if (o.jobs < 0 || o.units < 0)
     return ts_cli_usage_error ("line", _("--jobs and --units must be positive numbers."));
-  if (!build_request ("line", &o, FALSE, &request, &exit_code))
+  if (!build_request (cli, "line", &o, FALSE, &request, &exit_code))
     return exit_code;
 
   if (o.lot != NULL)
@@ -633,17 +623,14 @@ cmd_line (TsCli  *cli,
       report = g_strdup_printf ("lot-%s", safe);
     }
 
-  ledger = open_unlocked_ledger (cli, &error);
-  if (ledger == NULL)
+  if (!open_unlocked_workspace (cli, &error))
     return ts_cli_fail (error);
 
-  line = ts_line_new (ledger, request, lot, report, &error);
+  line = ts_line_new (cli->workspace, request, lot, report, &error);
   if (line == NULL)
     return ts_cli_fail (error);
   ts_line_set_parallel (line, o.parallel ? (o.jobs > 0 ? (guint) o.jobs : DEFAULT_PARALLEL) : 1);
   ts_line_set_max_units (line, (guint) o.units);
-  ts_line_set_open_flags (line, ts_cli_link_open_flags (&o.link));
-  ts_line_set_timeout (line, ts_cli_link_timeout_ms (&o.link));
   if (!cli->json)
     {
       ts_line_set_observer (line, print_line_event, NULL, NULL);

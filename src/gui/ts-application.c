@@ -15,6 +15,7 @@
 #include "ts-preferences-window.h"
 #include "ts-resources.h"
 #include "ts-window.h"
+#include "ts-workspace-modem.h"
 #include "ts-workspace-private.h"
 
 struct _TsApplication
@@ -74,6 +75,19 @@ rearm_auto_lock (TsApplication *self)
     self->auto_lock_id = g_timeout_add_seconds (minutes * 60, auto_lock_cb, self);
 }
 
+/* The preferences that are provisioning defaults of the workspace; the rest
+ * (CA, profile, sec_tag, server CA) are chosen in each provisioning form. */
+static void
+defaults_changed_cb (TsApplication *self)
+{
+  g_autoptr(TsProvisionDefaults) defaults = ts_workspace_dup_provision_defaults (self->workspace);
+
+  defaults->open_flags = g_settings_get_boolean (self->settings, "flow-control")
+                         ? TS_MODEM_OPEN_RTSCTS : TS_MODEM_OPEN_NONE;
+  defaults->endings = (TsLineEndings) g_settings_get_enum (self->settings, "line-endings");
+  ts_workspace_set_provision_defaults (self->workspace, defaults);
+}
+
 /* The ledger chosen in Preferences, or the one the command line uses too. A
  * new choice replaces the workspace in every window: pages reload from the
  * new one, and the old one locks its keys and goes once its last job ends. */
@@ -97,6 +111,12 @@ open_workspace (TsApplication *self)
                            G_CALLBACK (rearm_auto_lock), self, G_CONNECT_SWAPPED);
   ts_workspace_run_async (self->workspace, open_ledger_job, NULL, NULL, NULL,
                           self->cancellable, open_ledger_cb, NULL);
+  defaults_changed_cb (self);
+  /* The device list follows the workspace, whose leases it shows. */
+  if (self->devices == NULL)
+    self->devices = ts_device_monitor_new (self->workspace);
+  else
+    ts_device_monitor_set_workspace (self->devices, self->workspace);
 
   rearm_auto_lock (self);
 
@@ -142,12 +162,6 @@ about_action (GSimpleAction *action,
                          NULL);
 }
 
-static void
-flow_control_changed_cb (TsApplication *self)
-{
-  ts_device_monitor_set_flow_control (self->devices,
-                                      g_settings_get_boolean (self->settings, "flow-control"));
-}
 
 static void
 preferences_action (GSimpleAction *action,
@@ -213,13 +227,13 @@ ts_application_startup (GApplication *application)
 
   gtk_window_set_default_icon_name (APP_ID);
 
-  self->devices = ts_device_monitor_new ();
-  flow_control_changed_cb (self);
-  g_signal_connect_object (self->settings, "changed::flow-control",
-                           G_CALLBACK (flow_control_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::auto-lock-minutes",
                            G_CALLBACK (rearm_auto_lock), self, G_CONNECT_SWAPPED);
 
+  g_signal_connect_object (self->settings, "changed::flow-control",
+                           G_CALLBACK (defaults_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::line-endings",
+                           G_CALLBACK (defaults_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::ledger",
                            G_CALLBACK (open_workspace), self, G_CONNECT_SWAPPED);
   open_workspace (self);

@@ -13,7 +13,6 @@
 #include <glib/gi18n.h>
 
 #include "ts-credential-dialog.h"
-#include "ts-credential-text.h"
 #include "ts-gui-util.h"
 #include "ts-store.h"
 
@@ -68,7 +67,7 @@ validate (Form *form)
 
   ok = ts_sec_tag_check_writable (gtk_spin_button_get_value (form->sec_tag_spin), &error) &&
        !empty &&
-       ts_credential_check_input (form_type (form), content, &error);
+       ts_store_check_credential (form_type (form), content, &error);
 
   gtk_label_set_text (form->problem, error != NULL ? error->message : "");
   gtk_widget_set_visible (GTK_WIDGET (form->problem), error != NULL && !empty);

@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-/* What to write: checked by ts_credential_check_input() before it is returned. */
+/* What to write: checked by ts_store_check_credential() before it is returned. */
 typedef struct
 {
   guint32  sec_tag;

@@ -20,13 +20,4 @@ char     *ts_credential_describe    (const TsCredential  *credential,
                                      const CaShaMatch    *match,
                                      const char          *subject_cn);
 
-/* The subject common name of the first certificate in @pem, or NULL. */
-char     *ts_pem_subject_cn         (GBytes              *pem);
-
-/* Checks content typed or picked for a %CMNG type before anything is sent:
- * certificates must parse, keys must be PEM keys, PSKs hex, identities text. */
-gboolean  ts_credential_check_input (guint                type,
-                                     GBytes              *content,
-                                     GError             **error);
-
 G_END_DECLS

@@ -21,8 +21,8 @@
 #include "ts-prompt.h"
 #include "ts-provision-dialog.h"
 #include "ts-provision.h"
-#include "ts-store.h"
 #include "ts-unlock.h"
+#include "ts-workspace-modem.h"
 
 
 struct _TsDeviceWindow
@@ -41,8 +41,9 @@ struct _TsDeviceWindow
   AdwPreferencesGroup *identity_group;
 
   /* Owned references */
+  TsWorkspace         *workspace;
   TsDeviceItem        *device;
-  TsModem             *modem;
+  TsDeviceLink        *link;             /* the port, held while the window is open */
   TsModemIdentity     *identity;
   GCancellable        *cancellable;      /* everything; cancelled when the window closes */
   GCancellable        *op_cancellable;   /* the operation the Cancel button stops */
@@ -193,21 +194,19 @@ provision_progress (const char *step,
 
 /* Loading: identity, store, and what each entry is ----------------------------------- */
 
+/* Who holds the port while the window is open, in others' messages. */
+#define WINDOW_HOLDER N_("a device window")
+
 typedef struct
 {
-  TsModem          *modem;        /* (nullable) opened here when NULL */
-  char             *path;
-  TsModemOpenFlags  flags;
-  CaLedger         *ledger;       /* (nullable) */
+  TsDeviceLink *link;   /* (nullable) opened here when NULL */
+  char         *path;
 } LoadData;
 
 typedef struct
 {
-  TsModem         *modem;
-  TsModemIdentity *identity;
-  GArray          *credentials;   /* TsCredential */
-  GPtrArray       *matches;       /* CaShaMatch or NULL, one per credential */
-  GPtrArray       *subjects;      /* char* or NULL, one per credential */
+  TsDeviceLink  *link;
+  TsStoreSurvey *survey;
 } Store;
 
 static void
@@ -215,8 +214,7 @@ load_data_free (gpointer pointer)
 {
   LoadData *data = pointer;
 
-  g_clear_object (&data->modem);
-  g_clear_object (&data->ledger);
+  g_clear_pointer (&data->link, ts_device_link_unref);
   g_free (data->path);
   g_free (data);
 }
@@ -226,81 +224,36 @@ store_free (gpointer pointer)
 {
   Store *store = pointer;
 
-  g_clear_object (&store->modem);
-  g_clear_pointer (&store->identity, ts_modem_identity_free);
-  g_clear_pointer (&store->credentials, g_array_unref);
-  g_clear_pointer (&store->matches, g_ptr_array_unref);
-  g_clear_pointer (&store->subjects, g_ptr_array_unref);
+  g_clear_pointer (&store->link, ts_device_link_unref);
+  g_clear_pointer (&store->survey, ts_store_survey_free);
   g_free (store);
 }
 
+/* Opens the port under a held lease the first time; the store is settled
+ * against the ledger, and certificates it does not know are named. */
 static gpointer
-load_work (gpointer       pointer,
-           GCancellable  *cancellable,
-           GError       **error)
+load_job (TsWorkspace   *workspace,
+          gpointer       pointer,
+          GCancellable  *cancellable,
+          GError       **error)
 {
   LoadData *data = pointer;
   Store *store = g_new0 (Store, 1);
 
-  store->modem = data->modem != NULL ? g_object_ref (data->modem)
-                                     : ts_modem_open (data->path, data->flags, cancellable, error);
-  if (store->modem == NULL)
-    goto failed;
-
-  store->identity = ts_modem_query_identity (store->modem, cancellable, error);
-  if (store->identity == NULL)
-    goto failed;
-
-  store->credentials = ts_modem_list_credentials (store->modem, -1, -1, cancellable, error);
-  if (store->credentials == NULL)
-    goto failed;
-
-  /* What the ledger claims about this unit is settled by what it holds. */
-  if (data->ledger != NULL &&
-      !ts_store_settle (data->ledger, store->modem, store->identity->imei, store->credentials,
-                        NULL, cancellable, error))
-    goto failed;
-
-  store->matches = g_ptr_array_new_with_free_func ((GDestroyNotify) ca_sha_match_free);
-  store->subjects = g_ptr_array_new_with_free_func (g_free);
-
-  for (guint i = 0; i < store->credentials->len; i++)
+  store->link = data->link != NULL
+                ? ts_device_link_ref (data->link)
+                : ts_workspace_open_link (workspace, data->path, _(WINDOW_HOLDER),
+                                          TS_PORT_LEASE_HELD, cancellable, error);
+  if (store->link != NULL)
+    store->survey = ts_workspace_survey_store (workspace, store->link, TS_SURVEY_READ_SUBJECTS,
+                                               NULL, cancellable, error);
+  if (store->survey == NULL)
     {
-      const TsCredential *credential = &g_array_index (store->credentials, TsCredential, i);
-      CaShaMatch *match = NULL;
-      char *subject = NULL;
-
-      if (data->ledger != NULL && credential->sha256[0] != '\0')
-        {
-          g_autoptr(GError) lookup_error = NULL;
-
-          match = ca_ledger_lookup_sha256 (data->ledger, credential->sha256, &lookup_error);
-          if (match == NULL)
-            g_debug ("No ledger match for %s: %s", credential->sha256, lookup_error->message);
-        }
-
-      /* Certificates the ledger does not know are read back to name them by subject. */
-      if ((match == NULL || match->kind == CA_SHA_UNKNOWN) &&
-          (credential->type == TS_CRED_CA_CERT || credential->type == TS_CRED_CLIENT_CERT) &&
-          ts_sec_tag_classify (credential->sec_tag) != TS_SEC_TAG_MODEM)
-        {
-          g_autoptr(GBytes) pem = ts_modem_read_credential (store->modem, credential->sec_tag,
-                                                            credential->type, NULL,
-                                                            cancellable, NULL);
-
-          if (pem != NULL)
-            subject = ts_pem_subject_cn (pem);
-        }
-
-      g_ptr_array_add (store->matches, match);
-      g_ptr_array_add (store->subjects, subject);
+      store_free (store);
+      return NULL;
     }
 
   return store;
-
-failed:
-  store_free (store);
-  return NULL;
 }
 
 static void
@@ -430,16 +383,16 @@ show_store (TsDeviceWindow *self,
   add_identity_row (self, _("Model"), identity->model);
   add_identity_row (self, _("Firmware"), identity->firmware);
   add_identity_row (self, _("Device UUID"), identity->device_uuid);
-  add_identity_row (self, _("Port"), ts_modem_get_path (self->modem));
+  add_identity_row (self, _("Port"), ts_device_link_get_path (self->link));
   add_identity_row (self, _("Mode"), identity->functional_mode == 4
                                      ? _("Offline (flight mode)")
                                      : identity->functional_mode == 1 ? _("Online")
                                                                       : _("Other"));
 
   /* The modem lists entries ordered by sec_tag, then type. */
-  for (guint i = 0; i < store->credentials->len; i++)
+  for (guint i = 0; i < store->survey->credentials->len; i++)
     {
-      const TsCredential *credential = &g_array_index (store->credentials, TsCredential, i);
+      const TsCredential *credential = &g_array_index (store->survey->credentials, TsCredential, i);
 
       if (group == NULL || credential->sec_tag != group_tag)
         {
@@ -467,11 +420,11 @@ show_store (TsDeviceWindow *self,
         }
 
       adw_preferences_group_add (group, credential_row_new (self, credential,
-                                                            g_ptr_array_index (store->matches, i),
-                                                            g_ptr_array_index (store->subjects, i)));
+                                                            g_ptr_array_index (store->survey->matches, i),
+                                                            g_ptr_array_index (store->survey->subjects, i)));
     }
 
-  if (store->credentials->len == 0)
+  if (store->survey->credentials->len == 0)
     {
       group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
       adw_preferences_group_set_title (group, _("Credential Store"));
@@ -494,7 +447,7 @@ load_cb (GObject      *object,
   Store *store;
 
   set_busy (self, NULL);
-  store = ts_run_in_thread_finish (result, &error);
+  store = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (store == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -504,17 +457,18 @@ load_cb (GObject      *object,
       return;
     }
 
-  if (self->modem == NULL)
+  /* A window closed meanwhile gives the port back at once. */
+  if (self->link == NULL && !g_cancellable_is_cancelled (self->cancellable))
     {
       GWeakRef *weak = g_new0 (GWeakRef, 1);
 
       /* Observers run on worker threads that may outlive the window: a weak reference. */
       g_weak_ref_init (weak, self);
-      self->modem = g_object_ref (store->modem);
-      ts_modem_set_observer (self->modem, modem_observer, weak, weak_ref_free);
+      self->link = ts_device_link_ref (store->link);
+      ts_device_link_set_observer (self->link, modem_observer, weak, weak_ref_free);
     }
   g_clear_pointer (&self->identity, ts_modem_identity_free);
-  self->identity = g_steal_pointer (&store->identity);
+  self->identity = g_steal_pointer (&store->survey->identity);
   adw_window_title_set_subtitle (self->title, self->identity->imei);
 
   show_store (self, store);
@@ -525,16 +479,13 @@ static void
 ts_device_window_reload (TsDeviceWindow *self)
 {
   LoadData *data = g_new0 (LoadData, 1);
-  CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
 
-  data->modem = self->modem != NULL ? g_object_ref (self->modem) : NULL;
+  data->link = self->link != NULL ? ts_device_link_ref (self->link) : NULL;
   data->path = g_strdup (ts_device_item_get_port (self->device)->path);
-  data->flags = ts_device_monitor_get_open_flags (ts_application_get_devices (ts_application_get_default ()));
-  data->ledger = ledger != NULL ? g_object_ref (ledger) : NULL;
 
   set_busy (self, _("Reading the credential store…"));
-  ts_run_in_thread (self, load_work, data, load_data_free, store_free, self->op_cancellable,
-                    load_cb, g_object_ref (self));
+  ts_workspace_run_async (self->workspace, load_job, data, load_data_free, store_free,
+                          self->op_cancellable, load_cb, g_object_ref (self));
 }
 
 /* Actions ------------------------------------------------------------------------- */
@@ -574,10 +525,7 @@ operation_done (TsDeviceWindow *self,
 
   /* Even a cancelled or failed operation may have changed the store or the ledger. */
   if (!g_cancellable_is_cancelled (self->cancellable))
-    {
-      ts_application_ledger_changed (ts_application_get_default ());
-      ts_device_window_reload (self);
-    }
+    ts_device_window_reload (self);
 }
 
 /* Provision and re-key ---------------------------------------------------------------- */
@@ -593,7 +541,7 @@ provision_cb (GObject      *object,
   g_autofree char *message = NULL;
 
   /* It sets @error from the outcome when the flow failed. */
-  outcome = ts_provision_run_finish (result, &error);
+  outcome = ts_workspace_provision_finish (TS_WORKSPACE (object), result, &error);
   g_atomic_int_set (&self->flow_running, FALSE);
 
   /* Cancelling is the user's own doing, yet they need to hear how far it got and what
@@ -629,7 +577,6 @@ provision_request_cb (GObject      *object,
   g_autoptr(TsDeviceWindow) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(TsProvisionRequest) request = NULL;
-  CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
 
   request = ts_provision_dialog_run_finish (result, &error);
   if (request == NULL)
@@ -640,22 +587,23 @@ provision_request_cb (GObject      *object,
 
   set_busy (self, request->rekey ? _("Re-keying…") : _("Provisioning…"));
   g_atomic_int_set (&self->flow_running, TRUE);
-  ts_provision_run_async (ledger, self->modem, request,
-                          provision_progress, g_object_ref (self), g_object_unref,
-                          self->op_cancellable, provision_cb, g_object_ref (self));
+  ts_workspace_provision_async (self->workspace, self->link, request,
+                                provision_progress, g_object_ref (self), g_object_unref,
+                                self->op_cancellable, provision_cb, g_object_ref (self));
 }
 
 static void
 start_provision (TsDeviceWindow *self,
                  gboolean        rekey)
 {
-  if (self->modem == NULL || self->identity == NULL)
+  if (self->link == NULL || self->identity == NULL)
     {
       show_toast (self, _("The device is not connected. Read the store again first."));
       return;
     }
 
-  ts_provision_dialog_run_async (GTK_WIDGET (self), self->identity, rekey, self->cancellable,
+  ts_provision_dialog_run_async (GTK_WIDGET (self), self->workspace, self->identity, rekey,
+                                 self->cancellable,
                                  provision_request_cb, g_object_ref (self));
 }
 
@@ -677,16 +625,14 @@ rekey_action (GtkWidget  *widget,
 
 /* Add, delete, read back ------------------------------------------------------------------ */
 
-/* A write or deletion, recorded in the ledger when one is open (ts-store.h). */
+/* A write or deletion, recorded in the ledger. */
 typedef struct
 {
-  TsModem       *modem;
-  CaLedger      *ledger;   /* (nullable) */
-  guint32        sec_tag;
-  guint          type;
-  GBytes        *content;  /* (nullable) for a deletion */
-  TsLineEndings  endings;
-  TsDeviceWindow *window;  /* (nullable) held while the workspace is being unlocked */
+  TsDeviceLink   *link;
+  guint32         sec_tag;
+  guint           type;
+  GBytes         *content;  /* (nullable) for a deletion */
+  TsDeviceWindow *window;   /* (nullable) held while the workspace is being unlocked */
 } ChangeData;
 
 static void
@@ -695,8 +641,7 @@ change_data_free (gpointer pointer)
   ChangeData *data = pointer;
 
   g_clear_object (&data->window);
-  g_clear_object (&data->modem);
-  g_clear_object (&data->ledger);
+  g_clear_pointer (&data->link, ts_device_link_unref);
   g_clear_pointer (&data->content, g_bytes_unref);
   g_free (data);
 }
@@ -707,10 +652,8 @@ change_data_new (TsDeviceWindow *self,
                  guint           type)
 {
   ChangeData *data = g_new0 (ChangeData, 1);
-  CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
 
-  data->modem = g_object_ref (self->modem);
-  data->ledger = ledger != NULL ? g_object_ref (ledger) : NULL;
+  data->link = ts_device_link_ref (self->link);
   data->sec_tag = sec_tag;
   data->type = type;
 
@@ -719,40 +662,35 @@ change_data_new (TsDeviceWindow *self,
 
 /* Returns the SHA-256 the modem lists for what was written. */
 static gpointer
-write_work (gpointer       pointer,
+write_job (TsWorkspace   *workspace,
+           gpointer       pointer,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  ChangeData *data = pointer;
+  char *sha256 = NULL;
+
+  if (!ts_workspace_write_credential (workspace, data->link, data->sec_tag, data->type,
+                                      data->content, NULL, TS_MODEM_WRITE_NONE, &sha256, NULL,
+                                      cancellable, error))
+    return NULL;
+
+  return sha256;
+}
+
+static gpointer
+delete_job (TsWorkspace   *workspace,
+            gpointer       pointer,
             GCancellable  *cancellable,
             GError       **error)
 {
   ChangeData *data = pointer;
-  char *sha256 = NULL;
-  gboolean ok;
 
-  if (data->ledger != NULL)
-    ok = ts_store_write (data->ledger, data->modem, data->sec_tag, data->type, data->content, NULL,
-                         data->endings, TS_MODEM_WRITE_NONE, &sha256, NULL, cancellable, error);
-  else
-    ok = ts_modem_write_credential (data->modem, data->sec_tag, data->type, data->content, NULL,
-                                    data->endings, TS_MODEM_WRITE_NONE, &sha256, cancellable, error);
+  if (!ts_workspace_delete_credentials (workspace, data->link, data->sec_tag, (int) data->type,
+                                        TS_MODEM_WRITE_NONE, NULL, NULL, cancellable, error))
+    return NULL;
 
-  return ok ? sha256 : NULL;
-}
-
-static gpointer
-delete_work (gpointer       pointer,
-             GCancellable  *cancellable,
-             GError       **error)
-{
-  ChangeData *data = pointer;
-  gboolean ok;
-
-  if (data->ledger != NULL)
-    ok = ts_store_delete (data->ledger, data->modem, data->sec_tag, (int) data->type,
-                          TS_MODEM_WRITE_NONE, NULL, NULL, cancellable, error);
-  else
-    ok = ts_modem_delete_credentials (data->modem, data->sec_tag, (int) data->type,
-                                      TS_MODEM_WRITE_NONE, NULL, cancellable, error);
-
-  return ok ? g_strdup (_("Deleted.")) : NULL;
+  return g_strdup (_("Deleted."));
 }
 
 static void
@@ -765,7 +703,7 @@ write_cb (GObject      *object,
   g_autofree char *sha256 = NULL;
   g_autofree char *message = NULL;
 
-  sha256 = ts_run_in_thread_finish (result, &error);
+  sha256 = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (sha256 != NULL)
     message = g_strdup_printf (_("Written. The modem lists it with SHA-256 %s."), sha256);
   else if (error == NULL)
@@ -791,8 +729,8 @@ write_unlocked_cb (GObject      *object,
     }
 
   set_busy (self, _("Writing the credential…"));
-  ts_run_in_thread (self, write_work, data, change_data_free, g_free, self->op_cancellable,
-                    write_cb, g_object_ref (self));
+  ts_workspace_run_async (self->workspace, write_job, data, change_data_free, g_free,
+                          self->op_cancellable, write_cb, g_object_ref (self));
 }
 
 static void
@@ -803,7 +741,6 @@ credential_cb (GObject      *object,
   g_autoptr(TsDeviceWindow) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(TsCredentialInput) input = NULL;
-  GSettings *settings = ts_application_get_settings (ts_application_get_default ());
   ChangeData *data;
 
   input = ts_credential_dialog_run_finish (result, &error);
@@ -815,7 +752,6 @@ credential_cb (GObject      *object,
 
   data = change_data_new (self, input->sec_tag, input->type);
   data->content = g_bytes_ref (input->content);
-  data->endings = (TsLineEndings) g_settings_get_enum (settings, "line-endings");
   data->window = g_object_ref (self);
 
   /* The ledger records the change before the modem is touched, and every
@@ -831,7 +767,7 @@ add_credential_action (GtkWidget  *widget,
   TsDeviceWindow *self = TS_DEVICE_WINDOW (widget);
   GSettings *settings = ts_application_get_settings (ts_application_get_default ());
 
-  if (self->modem == NULL)
+  if (self->link == NULL)
     {
       show_toast (self, _("The device is not connected. Read the store again first."));
       return;
@@ -876,7 +812,7 @@ delete_cb (GObject      *object,
 {
   g_autoptr(TsDeviceWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *message = ts_run_in_thread_finish (result, &error);
+  g_autofree char *message = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
 
   operation_done (self, error, message);
 }
@@ -897,8 +833,9 @@ delete_unlocked_cb (GObject      *object,
     }
 
   set_busy (self, _("Deleting…"));
-  ts_run_in_thread (self, delete_work, change_data_new (self, entry->sec_tag, entry->type),
-                    change_data_free, g_free, self->op_cancellable, delete_cb, g_object_ref (self));
+  ts_workspace_run_async (self->workspace, delete_job,
+                          change_data_new (self, entry->sec_tag, entry->type), change_data_free,
+                          g_free, self->op_cancellable, delete_cb, g_object_ref (self));
 }
 
 static void
@@ -934,30 +871,16 @@ delete_action (GtkWidget  *widget,
                     _("_Delete"), self->cancellable, delete_confirmed_cb, entry);
 }
 
-typedef struct
-{
-  TsModem *modem;
-  guint32  sec_tag;
-  guint    type;
-} ReadData;
-
-static void
-read_data_free (gpointer pointer)
-{
-  ReadData *data = pointer;
-
-  g_clear_object (&data->modem);
-  g_free (data);
-}
-
 static gpointer
-read_work (gpointer       pointer,
-           GCancellable  *cancellable,
-           GError       **error)
+read_job (TsWorkspace   *workspace,
+          gpointer       pointer,
+          GCancellable  *cancellable,
+          GError       **error)
 {
-  ReadData *data = pointer;
+  ChangeData *data = pointer;
 
-  return ts_modem_read_credential (data->modem, data->sec_tag, data->type, NULL, cancellable, error);
+  return ts_workspace_read_credential (workspace, data->link, data->sec_tag, data->type,
+                                       cancellable, error);
 }
 
 static void
@@ -970,7 +893,7 @@ read_cb (GObject      *object,
   g_autoptr(GBytes) content = NULL;
   g_autofree char *name = NULL;
 
-  content = ts_run_in_thread_finish (result, &error);
+  content = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   set_busy (entry->window, NULL);
   if (content == NULL)
     {
@@ -989,14 +912,11 @@ read_back_action (GtkWidget  *widget,
 {
   TsDeviceWindow *self = TS_DEVICE_WINDOW (widget);
   EntryRef *entry = entry_ref_new (self, param);
-  ReadData *data = g_new0 (ReadData, 1);
 
-  data->modem = g_object_ref (self->modem);
-  data->sec_tag = entry->sec_tag;
-  data->type = entry->type;
   set_busy (self, _("Reading back…"));
-  ts_run_in_thread (self, read_work, data, read_data_free, (GDestroyNotify) g_bytes_unref,
-                    self->op_cancellable, read_cb, entry);
+  ts_workspace_run_async (self->workspace, read_job,
+                          change_data_new (self, entry->sec_tag, entry->type), change_data_free,
+                          (GDestroyNotify) g_bytes_unref, self->op_cancellable, read_cb, entry);
 }
 
 /* Lifecycle ------------------------------------------------------------------------- */
@@ -1007,6 +927,8 @@ ts_device_window_close_request (GtkWindow *window)
   TsDeviceWindow *self = TS_DEVICE_WINDOW (window);
 
   g_cancellable_cancel (self->cancellable);
+  /* The port is given back as soon as the work in flight lets go of it. */
+  g_clear_pointer (&self->link, ts_device_link_unref);
 
   return GTK_WINDOW_CLASS (ts_device_window_parent_class)->close_request (window);
 }
@@ -1027,8 +949,9 @@ ts_device_window_finalize (GObject *object)
 {
   TsDeviceWindow *self = TS_DEVICE_WINDOW (object);
 
-  /* Work still running holds its own reference to the modem; the port closes with the last. */
-  g_clear_object (&self->modem);
+  /* Work still running holds its own reference to the link; the port closes with the last. */
+  g_clear_pointer (&self->link, ts_device_link_unref);
+  g_clear_object (&self->workspace);
   g_clear_object (&self->device);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->op_cancellable);
@@ -1089,17 +1012,20 @@ ts_device_window_init (TsDeviceWindow *self)
 
 TsDeviceWindow *
 ts_device_window_new (GtkWindow    *parent,
+                      TsWorkspace  *workspace,
                       TsDeviceItem *device)
 {
   TsDeviceWindow *self;
   g_autofree char *title = NULL;
 
+  g_return_val_if_fail (TS_IS_WORKSPACE (workspace), NULL);
   g_return_val_if_fail (TS_IS_DEVICE_ITEM (device), NULL);
 
   self = g_object_new (TS_TYPE_DEVICE_WINDOW,
                        "transient-for", parent,
                        "application", gtk_window_get_application (parent),
                        NULL);
+  self->workspace = g_object_ref (workspace);
   self->device = g_object_ref (device);
   title = ts_device_item_dup_title (device);
   gtk_window_set_title (GTK_WINDOW (self), title);

@@ -70,7 +70,8 @@ open_device (TsDevicesPage *self,
 {
   TsDeviceWindow *window;
 
-  window = ts_device_window_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), item);
+  window = ts_device_window_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                 self->workspace, item);
   gtk_window_present (GTK_WINDOW (window));
 }
 

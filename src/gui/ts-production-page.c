@@ -413,14 +413,32 @@ start_failed (TsProductionPage *self,
   update_actions (self);
 }
 
+/* The page and the line a run reports to. */
+typedef struct
+{
+  TsProductionPage *page;
+  TsLine           *line;
+} LineRun;
+
+static void
+line_run_free (LineRun *run)
+{
+  g_object_unref (run->page);
+  g_object_unref (run->line);
+  g_free (run);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LineRun, line_run_free)
+
 static void
 line_done_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(TsProductionPage) self = user_data;
+  g_autoptr(LineRun) run = user_data;
+  TsProductionPage *self = run->page;
+  TsLine *line = run->line;
   g_autoptr(GError) error = NULL;
-  TsLine *line = TS_LINE (object);
   g_autofree char *text = NULL;
 
   if (!ts_line_run_finish (line, result, &error))
@@ -446,7 +464,7 @@ line_done_cb (GObject      *object,
 
 typedef struct
 {
-  CaLedger           *ledger;
+  TsWorkspace        *workspace;
   TsProvisionRequest *request;
   char               *lot;
 } OpenData;
@@ -456,7 +474,7 @@ open_data_free (gpointer pointer)
 {
   OpenData *data = pointer;
 
-  g_clear_object (&data->ledger);
+  g_clear_object (&data->workspace);
   g_clear_pointer (&data->request, ts_provision_request_free);
   g_free (data->lot);
   g_free (data);
@@ -491,7 +509,7 @@ open_line_work (gpointer       data,
       return NULL;
     }
 
-  return ts_line_new (open->ledger, open->request, open->lot, path, error);
+  return ts_line_new (open->workspace, open->request, open->lot, path, error);
 }
 
 static void
@@ -503,6 +521,7 @@ line_opened_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(TsLine) line = NULL;
   Observer *observer;
+  LineRun *run;
 
   line = ts_run_in_thread_finish (result, &error);
   if (line == NULL)
@@ -521,9 +540,6 @@ line_opened_cb (GObject      *object,
   g_weak_ref_init (&observer->page, self);
   observer->generation = self->generation;
   ts_line_set_observer (line, line_observer, observer, observer_free);
-  /* The kits' ports are opened as the Devices page opens them (Preferences). */
-  ts_line_set_open_flags (line, ts_device_monitor_get_open_flags (
-                                  ts_application_get_devices (ts_application_get_default ())));
 
   g_set_object (&self->line, line);
   g_hash_table_remove_all (self->rows_in_flight);
@@ -542,7 +558,10 @@ line_opened_cb (GObject      *object,
   /* Closing the window cancels the line; the application stays until its
    * units have put their modems back. */
   g_application_hold (G_APPLICATION (ts_application_get_default ()));
-  ts_line_run_async (line, self->line_cancellable, line_done_cb, g_object_ref (self));
+  run = g_new0 (LineRun, 1);
+  run->page = g_object_ref (self);
+  run->line = g_object_ref (line);
+  ts_line_run_async (line, self->line_cancellable, line_done_cb, run);
 }
 
 static void
@@ -553,10 +572,9 @@ form_built_cb (GObject      *object,
   g_autoptr(TsProductionPage) self = user_data;
   g_autoptr(GError) error = NULL;
   TsProvisionRequest *request;
-  CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
   OpenData *data;
 
-  request = ts_provision_form_build_finish (TS_PROVISION_FORM (object), result, &error);
+  request = ts_provision_form_build_finish (self->form, result, &error);
   if (request == NULL)
     {
       start_failed (self, error);
@@ -564,7 +582,7 @@ form_built_cb (GObject      *object,
     }
 
   data = g_new0 (OpenData, 1);
-  data->ledger = g_object_ref (ledger);
+  data->workspace = g_object_ref (self->workspace);
   data->request = request;
   if (request->lot != NULL)
     data->lot = g_strdup (request->lot);
@@ -594,7 +612,7 @@ unlocked_cb (GObject      *object,
       return;
     }
 
-  ts_provision_form_build_async (self->form, self->line_cancellable, form_built_cb,
+  ts_provision_form_build_async (self->form, self->workspace, self->line_cancellable, form_built_cb,
                                  g_object_ref (self));
 }
 

@@ -21,6 +21,7 @@
 typedef struct
 {
   GtkWidget       *parent;
+  TsWorkspace     *workspace;
   char            *imei;
   gboolean         rekey;
   TsProvisionForm *form;
@@ -32,6 +33,7 @@ run_free (gpointer pointer)
   Run *run = pointer;
 
   g_clear_object (&run->parent);
+  g_clear_object (&run->workspace);
   g_free (run->imei);
   g_free (run);
 }
@@ -43,9 +45,10 @@ built_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
+  Run *run = g_task_get_task_data (task);
   TsProvisionRequest *request;
 
-  request = ts_provision_form_build_finish (TS_PROVISION_FORM (object), result, &error);
+  request = ts_provision_form_build_finish (run->form, result, &error);
   if (request == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -69,7 +72,7 @@ response_cb (AdwMessageDialog *dialog,
   GCancellable *task_cancellable = g_task_get_cancellable (task);
 
   /* The form outlives the dialog's closing through the task's reference. */
-  ts_provision_form_build_async (run->form, task_cancellable, built_cb,
+  ts_provision_form_build_async (run->form, run->workspace, task_cancellable, built_cb,
                                  g_steal_pointer (&task));
 }
 
@@ -162,6 +165,7 @@ unlocked_cb (GObject      *object,
 
 void
 ts_provision_dialog_run_async (GtkWidget             *parent,
+                               TsWorkspace           *workspace,
                                const TsModemIdentity *identity,
                                gboolean               rekey,
                                GCancellable          *cancellable,
@@ -178,6 +182,7 @@ ts_provision_dialog_run_async (GtkWidget             *parent,
   g_task_set_source_tag (task, ts_provision_dialog_run_async);
   run = g_new0 (Run, 1);
   run->parent = g_object_ref (parent);
+  run->workspace = g_object_ref (workspace);
   run->imei = g_strdup (identity->imei);
   run->rekey = rekey;
   g_task_set_task_data (task, run, run_free);

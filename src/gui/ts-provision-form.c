@@ -14,7 +14,7 @@
 #include "ts-application.h"
 #include "ts-gui-util.h"
 #include "ts-provision-form.h"
-#include "ts-server-ca.h"
+#include "ts-workspace-modem.h"
 
 struct _TsProvisionForm
 {
@@ -181,41 +181,53 @@ ts_provision_form_is_ready (TsProvisionForm *self)
 }
 
 static gpointer
-load_server_ca_work (gpointer       data,
-                     GCancellable  *cancellable,
-                     GError       **error)
+request_job (TsWorkspace   *workspace,
+             gpointer       data,
+             GCancellable  *cancellable,
+             GError       **error)
 {
-  TsProvisionRequest *request = data;
-  const char *spec = request->server_ca_label;
-
-  /* A path names a file; anything else a certificate in the system trust store. */
-  if (spec != NULL && strchr (spec, '/') != NULL)
-    request->server_ca = ts_server_ca_load_file (spec, error);
-  else if (spec != NULL)
-    request->server_ca = ts_server_ca_load_system (NULL, spec, NULL, error);
-
-  if (spec != NULL && request->server_ca == NULL)
-    return NULL;
-
-  return ts_provision_request_copy (request);
+  return ts_workspace_new_provision_request (workspace, cancellable, error);
 }
 
+/**
+ * ts_provision_form_build_async:
+ *
+ * Makes the form's choices the workspace's provisioning defaults, then builds
+ * the request from them through the workspace (which loads and checks the
+ * server CA named in the form).
+ */
 void
 ts_provision_form_build_async (TsProvisionForm     *self,
+                               TsWorkspace         *workspace,
                                GCancellable        *cancellable,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  GSettings *settings = ts_application_get_settings (ts_application_get_default ());
+  g_autoptr(TsProvisionDefaults) defaults = NULL;
   g_autofree char *server_ca = NULL;
-  TsProvisionRequest *request;
   GtkStringObject *authority;
   GtkStringObject *profile;
 
   g_return_if_fail (TS_IS_PROVISION_FORM (self));
+  g_return_if_fail (TS_IS_WORKSPACE (workspace));
 
   authority = adw_combo_row_get_selected_item (self->authority_row);
   profile = adw_combo_row_get_selected_item (self->profile_row);
+  server_ca = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->server_ca_row))));
+
+  defaults = ts_workspace_dup_provision_defaults (workspace);
+  g_free (defaults->authority);
+  defaults->authority = authority != NULL ? g_strdup (gtk_string_object_get_string (authority)) : NULL;
+  g_free (defaults->profile);
+  defaults->profile = profile != NULL ? g_strdup (gtk_string_object_get_string (profile)) : NULL;
+  defaults->sec_tag = gtk_spin_button_get_value (self->sec_tag_spin);
+  defaults->host_key = gtk_switch_get_active (self->host_key_switch);
+  /* A path names a file; anything else a certificate in the system trust store. */
+  g_free (defaults->server_ca);
+  defaults->server_ca = *server_ca != '\0' ? g_strdup (server_ca) : NULL;
+  defaults->server_ca_system = strchr (server_ca, '/') == NULL;
+  ts_workspace_set_provision_defaults (workspace, defaults);
+
   if (authority == NULL)
     {
       g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
@@ -226,15 +238,30 @@ ts_provision_form_build_async (TsProvisionForm     *self,
       return;
     }
 
-  request = ts_provision_request_new (gtk_string_object_get_string (authority),
-                                      gtk_spin_button_get_value (self->sec_tag_spin));
-  if (profile != NULL)
-    {
-      g_free (request->profile);
-      request->profile = g_strdup (gtk_string_object_get_string (profile));
-    }
-  request->host_key = gtk_switch_get_active (self->host_key_switch);
-  request->endings = (TsLineEndings) g_settings_get_enum (settings, "line-endings");
+  ts_workspace_run_async (workspace, request_job, NULL, NULL,
+                          (GDestroyNotify) ts_provision_request_free, cancellable, callback,
+                          user_data);
+}
+
+/* Adds what only this form asks (the lot, the re-key and its reason). */
+TsProvisionRequest *
+ts_provision_form_build_finish (TsProvisionForm  *self,
+                                GAsyncResult     *result,
+                                GError          **error)
+{
+  TsProvisionRequest *request;
+  gpointer source;
+
+  g_return_val_if_fail (TS_IS_PROVISION_FORM (self), NULL);
+
+  source = g_task_get_source_object (G_TASK (result));
+  if (!TS_IS_WORKSPACE (source))
+    return g_task_propagate_pointer (G_TASK (result), error);
+
+  request = ts_workspace_run_finish (TS_WORKSPACE (source), result, error);
+  if (request == NULL)
+    return NULL;
+
   request->rekey = self->mode == TS_PROVISION_FORM_REKEY;
   if (self->reason_row != NULL)
     request->reason = reasons[MIN (adw_combo_row_get_selected (self->reason_row),
@@ -242,27 +269,7 @@ ts_provision_form_build_async (TsProvisionForm     *self,
   if (self->lot_row != NULL && *gtk_editable_get_text (GTK_EDITABLE (self->lot_row)) != '\0')
     request->lot = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->lot_row)));
 
-  server_ca = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->server_ca_row))));
-  if (*server_ca != '\0')
-    request->server_ca_label = g_steal_pointer (&server_ca);
-
-  ts_run_in_thread (self, load_server_ca_work, request,
-                    (GDestroyNotify) ts_provision_request_free,
-                    (GDestroyNotify) ts_provision_request_free,
-                    cancellable, callback, user_data);
-}
-
-TsProvisionRequest *
-ts_provision_form_build_finish (TsProvisionForm  *self,
-                                GAsyncResult     *result,
-                                GError          **error)
-{
-  g_return_val_if_fail (TS_IS_PROVISION_FORM (self), NULL);
-
-  if (g_task_get_source_tag (G_TASK (result)) != ts_run_in_thread)
-    return g_task_propagate_pointer (G_TASK (result), error);
-
-  return ts_run_in_thread_finish (result, error);
+  return request;
 }
 
 static void

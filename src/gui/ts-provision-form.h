@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "ts-provision.h"
+#include "ts-workspace.h"
 
 G_BEGIN_DECLS
 
@@ -32,9 +33,11 @@ void                ts_provision_form_set_authorities (TsProvisionForm   *self,
                                                     GPtrArray            *authorities);
 gboolean            ts_provision_form_is_ready     (TsProvisionForm      *self);
 
-/* Builds the request; the server CA named in the form is loaded (and checked) in
- * a worker thread. */
+/* Builds the request through @workspace, whose provisioning defaults the form's
+ * choices become; the server CA named in the form is loaded (and checked) in a
+ * worker thread. */
 void                ts_provision_form_build_async  (TsProvisionForm      *self,
+                                                    TsWorkspace          *workspace,
                                                     GCancellable         *cancellable,
                                                     GAsyncReadyCallback   callback,
                                                     gpointer              user_data);

@@ -18,11 +18,13 @@ G_BEGIN_DECLS
 
 /*
  * TsModem owns one open port and runs one AT command at a time (PROTOCOL.md
- * §3). Every call is synchronous and may block for the command's timeout; call it
- * from the CLI or a worker thread. The GUI uses the _async/_finish wrappers, which
- * run the same code in a GTask thread. Calls on one TsModem are serialised by an
- * internal lock, and a composite operation (offline → write → verify → restore)
- * holds it throughout, so two callers never interleave on the wire.
+ * §3). Every call is synchronous and may block for the command's timeout, and
+ * this library has no thread runner of its own: the workspace in
+ * src/provision/ opens each port under its lease and runs these calls, the
+ * command line directly and the window through ts_workspace_run_async(). Calls
+ * on one TsModem are serialised by an internal lock, and a composite operation
+ * (offline → write → verify → restore) holds it throughout, so two callers
+ * never interleave on the wire.
  */
 
 #define TS_TYPE_MODEM (ts_modem_get_type ())
@@ -196,73 +198,6 @@ TsKeygenResult  *ts_modem_keygen                (TsModem             *self,
 TsAttestation   *ts_modem_attest                (TsModem             *self,
                                                  const char          *challenge_hex,
                                                  GCancellable        *cancellable,
-                                                 GError             **error);
-
-/* GUI wrappers: the same calls in a GTask thread. */
-void             ts_modem_open_async            (const char          *path,
-                                                 TsModemOpenFlags     flags,
-                                                 GCancellable        *cancellable,
-                                                 GAsyncReadyCallback  callback,
-                                                 gpointer             user_data);
-TsModem         *ts_modem_open_finish           (GAsyncResult        *result,
-                                                 GError             **error);
-void             ts_modem_query_identity_async  (TsModem             *self,
-                                                 GCancellable        *cancellable,
-                                                 GAsyncReadyCallback  callback,
-                                                 gpointer             user_data);
-TsModemIdentity *ts_modem_query_identity_finish (TsModem             *self,
-                                                 GAsyncResult        *result,
-                                                 GError             **error);
-void             ts_modem_list_credentials_async (TsModem            *self,
-                                                 gint64               sec_tag,
-                                                 int                  type,
-                                                 GCancellable        *cancellable,
-                                                 GAsyncReadyCallback  callback,
-                                                 gpointer             user_data);
-GArray          *ts_modem_list_credentials_finish (TsModem           *self,
-                                                 GAsyncResult        *result,
-                                                 GError             **error);
-void             ts_modem_write_credential_async (TsModem            *self,
-                                                 guint32              sec_tag,
-                                                 guint                type,
-                                                 GBytes              *content,
-                                                 const char          *key_password,
-                                                 TsLineEndings        endings,
-                                                 TsModemWriteFlags    flags,
-                                                 GCancellable        *cancellable,
-                                                 GAsyncReadyCallback  callback,
-                                                 gpointer             user_data);
-char            *ts_modem_write_credential_finish (TsModem           *self,
-                                                 GAsyncResult        *result,
-                                                 GError             **error);
-void             ts_modem_delete_credentials_async (TsModem          *self,
-                                                 guint32              sec_tag,
-                                                 int                  type,
-                                                 TsModemWriteFlags    flags,
-                                                 GCancellable        *cancellable,
-                                                 GAsyncReadyCallback  callback,
-                                                 gpointer             user_data);
-gboolean         ts_modem_delete_credentials_finish (TsModem         *self,
-                                                 GAsyncResult        *result,
-                                                 guint               *n_deleted,
-                                                 GError             **error);
-void             ts_modem_keygen_async          (TsModem             *self,
-                                                 guint32              sec_tag,
-                                                 const char          *attributes,
-                                                 TsModemWriteFlags    flags,
-                                                 GCancellable        *cancellable,
-                                                 GAsyncReadyCallback  callback,
-                                                 gpointer             user_data);
-TsKeygenResult  *ts_modem_keygen_finish         (TsModem             *self,
-                                                 GAsyncResult        *result,
-                                                 GError             **error);
-void             ts_modem_attest_async          (TsModem             *self,
-                                                 const char          *challenge_hex,
-                                                 GCancellable        *cancellable,
-                                                 GAsyncReadyCallback  callback,
-                                                 gpointer             user_data);
-TsAttestation   *ts_modem_attest_finish         (TsModem             *self,
-                                                 GAsyncResult        *result,
                                                  GError             **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TsModemIdentity, ts_modem_identity_free)

@@ -14,25 +14,24 @@
 #include <glib/gi18n.h>
 
 #include "ts-line.h"
+#include "ts-workspace-modem.h"
+#include "ts-workspace-private.h"
 
 #define DEFAULT_POLL_MS 250
-/* How long a port in use is waited for: as long as the window's device list
- * can take to give up on a kit that never answers. */
-#define BUSY_WAIT_MS    20000
-#define BUSY_RETRY_MS   300
+
+/* Who holds a unit's port, in other parts' error messages. */
+#define LINE_HOLDER N_("the production line")
 
 struct _TsLine
 {
   GObject             parent_instance;
 
-  CaLedger           *ledger;
+  TsWorkspace        *workspace;
   TsProvisionRequest *request;
   TsLotReport        *report;
   guint               parallel;
   guint               poll_ms;
   guint               max_units;
-  TsModemOpenFlags    open_flags;
-  guint               timeout_ms;   /* 0: the modem's default */
 
   TsLineObserver      observer;
   gpointer            observer_data;
@@ -56,7 +55,7 @@ ts_line_finalize (GObject *object)
 {
   TsLine *self = TS_LINE (object);
 
-  g_clear_object (&self->ledger);
+  g_clear_object (&self->workspace);
   g_clear_pointer (&self->request, ts_provision_request_free);
   g_clear_pointer (&self->report, ts_lot_report_free);
   if (self->observer_destroy != NULL)
@@ -87,7 +86,8 @@ ts_line_init (TsLine *self)
 
 /**
  * ts_line_new:
- * @ledger: an unlocked ledger
+ * @workspace: an unlocked workspace; each kit's port is opened as its
+ *   defaults say, under a held lease
  * @request: what each unit gets (copied)
  * @lot: the lot's name
  * @report_path: the lot report; see ts_lot_report_open()
@@ -96,7 +96,7 @@ ts_line_init (TsLine *self)
  *   lot cannot be read
  */
 TsLine *
-ts_line_new (CaLedger                  *ledger,
+ts_line_new (TsWorkspace               *workspace,
              const TsProvisionRequest  *request,
              const char                *lot,
              const char                *report_path,
@@ -104,12 +104,12 @@ ts_line_new (CaLedger                  *ledger,
 {
   g_autoptr(TsLine) self = NULL;
 
-  g_return_val_if_fail (CA_IS_LEDGER (ledger), NULL);
+  g_return_val_if_fail (TS_IS_WORKSPACE (workspace), NULL);
   g_return_val_if_fail (request != NULL, NULL);
   g_return_val_if_fail (lot != NULL && report_path != NULL, NULL);
 
   self = g_object_new (TS_TYPE_LINE, NULL);
-  self->ledger = g_object_ref (ledger);
+  self->workspace = g_object_ref (workspace);
   self->request = ts_provision_request_copy (request);
   g_free (self->request->lot);
   self->request->lot = g_strdup (lot);
@@ -147,26 +147,6 @@ ts_line_set_max_units (TsLine *self,
   g_return_if_fail (TS_IS_LINE (self));
 
   self->max_units = max_units;
-}
-
-/* How each kit's port is opened: TS_MODEM_OPEN_RTSCTS for `--rtscts`. */
-void
-ts_line_set_open_flags (TsLine           *self,
-                        TsModemOpenFlags  flags)
-{
-  g_return_if_fail (TS_IS_LINE (self));
-
-  self->open_flags = flags;
-}
-
-/* Each command's timeout on every kit; 0 (the default) keeps the modem's own. */
-void
-ts_line_set_timeout (TsLine *self,
-                     guint   timeout_ms)
-{
-  g_return_if_fail (TS_IS_LINE (self));
-
-  self->timeout_ms = timeout_ms;
 }
 
 void
@@ -260,29 +240,6 @@ emit_locked (TsLine                  *self,
     self->observer (&event, self->observer_data);
 }
 
-/* The IMEI in one short command (§4), so a unit done earlier in the lot is
- * skipped without touching it further. */
-static char *
-read_imei (TsModem       *modem,
-           GCancellable  *cancellable,
-           GError       **error)
-{
-  g_auto(GStrv) lines = ts_modem_send (modem, "AT+CGSN", 0, cancellable, error);
-  guint n;
-
-  if (lines == NULL)
-    return NULL;
-
-  n = g_strv_length (lines);
-  if (n == 0 || strlen (lines[n - 1]) < 15)
-    {
-      g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_PROTOCOL,
-                   _("The modem answered AT+CGSN without an IMEI."));
-      return NULL;
-    }
-
-  return g_strndup (lines[n - 1], 15);
-}
 
 /* @port and @imei stand in where the run failed before it learnt them. */
 static TsLotEntry *
@@ -345,7 +302,7 @@ stamp_audit_head (TsLine *self)
   g_autofree char *head = NULL;
   gint64 seq = 0;
 
-  if (ca_ledger_audit_head (self->ledger, &seq, &hash, NULL))
+  if (ca_ledger_audit_head (ts_workspace_get_ledger (self->workspace, NULL), &seq, &hash, NULL))
     head = ca_audit_head_to_string (seq, hash);
   ts_lot_report_set_audit_head (self->report, head);
 }
@@ -393,33 +350,23 @@ unit_thread (gpointer data)
   TsLine *self = unit->line;
   GCancellable *cancellable = self->cancellable;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TsModem) modem = NULL;
+  g_autoptr(TsDeviceLink) link = NULL;
   g_autoptr(TsProvisionResult) result = NULL;
   g_autofree char *imei = NULL;
-  gint64 busy_until = g_get_monotonic_time () + BUSY_WAIT_MS * G_TIME_SPAN_MILLISECOND;
   gboolean done;
 
-  /* Another part of the same program may hold the port for a while (the
-   * window's device list identifies each kit that appears): wait for it
-   * before calling the unit failed. */
-  while (TRUE)
-    {
-      g_clear_error (&error);
-      modem = ts_modem_open_port (unit->port, self->open_flags, cancellable, &error);
-      if (modem != NULL || !g_error_matches (error, TS_MODEM_ERROR, TS_MODEM_ERROR_BUSY) ||
-          g_cancellable_is_cancelled (cancellable) || g_get_monotonic_time () > busy_until)
-        break;
-      g_usleep (BUSY_RETRY_MS * 1000);
-    }
-  if (modem != NULL && self->timeout_ms > 0)
-    ts_modem_set_timeout (modem, self->timeout_ms);
-  if (modem != NULL)
-    imei = read_imei (modem, cancellable, &error);
+  /* A kit the window's device list is identifying is waited for; one open in
+   * a device window fails at once, saying so. */
+  link = ts_workspace_open_link (self->workspace, unit->port->path, _(LINE_HOLDER),
+                                 TS_PORT_LEASE_HELD, cancellable, &error);
+  if (link != NULL)
+    imei = ts_workspace_read_imei (self->workspace, link, cancellable, &error);
 
   /* Silent, on the wrong port, or behind a bridge that never answers: a FAIL
    * all the same, known by its port. Interrupted by the operator, it is none. */
   if (imei == NULL)
     {
+      g_clear_pointer (&link, ts_device_link_unref);
       unit_finish (self, unit->port->path, NULL,
                    g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
                      ? NULL : entry_for_unknown_unit (self, unit->port->path, error->message),
@@ -435,17 +382,18 @@ unit_thread (gpointer data)
 
   if (done)
     {
+      g_clear_pointer (&link, ts_device_link_unref);
       unit_finish (self, unit->port->path, imei, NULL, NULL);
       goto out;
     }
 
-  result = ts_provision_run (self->ledger, modem, self->request, NULL, NULL, cancellable, NULL);
+  result = ts_workspace_provision (self->workspace, link, self->request, NULL, NULL, cancellable, NULL);
+  /* The port is free again before the unit is reported. */
+  g_clear_pointer (&link, ts_device_link_unref);
   unit_finish (self, unit->port->path, imei, entry_from_result (result, unit->port->path, imei),
                result);
 
 out:
-  if (modem != NULL)
-    ts_modem_close (modem);
   ts_port_info_free (unit->port);
   g_object_unref (unit->line);
   g_free (unit);
@@ -592,36 +540,58 @@ ts_line_stop (TsLine *self)
   g_mutex_unlock (&self->mutex);
 }
 
-static void
-run_thread (GTask        *task,
-            gpointer      source_object,
-            gpointer      task_data,
-            GCancellable *cancellable)
+typedef struct
 {
-  GError *error = NULL;
+  TsLine       *line;
+  GCancellable *cancellable;
+} RunData;
 
-  if (ts_line_run (source_object, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+static void
+run_data_free (gpointer pointer)
+{
+  RunData *data = pointer;
+
+  g_object_unref (data->line);
+  g_clear_object (&data->cancellable);
+  g_free (data);
 }
 
+static gpointer
+run_job (TsWorkspace   *workspace,
+         gpointer       pointer,
+         GCancellable  *unused,
+         GError       **error)
+{
+  RunData *data = pointer;
+
+  return ts_line_run (data->line, data->cancellable, error) ? data : NULL;
+}
+
+/**
+ * ts_line_run_async:
+ *
+ * Runs ts_line_run() through ts_workspace_run_async(); the callback's source
+ * object is the workspace.
+ */
 void
 ts_line_run_async (TsLine              *self,
                    GCancellable        *cancellable,
                    GAsyncReadyCallback  callback,
                    gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  RunData *data;
 
   g_return_if_fail (TS_IS_LINE (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ts_line_run_async);
+  data = g_new0 (RunData, 1);
+  data->line = g_object_ref (self);
+  data->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+
   /* ts_line_run() watches the cancellable itself, finishes the units in flight
-   * and saves the report: its own answer counts, also after a cancel. */
-  g_task_set_check_cancellable (task, FALSE);
-  g_task_run_in_thread (task, run_thread);
+   * and saves the report: its own answer counts, also after a cancel, so the
+   * runner is not given the cancellable. */
+  ts_workspace_run_async (self->workspace, run_job, data, run_data_free, NULL, NULL,
+                          callback, user_data);
 }
 
 gboolean
@@ -629,7 +599,7 @@ ts_line_run_finish (TsLine        *self,
                     GAsyncResult  *result,
                     GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (TS_IS_LINE (self), FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return ts_workspace_run_finish (self->workspace, result, error) != NULL;
 }

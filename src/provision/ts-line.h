@@ -11,6 +11,7 @@
 
 #include "ts-lot-report.h"
 #include "ts-provision.h"
+#include "ts-workspace.h"
 
 G_BEGIN_DECLS
 
@@ -20,7 +21,9 @@ G_BEGIN_DECLS
  * by `tagsmith line` and the GUI's Production page.
  *
  * ts_line_run() blocks until the bench stops; run it in a worker thread (or use
- * ts_line_run_async()). ts_line_stop() may be called from any thread: no new
+ * ts_line_run_async(), through the workspace's runner). Each unit's port is
+ * held under a lease of the workspace while it is provisioned, and opened as
+ * the workspace's provisioning defaults say. ts_line_stop() may be called from any thread: no new
  * unit is started, the units in flight finish, and the report is written.
  * Cancelling the GCancellable passed to ts_line_run() also interrupts the units
  * in flight (their modems are still put back in their previous mode).
@@ -64,7 +67,7 @@ typedef struct
 typedef void (*TsLineObserver) (const TsLineEvent *event,
                                 gpointer           user_data);
 
-TsLine      *ts_line_new              (CaLedger                  *ledger,
+TsLine      *ts_line_new              (TsWorkspace               *workspace,
                                        const TsProvisionRequest  *request,
                                        const char                *lot,
                                        const char                *report_path,
@@ -75,10 +78,6 @@ void         ts_line_set_poll_interval (TsLine                   *self,
                                        guint                      interval_ms);
 void         ts_line_set_max_units    (TsLine                    *self,
                                        guint                      max_units);
-void         ts_line_set_open_flags   (TsLine                    *self,
-                                       TsModemOpenFlags           flags);
-void         ts_line_set_timeout      (TsLine                    *self,
-                                       guint                      timeout_ms);
 void         ts_line_set_observer     (TsLine                    *self,
                                        TsLineObserver             observer,
                                        gpointer                   user_data,

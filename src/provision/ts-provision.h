@@ -20,8 +20,9 @@ G_BEGIN_DECLS
  * certificate (and, with @rekey, back again for a returned unit). The same flow
  * serves the CLI, the production bench and the GUI.
  *
- * ts_provision_run() is synchronous and talks to the modem for several seconds:
- * call it from the CLI or a worker thread. The GUI uses ts_provision_run_async().
+ * ts_provision_run() is synchronous and talks to the modem for several seconds.
+ * Front ends reach it through ts_workspace_provision() (ts-workspace-modem.h),
+ * which runs it on a leased port, and the window through the workspace's runner.
  */
 
 /**
@@ -140,17 +141,6 @@ TsProvisionResult  *ts_provision_run           (CaLedger                   *ledg
                                                 TsProvisionProgress         progress,
                                                 gpointer                    user_data,
                                                 GCancellable               *cancellable,
-                                                GError                    **error);
-void                ts_provision_run_async     (CaLedger                   *ledger,
-                                                TsModem                    *modem,
-                                                const TsProvisionRequest   *request,
-                                                TsProvisionProgress         progress,
-                                                gpointer                    progress_data,
-                                                GDestroyNotify              progress_destroy,
-                                                GCancellable               *cancellable,
-                                                GAsyncReadyCallback         callback,
-                                                gpointer                    user_data);
-TsProvisionResult  *ts_provision_run_finish    (GAsyncResult               *result,
                                                 GError                    **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TsProvisionRequest, ts_provision_request_free)

@@ -114,7 +114,8 @@ normalise_name (const char *name)
 
 /**
  * ts_server_ca_load_system:
- * @directory: (nullable): the trust store folder, %TS_SYSTEM_TRUST_DIR when %NULL
+ * @directory: (nullable): the trust store folder; when %NULL, $TAGSMITH_TRUST_DIR
+ *   or else %TS_SYSTEM_TRUST_DIR
  * @name: the certificate's file name in the folder, with or without ".pem";
  *   case, spaces and underscores do not matter
  * @out_path: (out) (optional): the file that was picked
@@ -139,6 +140,8 @@ ts_server_ca_load_system (const char  *directory,
   g_return_val_if_fail (name != NULL, NULL);
 
   if (directory == NULL)
+    directory = g_getenv ("TAGSMITH_TRUST_DIR");
+  if (directory == NULL || directory[0] == '\0')
     directory = TS_SYSTEM_TRUST_DIR;
 
   dir = g_dir_open (directory, 0, &local_error);

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "ts-store.h"
 #include "ts-provision-private.h"
@@ -264,9 +266,10 @@ ts_store_settle (CaLedger      *ledger,
   return !ca_ledger_is_unlocked (ledger) || ts_store_retire_keyless (ledger, imei, notices, error);
 }
 
-char *
+TsModemIdentity *
 ts_store_identify (CaLedger      *ledger,
                    TsModem       *modem,
+                   GArray        *listing,
                    GPtrArray     *notices,
                    GCancellable  *cancellable,
                    GError       **error)
@@ -286,10 +289,10 @@ ts_store_identify (CaLedger      *ledger,
   device.model = identity->model;
   device.firmware = identity->firmware;
   if ((ca_ledger_is_unlocked (ledger) && !ca_ledger_device_seen (ledger, &device, error)) ||
-      !ts_store_settle (ledger, modem, identity->imei, NULL, notices, cancellable, error))
+      !ts_store_settle (ledger, modem, identity->imei, listing, notices, cancellable, error))
     return NULL;
 
-  return g_strdup (identity->imei);
+  return g_steal_pointer (&identity);
 }
 
 /* The certificate of @imei whose PEM hashes to @sha256, 0 when there is none. */
@@ -421,7 +424,8 @@ ts_store_write (CaLedger           *ledger,
                 GCancellable       *cancellable,
                 GError            **error)
 {
-  g_autofree char *imei = NULL;
+  g_autoptr(TsModemIdentity) identity = NULL;
+  const char *imei;
   g_autofree char *confirmed = NULL;
   g_autoptr(GBytes) sent = NULL;
   g_autoptr(GError) failure = NULL;
@@ -433,9 +437,10 @@ ts_store_write (CaLedger           *ledger,
   g_return_val_if_fail (TS_IS_MODEM (modem), FALSE);
   g_return_val_if_fail (content != NULL, FALSE);
 
-  imei = ts_store_identify (ledger, modem, notices, cancellable, error);
-  if (imei == NULL)
+  identity = ts_store_identify (ledger, modem, NULL, notices, cancellable, error);
+  if (identity == NULL)
     return FALSE;
+  imei = identity->imei;
 
   /* The intent carries the hash of exactly the bytes that will be sent: in
    * shell mode the AT shell turns every line break into CR LF. */
@@ -446,7 +451,7 @@ ts_store_write (CaLedger           *ledger,
   g_clear_pointer (&sent, g_bytes_unref);
 
   install_id = ca_ledger_install_begin (ledger, &(CaInstall) {
-                                          .imei = imei,
+                                          .imei = identity->imei,
                                           .sec_tag = sec_tag,
                                           .cred_type = type,
                                           .certificate_id = type == TS_CRED_CLIENT_CERT
@@ -505,18 +510,20 @@ ts_store_delete (CaLedger           *ledger,
                  GCancellable       *cancellable,
                  GError            **error)
 {
-  g_autofree char *imei = NULL;
+  g_autoptr(TsModemIdentity) identity = NULL;
   g_autoptr(GPtrArray) installs = NULL;
   g_autoptr(GError) failure = NULL;
+  const char *imei;
   const char *port;
   gboolean ok;
 
   g_return_val_if_fail (CA_IS_LEDGER (ledger), FALSE);
   g_return_val_if_fail (TS_IS_MODEM (modem), FALSE);
 
-  imei = ts_store_identify (ledger, modem, notices, cancellable, error);
-  if (imei == NULL)
+  identity = ts_store_identify (ledger, modem, NULL, notices, cancellable, error);
+  if (identity == NULL)
     return FALSE;
+  imei = identity->imei;
   port = ts_modem_get_path (modem);
 
   /* The intent: every install the deletion takes away, and the deletion itself
@@ -573,4 +580,159 @@ ts_store_read_credential_file (const char  *path,
     }
 
   return g_steal_pointer (&bytes);
+}
+
+/* The subject common name of the first certificate in @pem, or NULL. */
+char *
+ts_pem_subject_cn (GBytes *pem)
+{
+  g_autofree char *cn = NULL;
+  const guint8 *data;
+  gsize len;
+  BIO *bio;
+  X509 *cert;
+
+  g_return_val_if_fail (pem != NULL, NULL);
+
+  data = g_bytes_get_data (pem, &len);
+  if (len == 0 || len > G_MAXINT)
+    return NULL;
+
+  bio = BIO_new_mem_buf (data, (int) len);
+  cert = bio != NULL ? PEM_read_bio_X509 (bio, NULL, NULL, NULL) : NULL;
+  if (cert != NULL)
+    {
+      X509_NAME *subject = X509_get_subject_name (cert);
+      int index = X509_NAME_get_index_by_NID (subject, NID_commonName, -1);
+
+      if (index >= 0)
+        {
+          ASN1_STRING *value = X509_NAME_ENTRY_get_data (X509_NAME_get_entry (subject, index));
+          unsigned char *utf8 = NULL;
+          int n = ASN1_STRING_to_UTF8 (&utf8, value);
+
+          if (n >= 0 && g_utf8_validate ((const char *) utf8, n, NULL))
+            cn = g_strndup ((const char *) utf8, n);
+          OPENSSL_free (utf8);
+        }
+      X509_free (cert);
+    }
+  BIO_free (bio);
+
+  return g_steal_pointer (&cn);
+}
+
+static gboolean
+is_certificate_pem (GBytes *content)
+{
+  const guint8 *data;
+  gsize len;
+  BIO *bio;
+  X509 *cert;
+  gboolean ok;
+
+  data = g_bytes_get_data (content, &len);
+  if (len > G_MAXINT)
+    return FALSE;
+
+  bio = BIO_new_mem_buf (data, (int) len);
+  cert = bio != NULL ? PEM_read_bio_X509 (bio, NULL, NULL, NULL) : NULL;
+  ok = cert != NULL;
+  X509_free (cert);
+  BIO_free (bio);
+
+  return ok;
+}
+
+/**
+ * ts_store_check_credential:
+ *
+ * The one check of what is about to be written, typed in the window or read
+ * from a file by the command line. The size limit of one %CMNG line
+ * (PROTOCOL.md §6.5 item 4) is checked by ts_modem_write_credential(), which
+ * knows the framing in use.
+ */
+gboolean
+ts_store_check_credential (guint    type,
+                           GBytes  *content,
+                           GError **error)
+{
+  g_auto(CaSecret) text = NULL;
+
+  g_return_val_if_fail (content != NULL, FALSE);
+
+  if (!ts_cred_type_is_writable (type))
+    {
+      g_set_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
+                   _("The modem manages %s itself; it cannot be written."),
+                   ts_cred_type_describe (type));
+      return FALSE;
+    }
+
+  if (!ts_nrf91_check_content (content, error))
+    return FALSE;
+
+  text = ca_secret_dup_text (content);
+
+  switch (type)
+    {
+    case TS_CRED_CA_CERT:
+    case TS_CRED_CLIENT_CERT:
+      if (!is_certificate_pem (content))
+        {
+          g_set_error_literal (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
+                               _("This is not a PEM certificate. Give the text from "
+                                 "“-----BEGIN CERTIFICATE-----” to "
+                                 "“-----END CERTIFICATE-----”."));
+          return FALSE;
+        }
+      break;
+
+    case TS_CRED_PRIVATE_KEY:
+      if (strstr (text, "-----BEGIN ") == NULL || strstr (text, "PRIVATE KEY-----") == NULL)
+        {
+          g_set_error_literal (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
+                               _("This is not a PEM private key. Give the text from "
+                                 "“-----BEGIN PRIVATE KEY-----” to its END line."));
+          return FALSE;
+        }
+      break;
+
+    case TS_CRED_PSK:
+      g_strstrip (text);
+      for (const char *p = text; *p != '\0'; p++)
+        if (!g_ascii_isxdigit (*p))
+          {
+            g_set_error_literal (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
+                                 _("A pre-shared key is written as hexadecimal digits "
+                                   "(0–9, A–F), e.g. 000102030405060708090A0B0C0D0E0F."));
+            return FALSE;
+          }
+      if (*text == '\0' || strlen (text) % 2 != 0)
+        {
+          g_set_error_literal (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
+                               _("A pre-shared key needs an even number of hex digits: two "
+                                 "per byte."));
+          return FALSE;
+        }
+      break;
+
+    case TS_CRED_PSK_IDENTITY:
+      /* A file ends its one line with a line break. */
+      for (gsize len = strlen (text); len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'); )
+        text[--len] = '\0';
+      for (const char *p = text; *p != '\0'; p++)
+        if (!g_ascii_isprint (*p))
+          {
+            g_set_error_literal (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT,
+                                 _("A PSK identity is one line of printable text."));
+            return FALSE;
+          }
+      break;
+
+    default:
+      break;
+    }
+
+  return TRUE;
 }

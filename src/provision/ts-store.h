@@ -55,12 +55,14 @@ gboolean ts_store_mark_removed   (CaLedger    *ledger,
                                   GPtrArray   *removing,
                                   GError     **error);
 
-/* Identifies the modem, records the device and settles it; returns its IMEI. */
-char    *ts_store_identify       (CaLedger      *ledger,
-                                  TsModem       *modem,
-                                  GPtrArray     *notices,
-                                  GCancellable  *cancellable,
-                                  GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Identifies the modem, records the device (when the ledger is unlocked) and
+ * settles it by @listing (see ts_store_settle()). */
+TsModemIdentity *ts_store_identify (CaLedger      *ledger,
+                                    TsModem       *modem,
+                                    GArray        *listing,
+                                    GPtrArray     *notices,
+                                    GCancellable  *cancellable,
+                                    GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* ts_modem_write_credential(), recorded: an intent with the SHA-256 of the
  * bytes that will be sent, verified once the modem lists them. */
@@ -93,5 +95,14 @@ gboolean ts_store_delete         (CaLedger           *ledger,
  * as bytes that are wiped when freed: it may hold a private key. */
 GBytes  *ts_store_read_credential_file (const char  *path,
                                         GError     **error);
+
+/* Checks content typed or picked for a %CMNG type before anything is sent:
+ * certificates must parse, keys must be PEM keys, PSKs hex, identities text. */
+gboolean ts_store_check_credential     (guint        type,
+                                        GBytes      *content,
+                                        GError     **error);
+
+/* The subject common name of the first certificate in @pem, or NULL. */
+char    *ts_pem_subject_cn             (GBytes      *pem);
 
 G_END_DECLS

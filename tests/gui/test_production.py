@@ -20,6 +20,7 @@ TAGSMITH = os.environ.get("TAGSMITH", "tagsmith")
 EMULATOR = os.environ.get("TAGSMITH_EMULATOR", "tagsmith-emulator")
 FAILING_IMEI = "352656100120024"   # Luhn-valid
 CLOSING_IMEI = "352656100120032"
+HELD_IMEI = "352656100120040"
 
 tap = Tap()
 scratch = scratch_dir("tagsmith-gui-production-")
@@ -197,6 +198,48 @@ def _():
         dossier = json.load(f)
     units = {u["imei"]: u["result"] for u in dossier["units"]}
     assert units == {state["imei"]: "pass", FAILING_IMEI: "fail"}, units
+
+
+@tap.test("a kit open in a device window fails on the line, naming the window, and is free once it closes")
+def _():
+    proc = subprocess.Popen([EMULATOR, "--no-pacing", "--imei", HELD_IMEI], env=kit_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    emulators.append(proc)
+    port = proc.stdout.readline().strip()
+    assert port, "the emulator did not start"
+    show_page(1, "Devices")
+    def row_text():
+        """What the kit's row on the Devices page says (its subtitle)."""
+        node = app.find_matching(lambda n: HELD_IMEI in (n.description or "") or
+                                 HELD_IMEI in (n.name or ""), app.window, timeout=30)
+        return (node.description or "") + (node.name or "")
+
+    shown = app.find_matching(lambda n: HELD_IMEI in (n.description or "") or
+                              HELD_IMEI in (n.name or ""), app.window, timeout=30)
+    row = shown
+    while not row.findChildren(lambda n: n.roleName == "push button" and n.name.startswith("Open")):
+        row = row.parent
+    row.findChildren(lambda n: n.roleName == "push button" and
+                     n.name.startswith("Open"))[0].doActionNamed("click")
+    window = app.device_window(HELD_IMEI)
+    # The Devices page says where the kit is open.
+    app.wait_for(lambda: "In use: open in a device window" in row_text())
+
+    show_page(4, "Production")
+    app.click("New Line")
+    lot = app.find_matching(lambda n: n.roleName == "text" and n.name == "Lot", app.window)
+    lot.queryEditableText().setTextContents("LOT-GUI-HELD")
+    app.click("Start Line")
+    label(lambda name: f" · {port} · " in name and "a device window" in name, timeout=90)
+    assert not label(lambda name: f" · {port} · " in name).name.endswith("another program.")
+    app.click("Stop Line")
+    label(lambda name: name.startswith("Lot LOT-GUI-HELD stopped"), timeout=60)
+
+    # Closed, the window gives the port back: the kit is free on the Devices page again.
+    window.findChildren(lambda n: n.roleName == "push button" and n.name == "Close")[0] \
+        .doActionNamed("click")
+    show_page(1, "Devices")
+    app.wait_for(lambda: "In use" not in row_text() and "Ready" in row_text(), timeout=30)
 
 
 @tap.test("closing the window mid-unit cancels the line and puts the modem back online")

@@ -179,8 +179,9 @@ def _():
     nul = ws.write("n.bin", b"ab\0cd", mode="wb")
     tap.contains(fail_message(ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "1",
                                      "--type", "ca", "--file", nul, pass_=PASS)), "NUL")
-    big = ws.write("big.pem", "-----BEGIN CERTIFICATE-----\n" + ("A" * 64 + "\n") * 64 +
-                   "-----END CERTIFICATE-----\n")
+    cert, _key = make_cert(ws)
+    with open(cert) as f:
+        big = ws.write("big.pem", f.read() + ("# padding " + "A" * 54 + "\n") * 64)
     tap.contains(fail_message(ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "1",
                                      "--type", "ca", "--file", big, pass_=PASS)), "4095")
     tap.contains(fail_message(ws.cli("creds", "write", "--port", emu.port, "--sec-tag",
@@ -190,6 +191,26 @@ def _():
                "--file", quoted, pass_=PASS)
     tap.eq(r.returncode, 2, repr(r))
     tap.eq([e for e in listing(ws, emu.port) if e["sec_tag"] == 1], [])
+
+
+@tap.test("creds write checks the file against --type before the ledger or the modem")
+def _():
+    ws = Workspace()
+    emu = ws.emulator(*FAST)
+    _cert, key = make_cert(ws)
+    hello = ws.write("hello.pem", "hello, not a certificate\n")
+    for kind, path, advice in (("cert", hello, "not a PEM certificate"),
+                               ("ca", hello, "not a PEM certificate"),
+                               ("cert", key, "not a PEM certificate"),
+                               ("key", hello, "not a PEM private key"),
+                               ("psk", hello, "hexadecimal digits")):
+        r = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "3", "--type", kind,
+                   "--file", path, pass_=PASS)
+        tap.eq(r.returncode, 1, repr(r))
+        tap.contains(r.stderr, advice)
+        tap.contains(r.stderr, path)
+    tap.eq([e for e in listing(ws, emu.port) if e["sec_tag"] == 3], [])
+    tap.ok(not os.path.exists(ws.db), "a refused file still created a ledger")
 
 
 @tap.test("debug sec_tag: written with a loud warning")

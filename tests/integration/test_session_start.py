@@ -4,11 +4,21 @@ quote) on its own, and `tagsmith info` must find the framing and leave the bridg
 clean for the next program."""
 
 import json
+import subprocess
 
 from rawpty import RawPort
 from tsharness import Tap, Workspace
 
 tap = Tap()
+
+
+def server_ca(ws):
+    """A real certificate: what is written is checked to be one first."""
+    key, out = ws.path("ca.pem.key"), ws.path("ca.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-keyout", key, "-out", out, "-subj", "/CN=tagsmith-test", "-days", "30"],
+                   check=True, capture_output=True)
+    return out
 PASS = "modem-test-passphrase"
 FAST = ["--no-pacing", "--keygen-ms=50", "--flash-ms=5", "--attach-ms=50"]
 
@@ -118,7 +128,7 @@ def _():
     ws = Workspace()
     emu = ws.emulator("--termination", "nul", *FAST)
     tap.eq(len(info(ws, emu).get("imei", "")), 15)
-    ca = ws.write("ca.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    ca = server_ca(ws)
     w = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "8", "--type", "ca",
                "--file", ca, pass_=PASS)
     tap.eq(w.returncode, 0, repr(w))
@@ -168,7 +178,7 @@ def _():
     # host sends meanwhile is lost but for one stray byte (§15.3).
     ws = Workspace()
     emu = ws.emulator("--termination", "crlf", "--attach-ms=50", "--flash-ms=2400")
-    ca = ws.write("ca.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    ca = server_ca(ws)
     w = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", "8", "--type", "ca",
                "--file", ca, "--timeout", "2", pass_=PASS)
     tap.ok(w.returncode != 0, repr(w))

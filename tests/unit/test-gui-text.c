@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "ts-credential-text.h"
+#include "ts-store.h"
 #include "ts-text.h"
 
 /* A self-signed P-256 certificate with @cn as subject common name, as PEM. */
@@ -114,7 +115,7 @@ test_describe_secrets_and_modem_entries (void)
   g_assert_cmpstr (d, ==, "Managed by the modem: Nordic identity root CA");
 }
 
-/* ts_pem_subject_cn and ts_credential_check_input ---------------------------------- */
+/* ts_pem_subject_cn and ts_store_check_credential ---------------------------------- */
 
 static void
 test_pem_subject_cn (void)
@@ -142,7 +143,7 @@ assert_refused (guint       type,
   g_autoptr(GBytes) bytes = text_bytes (content);
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (ts_credential_check_input (type, bytes, &error));
+  g_assert_false (ts_store_check_credential (type, bytes, &error));
   g_assert_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT);
   g_assert_nonnull (strstr (error->message, advice));
 }
@@ -153,7 +154,7 @@ assert_accepted (guint       type,
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (ts_credential_check_input (type, bytes, &error));
+  g_assert_true (ts_store_check_credential (type, bytes, &error));
   g_assert_no_error (error);
 }
 
@@ -171,7 +172,7 @@ test_check_input (void)
   assert_accepted (TS_CRED_PSK, psk);
   assert_accepted (TS_CRED_PSK_IDENTITY, identity);
 
-  assert_refused (TS_CRED_CA_CERT, "hello", "Paste the text from");
+  assert_refused (TS_CRED_CA_CERT, "hello", "Give the text from");
   assert_refused (TS_CRED_PRIVATE_KEY, "-----BEGIN CERTIFICATE-----\n", "not a PEM private key");
   assert_refused (TS_CRED_PSK, "00010G", "hexadecimal digits");
   assert_refused (TS_CRED_PSK, "000", "even number of hex digits");
@@ -187,7 +188,7 @@ test_check_input_empty (void)
   g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (ts_credential_check_input (TS_CRED_PSK, empty, &error));
+  g_assert_false (ts_store_check_credential (TS_CRED_PSK, empty, &error));
   g_assert_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT);
   g_assert_nonnull (strstr (error->message, "empty"));
 }

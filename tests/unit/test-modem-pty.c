@@ -594,74 +594,6 @@ test_write_sha_mismatch (Fixture       *fx,
   g_assert_cmpint (fake_cfun (fx), ==, 1);
 }
 
-static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-/* Runs the default main context until an async call stores its result. */
-static GAsyncResult *
-wait_for_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *slot;
-}
-
-/* write_certificate() through the GUI's async wrapper. */
-static char *
-write_certificate_async (Fixture     *fx,
-                         const char  *key_password,
-                         GError     **error)
-{
-  g_autoptr(GBytes) content = g_bytes_new_static (PEM_CRLF, strlen (PEM_CRLF));
-  g_autoptr(GAsyncResult) result = NULL;
-
-  ts_modem_write_credential_async (fx->modem, 42, TS_CRED_CLIENT_CERT, content, key_password,
-                                   TS_LINE_ENDINGS_LF, TS_MODEM_WRITE_NONE, NULL, store_result,
-                                   &result);
-  return ts_modem_write_credential_finish (fx->modem, wait_for_result (&result), error);
-}
-
-static void
-test_async_wrappers (Fixture       *fx,
-                     gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GAsyncResult) listed = NULL;
-  g_autofree char *sha256 = NULL;
-  g_autoptr(GArray) list = NULL;
-  guint from = n_received (fx);
-  char *none;
-
-  /* A password the AT line cannot carry: refused as by the sync call, nothing sent. */
-  none = write_certificate_async (fx, "pass\"phrase", &error);
-  g_assert_null (none);
-  g_assert_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT);
-  g_assert_cmpuint (n_received (fx), ==, from);
-  g_clear_error (&error);
-
-  sha256 = write_certificate_async (fx, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (strlen (sha256), ==, 64);
-
-  ts_modem_list_credentials_async (fx->modem, 42, -1, NULL, store_result, &listed);
-  list = ts_modem_list_credentials_finish (fx->modem, wait_for_result (&listed), &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (list->len, ==, 1);
-  g_assert_cmpstr (g_array_index (list, TsCredential, 0).sha256, ==, sha256);
-
-  ARM (fx, write_cme, 518);
-  none = write_certificate_async (fx, NULL, &error);
-  g_assert_null (none);
-  g_assert_error (error, TS_CME_ERROR, 518);
-  g_assert_cmpint (fake_cfun (fx), ==, 1);
-}
-
 /* A device that never ends its line, or never ends its answer, is a clear error
  * after a bounded amount of memory, not a timeout after gigabytes. */
 static void
@@ -701,7 +633,6 @@ main (int   argc,
   ADD ("/modem-pty/write-goes-offline", test_write_goes_offline);
   ADD ("/modem-pty/write-cme-518", test_write_cme_518);
   ADD ("/modem-pty/write-sha-mismatch", test_write_sha_mismatch);
-  ADD ("/modem-pty/async-wrappers", test_async_wrappers);
   ADD ("/modem-pty/flood-is-an-error", test_flood_is_an_error);
 
 #undef ADD

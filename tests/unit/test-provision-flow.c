@@ -15,6 +15,7 @@
 
 #include "test-ca-util.h"
 #include "ts-provision.h"
+#include "ts-workspace-modem.h"
 #include "ts-provision-error.h"
 #include "ts-server-ca.h"
 
@@ -574,19 +575,34 @@ test_async (FlowFixture   *fixture,
   g_autoptr(TsProvisionResult) result = NULL;
   g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
+  g_autoptr(TsWorkspace) workspace = ts_workspace_new (fixture->ca.path);
+  g_autoptr(TsDeviceLink) link = NULL;
+  g_autofree char *port = g_strdup (ts_modem_get_path (fixture->modem));
 
-  ts_provision_run_async (fixture->ca.ledger, fixture->modem, request, progress_cb,
-                          g_ptr_array_ref (seen), (GDestroyNotify) g_ptr_array_unref, NULL,
-                          result_cb, &async_result);
+  /* The workspace opens the port itself, under its lease. */
+  ts_modem_close (fixture->modem);
+  g_assert_true (ts_workspace_open (workspace, TS_WORKSPACE_OPEN_READ_WRITE, &error));
+  g_assert_true (ts_workspace_unlock (workspace, PASS, NULL, &error));
+  link = ts_workspace_open_link (workspace, port, "a test", TS_PORT_LEASE_HELD, NULL, &error);
+  g_assert_no_error (error);
+
+  ts_workspace_provision_async (workspace, link, request, progress_cb,
+                                g_ptr_array_ref (seen), (GDestroyNotify) g_ptr_array_unref, NULL,
+                                result_cb, &async_result);
   while (async_result == NULL)
     g_main_context_iteration (NULL, TRUE);
 
-  result = ts_provision_run_finish (async_result, &error);
+  result = ts_workspace_provision_finish (workspace, async_result, &error);
   g_assert_no_error (error);
   g_assert_cmpint (result->outcome, ==, TS_PROVISION_PROVISIONED);
   g_assert_cmpstr (g_ptr_array_index (seen, 0), ==, "identify");
   g_assert_true (g_ptr_array_find_with_equal_func (seen, "keygen", g_str_equal, NULL));
   g_assert_true (g_ptr_array_find_with_equal_func (seen, "record", g_str_equal, NULL));
+
+  /* The workspace's signals wait on the main context: let them go first. */
+  g_clear_pointer (&link, ts_device_link_unref);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
 }
 
 static void

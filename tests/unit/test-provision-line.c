@@ -18,6 +18,7 @@
 
 #include "test-ca-util.h"
 #include "ts-line.h"
+#include "ts-workspace-modem.h"
 
 #define SEC_TAG   42
 #define EVENT_WAIT_US (60 * G_USEC_PER_SEC)
@@ -27,6 +28,7 @@
 typedef struct
 {
   Fixture      ca;
+  TsWorkspace *workspace;  /* on the fixture's ledger, unlocked */
   char        *report;
   GAsyncQueue *events;     /* (element-type utf8) "PASS <imei>", "FAIL <imei>", ... */
   GHashTable  *emulators;  /* imei → GSubprocess */
@@ -36,8 +38,14 @@ static void
 line_set_up (LineFixture   *fixture,
              gconstpointer  user_data)
 {
+  g_autoptr(GError) error = NULL;
+
   fixture_set_up (&fixture->ca, NULL);
   make_cas (&fixture->ca);
+  fixture->workspace = ts_workspace_new (fixture->ca.path);
+  g_assert_true (ts_workspace_open (fixture->workspace, TS_WORKSPACE_OPEN_READ_WRITE, &error));
+  g_assert_true (ts_workspace_unlock (fixture->workspace, PASS, NULL, &error));
+  g_assert_no_error (error);
   fixture->report = g_build_filename (fixture->ca.dir, "lot-report", NULL);
   fixture->events = g_async_queue_new_full (g_free);
   fixture->emulators = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
@@ -71,6 +79,10 @@ line_tear_down (LineFixture   *fixture,
   g_hash_table_unref (fixture->emulators);
   g_async_queue_unref (fixture->events);
   g_free (fixture->report);
+  /* The workspace's signals wait on the main context: let them go first. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_object (&fixture->workspace);
   fixture_tear_down (&fixture->ca, NULL);
 }
 
@@ -171,7 +183,7 @@ line_new (LineFixture *fixture)
   g_autoptr(GError) error = NULL;
   TsLine *line;
 
-  line = ts_line_new (fixture->ca.ledger, request, "L1", fixture->report, &error);
+  line = ts_line_new (fixture->workspace, request, "L1", fixture->report, &error);
   g_assert_no_error (error);
   ts_line_set_parallel (line, 3);
   ts_line_set_poll_interval (line, 50);
@@ -292,6 +304,17 @@ test_line_stop_finishes_units (LineFixture   *fixture,
   g_assert_cmpuint (ts_lot_report_count (report, TRUE), ==, 2);
 }
 
+/* Every port the workspace opens waits @timeout_ms for each answer. */
+static void
+set_timeout (LineFixture *fixture,
+             guint        timeout_ms)
+{
+  g_autoptr(TsProvisionDefaults) defaults = ts_workspace_dup_provision_defaults (fixture->workspace);
+
+  defaults->timeout_ms = timeout_ms;
+  ts_workspace_set_provision_defaults (fixture->workspace, defaults);
+}
+
 /* Units that fail before they tell their IMEI, behind a bridge that never
  * answers and on a modem that does not answer AT+CGSN within the bench's
  * timeout, are FAILs: counted, and in the report with their port and reason. */
@@ -311,7 +334,7 @@ test_line_unknown_units (LineFixture   *fixture,
                                       NULL);
   mute = start_emulator_with_fault (fixture, "nrf9151", "490154203237518", "drop-final=+CGSN",
                                     NULL);
-  ts_line_set_timeout (line, 1000);
+  set_timeout (fixture, 1000);
   ts_line_set_max_units (line, 2);
   g_assert_true (ts_line_run (line, NULL, &error));
   g_assert_no_error (error);
@@ -388,6 +411,79 @@ test_line_interrupted_unknown_unit (LineFixture   *fixture,
   g_assert_cmpuint (ts_line_get_failed (line), ==, 0);
 }
 
+/* A kit open in a device window (which holds its port) fails at once, saying
+ * where it is open; its port is then still the window's, and free once the
+ * window lets it go. */
+static void
+test_line_held_port (LineFixture   *fixture,
+                     gconstpointer  user_data)
+{
+  g_autoptr(TsLine) line = line_new (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *port = NULL;
+  g_autofree char *holder = NULL;
+  TsPortLease *window;
+  JsonArray *units;
+  const char *reason;
+
+  port = start_emulator_with_fault (fixture, "nrf9161", "352656100123457", NULL, NULL);
+  window = ts_workspace_lease_port (fixture->workspace, port, "a device window",
+                                    TS_PORT_LEASE_HELD, NULL, &error);
+  g_assert_no_error (error);
+
+  ts_line_set_max_units (line, 1);
+  g_assert_true (ts_line_run (line, NULL, &error));
+  g_assert_no_error (error);
+  expect_event (fixture, "FAIL ?");
+
+  g_assert_true (json_parser_load_from_file (parser, ts_line_get_json_path (line), &error));
+  g_assert_no_error (error);
+  units = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "units");
+  g_assert_cmpuint (json_array_get_length (units), ==, 1);
+  reason = json_object_get_string_member (json_array_get_object_element (units, 0), "reason");
+  g_assert_nonnull (strstr (reason, "a device window"));
+  g_assert_null (strstr (reason, "another program"));
+
+  holder = ts_workspace_dup_port_holder (fixture->workspace, port);
+  g_assert_cmpstr (holder, ==, "a device window");
+  ts_port_lease_release (window);
+  g_clear_pointer (&holder, g_free);
+  holder = ts_workspace_dup_port_holder (fixture->workspace, port);
+  g_assert_null (holder);
+}
+
+/* A unit holds its port while it is provisioned, and gives it back before it
+ * is reported. */
+static void
+observe_holder (const TsLineEvent *event,
+                gpointer           user_data)
+{
+  LineFixture *fixture = user_data;
+  g_autofree char *holder = ts_workspace_dup_port_holder (fixture->workspace, event->port);
+
+  g_async_queue_push (fixture->events,
+                      g_strdup_printf ("%u %s", event->kind, holder != NULL ? holder : "free"));
+}
+
+static void
+test_line_unit_holds_port (LineFixture   *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(TsLine) line = line_new (fixture);
+  g_autoptr(GError) error = NULL;
+
+  start_emulator (fixture, "nrf9161", "352656100123457");
+  ts_line_set_observer (line, observe_holder, fixture, NULL);
+  ts_line_set_max_units (line, 1);
+  g_assert_true (ts_line_run (line, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ts_line_get_passed (line), ==, 1);
+
+  expect_event (fixture, "0 the production line");
+  expect_event (fixture, "1 free");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -402,6 +498,10 @@ main (int   argc,
               line_set_up, test_line_interrupted_unknown_unit, line_tear_down);
   g_test_add ("/provision/line/stop-finishes-units", LineFixture, NULL,
               line_set_up, test_line_stop_finishes_units, line_tear_down);
+  g_test_add ("/provision/line/held-port", LineFixture, NULL,
+              line_set_up, test_line_held_port, line_tear_down);
+  g_test_add ("/provision/line/unit-holds-port", LineFixture, NULL,
+              line_set_up, test_line_unit_holds_port, line_tear_down);
 
   return g_test_run ();
 }

@@ -13,9 +13,12 @@
 #include <signal.h>
 
 #include "ts-device-monitor.h"
-#include "ts-gui-util.h"
+#include "ts-workspace-modem.h"
 
 #define POLL_SECONDS 2
+
+/* Who holds a port while the list identifies its kit. */
+#define LIST_HOLDER N_("the device list")
 
 /* TsDeviceItem ------------------------------------------------------------------- */
 
@@ -26,7 +29,9 @@ struct _TsDeviceItem
   TsPortInfo      *port;
   TsModemIdentity *identity;
   char            *status;
+  char            *busy;          /* (nullable) the status while another holds the port */
   gboolean         manual;
+  gboolean         identify_when_free;
 };
 
 G_DEFINE_FINAL_TYPE (TsDeviceItem, ts_device_item, G_TYPE_OBJECT)
@@ -47,6 +52,7 @@ ts_device_item_finalize (GObject *object)
   g_clear_pointer (&self->port, ts_port_info_free);
   g_clear_pointer (&self->identity, ts_modem_identity_free);
   g_clear_pointer (&self->status, g_free);
+  g_clear_pointer (&self->busy, g_free);
 
   G_OBJECT_CLASS (ts_device_item_parent_class)->finalize (object);
 }
@@ -62,7 +68,7 @@ ts_device_item_get_property (GObject    *object,
   switch (prop_id)
     {
     case ITEM_PROP_STATUS:
-      g_value_set_string (value, self->status);
+      g_value_set_string (value, ts_device_item_get_status (self));
       break;
 
     default:
@@ -120,7 +126,17 @@ ts_device_item_get_status (TsDeviceItem *self)
 {
   g_return_val_if_fail (TS_IS_DEVICE_ITEM (self), NULL);
 
-  return self->status;
+  return self->busy != NULL ? self->busy : self->status;
+}
+
+/* Whether another part of Tagsmith (a device window, the production line)
+ * holds the port now. */
+gboolean
+ts_device_item_is_busy (TsDeviceItem *self)
+{
+  g_return_val_if_fail (TS_IS_DEVICE_ITEM (self), FALSE);
+
+  return self->busy != NULL;
 }
 
 /* "nRF9160 DK", "Virtual nRF9161", or the port for an unknown device. */
@@ -153,10 +169,10 @@ struct _TsDeviceMonitor
 {
   GObject           parent_instance;
 
+  TsWorkspace      *workspace;
   GListStore       *items;
   GCancellable     *cancellable;
   GPtrArray        *emulators;     /* (element-type GSubprocess) started here */
-  TsModemOpenFlags  open_flags;
   guint             poll_id;
   gboolean          polling;
 };
@@ -204,38 +220,20 @@ items_changed_cb (TsDeviceMonitor *self,
 
 /* Identifying ------------------------------------------------------------------- */
 
-typedef struct
-{
-  char             *path;
-  TsModemOpenFlags  flags;
-} IdentifyData;
-
-static void
-identify_data_free (gpointer pointer)
-{
-  IdentifyData *data = pointer;
-
-  g_free (data->path);
-  g_free (data);
-}
-
 static gpointer
-identify_work (gpointer       data,
-               GCancellable  *cancellable,
-               GError       **error)
+identify_job (TsWorkspace   *workspace,
+              gpointer       data,
+              GCancellable  *cancellable,
+              GError       **error)
 {
-  IdentifyData *identify = data;
-  g_autoptr(TsModem) modem = NULL;
-  TsModemIdentity *identity;
+  g_autoptr(TsDeviceLink) link = NULL;
 
-  modem = ts_modem_open (identify->path, identify->flags, cancellable, error);
-  if (modem == NULL)
+  link = ts_workspace_open_link (workspace, data, _(LIST_HOLDER), TS_PORT_LEASE_BRIEF,
+                                 cancellable, error);
+  if (link == NULL)
     return NULL;
 
-  identity = ts_modem_query_identity (modem, cancellable, error);
-  ts_modem_close (modem);
-
-  return identity;
+  return ts_workspace_identify (workspace, link, NULL, cancellable, error);
 }
 
 static void
@@ -247,11 +245,14 @@ identify_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   TsModemIdentity *identity;
 
-  identity = ts_run_in_thread_finish (result, &error);
+  identity = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (identity == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
+      /* Its holder gives it back in time; identified then. */
+      item->identify_when_free = g_error_matches (error, TS_WORKSPACE_ERROR,
+                                                  TS_WORKSPACE_ERROR_PORT_LEASED);
       ts_device_item_set_status (item, error->message);
       return;
     }
@@ -267,24 +268,50 @@ static void
 identify (TsDeviceMonitor *self,
           TsDeviceItem    *item)
 {
-  IdentifyData *data = g_new0 (IdentifyData, 1);
-
-  data->path = g_strdup (item->port->path);
-  data->flags = self->open_flags;
+  item->identify_when_free = FALSE;
   ts_device_item_set_status (item, _("Identifying…"));
-  ts_run_in_thread (self, identify_work, data, identify_data_free,
-                    (GDestroyNotify) ts_modem_identity_free, self->cancellable, identify_cb,
-                    g_object_ref (item));
+  ts_workspace_run_async (self->workspace, identify_job, g_strdup (item->port->path), g_free,
+                          (GDestroyNotify) ts_modem_identity_free, self->cancellable, identify_cb,
+                          g_object_ref (item));
+}
+
+/* The busy state of every item follows the leases: set while another part of
+ * Tagsmith holds its port, gone (and the kit identified, if that had to wait)
+ * once it is given back. */
+static void
+ports_changed_cb (TsDeviceMonitor *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->items));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TsDeviceItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), i);
+      g_autofree char *holder = ts_workspace_dup_port_holder (self->workspace, item->port->path);
+      g_autofree char *busy = NULL;
+
+      if (holder != NULL && g_strcmp0 (holder, _(LIST_HOLDER)) != 0)
+        busy = g_strdup_printf (_("In use: open in %s"), holder);
+      if (g_strcmp0 (busy, item->busy) == 0)
+        continue;
+
+      g_free (item->busy);
+      item->busy = g_steal_pointer (&busy);
+      if (item->busy == NULL && item->identify_when_free)
+        identify (self, item);
+      else
+        g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_STATUS]);
+    }
 }
 
 /* Discovery ---------------------------------------------------------------------- */
 
 static gpointer
-discover_work (gpointer       data,
-               GCancellable  *cancellable,
-               GError       **error)
+discover_job (TsWorkspace   *workspace,
+              gpointer       data,
+              GCancellable  *cancellable,
+              GError       **error)
 {
-  return ts_modem_discover (error);
+  return ts_workspace_discover (workspace, error);
 }
 
 /* The same device on the same port. A path alone is not enough: another kit plugged
@@ -321,7 +348,7 @@ discover_cb (GObject      *object,
   guint n;
 
   self->polling = FALSE;
-  ports = ts_run_in_thread_finish (result, &error);
+  ports = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (ports == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -372,6 +399,8 @@ discover_cb (GObject      *object,
             identify (self, item);
         }
     }
+
+  ports_changed_cb (self);
 }
 
 void
@@ -383,8 +412,9 @@ ts_device_monitor_refresh (TsDeviceMonitor *self)
     return;
 
   self->polling = TRUE;
-  ts_run_in_thread (self, discover_work, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
-                    self->cancellable, discover_cb, g_object_ref (self));
+  ts_workspace_run_async (self->workspace, discover_job, NULL, NULL,
+                          (GDestroyNotify) g_ptr_array_unref, self->cancellable, discover_cb,
+                          g_object_ref (self));
 }
 
 static void
@@ -405,23 +435,6 @@ poll_cb (gpointer user_data)
 }
 
 /* Public API --------------------------------------------------------------------- */
-
-void
-ts_device_monitor_set_flow_control (TsDeviceMonitor *self,
-                                    gboolean         rtscts)
-{
-  g_return_if_fail (TS_IS_DEVICE_MONITOR (self));
-
-  self->open_flags = rtscts ? TS_MODEM_OPEN_RTSCTS : TS_MODEM_OPEN_NONE;
-}
-
-TsModemOpenFlags
-ts_device_monitor_get_open_flags (TsDeviceMonitor *self)
-{
-  g_return_val_if_fail (TS_IS_DEVICE_MONITOR (self), TS_MODEM_OPEN_NONE);
-
-  return self->open_flags;
-}
 
 /* A port discovery cannot see (a custom board, a socat pty): listed until quit. */
 void
@@ -555,6 +568,7 @@ ts_device_monitor_finalize (GObject *object)
 
   g_clear_object (&self->items);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->workspace);
   g_clear_pointer (&self->emulators, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ts_device_monitor_parent_class)->finalize (object);
@@ -579,11 +593,36 @@ ts_device_monitor_init (TsDeviceMonitor *self)
                            G_CONNECT_SWAPPED);
 }
 
-TsDeviceMonitor *
-ts_device_monitor_new (void)
+/**
+ * ts_device_monitor_set_workspace:
+ *
+ * Follows another workspace (the window's ledger was changed): its leases say
+ * which kits are busy from now on.
+ */
+void
+ts_device_monitor_set_workspace (TsDeviceMonitor *self,
+                                 TsWorkspace     *workspace)
 {
-  TsDeviceMonitor *self = g_object_new (TS_TYPE_DEVICE_MONITOR, NULL);
+  g_return_if_fail (TS_IS_DEVICE_MONITOR (self));
+  g_return_if_fail (TS_IS_WORKSPACE (workspace));
 
+  if (self->workspace != NULL)
+    g_signal_handlers_disconnect_by_data (self->workspace, self);
+  g_set_object (&self->workspace, workspace);
+  g_signal_connect_object (workspace, "ports-changed", G_CALLBACK (ports_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  ports_changed_cb (self);
+}
+
+TsDeviceMonitor *
+ts_device_monitor_new (TsWorkspace *workspace)
+{
+  TsDeviceMonitor *self;
+
+  g_return_val_if_fail (TS_IS_WORKSPACE (workspace), NULL);
+
+  self = g_object_new (TS_TYPE_DEVICE_MONITOR, NULL);
+  ts_device_monitor_set_workspace (self, workspace);
   self->poll_id = g_timeout_add_seconds (POLL_SECONDS, poll_cb, self);
   ts_device_monitor_refresh (self);
 

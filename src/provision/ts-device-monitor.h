@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "ts-modem.h"
+#include "ts-workspace.h"
 
 G_BEGIN_DECLS
 
@@ -18,10 +19,12 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (TsDeviceItem, ts_device_item, TS, DEVICE_ITEM, GObject)
 
 /* One port that is, or may be, an nRF91: what discovery said, and once it has
- * been identified, what the modem said (properties notify as they change). */
+ * been identified, what the modem said (properties notify as they change).
+ * While another part of Tagsmith holds its port, its status says which. */
 const TsPortInfo      *ts_device_item_get_port     (TsDeviceItem *self);
 const TsModemIdentity *ts_device_item_get_identity (TsDeviceItem *self);
 const char            *ts_device_item_get_status   (TsDeviceItem *self);
+gboolean               ts_device_item_is_busy      (TsDeviceItem *self);
 char                  *ts_device_item_dup_title    (TsDeviceItem *self);
 
 #define TS_TYPE_DEVICE_MONITOR (ts_device_monitor_get_type ())
@@ -29,15 +32,16 @@ char                  *ts_device_item_dup_title    (TsDeviceItem *self);
 G_DECLARE_FINAL_TYPE (TsDeviceMonitor, ts_device_monitor, TS, DEVICE_MONITOR, GObject)
 
 /*
- * Watches for kits and emulators coming and going (discovery every two seconds
- * in a worker thread) and identifies each new one once. It is a GListModel of
- * TsDeviceItem. It also starts virtual devices (tagsmith-emulator) and stops
- * them when it is disposed.
+ * The workspace's device list: watches for kits and emulators coming and going
+ * (discovery every two seconds through the workspace's runner) and identifies
+ * each new one once, under a brief lease of its port. It is a GListModel of
+ * TsDeviceItem, whose busy state follows the workspace's leases. It also starts
+ * virtual devices (tagsmith-emulator) and stops them when it is disposed.
+ * GIO only: signals and items change on the main context it was made on.
  */
-TsDeviceMonitor *ts_device_monitor_new              (void);
-void             ts_device_monitor_set_flow_control (TsDeviceMonitor  *self,
-                                                     gboolean          rtscts);
-TsModemOpenFlags ts_device_monitor_get_open_flags   (TsDeviceMonitor  *self);
+TsDeviceMonitor *ts_device_monitor_new              (TsWorkspace      *workspace);
+void             ts_device_monitor_set_workspace    (TsDeviceMonitor  *self,
+                                                     TsWorkspace      *workspace);
 void             ts_device_monitor_add_manual       (TsDeviceMonitor  *self,
                                                      const char       *path);
 gboolean         ts_device_monitor_start_emulator   (TsDeviceMonitor  *self,
