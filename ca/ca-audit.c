@@ -212,7 +212,7 @@ ca_ledger_list_audit (CaLedger  *self,
   if (stmt == NULL)
     goto out;
   ca_stmt_bind_int64 (stmt, 1, after_id);
-  ca_stmt_bind_int64 (stmt, 2, limit == 0 ? -1 : (gint64) limit);
+  ca_stmt_bind_int64 (stmt, 2, limit == 0 ? G_MAXINT64 : (gint64) limit);
 
   while ((rc = ca_stmt_step (stmt)) == CA_DB_ROW)
     {

@@ -140,6 +140,15 @@ const void   *ca_stmt_column_blob  (CaStmt      *stmt,
                                     int          column,
                                     gsize       *out_length);
 
+/* The PostgreSQL backend (ca-db-pg.c). */
+/* TRUE for a postgresql:// or postgres:// URI, which is never a file name. */
+gboolean      ca_db_is_pg_uri      (const char  *location);
+/* @read_only makes every transaction read-only. */
+CaDb         *ca_db_pg_open        (const char  *uri,
+                                    gboolean     read_only,
+                                    CaDbStatus  *out_status,
+                                    char       **out_message);
+
 /* The SQLite backend (ca-db-sqlite.c). */
 typedef enum
 {

@@ -76,9 +76,10 @@ ca_ledger_device_seen (CaLedger        *self,
   stmt = ca_ledger_prepare (self,
                             "INSERT INTO devices (imei, uuid, model, firmware, lot, notes, first_seen, last_seen) "
                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (imei) DO UPDATE SET "
-                            "uuid = coalesce (excluded.uuid, uuid), model = coalesce (excluded.model, model), "
-                            "firmware = coalesce (excluded.firmware, firmware), lot = coalesce (excluded.lot, lot), "
-                            "notes = coalesce (excluded.notes, notes), last_seen = excluded.last_seen", error);
+                            "uuid = coalesce (excluded.uuid, devices.uuid), model = coalesce (excluded.model, devices.model), "
+                            "firmware = coalesce (excluded.firmware, devices.firmware), "
+                            "lot = coalesce (excluded.lot, devices.lot), notes = coalesce (excluded.notes, devices.notes), "
+                            "last_seen = excluded.last_seen", error);
   if (stmt == NULL)
     goto fail;
   ca_stmt_bind_text (stmt, 1, device->imei);

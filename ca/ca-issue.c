@@ -172,7 +172,7 @@ ensure_device (CaLedger    *self,
   g_autoptr(CaStmt) stmt = ca_ledger_prepare (self,
                                               "INSERT INTO devices (imei, uuid, first_seen, last_seen) "
                                               "VALUES (?1, ?2, ?3, ?3) ON CONFLICT (imei) DO UPDATE "
-                                              "SET uuid = coalesce (excluded.uuid, uuid)", error);
+                                              "SET uuid = coalesce (excluded.uuid, devices.uuid)", error);
 
   if (stmt == NULL)
     return FALSE;

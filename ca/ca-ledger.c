@@ -79,8 +79,16 @@ set_error_with_detail (CaLedger    *self,
 {
   switch (rc)
     {
-    case CA_DB_READ_ONLY:
     case CA_DB_CANT_OPEN:
+      if (self->on_server)
+        {
+          g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                       "The ledger server %s cannot be reached (%s). Check the URI, that the server "
+                       "runs, and your credentials (a service file or PGPASSFILE).", self->path, detail);
+          break;
+        }
+      G_GNUC_FALLTHROUGH;
+    case CA_DB_READ_ONLY:
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
                    "The ledger %s cannot be written (%s). Check that the file and its folder "
                    "are writable by you, or pass another file with --db.", self->path, detail);
@@ -346,8 +354,12 @@ ca_ledger_check_integrity (CaLedger  *self,
                            GError   **error)
 {
   g_autofree char *check = NULL;
-  CaDbStatus rc = ca_db_sqlite_quick_check (self->db, &check);
+  CaDbStatus rc;
 
+  /* The server keeps its own pages whole (and checksums them when asked to). */
+  if (self->on_server)
+    return TRUE;
+  rc = ca_db_sqlite_quick_check (self->db, &check);
   if (rc != CA_DB_OK)
     return ca_ledger_set_db_error (self, rc, error);
   if (g_strcmp0 (check, "ok") != 0)
@@ -403,6 +415,8 @@ configure_connection (CaLedger  *self,
   if (!check_is_ledger (self, error))
     return FALSE;
 
+  if (self->on_server)
+    return TRUE;
   rc = ca_db_sqlite_configure (self->db, self->read_only, &mode);
   if (rc != CA_DB_OK)
     return ca_ledger_set_db_error (self, rc, error);
@@ -467,6 +481,14 @@ copy_to_memory (CaLedger  *self,
 {
   CaDbStatus rc;
 
+  if (self->on_server)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "The ledger %s was opened read-only but must be changed first (its schema or "
+                   "audit log is older than this Tagsmith). Open it once for writing.", self->path);
+      return FALSE;
+    }
+
   /* The cached statements belong to the file's connection. */
   clear_statements (self);
   rc = ca_db_sqlite_copy_to_memory (self->db);
@@ -502,6 +524,40 @@ migrate_in_memory (CaLedger  *self,
   return rc == CA_DB_OK || ca_ledger_set_db_error (self, rc, error);
 }
 
+/* A URI may carry a password; messages show it without. */
+static char *
+uri_for_messages (const char *uri)
+{
+  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
+
+  return parsed != NULL ? g_uri_to_string_partial (parsed, G_URI_HIDE_PASSWORD) : g_strdup ("(the server URI)");
+}
+
+static CaLedger *
+open_server_ledger (const char  *uri,
+                    gboolean     read_only,
+                    GError     **error)
+{
+  g_autoptr(CaLedger) self = g_object_new (CA_TYPE_LEDGER, NULL);
+  g_autofree char *message = NULL;
+  CaDbStatus rc;
+
+  self->path = uri_for_messages (uri);
+  self->read_only = read_only;
+  self->on_server = TRUE;
+  self->db = ca_db_pg_open (uri, read_only, &rc, &message);
+  if (self->db == NULL)
+    {
+      set_error_with_detail (self, rc, message, error);
+      return NULL;
+    }
+  if (!check_is_ledger (self, error) ||
+      (read_only ? !migrate_in_memory (self, error) : !migrate (self, error)))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
 static CaLedger *
 open_ledger (const char  *path,
              gboolean     read_only,
@@ -513,6 +569,9 @@ open_ledger (const char  *path,
   CaDbSqliteFlags flags = 0;
   gboolean existed;
   CaDbStatus rc;
+
+  if (ca_db_is_pg_uri (path))
+    return open_server_ledger (path, read_only, error);
 
   self = g_object_new (CA_TYPE_LEDGER, NULL);
   self->path = g_strdup (path);
@@ -874,6 +933,14 @@ ca_ledger_backup (CaLedger    *self,
 
   g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
   g_return_val_if_fail (destination != NULL, FALSE);
+
+  if (self->on_server)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "The ledger %s lives on a PostgreSQL server; back it up with the server's own "
+                   "tools (pg_dump), not into a file.", self->path);
+      return FALSE;
+    }
 
   /* Created here, exclusively and without following a symlink, so that a link
    * planted at the destination never redirects the copy of the keys elsewhere. */

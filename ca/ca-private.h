@@ -36,6 +36,7 @@ struct _CaLedger
   GHashTable *keys;        /* authority id → EVP_PKEY, only while unlocked */
   gboolean    read_only;   /* opened by ca_ledger_open_read_only() */
   gboolean    created;     /* the file did not exist before this open */
+  gboolean    on_server;   /* a PostgreSQL ledger, named by a URI in path */
 };
 
 /* Statements come from a per-ledger, per-thread cache; g_autoptr(CaStmt) resets them. */
