@@ -1289,6 +1289,97 @@ test_sign_detached (Fixture       *f,
   g_assert_nonnull (error);
 }
 
+/* Stations writing one ledger at once, each through its own connection: every
+ * certificate lands once and the audit chain keeps one head. */
+typedef struct
+{
+  const char *location;
+  int         station;
+} Station;
+
+#define PER_STATION 6
+
+static gpointer
+station_thread (gpointer data)
+{
+  const Station *station = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = ca_ledger_open (station->location, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (ca_ledger_unlock (ledger, PASS, &error));
+  for (int i = 0; i < PER_STATION; i++)
+    {
+      g_autoptr(EVP_PKEY) key = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256");
+      g_autoptr(CaCsr) csr = new_csr (key, FALSE);
+      g_autoptr(CaCertificate) cert = NULL;
+      char imei[16];
+
+      g_snprintf (imei, sizeof imei, "35000000%02d%04d", station->station, i);
+      imei[14] = ca_imei_check_digit (imei);
+      imei[15] = '\0';
+      cert = ca_ledger_issue (ledger, &(CaIssueRequest) { "Issuing", imei }, csr, &error);
+      g_assert_no_error (error);
+    }
+
+  return NULL;
+}
+
+static void
+test_concurrent_stations (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  Station stations[3];
+  GThread *threads[G_N_ELEMENTS (stations)];
+  gint64 events;
+
+  make_cas (fixture);
+  events = count_rows (fixture, "audit_log");
+  for (guint i = 0; i < G_N_ELEMENTS (stations); i++)
+    {
+      stations[i] = (Station) { fixture->path, (int) i };
+      threads[i] = g_thread_new ("station", station_thread, &stations[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (stations); i++)
+    g_thread_join (threads[i]);
+
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, G_N_ELEMENTS (stations) * PER_STATION);
+  g_assert_cmpint (count_rows (fixture, "audit_log"), ==, events + G_N_ELEMENTS (stations) * PER_STATION);
+  g_assert_true (ca_ledger_verify_audit (fixture->ledger, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* A server URI is never a file name: without a server it is a clear error, and
+ * nothing named after it appears on disk. */
+static void
+test_uri_never_a_file (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  g_autofree char *cwd = g_get_current_dir ();
+  g_autofree char *uri = g_strdup_printf ("postgresql:///tagsmith?host=%s/no-server", fixture->dir);
+  g_autoptr(GDir) listing = NULL;
+  const char *name;
+
+  g_assert_cmpint (g_chdir (fixture->dir), ==, 0);
+  ledger = ca_ledger_open (uri, &error);
+  g_assert_null (ledger);
+  g_assert_error (error, CA_ERROR, CA_ERROR_DATABASE);
+  g_assert_nonnull (strstr (error->message, "cannot be reached"));
+  g_clear_error (&error);
+  ledger = ca_ledger_open_read_only ("postgres://localhost:1/tagsmith", &error);
+  g_assert_null (ledger);
+  g_assert_error (error, CA_ERROR, CA_ERROR_DATABASE);
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+
+  /* Only the fixture's own ledger files are there. */
+  listing = g_dir_open (fixture->dir, 0, NULL);
+  while ((name = g_dir_read_name (listing)) != NULL)
+    g_assert_true (g_str_has_prefix (name, "fleet.db"));
+}
+
 static char *
 file_digest (const char *path)
 {
@@ -1443,6 +1534,8 @@ main (int   argc,
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/ca/ledger/open-pragmas", test_open_pragmas);
+  ADD ("/ca/ledger/uri-never-a-file", test_uri_never_a_file);
+  ADD_BOTH ("/ca/ledger/concurrent-stations", test_concurrent_stations);
   ADD ("/ca/ledger/refuses-future", test_open_refuses_future);
   ADD ("/ca/ledger/refuses-garbage", test_open_refuses_garbage);
   ADD ("/ca/ledger/verify-finds-damage", test_verify_finds_damage);
