@@ -627,7 +627,9 @@ open_ledger (const char  *path,
 
 /**
  * ca_ledger_open:
- * @path: the ledger file; created (mode 0600, folder 0700) when missing
+ * @path: the ledger file, created (mode 0600, folder 0700) when missing; or a
+ *   libpq URI (postgresql://, postgres://) of a database on a server, whose
+ *   credentials come from a service file or PGPASSFILE
  *
  * Opens a ledger for reading and writing. An empty file, a folder or another
  * program's database is refused and left as it is.
