@@ -541,6 +541,7 @@ open_server_ledger (const char  *uri,
   g_autoptr(CaLedger) self = g_object_new (CA_TYPE_LEDGER, NULL);
   g_autofree char *message = NULL;
   CaDbStatus rc;
+  int version = 0;
 
   self->path = uri_for_messages (uri);
   self->read_only = read_only;
@@ -551,8 +552,16 @@ open_server_ledger (const char  *uri,
       set_error_with_detail (self, rc, message, error);
       return NULL;
     }
-  if (!check_is_ledger (self, error) ||
-      (read_only ? !migrate_in_memory (self, error) : !migrate (self, error)))
+  if (!check_is_ledger (self, error) || !read_schema_version (self, &version, error))
+    return NULL;
+  if (read_only && version == 0)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
+                   "There is no ledger in the database %s yet. Check the URI given with --db (or "
+                   "$TAGSMITH_DB); reading never creates one.", self->path);
+      return NULL;
+    }
+  if (read_only ? !migrate_in_memory (self, error) : !migrate (self, error))
     return NULL;
 
   return g_steal_pointer (&self);

@@ -1380,6 +1380,23 @@ test_uri_never_a_file (Fixture       *fixture,
     g_assert_true (g_str_has_prefix (name, "fleet.db"));
 }
 
+/* Reading an empty database on the server says there is no ledger there, as
+ * for a missing file, and creates nothing. */
+static void
+test_read_only_server_never_creates (Fixture       *fixture,
+                                     gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  g_autofree char *uri = g_strdup_printf ("%s%coptions=-csearch_path%%3D%s_nowhere", (const char *) user_data,
+                                          strchr (user_data, '?') != NULL ? '&' : '?', fixture->schema);
+
+  ledger = ca_ledger_open_read_only (uri, &error);
+  g_assert_null (ledger);
+  g_assert_error (error, CA_ERROR, CA_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "reading never creates one"));
+}
+
 static char *
 file_digest (const char *path)
 {
@@ -1536,6 +1553,9 @@ main (int   argc,
   ADD ("/ca/ledger/open-pragmas", test_open_pragmas);
   ADD ("/ca/ledger/uri-never-a-file", test_uri_never_a_file);
   ADD_BOTH ("/ca/ledger/concurrent-stations", test_concurrent_stations);
+  if (test_pg_uri () != NULL)
+    g_test_add ("/pg/ca/ledger/read-only-never-creates", Fixture, test_pg_uri (), fixture_set_up,
+                test_read_only_server_never_creates, fixture_tear_down);
   ADD ("/ca/ledger/refuses-future", test_open_refuses_future);
   ADD ("/ca/ledger/refuses-garbage", test_open_refuses_garbage);
   ADD ("/ca/ledger/verify-finds-damage", test_verify_finds_damage);
