@@ -567,6 +567,13 @@ open_server_ledger (const char  *uri,
   return g_steal_pointer (&self);
 }
 
+/* A URI names a server ledger and is never taken for a file name. */
+gboolean
+ca_ledger_location_is_server (const char *location)
+{
+  return ca_db_is_pg_uri (location);
+}
+
 static CaLedger *
 open_ledger (const char  *path,
              gboolean     read_only,

@@ -22,9 +22,11 @@ G_DECLARE_FINAL_TYPE (CaLedger, ca_ledger, CA, LEDGER, GObject)
 /* The schema version this build writes; a ledger with a larger one is refused. */
 #define CA_LEDGER_SCHEMA_VERSION 5
 
-/* A fleet ledger: one SQLite file. A CaLedger may be used from several threads;
- * calls are serialised inside. Every call that changes the ledger appends an
- * audit event in the same transaction. */
+/* A fleet ledger: one SQLite file, or a database on a PostgreSQL server named by
+ * a postgresql:// (or postgres://) URI. A CaLedger may be used from several
+ * threads; calls are serialised inside. Every call that changes the ledger
+ * appends an audit event in the same transaction. */
+gboolean    ca_ledger_location_is_server (const char        *location);
 CaLedger   *ca_ledger_open            (const char           *path,
                                        GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 CaLedger   *ca_ledger_open_read_only  (const char           *path,

@@ -235,6 +235,30 @@ ts_workspace_get_ledger_path (TsWorkspace *self)
   return self->ledger_path;
 }
 
+/* A ledger file's folder is made on first use; a server ledger has none. */
+static gboolean
+ensure_folder (const char  *location,
+               GError     **error)
+{
+  g_autofree char *folder = NULL;
+  int saved_errno;
+
+  if (ca_ledger_location_is_server (location))
+    return TRUE;
+
+  folder = g_path_get_dirname (location);
+  if (g_mkdir_with_parents (folder, 0700) == 0)
+    return TRUE;
+
+  saved_errno = errno;
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+               _("Could not create the folder “%s” for the fleet ledger: %s. "
+                 "Check its permissions, or choose another ledger with --db, "
+                 "TAGSMITH_DB or the window’s Preferences."),
+               folder, g_strerror (saved_errno));
+  return FALSE;
+}
+
 /**
  * ts_workspace_open:
  *
@@ -253,29 +277,11 @@ ts_workspace_open (TsWorkspace          *self,
   g_return_val_if_fail (self->ledger == NULL, FALSE);
 
   if (mode == TS_WORKSPACE_OPEN_READ_ONLY)
-    {
-      ledger = ca_ledger_open_read_only (self->ledger_path, &local_error);
-    }
+    ledger = ca_ledger_open_read_only (self->ledger_path, &local_error);
+  else if (ensure_folder (self->ledger_path, &local_error))
+    ledger = ca_ledger_open (self->ledger_path, &local_error);
   else
-    {
-      g_autofree char *folder = g_path_get_dirname (self->ledger_path);
-
-      if (g_mkdir_with_parents (folder, 0700) != 0)
-        {
-          int saved_errno = errno;
-
-          g_set_error (&local_error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       _("Could not create the folder “%s” for the fleet ledger: %s. "
-                         "Check its permissions, or choose another ledger with --db, "
-                         "TAGSMITH_DB or the window’s Preferences."),
-                       folder, g_strerror (saved_errno));
-          ledger = NULL;
-        }
-      else
-        {
-          ledger = ca_ledger_open (self->ledger_path, &local_error);
-        }
-    }
+    ledger = NULL;
 
   if (ledger == NULL)
     {

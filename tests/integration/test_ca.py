@@ -748,4 +748,42 @@ def _():
     tap.eq(ws.cli("backup", ws.path("copy.db")).returncode, 1)
 
 
+def server_ledger(ws):
+    """A database of its own on the suite's PostgreSQL server, as a ledger URI."""
+    base = os.environ["TAGSMITH_TEST_PG_URI"]
+    name = "ledger_" + os.path.basename(ws.dir).replace("-", "_").lower()
+    r = subprocess.run(["psql", base, "-q", "-c", f'CREATE DATABASE "{name}"'],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise AssertionError(r.stderr)
+    return base.replace("postgresql:///tagsmith?", f"postgresql:///{name}?")
+
+
+@tap.test("a postgresql:// ledger: CAs, issuing, revocation, CRL, fleet and audit work on the server",
+          skip=None if os.environ.get("TAGSMITH_TEST_PG_URI") else "TAGSMITH_TEST_PG_URI is not set")
+def _():
+    ws = Workspace()
+    uri = server_ledger(ws)
+    ws.env["TAGSMITH_DB"] = uri
+    before = sorted(os.listdir(ws.dir))
+    setup_cas(ws)
+    pem = ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem"),
+                 pass_=PASS, check=True).stdout
+    serial = openssl("x509", "-noout", "-serial", input=pem).stdout.strip().split("=")[1]
+    ws.cli("revoke", "--ca", "Issuing", "--serial", serial, "--reason", "key-compromise", pass_=PASS, check=True)
+    crl = ws.cli("crl", "--ca", "Issuing", pass_=PASS, check=True).stdout
+    text = openssl("crl", "-noout", "-text", input=crl).stdout
+    tap.contains(text.upper(), serial.upper().lstrip("0") or "0")
+    fleet = json.loads(ws.cli("--json", "fleet", "list", check=True).stdout)
+    tap.eq([d["imei"] for d in fleet], [IMEI1])
+    tap.contains(ws.cli("audit", "verify", pass_=PASS, check=True).stdout, "chain intact")
+    # The URI names a server: no file or folder named after it appears anywhere.
+    tap.eq(sorted(os.listdir(ws.dir)), before)
+    tap.eq(os.path.exists("postgresql:"), False)
+    # The same server ledger, read by a second "station" with --db instead of TAGSMITH_DB.
+    ws.env.pop("TAGSMITH_DB")
+    other = json.loads(ws.cli("--db", uri, "--json", "ca", "list", check=True).stdout)
+    tap.eq([c["name"] for c in other], ["Root", "Issuing"])
+
+
 tap.done()
