@@ -14,7 +14,7 @@
 #include "ts-at-reader.h"
 #include "ts-device-window.h"
 #include "ts-devices-page.h"
-#include "ts-window.h"
+#include "ts-gui-util.h"
 
 struct _TsDevicesPage
 {
@@ -150,7 +150,6 @@ static void
 port_apply_cb (TsDevicesPage *self)
 {
   g_autofree char *path = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->port_row))));
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
   if (*path == '\0')
     return;
@@ -160,8 +159,7 @@ port_apply_cb (TsDevicesPage *self)
       g_autofree char *message = g_strdup_printf (_("There is no port “%s”. Check the path, "
                                                     "and that the device is plugged in."), path);
 
-      if (TS_IS_WINDOW (root))
-        ts_window_show_toast (TS_WINDOW (root), message);
+      ts_show_toast (GTK_WIDGET (self), message);
       return;
     }
 
@@ -175,17 +173,14 @@ add_virtual_action (GtkWidget  *widget,
                     GVariant   *param)
 {
   g_autoptr(GError) error = NULL;
-  GtkRoot *root = gtk_widget_get_root (widget);
 
   if (!ts_device_monitor_start_emulator (TS_DEVICES_PAGE (widget)->devices, &error))
     {
-      if (TS_IS_WINDOW (root))
-        ts_window_show_error (TS_WINDOW (root), error);
+      ts_show_error (widget, error);
       return;
     }
 
-  if (TS_IS_WINDOW (root))
-    ts_window_show_toast (TS_WINDOW (root), _("Starting a virtual device…"));
+  ts_show_toast (widget, _("Starting a virtual device…"));
 }
 
 static void

@@ -20,7 +20,6 @@
 #include "ts-production-page.h"
 #include "ts-provision-form.h"
 #include "ts-unlock.h"
-#include "ts-window.h"
 #include "ts-workspace-ca.h"
 
 /* A long lot keeps only its newest rows on screen; the report has them all. */
@@ -101,10 +100,8 @@ static void
 show_error (TsProductionPage *self,
             const GError     *error)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  if (TS_IS_WINDOW (root))
-    ts_window_show_error (TS_WINDOW (root), error);
+  if (gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
+    ts_show_error (GTK_WIDGET (self), error);
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_warning ("%s", error->message);
 }
@@ -113,10 +110,7 @@ static void
 show_toast (TsProductionPage *self,
             const char       *message)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  if (TS_IS_WINDOW (root))
-    ts_window_show_toast (TS_WINDOW (root), message);
+  ts_show_toast (GTK_WIDGET (self), message);
 }
 
 /* Only while units are in flight: a bench may wait for kits for hours, and an
