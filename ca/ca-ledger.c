@@ -92,7 +92,8 @@ ca_ledger_set_db_error (CaLedger  *self,
     case SQLITE_CANTOPEN:
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
                    "The ledger %s cannot be written (%s). Check that the file and its folder "
-                   "are writable by you, or pass another file with --db.", self->path, detail);
+                   "are writable by you, or choose another ledger (--db or TAGSMITH_DB on the "
+                   "command line, Preferences in the window).", self->path, detail);
       break;
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -403,7 +404,8 @@ check_is_ledger (CaLedger  *self,
 
   g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
                "%s is a database of another program, not a Tagsmith ledger. It was left as it "
-               "is; pass the ledger's file with --db.", self->path);
+               "is; choose the ledger's file (--db or TAGSMITH_DB on the command line, "
+               "Preferences in the window).", self->path);
 
   return FALSE;
 }
@@ -469,8 +471,8 @@ check_existing_file (CaLedger  *self,
   if (!S_ISREG (st.st_mode))
     {
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
-                   "%s is not a file, so it cannot be a ledger. Pass the ledger's file with --db.",
-                   self->path);
+                   "%s is not a file, so it cannot be a ledger. Choose the ledger's file (--db or "
+                   "TAGSMITH_DB on the command line, Preferences in the window).", self->path);
       return FALSE;
     }
   if (st.st_size == 0)
@@ -590,8 +592,8 @@ open_ledger (const char  *path,
   if (!existed && read_only)
     {
       g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
-                   "There is no ledger at %s. Check the file name given with --db (or "
-                   "$TAGSMITH_DB); reading never creates one.", path);
+                   "There is no ledger at %s. Check the file name given with --db or "
+                   "TAGSMITH_DB, or in the window's Preferences; reading never creates one.", path);
       return NULL;
     }
 
@@ -607,8 +609,9 @@ open_ledger (const char  *path,
           int saved = errno;
 
           g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
-                       "The folder %s for the ledger cannot be created (%s). Pass another file with --db.",
-                       folder, g_strerror (saved));
+                       "The folder %s for the ledger cannot be created (%s). Choose another "
+                       "ledger (--db or TAGSMITH_DB on the command line, Preferences in the "
+                       "window).", folder, g_strerror (saved));
           return NULL;
         }
       rc = sqlite3_open_v2 (path, &self->db,
