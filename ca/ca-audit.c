@@ -63,22 +63,22 @@ read_head (CaLedger  *self,
   g_autoptr(CaStmt) stmt = ca_ledger_prepare (self, "SELECT value FROM meta WHERE key = 'audit_head'", error);
   const char *value;
   const char *colon;
-  int rc;
+  CaDbStatus rc;
 
   if (stmt == NULL)
     return FALSE;
 
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_DONE)
+  rc = ca_stmt_step (stmt);
+  if (rc == CA_DB_DONE)
     {
       *out_id = 0;
       *out_hash = g_strdup (GENESIS_HASH);
       return TRUE;
     }
-  if (rc != SQLITE_ROW)
+  if (rc != CA_DB_ROW)
     return ca_ledger_set_db_error (self, rc, error);
 
-  value = (const char *) sqlite3_column_text (stmt, 0);
+  value = ca_stmt_column_text (stmt, 0);
   colon = value != NULL ? strchr (value, ':') : NULL;
   if (colon == NULL)
     {
@@ -112,7 +112,7 @@ ca_audit_append (CaLedger    *self,
   gint64 id;
   gint64 at = ca_now ();
 
-  g_assert (!sqlite3_get_autocommit (self->db));
+  g_assert (ca_db_in_transaction (self->db));
 
   if (!check_unlocked (self, error) || !read_head (self, &prev_id, &prev_hash, error))
     return FALSE;
@@ -125,22 +125,23 @@ ca_audit_append (CaLedger    *self,
                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
   if (insert == NULL)
     return FALSE;
-  sqlite3_bind_int64 (insert, 1, id);
-  sqlite3_bind_int64 (insert, 2, at);
-  sqlite3_bind_text (insert, 3, actor, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 4, action, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 5, imei, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 6, details, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 7, prev_hash, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 8, hash, -1, SQLITE_STATIC);
+  ca_stmt_bind_int64 (insert, 1, id);
+  ca_stmt_bind_int64 (insert, 2, at);
+  ca_stmt_bind_text (insert, 3, actor);
+  ca_stmt_bind_text (insert, 4, action);
+  ca_stmt_bind_text (insert, 5, imei);
+  ca_stmt_bind_text (insert, 6, details);
+  ca_stmt_bind_text (insert, 7, prev_hash);
+  ca_stmt_bind_text (insert, 8, hash);
   if (!ca_ledger_step_done (self, insert, error))
     return FALSE;
 
   head = g_strdup_printf ("%" G_GINT64_FORMAT ":%s", id, hash);
-  update = ca_ledger_prepare (self, "INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)", error);
+  update = ca_ledger_prepare (self, "INSERT INTO meta (key, value) VALUES ('audit_head', ?) "
+                                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", error);
   if (update == NULL)
     return FALSE;
-  sqlite3_bind_text (update, 1, head, -1, SQLITE_STATIC);
+  ca_stmt_bind_text (update, 1, head);
 
   return ca_ledger_step_done (self, update, error);
 }
@@ -150,8 +151,8 @@ ca_audit_event_from_row (CaStmt *stmt)
 {
   CaAuditEvent *event = g_new0 (CaAuditEvent, 1);
 
-  event->id = sqlite3_column_int64 (stmt, 0);
-  event->at = sqlite3_column_int64 (stmt, 1);
+  event->id = ca_stmt_column_int64 (stmt, 0);
+  event->at = ca_stmt_column_int64 (stmt, 1);
   event->actor = ca_column_dup (stmt, 2);
   event->action = ca_column_dup (stmt, 3);
   event->imei = ca_column_dup (stmt, 4);
@@ -169,18 +170,18 @@ check_link (const guint8 *key,
             const char   *expected_prev)
 {
   g_autofree char *hash = NULL;
-  const char *stored_prev = (const char *) sqlite3_column_text (stmt, 6);
-  const char *stored_hash = (const char *) sqlite3_column_text (stmt, 7);
+  const char *stored_prev = ca_stmt_column_text (stmt, 6);
+  const char *stored_hash = ca_stmt_column_text (stmt, 7);
 
-  if (sqlite3_column_int64 (stmt, 0) != expected_id || stored_prev == NULL || stored_hash == NULL ||
+  if (ca_stmt_column_int64 (stmt, 0) != expected_id || stored_prev == NULL || stored_hash == NULL ||
       g_strcmp0 (stored_prev, expected_prev) != 0)
     return FALSE;
 
-  hash = link_hash (key, sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 1),
-                    (const char *) sqlite3_column_text (stmt, 2),
-                    (const char *) sqlite3_column_text (stmt, 3),
-                    (const char *) sqlite3_column_text (stmt, 4),
-                    (const char *) sqlite3_column_text (stmt, 5),
+  hash = link_hash (key, ca_stmt_column_int64 (stmt, 0), ca_stmt_column_int64 (stmt, 1),
+                    ca_stmt_column_text (stmt, 2),
+                    ca_stmt_column_text (stmt, 3),
+                    ca_stmt_column_text (stmt, 4),
+                    ca_stmt_column_text (stmt, 5),
                     stored_prev);
 
   return g_str_equal (hash, stored_hash);
@@ -200,7 +201,7 @@ ca_ledger_list_audit (CaLedger  *self,
   g_autoptr(CaStmt) stmt = NULL;
   g_autofree char *prev = NULL;
   gint64 expected = after_id + 1;
-  int rc;
+  CaDbStatus rc;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
 
@@ -210,10 +211,10 @@ ca_ledger_list_audit (CaLedger  *self,
                             "FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2", error);
   if (stmt == NULL)
     goto out;
-  sqlite3_bind_int64 (stmt, 1, after_id);
-  sqlite3_bind_int64 (stmt, 2, limit == 0 ? -1 : (gint64) limit);
+  ca_stmt_bind_int64 (stmt, 1, after_id);
+  ca_stmt_bind_int64 (stmt, 2, limit == 0 ? G_MAXINT64 : (gint64) limit);
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  while ((rc = ca_stmt_step (stmt)) == CA_DB_ROW)
     {
       CaAuditEvent *event = ca_audit_event_from_row (stmt);
 
@@ -225,7 +226,7 @@ ca_ledger_list_audit (CaLedger  *self,
       expected = event->id + 1;
       g_ptr_array_add (events, event);
     }
-  if (rc != SQLITE_DONE)
+  if (rc != CA_DB_DONE)
     {
       ca_ledger_set_db_error (self, rc, error);
       g_clear_pointer (&events, g_ptr_array_unref);
@@ -286,7 +287,7 @@ static const char *
 field (CaStmt *stmt,
        int     column)
 {
-  return (const char *) sqlite3_column_text (stmt, column);
+  return ca_stmt_column_text (stmt, column);
 }
 
 static Recorded *
@@ -327,7 +328,7 @@ static void
 replay_event (Replay *replay,
               CaStmt *stmt)
 {
-  gint64 id = sqlite3_column_int64 (stmt, 0);
+  gint64 id = ca_stmt_column_int64 (stmt, 0);
   const char *action = field (stmt, 3);
   Recorded *recorded;
 
@@ -388,7 +389,7 @@ reason_of (CaStmt *stmt,
   if (g_strcmp0 (field (stmt, status_column), "revoked") != 0)
     return NULL;
 
-  return g_strdup (ca_revoke_reason_to_string (sqlite3_column_int (stmt, status_column + 1)));
+  return g_strdup (ca_revoke_reason_to_string (ca_stmt_column_int (stmt, status_column + 1)));
 }
 
 /* Compares the tables with the replayed events; FALSE with @out_problem set
@@ -405,17 +406,17 @@ compare_state (CaLedger  *self,
   g_autofree char *verifier = NULL;
   g_autofree char *verifier_sha = NULL;
   guint seen = 0;
-  int rc;
+  CaDbStatus rc;
 
   certs = ca_ledger_prepare (self,
                              "SELECT a.name, c.serial, c.pem, c.sha256_lf, c.status, c.revoke_reason "
                              "FROM certificates c JOIN authorities a ON a.id = c.authority_id", error);
   if (certs == NULL)
     return FALSE;
-  while ((rc = sqlite3_step (certs)) == SQLITE_ROW)
+  while ((rc = ca_stmt_step (certs)) == CA_DB_ROW)
     {
       Recorded *recorded = lookup_certificate (replay, field (certs, 0), field (certs, 1));
-      g_autofree char *sha = ca_sha256_hex (field (certs, 2), sqlite3_column_bytes (certs, 2));
+      g_autofree char *sha = ca_sha256_hex (field (certs, 2), ca_stmt_column_bytes (certs, 2));
       g_autofree char *reason = reason_of (certs, 4);
 
       if (recorded == NULL)
@@ -434,7 +435,7 @@ compare_state (CaLedger  *self,
         return FALSE;
       seen++;
     }
-  if (rc != SQLITE_DONE)
+  if (rc != CA_DB_DONE)
     return ca_ledger_set_db_error (self, rc, error);
   if (seen != g_hash_table_size (replay->certificates))
     {
@@ -449,11 +450,11 @@ compare_state (CaLedger  *self,
                                    "p.name, a.serial FROM " CA_AUTHORITY_FROM, error);
   if (authorities == NULL)
     return FALSE;
-  while ((rc = sqlite3_step (authorities)) == SQLITE_ROW)
+  while ((rc = ca_stmt_step (authorities)) == CA_DB_ROW)
     {
       Recorded *recorded = g_hash_table_lookup (replay->authorities, field (authorities, 0));
-      g_autofree char *sha = ca_sha256_hex (field (authorities, 1), sqlite3_column_bytes (authorities, 1));
-      g_autofree char *key_sha = ca_sha256_hex (field (authorities, 3), sqlite3_column_bytes (authorities, 3));
+      g_autofree char *sha = ca_sha256_hex (field (authorities, 1), ca_stmt_column_bytes (authorities, 1));
+      g_autofree char *key_sha = ca_sha256_hex (field (authorities, 3), ca_stmt_column_bytes (authorities, 3));
       g_autofree char *reason = reason_of (authorities, 4);
       const char *recorded_reason = recorded != NULL ? recorded->reason : NULL;
 
@@ -479,7 +480,7 @@ compare_state (CaLedger  *self,
         return FALSE;
       seen++;
     }
-  if (rc != SQLITE_DONE)
+  if (rc != CA_DB_DONE)
     return ca_ledger_set_db_error (self, rc, error);
   if (seen != g_hash_table_size (replay->authorities))
     {
@@ -492,7 +493,7 @@ compare_state (CaLedger  *self,
   installs = ca_ledger_prepare (self, "SELECT id, state FROM installs", error);
   if (installs == NULL)
     return FALSE;
-  while ((rc = sqlite3_step (installs)) == SQLITE_ROW)
+  while ((rc = ca_stmt_step (installs)) == CA_DB_ROW)
     {
       const char *state = g_hash_table_lookup (replay->installs, field (installs, 0));
 
@@ -504,7 +505,7 @@ compare_state (CaLedger  *self,
         }
       seen++;
     }
-  if (rc != SQLITE_DONE)
+  if (rc != CA_DB_DONE)
     return ca_ledger_set_db_error (self, rc, error);
   if (seen != g_hash_table_size (replay->installs))
     {
@@ -549,14 +550,14 @@ verify_locked (CaLedger  *self,
     .installs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
   };
   gint64 head_id = 0;
-  int rc;
+  CaDbStatus rc;
 
   if (!read_head (self, &head_id, &head_hash, error) ||
       (stmt = ca_ledger_prepare (self, "SELECT " CA_AUDIT_EVENT_COLUMNS ", " REPLAY_COLUMNS
                                        " FROM audit_log ORDER BY id", error)) == NULL)
     return FALSE;
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  while ((rc = ca_stmt_step (stmt)) == CA_DB_ROW)
     {
       if (!check_link (self->audit_key, stmt, *out_checked + 1, prev))
         {
@@ -573,7 +574,7 @@ verify_locked (CaLedger  *self,
       prev = ca_column_dup (stmt, 7);
       (*out_checked)++;
     }
-  if (rc != SQLITE_DONE)
+  if (rc != CA_DB_DONE)
     return ca_ledger_set_db_error (self, rc, error);
 
   if (*out_checked != head_id || (*out_checked > 0 && g_strcmp0 (prev, head_hash) != 0))
@@ -707,7 +708,7 @@ ca_ledger_audit_contains (CaLedger    *self,
 {
   g_autoptr(CaStmt) stmt = NULL;
   gboolean found = FALSE;
-  int rc;
+  CaDbStatus rc;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
 
@@ -715,19 +716,19 @@ ca_ledger_audit_contains (CaLedger    *self,
   stmt = ca_ledger_prepare (self, "SELECT hash FROM audit_log WHERE id = ?", error);
   if (stmt == NULL)
     goto out;
-  sqlite3_bind_int64 (stmt, 1, seq);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+  ca_stmt_bind_int64 (stmt, 1, seq);
+  rc = ca_stmt_step (stmt);
+  if (rc != CA_DB_ROW && rc != CA_DB_DONE)
     {
       ca_ledger_set_db_error (self, rc, error);
       goto out;
     }
-  found = seq == 0 || (rc == SQLITE_ROW && g_ascii_strcasecmp (field (stmt, 0), hash) == 0);
+  found = seq == 0 || (rc == CA_DB_ROW && g_ascii_strcasecmp (field (stmt, 0), hash) == 0);
   if (!found)
     g_set_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN,
                  "The ledger does not contain the audit head %" G_GINT64_FORMAT ":%s: %s. It was rolled "
                  "back to an older copy or replaced; restore the newest backup.", seq, hash,
-                 rc == SQLITE_ROW ? "that event has another hash" : "its log ends before that event");
+                 rc == CA_DB_ROW ? "that event has another hash" : "its log ends before that event");
 
 out:
   ca_ledger_unlock_mutex (self);
@@ -745,20 +746,20 @@ check_legacy_chain (CaLedger  *self,
   g_autofree char *head_hash = NULL;
   gint64 head_id = 0;
   gint64 checked = 0;
-  int rc;
+  CaDbStatus rc;
 
   if (!read_head (self, &head_id, &head_hash, error) ||
       (stmt = ca_ledger_prepare (self, "SELECT " CA_AUDIT_EVENT_COLUMNS " FROM audit_log ORDER BY id", error)) == NULL)
     return FALSE;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW && check_link (NULL, stmt, checked + 1, prev))
+  while ((rc = ca_stmt_step (stmt)) == CA_DB_ROW && check_link (NULL, stmt, checked + 1, prev))
     {
       g_free (prev);
       prev = ca_column_dup (stmt, 7);
       checked++;
     }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+  if (rc != CA_DB_ROW && rc != CA_DB_DONE)
     return ca_ledger_set_db_error (self, rc, error);
-  if (rc == SQLITE_ROW || checked != head_id || (checked > 0 && g_strcmp0 (prev, head_hash) != 0))
+  if (rc == CA_DB_ROW || checked != head_id || (checked > 0 && g_strcmp0 (prev, head_hash) != 0))
     {
       g_set_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN,
                    "This ledger's audit log does not verify (after event %" G_GINT64_FORMAT "), so it was "
@@ -826,28 +827,28 @@ rekey_chain (CaLedger  *self,
   g_autofree char *prev = g_strdup (GENESIS_HASH);
   g_autofree char *head_text = NULL;
   gint64 last = 0;
-  int rc;
+  CaDbStatus rc;
 
   rows = ca_ledger_prepare (self, "SELECT " CA_AUDIT_EVENT_COLUMNS " FROM audit_log ORDER BY id", error);
   update = ca_ledger_prepare (self, "UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", error);
   if (rows == NULL || update == NULL)
     return FALSE;
-  while ((rc = sqlite3_step (rows)) == SQLITE_ROW)
+  while ((rc = ca_stmt_step (rows)) == CA_DB_ROW)
     {
-      char *hash = link_hash (self->audit_key, sqlite3_column_int64 (rows, 0), sqlite3_column_int64 (rows, 1),
+      char *hash = link_hash (self->audit_key, ca_stmt_column_int64 (rows, 0), ca_stmt_column_int64 (rows, 1),
                               field (rows, 2), field (rows, 3), field (rows, 4), field (rows, 5), prev);
 
-      last = sqlite3_column_int64 (rows, 0);
-      sqlite3_bind_text (update, 1, prev, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (update, 2, hash, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (update, 3, last);
+      last = ca_stmt_column_int64 (rows, 0);
+      ca_stmt_bind_text (update, 1, prev);
+      ca_stmt_bind_text (update, 2, hash);
+      ca_stmt_bind_int64 (update, 3, last);
       g_free (prev);
       prev = hash;
       if (!ca_ledger_step_done (self, update, error))
         return FALSE;
-      sqlite3_reset (update);
+      ca_stmt_reset (update);
     }
-  if (rc != SQLITE_DONE)
+  if (rc != CA_DB_DONE)
     return ca_ledger_set_db_error (self, rc, error);
   if (last == 0)
     return TRUE;
@@ -856,7 +857,7 @@ rekey_chain (CaLedger  *self,
   head = ca_ledger_prepare (self, "UPDATE meta SET value = ? WHERE key = 'audit_head'", error);
   if (head == NULL)
     return FALSE;
-  sqlite3_bind_text (head, 1, head_text, -1, SQLITE_STATIC);
+  ca_stmt_bind_text (head, 1, head_text);
 
   return ca_ledger_step_done (self, head, error);
 }
@@ -870,17 +871,17 @@ rewrap_keys (CaLedger    *self,
   g_autoptr(CaStmt) rows = NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) pems = g_ptr_array_new_with_free_func (g_free);
-  int rc;
+  CaDbStatus rc;
 
   rows = ca_ledger_prepare (self, "SELECT name, key_pkcs8 FROM authorities ORDER BY id", error);
   if (rows == NULL)
     return FALSE;
-  while ((rc = sqlite3_step (rows)) == SQLITE_ROW)
+  while ((rc = ca_stmt_step (rows)) == CA_DB_ROW)
     {
       g_ptr_array_add (names, ca_column_dup (rows, 0));
       g_ptr_array_add (pems, ca_column_dup (rows, 1));
     }
-  if (rc != SQLITE_DONE)
+  if (rc != CA_DB_DONE)
     return ca_ledger_set_db_error (self, rc, error);
   g_clear_pointer (&rows, ca_stmt_release);
 
@@ -901,8 +902,8 @@ rewrap_keys (CaLedger    *self,
       update = ca_ledger_prepare (self, "UPDATE authorities SET key_pkcs8 = ? WHERE name = ?", error);
       if (update == NULL)
         return FALSE;
-      sqlite3_bind_text (update, 1, sealed, -1, SQLITE_STATIC);
-      sqlite3_bind_text (update, 2, names->pdata[i], -1, SQLITE_STATIC);
+      ca_stmt_bind_text (update, 1, sealed);
+      ca_stmt_bind_text (update, 2, names->pdata[i]);
       if (!ca_ledger_step_done (self, update, error))
         return FALSE;
 
@@ -940,7 +941,7 @@ ca_audit_upgrade (CaLedger    *self,
       (verifier = ca_verifier_new (passphrase, self->audit_key, error)) == NULL ||
       (stmt = ca_ledger_prepare (self, "UPDATE meta SET value = ? WHERE key = 'passphrase_verifier'", error)) == NULL)
     goto fail;
-  sqlite3_bind_text (stmt, 1, verifier, -1, SQLITE_STATIC);
+  ca_stmt_bind_text (stmt, 1, verifier);
   if (!ca_ledger_step_done (self, stmt, error) || !rekey_chain (self, error) ||
       !rewrap_keys (self, passphrase, error))
     goto fail;

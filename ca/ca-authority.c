@@ -71,7 +71,7 @@ ca_signer_refresh (CaLedger  *self,
 {
   g_autoptr(CaStmt) stmt = NULL;
   gint64 now = ca_now ();
-  int rc;
+  CaDbStatus rc;
 
   g_clear_pointer (&signer->revoked_name, g_free);
   g_clear_pointer (&signer->outside_name, g_free);
@@ -91,14 +91,14 @@ ca_signer_refresh (CaLedger  *self,
                             " ORDER BY depth", error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, signer->id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  ca_stmt_bind_int64 (stmt, 1, signer->id);
+  while ((rc = ca_stmt_step (stmt)) == CA_DB_ROW)
     {
-      const char *status = (const char *) sqlite3_column_text (stmt, 1);
-      int path_len = sqlite3_column_int (stmt, 2);
-      gint64 not_before = sqlite3_column_int64 (stmt, 3);
-      gint64 not_after = sqlite3_column_int64 (stmt, 4);
-      int depth = sqlite3_column_int (stmt, 5);
+      const char *status = ca_stmt_column_text (stmt, 1);
+      int path_len = ca_stmt_column_int (stmt, 2);
+      gint64 not_before = ca_stmt_column_int64 (stmt, 3);
+      gint64 not_after = ca_stmt_column_int64 (stmt, 4);
+      int depth = ca_stmt_column_int (stmt, 5);
 
       if (signer->revoked_name == NULL && g_strcmp0 (status, "revoked") == 0)
         signer->revoked_name = ca_column_dup (stmt, 0);
@@ -113,7 +113,7 @@ ca_signer_refresh (CaLedger  *self,
       if (path_len >= 0)
         signer->path_room = MIN (signer->path_room, path_len - depth);
     }
-  if (rc != SQLITE_DONE)
+  if (rc != CA_DB_DONE)
     return ca_ledger_set_db_error (self, rc, error);
 
   return TRUE;
@@ -224,7 +224,7 @@ ca_signer_load (CaLedger    *self,
                 GError     **error)
 {
   g_autoptr(CaStmt) stmt = NULL;
-  int rc;
+  CaDbStatus rc;
 
   memset (out_signer, 0, sizeof *out_signer);
 
@@ -233,20 +233,20 @@ ca_signer_load (CaLedger    *self,
                             "FROM authorities WHERE name = ?", error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_DONE)
+  ca_stmt_bind_text (stmt, 1, name);
+  rc = ca_stmt_step (stmt);
+  if (rc == CA_DB_DONE)
     {
       ca_set_no_such_authority (error, name);
       return FALSE;
     }
-  if (rc != SQLITE_ROW)
+  if (rc != CA_DB_ROW)
     return ca_ledger_set_db_error (self, rc, error);
 
-  out_signer->id = sqlite3_column_int64 (stmt, 0);
+  out_signer->id = ca_stmt_column_int64 (stmt, 0);
   out_signer->name = ca_column_dup (stmt, 1);
-  out_signer->not_after = sqlite3_column_int64 (stmt, 4);
-  out_signer->cert = ca_x509_from_pem ((const char *) sqlite3_column_text (stmt, 2), error);
+  out_signer->not_after = ca_stmt_column_int64 (stmt, 4);
+  out_signer->cert = ca_x509_from_pem (ca_stmt_column_text (stmt, 2), error);
   if (out_signer->cert == NULL || !ca_signer_refresh (self, out_signer, error))
     {
       ca_signer_clear (out_signer);
@@ -256,7 +256,7 @@ ca_signer_load (CaLedger    *self,
   if (need_key)
     {
       out_signer->key = ca_ledger_get_key (self, out_signer->id,
-                                           (const char *) sqlite3_column_text (stmt, 3), error);
+                                           ca_stmt_column_text (stmt, 3), error);
       /* A key swapped in from another CA would sign what no verifier accepts. */
       if (out_signer->key != NULL && X509_check_private_key (out_signer->cert, out_signer->key) != 1)
         {
@@ -416,15 +416,15 @@ get_authority_locked (CaLedger    *self,
   g_autoptr(CaStmt) stmt = ca_ledger_prepare (self,
                                               "SELECT " CA_AUTHORITY_COLUMNS " FROM " CA_AUTHORITY_FROM
                                               " WHERE a.name = ?", error);
-  int rc;
+  CaDbStatus rc;
 
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
+  ca_stmt_bind_text (stmt, 1, name);
+  rc = ca_stmt_step (stmt);
+  if (rc == CA_DB_ROW)
     return ca_authority_from_row (stmt);
-  if (rc == SQLITE_DONE)
+  if (rc == CA_DB_DONE)
     ca_set_no_such_authority (error, name);
   else
     ca_ledger_set_db_error (self, rc, error);
@@ -491,35 +491,36 @@ ca_authority_insert (CaLedger    *self,
   stmt = ca_ledger_prepare (self,
                             "INSERT INTO authorities (name, parent_id, subject, key_type, path_len, "
                             "not_before, not_after, serial, ski, cert_pem, sha256_lf, sha256_crlf, "
-                            "key_pkcs8, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            "key_pkcs8, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                             error);
   if (stmt == NULL)
     return 0;
-  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+  ca_stmt_bind_text (stmt, 1, name);
   if (parent_id != 0)
-    sqlite3_bind_int64 (stmt, 2, parent_id);
-  sqlite3_bind_text (stmt, 3, subject, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 4, key_type);
-  sqlite3_bind_int (stmt, 5, path_len);
-  sqlite3_bind_int64 (stmt, 6, ca_asn1_time_to_unix (X509_get0_notBefore (cert)));
-  sqlite3_bind_int64 (stmt, 7, ca_asn1_time_to_unix (X509_get0_notAfter (cert)));
-  sqlite3_bind_text (stmt, 8, serial, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 9, ski, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 10, pem, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 11, sha_lf, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 12, sha_crlf, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 13, key_pem, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 14, ca_now ());
-  if (sqlite3_step (stmt) != SQLITE_DONE)
+    ca_stmt_bind_int64 (stmt, 2, parent_id);
+  ca_stmt_bind_text (stmt, 3, subject);
+  ca_stmt_bind_int64 (stmt, 4, key_type);
+  ca_stmt_bind_int64 (stmt, 5, path_len);
+  ca_stmt_bind_int64 (stmt, 6, ca_asn1_time_to_unix (X509_get0_notBefore (cert)));
+  ca_stmt_bind_int64 (stmt, 7, ca_asn1_time_to_unix (X509_get0_notAfter (cert)));
+  ca_stmt_bind_text (stmt, 8, serial);
+  ca_stmt_bind_text (stmt, 9, ski);
+  ca_stmt_bind_text (stmt, 10, pem);
+  ca_stmt_bind_text (stmt, 11, sha_lf);
+  ca_stmt_bind_text (stmt, 12, sha_crlf);
+  ca_stmt_bind_text (stmt, 13, key_pem);
+  ca_stmt_bind_int64 (stmt, 14, ca_now ());
+  if (ca_stmt_step (stmt) != CA_DB_ROW)
     {
-      if (sqlite3_extended_errcode (self->db) == SQLITE_CONSTRAINT_UNIQUE)
+      if (ca_db_status (self->db) == CA_DB_UNIQUE)
         g_set_error (error, CA_ERROR, CA_ERROR_EXISTS,
                      "A CA named “%s” already exists in this ledger. Choose another name.", name);
       else
-        ca_ledger_set_db_error (self, sqlite3_extended_errcode (self->db), error);
+        ca_ledger_set_db_error (self, ca_db_status (self->db), error);
       return 0;
     }
-  id = sqlite3_last_insert_rowid (self->db);
+  id = ca_stmt_column_int64 (stmt, 0);
+  g_clear_pointer (&stmt, ca_stmt_release);
 
   detail_builder = ca_details_new ();
   ca_details_add (detail_builder, "name", name);
@@ -696,7 +697,7 @@ ca_ledger_list_authorities (CaLedger  *self,
 {
   g_autoptr(GPtrArray) authorities = g_ptr_array_new_with_free_func ((GDestroyNotify) ca_authority_free);
   g_autoptr(CaStmt) stmt = NULL;
-  int rc = SQLITE_ERROR;
+  CaDbStatus rc = CA_DB_ERROR;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
 
@@ -706,14 +707,14 @@ ca_ledger_list_authorities (CaLedger  *self,
                             " ORDER BY a.id", error);
   if (stmt != NULL)
     {
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      while ((rc = ca_stmt_step (stmt)) == CA_DB_ROW)
         g_ptr_array_add (authorities, ca_authority_from_row (stmt));
-      if (rc != SQLITE_DONE)
+      if (rc != CA_DB_DONE)
         ca_ledger_set_db_error (self, rc, error);
     }
   ca_ledger_unlock_mutex (self);
 
-  return rc == SQLITE_DONE ? g_steal_pointer (&authorities) : NULL;
+  return rc == CA_DB_DONE ? g_steal_pointer (&authorities) : NULL;
 }
 
 char *

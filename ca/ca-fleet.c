@@ -28,18 +28,18 @@ device_changes (CaLedger        *self,
   g_autoptr(CaStmt) stmt = ca_ledger_prepare (self, "SELECT uuid, model, firmware, lot, notes FROM devices "
                                               "WHERE imei = ?", error);
   const char *given[] = { device->uuid, device->model, device->firmware, device->lot, device->notes };
-  int rc;
+  CaDbStatus rc;
 
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, device->imei, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+  ca_stmt_bind_text (stmt, 1, device->imei);
+  rc = ca_stmt_step (stmt);
+  if (rc != CA_DB_ROW && rc != CA_DB_DONE)
     return ca_ledger_set_db_error (self, rc, error);
 
-  *out_changes = rc == SQLITE_DONE;
-  for (int i = 0; rc == SQLITE_ROW && i < (int) G_N_ELEMENTS (given); i++)
-    if (given[i] != NULL && g_strcmp0 (given[i], (const char *) sqlite3_column_text (stmt, i)) != 0)
+  *out_changes = rc == CA_DB_DONE;
+  for (int i = 0; rc == CA_DB_ROW && i < (int) G_N_ELEMENTS (given); i++)
+    if (given[i] != NULL && g_strcmp0 (given[i], ca_stmt_column_text (stmt, i)) != 0)
       *out_changes = TRUE;
 
   return TRUE;
@@ -76,18 +76,19 @@ ca_ledger_device_seen (CaLedger        *self,
   stmt = ca_ledger_prepare (self,
                             "INSERT INTO devices (imei, uuid, model, firmware, lot, notes, first_seen, last_seen) "
                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (imei) DO UPDATE SET "
-                            "uuid = coalesce (excluded.uuid, uuid), model = coalesce (excluded.model, model), "
-                            "firmware = coalesce (excluded.firmware, firmware), lot = coalesce (excluded.lot, lot), "
-                            "notes = coalesce (excluded.notes, notes), last_seen = excluded.last_seen", error);
+                            "uuid = coalesce (excluded.uuid, devices.uuid), model = coalesce (excluded.model, devices.model), "
+                            "firmware = coalesce (excluded.firmware, devices.firmware), "
+                            "lot = coalesce (excluded.lot, devices.lot), notes = coalesce (excluded.notes, devices.notes), "
+                            "last_seen = excluded.last_seen", error);
   if (stmt == NULL)
     goto fail;
-  sqlite3_bind_text (stmt, 1, device->imei, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, device->uuid, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, device->model, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, device->firmware, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 5, device->lot, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 6, device->notes, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 7, ca_now ());
+  ca_stmt_bind_text (stmt, 1, device->imei);
+  ca_stmt_bind_text (stmt, 2, device->uuid);
+  ca_stmt_bind_text (stmt, 3, device->model);
+  ca_stmt_bind_text (stmt, 4, device->firmware);
+  ca_stmt_bind_text (stmt, 5, device->lot);
+  ca_stmt_bind_text (stmt, 6, device->notes);
+  ca_stmt_bind_int64 (stmt, 7, ca_now ());
   if (!ca_ledger_step_done (self, stmt, error))
     goto fail;
 
@@ -125,8 +126,8 @@ device_from_row (CaStmt *stmt)
   device->firmware = ca_column_dup (stmt, 3);
   device->lot = ca_column_dup (stmt, 4);
   device->notes = ca_column_dup (stmt, 5);
-  device->first_seen = sqlite3_column_int64 (stmt, 6);
-  device->last_seen = sqlite3_column_int64 (stmt, 7);
+  device->first_seen = ca_stmt_column_int64 (stmt, 6);
+  device->last_seen = ca_stmt_column_int64 (stmt, 7);
 
   return device;
 }
@@ -137,7 +138,7 @@ get_device_locked (CaLedger    *self,
                    GError     **error)
 {
   g_autoptr(CaStmt) stmt = NULL;
-  int rc;
+  CaDbStatus rc;
 
   if (!ca_imei_validate (imei, error))
     return NULL;
@@ -145,11 +146,11 @@ get_device_locked (CaLedger    *self,
   stmt = ca_ledger_prepare (self, "SELECT " DEVICE_COLUMNS " FROM devices WHERE imei = ?", error);
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_text (stmt, 1, imei, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
+  ca_stmt_bind_text (stmt, 1, imei);
+  rc = ca_stmt_step (stmt);
+  if (rc == CA_DB_ROW)
     return device_from_row (stmt);
-  if (rc == SQLITE_DONE)
+  if (rc == CA_DB_DONE)
     g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
                  "The device %s is not in this ledger: it was never identified or issued a certificate.",
                  imei);
@@ -184,14 +185,14 @@ fleet_row_from_row (CaStmt *stmt)
   row->uuid = ca_column_dup (stmt, 1);
   row->model = ca_column_dup (stmt, 2);
   row->lot = ca_column_dup (stmt, 3);
-  row->last_seen = sqlite3_column_int64 (stmt, 4);
+  row->last_seen = ca_stmt_column_int64 (stmt, 4);
   row->serial = ca_column_dup (stmt, 5);
   row->authority_name = ca_column_dup (stmt, 6);
   row->profile = ca_column_dup (stmt, 7);
-  row->not_after = sqlite3_column_int64 (stmt, 8);
+  row->not_after = ca_stmt_column_int64 (stmt, 8);
   /* A device without a certificate counts as valid, not expired. */
   row->status = ca_status_from_column (stmt, 9, row->serial != NULL ? row->not_after : G_MAXINT64);
-  row->certificate_count = sqlite3_column_int (stmt, 10);
+  row->certificate_count = ca_stmt_column_int (stmt, 10);
 
   return row;
 }
@@ -313,15 +314,15 @@ prepare_fleet (CaLedger            *self,
 
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_text (stmt, 1, scope->lower, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, scope->upper, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, query->lot, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, scope->uuid, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 5, scope->serial, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 6, query->filter);
-  sqlite3_bind_int64 (stmt, 7, now);
-  sqlite3_bind_int64 (stmt, 8, now + (gint64) expiring * 86400);
-  sqlite3_bind_int64 (stmt, 9, limit);
+  ca_stmt_bind_text (stmt, 1, scope->lower);
+  ca_stmt_bind_text (stmt, 2, scope->upper);
+  ca_stmt_bind_text (stmt, 3, query->lot);
+  ca_stmt_bind_text (stmt, 4, scope->uuid);
+  ca_stmt_bind_text (stmt, 5, scope->serial);
+  ca_stmt_bind_int64 (stmt, 6, query->filter);
+  ca_stmt_bind_int64 (stmt, 7, now);
+  ca_stmt_bind_int64 (stmt, 8, now + (gint64) expiring * 86400);
+  ca_stmt_bind_int64 (stmt, 9, limit);
 
   return stmt;
 }
@@ -367,7 +368,7 @@ ca_ledger_explain_fleet (CaLedger            *self,
   g_auto(FleetScope) scope = { 0 };
   g_autoptr(CaStmt) stmt = NULL;
   g_autoptr(GString) plan = g_string_new (NULL);
-  int rc = SQLITE_ERROR;
+  CaDbStatus rc = CA_DB_ERROR;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
   g_return_val_if_fail (query != NULL, NULL);
@@ -378,15 +379,15 @@ ca_ledger_explain_fleet (CaLedger            *self,
   stmt = prepare_fleet (self, explain_sql, query, &scope, 1, error);
   if (stmt != NULL)
     {
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        g_string_append_printf (plan, "%s\n", sqlite3_column_text (stmt, 3));
-      if (rc != SQLITE_DONE)
+      while ((rc = ca_stmt_step (stmt)) == CA_DB_ROW)
+        g_string_append_printf (plan, "%s\n", ca_stmt_column_text (stmt, 3));
+      if (rc != CA_DB_DONE)
         ca_ledger_set_db_error (self, rc, error);
     }
   g_clear_pointer (&stmt, ca_stmt_release);
   ca_ledger_unlock_mutex (self);
 
-  return rc == SQLITE_DONE ? g_string_free (g_steal_pointer (&plan), FALSE) : NULL;
+  return rc == CA_DB_DONE ? g_string_free (g_steal_pointer (&plan), FALSE) : NULL;
 }
 
 void
@@ -435,7 +436,7 @@ ca_ledger_fleet_index (CaLedger            *self,
     {
       g_auto(FleetScope) scope = { 0 };
       g_autoptr(CaStmt) stmt = NULL;
-      int rc;
+      CaDbStatus rc;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return NULL;
@@ -447,10 +448,10 @@ ca_ledger_fleet_index (CaLedger            *self,
       ca_ledger_lock_mutex (self);
       stmt = prepare_fleet (self, query->filter == CA_FLEET_ALL ? all_key_sql : key_sql, query, &scope,
                             INDEX_CHUNK, error);
-      rc = stmt != NULL ? SQLITE_ROW : SQLITE_ERROR;
-      while (stmt != NULL && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      rc = stmt != NULL ? CA_DB_ROW : CA_DB_ERROR;
+      while (stmt != NULL && (rc = ca_stmt_step (stmt)) == CA_DB_ROW)
         {
-          const char *imei = (const char *) sqlite3_column_text (stmt, 0);
+          const char *imei = ca_stmt_column_text (stmt, 0);
 
           got++;
           if (++index->n_rows % index->page_size == 0)
@@ -461,12 +462,12 @@ ca_ledger_fleet_index (CaLedger            *self,
               after = g_strdup (imei);
             }
         }
-      if (stmt != NULL && rc != SQLITE_DONE)
+      if (stmt != NULL && rc != CA_DB_DONE)
         ca_ledger_set_db_error (self, rc, error);
       g_clear_pointer (&stmt, ca_stmt_release);
       ca_ledger_unlock_mutex (self);
 
-      if (rc != SQLITE_DONE)
+      if (rc != CA_DB_DONE)
         return NULL;
     }
   while (got == INDEX_CHUNK);
@@ -533,9 +534,9 @@ list_certificates_locked (CaLedger    *self,
 
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_text (stmt, 1, imei, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 2, valid_only);
-  sqlite3_bind_int64 (stmt, 3, ca_now ());
+  ca_stmt_bind_text (stmt, 1, imei);
+  ca_stmt_bind_int64 (stmt, 2, valid_only);
+  ca_stmt_bind_int64 (stmt, 3, ca_now ());
 
   return ca_ledger_collect_rows (self, stmt, certificate_from_row, (GDestroyNotify) ca_certificate_free, error);
 }
@@ -567,7 +568,7 @@ ca_ledger_get_certificate (CaLedger  *self,
 {
   g_autoptr(CaStmt) stmt = NULL;
   CaCertificate *cert = NULL;
-  int rc;
+  CaDbStatus rc;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
 
@@ -576,11 +577,11 @@ ca_ledger_get_certificate (CaLedger  *self,
                             " WHERE c.id = ?", error);
   if (stmt != NULL)
     {
-      sqlite3_bind_int64 (stmt, 1, id);
-      rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
+      ca_stmt_bind_int64 (stmt, 1, id);
+      rc = ca_stmt_step (stmt);
+      if (rc == CA_DB_ROW)
         cert = ca_certificate_from_row (stmt);
-      else if (rc == SQLITE_DONE)
+      else if (rc == CA_DB_DONE)
         g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND, "No certificate has the id %" G_GINT64_FORMAT ".", id);
       else
         ca_ledger_set_db_error (self, rc, error);
@@ -599,18 +600,18 @@ install_from_row (CaStmt *stmt)
 {
   CaInstall *install = g_new0 (CaInstall, 1);
 
-  install->id = sqlite3_column_int64 (stmt, 0);
+  install->id = ca_stmt_column_int64 (stmt, 0);
   install->imei = ca_column_dup (stmt, 1);
-  install->sec_tag = sqlite3_column_int (stmt, 2);
-  install->cred_type = sqlite3_column_int (stmt, 3);
-  install->certificate_id = sqlite3_column_int64 (stmt, 4);
+  install->sec_tag = ca_stmt_column_int (stmt, 2);
+  install->cred_type = ca_stmt_column_int (stmt, 3);
+  install->certificate_id = ca_stmt_column_int64 (stmt, 4);
   install->sha256 = ca_column_dup (stmt, 5);
   install->port = ca_column_dup (stmt, 6);
-  ca_install_state_from_string ((const char *) sqlite3_column_text (stmt, 7), &install->state);
-  install->host_key = sqlite3_column_int (stmt, 8);
+  ca_install_state_from_string (ca_stmt_column_text (stmt, 7), &install->state);
+  install->host_key = ca_stmt_column_int (stmt, 8);
   install->detail = ca_column_dup (stmt, 9);
-  install->created_at = sqlite3_column_int64 (stmt, 10);
-  install->updated_at = sqlite3_column_int64 (stmt, 11);
+  install->created_at = ca_stmt_column_int64 (stmt, 10);
+  install->updated_at = ca_stmt_column_int64 (stmt, 11);
 
   return install;
 }
@@ -628,8 +629,8 @@ list_installs_locked (CaLedger    *self,
 
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_text (stmt, 1, imei, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 2, unfinished_only);
+  ca_stmt_bind_text (stmt, 1, imei);
+  ca_stmt_bind_int64 (stmt, 2, unfinished_only);
 
   return ca_ledger_collect_rows (self, stmt, install_from_row, (GDestroyNotify) ca_install_free, error);
 }
@@ -698,25 +699,26 @@ ca_ledger_install_begin (CaLedger         *self,
 
   stmt = ca_ledger_prepare (self,
                             "INSERT INTO installs (imei, sec_tag, cred_type, certificate_id, sha256, port, "
-                            "state, host_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'intent', ?, ?, ?)",
+                            "state, host_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'intent', ?, ?, ?) "
+                            "RETURNING id",
                             error);
   if (stmt == NULL)
     goto fail;
-  sqlite3_bind_text (stmt, 1, install->imei, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, install->sec_tag);
-  sqlite3_bind_int (stmt, 3, install->cred_type);
+  ca_stmt_bind_text (stmt, 1, install->imei);
+  ca_stmt_bind_int64 (stmt, 2, install->sec_tag);
+  ca_stmt_bind_int64 (stmt, 3, install->cred_type);
   if (install->certificate_id != 0)
-    sqlite3_bind_int64 (stmt, 4, install->certificate_id);
-  sqlite3_bind_text (stmt, 5, sha, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 6, install->port, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 7, install->host_key);
-  sqlite3_bind_int64 (stmt, 8, now);
-  sqlite3_bind_int64 (stmt, 9, now);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
+    ca_stmt_bind_int64 (stmt, 4, install->certificate_id);
+  ca_stmt_bind_text (stmt, 5, sha);
+  ca_stmt_bind_text (stmt, 6, install->port);
+  ca_stmt_bind_int64 (stmt, 7, install->host_key);
+  ca_stmt_bind_int64 (stmt, 8, now);
+  ca_stmt_bind_int64 (stmt, 9, now);
+  if (ca_stmt_step (stmt) != CA_DB_ROW)
     {
-      int code = sqlite3_extended_errcode (self->db);
+      CaDbStatus code = ca_db_status (self->db);
 
-      if (code == SQLITE_CONSTRAINT_FOREIGNKEY)
+      if (code == CA_DB_FOREIGN_KEY)
         g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
                      "The device %s (or the certificate) is not in the ledger; record the device first.",
                      install->imei);
@@ -724,7 +726,8 @@ ca_ledger_install_begin (CaLedger         *self,
         ca_ledger_set_db_error (self, code, error);
       goto fail;
     }
-  id = sqlite3_last_insert_rowid (self->db);
+  id = ca_stmt_column_int64 (stmt, 0);
+  g_clear_pointer (&stmt, ca_stmt_release);
 
   builder = ca_details_new ();
   ca_details_add_int (builder, "install", id);
@@ -784,20 +787,20 @@ ca_ledger_install_mark (CaLedger        *self,
                               "WHERE id = ? RETURNING imei, certificate_id", error);
   if (update == NULL)
     goto fail;
-  sqlite3_bind_text (update, 1, ca_install_state_to_string (state), -1, SQLITE_STATIC);
-  sqlite3_bind_text (update, 2, detail, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (update, 3, now);
-  sqlite3_bind_int64 (update, 4, install_id);
-  if (sqlite3_step (update) != SQLITE_ROW)
+  ca_stmt_bind_text (update, 1, ca_install_state_to_string (state));
+  ca_stmt_bind_text (update, 2, detail);
+  ca_stmt_bind_int64 (update, 3, now);
+  ca_stmt_bind_int64 (update, 4, install_id);
+  if (ca_stmt_step (update) != CA_DB_ROW)
     {
-      if (sqlite3_errcode (self->db) == SQLITE_DONE)
+      if (ca_db_status (self->db) == CA_DB_DONE)
         g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND, "There is no install %" G_GINT64_FORMAT ".", install_id);
       else
-        ca_ledger_set_db_error (self, sqlite3_extended_errcode (self->db), error);
+        ca_ledger_set_db_error (self, ca_db_status (self->db), error);
       goto fail;
     }
   imei = ca_column_dup (update, 0);
-  certificate_id = sqlite3_column_int64 (update, 1);
+  certificate_id = ca_stmt_column_int64 (update, 1);
   ca_ledger_step_done (self, update, NULL);
   g_clear_pointer (&update, ca_stmt_release);
 
@@ -814,8 +817,8 @@ ca_ledger_install_mark (CaLedger        *self,
       if (stamp == NULL)
         goto fail;
       if (state == CA_INSTALL_VERIFIED)
-        sqlite3_bind_int64 (stamp, 1, now);
-      sqlite3_bind_int64 (stamp, 2, certificate_id);
+        ca_stmt_bind_int64 (stamp, 1, now);
+      ca_stmt_bind_int64 (stamp, 2, certificate_id);
       if (!ca_ledger_step_done (self, stamp, error))
         goto fail;
     }
@@ -919,7 +922,7 @@ ca_ledger_get_history (CaLedger    *self,
                               "WHERE imei = ? ORDER BY id", error);
   if (events == NULL)
     goto out;
-  sqlite3_bind_text (events, 1, imei, -1, SQLITE_STATIC);
+  ca_stmt_bind_text (events, 1, imei);
   history->events = ca_ledger_collect_rows (self, events, ca_audit_event_from_row, (GDestroyNotify) ca_audit_event_free, error);
   ok = history->events != NULL;
 
@@ -959,58 +962,58 @@ lookup_locked (CaLedger    *self,
   g_autoptr(CaStmt) certs = NULL;
   g_autoptr(CaStmt) cas = NULL;
   g_autoptr(CaStmt) installs = NULL;
-  int rc;
+  CaDbStatus rc;
 
   certs = ca_ledger_prepare (self, "SELECT " CA_CERTIFICATE_COLUMNS " FROM " CA_CERTIFICATE_FROM
                              " WHERE c.sha256_lf = ?1 UNION ALL SELECT " CA_CERTIFICATE_COLUMNS " FROM "
                              CA_CERTIFICATE_FROM " WHERE c.sha256_crlf = ?1 LIMIT 1", error);
   if (certs == NULL)
     return NULL;
-  sqlite3_bind_text (certs, 1, sha, -1, SQLITE_STATIC);
-  rc = sqlite3_step (certs);
-  if (rc == SQLITE_ROW)
+  ca_stmt_bind_text (certs, 1, sha);
+  rc = ca_stmt_step (certs);
+  if (rc == CA_DB_ROW)
     return match_certificate (certs, 0);
-  if (rc != SQLITE_DONE)
+  if (rc != CA_DB_DONE)
     goto db_error;
 
   cas = ca_ledger_prepare (self, "SELECT name, not_after FROM authorities WHERE sha256_lf = ?1 OR sha256_crlf = ?1",
                            error);
   if (cas == NULL)
     return NULL;
-  sqlite3_bind_text (cas, 1, sha, -1, SQLITE_STATIC);
-  rc = sqlite3_step (cas);
-  if (rc == SQLITE_ROW)
+  ca_stmt_bind_text (cas, 1, sha);
+  rc = ca_stmt_step (cas);
+  if (rc == CA_DB_ROW)
     {
       CaShaMatch *match = g_new0 (CaShaMatch, 1);
 
       match->kind = CA_SHA_CA_CERTIFICATE;
       match->authority_name = ca_column_dup (cas, 0);
-      match->not_after = sqlite3_column_int64 (cas, 1);
+      match->not_after = ca_stmt_column_int64 (cas, 1);
       match->status = match->not_after > ca_now () ? CA_CERT_STATUS_VALID : CA_CERT_STATUS_EXPIRED;
       return match;
     }
-  if (rc != SQLITE_DONE)
+  if (rc != CA_DB_DONE)
     goto db_error;
 
   installs = ca_ledger_prepare (self, "SELECT id, certificate_id FROM installs WHERE sha256 = ? AND "
                                 "certificate_id IS NOT NULL ORDER BY id DESC LIMIT 1", error);
   if (installs == NULL)
     return NULL;
-  sqlite3_bind_text (installs, 1, sha, -1, SQLITE_STATIC);
-  rc = sqlite3_step (installs);
-  if (rc == SQLITE_ROW)
+  ca_stmt_bind_text (installs, 1, sha);
+  rc = ca_stmt_step (installs);
+  if (rc == CA_DB_ROW)
     {
-      gint64 install_id = sqlite3_column_int64 (installs, 0);
+      gint64 install_id = ca_stmt_column_int64 (installs, 0);
       g_autoptr(CaStmt) by_id = ca_ledger_prepare (self, "SELECT " CA_CERTIFICATE_COLUMNS " FROM "
                                                    CA_CERTIFICATE_FROM " WHERE c.id = ?", error);
 
       if (by_id == NULL)
         return NULL;
-      sqlite3_bind_int64 (by_id, 1, sqlite3_column_int64 (installs, 1));
-      if (sqlite3_step (by_id) == SQLITE_ROW)
+      ca_stmt_bind_int64 (by_id, 1, ca_stmt_column_int64 (installs, 1));
+      if (ca_stmt_step (by_id) == CA_DB_ROW)
         return match_certificate (by_id, install_id);
     }
-  else if (rc != SQLITE_DONE)
+  else if (rc != CA_DB_DONE)
     goto db_error;
 
   return g_new0 (CaShaMatch, 1);
@@ -1084,7 +1087,7 @@ ca_ledger_export_nrfcloud_csv (CaLedger  *self,
   g_autoptr(GString) current = g_string_new (NULL);
   g_autoptr(CaStmt) stmt = NULL;
   guint rows = 0;
-  int rc = SQLITE_ERROR;
+  CaDbStatus rc = CA_DB_ERROR;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
 
@@ -1094,10 +1097,10 @@ ca_ledger_export_nrfcloud_csv (CaLedger  *self,
                             "WHERE c.status = 'valid' AND c.not_after > ? ORDER BY d.imei", error);
   if (stmt != NULL)
     {
-      sqlite3_bind_int64 (stmt, 1, ca_now ());
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      ca_stmt_bind_int64 (stmt, 1, ca_now ());
+      while ((rc = ca_stmt_step (stmt)) == CA_DB_ROW)
         {
-          const char *pem = (const char *) sqlite3_column_text (stmt, 0);
+          const char *pem = ca_stmt_column_text (stmt, 0);
           g_autoptr(X509) cert = ca_x509_from_pem (pem, NULL);
           g_autofree char *cn = cert != NULL ? ca_name_get_cn (X509_get_subject_name (cert)) : NULL;
 
@@ -1113,12 +1116,12 @@ ca_ledger_export_nrfcloud_csv (CaLedger  *self,
               g_string_truncate (current, 0);
             }
         }
-      if (rc != SQLITE_DONE)
+      if (rc != CA_DB_DONE)
         ca_ledger_set_db_error (self, rc, error);
     }
   ca_ledger_unlock_mutex (self);
 
-  if (rc != SQLITE_DONE)
+  if (rc != CA_DB_DONE)
     return NULL;
   if (current->len > 0)
     g_ptr_array_add (files, g_strdup (current->str));

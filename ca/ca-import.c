@@ -447,7 +447,7 @@ restore_current (CaLedger    *self,
 
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, imei, -1, SQLITE_STATIC);
+  ca_stmt_bind_text (stmt, 1, imei);
 
   return ca_ledger_step_done (self, stmt, error);
 }
@@ -484,8 +484,8 @@ insert_imported (CaLedger        *self,
                                   "ON CONFLICT (imei) DO NOTHING", error);
       if (device == NULL)
         return FALSE;
-      sqlite3_bind_text (device, 1, imei, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (device, 2, now);
+      ca_stmt_bind_text (device, 1, imei);
+      ca_stmt_bind_int64 (device, 2, now);
       if (!ca_ledger_step_done (self, device, error))
         return FALSE;
     }
@@ -692,12 +692,12 @@ find_parent (CaLedger   *self,
     }
 
   stmt = ca_ledger_prepare (self, "SELECT id, cert_pem FROM authorities", NULL);
-  while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+  while (stmt != NULL && ca_stmt_step (stmt) == CA_DB_ROW)
     {
-      g_autoptr(X509) cert = ca_x509_from_pem ((const char *) sqlite3_column_text (stmt, 1), NULL);
+      g_autoptr(X509) cert = ca_x509_from_pem (ca_stmt_column_text (stmt, 1), NULL);
 
       if (cert != NULL && signed_by (cert, source->cert))
-        return sqlite3_column_int64 (stmt, 0);
+        return ca_stmt_column_int64 (stmt, 0);
     }
 
   return -1;
@@ -787,8 +787,8 @@ import_sources (CaLedger   *self,
 
       if (stmt == NULL)
         return FALSE;
-      sqlite3_bind_int64 (stmt, 1, source->id);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
+      ca_stmt_bind_int64 (stmt, 1, source->id);
+      if (ca_stmt_step (stmt) == CA_DB_ROW)
         g_ptr_array_add (created, ca_authority_from_row (stmt));
     }
 

@@ -142,22 +142,22 @@ check_key_unused (CaLedger  *self,
   g_autoptr(CaStmt) stmt = ca_ledger_prepare (self,
                                               "SELECT imei FROM certificates WHERE pubkey_sha256 = ? "
                                               "AND imei IS NOT NULL AND imei <> ? LIMIT 1", error);
-  int rc;
+  CaDbStatus rc;
 
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, item->pubkey_sha256, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, item->imei, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
+  ca_stmt_bind_text (stmt, 1, item->pubkey_sha256);
+  ca_stmt_bind_text (stmt, 2, item->imei);
+  rc = ca_stmt_step (stmt);
+  if (rc == CA_DB_ROW)
     {
       g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
                    "This public key is already certified for the device %s. Each device needs its "
                    "own key: run %%KEYGEN on this device (IMEI %s) again.",
-                   (const char *) sqlite3_column_text (stmt, 0), item->imei);
+                   ca_stmt_column_text (stmt, 0), item->imei);
       return FALSE;
     }
-  if (rc != SQLITE_DONE)
+  if (rc != CA_DB_DONE)
     return ca_ledger_set_db_error (self, rc, error);
 
   return TRUE;
@@ -172,13 +172,13 @@ ensure_device (CaLedger    *self,
   g_autoptr(CaStmt) stmt = ca_ledger_prepare (self,
                                               "INSERT INTO devices (imei, uuid, first_seen, last_seen) "
                                               "VALUES (?1, ?2, ?3, ?3) ON CONFLICT (imei) DO UPDATE "
-                                              "SET uuid = coalesce (excluded.uuid, uuid)", error);
+                                              "SET uuid = coalesce (excluded.uuid, devices.uuid)", error);
 
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, imei, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, uuid, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 3, ca_now ());
+  ca_stmt_bind_text (stmt, 1, imei);
+  ca_stmt_bind_text (stmt, 2, uuid);
+  ca_stmt_bind_int64 (stmt, 3, ca_now ());
 
   return ca_ledger_step_done (self, stmt, error);
 }
@@ -196,21 +196,21 @@ handle_previous (CaLedger  *self,
                                                 "status = 'valid' AND not_after > ? ORDER BY id DESC", error);
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GPtrArray) serials = g_ptr_array_new_with_free_func (g_free);
-  int rc;
+  CaDbStatus rc;
 
   *out_newest = 0;
   if (select == NULL)
     return FALSE;
-  sqlite3_bind_text (select, 1, item->imei, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (select, 2, ca_now ());
-  while ((rc = sqlite3_step (select)) == SQLITE_ROW)
+  ca_stmt_bind_text (select, 1, item->imei);
+  ca_stmt_bind_int64 (select, 2, ca_now ());
+  while ((rc = ca_stmt_step (select)) == CA_DB_ROW)
     {
-      gint64 id = sqlite3_column_int64 (select, 0);
+      gint64 id = ca_stmt_column_int64 (select, 0);
 
       g_array_append_val (ids, id);
       g_ptr_array_add (serials, ca_column_dup (select, 1));
     }
-  if (rc != SQLITE_DONE)
+  if (rc != CA_DB_DONE)
     return ca_ledger_set_db_error (self, rc, error);
   g_clear_pointer (&select, ca_stmt_release);
 
@@ -227,8 +227,8 @@ handle_previous (CaLedger  *self,
 
       if (update == NULL)
         return FALSE;
-      sqlite3_bind_int64 (update, 1, ca_now ());
-      sqlite3_bind_int64 (update, 2, g_array_index (ids, gint64, i));
+      ca_stmt_bind_int64 (update, 1, ca_now ());
+      ca_stmt_bind_int64 (update, 2, g_array_index (ids, gint64, i));
       if (!ca_ledger_step_done (self, update, error))
         return FALSE;
 
@@ -269,48 +269,49 @@ ca_certificate_insert (CaLedger             *self,
                               "INSERT INTO certificates (authority_id, serial, imei, profile, subject, "
                               "not_before, not_after, status, revoke_reason, revoked_at, supersedes_id, "
                               "pubkey_sha256, host_key, issued_at, pem, sha256_lf, sha256_crlf) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", error);
   if (insert == NULL)
     return 0;
-  sqlite3_bind_int64 (insert, 1, record->authority_id);
-  sqlite3_bind_text (insert, 2, record->serial, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 3, record->imei, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 4, record->profile, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 5, record->subject, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (insert, 6, record->not_before);
-  sqlite3_bind_int64 (insert, 7, record->not_after);
-  sqlite3_bind_text (insert, 8, revoked ? "revoked" : "valid", -1, SQLITE_STATIC);
+  ca_stmt_bind_int64 (insert, 1, record->authority_id);
+  ca_stmt_bind_text (insert, 2, record->serial);
+  ca_stmt_bind_text (insert, 3, record->imei);
+  ca_stmt_bind_text (insert, 4, record->profile);
+  ca_stmt_bind_text (insert, 5, record->subject);
+  ca_stmt_bind_int64 (insert, 6, record->not_before);
+  ca_stmt_bind_int64 (insert, 7, record->not_after);
+  ca_stmt_bind_text (insert, 8, revoked ? "revoked" : "valid");
   if (revoked)
     {
-      sqlite3_bind_int (insert, 9, record->revoke_reason);
-      sqlite3_bind_int64 (insert, 10, record->revoked_at);
+      ca_stmt_bind_int64 (insert, 9, record->revoke_reason);
+      ca_stmt_bind_int64 (insert, 10, record->revoked_at);
     }
   if (record->supersedes_id != 0)
-    sqlite3_bind_int64 (insert, 11, record->supersedes_id);
-  sqlite3_bind_text (insert, 12, pubkey_sha256, -1, SQLITE_STATIC);
-  sqlite3_bind_int (insert, 13, record->host_key);
-  sqlite3_bind_int64 (insert, 14, record->issued_at);
-  sqlite3_bind_text (insert, 15, record->pem, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 16, record->sha256_lf, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 17, record->sha256_crlf, -1, SQLITE_STATIC);
-  if (sqlite3_step (insert) != SQLITE_DONE)
+    ca_stmt_bind_int64 (insert, 11, record->supersedes_id);
+  ca_stmt_bind_text (insert, 12, pubkey_sha256);
+  ca_stmt_bind_int64 (insert, 13, record->host_key);
+  ca_stmt_bind_int64 (insert, 14, record->issued_at);
+  ca_stmt_bind_text (insert, 15, record->pem);
+  ca_stmt_bind_text (insert, 16, record->sha256_lf);
+  ca_stmt_bind_text (insert, 17, record->sha256_crlf);
+  if (ca_stmt_step (insert) != CA_DB_ROW)
     {
-      if (sqlite3_extended_errcode (self->db) == SQLITE_CONSTRAINT_UNIQUE)
+      if (ca_db_status (self->db) == CA_DB_UNIQUE)
         g_set_error (error, CA_ERROR, CA_ERROR_EXISTS,
                      "The CA already holds a certificate with serial %s.", record->serial);
       else
-        ca_ledger_set_db_error (self, sqlite3_extended_errcode (self->db), error);
+        ca_ledger_set_db_error (self, ca_db_status (self->db), error);
       return 0;
     }
-  id = sqlite3_last_insert_rowid (self->db);
+  id = ca_stmt_column_int64 (insert, 0);
+  g_clear_pointer (&insert, ca_stmt_release);
 
   if (record->imei == NULL)
     return id;
   current = ca_ledger_prepare (self, "UPDATE devices SET current_certificate_id = ? WHERE imei = ?", error);
   if (current == NULL)
     return 0;
-  sqlite3_bind_int64 (current, 1, id);
-  sqlite3_bind_text (current, 2, record->imei, -1, SQLITE_STATIC);
+  ca_stmt_bind_int64 (current, 1, id);
+  ca_stmt_bind_text (current, 2, record->imei);
 
   return ca_ledger_step_done (self, current, error) ? id : 0;
 }
@@ -548,20 +549,20 @@ find_issued (CaLedger       *self,
                                               " WHERE a.name = ? AND c.imei = ? AND c.profile = ? AND "
                                               "c.pubkey_sha256 = ? AND c.status = 'valid' AND c.not_after > ? "
                                               "ORDER BY c.id DESC LIMIT 1", error);
-  int rc;
+  CaDbStatus rc;
 
   *out = NULL;
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, authority, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, imei, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, profile, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, pubkey_sha256, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 5, ca_now ());
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
+  ca_stmt_bind_text (stmt, 1, authority);
+  ca_stmt_bind_text (stmt, 2, imei);
+  ca_stmt_bind_text (stmt, 3, profile);
+  ca_stmt_bind_text (stmt, 4, pubkey_sha256);
+  ca_stmt_bind_int64 (stmt, 5, ca_now ());
+  rc = ca_stmt_step (stmt);
+  if (rc == CA_DB_ROW)
     *out = ca_certificate_from_row (stmt);
-  else if (rc != SQLITE_DONE)
+  else if (rc != CA_DB_DONE)
     return ca_ledger_set_db_error (self, rc, error);
 
   return TRUE;

@@ -33,8 +33,7 @@ ca_ledger_finalize (GObject *object)
   ca_ledger_lock (self);
   g_clear_pointer (&self->keys, g_hash_table_unref);
   g_clear_pointer (&self->statements, g_hash_table_unref);
-  if (self->db != NULL)
-    sqlite3_close_v2 (self->db);
+  g_clear_pointer (&self->db, ca_db_close);
   g_free (self->path);
   g_rec_mutex_clear (&self->mutex);
   g_mutex_clear (&self->statements_lock);
@@ -46,12 +45,6 @@ static void
 ca_ledger_class_init (CaLedgerClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = ca_ledger_finalize;
-}
-
-static void
-statement_free (gpointer stmt)
-{
-  sqlite3_finalize (stmt);
 }
 
 static void
@@ -77,38 +70,41 @@ ca_ledger_unlock_mutex (CaLedger *self)
   g_rec_mutex_unlock (&self->mutex);
 }
 
-/* Turns a SQLite failure into advice. Always returns FALSE. */
-gboolean
-ca_ledger_set_db_error (CaLedger  *self,
-                        int        rc,
-                        GError   **error)
+/* Turns a database failure into advice. Always returns FALSE. */
+static gboolean
+set_error_with_detail (CaLedger    *self,
+                       CaDbStatus   rc,
+                       const char  *detail,
+                       GError     **error)
 {
-  const char *detail = self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
-
-  switch (rc & 0xff)
+  switch (rc)
     {
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-    case SQLITE_CANTOPEN:
+    case CA_DB_CANT_OPEN:
+      if (self->on_server)
+        {
+          g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                       "The ledger server %s cannot be reached (%s). Check the URI, that the server "
+                       "runs, and your credentials (a service file or PGPASSFILE).", self->path, detail);
+          break;
+        }
+      G_GNUC_FALLTHROUGH;
+    case CA_DB_READ_ONLY:
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
                    "The ledger %s cannot be written (%s). Check that the file and its folder "
                    "are writable by you, or choose another ledger (--db or TAGSMITH_DB on the "
                    "command line, Preferences in the window).", self->path, detail);
       break;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
+    case CA_DB_BUSY:
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
                    "The ledger %s stayed locked by another program for %d seconds (%s). "
                    "Wait for it to finish and try again.", self->path, BUSY_TIMEOUT_MSEC / 1000, detail);
       break;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
+    case CA_DB_CORRUPT:
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
                    "The ledger %s is damaged or is not a Tagsmith ledger (%s). Restore it from "
                    "a backup.", self->path, detail);
       break;
-    case SQLITE_FULL:
-    case SQLITE_IOERR:
+    case CA_DB_FULL:
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
                    "Writing the ledger %s failed (%s). Check the free disk space; what was "
                    "being written is not in the ledger.", self->path, detail);
@@ -122,11 +118,26 @@ ca_ledger_set_db_error (CaLedger  *self,
   return FALSE;
 }
 
+gboolean
+ca_ledger_set_db_error (CaLedger    *self,
+                        CaDbStatus   rc,
+                        GError     **error)
+{
+  return set_error_with_detail (self, rc, ca_db_message (self->db), error);
+}
+
 void
 ca_stmt_release (CaStmt *stmt)
 {
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
+  ca_stmt_reset (stmt);
+}
+
+static void
+clear_statements (CaLedger *self)
+{
+  g_mutex_lock (&self->statements_lock);
+  g_hash_table_remove_all (self->statements);
+  g_mutex_unlock (&self->statements_lock);
 }
 
 /* Prepared statements are cached by their SQL text, which is always a literal, and by
@@ -140,14 +151,13 @@ ca_ledger_prepare (CaLedger    *self,
                    GError     **error)
 {
   GHashTable *mine;
-  sqlite3_stmt *stmt;
-  int rc;
+  CaStmt *stmt;
 
   g_mutex_lock (&self->statements_lock);
   mine = g_hash_table_lookup (self->statements, g_thread_self ());
   if (mine == NULL)
     {
-      mine = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, statement_free);
+      mine = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ca_stmt_finalize);
       g_hash_table_insert (self->statements, g_thread_self (), mine);
     }
   stmt = g_hash_table_lookup (mine, sql);
@@ -156,10 +166,10 @@ ca_ledger_prepare (CaLedger    *self,
   if (stmt != NULL)
     return stmt;
 
-  rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
-  if (rc != SQLITE_OK)
+  stmt = ca_db_prepare (self->db, sql);
+  if (stmt == NULL)
     {
-      ca_ledger_set_db_error (self, rc, error);
+      ca_ledger_set_db_error (self, ca_db_status (self->db), error);
       return NULL;
     }
 
@@ -175,9 +185,9 @@ ca_ledger_exec (CaLedger    *self,
                 const char  *sql,
                 GError     **error)
 {
-  int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+  CaDbStatus rc = ca_db_exec (self->db, sql);
 
-  if (rc != SQLITE_OK)
+  if (rc != CA_DB_OK)
     return ca_ledger_set_db_error (self, rc, error);
 
   return TRUE;
@@ -192,11 +202,11 @@ ca_ledger_collect_rows (CaLedger        *self,
                         GError         **error)
 {
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
-  int rc;
+  CaDbStatus rc;
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  while ((rc = ca_stmt_step (stmt)) == CA_DB_ROW)
     g_ptr_array_add (rows, from_row (stmt));
-  if (rc != SQLITE_DONE)
+  if (rc != CA_DB_DONE)
     {
       ca_ledger_set_db_error (self, rc, error);
       return NULL;
@@ -210,21 +220,23 @@ ca_ledger_step_done (CaLedger  *self,
                      CaStmt    *stmt,
                      GError   **error)
 {
-  int rc = sqlite3_step (stmt);
+  CaDbStatus rc = ca_stmt_step (stmt);
 
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+  if (rc != CA_DB_DONE && rc != CA_DB_ROW)
     return ca_ledger_set_db_error (self, rc, error);
 
   return TRUE;
 }
 
-/* IMMEDIATE takes the write lock up front, so two processes never both read the
- * same audit head or serial state and then race to write. */
+/* The write lock is taken up front, so two processes never both read the same
+ * audit head or serial state and then race to write. */
 gboolean
 ca_ledger_begin (CaLedger  *self,
                  GError   **error)
 {
-  return ca_ledger_exec (self, "BEGIN IMMEDIATE", error);
+  CaDbStatus rc = ca_db_begin_write (self->db);
+
+  return rc == CA_DB_OK || ca_ledger_set_db_error (self, rc, error);
 }
 
 gboolean
@@ -243,33 +255,8 @@ ca_ledger_commit (CaLedger  *self,
 void
 ca_ledger_rollback (CaLedger *self)
 {
-  if (!sqlite3_get_autocommit (self->db))
-    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-static gboolean
-pragma_text (CaLedger    *self,
-             const char  *sql,
-             char       **out_value,
-             GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
-  rc = sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    {
-      sqlite3_finalize (stmt);
-      return ca_ledger_set_db_error (self, rc, error);
-    }
-
-  if (out_value != NULL)
-    *out_value = rc == SQLITE_ROW ? g_strdup ((const char *) sqlite3_column_text (stmt, 0)) : NULL;
-  sqlite3_finalize (stmt);
-
-  return TRUE;
+  if (ca_db_in_transaction (self->db))
+    ca_db_exec (self->db, "ROLLBACK");
 }
 
 static gboolean
@@ -277,14 +264,9 @@ read_schema_version (CaLedger  *self,
                      int       *out_version,
                      GError   **error)
 {
-  g_autofree char *text = NULL;
+  CaDbStatus rc = ca_db_read_version (self->db, out_version);
 
-  if (!pragma_text (self, "PRAGMA user_version", &text, error))
-    return FALSE;
-
-  *out_version = text != NULL ? atoi (text) : 0;
-
-  return TRUE;
+  return rc == CA_DB_OK || ca_ledger_set_db_error (self, rc, error);
 }
 
 static gboolean
@@ -312,13 +294,16 @@ apply_schema_step (CaLedger  *self,
 {
   g_autofree char *resource = NULL;
   g_autoptr(GBytes) step = NULL;
+  g_autofree char *sql = NULL;
 
   resource = version == 1 ? g_strdup ("/io/github/tagsmith/ca/ca-schema.sql")
                           : g_strdup_printf ("/io/github/tagsmith/ca/ca-schema-%d.sql", version);
+
   step = g_resource_lookup_data (ca_get_resource (), resource, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
   g_assert (step != NULL);
+  sql = ca_db_schema_sql (self->db, g_bytes_get_data (step, NULL));
 
-  return ca_ledger_exec (self, g_bytes_get_data (step, NULL), error);
+  return ca_ledger_exec (self, sql, error);
 }
 
 /* Creates or migrates the schema inside one transaction, one step per version,
@@ -327,7 +312,7 @@ static gboolean
 migrate (CaLedger  *self,
          GError   **error)
 {
-  g_autofree char *pragma = NULL;
+  CaDbStatus rc;
   int version = 0;
 
   if (!read_schema_version (self, &version, error) || !refuse_newer (self, version, error))
@@ -347,9 +332,12 @@ migrate (CaLedger  *self,
   for (int step = version + 1; step <= CA_LEDGER_SCHEMA_VERSION; step++)
     if (!apply_schema_step (self, step, error))
       goto fail;
-  pragma = g_strdup_printf ("PRAGMA user_version = %d", CA_LEDGER_SCHEMA_VERSION);
-  if (!ca_ledger_exec (self, pragma, error))
-    goto fail;
+  rc = ca_db_write_version (self->db, CA_LEDGER_SCHEMA_VERSION);
+  if (rc != CA_DB_OK)
+    {
+      ca_ledger_set_db_error (self, rc, error);
+      goto fail;
+    }
   if (version > 0)
     g_info ("Migrated the ledger %s from schema version %d to %d.", self->path, version,
             CA_LEDGER_SCHEMA_VERSION);
@@ -367,9 +355,14 @@ ca_ledger_check_integrity (CaLedger  *self,
                            GError   **error)
 {
   g_autofree char *check = NULL;
+  CaDbStatus rc;
 
-  if (!pragma_text (self, "PRAGMA quick_check", &check, error))
-    return FALSE;
+  /* The server keeps its own pages whole (and checksums them when asked to). */
+  if (self->on_server)
+    return TRUE;
+  rc = ca_db_sqlite_quick_check (self->db, &check);
+  if (rc != CA_DB_OK)
+    return ca_ledger_set_db_error (self, rc, error);
   if (g_strcmp0 (check, "ok") != 0)
     {
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
@@ -388,18 +381,19 @@ static gboolean
 check_is_ledger (CaLedger  *self,
                  GError   **error)
 {
-  g_autofree char *tables = NULL;
-  g_autofree char *ours = NULL;
+  CaDbStatus rc;
+  int tables = 0;
+  int ours = 0;
   int version = 0;
 
-  if (!read_schema_version (self, &version, error) ||
-      !pragma_text (self, "SELECT count(*) FROM sqlite_schema", &tables, error) ||
-      !pragma_text (self, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
-                          "name IN ('meta', 'authorities', 'audit_log')", &ours, error))
+  if (!read_schema_version (self, &version, error))
     return FALSE;
+  rc = ca_db_count_tables (self->db, &tables, &ours);
+  if (rc != CA_DB_OK)
+    return ca_ledger_set_db_error (self, rc, error);
 
   /* A database with no tables at all is one this Tagsmith may have just created. */
-  if ((version == 0 && atoi (tables) == 0) || (version > 0 && atoi (ours) == 3))
+  if ((version == 0 && tables == 0) || (version > 0 && ours == 3))
     return TRUE;
 
   g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
@@ -415,23 +409,20 @@ configure_connection (CaLedger  *self,
                       GError   **error)
 {
   g_autofree char *mode = NULL;
-  g_autofree char *check = NULL;
+  CaDbStatus rc;
 
-  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MSEC);
-  sqlite3_extended_result_codes (self->db, TRUE);
-
-  /* Reading the schema cookie parses the header: a file that is not a database
-   * fails here. The full check reads every page (seconds for a million devices),
-   * so it runs where the ledger is verified, not on every open. */
-  if (!pragma_text (self, "PRAGMA schema_version", &check, error) || !check_is_ledger (self, error))
+  /* Opening read the header, so a file that is not a database failed there. The
+   * full check reads every page (seconds for a million devices), so it runs where
+   * the ledger is verified, not on every open. */
+  if (!check_is_ledger (self, error))
     return FALSE;
 
-  if (self->read_only)
-    return ca_ledger_exec (self, "PRAGMA query_only = ON; PRAGMA trusted_schema = OFF;", error);
-
-  if (!pragma_text (self, "PRAGMA journal_mode = WAL", &mode, error))
-    return FALSE;
-  if (g_ascii_strcasecmp (mode != NULL ? mode : "", "wal") != 0)
+  if (self->on_server)
+    return TRUE;
+  rc = ca_db_sqlite_configure (self->db, self->read_only, &mode);
+  if (rc != CA_DB_OK)
+    return ca_ledger_set_db_error (self, rc, error);
+  if (!self->read_only && g_ascii_strcasecmp (mode != NULL ? mode : "", "wal") != 0)
     {
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
                    "The ledger %s could not switch to write-ahead logging (it stayed in %s mode). "
@@ -439,11 +430,7 @@ configure_connection (CaLedger  *self,
       return FALSE;
     }
 
-  return ca_ledger_exec (self,
-                         "PRAGMA synchronous = FULL;"
-                         "PRAGMA foreign_keys = ON;"
-                         "PRAGMA trusted_schema = OFF;",
-                         error);
+  return TRUE;
 }
 
 /* An existing path must be a non-empty regular file: SQLite would happily turn an
@@ -487,30 +474,6 @@ check_existing_file (CaLedger  *self,
   return TRUE;
 }
 
-/* A read-only connection needs the -shm file; on write-protected media it cannot
- * be created, and there nobody else can write the ledger either, so SQLite may
- * treat it as immutable. */
-static int
-open_read_only (CaLedger *self)
-{
-  g_autofree char *escaped = g_uri_escape_string (self->path, "/", FALSE);
-  int rc = SQLITE_CANTOPEN;
-
-  for (guint attempt = 0; attempt < 2; attempt++)
-    {
-      g_autofree char *uri = g_strdup_printf ("file:%s?mode=ro%s", escaped, attempt == 0 ? "" : "&immutable=1");
-
-      rc = sqlite3_open_v2 (uri, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, NULL);
-      if (rc == SQLITE_OK)
-        rc = sqlite3_exec (self->db, "PRAGMA schema_version", NULL, NULL, NULL);
-      if ((rc & 0xff) != SQLITE_CANTOPEN)
-        return rc;
-      sqlite3_close_v2 (g_steal_pointer (&self->db));
-    }
-
-  return rc;
-}
-
 /* A ledger opened read-only that must change to be read (an older schema, an
  * audit log from before the passphrase key) changes in a private copy in
  * memory: the file keeps its bytes. */
@@ -518,35 +481,21 @@ static gboolean
 copy_to_memory (CaLedger  *self,
                 GError   **error)
 {
-  sqlite3 *memory = NULL;
-  sqlite3_backup *backup;
-  int rc;
+  CaDbStatus rc;
 
-  if (sqlite3_db_filename (self->db, "main") == NULL || *sqlite3_db_filename (self->db, "main") == '\0')
-    return TRUE;
-
-  rc = sqlite3_open_v2 (":memory:", &memory, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
-  if (rc == SQLITE_OK)
+  if (self->on_server)
     {
-      backup = sqlite3_backup_init (memory, "main", self->db, "main");
-      rc = backup != NULL ? sqlite3_backup_step (backup, -1) : sqlite3_errcode (memory);
-      if (backup != NULL)
-        sqlite3_backup_finish (backup);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      sqlite3_close_v2 (memory);
-      return ca_ledger_set_db_error (self, rc, error);
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "The ledger %s was opened read-only but must be changed first (its schema or "
+                   "audit log is older than this Tagsmith). Open it once for writing.", self->path);
+      return FALSE;
     }
 
   /* The cached statements belong to the file's connection. */
-  g_mutex_lock (&self->statements_lock);
-  g_hash_table_remove_all (self->statements);
-  g_mutex_unlock (&self->statements_lock);
-  sqlite3_close_v2 (self->db);
-  self->db = memory;
+  clear_statements (self);
+  rc = ca_db_sqlite_copy_to_memory (self->db);
 
-  return ca_ledger_exec (self, "PRAGMA foreign_keys = ON;", error);
+  return rc == CA_DB_OK || ca_ledger_set_db_error (self, rc, error);
 }
 
 /* Changes a read-only ledger needs only to be read go to the copy in memory. */
@@ -554,23 +503,70 @@ static gboolean
 ensure_writable (CaLedger  *self,
                  GError   **error)
 {
-  return !self->read_only ||
-         (copy_to_memory (self, error) && ca_ledger_exec (self, "PRAGMA query_only = OFF", error));
+  return !self->read_only || copy_to_memory (self, error);
 }
 
 static gboolean
 migrate_in_memory (CaLedger  *self,
                    GError   **error)
 {
+  g_autofree char *mode = NULL;
   int version = 0;
+  CaDbStatus rc;
 
   if (!read_schema_version (self, &version, error) || !refuse_newer (self, version, error))
     return FALSE;
   if (version == CA_LEDGER_SCHEMA_VERSION)
     return TRUE;
 
-  return copy_to_memory (self, error) && ca_ledger_exec (self, "PRAGMA query_only = OFF", error) &&
-         migrate (self, error) && ca_ledger_exec (self, "PRAGMA query_only = ON", error);
+  if (!copy_to_memory (self, error) || !migrate (self, error))
+    return FALSE;
+  rc = ca_db_sqlite_configure (self->db, TRUE, &mode);
+
+  return rc == CA_DB_OK || ca_ledger_set_db_error (self, rc, error);
+}
+
+/* A URI may carry a password; messages show it without. */
+static char *
+uri_for_messages (const char *uri)
+{
+  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
+
+  return parsed != NULL ? g_uri_to_string_partial (parsed, G_URI_HIDE_PASSWORD) : g_strdup ("(the server URI)");
+}
+
+static CaLedger *
+open_server_ledger (const char  *uri,
+                    gboolean     read_only,
+                    GError     **error)
+{
+  g_autoptr(CaLedger) self = g_object_new (CA_TYPE_LEDGER, NULL);
+  g_autofree char *message = NULL;
+  CaDbStatus rc;
+  int version = 0;
+
+  self->path = uri_for_messages (uri);
+  self->read_only = read_only;
+  self->on_server = TRUE;
+  self->db = ca_db_pg_open (uri, read_only, &rc, &message);
+  if (self->db == NULL)
+    {
+      set_error_with_detail (self, rc, message, error);
+      return NULL;
+    }
+  if (!check_is_ledger (self, error) || !read_schema_version (self, &version, error))
+    return NULL;
+  if (read_only && version == 0)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
+                   "There is no ledger in the database %s yet. Check the URI given with --db (or "
+                   "$TAGSMITH_DB); reading never creates one.", self->path);
+      return NULL;
+    }
+  if (read_only ? !migrate_in_memory (self, error) : !migrate (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
 }
 
 static CaLedger *
@@ -580,8 +576,13 @@ open_ledger (const char  *path,
 {
   g_autoptr(CaLedger) self = NULL;
   g_autofree char *folder = NULL;
+  g_autofree char *message = NULL;
+  CaDbSqliteFlags flags = 0;
   gboolean existed;
-  int rc;
+  CaDbStatus rc;
+
+  if (ca_db_is_pg_uri (path))
+    return open_server_ledger (path, read_only, error);
 
   self = g_object_new (CA_TYPE_LEDGER, NULL);
   self->path = g_strdup (path);
@@ -599,7 +600,7 @@ open_ledger (const char  *path,
 
   if (read_only)
     {
-      rc = open_read_only (self);
+      flags = CA_DB_SQLITE_READ_ONLY;
     }
   else
     {
@@ -614,13 +615,12 @@ open_ledger (const char  *path,
                        "window).", folder, g_strerror (saved));
           return NULL;
         }
-      rc = sqlite3_open_v2 (path, &self->db,
-                            SQLITE_OPEN_READWRITE | (existed ? 0 : SQLITE_OPEN_CREATE) |
-                            SQLITE_OPEN_FULLMUTEX, NULL);
+      flags = existed ? 0 : CA_DB_SQLITE_CREATE;
     }
-  if (rc != SQLITE_OK)
+  self->db = ca_db_sqlite_open (path, flags, BUSY_TIMEOUT_MSEC, &rc, &message);
+  if (self->db == NULL)
     {
-      ca_ledger_set_db_error (self, rc, error);
+      set_error_with_detail (self, rc, message, error);
       return NULL;
     }
   if (!existed)
@@ -639,7 +639,9 @@ open_ledger (const char  *path,
 
 /**
  * ca_ledger_open:
- * @path: the ledger file; created (mode 0600, folder 0700) when missing
+ * @path: the ledger file, created (mode 0600, folder 0700) when missing; or a
+ *   libpq URI (postgresql://, postgres://) of a database on a server, whose
+ *   credentials come from a service file or PGPASSFILE
  *
  * Opens a ledger for reading and writing. An empty file, a folder or another
  * program's database is refused and left as it is.
@@ -699,16 +701,16 @@ ca_ledger_read_meta (CaLedger    *self,
                      GError     **error)
 {
   g_autoptr(CaStmt) stmt = ca_ledger_prepare (self, "SELECT value FROM meta WHERE key = ?", error);
-  int rc;
+  CaDbStatus rc;
 
   *out_value = NULL;
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
+  ca_stmt_bind_text (stmt, 1, key);
+  rc = ca_stmt_step (stmt);
+  if (rc == CA_DB_ROW)
     *out_value = ca_column_dup (stmt, 0);
-  else if (rc != SQLITE_DONE)
+  else if (rc != CA_DB_DONE)
     return ca_ledger_set_db_error (self, rc, error);
 
   return TRUE;
@@ -769,9 +771,9 @@ set_passphrase (CaLedger    *self,
 
   used = ca_ledger_prepare (self, "SELECT EXISTS (SELECT 1 FROM authorities) OR EXISTS (SELECT 1 FROM audit_log)",
                             error);
-  if (used == NULL || sqlite3_step (used) != SQLITE_ROW)
+  if (used == NULL || ca_stmt_step (used) != CA_DB_ROW)
     goto fail;
-  if (sqlite3_column_int (used, 0) != 0)
+  if (ca_stmt_column_int (used, 0) != 0)
     {
       g_set_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN,
                    "The ledger %s holds CAs or history but its passphrase verifier is missing: someone "
@@ -784,7 +786,7 @@ set_passphrase (CaLedger    *self,
   stmt = ca_ledger_prepare (self, "INSERT INTO meta (key, value) VALUES ('passphrase_verifier', ?)", error);
   if (stmt == NULL)
     goto fail;
-  sqlite3_bind_text (stmt, 1, verifier, -1, SQLITE_STATIC);
+  ca_stmt_bind_text (stmt, 1, verifier);
   verifier_sha = ca_sha256_hex (verifier, strlen (verifier));
   builder = ca_details_new ();
   ca_details_add (builder, "verifier", verifier_sha);
@@ -907,14 +909,20 @@ ca_ledger_backup (CaLedger    *self,
                   const char  *destination,
                   GError     **error)
 {
-  sqlite3 *target = NULL;
-  sqlite3_backup *backup;
-  gboolean ok = FALSE;
+  g_autofree char *message = NULL;
+  CaDbStatus rc;
   int fd;
-  int rc;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
   g_return_val_if_fail (destination != NULL, FALSE);
+
+  if (self->on_server)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "The ledger %s lives on a PostgreSQL server; back it up with the server's own "
+                   "tools (pg_dump), not into a file.", self->path);
+      return FALSE;
+    }
 
   /* Created here, exclusively and without following a symlink, so that a link
    * planted at the destination never redirects the copy of the keys elsewhere. */
@@ -934,42 +942,21 @@ ca_ledger_backup (CaLedger    *self,
     }
   close (fd);
 
-  rc = sqlite3_open_v2 (destination, &target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
-  if (rc != SQLITE_OK)
-    {
-      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE, "The backup file %s cannot be created: %s.",
-                   destination, sqlite3_errmsg (target));
-      sqlite3_close (target);
-      g_unlink (destination);
-      return FALSE;
-    }
-
   ca_ledger_lock_mutex (self);
-  backup = sqlite3_backup_init (target, "main", self->db, "main");
-  if (backup != NULL)
-    {
-      do
-        {
-          rc = sqlite3_backup_step (backup, 256);
-          if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-            sqlite3_sleep (50);
-        }
-      while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-      sqlite3_backup_finish (backup);
-      ok = rc == SQLITE_DONE;
-    }
+  rc = ca_db_sqlite_backup (self->db, destination, &message);
   ca_ledger_unlock_mutex (self);
 
-  if (!ok)
+  if (rc != CA_DB_OK)
     {
-      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE, "Backing up the ledger to %s failed: %s.",
-                   destination, sqlite3_errmsg (target));
-      sqlite3_close (target);
+      if (rc == CA_DB_CANT_OPEN)
+        g_set_error (error, CA_ERROR, CA_ERROR_DATABASE, "The backup file %s cannot be created: %s.",
+                     destination, message);
+      else
+        g_set_error (error, CA_ERROR, CA_ERROR_DATABASE, "Backing up the ledger to %s failed: %s.",
+                     destination, message);
       g_unlink (destination);
       return FALSE;
     }
-
-  sqlite3_close (target);
 
   return TRUE;
 }

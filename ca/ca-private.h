@@ -11,9 +11,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
-#include <sqlite3.h>
-
 #include "ca.h"
+#include "ca-db.h"
 
 G_BEGIN_DECLS
 
@@ -28,19 +27,19 @@ struct _CaLedger
   GObject     parent_instance;
 
   char       *path;
-  sqlite3    *db;
+  CaDb       *db;
   GRecMutex   mutex;       /* serialises every use of db and the key cache */
   GMutex      statements_lock;
-  GHashTable *statements;  /* (mutex statements_lock) GThread → (SQL text → sqlite3_stmt) */
+  GHashTable *statements;  /* (mutex statements_lock) GThread → (SQL text → CaStmt) */
   char       *passphrase;  /* (nullable) wiped by ca_ledger_lock() */
   guint8      audit_key[32]; /* keys the audit chain while unlocked; wiped by ca_ledger_lock() */
   GHashTable *keys;        /* authority id → EVP_PKEY, only while unlocked */
   gboolean    read_only;   /* opened by ca_ledger_open_read_only() */
   gboolean    created;     /* the file did not exist before this open */
+  gboolean    on_server;   /* a PostgreSQL ledger, named by a URI in path */
 };
 
 /* Statements come from a per-ledger, per-thread cache; g_autoptr(CaStmt) resets them. */
-typedef sqlite3_stmt CaStmt;
 void      ca_stmt_release        (CaStmt *stmt);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CaStmt, ca_stmt_release)
 
@@ -50,7 +49,7 @@ CaStmt   *ca_ledger_prepare      (CaLedger    *self,
 gboolean  ca_ledger_exec         (CaLedger    *self,
                                   const char  *sql,
                                   GError     **error);
-/* PRAGMA quick_check: reads every page. */
+/* Reads every page (SQLite's quick_check). */
 gboolean  ca_ledger_check_integrity (CaLedger  *self,
                                      GError    **error);
 gboolean  ca_ledger_begin        (CaLedger    *self,
@@ -62,7 +61,7 @@ gboolean  ca_ledger_step_done    (CaLedger    *self,
                                   CaStmt      *stmt,
                                   GError     **error);
 gboolean  ca_ledger_set_db_error (CaLedger    *self,
-                                  int          rc,
+                                  CaDbStatus   rc,
                                   GError     **error);
 /* Steps @stmt to the end, mapping each row with @from_row; NULL on error. */
 typedef gpointer (*CaRowFunc) (CaStmt *stmt);

@@ -72,8 +72,8 @@ find_targets (CaLedger               *self,
                                 " WHERE c.authority_id = ? AND c.serial = ?", error);
       if (stmt == NULL)
         return NULL;
-      sqlite3_bind_int64 (stmt, 1, authority_id);
-      sqlite3_bind_text (stmt, 2, serial, -1, SQLITE_STATIC);
+      ca_stmt_bind_int64 (stmt, 1, authority_id);
+      ca_stmt_bind_text (stmt, 2, serial);
     }
   else
     {
@@ -83,9 +83,9 @@ find_targets (CaLedger               *self,
                                 "ORDER BY c.id", error);
       if (stmt == NULL)
         return NULL;
-      sqlite3_bind_int64 (stmt, 1, authority_id);
-      sqlite3_bind_text (stmt, 2, request->imei, -1, SQLITE_STATIC);
-      sqlite3_bind_int (stmt, 3, request->sec_tag);
+      ca_stmt_bind_int64 (stmt, 1, authority_id);
+      ca_stmt_bind_text (stmt, 2, request->imei);
+      ca_stmt_bind_int64 (stmt, 3, request->sec_tag);
     }
 
   return ca_ledger_collect_rows (self, stmt, (CaRowFunc) ca_certificate_from_row,
@@ -101,19 +101,19 @@ find_child_authority (CaLedger     *self,
                       GError      **error)
 {
   g_autoptr(CaStmt) stmt = NULL;
-  int rc;
+  CaDbStatus rc;
 
   *out_child = NULL;
   stmt = ca_ledger_prepare (self, "SELECT " CA_AUTHORITY_COLUMNS " FROM " CA_AUTHORITY_FROM
                             " WHERE a.parent_id = ? AND a.serial = ?", error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, parent_id);
-  sqlite3_bind_text (stmt, 2, serial, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
+  ca_stmt_bind_int64 (stmt, 1, parent_id);
+  ca_stmt_bind_text (stmt, 2, serial);
+  rc = ca_stmt_step (stmt);
+  if (rc == CA_DB_ROW)
     *out_child = ca_authority_from_row (stmt);
-  else if (rc != SQLITE_DONE)
+  else if (rc != CA_DB_DONE)
     return ca_ledger_set_db_error (self, rc, error);
 
   return TRUE;
@@ -164,11 +164,11 @@ revoke_one (CaLedger               *self,
   stmt = ca_ledger_prepare (self, update_sql, error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int (stmt, 1, request->reason);
-  sqlite3_bind_int64 (stmt, 2, now);
+  ca_stmt_bind_int64 (stmt, 1, request->reason);
+  ca_stmt_bind_int64 (stmt, 2, now);
   if (request->invalidity_date != 0)
-    sqlite3_bind_int64 (stmt, 3, request->invalidity_date);
-  sqlite3_bind_int64 (stmt, 4, row_id);
+    ca_stmt_bind_int64 (stmt, 3, request->invalidity_date);
+  ca_stmt_bind_int64 (stmt, 4, row_id);
   if (!ca_ledger_step_done (self, stmt, error))
     return FALSE;
 
@@ -392,7 +392,7 @@ build_crl (CaLedger  *self,
   ASN1_TIME *next = NULL;
   gint64 now = ca_now ();
   gboolean ok;
-  int rc;
+  CaDbStatus rc;
 
   last = ASN1_TIME_set (NULL, (time_t) now);
   next = ASN1_TIME_set (NULL, (time_t) MIN (now + (gint64) days * 86400, signer->not_after));
@@ -417,18 +417,18 @@ build_crl (CaLedger  *self,
                             "AND c.status = 'revoked')", error);
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_int64 (stmt, 1, signer->id);
-  sqlite3_bind_int64 (stmt, 2, now);
+  ca_stmt_bind_int64 (stmt, 1, signer->id);
+  ca_stmt_bind_int64 (stmt, 2, now);
   *out_count = 0;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  while ((rc = ca_stmt_step (stmt)) == CA_DB_ROW)
     {
-      if (!add_revoked_entry (crl, (const char *) sqlite3_column_text (stmt, 0),
-                              sqlite3_column_int64 (stmt, 1), sqlite3_column_int (stmt, 2),
-                              sqlite3_column_int64 (stmt, 3)))
+      if (!add_revoked_entry (crl, ca_stmt_column_text (stmt, 0),
+                              ca_stmt_column_int64 (stmt, 1), ca_stmt_column_int (stmt, 2),
+                              ca_stmt_column_int64 (stmt, 3)))
         goto crypto_fail;
       (*out_count)++;
     }
-  if (rc != SQLITE_DONE)
+  if (rc != CA_DB_DONE)
     {
       ca_ledger_set_db_error (self, rc, error);
       return NULL;
@@ -503,13 +503,13 @@ ca_ledger_generate_crl (CaLedger    *self,
                                    "RETURNING crl_number", error);
   if (number_stmt == NULL)
     goto fail;
-  sqlite3_bind_int64 (number_stmt, 1, signer.id);
-  if (sqlite3_step (number_stmt) != SQLITE_ROW)
+  ca_stmt_bind_int64 (number_stmt, 1, signer.id);
+  if (ca_stmt_step (number_stmt) != CA_DB_ROW)
     {
-      ca_ledger_set_db_error (self, sqlite3_extended_errcode (self->db), error);
+      ca_ledger_set_db_error (self, ca_db_status (self->db), error);
       goto fail;
     }
-  number = sqlite3_column_int64 (number_stmt, 0);
+  number = ca_stmt_column_int64 (number_stmt, 0);
   ca_ledger_step_done (self, number_stmt, NULL);
   g_clear_pointer (&number_stmt, ca_stmt_release);
 

@@ -305,7 +305,7 @@ char *
 ca_column_dup (CaStmt *stmt,
                int     column)
 {
-  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+  return g_strdup (ca_stmt_column_text (stmt, column));
 }
 
 gboolean
@@ -327,7 +327,7 @@ ca_status_from_column (CaStmt *stmt,
                        int     column,
                        gint64  not_after)
 {
-  if (g_strcmp0 ((const char *) sqlite3_column_text (stmt, column), "revoked") == 0)
+  if (g_strcmp0 (ca_stmt_column_text (stmt, column), "revoked") == 0)
     return CA_CERT_STATUS_REVOKED;
   if (not_after <= ca_now ())
     return CA_CERT_STATUS_EXPIRED;
@@ -339,23 +339,23 @@ ca_authority_from_row (CaStmt *stmt)
 {
   CaAuthority *authority = g_new0 (CaAuthority, 1);
 
-  authority->id = sqlite3_column_int64 (stmt, 0);
+  authority->id = ca_stmt_column_int64 (stmt, 0);
   authority->name = ca_column_dup (stmt, 1);
-  authority->parent_id = sqlite3_column_int64 (stmt, 2);
+  authority->parent_id = ca_stmt_column_int64 (stmt, 2);
   authority->parent_name = ca_column_dup (stmt, 3);
   authority->subject = ca_column_dup (stmt, 4);
-  authority->key_type = sqlite3_column_int (stmt, 5);
-  authority->path_len = sqlite3_column_int (stmt, 6);
-  authority->not_before = sqlite3_column_int64 (stmt, 7);
-  authority->not_after = sqlite3_column_int64 (stmt, 8);
+  authority->key_type = ca_stmt_column_int (stmt, 5);
+  authority->path_len = ca_stmt_column_int (stmt, 6);
+  authority->not_before = ca_stmt_column_int64 (stmt, 7);
+  authority->not_after = ca_stmt_column_int64 (stmt, 8);
   authority->serial = ca_column_dup (stmt, 9);
   authority->sha256 = ca_column_dup (stmt, 10);
   authority->cert_pem = ca_column_dup (stmt, 11);
-  authority->issued_count = sqlite3_column_int64 (stmt, 12);
+  authority->issued_count = ca_stmt_column_int64 (stmt, 12);
   authority->status = ca_status_from_column (stmt, 13, authority->not_after);
-  authority->revoke_reason = sqlite3_column_int (stmt, 14);
-  authority->revoked_at = sqlite3_column_int64 (stmt, 15);
-  authority->invalidity_date = sqlite3_column_int64 (stmt, 16);
+  authority->revoke_reason = ca_stmt_column_int (stmt, 14);
+  authority->revoked_at = ca_stmt_column_int64 (stmt, 15);
+  authority->invalidity_date = ca_stmt_column_int64 (stmt, 16);
 
   return authority;
 }
@@ -365,24 +365,24 @@ ca_certificate_from_row (CaStmt *stmt)
 {
   CaCertificate *cert = g_new0 (CaCertificate, 1);
 
-  cert->id = sqlite3_column_int64 (stmt, 0);
+  cert->id = ca_stmt_column_int64 (stmt, 0);
   cert->serial = ca_column_dup (stmt, 1);
   cert->imei = ca_column_dup (stmt, 2);
-  cert->authority_id = sqlite3_column_int64 (stmt, 3);
+  cert->authority_id = ca_stmt_column_int64 (stmt, 3);
   cert->authority_name = ca_column_dup (stmt, 4);
   cert->profile = ca_column_dup (stmt, 5);
   cert->subject = ca_column_dup (stmt, 6);
-  cert->not_before = sqlite3_column_int64 (stmt, 7);
-  cert->not_after = sqlite3_column_int64 (stmt, 8);
+  cert->not_before = ca_stmt_column_int64 (stmt, 7);
+  cert->not_after = ca_stmt_column_int64 (stmt, 8);
   cert->status = ca_status_from_column (stmt, 9, cert->not_after);
-  cert->revoke_reason = sqlite3_column_int (stmt, 10);
-  cert->revoked_at = sqlite3_column_int64 (stmt, 11);
-  cert->invalidity_date = sqlite3_column_int64 (stmt, 12);
-  cert->supersedes_id = sqlite3_column_int64 (stmt, 13);
-  cert->superseded_by_id = sqlite3_column_int64 (stmt, 14);
-  cert->host_key = sqlite3_column_int (stmt, 15);
-  cert->issued_at = sqlite3_column_int64 (stmt, 16);
-  cert->installed_at = sqlite3_column_int64 (stmt, 17);
+  cert->revoke_reason = ca_stmt_column_int (stmt, 10);
+  cert->revoked_at = ca_stmt_column_int64 (stmt, 11);
+  cert->invalidity_date = ca_stmt_column_int64 (stmt, 12);
+  cert->supersedes_id = ca_stmt_column_int64 (stmt, 13);
+  cert->superseded_by_id = ca_stmt_column_int64 (stmt, 14);
+  cert->host_key = ca_stmt_column_int (stmt, 15);
+  cert->issued_at = ca_stmt_column_int64 (stmt, 16);
+  cert->installed_at = ca_stmt_column_int64 (stmt, 17);
   cert->sha256_lf = ca_column_dup (stmt, 18);
   cert->sha256_crlf = ca_column_dup (stmt, 19);
   cert->pem = ca_column_dup (stmt, 20);

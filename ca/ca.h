@@ -8,7 +8,8 @@
 #pragma once
 
 /* libca: Tagsmith's certificate authority and fleet ledger. GLib, OpenSSL and
- * SQLite only; it never includes GTK and knows nothing of modems beyond X.509. */
+ * SQLite or libpq only; it never includes GTK and knows nothing of modems
+ * beyond X.509. */
 
 #define CA_INSIDE
 # include "ca-error.h"

@@ -686,19 +686,19 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-  ADD ("/ca/fleet/device-seen", test_device_seen);
-  ADD ("/ca/fleet/installs-and-lookup", test_installs_and_lookup);
-  ADD ("/ca/fleet/pages", test_fleet_pages);
-  ADD ("/ca/fleet/search", test_fleet_search);
-  ADD ("/ca/fleet/index", test_fleet_index);
+  ADD_BOTH ("/ca/fleet/device-seen", test_device_seen);
+  ADD_BOTH ("/ca/fleet/installs-and-lookup", test_installs_and_lookup);
+  ADD_BOTH ("/ca/fleet/pages", test_fleet_pages);
+  ADD_BOTH ("/ca/fleet/search", test_fleet_search);
+  ADD_BOTH ("/ca/fleet/index", test_fleet_index);
   ADD ("/ca/fleet/plans", test_fleet_plans);
   ADD ("/ca/fleet/migrate-v3", test_fleet_migrate_v3);
-  ADD ("/ca/fleet/keygen-install", test_keygen_install);
-  ADD ("/ca/fleet/history", test_history);
-  ADD ("/ca/fleet/nrfcloud-csv", test_nrfcloud_csv);
-  ADD ("/ca/audit/chain", test_audit_chain);
-  ADD ("/ca/audit/detects-deletion", test_audit_detects_deletion);
-  ADD ("/ca/threads/all", test_threads);
+  ADD_BOTH ("/ca/fleet/keygen-install", test_keygen_install);
+  ADD_BOTH ("/ca/fleet/history", test_history);
+  ADD_BOTH ("/ca/fleet/nrfcloud-csv", test_nrfcloud_csv);
+  ADD_BOTH ("/ca/audit/chain", test_audit_chain);
+  ADD_BOTH ("/ca/audit/detects-deletion", test_audit_detects_deletion);
+  ADD_BOTH ("/ca/threads/all", test_threads);
 #undef ADD
 
   return g_test_run ();

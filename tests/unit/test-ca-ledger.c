@@ -1289,6 +1289,114 @@ test_sign_detached (Fixture       *f,
   g_assert_nonnull (error);
 }
 
+/* Stations writing one ledger at once, each through its own connection: every
+ * certificate lands once and the audit chain keeps one head. */
+typedef struct
+{
+  const char *location;
+  int         station;
+} Station;
+
+#define PER_STATION 6
+
+static gpointer
+station_thread (gpointer data)
+{
+  const Station *station = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = ca_ledger_open (station->location, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (ca_ledger_unlock (ledger, PASS, &error));
+  for (int i = 0; i < PER_STATION; i++)
+    {
+      g_autoptr(EVP_PKEY) key = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256");
+      g_autoptr(CaCsr) csr = new_csr (key, FALSE);
+      g_autoptr(CaCertificate) cert = NULL;
+      char imei[16];
+
+      g_snprintf (imei, sizeof imei, "35000000%02d%04d", station->station, i);
+      imei[14] = ca_imei_check_digit (imei);
+      imei[15] = '\0';
+      cert = ca_ledger_issue (ledger, &(CaIssueRequest) { "Issuing", imei }, csr, &error);
+      g_assert_no_error (error);
+    }
+
+  return NULL;
+}
+
+static void
+test_concurrent_stations (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  Station stations[3];
+  GThread *threads[G_N_ELEMENTS (stations)];
+  gint64 events;
+
+  make_cas (fixture);
+  events = count_rows (fixture, "audit_log");
+  for (guint i = 0; i < G_N_ELEMENTS (stations); i++)
+    {
+      stations[i] = (Station) { fixture->path, (int) i };
+      threads[i] = g_thread_new ("station", station_thread, &stations[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (stations); i++)
+    g_thread_join (threads[i]);
+
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, G_N_ELEMENTS (stations) * PER_STATION);
+  g_assert_cmpint (count_rows (fixture, "audit_log"), ==, events + G_N_ELEMENTS (stations) * PER_STATION);
+  g_assert_true (ca_ledger_verify_audit (fixture->ledger, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* A server URI is never a file name: without a server it is a clear error, and
+ * nothing named after it appears on disk. */
+static void
+test_uri_never_a_file (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  g_autofree char *cwd = g_get_current_dir ();
+  g_autofree char *uri = g_strdup_printf ("postgresql:///tagsmith?host=%s/no-server", fixture->dir);
+  g_autoptr(GDir) listing = NULL;
+  const char *name;
+
+  g_assert_cmpint (g_chdir (fixture->dir), ==, 0);
+  ledger = ca_ledger_open (uri, &error);
+  g_assert_null (ledger);
+  g_assert_error (error, CA_ERROR, CA_ERROR_DATABASE);
+  g_assert_nonnull (strstr (error->message, "cannot be reached"));
+  g_clear_error (&error);
+  ledger = ca_ledger_open_read_only ("postgres://localhost:1/tagsmith", &error);
+  g_assert_null (ledger);
+  g_assert_error (error, CA_ERROR, CA_ERROR_DATABASE);
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+
+  /* Only the fixture's own ledger files are there. */
+  listing = g_dir_open (fixture->dir, 0, NULL);
+  while ((name = g_dir_read_name (listing)) != NULL)
+    g_assert_true (g_str_has_prefix (name, "fleet.db"));
+}
+
+/* Reading an empty database on the server says there is no ledger there, as
+ * for a missing file, and creates nothing. */
+static void
+test_read_only_server_never_creates (Fixture       *fixture,
+                                     gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+  g_autofree char *uri = g_strdup_printf ("%s%coptions=-csearch_path%%3D%s_nowhere", (const char *) user_data,
+                                          strchr (user_data, '?') != NULL ? '&' : '?', fixture->schema);
+
+  ledger = ca_ledger_open_read_only (uri, &error);
+  g_assert_null (ledger);
+  g_assert_error (error, CA_ERROR, CA_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "reading never creates one"));
+}
+
 static char *
 file_digest (const char *path)
 {
@@ -1466,43 +1574,48 @@ main (int   argc,
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/ca/ledger/open-pragmas", test_open_pragmas);
+  ADD ("/ca/ledger/uri-never-a-file", test_uri_never_a_file);
+  ADD_BOTH ("/ca/ledger/concurrent-stations", test_concurrent_stations);
+  if (test_pg_uri () != NULL)
+    g_test_add ("/pg/ca/ledger/read-only-never-creates", Fixture, test_pg_uri (), fixture_set_up,
+                test_read_only_server_never_creates, fixture_tear_down);
   ADD ("/ca/ledger/refuses-future", test_open_refuses_future);
   ADD ("/ca/ledger/refuses-garbage", test_open_refuses_garbage);
   ADD ("/ca/ledger/verify-finds-damage", test_verify_finds_damage);
-  ADD ("/ca/ledger/passphrase", test_passphrase);
+  ADD_BOTH ("/ca/ledger/passphrase", test_passphrase);
   ADD ("/ca/ledger/key-at-rest", test_key_at_rest);
-  ADD ("/ca/authority/create-list-export", test_authorities);
-  ADD ("/ca/authority/validity-encoding", test_validity_encoding);
-  ADD ("/ca/issue/profile-and-extensions", test_issue_profile_and_extensions);
-  ADD ("/ca/issue/caps-validity", test_issue_caps_validity);
-  ADD ("/ca/issue/policy", test_issue_policy);
-  ADD ("/ca/issue/locked", test_issue_locked);
-  ADD ("/ca/issue/new-key", test_new_key);
-  ADD ("/ca/issue/batch", test_batch);
-  ADD ("/ca/revoke/supersede-and-revoke", test_supersede_and_revoke);
-  ADD ("/ca/revoke/crl", test_crl);
-  ADD ("/ca/revoke/intermediate", test_revoke_intermediate);
-  ADD ("/ca/revoke/refuses-below-revoked", test_revoke_refuses_below_revoked);
+  ADD_BOTH ("/ca/authority/create-list-export", test_authorities);
+  ADD_BOTH ("/ca/authority/validity-encoding", test_validity_encoding);
+  ADD_BOTH ("/ca/issue/profile-and-extensions", test_issue_profile_and_extensions);
+  ADD_BOTH ("/ca/issue/caps-validity", test_issue_caps_validity);
+  ADD_BOTH ("/ca/issue/policy", test_issue_policy);
+  ADD_BOTH ("/ca/issue/locked", test_issue_locked);
+  ADD_BOTH ("/ca/issue/new-key", test_new_key);
+  ADD_BOTH ("/ca/issue/batch", test_batch);
+  ADD_BOTH ("/ca/revoke/supersede-and-revoke", test_supersede_and_revoke);
+  ADD_BOTH ("/ca/revoke/crl", test_crl);
+  ADD_BOTH ("/ca/revoke/intermediate", test_revoke_intermediate);
+  ADD_BOTH ("/ca/revoke/refuses-below-revoked", test_revoke_refuses_below_revoked);
   ADD ("/ca/ledger/migrate-v1", test_migrate_v1);
-  ADD ("/ca/authority/proof", test_proof);
+  ADD_BOTH ("/ca/authority/proof", test_proof);
   ADD ("/ca/ledger/backup", test_backup);
-  ADD ("/ca/authority/path-length-inherited", test_path_length_inherited);
+  ADD_BOTH ("/ca/authority/path-length-inherited", test_path_length_inherited);
   ADD ("/ca/authority/validity-refused", test_validity_refused);
   ADD ("/ca/issue/within-chain", test_issue_within_chain);
-  ADD ("/ca/issue/compressed-key", test_compressed_key);
-  ADD ("/ca/issue/batch-rerun", test_batch_rerun);
+  ADD_BOTH ("/ca/issue/compressed-key", test_compressed_key);
+  ADD_BOTH ("/ca/issue/batch-rerun", test_batch_rerun);
   ADD ("/ca/issue/batch-stops-when-revoked", test_batch_stops_when_revoked);
-  ADD ("/ca/audit/head", test_audit_head);
-  ADD ("/ca/sign/detached", test_sign_detached);
+  ADD_BOTH ("/ca/audit/head", test_audit_head);
+  ADD_BOTH ("/ca/sign/detached", test_sign_detached);
   ADD ("/ca/ledger/refuses-empty", test_open_refuses_empty);
   ADD ("/ca/ledger/refuses-foreign-database", test_open_refuses_foreign_database);
   ADD ("/ca/ledger/read-only-never-creates", test_read_only_never_creates);
   ADD ("/ca/ledger/folder-is-not-a-ledger", test_folder_is_not_a_ledger);
   ADD ("/ca/ledger/read-only-leaves-file", test_read_only_leaves_file);
   ADD ("/ca/ledger/backup-refuses-symlink", test_backup_refuses_symlink);
-  ADD ("/ca/audit/replay", test_audit_replay);
-  ADD ("/ca/ledger/locked-changes-refused", test_locked_changes_refused);
-  ADD ("/ca/ledger/plaintext-key-refused", test_plaintext_key_refused);
+  ADD_BOTH ("/ca/audit/replay", test_audit_replay);
+  ADD_BOTH ("/ca/ledger/locked-changes-refused", test_locked_changes_refused);
+  ADD_BOTH ("/ca/ledger/plaintext-key-refused", test_plaintext_key_refused);
 #undef ADD
 
   return g_test_run ();

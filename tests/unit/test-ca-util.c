@@ -11,9 +11,43 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "test-ca-util.h"
+
+const char *
+test_pg_uri (void)
+{
+  const char *uri = g_getenv ("TAGSMITH_TEST_PG_URI");
+
+  return uri != NULL && *uri != '\0' ? uri : NULL;
+}
+
+/* Runs @sql on the server; returns the first column of the first row, if any. */
+static char *
+server_exec (const char *uri,
+             const char *sql)
+{
+  PGconn *conn = PQconnectdb (uri);
+  PGresult *result;
+  char *value = NULL;
+
+  if (PQstatus (conn) != CONNECTION_OK)
+    g_error ("The test server %s cannot be reached: %s", uri, PQerrorMessage (conn));
+  PQclear (PQexec (conn, "SET client_min_messages = warning"));
+  result = PQexec (conn, sql);
+  if (PQresultStatus (result) != PGRES_COMMAND_OK && PQresultStatus (result) != PGRES_TUPLES_OK)
+    g_error ("%s failed on the test server: %s", sql, PQresultErrorMessage (result));
+  if (PQresultStatus (result) == PGRES_TUPLES_OK && PQntuples (result) > 0)
+    value = g_strdup (PQgetvalue (result, 0, 0));
+  PQclear (result);
+  PQfinish (conn);
+
+  return value;
+}
 
 void
 fixture_set_up (Fixture       *fixture,
@@ -23,7 +57,20 @@ fixture_set_up (Fixture       *fixture,
 
   fixture->dir = g_dir_make_tmp ("ca-ledger-XXXXXX", &error);
   g_assert_no_error (error);
-  fixture->path = g_build_filename (fixture->dir, "fleet.db", NULL);
+  if (user_data != NULL)
+    {
+      static guint counter;
+      g_autofree char *create = NULL;
+
+      fixture->schema = g_strdup_printf ("test_%d_%u", (int) getpid (), counter++);
+      create = g_strdup_printf ("DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", fixture->schema,
+                                fixture->schema);
+      server_exec (user_data, create);
+      fixture->path = g_strdup_printf ("%s%coptions=-csearch_path%%3D%s", (const char *) user_data,
+                                       strchr (user_data, '?') != NULL ? '&' : '?', fixture->schema);
+    }
+  else
+    fixture->path = g_build_filename (fixture->dir, "fleet.db", NULL);
   fixture->ledger = ca_ledger_open (fixture->path, &error);
   g_assert_no_error (error);
 }
@@ -51,6 +98,13 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  user_data)
 {
   g_clear_object (&fixture->ledger);
+  if (fixture->schema != NULL)
+    {
+      g_autofree char *drop = g_strdup_printf ("DROP SCHEMA %s CASCADE", fixture->schema);
+
+      server_exec (user_data, drop);
+      g_free (fixture->schema);
+    }
   remove_tree (fixture->dir);
   g_free (fixture->dir);
   g_free (fixture->path);
@@ -97,6 +151,13 @@ count_rows (Fixture    *fixture,
   sqlite3_stmt *stmt = NULL;
   gint64 n;
 
+  if (fixture->schema != NULL)
+    {
+      g_autofree char *value = server_exec (fixture->path, sql);
+
+      return g_ascii_strtoll (value, NULL, 10);
+    }
+
   g_assert_cmpint (sqlite3_open_v2 (fixture->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
@@ -112,6 +173,12 @@ run_sql (Fixture    *fixture,
          const char *sql)
 {
   sqlite3 *db = NULL;
+
+  if (fixture->schema != NULL)
+    {
+      g_free (server_exec (fixture->path, sql));
+      return;
+    }
 
   g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);

@@ -19,13 +19,26 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509, X509_free)
 #define IMEI1 "490154203237518"
 #define IMEI2 "352656100123457"
 
-/* A scratch ledger per test. */
+/* A scratch ledger per test: a file in a scratch folder or, when the test's
+ * data is a server URI (test_pg_uri()), a schema of its own on that server. */
 typedef struct
 {
   char     *dir;
-  char     *path;
+  char     *path;      /* the file, or the URI that reaches the schema */
+  char     *schema;    /* (nullable) on the server */
   CaLedger *ledger;
 } Fixture;
+
+/* TAGSMITH_TEST_PG_URI: a PostgreSQL database the tests may fill (see
+ * tests/pg-server.sh), or NULL to test only ledger files. */
+const char *test_pg_uri (void);
+/* Adds @func as @path on a ledger file and, with a server, as /pg@path on it. */
+#define ADD_BOTH(path, func) \
+  G_STMT_START { \
+    g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down); \
+    if (test_pg_uri () != NULL) \
+      g_test_add ("/pg" path, Fixture, test_pg_uri (), fixture_set_up, func, fixture_tear_down); \
+  } G_STMT_END
 
 void     fixture_set_up    (Fixture       *fixture,
                             gconstpointer  user_data);
