@@ -559,8 +559,9 @@ open_server_ledger (const char  *uri,
   if (read_only && version == 0)
     {
       g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
-                   "There is no ledger in the database %s yet. Check the URI given with --db (or "
-                   "$TAGSMITH_DB); reading never creates one.", self->path);
+                   "There is no ledger in the database %s yet. Check the URI given with --db or "
+                   "TAGSMITH_DB, or in the window's Preferences; reading never creates one.",
+                   self->path);
       return NULL;
     }
   if (read_only ? !migrate_in_memory (self, error) : !migrate (self, error))
