@@ -91,7 +91,8 @@ set_error_with_detail (CaLedger    *self,
     case CA_DB_READ_ONLY:
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
                    "The ledger %s cannot be written (%s). Check that the file and its folder "
-                   "are writable by you, or pass another file with --db.", self->path, detail);
+                   "are writable by you, or choose another ledger (--db or TAGSMITH_DB on the "
+                   "command line, Preferences in the window).", self->path, detail);
       break;
     case CA_DB_BUSY:
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
@@ -397,7 +398,8 @@ check_is_ledger (CaLedger  *self,
 
   g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
                "%s is a database of another program, not a Tagsmith ledger. It was left as it "
-               "is; pass the ledger's file with --db.", self->path);
+               "is; choose the ledger's file (--db or TAGSMITH_DB on the command line, "
+               "Preferences in the window).", self->path);
 
   return FALSE;
 }
@@ -456,8 +458,8 @@ check_existing_file (CaLedger  *self,
   if (!S_ISREG (st.st_mode))
     {
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
-                   "%s is not a file, so it cannot be a ledger. Pass the ledger's file with --db.",
-                   self->path);
+                   "%s is not a file, so it cannot be a ledger. Choose the ledger's file (--db or "
+                   "TAGSMITH_DB on the command line, Preferences in the window).", self->path);
       return FALSE;
     }
   if (st.st_size == 0)
@@ -557,8 +559,9 @@ open_server_ledger (const char  *uri,
   if (read_only && version == 0)
     {
       g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
-                   "There is no ledger in the database %s yet. Check the URI given with --db (or "
-                   "$TAGSMITH_DB); reading never creates one.", self->path);
+                   "There is no ledger in the database %s yet. Check the URI given with --db or "
+                   "TAGSMITH_DB, or in the window's Preferences; reading never creates one.",
+                   self->path);
       return NULL;
     }
   if (read_only ? !migrate_in_memory (self, error) : !migrate (self, error))
@@ -598,8 +601,8 @@ open_ledger (const char  *path,
   if (!existed && read_only)
     {
       g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
-                   "There is no ledger at %s. Check the file name given with --db (or "
-                   "$TAGSMITH_DB); reading never creates one.", path);
+                   "There is no ledger at %s. Check the file name given with --db or "
+                   "TAGSMITH_DB, or in the window's Preferences; reading never creates one.", path);
       return NULL;
     }
 
@@ -615,8 +618,9 @@ open_ledger (const char  *path,
           int saved = errno;
 
           g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
-                       "The folder %s for the ledger cannot be created (%s). Pass another file with --db.",
-                       folder, g_strerror (saved));
+                       "The folder %s for the ledger cannot be created (%s). Choose another "
+                       "ledger (--db or TAGSMITH_DB on the command line, Preferences in the "
+                       "window).", folder, g_strerror (saved));
           return NULL;
         }
       flags = existed ? 0 : CA_DB_SQLITE_CREATE;

@@ -7,10 +7,14 @@ and tested without the rest:
 - no widget reaches for the global application: ts_application_get_default() and
   g_application_get_default() appear only in ts-application.[ch] and src/main.c. A page gets
   what it works on from its window (the workspace) and reports through the window's
-  "win.show-toast" action (ts_show_toast(), ts_show_error()), never through TsWindow.
+  "win.show-toast" action (ts_show_toast(), ts_show_error()), never through TsWindow;
+- the front ends (src/cli, src/gui, src/main.c) call the workspace and src/provision, never what
+  lies below it: no call to ca_ledger_*, ca_csr_*, ca_file_*, ts_modem_*, ts_serial_*,
+  ts_nrf91_* or ts_at_*, except the free functions, *_to_string/*_from_string helpers and the
+  display helpers listed in ALLOWED_BELOW with the reason each is allowed.
 
-Before looking at the tree the checker runs on two small made-up trees, one with a cycle and
-one without, so that it cannot pass by finding nothing.
+Before looking at the tree the checker runs on small made-up trees, with and without a cycle
+and a call below the workspace, so that it cannot pass by finding nothing.
 
 Usage: check-gui-layering.py SOURCE_ROOT"""
 
@@ -23,6 +27,15 @@ GUI = os.path.join("src", "gui")
 GLOBAL_APPLICATION = re.compile(r"\b(ts|g)_application_get_default\s*\(")
 ALLOWED_GLOBAL = {os.path.join(GUI, "ts-application.c"), os.path.join(GUI, "ts-application.h"),
                   os.path.join("src", "main.c")}
+FRONT_ENDS = (os.path.join("src", "cli"), GUI, os.path.join("src", "main.c"))
+BELOW_WORKSPACE = re.compile(r"\b((?:ca_ledger|ca_csr|ca_file|ts_modem|ts_serial|ts_nrf91|ts_at)_\w+)\s*\(")
+HARMLESS_SUFFIXES = ("_free", "_to_string", "_from_string")
+ALLOWED_BELOW = {
+    # Pure text formatting of what a modem said, for showing it: no port, no state.
+    "ts_at_display_text",
+}
+# Comments and string literals, which may name a call without making it.
+NOT_CODE = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"', re.DOTALL)
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)\.h"', re.MULTILINE)
 
 
@@ -109,6 +122,30 @@ def global_application_calls(source_root):
     return calls
 
 
+def calls_below_workspace(source_root):
+    """(path, line number, name) of every call a front end makes below the workspace."""
+    found = []
+    for top in FRONT_ENDS:
+        start = os.path.join(source_root, top)
+        if os.path.isfile(start):
+            paths = [start]
+        else:
+            paths = [os.path.join(folder, name) for folder, _, names in os.walk(start)
+                     for name in sorted(names) if name.endswith((".c", ".h"))]
+        for path in sorted(paths):
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            # Blank out comments and strings, keeping the line breaks for the line numbers.
+            code = NOT_CODE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+            for match in BELOW_WORKSPACE.finditer(code):
+                name = match.group(1)
+                if name.endswith(HARMLESS_SUFFIXES) or name in ALLOWED_BELOW:
+                    continue
+                found.append((os.path.relpath(path, source_root),
+                              code.count("\n", 0, match.start()) + 1, name))
+    return found
+
+
 def write_tree(folder, files):
     os.makedirs(folder, exist_ok=True)
     for name, text in files.items():
@@ -137,6 +174,28 @@ def self_check():
         })
         assert cycles(include_graph(acyclic)) == []
 
+        front = os.path.join(scratch, "front")
+        write_tree(os.path.join(front, "src", "cli"), {
+            "verb.c": "/* unlike ca_ledger_open (), which we never call */\n"
+                      'static const char *s = "ts_modem_open (";\n'
+                      "int f (void) {\n  ts_workspace_open (w);\n  ts_modem_identity_free (i);\n"
+                      "  g_print (ts_modem_mode_to_string (m));\n  ts_at_display_text (t);\n"
+                      "  ca_ledger_open (path, &error);\n}\n",
+        })
+        write_tree(os.path.join(front, "src", "gui"), {
+            "page.c": "void g (void)\n{\n  ts_serial_open\n    (path);\n  ca_csr_parse (pem);\n}\n",
+        })
+        write_tree(os.path.join(front, "src", "provision"), {
+            "core.c": "void h (void) { ca_ledger_open (path, NULL); }\n",
+        })
+        with open(os.path.join(front, "src", "main.c"), "w", encoding="utf-8") as f:
+            f.write("int main (void) { return ts_nrf91_probe (NULL); }\n")
+        found = calls_below_workspace(front)
+        assert found == [(os.path.join("src", "cli", "verb.c"), 8, "ca_ledger_open"),
+                         (os.path.join("src", "gui", "page.c"), 3, "ts_serial_open"),
+                         (os.path.join("src", "gui", "page.c"), 5, "ca_csr_parse"),
+                         (os.path.join("src", "main.c"), 1, "ts_nrf91_probe")], found
+
 
 def main():
     source_root = sys.argv[1]
@@ -148,6 +207,10 @@ def main():
                         f"(one of the cycles among {len(members)} modules: {', '.join(members)})")
     for path, number, line in global_application_calls(source_root):
         failures.append(f"{path}:{number}: uses the global application: {line}")
+    below = calls_below_workspace(source_root)
+    for path, number, name in below:
+        failures.append(f"{path}:{number}: calls {name}() below the workspace; "
+                        "call the workspace (src/provision/ts-workspace*.h) instead")
 
     for failure in failures:
         print(failure)
@@ -157,7 +220,8 @@ def main():
               "ts_show_toast() from ts-gui-util.h, without including ts-window.h or "
               "ts-application.h.")
         return 1
-    print("src/gui: no include cycles; the global application is used only where it is made")
+    print("src/gui: no include cycles; the global application is used only where it is made; "
+          "the front ends call nothing below the workspace")
     return 0
 
 

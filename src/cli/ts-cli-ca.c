@@ -58,38 +58,6 @@ ts_cli_ca_dispatch (TsCli               *cli,
                              names->str);
 }
 
-/* For verbs not yet on the workspace: a missing ledger is created, and the
- * user told where. */
-CaLedger *
-ts_cli_ca_open_ledger (TsCli   *cli,
-                       GError **error)
-{
-  CaLedger *ledger = ca_ledger_open (cli->db_path, error);
-
-  if (ledger != NULL && ca_ledger_was_created (ledger))
-    fprintf (stderr, _("tagsmith: created a new ledger at %s.\n"), cli->db_path);
-
-  return ledger;
-}
-
-gboolean
-ts_cli_ca_unlock (TsCli     *cli,
-                  CaLedger  *ledger,
-                  GError   **error)
-{
-  g_auto(CaSecret) passphrase = NULL;
-  gboolean first = !ca_ledger_has_passphrase (ledger);
-
-  passphrase = ts_cli_read_passphrase (cli,
-                                       first ? _("New workspace passphrase for the CA keys: ")
-                                             : _("Workspace passphrase: "),
-                                       first, error);
-  if (passphrase == NULL)
-    return FALSE;
-
-  return ca_ledger_unlock (ledger, passphrase, error);
-}
-
 gboolean
 ts_cli_ca_write_new_file (const char  *path,
                           const void  *data,

@@ -27,14 +27,6 @@ int        ts_cli_ca_dispatch          (TsCli               *cli,
                                         int                  argc,
                                         char               **argv);
 
-/* For verbs not yet on the workspace; see ts_cli_open_workspace() and
- * ts_cli_unlock_workspace(). */
-CaLedger  *ts_cli_ca_open_ledger       (TsCli               *cli,
-                                        GError             **error);
-gboolean   ts_cli_ca_unlock            (TsCli               *cli,
-                                        CaLedger            *ledger,
-                                        GError             **error);
-
 /* Writes @data to a new file with @mode; refuses to overwrite. @sync waits for
  * the disk, for files that cannot be made again (a host-generated key). */
 gboolean   ts_cli_ca_write_new_file    (const char          *path,

@@ -23,7 +23,6 @@ cmd_lot_dossier (TsCli  *cli,
                  char  **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CaLedger) ledger = NULL;
   g_autofree char *out = NULL;
   g_autofree char *ca = NULL;
   TsDossierRequest request = { 0 };
@@ -49,9 +48,9 @@ cmd_lot_dossier (TsCli  *cli,
   request.lot = argv[1];
   request.out_dir = out;
   request.signer_ca = ca;
-  ledger = ts_cli_ca_open_ledger (cli, &error);
-  if (ledger == NULL || !ts_cli_ca_unlock (cli, ledger, &error) ||
-      !ts_dossier_write (ledger, &request, &error))
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_WRITE, &error) ||
+      !ts_cli_unlock_workspace (cli, &error) ||
+      !ts_workspace_write_dossier (cli->workspace, &request, &error))
     return ts_cli_fail (error);
 
   if (cli->json)

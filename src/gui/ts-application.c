@@ -12,11 +12,11 @@
 #include <glib/gi18n.h>
 
 #include "ts-application.h"
+#include "ts-device-monitor.h"
 #include "ts-preferences-window.h"
 #include "ts-resources.h"
 #include "ts-window.h"
 #include "ts-workspace-modem.h"
-#include "ts-workspace-private.h"
 
 struct _TsApplication
 {
@@ -71,7 +71,7 @@ rearm_auto_lock (TsApplication *self)
   guint minutes = g_settings_get_uint (self->settings, "auto-lock-minutes");
 
   g_clear_handle_id (&self->auto_lock_id, g_source_remove);
-  if (minutes > 0 && ts_application_is_unlocked (self))
+  if (minutes > 0 && (self->workspace != NULL && ts_workspace_is_unlocked (self->workspace)))
     self->auto_lock_id = g_timeout_add_seconds (minutes * 60, auto_lock_cb, self);
 }
 
@@ -134,7 +134,7 @@ ts_application_activate (GApplication *application)
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window == NULL)
     window = GTK_WINDOW (ts_window_new (GTK_APPLICATION (self), self->workspace,
-                                         self->settings));
+                                         self->devices, self->settings));
 
   gtk_window_present (window);
 }
@@ -339,41 +339,6 @@ ts_application_get_workspace (TsApplication *self)
   return self->workspace;
 }
 
-/* Interim wrappers over the workspace, while pages still ask the application. */
-CaLedger *
-ts_application_get_ledger (TsApplication *self)
-{
-  g_return_val_if_fail (TS_IS_APPLICATION (self), NULL);
-
-  return self->workspace != NULL ? ts_workspace_get_ledger (self->workspace, NULL) : NULL;
-}
-
-const GError *
-ts_application_get_ledger_error (TsApplication *self)
-{
-  g_return_val_if_fail (TS_IS_APPLICATION (self), NULL);
-
-  return self->workspace != NULL ? ts_workspace_get_error (self->workspace) : NULL;
-}
-
-gboolean
-ts_application_is_unlocked (TsApplication *self)
-{
-  g_return_val_if_fail (TS_IS_APPLICATION (self), FALSE);
-
-  return self->workspace != NULL && ts_workspace_is_unlocked (self->workspace);
-}
-
-/* Called after a successful unlock and after each use of a CA key: the auto-lock
- * counts idle minutes, not minutes since the passphrase was typed. */
-void
-ts_application_note_unlocked (TsApplication *self)
-{
-  g_return_if_fail (TS_IS_APPLICATION (self));
-
-  rearm_auto_lock (self);
-}
-
 void
 ts_application_lock (TsApplication *self)
 {
@@ -382,26 +347,4 @@ ts_application_lock (TsApplication *self)
   g_clear_handle_id (&self->auto_lock_id, g_source_remove);
   if (self->workspace != NULL)
     ts_workspace_lock (self->workspace);
-}
-
-void
-ts_application_ledger_changed (TsApplication *self)
-{
-  g_return_if_fail (TS_IS_APPLICATION (self));
-
-  if (self->workspace != NULL)
-    ts_workspace_changed (self->workspace);
-}
-
-/**
- * ts_application_get_devices:
- *
- * Returns: (transfer none): the kits and virtual devices plugged in
- */
-TsDeviceMonitor *
-ts_application_get_devices (TsApplication *self)
-{
-  g_return_val_if_fail (TS_IS_APPLICATION (self), NULL);
-
-  return self->devices;
 }

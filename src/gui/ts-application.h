@@ -9,8 +9,6 @@
 
 #include <adwaita.h>
 
-#include "ca.h"
-#include "ts-device-monitor.h"
 #include "ts-workspace.h"
 
 G_BEGIN_DECLS
@@ -23,12 +21,6 @@ TsApplication *ts_application_new              (void);
 TsApplication *ts_application_get_default      (void);
 GSettings     *ts_application_get_settings     (TsApplication *self);
 TsWorkspace   *ts_application_get_workspace    (TsApplication *self);
-CaLedger      *ts_application_get_ledger       (TsApplication *self);
-const GError  *ts_application_get_ledger_error (TsApplication *self);
-gboolean       ts_application_is_unlocked      (TsApplication *self);
-void           ts_application_note_unlocked    (TsApplication *self);
 void           ts_application_lock             (TsApplication *self);
-void           ts_application_ledger_changed   (TsApplication *self);
-TsDeviceMonitor *ts_application_get_devices    (TsApplication *self);
 
 G_END_DECLS

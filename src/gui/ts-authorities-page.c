@@ -17,7 +17,6 @@
 #include "ts-gui-util.h"
 #include "ts-prompt.h"
 #include "ts-unlock.h"
-#include "ts-window.h"
 #include "ts-workspace-ca.h"
 
 
@@ -41,10 +40,7 @@ static void
 show_error (TsAuthoritiesPage *self,
             const GError      *error)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  if (TS_IS_WINDOW (root))
-    ts_window_show_error (TS_WINDOW (root), error);
+  ts_show_error (GTK_WIDGET (self), error);
 }
 
 static int
@@ -224,7 +220,6 @@ created_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(CaAuthority) authority = NULL;
   g_autofree char *message = NULL;
-  GtkRoot *root;
 
   authority = ts_authority_dialog_run_finish (result, &error);
   if (authority == NULL)
@@ -233,10 +228,8 @@ created_cb (GObject      *object,
       return;
     }
 
-  root = gtk_widget_get_root (GTK_WIDGET (self));
   message = g_strdup_printf (_("Created “%s”"), authority->name);
-  if (TS_IS_WINDOW (root))
-    ts_window_show_toast (TS_WINDOW (root), message);
+  ts_show_toast (GTK_WIDGET (self), message);
 }
 
 static void
@@ -542,7 +535,6 @@ import_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) created = NULL;
   g_autofree char *message = NULL;
-  GtkRoot *root;
 
   created = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (created == NULL)
@@ -554,9 +546,7 @@ import_cb (GObject      *object,
   message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Imported %u authority",
                                           "Imported %u authorities", created->len),
                              created->len);
-  root = gtk_widget_get_root (GTK_WIDGET (self));
-  if (TS_IS_WINDOW (root))
-    ts_window_show_toast (TS_WINDOW (root), message);
+  ts_show_toast (GTK_WIDGET (self), message);
 }
 
 static void

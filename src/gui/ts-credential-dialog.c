@@ -28,12 +28,16 @@ typedef struct
   GtkSpinButton    *sec_tag_spin;
   GtkTextBuffer    *buffer;
   GtkLabel         *problem;
+  TsWorkspace      *workspace;  /* runs the file's reading */
 } Form;
 
 static void
 form_free (gpointer pointer)
 {
-  g_free (pointer);
+  Form *form = pointer;
+
+  g_clear_object (&form->workspace);
+  g_free (form);
 }
 
 /* The text, in a GBytes that wipes itself. */
@@ -77,8 +81,9 @@ validate (Form *form)
 /* Read in a worker: the file is size-checked before a byte is read (a FIFO or
  * /dev/zero is refused at once), and its bytes are wiped when freed. */
 static gpointer
-load_file_work (gpointer       data,
-                GCancellable  *cancellable,
+load_file_job (TsWorkspace   *workspace,
+               gpointer       data,
+               GCancellable  *cancellable,
                 GError       **error)
 {
   return ts_store_read_credential_file (data, error);
@@ -92,7 +97,7 @@ load_file_cb (GObject      *object,
   GTask *task = user_data;
   Form *form = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) contents = ts_run_in_thread_finish (result, &error);
+  g_autoptr(GBytes) contents = ts_workspace_run_finish (form->workspace, result, &error);
 
   if (contents == NULL)
     {
@@ -113,6 +118,7 @@ file_chosen_cb (GtkNativeDialog *chooser,
                 gpointer         user_data)
 {
   GTask *task = user_data;
+  Form *form = g_task_get_task_data (task);
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
@@ -120,9 +126,9 @@ file_chosen_cb (GtkNativeDialog *chooser,
       char *path = g_file_get_path (file);
 
       if (path != NULL)
-        ts_run_in_thread (g_task_get_source_object (task), load_file_work, path, g_free,
-                          (GDestroyNotify) g_bytes_unref, g_task_get_cancellable (task), load_file_cb,
-                          g_object_ref (task));
+        ts_workspace_run_async (form->workspace, load_file_job, path, g_free,
+                                (GDestroyNotify) g_bytes_unref, g_task_get_cancellable (task),
+                                load_file_cb, g_object_ref (task));
     }
 
   g_object_unref (chooser);
@@ -175,6 +181,7 @@ response_cb (AdwMessageDialog *dialog,
 
 void
 ts_credential_dialog_run_async (GtkWidget           *parent,
+                                TsWorkspace         *workspace,
                                 guint32              default_sec_tag,
                                 GCancellable        *cancellable,
                                 GAsyncReadyCallback  callback,
@@ -186,10 +193,12 @@ ts_credential_dialog_run_async (GtkWidget           *parent,
   Form *form;
 
   g_return_if_fail (GTK_IS_WIDGET (parent));
+  g_return_if_fail (TS_IS_WORKSPACE (workspace));
 
   task = g_task_new (parent, cancellable, callback, user_data);
   g_task_set_source_tag (task, ts_credential_dialog_run_async);
   form = g_new0 (Form, 1);
+  form->workspace = g_object_ref (workspace);
   g_task_set_task_data (task, form, form_free);
 
   for (guint i = 0; i < G_N_ELEMENTS (writable_types); i++)

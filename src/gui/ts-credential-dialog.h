@@ -9,6 +9,8 @@
 
 #include <gtk/gtk.h>
 
+#include "ts-workspace.h"
+
 G_BEGIN_DECLS
 
 /* What to write: checked by ts_store_check_credential() before it is returned. */
@@ -24,6 +26,7 @@ void               ts_credential_input_free        (TsCredentialInput    *input)
 /* "Add a Credential": a type, a sec_tag and the content, pasted or from a file.
  * The Add button stays off until the content is valid for the type. */
 void               ts_credential_dialog_run_async  (GtkWidget            *parent,
+                                                    TsWorkspace          *workspace,
                                                     guint32               default_sec_tag,
                                                     GCancellable         *cancellable,
                                                     GAsyncReadyCallback   callback,

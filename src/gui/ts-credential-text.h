@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 
 /* What a modem's store entry is, in words, e.g. "Client certificate for
  * 352656100123456, issued by Line 1 CA, expires 3 Mar 2036". @match comes from
- * ca_ledger_lookup_sha256(); @subject_cn (nullable) from the certificate itself
+ * ts_workspace_lookup_sha256(); @subject_cn (nullable) from the certificate itself
  * when it was read back. */
 char     *ts_credential_describe    (const TsCredential  *credential,
                                      const CaShaMatch    *match,

@@ -11,7 +11,6 @@
 
 #include <glib/gi18n.h>
 
-#include "ts-application.h"
 #include "ts-at-reader.h"
 #include "ts-badge.h"
 #include "ts-credential-dialog.h"
@@ -553,7 +552,6 @@ provision_cb (GObject      *object,
     }
   else if (error == NULL)
     {
-      ts_application_note_unlocked (ts_application_get_default ());
       if (outcome->outcome == TS_PROVISION_ALREADY_PROVISIONED)
         message = g_strdup_printf (_("sec_tag %u already holds the current certificate %s; "
                                      "nothing was changed."), outcome->sec_tag, outcome->serial);
@@ -721,7 +719,7 @@ write_unlocked_cb (GObject      *object,
   g_autoptr(TsDeviceWindow) self = g_steal_pointer (&data->window);
   g_autoptr(GError) error = NULL;
 
-  if (!ts_unlock_ensure_finish (result, &error))
+  if (!ts_unlock_finish (result, &error))
     {
       change_data_free (data);
       show_error (self, error);
@@ -756,7 +754,7 @@ credential_cb (GObject      *object,
 
   /* The ledger records the change before the modem is touched, and every
    * record needs the workspace passphrase. */
-  ts_unlock_ensure_async (GTK_WIDGET (self), self->cancellable, write_unlocked_cb, data);
+  ts_unlock_async (self->workspace, GTK_WIDGET (self), self->cancellable, write_unlocked_cb, data);
 }
 
 static void
@@ -765,7 +763,7 @@ add_credential_action (GtkWidget  *widget,
                        GVariant   *param)
 {
   TsDeviceWindow *self = TS_DEVICE_WINDOW (widget);
-  GSettings *settings = ts_application_get_settings (ts_application_get_default ());
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
 
   if (self->link == NULL)
     {
@@ -773,7 +771,8 @@ add_credential_action (GtkWidget  *widget,
       return;
     }
 
-  ts_credential_dialog_run_async (widget, g_settings_get_uint (settings, "default-sec-tag"),
+  ts_credential_dialog_run_async (widget, self->workspace,
+                                  g_settings_get_uint (settings, "default-sec-tag"),
                                   self->cancellable, credential_cb, g_object_ref (self));
 }
 
@@ -826,7 +825,7 @@ delete_unlocked_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   TsDeviceWindow *self = entry->window;
 
-  if (!ts_unlock_ensure_finish (result, &error))
+  if (!ts_unlock_finish (result, &error))
     {
       show_error (self, error);
       return;
@@ -850,7 +849,7 @@ delete_confirmed_cb (GObject      *object,
   if (!ts_confirm_finish (result, &error))
     return;
 
-  ts_unlock_ensure_async (GTK_WIDGET (self), self->cancellable, delete_unlocked_cb,
+  ts_unlock_async (self->workspace, GTK_WIDGET (self), self->cancellable, delete_unlocked_cb,
                           g_steal_pointer (&entry));
 }
 

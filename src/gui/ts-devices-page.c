@@ -11,11 +11,10 @@
 
 #include <glib/gi18n.h>
 
-#include "ts-application.h"
 #include "ts-at-reader.h"
 #include "ts-device-window.h"
 #include "ts-devices-page.h"
-#include "ts-window.h"
+#include "ts-gui-util.h"
 
 struct _TsDevicesPage
 {
@@ -28,6 +27,7 @@ struct _TsDevicesPage
 
   /* Owned references */
   TsWorkspace   *workspace;
+  TsDeviceMonitor *devices;
 };
 
 G_DEFINE_FINAL_TYPE (TsDevicesPage, ts_devices_page, ADW_TYPE_BIN)
@@ -132,8 +132,8 @@ row_activated_cb (TsDevicesPage *self,
 static void
 devices_changed_cb (TsDevicesPage *self)
 {
-  GListModel *devices = G_LIST_MODEL (ts_application_get_devices (ts_application_get_default ()));
-  gboolean any = g_list_model_get_n_items (devices) > 0;
+  gboolean any = self->devices != NULL &&
+                 g_list_model_get_n_items (G_LIST_MODEL (self->devices)) > 0;
 
   gtk_widget_set_visible (GTK_WIDGET (self->list), any);
   adw_status_page_set_title (self->empty_status,
@@ -150,7 +150,6 @@ static void
 port_apply_cb (TsDevicesPage *self)
 {
   g_autofree char *path = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->port_row))));
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
   if (*path == '\0')
     return;
@@ -160,12 +159,11 @@ port_apply_cb (TsDevicesPage *self)
       g_autofree char *message = g_strdup_printf (_("There is no port “%s”. Check the path, "
                                                     "and that the device is plugged in."), path);
 
-      if (TS_IS_WINDOW (root))
-        ts_window_show_toast (TS_WINDOW (root), message);
+      ts_show_toast (GTK_WIDGET (self), message);
       return;
     }
 
-  ts_device_monitor_add_manual (ts_application_get_devices (ts_application_get_default ()), path);
+  ts_device_monitor_add_manual (self->devices, path);
   gtk_editable_set_text (GTK_EDITABLE (self->port_row), "");
 }
 
@@ -175,18 +173,14 @@ add_virtual_action (GtkWidget  *widget,
                     GVariant   *param)
 {
   g_autoptr(GError) error = NULL;
-  GtkRoot *root = gtk_widget_get_root (widget);
 
-  if (!ts_device_monitor_start_emulator (ts_application_get_devices (ts_application_get_default ()),
-                                         &error))
+  if (!ts_device_monitor_start_emulator (TS_DEVICES_PAGE (widget)->devices, &error))
     {
-      if (TS_IS_WINDOW (root))
-        ts_window_show_error (TS_WINDOW (root), error);
+      ts_show_error (widget, error);
       return;
     }
 
-  if (TS_IS_WINDOW (root))
-    ts_window_show_toast (TS_WINDOW (root), _("Starting a virtual device…"));
+  ts_show_toast (widget, _("Starting a virtual device…"));
 }
 
 static void
@@ -194,6 +188,7 @@ ts_devices_page_dispose (GObject *object)
 {
   gtk_widget_dispose_template (GTK_WIDGET (object), TS_TYPE_DEVICES_PAGE);
   g_clear_object (&TS_DEVICES_PAGE (object)->workspace);
+  g_clear_object (&TS_DEVICES_PAGE (object)->devices);
 
   G_OBJECT_CLASS (ts_devices_page_parent_class)->dispose (object);
 }
@@ -219,11 +214,25 @@ ts_devices_page_class_init (TsDevicesPageClass *klass)
 static void
 ts_devices_page_init (TsDevicesPage *self)
 {
-  GListModel *devices = G_LIST_MODEL (ts_application_get_devices (ts_application_get_default ()));
-
   gtk_widget_init_template (GTK_WIDGET (self));
+  devices_changed_cb (self);
+}
 
-  gtk_list_box_bind_model (self->list, devices, create_row, NULL, NULL);
+/**
+ * ts_devices_page_set_devices:
+ * @devices: the kits and virtual devices plugged in, which the page lists
+ */
+void
+ts_devices_page_set_devices (TsDevicesPage   *self,
+                             TsDeviceMonitor *devices)
+{
+  g_return_if_fail (TS_IS_DEVICES_PAGE (self));
+  g_return_if_fail (TS_IS_DEVICE_MONITOR (devices));
+
+  if (self->devices != NULL)
+    g_signal_handlers_disconnect_by_data (self->devices, self);
+  g_set_object (&self->devices, devices);
+  gtk_list_box_bind_model (self->list, G_LIST_MODEL (devices), create_row, NULL, NULL);
   g_signal_connect_object (devices, "items-changed", G_CALLBACK (devices_changed_cb), self,
                            G_CONNECT_SWAPPED);
   devices_changed_cb (self);

@@ -9,6 +9,7 @@
 
 #include <adwaita.h>
 
+#include "ts-device-monitor.h"
 #include "ts-workspace.h"
 
 G_BEGIN_DECLS
@@ -19,5 +20,7 @@ G_DECLARE_FINAL_TYPE (TsDevicesPage, ts_devices_page, TS, DEVICES_PAGE, AdwBin)
 
 void ts_devices_page_set_workspace (TsDevicesPage *self,
                                    TsWorkspace   *workspace);
+void ts_devices_page_set_devices   (TsDevicesPage   *self,
+                                    TsDeviceMonitor *devices);
 
 G_END_DECLS

@@ -13,22 +13,6 @@
 
 G_BEGIN_DECLS
 
-/* Work for a GTask thread: returns a result (or NULL with @error set). */
-typedef gpointer (*TsWorkFunc) (gpointer       data,
-                                GCancellable  *cancellable,
-                                GError       **error);
-
-void      ts_run_in_thread       (gpointer             source_object,
-                                  TsWorkFunc           func,
-                                  gpointer             data,
-                                  GDestroyNotify       data_free,
-                                  GDestroyNotify       result_free,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data);
-gpointer  ts_run_in_thread_finish (GAsyncResult       *result,
-                                  GError             **error);
-
 void      ts_save_bytes          (GtkWidget           *parent,
                                   const char          *title,
                                   const char          *suggested_name,

@@ -14,14 +14,13 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
-#include "ts-application.h"
 #include "ts-dossier-flow.h"
 #include "ts-gui-util.h"
 #include "ts-line.h"
 #include "ts-production-page.h"
 #include "ts-provision-form.h"
 #include "ts-unlock.h"
-#include "ts-window.h"
+#include "ts-workspace-ca.h"
 
 /* A long lot keeps only its newest rows on screen; the report has them all. */
 #define MAX_ROWS 500
@@ -101,10 +100,8 @@ static void
 show_error (TsProductionPage *self,
             const GError     *error)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  if (TS_IS_WINDOW (root))
-    ts_window_show_error (TS_WINDOW (root), error);
+  if (gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
+    ts_show_error (GTK_WIDGET (self), error);
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_warning ("%s", error->message);
 }
@@ -113,10 +110,7 @@ static void
 show_toast (TsProductionPage *self,
             const char       *message)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  if (TS_IS_WINDOW (root))
-    ts_window_show_toast (TS_WINDOW (root), message);
+  ts_show_toast (GTK_WIDGET (self), message);
 }
 
 /* Only while units are in flight: a bench may wait for kits for hours, and an
@@ -311,7 +305,6 @@ deliver_event (gpointer user_data)
 {
   Event *event = user_data;
   TsProductionPage *self = event->page;
-  TsApplication *app = ts_application_get_default ();
   Verdict verdict;
   GtkWidget *row;
 
@@ -338,9 +331,9 @@ deliver_event (gpointer user_data)
     case TS_LINE_EVENT_PASS:
     case TS_LINE_EVENT_FAIL:
       verdict = event->kind == TS_LINE_EVENT_PASS ? VERDICT_PASS : VERDICT_FAIL;
-      /* Signing counts as use: the auto-lock must not close the CAs mid-lot. */
-      ts_application_note_unlocked (app);
-      ts_application_ledger_changed (app);
+      /* Signing counts as use: the change re-arms the auto-lock, which must not
+       * close the CAs mid-lot. */
+      ts_workspace_changed (self->workspace);
       break;
 
     case TS_LINE_EVENT_SKIPPED:
@@ -418,6 +411,7 @@ typedef struct
 {
   TsProductionPage *page;
   TsLine           *line;
+  GApplication     *application;  /* held while the line runs; nullable */
 } LineRun;
 
 static void
@@ -425,6 +419,7 @@ line_run_free (LineRun *run)
 {
   g_object_unref (run->page);
   g_object_unref (run->line);
+  g_clear_object (&run->application);
   g_free (run);
 }
 
@@ -445,7 +440,8 @@ line_done_cb (GObject      *object,
     show_error (self, error);
 
   /* The modems are back in their previous mode: the application may quit now. */
-  g_application_release (G_APPLICATION (ts_application_get_default ()));
+  if (run->application != NULL)
+    g_application_release (run->application);
   g_clear_object (&self->line_cancellable);
   self->running = FALSE;
   self->stopping = FALSE;
@@ -453,7 +449,7 @@ line_done_cb (GObject      *object,
   if (line != self->line || gtk_widget_get_root (GTK_WIDGET (self)) == NULL)
     return;
 
-  ts_application_ledger_changed (ts_application_get_default ());
+  ts_workspace_changed (self->workspace);
   set_counters (self, ts_line_get_passed (line), ts_line_get_failed (line), 0);
   text = g_strdup_printf (_("Lot %s stopped: %u passed, %u failed. The report is in %s."),
                           ts_line_get_lot (line), ts_line_get_passed (line),
@@ -489,9 +485,10 @@ reports_dir (void)
 /* Reports live in the user's data folder, one pair of files per lot; the same
  * lot again resumes its report, like `tagsmith line --lot`. */
 static gpointer
-open_line_work (gpointer       data,
-                GCancellable  *cancellable,
-                GError       **error)
+open_line_job (TsWorkspace   *workspace,
+               gpointer       data,
+               GCancellable  *cancellable,
+               GError       **error)
 {
   OpenData *open = data;
   g_autofree char *dir = reports_dir ();
@@ -521,9 +518,10 @@ line_opened_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(TsLine) line = NULL;
   Observer *observer;
+  GtkRoot *root;
   LineRun *run;
 
-  line = ts_run_in_thread_finish (result, &error);
+  line = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (line == NULL)
     {
       start_failed (self, error);
@@ -557,8 +555,13 @@ line_opened_cb (GObject      *object,
 
   /* Closing the window cancels the line; the application stays until its
    * units have put their modems back. */
-  g_application_hold (G_APPLICATION (ts_application_get_default ()));
   run = g_new0 (LineRun, 1);
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  if (GTK_IS_WINDOW (root) && gtk_window_get_application (GTK_WINDOW (root)) != NULL)
+    {
+      run->application = G_APPLICATION (g_object_ref (gtk_window_get_application (GTK_WINDOW (root))));
+      g_application_hold (run->application);
+    }
   run->page = g_object_ref (self);
   run->line = g_object_ref (line);
   ts_line_run_async (line, self->line_cancellable, line_done_cb, run);
@@ -594,8 +597,8 @@ form_built_cb (GObject      *object,
       data->lot = g_date_time_format (now, "%Y-%m-%d");
     }
 
-  ts_run_in_thread (self, open_line_work, data, open_data_free, g_object_unref,
-                    self->line_cancellable, line_opened_cb, g_object_ref (self));
+  ts_workspace_run_async (self->workspace, open_line_job, data, open_data_free, g_object_unref,
+                          self->line_cancellable, line_opened_cb, g_object_ref (self));
 }
 
 static void
@@ -606,7 +609,7 @@ unlocked_cb (GObject      *object,
   g_autoptr(TsProductionPage) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!ts_unlock_ensure_finish (result, &error))
+  if (!ts_unlock_finish (result, &error))
     {
       start_failed (self, error);
       return;
@@ -626,7 +629,7 @@ start_action (GtkWidget  *widget,
   if (self->starting || self->running)
     return;
 
-  if (ts_application_get_ledger (ts_application_get_default ()) == NULL)
+  if (!ts_workspace_is_open (self->workspace))
     {
       show_toast (self, _("The ledger is not open, so nothing can be signed. The message at "
                           "the top of the window says why."));
@@ -636,7 +639,8 @@ start_action (GtkWidget  *widget,
   self->starting = TRUE;
   self->line_cancellable = g_cancellable_new ();
   update_actions (self);
-  ts_unlock_ensure_async (widget, self->line_cancellable, unlocked_cb, g_object_ref (self));
+  ts_unlock_async (self->workspace, widget, self->line_cancellable, unlocked_cb,
+                   g_object_ref (self));
 }
 
 static void
@@ -828,10 +832,9 @@ dossier_action (GtkWidget  *widget,
                 GVariant   *param)
 {
   TsProductionPage *self = TS_PRODUCTION_PAGE (widget);
-  CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
   g_autofree char *dir = reports_dir ();
 
-  if (ledger == NULL)
+  if (!ts_workspace_is_open (self->workspace))
     {
       show_toast (self, _("The ledger is not open. The message at the top of the window says why."));
       return;
@@ -844,11 +847,12 @@ dossier_action (GtkWidget  *widget,
 /* Authorities for the form -------------------------------------------------------- */
 
 static gpointer
-list_work (gpointer       data,
-           GCancellable  *cancellable,
-           GError       **error)
+list_job (TsWorkspace   *workspace,
+          gpointer       data,
+          GCancellable  *cancellable,
+          GError       **error)
 {
-  return ca_ledger_list_authorities (CA_LEDGER (data), error);
+  return ts_workspace_list_authorities (workspace, error);
 }
 
 static void
@@ -860,7 +864,7 @@ list_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) authorities = NULL;
 
-  authorities = ts_run_in_thread_finish (result, &error);
+  authorities = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (authorities == NULL)
     {
       show_error (self, error);
@@ -873,14 +877,12 @@ list_cb (GObject      *object,
 static void
 ts_production_page_reload (TsProductionPage *self)
 {
-  CaLedger *ledger = ts_application_get_ledger (ts_application_get_default ());
-
-  if (ledger == NULL)
+  if (self->workspace == NULL || !ts_workspace_is_open (self->workspace))
     return;
 
-  ts_run_in_thread (self, list_work, g_object_ref (ledger), g_object_unref,
-                    (GDestroyNotify) g_ptr_array_unref, self->cancellable, list_cb,
-                    g_object_ref (self));
+  ts_workspace_run_async (self->workspace, list_job, NULL, NULL,
+                          (GDestroyNotify) g_ptr_array_unref, self->cancellable, list_cb,
+                          g_object_ref (self));
 }
 
 static void

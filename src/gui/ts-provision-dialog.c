@@ -12,11 +12,11 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
-#include "ts-application.h"
 #include "ts-gui-util.h"
 #include "ts-provision-dialog.h"
 #include "ts-provision-form.h"
 #include "ts-unlock.h"
+#include "ts-workspace-ca.h"
 
 typedef struct
 {
@@ -88,7 +88,7 @@ list_cb (GObject      *object,
   g_autofree char *body = NULL;
   AdwMessageDialog *dialog;
 
-  authorities = ts_run_in_thread_finish (result, &error);
+  authorities = ts_workspace_run_finish (run->workspace, result, &error);
   if (authorities == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -134,11 +134,12 @@ list_cb (GObject      *object,
 }
 
 static gpointer
-list_work (gpointer       data,
-           GCancellable  *cancellable,
-           GError       **error)
+list_job (TsWorkspace   *workspace,
+          gpointer       data,
+          GCancellable  *cancellable,
+          GError       **error)
 {
-  return ca_ledger_list_authorities (CA_LEDGER (data), error);
+  return ts_workspace_list_authorities (workspace, error);
 }
 
 static void
@@ -148,8 +149,9 @@ unlocked_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
+  Run *run = g_task_get_task_data (task);
 
-  if (!ts_unlock_ensure_finish (result, &error))
+  if (!ts_unlock_finish (result, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -157,10 +159,9 @@ unlocked_cb (GObject      *object,
 
   GCancellable *task_cancellable = g_task_get_cancellable (task);
 
-  ts_run_in_thread (NULL, list_work,
-                    g_object_ref (ts_application_get_ledger (ts_application_get_default ())),
-                    g_object_unref, (GDestroyNotify) g_ptr_array_unref,
-                    task_cancellable, list_cb, g_steal_pointer (&task));
+  ts_workspace_run_async (run->workspace, list_job, NULL, NULL,
+                          (GDestroyNotify) g_ptr_array_unref,
+                          task_cancellable, list_cb, g_steal_pointer (&task));
 }
 
 void
@@ -187,7 +188,7 @@ ts_provision_dialog_run_async (GtkWidget             *parent,
   run->rekey = rekey;
   g_task_set_task_data (task, run, run_free);
 
-  ts_unlock_ensure_async (parent, cancellable, unlocked_cb, task);
+  ts_unlock_async (workspace, parent, cancellable, unlocked_cb, task);
 }
 
 TsProvisionRequest *

@@ -11,7 +11,6 @@
 
 #include <glib/gi18n.h>
 
-#include "ts-application.h"
 #include "ts-gui-util.h"
 #include "ts-provision-form.h"
 #include "ts-workspace-modem.h"
@@ -83,7 +82,7 @@ combo_row (const char *title,
 static void
 ts_provision_form_build (TsProvisionForm *self)
 {
-  GSettings *settings = ts_application_get_settings (ts_application_get_default ());
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autofree char *default_profile = g_settings_get_string (settings, "default-profile");
   g_autofree char *server_ca = g_settings_get_string (settings, "server-ca");
   g_autoptr(GtkStringList) profiles = gtk_string_list_new (NULL);

@@ -9,12 +9,13 @@
 
 #include "config.h"
 
+#include <adwaita.h>
 #include <glib/gi18n.h>
 
-#include "ts-application.h"
 #include "ts-gui-util.h"
 #include "ts-secrets.h"
 #include "ts-unlock.h"
+#include "ts-workspace-ca.h"
 
 typedef struct
 {
@@ -328,22 +329,4 @@ ts_unlock_finish (GAsyncResult  *result,
   g_return_val_if_fail (G_IS_TASK (result), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/* For windows that do not hold the workspace yet: the application's. */
-void
-ts_unlock_ensure_async (GtkWidget           *parent,
-                        GCancellable        *cancellable,
-                        GAsyncReadyCallback  callback,
-                        gpointer             user_data)
-{
-  ts_unlock_async (ts_application_get_workspace (ts_application_get_default ()), parent,
-                   cancellable, callback, user_data);
-}
-
-gboolean
-ts_unlock_ensure_finish (GAsyncResult  *result,
-                         GError       **error)
-{
-  return ts_unlock_finish (result, error);
 }

@@ -25,12 +25,4 @@ void     ts_unlock_async         (TsWorkspace          *workspace,
 gboolean ts_unlock_finish        (GAsyncResult         *result,
                                   GError              **error);
 
-/* The same on the application's workspace, for windows not given one. */
-void     ts_unlock_ensure_async  (GtkWidget            *parent,
-                                  GCancellable         *cancellable,
-                                  GAsyncReadyCallback   callback,
-                                  gpointer              user_data);
-gboolean ts_unlock_ensure_finish (GAsyncResult         *result,
-                                  GError              **error);
-
 G_END_DECLS

@@ -272,11 +272,13 @@ ts_window_init (TsWindow *self)
 /**
  * ts_window_new:
  * @workspace: what every page of the window shows and works on
+ * @devices: the kits plugged in, for the Devices page
  * @settings: the application's settings (window size, last page)
  */
 TsWindow *
 ts_window_new (GtkApplication *application,
                TsWorkspace    *workspace,
+               TsDeviceMonitor *devices,
                GSettings      *settings)
 {
   TsWindow *self;
@@ -288,6 +290,7 @@ ts_window_new (GtkApplication *application,
   self = g_object_new (TS_TYPE_WINDOW, "application", application, NULL);
   ts_window_bind_settings (self, settings);
 
+  ts_devices_page_set_devices (self->devices_page, devices);
   ts_window_set_workspace (self, workspace);
 
   return self;

@@ -9,6 +9,7 @@
 
 #include <adwaita.h>
 
+#include "ts-device-monitor.h"
 #include "ts-workspace.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,7 @@ G_DECLARE_FINAL_TYPE (TsWindow, ts_window, TS, WINDOW, AdwApplicationWindow)
 
 TsWindow *ts_window_new           (GtkApplication *application,
                                    TsWorkspace    *workspace,
+                                   TsDeviceMonitor *devices,
                                    GSettings      *settings);
 void      ts_window_set_workspace (TsWindow       *self,
                                    TsWorkspace    *workspace);

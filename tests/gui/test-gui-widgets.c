@@ -46,112 +46,6 @@ test_clear_children (void)
   g_object_unref (list);
 }
 
-/* ts_run_in_thread: the work runs off the main thread, its result comes back on it, and
- * the data is freed exactly once, also when the work never ran. */
-
-typedef struct
-{
-  GThread *main_thread;
-  GThread *work_thread;
-  int      data_freed;
-  gboolean done;
-  char    *result;
-  GError  *error;
-} ThreadCase;
-
-typedef struct
-{
-  ThreadCase *tc;
-  char       *text;
-} ThreadData;
-
-static gpointer
-upper_work (gpointer       pointer,
-            GCancellable  *cancellable,
-            GError       **error)
-{
-  ThreadData *data = pointer;
-
-  data->tc->work_thread = g_thread_self ();
-  if (g_str_equal (data->text, "fail"))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "refused");
-      return NULL;
-    }
-  return g_ascii_strup (data->text, -1);
-}
-
-static void
-thread_data_free (gpointer pointer)
-{
-  ThreadData *data = pointer;
-
-  g_atomic_int_inc (&data->tc->data_freed);
-  g_free (data->text);
-  g_free (data);
-}
-
-static void
-thread_done_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  ThreadCase *tc = user_data;
-
-  g_assert_true (g_thread_self () == tc->main_thread);
-  tc->result = ts_run_in_thread_finish (result, &tc->error);
-  tc->done = TRUE;
-}
-
-static void
-run_case (ThreadCase   *tc,
-          const char   *input,
-          GCancellable *cancellable)
-{
-  ThreadData *data = g_new0 (ThreadData, 1);
-
-  data->tc = tc;
-  data->text = g_strdup (input);
-  tc->main_thread = g_thread_self ();
-  ts_run_in_thread (NULL, upper_work, data, thread_data_free, g_free,
-                    cancellable, thread_done_cb, tc);
-  while (!tc->done)
-    g_main_context_iteration (NULL, TRUE);
-  /* The task, and with it the data, goes once the callback has returned. */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static void
-test_run_in_thread (void)
-{
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GCancellable) cancelled_first = g_cancellable_new ();
-  ThreadCase ok = { 0 }, failed = { 0 }, cancelled = { 0 };
-
-  run_case (&ok, "sec_tag", cancellable);
-  g_assert_no_error (ok.error);
-  g_assert_cmpstr (ok.result, ==, "SEC_TAG");
-  g_assert_true (ok.work_thread != NULL && ok.work_thread != ok.main_thread);
-  g_assert_cmpint (g_atomic_int_get (&ok.data_freed), ==, 1);
-  g_free (ok.result);
-
-  run_case (&failed, "fail", cancellable);
-  g_assert_null (failed.result);
-  g_assert_error (failed.error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
-  g_assert_cmpint (g_atomic_int_get (&failed.data_freed), ==, 1);
-  g_clear_error (&failed.error);
-
-  /* Cancelled before it starts: the work never runs and the caller hears "cancelled". */
-  g_cancellable_cancel (cancelled_first);
-  run_case (&cancelled, "never", cancelled_first);
-  g_assert_null (cancelled.result);
-  g_assert_null (cancelled.work_thread);
-  g_assert_error (cancelled.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpint (g_atomic_int_get (&cancelled.data_freed), ==, 1);
-  g_clear_error (&cancelled.error);
-}
-
 static void
 toast_cb (GSimpleAction *action,
           GVariant      *parameter,
@@ -205,7 +99,6 @@ main (int    argc,
   adw_init ();
 
   g_test_add_func ("/gui-util/clear-children", test_clear_children);
-  g_test_add_func ("/gui-util/run-in-thread", test_run_in_thread);
   g_test_add_func ("/gui-util/show-toast", test_show_toast);
 
   return g_test_run ();

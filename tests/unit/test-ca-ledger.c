@@ -1487,6 +1487,29 @@ test_read_only_never_creates (Fixture       *fixture,
   g_assert_true (ca_ledger_was_created (ledger));
 }
 
+/* A folder given as the ledger: the advice names where both front ends choose
+ * the file, since the window shows the same message in its bar. */
+static void
+test_folder_is_not_a_ledger (Fixture       *fixture,
+                             gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = NULL;
+
+  ledger = ca_ledger_open (fixture->dir, &error);
+  g_assert_null (ledger);
+  g_assert_error (error, CA_ERROR, CA_ERROR_DATABASE);
+  g_assert_nonnull (strstr (error->message, "is not a file"));
+  g_assert_nonnull (strstr (error->message, "--db"));
+  g_assert_nonnull (strstr (error->message, "TAGSMITH_DB"));
+  g_assert_nonnull (strstr (error->message, "Preferences"));
+  g_clear_error (&error);
+
+  ledger = ca_ledger_open_read_only (fixture->dir, &error);
+  g_assert_null (ledger);
+  g_assert_nonnull (strstr (error->message, "Preferences"));
+}
+
 /* An older ledger opened read-only reads as a current one, but the file keeps
  * its bytes and its schema version; nothing can be written through it. */
 static void
@@ -1587,6 +1610,7 @@ main (int   argc,
   ADD ("/ca/ledger/refuses-empty", test_open_refuses_empty);
   ADD ("/ca/ledger/refuses-foreign-database", test_open_refuses_foreign_database);
   ADD ("/ca/ledger/read-only-never-creates", test_read_only_never_creates);
+  ADD ("/ca/ledger/folder-is-not-a-ledger", test_folder_is_not_a_ledger);
   ADD ("/ca/ledger/read-only-leaves-file", test_read_only_leaves_file);
   ADD ("/ca/ledger/backup-refuses-symlink", test_backup_refuses_symlink);
   ADD_BOTH ("/ca/audit/replay", test_audit_replay);
