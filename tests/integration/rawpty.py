@@ -52,6 +52,9 @@ def lines_of(data):
     return out
 
 
+# How long an answer may take before a wait counts as failed (never how long a test waits).
+ANSWER_TIMEOUT = 60.0
+
 class Timeout(Exception):
     pass
 
@@ -112,8 +115,11 @@ class RawPort:
                     return bytes(buf)
                 buf += chunk
 
-    def read_until(self, done, timeout=5.0):
-        """Reads until done(buffer) is true; raises Timeout with what arrived."""
+    def read_until(self, done, timeout=None):
+        """Reads until done(buffer) is true; raises Timeout with what arrived. The
+        timeout only bounds a wait that failed: on a busy machine an emulator built
+        with sanitizers may take many seconds to answer, so it is generous."""
+        timeout = ANSWER_TIMEOUT if timeout is None else timeout
         end = time.monotonic() + timeout
         buf = bytearray(self.pending)
         self.pending = b""
@@ -132,14 +138,14 @@ class RawPort:
                 buf += chunk
         return bytes(buf)
 
-    def read_reply(self, timeout=5.0):
+    def read_reply(self, timeout=None):
         """Up to and including the first final result code; later bytes stay pending."""
         data = self.read_until(lambda b: final_code_end(b) >= 0, timeout)
         end = final_code_end(data)
         self.pending = data[end:]
         return data[:end]
 
-    def command(self, cmd, term=b"\r", timeout=5.0):
+    def command(self, cmd, term=b"\r", timeout=None):
         """Sends one command with a terminator and returns the reply up to its final code."""
         if isinstance(cmd, str):
             cmd = cmd.encode()

@@ -152,7 +152,7 @@ def device(ws, *args):
 def _():
     ws = Workspace()
     port, pub = device(ws)
-    csr, cose_bytes = token(port.command("AT%KEYGEN=17,2,0", timeout=10), b"KEYGEN")
+    csr, cose_bytes = token(port.command("AT%KEYGEN=17,2,0"), b"KEYGEN")
     tap.ok(ECDSA_SHA256_NULL in csr, "signature algorithm carries the explicit NULL (§7.3)")
     res = openssl_req(ws, csr, "-verify")
     tap.eq(res.returncode, 0, f"openssl req -verify: {res.stderr}")
@@ -184,8 +184,8 @@ def _():
     ws = Workspace()
     port, pub = device(ws, "--profile", "nrf9161")
     csr, cose_bytes = token(port.command(
-        'AT%KEYGEN=16842753,2,0,"O=Nordic Semiconductor,L=Trondheim,C=no,CN=mydevice","101010000"',
-        timeout=10), b"KEYGEN")
+        'AT%KEYGEN=16842753,2,0,"O=Nordic Semiconductor,L=Trondheim,C=no,CN=mydevice","101010000"'),
+        b"KEYGEN")
     tap.ok(ECDSA_SHA256 + b"\x03" in csr and ECDSA_SHA256_NULL not in csr, "standard encoding")
     tap.eq(openssl_req(ws, csr, "-verify").returncode, 0)
     subject = openssl_req(ws, csr, "-subject", "-nameopt", "RFC2253").stdout.strip()
@@ -202,7 +202,7 @@ def _():
 def _():
     ws = Workspace()
     port, pub = device(ws, "--profile", "nrf9151")
-    spki, cose_bytes = token(port.command("AT%KEYGEN=18,2,1", timeout=10), b"KEYGEN")
+    spki, cose_bytes = token(port.command("AT%KEYGEN=18,2,1"), b"KEYGEN")
     tap.eq(len(spki), 91)
     tap.ok(base64.b64encode(spki).startswith(b"MFkwEwYHKoZIzj0CAQYI"))
     with open(ws.path("spki.der"), "wb") as f:
@@ -220,8 +220,8 @@ def _():
 def _():
     ws = Workspace()
     port, _ = device(ws)
-    first, _ = token(port.command("AT%KEYGEN=19,8", timeout=10), b"KEYGEN")
-    second, _ = token(port.command("AT%KEYGEN=19,8", timeout=10), b"KEYGEN")
+    first, _ = token(port.command("AT%KEYGEN=19,8"), b"KEYGEN")
+    second, _ = token(port.command("AT%KEYGEN=19,8"), b"KEYGEN")
     tap.eq(first, second)
     tap.eq(len(first), 91)
 
@@ -271,7 +271,7 @@ def _():
     ws = Workspace()
     _, port = start(ws, "--no-banner", "--keygen-ms", "400", "--flash-ms", "0", pacing=True)
     t0 = time.monotonic()
-    port.command("AT%KEYGEN=17,2,0", timeout=10)
+    port.command("AT%KEYGEN=17,2,0")
     tap.ok(time.monotonic() - t0 >= 0.4, "keygen returned early")
 
 
