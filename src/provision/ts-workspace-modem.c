@@ -60,50 +60,6 @@ ts_provision_defaults_free (TsProvisionDefaults *defaults)
   g_free (defaults);
 }
 
-/* The defaults are kept on the workspace object; the mutex guards replacing
- * them while a worker thread copies them. */
-static GMutex defaults_mutex;
-#define DEFAULTS_KEY "ts-provision-defaults"
-
-/**
- * ts_workspace_set_provision_defaults:
- *
- * Replaces the defaults every later operation starts from (a copy is kept).
- */
-void
-ts_workspace_set_provision_defaults (TsWorkspace               *self,
-                                     const TsProvisionDefaults *defaults)
-{
-  g_return_if_fail (TS_IS_WORKSPACE (self));
-  g_return_if_fail (defaults != NULL);
-
-  g_mutex_lock (&defaults_mutex);
-  g_object_set_data_full (G_OBJECT (self), DEFAULTS_KEY, ts_provision_defaults_copy (defaults),
-                          (GDestroyNotify) ts_provision_defaults_free);
-  g_mutex_unlock (&defaults_mutex);
-}
-
-/**
- * ts_workspace_dup_provision_defaults:
- *
- * Returns: (transfer full): a copy of the defaults, from any thread
- */
-TsProvisionDefaults *
-ts_workspace_dup_provision_defaults (TsWorkspace *self)
-{
-  const TsProvisionDefaults *defaults;
-  TsProvisionDefaults *copy;
-
-  g_return_val_if_fail (TS_IS_WORKSPACE (self), NULL);
-
-  g_mutex_lock (&defaults_mutex);
-  defaults = g_object_get_data (G_OBJECT (self), DEFAULTS_KEY);
-  copy = defaults != NULL ? ts_provision_defaults_copy (defaults) : ts_provision_defaults_new ();
-  g_mutex_unlock (&defaults_mutex);
-
-  return copy;
-}
-
 /**
  * ts_workspace_new_provision_request:
  *

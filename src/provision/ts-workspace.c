@@ -14,23 +14,29 @@
 
 #include "ts-workspace.h"
 #include "ts-workspace-private.h"
+#include "ts-workspace-modem.h"
 
 struct _TsWorkspace
 {
   GObject           parent_instance;
 
   char             *ledger_path;
+  GMainContext     *context;
+
+  /* The mutex guards what worker threads set and front ends read: the ledger
+   * (set once by ts_workspace_open()), the kept error, the state and the
+   * provisioning defaults. */
+  GMutex            state_mutex;
   CaLedger         *ledger;
   GError           *error;
-  GMainContext     *context;
+  TsWorkspaceState  state;
+  TsProvisionDefaults *defaults;
 
   /* Leases: port path → Holder. The mutex guards the table; the condition
    * wakes those waiting for a brief lease to end. */
   GMutex            lease_mutex;
   GCond             lease_cond;
   GHashTable       *leases;
-
-  TsWorkspaceState  state;
 };
 
 typedef struct
@@ -109,15 +115,38 @@ emit_on_context (TsWorkspace *self,
   g_main_context_invoke (self->context, emit_cb, emission);
 }
 
+/* Called with state_mutex held. */
 static void
-set_state (TsWorkspace      *self,
-           TsWorkspaceState  state)
+set_state_locked (TsWorkspace      *self,
+                  TsWorkspaceState  state)
 {
   if (self->state == state)
     return;
 
   self->state = state;
   emit_on_context (self, 0, properties[PROP_STATE]);
+}
+
+static void
+set_state (TsWorkspace      *self,
+           TsWorkspaceState  state)
+{
+  g_mutex_lock (&self->state_mutex);
+  set_state_locked (self, state);
+  g_mutex_unlock (&self->state_mutex);
+}
+
+/* The ledger, or NULL while the workspace is closed or failed; it never
+ * changes once set, so callers may use it after the lock is dropped. */
+static CaLedger *
+peek_ledger (TsWorkspace *self)
+{
+  CaLedger *ledger;
+
+  g_mutex_lock (&self->state_mutex);
+  ledger = self->ledger;
+  g_mutex_unlock (&self->state_mutex);
+  return ledger;
 }
 
 static void
@@ -132,6 +161,8 @@ ts_workspace_finalize (GObject *object)
   g_clear_pointer (&self->ledger_path, g_free);
   g_clear_pointer (&self->leases, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&self->defaults, ts_provision_defaults_free);
+  g_mutex_clear (&self->state_mutex);
   g_mutex_clear (&self->lease_mutex);
   g_cond_clear (&self->lease_cond);
 
@@ -149,7 +180,7 @@ ts_workspace_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_int (value, ts_workspace_get_state (self));
       break;
 
     default:
@@ -186,6 +217,7 @@ ts_workspace_class_init (TsWorkspaceClass *klass)
 static void
 ts_workspace_init (TsWorkspace *self)
 {
+  g_mutex_init (&self->state_mutex);
   g_mutex_init (&self->lease_mutex);
   g_cond_init (&self->lease_cond);
   self->leases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, holder_free);
@@ -274,7 +306,7 @@ ts_workspace_open (TsWorkspace          *self,
   CaLedger *ledger;
 
   g_return_val_if_fail (TS_IS_WORKSPACE (self), FALSE);
-  g_return_val_if_fail (self->ledger == NULL, FALSE);
+  g_return_val_if_fail (peek_ledger (self) == NULL, FALSE);
 
   if (mode == TS_WORKSPACE_OPEN_READ_ONLY)
     ledger = ca_ledger_open_read_only (self->ledger_path, &local_error);
@@ -283,56 +315,77 @@ ts_workspace_open (TsWorkspace          *self,
   else
     ledger = NULL;
 
+  g_mutex_lock (&self->state_mutex);
+  g_clear_error (&self->error);
   if (ledger == NULL)
     {
-      g_clear_error (&self->error);
       self->error = g_error_copy (local_error);
-      set_state (self, TS_WORKSPACE_FAILED);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
+      set_state_locked (self, TS_WORKSPACE_FAILED);
     }
+  else
+    {
+      self->ledger = ledger;
+      set_state_locked (self, TS_WORKSPACE_LOCKED);
+    }
+  g_mutex_unlock (&self->state_mutex);
 
-  g_clear_error (&self->error);
-  self->ledger = ledger;
-  set_state (self, TS_WORKSPACE_LOCKED);
-  return TRUE;
+  if (ledger == NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return ledger != NULL;
 }
 
 TsWorkspaceState
 ts_workspace_get_state (TsWorkspace *self)
 {
+  TsWorkspaceState state;
+
   g_return_val_if_fail (TS_IS_WORKSPACE (self), TS_WORKSPACE_CLOSED);
 
-  return self->state;
+  g_mutex_lock (&self->state_mutex);
+  state = self->state;
+  g_mutex_unlock (&self->state_mutex);
+  return state;
 }
 
 /**
  * ts_workspace_get_error:
  *
- * Returns: (transfer none) (nullable): why the ledger could not be opened
+ * Returns: (transfer none) (nullable): why the ledger could not be opened; it
+ *   stays valid for the workspace's life, since a workspace is opened once
  */
 const GError *
 ts_workspace_get_error (TsWorkspace *self)
 {
+  const GError *kept;
+
   g_return_val_if_fail (TS_IS_WORKSPACE (self), NULL);
 
-  return self->error;
+  g_mutex_lock (&self->state_mutex);
+  kept = self->error;
+  g_mutex_unlock (&self->state_mutex);
+  return kept;
 }
 
 gboolean
 ts_workspace_was_created (TsWorkspace *self)
 {
+  CaLedger *ledger;
+
   g_return_val_if_fail (TS_IS_WORKSPACE (self), FALSE);
 
-  return self->ledger != NULL && ca_ledger_was_created (self->ledger);
+  ledger = peek_ledger (self);
+  return ledger != NULL && ca_ledger_was_created (ledger);
 }
 
 gboolean
 ts_workspace_has_passphrase (TsWorkspace *self)
 {
+  CaLedger *ledger;
+
   g_return_val_if_fail (TS_IS_WORKSPACE (self), FALSE);
 
-  return self->ledger != NULL && ca_ledger_has_passphrase (self->ledger);
+  ledger = peek_ledger (self);
+  return ledger != NULL && ca_ledger_has_passphrase (ledger);
 }
 
 /**
@@ -347,15 +400,20 @@ CaLedger *
 ts_workspace_get_ledger (TsWorkspace  *self,
                          GError      **error)
 {
+  CaLedger *ledger;
+  const GError *kept;
+
   g_return_val_if_fail (TS_IS_WORKSPACE (self), NULL);
 
-  if (self->ledger != NULL)
-    return self->ledger;
+  ledger = peek_ledger (self);
+  if (ledger != NULL)
+    return ledger;
 
-  if (self->error != NULL)
+  kept = ts_workspace_get_error (self);
+  if (kept != NULL)
     g_set_error (error, TS_WORKSPACE_ERROR, TS_WORKSPACE_ERROR_NO_LEDGER,
                  _("The fleet ledger “%s” could not be opened: %s"),
-                 self->ledger_path, self->error->message);
+                 self->ledger_path, kept->message);
   else
     g_set_error (error, TS_WORKSPACE_ERROR, TS_WORKSPACE_ERROR_NO_LEDGER,
                  _("The fleet ledger “%s” is not open yet. Try again in a moment."),
@@ -395,21 +453,27 @@ ts_workspace_unlock (TsWorkspace   *self,
 void
 ts_workspace_lock (TsWorkspace *self)
 {
+  CaLedger *ledger;
+
   g_return_if_fail (TS_IS_WORKSPACE (self));
 
-  if (self->ledger == NULL)
+  ledger = peek_ledger (self);
+  if (ledger == NULL)
     return;
 
-  ca_ledger_lock (self->ledger);
+  ca_ledger_lock (ledger);
   set_state (self, TS_WORKSPACE_LOCKED);
 }
 
 gboolean
 ts_workspace_is_unlocked (TsWorkspace *self)
 {
+  CaLedger *ledger;
+
   g_return_val_if_fail (TS_IS_WORKSPACE (self), FALSE);
 
-  return self->ledger != NULL && ca_ledger_is_unlocked (self->ledger);
+  ledger = peek_ledger (self);
+  return ledger != NULL && ca_ledger_is_unlocked (ledger);
 }
 
 /* Whether the ledger is open, locked or not: what pages need to show it. */
@@ -418,7 +482,47 @@ ts_workspace_is_open (TsWorkspace *self)
 {
   g_return_val_if_fail (TS_IS_WORKSPACE (self), FALSE);
 
-  return self->ledger != NULL;
+  return peek_ledger (self) != NULL;
+}
+
+/**
+ * ts_workspace_set_provision_defaults:
+ *
+ * Replaces the defaults every later operation starts from (a copy is kept).
+ */
+void
+ts_workspace_set_provision_defaults (TsWorkspace               *self,
+                                     const TsProvisionDefaults *defaults)
+{
+  TsProvisionDefaults *copy;
+
+  g_return_if_fail (TS_IS_WORKSPACE (self));
+  g_return_if_fail (defaults != NULL);
+
+  copy = ts_provision_defaults_copy (defaults);
+  g_mutex_lock (&self->state_mutex);
+  g_clear_pointer (&self->defaults, ts_provision_defaults_free);
+  self->defaults = copy;
+  g_mutex_unlock (&self->state_mutex);
+}
+
+/**
+ * ts_workspace_dup_provision_defaults:
+ *
+ * Returns: (transfer full): a copy of the defaults, from any thread
+ */
+TsProvisionDefaults *
+ts_workspace_dup_provision_defaults (TsWorkspace *self)
+{
+  TsProvisionDefaults *copy;
+
+  g_return_val_if_fail (TS_IS_WORKSPACE (self), NULL);
+
+  g_mutex_lock (&self->state_mutex);
+  copy = self->defaults != NULL ? ts_provision_defaults_copy (self->defaults)
+                                : ts_provision_defaults_new ();
+  g_mutex_unlock (&self->state_mutex);
+  return copy;
 }
 
 /**

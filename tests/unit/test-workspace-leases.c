@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ts-workspace.h"
+#include "ts-workspace-modem.h"
 
 #define PORT "/dev/ttyTEST0"
 
@@ -192,6 +193,91 @@ test_release_other_thread (void)
   ts_port_lease_release (lease);
 }
 
+/* The provisioning defaults are replaced on the main thread while workers copy
+ * them: every copy is one whole set, never half of an old one. */
+typedef struct
+{
+  TsWorkspace *workspace;
+  gint         stop;        /* (atomic) */
+  guint        torn;
+} DefaultsReader;
+
+static gpointer
+read_defaults_thread (gpointer data)
+{
+  DefaultsReader *reader = data;
+
+  while (!g_atomic_int_get (&reader->stop))
+    {
+      g_autoptr(TsProvisionDefaults) defaults = ts_workspace_dup_provision_defaults (reader->workspace);
+      g_autofree char *expected = g_strdup_printf ("profile-%u", defaults->sec_tag);
+
+      if (defaults->sec_tag != 0 && g_strcmp0 (defaults->profile, expected) != 0)
+        reader->torn++;
+    }
+  return NULL;
+}
+
+static void
+test_defaults_across_threads (void)
+{
+  g_autoptr(TsWorkspace) workspace = ts_workspace_new ("/nonexistent/fleet.db");
+  DefaultsReader reader = { workspace, FALSE, 0 };
+  GThread *threads[2];
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("defaults", read_defaults_thread, &reader);
+
+  for (guint round = 1; round <= 2000; round++)
+    {
+      g_autoptr(TsProvisionDefaults) defaults = ts_provision_defaults_new ();
+
+      defaults->sec_tag = round;
+      defaults->profile = g_strdup_printf ("profile-%u", round);
+      ts_workspace_set_provision_defaults (workspace, defaults);
+    }
+
+  g_atomic_int_set (&reader.stop, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
+
+  g_assert_cmpuint (reader.torn, ==, 0);
+  g_autoptr(TsProvisionDefaults) last = ts_workspace_dup_provision_defaults (workspace);
+  g_assert_cmpuint (last->sec_tag, ==, 2000);
+  g_assert_cmpstr (last->profile, ==, "profile-2000");
+}
+
+/* A ledger that fails to open on a worker thread is seen as failed, with its
+ * reason, by the thread that made the workspace. */
+static gpointer
+open_thread (gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (ts_workspace_open (data, TS_WORKSPACE_OPEN_READ_WRITE, &error));
+  g_assert_nonnull (error);
+  return NULL;
+}
+
+static void
+test_failed_open_seen_across_threads (void)
+{
+  g_autoptr(TsWorkspace) workspace = ts_workspace_new ("/proc/tagsmith-no-such/fleet.db");
+  g_autoptr(GError) error = NULL;
+
+  g_thread_join (g_thread_new ("open", open_thread, workspace));
+
+  g_assert_cmpint (ts_workspace_get_state (workspace), ==, TS_WORKSPACE_FAILED);
+  g_assert_nonnull (ts_workspace_get_error (workspace));
+  g_assert_false (ts_workspace_is_open (workspace));
+  g_assert_false (ts_workspace_check_writable (workspace, &error));
+  g_assert_nonnull (error);
+
+  /* The state change is announced on this thread's context. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -202,6 +288,8 @@ main (int   argc,
   g_test_add_func ("/workspace/leases/held-refuses", test_held_refuses);
   g_test_add_func ("/workspace/leases/cancel-wakes-waiter", test_cancel_wakes_waiter);
   g_test_add_func ("/workspace/leases/release-other-thread", test_release_other_thread);
+  g_test_add_func ("/workspace/defaults-across-threads", test_defaults_across_threads);
+  g_test_add_func ("/workspace/failed-open-across-threads", test_failed_open_seen_across_threads);
 
   return g_test_run ();
 }
