@@ -112,6 +112,34 @@ asn1_time_to_unix (const ASN1_TIME *time)
   return (gint64) timegm (&tm);
 }
 
+/* Uppercase hex without leading zero bytes, as the ledger stores serials. */
+static char *
+serial_to_hex (const ASN1_INTEGER *serial)
+{
+  BIGNUM *bn = ASN1_INTEGER_to_BN (serial, NULL);
+  char *hex = bn != NULL ? BN_bn2hex (bn) : NULL;
+  char *copy = g_strdup (hex != NULL ? hex : "");
+
+  OPENSSL_free (hex);
+  BN_free (bn);
+
+  return copy;
+}
+
+static char *
+strip_cr (const char *text)
+{
+  char *copy = g_strdup (text);
+  char *to = copy;
+
+  for (const char *from = copy; *from != '\0'; from++)
+    if (*from != '\r')
+      *to++ = *from;
+  *to = '\0';
+
+  return copy;
+}
+
 /* Uppercase hex, bytes joined by @separator ("" for none). */
 static char *
 hex_join (const guint8 *data,
@@ -373,15 +401,7 @@ ts_cert_info_new_from_pem (const char  *pem,
     return NULL;
 
   /* Text pasted from Windows or read back from a modem may end its lines with CRLF. */
-  lf = g_strdup (block);
-  {
-    char *to = lf;
-
-    for (const char *from = lf; *from != '\0'; from++)
-      if (*from != '\r')
-        *to++ = *from;
-    *to = '\0';
-  }
+  lf = strip_cr (block);
   bio = BIO_new_mem_buf (lf, -1);
   cert = PEM_read_bio_X509 (bio, NULL, NULL, NULL);
   BIO_free (bio);
@@ -398,14 +418,7 @@ ts_cert_info_new_from_pem (const char  *pem,
   info->subject = name_to_string (X509_get_subject_name (cert));
   info->subject_cn = name_get_cn (X509_get_subject_name (cert));
   info->issuer = name_to_string (X509_get_issuer_name (cert));
-  {
-    BIGNUM *bn = ASN1_INTEGER_to_BN (X509_get0_serialNumber (cert), NULL);
-    char *hex = bn != NULL ? BN_bn2hex (bn) : NULL;
-
-    info->serial = g_strdup (hex != NULL ? hex : "");
-    OPENSSL_free (hex);
-    BN_free (bn);
-  }
+  info->serial = serial_to_hex (X509_get0_serialNumber (cert));
   info->version = (int) X509_get_version (cert) + 1;
   info->not_before = asn1_time_to_unix (X509_get0_notBefore (cert));
   info->not_after = asn1_time_to_unix (X509_get0_notAfter (cert));
