@@ -12,10 +12,10 @@
 #include <glib/gi18n.h>
 
 #include "ts-badge.h"
+#include "ts-cert-details.h"
 #include "ts-fleet-model.h"
 #include "ts-fleet-page.h"
 #include "ts-gui-util.h"
-#include "ts-cert-details.h"
 #include "ts-history-window.h"
 #include "ts-workspace-ca.h"
 
@@ -232,7 +232,8 @@ details_action (GtkWidget  *widget,
   const char *authority;
 
   g_variant_get (param, "(&s&s&s)", &imei, &serial, &authority);
-  ts_cert_details_show_from_ledger (widget, self->workspace, imei, serial, *authority != '\0' ? authority : NULL);
+  ts_cert_details_show_from_ledger (widget, self->workspace, imei, serial,
+                                    *authority != '\0' ? authority : NULL);
 }
 
 static void
