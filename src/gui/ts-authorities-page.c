@@ -14,6 +14,7 @@
 #include "ts-authorities-page.h"
 #include "ts-authority-dialog.h"
 #include "ts-badge.h"
+#include "ts-cert-details.h"
 #include "ts-gui-util.h"
 #include "ts-prompt.h"
 #include "ts-unlock.h"
@@ -151,6 +152,10 @@ authority_row_new (TsAuthoritiesPage *self,
   if (authority->parent_name != NULL)
     add_detail (ADW_EXPANDER_ROW (row), _("Issued by"), authority->parent_name);
 
+  adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
+                               action_button ("application-certificate-symbolic",
+                                              _("Certificate details of %s"),
+                                              authority->name, "authorities.details"));
   adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
                                action_button ("document-save-symbolic", _("Export the chain of %s"),
                                               authority->name, "authorities.export-chain"));
@@ -353,6 +358,16 @@ export_chain_action (GtkWidget  *widget,
   ts_workspace_run_async (self->workspace, export_job, g_strdup (name), g_free, (GDestroyNotify) g_bytes_unref,
                           self->cancellable, save_result_cb,
                           save_job_new (self, _("Export Chain"), name, "-chain.pem"));
+}
+
+static void
+details_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  TsAuthoritiesPage *self = TS_AUTHORITIES_PAGE (widget);
+
+  ts_cert_details_show_from_ledger (widget, self->workspace, NULL, NULL, g_variant_get_string (param, NULL));
 }
 
 /* Verification certificate -------------------------------------------------------- */
@@ -696,6 +711,7 @@ ts_authorities_page_class_init (TsAuthoritiesPageClass *klass)
   gtk_widget_class_install_action (widget_class, "authorities.import", NULL, import_action);
   gtk_widget_class_install_action (widget_class, "authorities.export-chain", "s",
                                    export_chain_action);
+  gtk_widget_class_install_action (widget_class, "authorities.details", "s", details_action);
   gtk_widget_class_install_action (widget_class, "authorities.proof", "s", proof_action);
   gtk_widget_class_install_action (widget_class, "authorities.publish-crl", "s",
                                    publish_crl_action);

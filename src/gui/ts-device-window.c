@@ -13,6 +13,7 @@
 
 #include "ts-at-reader.h"
 #include "ts-badge.h"
+#include "ts-cert-details.h"
 #include "ts-credential-dialog.h"
 #include "ts-credential-text.h"
 #include "ts-device-window.h"
@@ -322,6 +323,38 @@ entry_button (const char         *icon_name,
   return button;
 }
 
+/* Opens the details of a certificate in the store that the ledger knows. */
+static GtkWidget *
+details_button_new (const TsCredential *credential,
+                    const CaShaMatch   *match)
+{
+  GtkWidget *button = entry_button ("application-certificate-symbolic", _("Certificate Details"),
+                                    "device.cert-details", credential);
+
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "(sss)",
+                                    match->imei != NULL ? match->imei : "",
+                                    match->kind == CA_SHA_DEVICE_CERTIFICATE && match->serial != NULL
+                                      ? match->serial : "",
+                                    match->authority_name != NULL ? match->authority_name : "");
+
+  return button;
+}
+
+static void
+cert_details_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  TsDeviceWindow *self = TS_DEVICE_WINDOW (widget);
+  const char *imei;
+  const char *serial;
+  const char *authority;
+
+  g_variant_get (param, "(&s&s&s)", &imei, &serial, &authority);
+  ts_cert_details_show_from_ledger (widget, self->workspace, imei, *serial != '\0' ? serial : NULL,
+                                    authority);
+}
+
 static GtkWidget *
 credential_row_new (TsDeviceWindow     *self,
                     const TsCredential *credential,
@@ -352,6 +385,9 @@ credential_row_new (TsDeviceWindow     *self,
     adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("Other device"), "error"));
   else if (known && match->kind == CA_SHA_DEVICE_CERTIFICATE && match->status == CA_CERT_STATUS_VALID)
     adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("In ledger"), "success"));
+
+  if (known)
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), details_button_new (credential, match));
 
   if (ts_sec_tag_classify (credential->sec_tag) != TS_SEC_TAG_MODEM)
     {
@@ -990,6 +1026,7 @@ ts_device_window_class_init (TsDeviceWindowClass *klass)
                                    add_credential_action);
   gtk_widget_class_install_action (widget_class, "device.delete", "(uu)", delete_action);
   gtk_widget_class_install_action (widget_class, "device.read-back", "(uu)", read_back_action);
+  gtk_widget_class_install_action (widget_class, "device.cert-details", "(sss)", cert_details_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);

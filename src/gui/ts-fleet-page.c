@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "ts-badge.h"
+#include "ts-cert-details.h"
 #include "ts-fleet-model.h"
 #include "ts-fleet-page.h"
 #include "ts-gui-util.h"
@@ -184,6 +185,67 @@ ts_fleet_page_add_columns (TsFleetPage *self)
       gtk_column_view_append_column (self->column_view, column);
       g_object_unref (column);
     }
+}
+
+/* The last column: a button that opens the row's certificate details. */
+static void
+details_setup_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *list_item,
+                  gpointer                  user_data)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name ("application-certificate-symbolic");
+
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_halign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (button, _("Certificate Details"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "fleet.details");
+  gtk_list_item_set_child (list_item, button);
+}
+
+static void
+details_bind_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *list_item,
+                 gpointer                  user_data)
+{
+  GtkWidget *button = gtk_list_item_get_child (list_item);
+  const CaFleetRow *row = ts_fleet_item_get_row (gtk_list_item_get_item (list_item));
+  g_autofree char *name = NULL;
+
+  gtk_widget_set_visible (button, row != NULL && row->serial != NULL);
+  if (row == NULL || row->serial == NULL)
+    return;
+
+  name = g_strdup_printf (_("Certificate details of %s"), row->imei);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "(sss)", row->imei, row->serial,
+                                    row->authority_name != NULL ? row->authority_name : "");
+}
+
+static void
+details_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  TsFleetPage *self = TS_FLEET_PAGE (widget);
+  const char *imei;
+  const char *serial;
+  const char *authority;
+
+  g_variant_get (param, "(&s&s&s)", &imei, &serial, &authority);
+  ts_cert_details_show_from_ledger (widget, self->workspace, imei, serial,
+                                    *authority != '\0' ? authority : NULL);
+}
+
+static void
+ts_fleet_page_add_details_column (TsFleetPage *self)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkColumnViewColumn *column = gtk_column_view_column_new (NULL, factory);
+
+  g_signal_connect (factory, "setup", G_CALLBACK (details_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (details_bind_cb), NULL);
+  gtk_column_view_append_column (self->column_view, column);
+  g_object_unref (column);
 }
 
 /* For the benchmark: the first rows with data, and the rows at the jump target. */
@@ -512,6 +574,7 @@ ts_fleet_page_class_init (TsFleetPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_started_cb);
+  gtk_widget_class_install_action (widget_class, "fleet.details", "(sss)", details_action);
 }
 
 static void
@@ -522,6 +585,7 @@ ts_fleet_page_init (TsFleetPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   ts_fleet_page_add_columns (self);
+  ts_fleet_page_add_details_column (self);
   if (g_getenv ("TAGSMITH_BENCH") != NULL)
     {
       /* Marks rows as they are bound, after the columns' own binds. */

@@ -13,6 +13,7 @@
 
 #include "ts-audit-text.h"
 #include "ts-badge.h"
+#include "ts-cert-details.h"
 #include "ts-gui-util.h"
 #include "ts-history-window.h"
 #include "ts-workspace-ca.h"
@@ -30,13 +31,14 @@ struct _TsHistoryWindow
   AdwPreferencesGroup  *timeline_group;
 
   /* Owned references */
+  TsWorkspace          *workspace;
   char                 *imei;
   GCancellable         *cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (TsHistoryWindow, ts_history_window, ADW_TYPE_WINDOW)
 
-static void
+static GtkWidget *
 add_row (AdwPreferencesGroup *group,
          const char          *icon_name,
          const char          *title,
@@ -54,6 +56,8 @@ add_row (AdwPreferencesGroup *group,
     adw_action_row_add_suffix (ADW_ACTION_ROW (row), suffix);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
   adw_preferences_group_add (group, row);
+
+  return row;
 }
 
 static GtkWidget *
@@ -69,6 +73,32 @@ badge_new (const char *text,
   return badge;
 }
 
+static GtkWidget *
+details_button_new (const char *serial)
+{
+  g_autofree char *name = g_strdup_printf (_("Certificate details of serial %s"), serial);
+  GtkWidget *button = gtk_button_new_from_icon_name ("application-certificate-symbolic");
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "history.details");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", serial);
+
+  return button;
+}
+
+static void
+details_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  TsHistoryWindow *self = TS_HISTORY_WINDOW (widget);
+
+  ts_cert_details_show_from_ledger (widget, self->workspace, self->imei, g_variant_get_string (param, NULL), NULL);
+}
+
 static void
 show_certificate (TsHistoryWindow     *self,
                   const CaCertificate *cert)
@@ -79,6 +109,7 @@ show_certificate (TsHistoryWindow     *self,
   g_autofree char *subtitle = NULL;
   TsBadge state = ts_badge_for_certificate (cert->status, cert->not_after);
   GtkWidget *badge;
+  GtkWidget *row;
 
   subtitle = g_strdup_printf (_("By %s, %s profile · issued %s · valid until %s%s"),
                               cert->authority_name, cert->profile, issued, until,
@@ -98,7 +129,8 @@ show_certificate (TsHistoryWindow     *self,
   else
     badge = badge_new (state.label, state.style);
 
-  add_row (self->certificates_group, "application-certificate-symbolic", title, subtitle, badge);
+  row = add_row (self->certificates_group, "application-certificate-symbolic", title, subtitle, badge);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), details_button_new (cert->serial));
 }
 
 static gpointer
@@ -199,6 +231,7 @@ ts_history_window_finalize (GObject *object)
   TsHistoryWindow *self = TS_HISTORY_WINDOW (object);
 
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->workspace);
   g_free (self->imei);
 
   G_OBJECT_CLASS (ts_history_window_parent_class)->finalize (object);
@@ -224,6 +257,7 @@ ts_history_window_class_init (TsHistoryWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TsHistoryWindow, certificates_group);
   gtk_widget_class_bind_template_child (widget_class, TsHistoryWindow, timeline_group);
 
+  gtk_widget_class_install_action (widget_class, "history.details", "s", details_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
@@ -248,6 +282,7 @@ ts_history_window_new (TsWorkspace *workspace,
   g_return_val_if_fail (imei != NULL, NULL);
 
   self = g_object_new (TS_TYPE_HISTORY_WINDOW, "transient-for", parent, NULL);
+  self->workspace = g_object_ref (workspace);
   self->imei = g_strdup (imei);
   title = g_strdup_printf (_("History of %s"), imei);
   gtk_window_set_title (GTK_WINDOW (self), title);

@@ -102,6 +102,20 @@ def _():
     app.screenshot_window(window, "device")
 
 
+@tap.test("the store's client certificate opens its details from the ledger")
+def _():
+    window = state["device"]
+    app.find_matching(lambda n: n.roleName == "push button"
+                      and n.name.startswith("Certificate Details (sec_tag")
+                      and "client" in n.name.lower(), window, 30).doActionNamed("click")
+    details = app.window_named("Certificate Details", timeout=30)
+    serial = app.find_matching(lambda n: n.roleName == "label" and n.name.replace(":", "").upper()
+                               == state["serial"], details, 30)
+    assert serial.name, serial
+    keyCombo("Escape")
+    app.wait_for(lambda: all(w.name != "Certificate Details" for w in app.node.children))
+
+
 @tap.test("the Fleet page lists the IMEI")
 def _():
     show_page(2, "Fleet")
