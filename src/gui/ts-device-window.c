@@ -436,6 +436,20 @@ show_store (TsDeviceWindow *self,
   gtk_stack_set_visible_child_name (self->stack, "store");
 }
 
+/* The kit's name, with the end of its IMEI once the modem said it, so that windows of
+ * several kits can be told apart; the subtitle keeps the whole IMEI. */
+static void
+update_title (TsDeviceWindow *self)
+{
+  g_autofree char *title = ts_kit_name (ts_device_item_get_port (self->device), self->identity);
+
+  gtk_window_set_title (GTK_WINDOW (self), title);
+  adw_window_title_set_title (self->title, title);
+  adw_window_title_set_subtitle (self->title, self->identity != NULL
+                                 ? self->identity->imei
+                                 : ts_device_item_get_port (self->device)->path);
+}
+
 static void
 load_cb (GObject      *object,
          GAsyncResult *result,
@@ -468,7 +482,7 @@ load_cb (GObject      *object,
     }
   g_clear_pointer (&self->identity, ts_modem_identity_free);
   self->identity = g_steal_pointer (&store->survey->identity);
-  adw_window_title_set_subtitle (self->title, self->identity->imei);
+  update_title (self);
 
   show_store (self, store);
   store_free (store);
@@ -1015,7 +1029,6 @@ ts_device_window_new (GtkWindow    *parent,
                       TsDeviceItem *device)
 {
   TsDeviceWindow *self;
-  g_autofree char *title = NULL;
 
   g_return_val_if_fail (TS_IS_WORKSPACE (workspace), NULL);
   g_return_val_if_fail (TS_IS_DEVICE_ITEM (device), NULL);
@@ -1026,10 +1039,7 @@ ts_device_window_new (GtkWindow    *parent,
                        NULL);
   self->workspace = g_object_ref (workspace);
   self->device = g_object_ref (device);
-  title = ts_device_item_dup_title (device);
-  gtk_window_set_title (GTK_WINDOW (self), title);
-  adw_window_title_set_title (self->title, title);
-  adw_window_title_set_subtitle (self->title, ts_device_item_get_port (device)->path);
+  update_title (self);
   ts_device_window_reload (self);
 
   return self;
