@@ -34,6 +34,7 @@ struct _TsDeviceWindow
   GtkRevealer         *progress_revealer;
   GtkLabel            *progress_label;
   GtkProgressBar      *progress_bar;
+  GtkSpinner          *loading_spinner;
   GtkStack            *stack;
   AdwStatusPage       *error_status;
   AdwPreferencesPage  *page;
@@ -93,6 +94,12 @@ set_busy (TsDeviceWindow *self,
       gtk_progress_bar_set_fraction (self->progress_bar, 0);
       gtk_progress_bar_pulse (self->progress_bar);
     }
+  else
+    {
+      /* A pulsed bar animates on every frame until it gets a fraction, hidden or not:
+       * an idle window must not redraw. */
+      gtk_progress_bar_set_fraction (self->progress_bar, 0);
+    }
   gtk_revealer_set_reveal_child (self->progress_revealer, busy);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.provision", !busy);
@@ -102,6 +109,16 @@ set_busy (TsDeviceWindow *self,
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.delete", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.read-back", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.cancel", busy);
+}
+
+/* A spinning spinner animates on every frame even on a page that is not shown: it
+ * spins only while its page is on show, so an idle window never redraws. */
+static void
+show_page (TsDeviceWindow *self,
+           const char     *name)
+{
+  gtk_spinner_set_spinning (self->loading_spinner, g_str_equal (name, "loading"));
+  gtk_stack_set_visible_child_name (self->stack, name);
 }
 
 /* Progress from worker threads --------------------------------------------------- */
@@ -433,7 +450,7 @@ show_store (TsDeviceWindow *self,
       g_ptr_array_add (self->dynamic_groups, group);
     }
 
-  gtk_stack_set_visible_child_name (self->stack, "store");
+  show_page (self, "store");
 }
 
 /* The kit's name, with the end of its IMEI once the modem said it, so that windows of
@@ -466,7 +483,7 @@ load_cb (GObject      *object,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       adw_status_page_set_description (self->error_status, error->message);
-      gtk_stack_set_visible_child_name (self->stack, "error");
+      show_page (self, "error");
       return;
     }
 
@@ -991,6 +1008,7 @@ ts_device_window_class_init (TsDeviceWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, progress_revealer);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, progress_label);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, error_status);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, page);
