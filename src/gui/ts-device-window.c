@@ -17,6 +17,7 @@
 #include "ts-credential-text.h"
 #include "ts-device-window.h"
 #include "ts-gui-util.h"
+#include "ts-at-log-window.h"
 #include "ts-prompt.h"
 #include "ts-provision-dialog.h"
 #include "ts-provision.h"
@@ -48,6 +49,8 @@ struct _TsDeviceWindow
   GCancellable        *cancellable;      /* everything; cancelled when the window closes */
   GCancellable        *op_cancellable;   /* the operation the Cancel button stops */
   GPtrArray           *dynamic_groups;   /* the sec_tag groups and identity rows shown */
+  TsAtLog             *at_log;           /* the session's traffic, elided */
+  GWeakRef             at_log_window;    /* (nullable) TsAtLogWindow showing it */
   gboolean             busy;
   gint                 flow_running;     /* (atomic) a provision describes its own steps */
 };
@@ -173,6 +176,20 @@ weak_ref_free (gpointer pointer)
   g_free (pointer);
 }
 
+/* Once per batch of lines the log gained while its window is open: it shows them. (With
+ * no window the news stays unread until one opens and reads the whole log.) */
+static gboolean
+at_log_changed_idle (gpointer user_data)
+{
+  g_autoptr(TsDeviceWindow) self = user_data;
+  g_autoptr(TsAtLogWindow) window = g_weak_ref_get (&self->at_log_window);
+
+  if (window != NULL)
+    ts_at_log_window_refresh (window);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 modem_observer (TsModem            *modem,
                 const TsModemEvent *event,
@@ -181,7 +198,16 @@ modem_observer (TsModem            *modem,
   g_autoptr(TsDeviceWindow) self = g_weak_ref_get (user_data);
   g_autofree char *message = NULL;
 
-  if (self == NULL || event->kind != TS_MODEM_EVENT_COMMAND)
+  if (self == NULL)
+    return;
+  if (ts_at_log_add (self->at_log, event))
+    {
+      g_autoptr(GObject) log_window = g_weak_ref_get (&self->at_log_window);
+
+      if (log_window != NULL)
+        g_idle_add (at_log_changed_idle, g_object_ref (self));
+    }
+  if (event->kind != TS_MODEM_EVENT_COMMAND)
     return;
 
   /* A provision's steps say what it does (e.g. "Generating the key…" for the seconds
@@ -215,8 +241,9 @@ provision_progress (const char *step,
 
 typedef struct
 {
-  TsDeviceLink *link;   /* (nullable) opened here when NULL */
+  TsDeviceLink *link;      /* (nullable) opened here when NULL */
   char         *path;
+  GWeakRef     *observer;  /* (nullable) the window, for the link opened here */
 } LoadData;
 
 typedef struct
@@ -231,6 +258,7 @@ load_data_free (gpointer pointer)
   LoadData *data = pointer;
 
   g_clear_pointer (&data->link, ts_device_link_unref);
+  g_clear_pointer (&data->observer, weak_ref_free);
   g_free (data->path);
   g_free (data);
 }
@@ -260,6 +288,11 @@ load_job (TsWorkspace   *workspace,
                 ? ts_device_link_ref (data->link)
                 : ts_workspace_open_link (workspace, data->path, _(WINDOW_HOLDER),
                                           TS_PORT_LEASE_HELD, cancellable, error);
+  /* Observed from its first command on, so the AT log holds the whole session. Observers
+   * run on worker threads that may outlive the window: a weak reference. */
+  if (store->link != NULL && data->observer != NULL)
+    ts_device_link_set_observer (store->link, modem_observer, g_steal_pointer (&data->observer),
+                                 weak_ref_free);
   if (store->link != NULL)
     store->survey = ts_workspace_survey_store (workspace, store->link, TS_SURVEY_READ_SUBJECTS,
                                                NULL, cancellable, error);
@@ -489,14 +522,7 @@ load_cb (GObject      *object,
 
   /* A window closed meanwhile gives the port back at once. */
   if (self->link == NULL && !g_cancellable_is_cancelled (self->cancellable))
-    {
-      GWeakRef *weak = g_new0 (GWeakRef, 1);
-
-      /* Observers run on worker threads that may outlive the window: a weak reference. */
-      g_weak_ref_init (weak, self);
-      self->link = ts_device_link_ref (store->link);
-      ts_device_link_set_observer (self->link, modem_observer, weak, weak_ref_free);
-    }
+    self->link = ts_device_link_ref (store->link);
   g_clear_pointer (&self->identity, ts_modem_identity_free);
   self->identity = g_steal_pointer (&store->survey->identity);
   update_title (self);
@@ -512,6 +538,11 @@ ts_device_window_reload (TsDeviceWindow *self)
 
   data->link = self->link != NULL ? ts_device_link_ref (self->link) : NULL;
   data->path = g_strdup (ts_device_item_get_port (self->device)->path);
+  if (data->link == NULL)
+    {
+      data->observer = g_new0 (GWeakRef, 1);
+      g_weak_ref_init (data->observer, self);
+    }
 
   set_busy (self, _("Reading the credential store…"));
   ts_workspace_run_async (self->workspace, load_job, data, load_data_free, store_free,
@@ -519,6 +550,24 @@ ts_device_window_reload (TsDeviceWindow *self)
 }
 
 /* Actions ------------------------------------------------------------------------- */
+
+static void
+at_log_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  TsDeviceWindow *self = TS_DEVICE_WINDOW (widget);
+  g_autoptr(TsAtLogWindow) window = g_weak_ref_get (&self->at_log_window);
+
+  if (window == NULL)
+    {
+      g_autofree char *name = ts_kit_name (ts_device_item_get_port (self->device), self->identity);
+
+      window = g_object_ref (ts_at_log_window_new (GTK_WINDOW (self), self->at_log, name));
+      g_weak_ref_set (&self->at_log_window, window);
+    }
+  gtk_window_present (GTK_WINDOW (window));
+}
 
 static void
 refresh_action (GtkWidget  *widget,
@@ -987,6 +1036,8 @@ ts_device_window_finalize (GObject *object)
   g_clear_object (&self->op_cancellable);
   g_clear_pointer (&self->identity, ts_modem_identity_free);
   g_clear_pointer (&self->dynamic_groups, g_ptr_array_unref);
+  g_clear_pointer (&self->at_log, ts_at_log_unref);
+  g_weak_ref_clear (&self->at_log_window);
 
   G_OBJECT_CLASS (ts_device_window_parent_class)->finalize (object);
 }
@@ -1015,6 +1066,7 @@ ts_device_window_class_init (TsDeviceWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, identity_group);
 
   gtk_widget_class_install_action (widget_class, "device.refresh", NULL, refresh_action);
+  gtk_widget_class_install_action (widget_class, "device.at-log", NULL, at_log_action);
   gtk_widget_class_install_action (widget_class, "device.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "device.provision", NULL, provision_action);
   gtk_widget_class_install_action (widget_class, "device.rekey", NULL, rekey_action);
@@ -1038,6 +1090,9 @@ ts_device_window_init (TsDeviceWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->dynamic_groups = g_ptr_array_new ();
+  /* Enough for a long debugging session; the oldest lines go first. */
+  self->at_log = ts_at_log_new (5000);
+  g_weak_ref_init (&self->at_log_window, NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.cancel", FALSE);
 }
 
