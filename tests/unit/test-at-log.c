@@ -13,10 +13,7 @@
 #include <sys/prctl.h>
 #include <signal.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
+#include "test-ca-util.h"
 #include "ts-at-elide.h"
 #include "ts-at-log.h"
 #include "ts-modem.h"
@@ -74,40 +71,6 @@ static void
 die_with_test (gpointer user_data)
 {
   prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-/* A fresh P-256 key and a self-signed certificate for it, as PEM. */
-static void
-make_credentials (char **cert_pem,
-                  char **key_pem)
-{
-  EVP_PKEY *key = EVP_EC_gen ("P-256");
-  X509 *cert = X509_new ();
-  X509_NAME *name = X509_get_subject_name (cert);
-  BIO *bio;
-  BUF_MEM *mem;
-
-  g_assert_nonnull (key);
-  ASN1_INTEGER_set (X509_get_serialNumber (cert), 1);
-  X509_gmtime_adj (X509_getm_notBefore (cert), 0);
-  X509_gmtime_adj (X509_getm_notAfter (cert), 86400);
-  X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8, (const guchar *) "at-log test", -1, -1, 0);
-  X509_set_issuer_name (cert, name);
-  X509_set_pubkey (cert, key);
-  g_assert_cmpint (X509_sign (cert, key, EVP_sha256 ()), >, 0);
-
-  bio = BIO_new (BIO_s_mem ());
-  PEM_write_bio_X509 (bio, cert);
-  BIO_get_mem_ptr (bio, &mem);
-  *cert_pem = g_strndup (mem->data, mem->length);
-  BIO_free (bio);
-  bio = BIO_new (BIO_s_mem ());
-  PEM_write_bio_PrivateKey (bio, key, NULL, NULL, 0, NULL, NULL);
-  BIO_get_mem_ptr (bio, &mem);
-  *key_pem = g_strndup (mem->data, mem->length);
-  BIO_free (bio);
-  X509_free (cert);
-  EVP_PKEY_free (key);
 }
 
 /* No piece of @secret (any 16 characters of a line of it) is in @log. */
@@ -184,7 +147,7 @@ test_session_holds_no_secret (void)
 
   imei = ts_modem_send (modem, "AT+CGSN", 0, NULL, &error);
   g_assert_no_error (error);
-  make_credentials (&cert_pem, &key_pem);
+  make_self_signed ("at-log test", &cert_pem, &key_pem);
   write_text (modem, 0, cert_pem);
   write_text (modem, 1, cert_pem);
   write_text (modem, 2, key_pem);
