@@ -709,8 +709,9 @@ typedef struct
   TsDeviceLink   *link;
   guint32         sec_tag;
   guint           type;
-  GBytes         *content;  /* (nullable) for a deletion */
-  TsDeviceWindow *window;   /* (nullable) held while the workspace is being unlocked */
+  TsCredentialSet *set;     /* (nullable) what a write writes */
+  TsDeviceWindow *window;   /* (nullable) held while the workspace is being unlocked;
+                             * during a write, for its progress */
 } ChangeData;
 
 static void
@@ -720,7 +721,7 @@ change_data_free (gpointer pointer)
 
   g_clear_object (&data->window);
   g_clear_pointer (&data->link, ts_device_link_unref);
-  g_clear_pointer (&data->content, g_bytes_unref);
+  g_clear_pointer (&data->set, ts_credential_set_free);
   g_free (data);
 }
 
@@ -738,7 +739,21 @@ change_data_new (TsDeviceWindow *self,
   return data;
 }
 
-/* Returns the SHA-256 the modem lists for what was written. */
+static void
+write_progress (guint    type,
+                guint    index,
+                guint    n_parts,
+                gpointer user_data)
+{
+  ChangeData *data = user_data;
+  g_autofree char *message = g_strdup_printf (_("Writing the %s (%u of %u)…"),
+                                              ts_cred_type_describe (type), index + 1, n_parts);
+
+  post_progress (data->window, message, (double) index / n_parts);
+}
+
+/* Says which parts were written and verified, with the SHA-256 the modem lists for each;
+ * on failure, which ones made it before. */
 static gpointer
 write_job (TsWorkspace   *workspace,
            gpointer       pointer,
@@ -746,14 +761,31 @@ write_job (TsWorkspace   *workspace,
            GError       **error)
 {
   ChangeData *data = pointer;
-  char *sha256 = NULL;
+  g_autoptr(GString) done = g_string_new (NULL);
+  g_autoptr(GError) local_error = NULL;
+  char *sha256[5] = { NULL };
+  guint written = 0;
 
-  if (!ts_workspace_write_credential (workspace, data->link, data->sec_tag, data->type,
-                                      data->content, NULL, TS_MODEM_WRITE_NONE, &sha256, NULL,
-                                      cancellable, error))
-    return NULL;
+  ts_workspace_write_credential_set (workspace, data->link, data->sec_tag, data->set,
+                                     TS_MODEM_WRITE_NONE, write_progress, data, &written, sha256,
+                                     NULL, cancellable, &local_error);
+  for (guint type = 0; type < G_N_ELEMENTS (sha256); type++)
+    {
+      if ((written & (1u << type)) != 0)
+        g_string_append_printf (done, "%s%s (SHA-256 %s)", done->len > 0 ? ", " : "",
+                                ts_cred_type_describe (type), sha256[type]);
+      g_free (sha256[type]);
+    }
 
-  return sha256;
+  if (local_error != NULL)
+    {
+      if (done->len > 0)
+        g_prefix_error (&local_error, _("Written and verified before the failure: %s. "), done->str);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  return g_strdup_printf (_("Written and verified in sec_tag %u: %s."), data->sec_tag, done->str);
 }
 
 static gpointer
@@ -778,14 +810,7 @@ write_cb (GObject      *object,
 {
   g_autoptr(TsDeviceWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *sha256 = NULL;
-  g_autofree char *message = NULL;
-
-  sha256 = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
-  if (sha256 != NULL)
-    message = g_strdup_printf (_("Written. The modem lists it with SHA-256 %s."), sha256);
-  else if (error == NULL)
-    message = g_strdup (_("Written."));
+  g_autofree char *message = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
 
   operation_done (self, error, message);
 }
@@ -796,7 +821,7 @@ write_unlocked_cb (GObject      *object,
                    gpointer      user_data)
 {
   ChangeData *data = user_data;
-  g_autoptr(TsDeviceWindow) self = g_steal_pointer (&data->window);
+  g_autoptr(TsDeviceWindow) self = g_object_ref (data->window);
   g_autoptr(GError) error = NULL;
 
   if (!ts_unlock_finish (result, &error))
@@ -806,7 +831,7 @@ write_unlocked_cb (GObject      *object,
       return;
     }
 
-  set_busy (self, _("Writing the credential…"));
+  set_busy (self, _("Writing the credentials…"));
   ts_workspace_run_async (self->workspace, write_job, data, change_data_free, g_free,
                           self->op_cancellable, write_cb, g_object_ref (self));
 }
@@ -828,8 +853,8 @@ credential_cb (GObject      *object,
       return;
     }
 
-  data = change_data_new (self, input->sec_tag, input->type);
-  data->content = g_bytes_ref (input->content);
+  data = change_data_new (self, input->sec_tag, 0);
+  data->set = g_steal_pointer (&input->set);
   data->window = g_object_ref (self);
 
   /* The ledger records the change before the modem is touched, and every

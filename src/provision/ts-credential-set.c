@@ -176,6 +176,7 @@ ts_workspace_write_credential_set (TsWorkspace             *self,
                                    TsCredentialSetProgress  progress,
                                    gpointer                 progress_data,
                                    guint                   *written,
+                                   char                    *sha256[5],
                                    GPtrArray               *notices,
                                    GCancellable            *cancellable,
                                    GError                 **error)
@@ -209,7 +210,8 @@ ts_workspace_write_credential_set (TsWorkspace             *self,
         progress (type, index++, n_parts, progress_data);
       if (!ts_workspace_write_credential (self, link, sec_tag, type, set->parts[type],
                                           type == TS_CRED_PRIVATE_KEY ? set->key_password : NULL,
-                                          part_flags, NULL, notices, cancellable, error))
+                                          part_flags, sha256 != NULL ? &sha256[type] : NULL,
+                                          notices, cancellable, error))
         return FALSE;
       if (written != NULL)
         *written |= 1u << type;

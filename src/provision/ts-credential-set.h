@@ -67,7 +67,8 @@ typedef void (*TsCredentialSetProgress) (guint        type,
 
 /* Checks @set, then writes its parts in type order to @sec_tag, each recorded in the
  * ledger and verified by the SHA-256 the modem lists. @written receives a bit per type
- * written and verified (1 << type), also when a later part fails. Needs the workspace
+ * written and verified (1 << type), also when a later part fails, and @sha256 (nullable,
+ * five entries, by type) the SHA-256 the modem lists for each. Needs the workspace
  * unlocked. */
 gboolean         ts_workspace_write_credential_set (TsWorkspace             *self,
                                                     TsDeviceLink            *link,
@@ -77,6 +78,7 @@ gboolean         ts_workspace_write_credential_set (TsWorkspace             *sel
                                                     TsCredentialSetProgress  progress,
                                                     gpointer                 progress_data,
                                                     guint                   *written,
+                                                    char                    *sha256[5],
                                                     GPtrArray               *notices,
                                                     GCancellable            *cancellable,
                                                     GError                 **error);

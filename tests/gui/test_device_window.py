@@ -24,9 +24,9 @@ os.makedirs(runtime, mode=0o700)
 state = {}
 
 
-def cli(*args):
+def cli(*args, db=None):
     env = dict(os.environ, TS_TEST_PASS=PASSPHRASE)
-    out = subprocess.run([TAGSMITH, "--db", ledger, "--pass", "env:TS_TEST_PASS", *args],
+    out = subprocess.run([TAGSMITH, "--db", db or ledger, "--pass", "env:TS_TEST_PASS", *args],
                          capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, (args, out.stdout, out.stderr)
     return out.stdout
@@ -34,9 +34,12 @@ def cli(*args):
 
 # A CA certificate on the modem that the window's ledger has never seen: the window reads it
 # back to name it, so its body crosses the line in the session the log shows.
-cli("ca", "init", "--name", "Log Test Root CA")
-pem = cli("ca", "export", "Log Test Root CA")
-pem_file = os.path.join(scratch, "root.pem")
+other_ledger = os.path.join(scratch, "ledger", "elsewhere.db")
+cli("ca", "init", "--name", "Log Test Root CA", db=other_ledger)
+pem = cli("ca", "export", "Log Test Root CA", db=other_ledger)
+pem_dir = os.path.join(scratch, "pem")
+os.makedirs(pem_dir)
+pem_file = os.path.join(pem_dir, "root.pem")
 with open(pem_file, "w") as f:
     f.write(pem)
 emulator = subprocess.Popen([EMULATOR, "--imei", IMEI, "--cfun", "1"],
@@ -44,10 +47,10 @@ emulator = subprocess.Popen([EMULATOR, "--imei", IMEI, "--cfun", "1"],
                             env=dict(os.environ, XDG_RUNTIME_DIR=runtime))
 port = emulator.stdout.readline().strip()
 assert port, "tagsmith-emulator did not start"
-cli("creds", "write", "--port", port, "--sec-tag", str(SEC_TAG), "--type", "ca", "--file", pem_file)
-# The window gets a ledger of its own, which does not know the certificate.
-app = App(env={"TAGSMITH_DB": os.path.join(scratch, "window.db"), "XDG_DATA_HOME": data_home,
-               "XDG_RUNTIME_DIR": runtime})
+# Written with another ledger: the window's does not know the certificate.
+cli("creds", "write", "--port", port, "--sec-tag", str(SEC_TAG), "--type", "ca", "--file", pem_file,
+    db=other_ledger)
+app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home, "XDG_RUNTIME_DIR": runtime})
 
 
 @tap.test("the device window and its Devices row name the model and the end of the IMEI")

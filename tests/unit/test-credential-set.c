@@ -189,7 +189,7 @@ test_write (Fixture       *fixture,
   before = listing (workspace, link);
   g_assert_false (ts_workspace_write_credential_set (workspace, link, SEC_TAG, mismatched,
                                                      TS_MODEM_WRITE_NONE, NULL, NULL, &written,
-                                                     NULL, NULL, &error));
+                                                     NULL, NULL, NULL, &error));
   g_assert_error (error, TS_MODEM_ERROR, TS_MODEM_ERROR_INVALID_INPUT);
   g_clear_error (&error);
   g_assert_cmpuint (written, ==, 0);
@@ -199,7 +199,7 @@ test_write (Fixture       *fixture,
   set->parts[1] = text_bytes (cert);
   set->parts[2] = text_bytes (key);
   g_assert_true (ts_workspace_write_credential_set (workspace, link, SEC_TAG, set, TS_MODEM_WRITE_NONE,
-                                                    NULL, NULL, &written, NULL, NULL, &error));
+                                                    NULL, NULL, &written, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (written, ==, 0x7);
   after = listing (workspace, link);
