@@ -17,7 +17,7 @@
 #include "ts-credential-text.h"
 #include "ts-device-window.h"
 #include "ts-gui-util.h"
-#include "ts-at-log-window.h"
+#include "ts-traffic-window.h"
 #include "ts-prompt.h"
 #include "ts-provision-dialog.h"
 #include "ts-provision.h"
@@ -49,8 +49,8 @@ struct _TsDeviceWindow
   GCancellable        *cancellable;      /* everything; cancelled when the window closes */
   GCancellable        *op_cancellable;   /* the operation the Cancel button stops */
   GPtrArray           *dynamic_groups;   /* the sec_tag groups and identity rows shown */
-  TsAtLog             *at_log;           /* the session's traffic, elided */
-  GWeakRef             at_log_window;    /* (nullable) TsAtLogWindow showing it */
+  TsTrafficLog        *at_log;           /* the session's traffic, elided */
+  GWeakRef             at_log_window;    /* (nullable) TsTrafficWindow showing it */
   gboolean             busy;
   gint                 flow_running;     /* (atomic) a provision describes its own steps */
 };
@@ -182,10 +182,10 @@ static gboolean
 at_log_changed_idle (gpointer user_data)
 {
   g_autoptr(TsDeviceWindow) self = user_data;
-  g_autoptr(TsAtLogWindow) window = g_weak_ref_get (&self->at_log_window);
+  g_autoptr(TsTrafficWindow) window = g_weak_ref_get (&self->at_log_window);
 
   if (window != NULL)
-    ts_at_log_window_refresh (window);
+    ts_traffic_window_refresh (window);
 
   return G_SOURCE_REMOVE;
 }
@@ -200,7 +200,7 @@ modem_observer (TsModem            *modem,
 
   if (self == NULL)
     return;
-  if (ts_at_log_add (self->at_log, event))
+  if (ts_traffic_log_add (self->at_log, event))
     {
       g_autoptr(GObject) log_window = g_weak_ref_get (&self->at_log_window);
 
@@ -557,13 +557,13 @@ at_log_action (GtkWidget  *widget,
                GVariant   *parameter)
 {
   TsDeviceWindow *self = TS_DEVICE_WINDOW (widget);
-  g_autoptr(TsAtLogWindow) window = g_weak_ref_get (&self->at_log_window);
+  g_autoptr(TsTrafficWindow) window = g_weak_ref_get (&self->at_log_window);
 
   if (window == NULL)
     {
       g_autofree char *name = ts_kit_name (ts_device_item_get_port (self->device), self->identity);
 
-      window = g_object_ref (ts_at_log_window_new (GTK_WINDOW (self), self->at_log, name));
+      window = g_object_ref (ts_traffic_window_new (GTK_WINDOW (self), self->at_log, name));
       g_weak_ref_set (&self->at_log_window, window);
     }
   gtk_window_present (GTK_WINDOW (window));
@@ -1061,7 +1061,7 @@ ts_device_window_finalize (GObject *object)
   g_clear_object (&self->op_cancellable);
   g_clear_pointer (&self->identity, ts_modem_identity_free);
   g_clear_pointer (&self->dynamic_groups, g_ptr_array_unref);
-  g_clear_pointer (&self->at_log, ts_at_log_unref);
+  g_clear_pointer (&self->at_log, ts_traffic_log_unref);
   g_weak_ref_clear (&self->at_log_window);
 
   G_OBJECT_CLASS (ts_device_window_parent_class)->finalize (object);
@@ -1116,7 +1116,7 @@ ts_device_window_init (TsDeviceWindow *self)
   self->cancellable = g_cancellable_new ();
   self->dynamic_groups = g_ptr_array_new ();
   /* Enough for a long debugging session; the oldest lines go first. */
-  self->at_log = ts_at_log_new (5000);
+  self->at_log = ts_traffic_log_new (5000);
   g_weak_ref_init (&self->at_log_window, NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.cancel", FALSE);
 }

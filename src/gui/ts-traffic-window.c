@@ -1,24 +1,24 @@
-/* ts-at-log-window.c
+/* ts-traffic-window.c
  *
  * Copyright 2026 The Tagsmith Authors
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#define G_LOG_DOMAIN "ts-at-log-window"
+#define G_LOG_DOMAIN "ts-traffic-window"
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
-#include "ts-at-log-window.h"
+#include "ts-traffic-window.h"
 
-struct _TsAtLogWindow
+struct _TsTrafficWindow
 {
   AdwWindow        parent_instance;
 
   /* Owned references */
-  TsAtLog         *log;
+  TsTrafficLog         *log;
 
   /* Widgets */
   AdwToastOverlay *toasts;
@@ -27,30 +27,30 @@ struct _TsAtLogWindow
   GtkStack        *stack;
 };
 
-G_DEFINE_FINAL_TYPE (TsAtLogWindow, ts_at_log_window, ADW_TYPE_WINDOW)
+G_DEFINE_FINAL_TYPE (TsTrafficWindow, ts_traffic_window, ADW_TYPE_WINDOW)
 
 static void
 copy_cb (GtkButton     *button,
-         TsAtLogWindow *self)
+         TsTrafficWindow *self)
 {
   /* Only what the log holds, which is elided: no credential reaches the clipboard. */
-  g_autofree char *text = ts_at_log_dup_text (self->log);
+  g_autofree char *text = ts_traffic_log_dup_text (self->log);
 
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
   adw_toast_overlay_add_toast (self->toasts, adw_toast_new (_("Copied the AT log")));
 }
 
 void
-ts_at_log_window_refresh (TsAtLogWindow *self)
+ts_traffic_window_refresh (TsTrafficWindow *self)
 {
   g_autofree char *text = NULL;
   GtkTextBuffer *buffer;
   GtkTextMark *mark;
   GtkTextIter end;
 
-  g_return_if_fail (TS_IS_AT_LOG_WINDOW (self));
+  g_return_if_fail (TS_IS_TRAFFIC_WINDOW (self));
 
-  text = ts_at_log_dup_text (self->log);
+  text = ts_traffic_log_dup_text (self->log);
   buffer = gtk_text_view_get_buffer (self->view);
   gtk_text_buffer_set_text (buffer, text, -1);
   gtk_stack_set_visible_child (self->stack, text[0] != '\0'
@@ -66,27 +66,27 @@ ts_at_log_window_refresh (TsAtLogWindow *self)
 }
 
 static void
-ts_at_log_window_dispose (GObject *object)
+ts_traffic_window_dispose (GObject *object)
 {
-  TsAtLogWindow *self = TS_AT_LOG_WINDOW (object);
+  TsTrafficWindow *self = TS_TRAFFIC_WINDOW (object);
 
-  g_clear_pointer (&self->log, ts_at_log_unref);
+  g_clear_pointer (&self->log, ts_traffic_log_unref);
 
-  G_OBJECT_CLASS (ts_at_log_window_parent_class)->dispose (object);
+  G_OBJECT_CLASS (ts_traffic_window_parent_class)->dispose (object);
 }
 
 static void
-ts_at_log_window_class_init (TsAtLogWindowClass *klass)
+ts_traffic_window_class_init (TsTrafficWindowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  G_OBJECT_CLASS (klass)->dispose = ts_at_log_window_dispose;
+  G_OBJECT_CLASS (klass)->dispose = ts_traffic_window_dispose;
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
 static void
-ts_at_log_window_init (TsAtLogWindow *self)
+ts_traffic_window_init (TsTrafficWindow *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *header = adw_header_bar_new ();
@@ -129,24 +129,24 @@ ts_at_log_window_init (TsAtLogWindow *self)
   adw_window_set_content (ADW_WINDOW (self), GTK_WIDGET (self->toasts));
 }
 
-TsAtLogWindow *
-ts_at_log_window_new (GtkWindow  *parent,
-                      TsAtLog    *log,
+TsTrafficWindow *
+ts_traffic_window_new (GtkWindow  *parent,
+                      TsTrafficLog    *log,
                       const char *kit_name)
 {
-  TsAtLogWindow *self;
+  TsTrafficWindow *self;
   g_autofree char *title = NULL;
 
   g_return_val_if_fail (log != NULL, NULL);
 
-  self = g_object_new (TS_TYPE_AT_LOG_WINDOW,
+  self = g_object_new (TS_TYPE_TRAFFIC_WINDOW,
                        "transient-for", parent,
                        "application", parent != NULL ? gtk_window_get_application (parent) : NULL,
                        NULL);
-  self->log = ts_at_log_ref (log);
+  self->log = ts_traffic_log_ref (log);
   title = g_strdup_printf (_("AT Log — %s"), kit_name);
   gtk_window_set_title (GTK_WINDOW (self), title);
-  ts_at_log_window_refresh (self);
+  ts_traffic_window_refresh (self);
 
   return self;
 }

@@ -1,4 +1,4 @@
-/* ts-at-log.h
+/* ts-traffic-log.h
  *
  * Copyright 2026 The Tagsmith Authors
  *
@@ -21,26 +21,26 @@ G_BEGIN_DECLS
  * output never reach it, so its text may be shown and copied. Thread-safe: a
  * link's observer adds to it from the worker thread that runs the command.
  */
-typedef struct _TsAtLog TsAtLog;
+typedef struct _TsTrafficLog TsTrafficLog;
 
-TsAtLog  *ts_at_log_new        (guint               max_lines);
-TsAtLog  *ts_at_log_ref        (TsAtLog            *log);
-void      ts_at_log_unref      (TsAtLog            *log);
+TsTrafficLog  *ts_traffic_log_new        (guint               max_lines);
+TsTrafficLog  *ts_traffic_log_ref        (TsTrafficLog            *log);
+void      ts_traffic_log_unref      (TsTrafficLog            *log);
 
 /* Adds @event; returns TRUE when the log had nothing new since the last
- * ts_at_log_dup_text(), so whoever shows it knows to schedule one refresh. */
-gboolean  ts_at_log_add        (TsAtLog            *log,
+ * ts_traffic_log_dup_text(), so whoever shows it knows to schedule one refresh. */
+gboolean  ts_traffic_log_add        (TsTrafficLog            *log,
                                 const TsModemEvent *event);
-/* Forwards to ts_at_log_add(): a TsModemObserver whose user data is the log. */
-void      ts_at_log_observe    (TsModem            *modem,
+/* Forwards to ts_traffic_log_add(): a TsModemObserver whose user data is the log. */
+void      ts_traffic_log_observe    (TsModem            *modem,
                                 const TsModemEvent *event,
                                 gpointer            log);
 
 /* The whole log, one line per line sent or received ("12:03:04.250 → AT+CGSN"). */
-char     *ts_at_log_dup_text   (TsAtLog            *log);
-guint     ts_at_log_get_n_lines (TsAtLog           *log);
-void      ts_at_log_clear      (TsAtLog            *log);
+char     *ts_traffic_log_dup_text   (TsTrafficLog            *log);
+guint     ts_traffic_log_get_n_lines (TsTrafficLog           *log);
+void      ts_traffic_log_clear      (TsTrafficLog            *log);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TsAtLog, ts_at_log_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TsTrafficLog, ts_traffic_log_unref)
 
 G_END_DECLS

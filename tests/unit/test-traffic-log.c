@@ -1,4 +1,4 @@
-/* test-at-log.c
+/* test-traffic-log.c
  *
  * Copyright 2026 The Tagsmith Authors
  *
@@ -15,7 +15,7 @@
 
 #include "test-ca-util.h"
 #include "ts-at-elide.h"
-#include "ts-at-log.h"
+#include "ts-traffic-log.h"
 #include "ts-modem.h"
 #include "ts-nrf91-token.h"
 
@@ -120,10 +120,10 @@ test_session_holds_no_secret (void)
   g_autoptr(GSubprocess) emulator = NULL;
   g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(TsModem) modem = NULL;
-  g_autoptr(TsAtLog) log = ts_at_log_new (10000);
+  g_autoptr(TsTrafficLog) log = ts_traffic_log_new (10000);
   g_autoptr(TsKeygenResult) keygen = NULL;
   g_autoptr(GBytes) read_back = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("test-at-log-XXXXXX", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("test-traffic-log-XXXXXX", NULL);
   g_autofree char *port = NULL;
   g_autofree char *cert_pem = NULL;
   g_autofree char *key_pem = NULL;
@@ -142,12 +142,12 @@ test_session_holds_no_secret (void)
   g_assert_no_error (error);
   modem = ts_modem_open (port, TS_MODEM_OPEN_NONE, NULL, &error);
   g_assert_no_error (error);
-  ts_modem_set_observer (modem, ts_at_log_observe, ts_at_log_ref (log),
-                         (GDestroyNotify) ts_at_log_unref);
+  ts_modem_set_observer (modem, ts_traffic_log_observe, ts_traffic_log_ref (log),
+                         (GDestroyNotify) ts_traffic_log_unref);
 
   imei = ts_modem_send (modem, "AT+CGSN", 0, NULL, &error);
   g_assert_no_error (error);
-  make_self_signed ("at-log test", &cert_pem, &key_pem);
+  make_self_signed ("traffic-log test", &cert_pem, &key_pem);
   write_text (modem, 0, cert_pem);
   write_text (modem, 1, cert_pem);
   write_text (modem, 2, key_pem);
@@ -164,7 +164,7 @@ test_session_holds_no_secret (void)
   g_subprocess_wait (emulator, NULL, NULL);
   g_rmdir (dir);
 
-  text = ts_at_log_dup_text (log);
+  text = ts_traffic_log_dup_text (log);
   g_test_message ("%s", text);
   assert_absent (text, cert_pem);
   assert_absent (text, key_pem);
@@ -194,20 +194,20 @@ test_session_holds_no_secret (void)
 static void
 test_log_bounded (void)
 {
-  g_autoptr(TsAtLog) log = ts_at_log_new (3);
+  g_autoptr(TsTrafficLog) log = ts_traffic_log_new (3);
   const char *answer[] = { "352656100000036", "OK", NULL };
   TsModemEvent event = { TS_MODEM_EVENT_COMMAND, "AT+CGSN", 0, 0, 0, NULL, answer };
   TsModemEvent urc = { TS_MODEM_EVENT_UNSOLICITED, "+CEREG: 2", 0, 0, 0, NULL, NULL };
   g_autofree char *text = NULL;
 
-  g_assert_true (ts_at_log_add (log, &event));
-  g_assert_false (ts_at_log_add (log, &urc));
-  g_assert_cmpuint (ts_at_log_get_n_lines (log), ==, 3);
-  text = ts_at_log_dup_text (log);
+  g_assert_true (ts_traffic_log_add (log, &event));
+  g_assert_false (ts_traffic_log_add (log, &urc));
+  g_assert_cmpuint (ts_traffic_log_get_n_lines (log), ==, 3);
+  text = ts_traffic_log_dup_text (log);
   g_assert_null (strstr (text, "AT+CGSN"));
   g_assert_nonnull (strstr (text, "← 352656100000036\n"));
   g_assert_nonnull (strstr (text, "← +CEREG: 2\n"));
-  g_assert_true (ts_at_log_add (log, &urc));
+  g_assert_true (ts_traffic_log_add (log, &urc));
 }
 
 int
@@ -216,9 +216,9 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/at-log/elide", test_elide_lines);
-  g_test_add_func ("/at-log/bounded", test_log_bounded);
-  g_test_add_func ("/at-log/session", test_session_holds_no_secret);
+  g_test_add_func ("/traffic-log/elide", test_elide_lines);
+  g_test_add_func ("/traffic-log/bounded", test_log_bounded);
+  g_test_add_func ("/traffic-log/session", test_session_holds_no_secret);
 
   return g_test_run ();
 }

@@ -1,19 +1,19 @@
-/* ts-at-log.c
+/* ts-traffic-log.c
  *
  * Copyright 2026 The Tagsmith Authors
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#define G_LOG_DOMAIN "ts-at-log"
+#define G_LOG_DOMAIN "ts-traffic-log"
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
-#include "ts-at-log.h"
+#include "ts-traffic-log.h"
 
-struct _TsAtLog
+struct _TsTrafficLog
 {
   gatomicrefcount  ref_count;
   GMutex           lock;
@@ -22,10 +22,10 @@ struct _TsAtLog
   gboolean         unread;    /* lines were added since the text was last taken */
 };
 
-TsAtLog *
-ts_at_log_new (guint max_lines)
+TsTrafficLog *
+ts_traffic_log_new (guint max_lines)
 {
-  TsAtLog *self = g_new0 (TsAtLog, 1);
+  TsTrafficLog *self = g_new0 (TsTrafficLog, 1);
 
   g_return_val_if_fail (max_lines > 0, NULL);
 
@@ -37,8 +37,8 @@ ts_at_log_new (guint max_lines)
   return self;
 }
 
-TsAtLog *
-ts_at_log_ref (TsAtLog *self)
+TsTrafficLog *
+ts_traffic_log_ref (TsTrafficLog *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -47,7 +47,7 @@ ts_at_log_ref (TsAtLog *self)
 }
 
 void
-ts_at_log_unref (TsAtLog *self)
+ts_traffic_log_unref (TsTrafficLog *self)
 {
   g_return_if_fail (self != NULL);
 
@@ -59,7 +59,7 @@ ts_at_log_unref (TsAtLog *self)
 }
 
 static void
-push_line (TsAtLog    *self,
+push_line (TsTrafficLog    *self,
            GDateTime  *now,
            const char *arrow,
            const char *text)
@@ -74,7 +74,7 @@ push_line (TsAtLog    *self,
 }
 
 gboolean
-ts_at_log_add (TsAtLog            *self,
+ts_traffic_log_add (TsTrafficLog            *self,
                const TsModemEvent *event)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
@@ -105,15 +105,15 @@ ts_at_log_add (TsAtLog            *self,
 }
 
 void
-ts_at_log_observe (TsModem            *modem,
+ts_traffic_log_observe (TsModem            *modem,
                    const TsModemEvent *event,
                    gpointer            log)
 {
-  ts_at_log_add (log, event);
+  ts_traffic_log_add (log, event);
 }
 
 char *
-ts_at_log_dup_text (TsAtLog *self)
+ts_traffic_log_dup_text (TsTrafficLog *self)
 {
   g_autoptr(GMutexLocker) locker = NULL;
   GString *text = g_string_new (NULL);
@@ -132,7 +132,7 @@ ts_at_log_dup_text (TsAtLog *self)
 }
 
 guint
-ts_at_log_get_n_lines (TsAtLog *self)
+ts_traffic_log_get_n_lines (TsTrafficLog *self)
 {
   g_autoptr(GMutexLocker) locker = NULL;
 
@@ -143,7 +143,7 @@ ts_at_log_get_n_lines (TsAtLog *self)
 }
 
 void
-ts_at_log_clear (TsAtLog *self)
+ts_traffic_log_clear (TsTrafficLog *self)
 {
   g_autoptr(GMutexLocker) locker = NULL;
 
