@@ -24,11 +24,12 @@ static const guint writable_types[] = {
 typedef struct
 {
   AdwMessageDialog *dialog;
-  AdwComboRow      *type_row;
+  AdwComboRow      *preset_row;
   GtkSpinButton    *sec_tag_spin;
-  GtkTextBuffer    *buffer;
+  GtkTextBuffer    *buffers[G_N_ELEMENTS (writable_types)];
+  GtkEditable      *password;
   GtkLabel         *problem;
-  TsWorkspace      *workspace;  /* runs the file's reading */
+  TsWorkspace      *workspace;  /* runs the files' reading */
 } Form;
 
 static void
@@ -40,42 +41,59 @@ form_free (gpointer pointer)
   g_free (form);
 }
 
-/* The text, in a GBytes that wipes itself. */
-static GBytes *
-form_content (Form *form)
+/* The parts given, in GBytes that wipe themselves. */
+static TsCredentialSet *
+form_set (Form *form)
 {
-  GtkTextIter start, end;
-  char *text;
+  TsCredentialSet *set = ts_credential_set_new ();
+  const char *password = gtk_editable_get_text (form->password);
 
-  gtk_text_buffer_get_bounds (form->buffer, &start, &end);
-  text = gtk_text_buffer_get_text (form->buffer, &start, &end, FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS (writable_types); i++)
+    {
+      GtkTextIter start, end;
+      char *text;
 
-  return ca_secret_bytes_new_take (text, strlen (text));
-}
+      gtk_text_buffer_get_bounds (form->buffers[i], &start, &end);
+      text = gtk_text_buffer_get_text (form->buffers[i], &start, &end, FALSE);
+      if (text[0] == '\0')
+        ca_secret_free (text);
+      else
+        set->parts[writable_types[i]] = ca_secret_bytes_new_take (text, strlen (text));
+    }
+  if (password[0] != '\0')
+    set->key_password = g_strdup (password);
 
-static guint
-form_type (Form *form)
-{
-  guint selected = adw_combo_row_get_selected (form->type_row);
-
-  return writable_types[MIN (selected, G_N_ELEMENTS (writable_types) - 1)];
+  return set;
 }
 
 static void
 validate (Form *form)
 {
-  g_autoptr(GBytes) content = form_content (form);
+  g_autoptr(TsCredentialSet) set = form_set (form);
   g_autoptr(GError) error = NULL;
-  gboolean empty = g_bytes_get_size (content) == 0;
+  gboolean empty = TRUE;
   gboolean ok;
 
+  for (guint i = 0; i < G_N_ELEMENTS (set->parts); i++)
+    empty = empty && set->parts[i] == NULL;
   ok = ts_sec_tag_check_writable (gtk_spin_button_get_value (form->sec_tag_spin), &error) &&
-       !empty &&
-       ts_store_check_credential (form_type (form), content, &error);
+       ts_credential_set_check (set, &error);
 
   gtk_label_set_text (form->problem, error != NULL ? error->message : "");
   gtk_widget_set_visible (GTK_WIDGET (form->problem), error != NULL && !empty);
   adw_message_dialog_set_response_enabled (form->dialog, "add", ok);
+}
+
+/* A preset names the sec_tag its service reads; "Custom" leaves it to the person. */
+static void
+preset_selected (Form *form)
+{
+  guint selected = adw_combo_row_get_selected (form->preset_row);
+  guint n_presets;
+  const TsCredentialPreset *presets = ts_credential_presets (&n_presets);
+
+  if (selected >= 1 && selected <= n_presets)
+    gtk_spin_button_set_value (form->sec_tag_spin, presets[selected - 1].sec_tag);
 }
 
 /* Read in a worker: the file is size-checked before a byte is read (a FIFO or
@@ -89,13 +107,27 @@ load_file_job (TsWorkspace   *workspace,
   return ts_store_read_credential_file (data, error);
 }
 
+typedef struct
+{
+  GTask         *task;
+  GtkTextBuffer *buffer;
+} FileLoad;
+
+static void
+file_load_free (FileLoad *load)
+{
+  g_object_unref (load->task);
+  g_object_unref (load->buffer);
+  g_free (load);
+}
+
 static void
 load_file_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  GTask *task = user_data;
-  Form *form = g_task_get_task_data (task);
+  FileLoad *load = user_data;
+  Form *form = g_task_get_task_data (load->task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) contents = ts_workspace_run_finish (form->workspace, result, &error);
 
@@ -106,10 +138,10 @@ load_file_cb (GObject      *object,
     }
   else
     {
-      gtk_text_buffer_set_text (form->buffer, g_bytes_get_data (contents, NULL), g_bytes_get_size (contents));
+      gtk_text_buffer_set_text (load->buffer, g_bytes_get_data (contents, NULL), g_bytes_get_size (contents));
     }
 
-  g_object_unref (task);
+  file_load_free (load);
 }
 
 static void
@@ -117,8 +149,8 @@ file_chosen_cb (GtkNativeDialog *chooser,
                 int              response,
                 gpointer         user_data)
 {
-  GTask *task = user_data;
-  Form *form = g_task_get_task_data (task);
+  FileLoad *load = user_data;
+  Form *form = g_task_get_task_data (load->task);
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
@@ -126,27 +158,33 @@ file_chosen_cb (GtkNativeDialog *chooser,
       char *path = g_file_get_path (file);
 
       if (path != NULL)
-        ts_workspace_run_async (form->workspace, load_file_job, path, g_free,
-                                (GDestroyNotify) g_bytes_unref, g_task_get_cancellable (task),
-                                load_file_cb, g_object_ref (task));
+        {
+          ts_workspace_run_async (form->workspace, load_file_job, path, g_free,
+                                  (GDestroyNotify) g_bytes_unref, g_task_get_cancellable (load->task),
+                                  load_file_cb, load);
+          load = NULL;
+        }
     }
 
   g_object_unref (chooser);
-  g_object_unref (task);
+  g_clear_pointer (&load, file_load_free);
 }
 
 static void
-open_file_clicked_cb (GtkButton *button,
-                      gpointer   user_data)
+open_file_clicked_cb (GtkButton     *button,
+                      GtkTextBuffer *buffer)
 {
-  GTask *task = user_data;
+  GTask *task = g_object_get_data (G_OBJECT (button), "ts-task");
   Form *form = g_task_get_task_data (task);
   GtkFileChooserNative *chooser;
+  FileLoad *load = g_new0 (FileLoad, 1);
 
+  load->task = g_object_ref (task);
+  load->buffer = g_object_ref (buffer);
   chooser = gtk_file_chooser_native_new (_("Open a Credential"), GTK_WINDOW (form->dialog),
                                          GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (file_chosen_cb), g_object_ref (task));
+  g_signal_connect (chooser, "response", G_CALLBACK (file_chosen_cb), load);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
@@ -159,24 +197,73 @@ response_cb (AdwMessageDialog *dialog,
   Form *form = g_task_get_task_data (task);
   TsCredentialInput *input;
 
-  g_signal_handlers_disconnect_by_data (form->buffer, form);
-  g_signal_handlers_disconnect_by_data (form->type_row, form);
+  for (guint i = 0; i < G_N_ELEMENTS (form->buffers); i++)
+    g_signal_handlers_disconnect_by_data (form->buffers[i], form);
+  g_signal_handlers_disconnect_by_data (form->preset_row, form);
   g_signal_handlers_disconnect_by_data (form->sec_tag_spin, form);
+  g_signal_handlers_disconnect_by_data (form->password, form);
 
-  if (g_strcmp0 (response, "add") != 0)
+  if (g_strcmp0 (response, "add") == 0)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
-      return;
+      input = g_new0 (TsCredentialInput, 1);
+      input->sec_tag = gtk_spin_button_get_value (form->sec_tag_spin);
+      input->set = form_set (form);
     }
+  else
+    input = NULL;
 
-  input = g_new0 (TsCredentialInput, 1);
-  input->sec_tag = gtk_spin_button_get_value (form->sec_tag_spin);
-  input->type = form_type (form);
-  input->content = form_content (form);
-  /* The dialog is going; its buffer should not keep a key around either. */
-  gtk_text_buffer_set_text (form->buffer, "", 0);
+  /* The dialog is going; its buffers should not keep a key or PSK around either. */
+  for (guint i = 0; i < G_N_ELEMENTS (form->buffers); i++)
+    gtk_text_buffer_set_text (form->buffers[i], "", 0);
+  gtk_editable_set_text (form->password, "");
 
-  g_task_return_pointer (task, input, (GDestroyNotify) ts_credential_input_free);
+  if (input == NULL)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
+  else
+    g_task_return_pointer (task, input, (GDestroyNotify) ts_credential_input_free);
+}
+
+/* One part: its name, a text area to paste into, and a button for a file. */
+static GtkWidget *
+part_box (GTask          *task,
+          guint           type,
+          GtkTextBuffer **buffer)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *open_button = gtk_button_new_with_mnemonic (_("_Open File…"));
+  GtkWidget *view = gtk_text_view_new ();
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  g_autofree char *title = g_strdup (ts_cred_type_describe (type));
+  g_autofree char *open_name = NULL;
+
+  title[0] = g_ascii_toupper (title[0]);
+  open_name = g_strdup_printf (_("Open a File for the %s"), ts_cred_type_describe (type));
+  gtk_label_set_text (GTK_LABEL (label), title);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_widget_add_css_class (label, "heading");
+  gtk_box_append (GTK_BOX (header), label);
+  gtk_widget_set_tooltip_text (open_button, open_name);
+  g_object_set_data (G_OBJECT (open_button), "ts-task", task);
+  gtk_box_append (GTK_BOX (header), open_button);
+  gtk_box_append (GTK_BOX (box), header);
+
+  gtk_text_view_set_monospace (GTK_TEXT_VIEW (view), TRUE);
+  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (view), GTK_WRAP_CHAR);
+  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 6);
+  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 6);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+  *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+  g_signal_connect (open_button, "clicked", G_CALLBACK (open_file_clicked_cb), *buffer);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), view);
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroller),
+                                              type <= TS_CRED_PRIVATE_KEY ? 72 : 36);
+  gtk_widget_add_css_class (scroller, "card");
+  gtk_box_append (GTK_BOX (box), scroller);
+
+  return box;
 }
 
 void
@@ -187,8 +274,10 @@ ts_credential_dialog_run_async (GtkWidget           *parent,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  g_autoptr(GtkStringList) types = gtk_string_list_new (NULL);
-  GtkWidget *box, *group, *sec_tag_row, *scroller, *view, *open_button;
+  g_autoptr(GtkStringList) preset_names = gtk_string_list_new (NULL);
+  GtkWidget *box, *group, *sec_tag_row, *password_row, *parts, *scroller;
+  const TsCredentialPreset *presets;
+  guint n_presets;
   GTask *task;
   Form *form;
 
@@ -201,22 +290,31 @@ ts_credential_dialog_run_async (GtkWidget           *parent,
   form->workspace = g_object_ref (workspace);
   g_task_set_task_data (task, form, form_free);
 
-  for (guint i = 0; i < G_N_ELEMENTS (writable_types); i++)
-    gtk_string_list_append (types, ts_cred_type_describe (writable_types[i]));
+  presets = ts_credential_presets (&n_presets);
+  gtk_string_list_append (preset_names, _("Custom"));
+  for (guint i = 0; i < n_presets; i++)
+    {
+      g_autofree char *name = g_strdup_printf (_("%s (%u)"), _(presets[i].name), presets[i].sec_tag);
+
+      gtk_string_list_append (preset_names, name);
+    }
 
   form->dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (parent)),
-                                                             _("Add a Credential"),
-                                                             _("Paste the content or open a file. "
-                                                               "It is checked before anything is "
-                                                               "sent; an entry of the same type in "
-                                                               "the sec_tag is replaced.")));
+                                                             _("Add Credentials"),
+                                                             _("Give any of the parts, pasted or from "
+                                                               "files. All are checked before anything "
+                                                               "is sent; entries of the same types in "
+                                                               "the sec_tag are replaced.")));
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
 
   group = adw_preferences_group_new ();
-  form->type_row = ADW_COMBO_ROW (adw_combo_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (form->type_row), _("Type"));
-  adw_combo_row_set_model (form->type_row, G_LIST_MODEL (types));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (form->type_row));
+  form->preset_row = ADW_COMBO_ROW (adw_combo_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (form->preset_row), _("Preset"));
+  adw_combo_row_set_model (form->preset_row, G_LIST_MODEL (preset_names));
+  if (ts_credential_preset_for_tag (default_sec_tag) != NULL)
+    adw_combo_row_set_selected (form->preset_row,
+                                ts_credential_preset_for_tag (default_sec_tag) - presets + 1);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (form->preset_row));
 
   sec_tag_row = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (sec_tag_row), _("sec_tag"));
@@ -229,24 +327,28 @@ ts_credential_dialog_run_async (GtkWidget           *parent,
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), sec_tag_row);
   gtk_box_append (GTK_BOX (box), group);
 
-  view = gtk_text_view_new ();
-  gtk_text_view_set_monospace (GTK_TEXT_VIEW (view), TRUE);
-  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (view), GTK_WRAP_CHAR);
-  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 6);
-  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 6);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (view),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Credential content"), -1);
-  form->buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
-  scroller = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), view);
-  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroller), 160);
-  gtk_widget_add_css_class (scroller, "card");
-  gtk_box_append (GTK_BOX (box), scroller);
+  parts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  for (guint i = 0; i < G_N_ELEMENTS (writable_types); i++)
+    {
+      gtk_box_append (GTK_BOX (parts), part_box (task, writable_types[i], &form->buffers[i]));
+      if (writable_types[i] == TS_CRED_PRIVATE_KEY)
+        {
+          GtkWidget *password_group = adw_preferences_group_new ();
 
-  open_button = gtk_button_new_with_mnemonic (_("_Open File…"));
-  gtk_widget_set_halign (open_button, GTK_ALIGN_START);
-  g_signal_connect (open_button, "clicked", G_CALLBACK (open_file_clicked_cb), task);
-  gtk_box_append (GTK_BOX (box), open_button);
+          password_row = adw_password_entry_row_new ();
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (password_row),
+                                         _("Private Key Password (if encrypted)"));
+          form->password = GTK_EDITABLE (password_row);
+          adw_preferences_group_add (ADW_PREFERENCES_GROUP (password_group), password_row);
+          gtk_box_append (GTK_BOX (parts), password_group);
+        }
+    }
+  scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), parts);
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroller), 320);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
+  gtk_box_append (GTK_BOX (box), scroller);
 
   form->problem = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (form->problem, TRUE);
@@ -263,9 +365,11 @@ ts_credential_dialog_run_async (GtkWidget           *parent,
   adw_message_dialog_set_response_appearance (form->dialog, "add", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_close_response (form->dialog, "cancel");
 
-  g_signal_connect_swapped (form->buffer, "changed", G_CALLBACK (validate), form);
-  g_signal_connect_swapped (form->type_row, "notify::selected", G_CALLBACK (validate), form);
+  for (guint i = 0; i < G_N_ELEMENTS (form->buffers); i++)
+    g_signal_connect_swapped (form->buffers[i], "changed", G_CALLBACK (validate), form);
+  g_signal_connect_swapped (form->preset_row, "notify::selected", G_CALLBACK (preset_selected), form);
   g_signal_connect_swapped (form->sec_tag_spin, "value-changed", G_CALLBACK (validate), form);
+  g_signal_connect_swapped (form->password, "changed", G_CALLBACK (validate), form);
   validate (form);
 
   g_signal_connect (form->dialog, "response", G_CALLBACK (response_cb), task);
@@ -287,6 +391,6 @@ ts_credential_input_free (TsCredentialInput *input)
   if (input == NULL)
     return;
 
-  g_clear_pointer (&input->content, g_bytes_unref);
+  g_clear_pointer (&input->set, ts_credential_set_free);
   g_free (input);
 }

@@ -9,22 +9,25 @@
 
 #include <gtk/gtk.h>
 
+#include "ts-credential-set.h"
 #include "ts-workspace.h"
 
 G_BEGIN_DECLS
 
-/* What to write: checked by ts_store_check_credential() before it is returned. */
+/* What to write: checked by ts_credential_set_check() before it is returned. Its
+ * parts wipe themselves when freed: they may hold a private key or PSK. */
 typedef struct
 {
-  guint32  sec_tag;
-  guint    type;
-  GBytes  *content;   /* wiped when freed: it may be a private key or PSK */
+  guint32          sec_tag;
+  TsCredentialSet *set;
 } TsCredentialInput;
 
 void               ts_credential_input_free        (TsCredentialInput    *input);
 
-/* "Add a Credential": a type, a sec_tag and the content, pasted or from a file.
- * The Add button stays off until the content is valid for the type. */
+/* "Add Credentials": a sec_tag (or a preset that names one) and any of its CA
+ * certificate, client certificate, private key, PSK and PSK identity, each pasted
+ * or from a file. The Write button stays off until every part given is valid and
+ * the parts belong together. */
 void               ts_credential_dialog_run_async  (GtkWidget            *parent,
                                                     TsWorkspace          *workspace,
                                                     guint32               default_sec_tag,

@@ -18,6 +18,7 @@
 #include "ts-credential-text.h"
 #include "ts-device-window.h"
 #include "ts-gui-util.h"
+#include "ts-traffic-window.h"
 #include "ts-prompt.h"
 #include "ts-provision-dialog.h"
 #include "ts-provision.h"
@@ -35,6 +36,7 @@ struct _TsDeviceWindow
   GtkRevealer         *progress_revealer;
   GtkLabel            *progress_label;
   GtkProgressBar      *progress_bar;
+  GtkSpinner          *loading_spinner;
   GtkStack            *stack;
   AdwStatusPage       *error_status;
   AdwPreferencesPage  *page;
@@ -48,6 +50,8 @@ struct _TsDeviceWindow
   GCancellable        *cancellable;      /* everything; cancelled when the window closes */
   GCancellable        *op_cancellable;   /* the operation the Cancel button stops */
   GPtrArray           *dynamic_groups;   /* the sec_tag groups and identity rows shown */
+  TsTrafficLog        *at_log;           /* the session's traffic, elided */
+  GWeakRef             at_log_window;    /* (nullable) TsTrafficWindow showing it */
   gboolean             busy;
   gint                 flow_running;     /* (atomic) a provision describes its own steps */
 };
@@ -94,6 +98,12 @@ set_busy (TsDeviceWindow *self,
       gtk_progress_bar_set_fraction (self->progress_bar, 0);
       gtk_progress_bar_pulse (self->progress_bar);
     }
+  else
+    {
+      /* A pulsed bar animates on every frame until it gets a fraction, hidden or not:
+       * an idle window must not redraw. */
+      gtk_progress_bar_set_fraction (self->progress_bar, 0);
+    }
   gtk_revealer_set_reveal_child (self->progress_revealer, busy);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.provision", !busy);
@@ -103,6 +113,16 @@ set_busy (TsDeviceWindow *self,
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.delete", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.read-back", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.cancel", busy);
+}
+
+/* A spinning spinner animates on every frame even on a page that is not shown: it
+ * spins only while its page is on show, so an idle window never redraws. */
+static void
+show_page (TsDeviceWindow *self,
+           const char     *name)
+{
+  gtk_spinner_set_spinning (self->loading_spinner, g_str_equal (name, "loading"));
+  gtk_stack_set_visible_child_name (self->stack, name);
 }
 
 /* Progress from worker threads --------------------------------------------------- */
@@ -157,6 +177,20 @@ weak_ref_free (gpointer pointer)
   g_free (pointer);
 }
 
+/* Once per batch of lines the log gained while its window is open: it shows them. (With
+ * no window the news stays unread until one opens and reads the whole log.) */
+static gboolean
+at_log_changed_idle (gpointer user_data)
+{
+  g_autoptr(TsDeviceWindow) self = user_data;
+  g_autoptr(TsTrafficWindow) window = g_weak_ref_get (&self->at_log_window);
+
+  if (window != NULL)
+    ts_traffic_window_refresh (window);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 modem_observer (TsModem            *modem,
                 const TsModemEvent *event,
@@ -165,7 +199,16 @@ modem_observer (TsModem            *modem,
   g_autoptr(TsDeviceWindow) self = g_weak_ref_get (user_data);
   g_autofree char *message = NULL;
 
-  if (self == NULL || event->kind != TS_MODEM_EVENT_COMMAND)
+  if (self == NULL)
+    return;
+  if (ts_traffic_log_add (self->at_log, event))
+    {
+      g_autoptr(GObject) log_window = g_weak_ref_get (&self->at_log_window);
+
+      if (log_window != NULL)
+        g_idle_add (at_log_changed_idle, g_object_ref (self));
+    }
+  if (event->kind != TS_MODEM_EVENT_COMMAND)
     return;
 
   /* A provision's steps say what it does (e.g. "Generating the key…" for the seconds
@@ -199,8 +242,9 @@ provision_progress (const char *step,
 
 typedef struct
 {
-  TsDeviceLink *link;   /* (nullable) opened here when NULL */
+  TsDeviceLink *link;      /* (nullable) opened here when NULL */
   char         *path;
+  GWeakRef     *observer;  /* (nullable) the window, for the link opened here */
 } LoadData;
 
 typedef struct
@@ -215,6 +259,7 @@ load_data_free (gpointer pointer)
   LoadData *data = pointer;
 
   g_clear_pointer (&data->link, ts_device_link_unref);
+  g_clear_pointer (&data->observer, weak_ref_free);
   g_free (data->path);
   g_free (data);
 }
@@ -244,6 +289,11 @@ load_job (TsWorkspace   *workspace,
                 ? ts_device_link_ref (data->link)
                 : ts_workspace_open_link (workspace, data->path, _(WINDOW_HOLDER),
                                           TS_PORT_LEASE_HELD, cancellable, error);
+  /* Observed from its first command on, so the AT log holds the whole session. Observers
+   * run on worker threads that may outlive the window: a weak reference. */
+  if (store->link != NULL && data->observer != NULL)
+    ts_device_link_set_observer (store->link, modem_observer, g_steal_pointer (&data->observer),
+                                 weak_ref_free);
   if (store->link != NULL)
     store->survey = ts_workspace_survey_store (workspace, store->link, TS_SURVEY_READ_SUBJECTS,
                                                NULL, cancellable, error);
@@ -469,7 +519,21 @@ show_store (TsDeviceWindow *self,
       g_ptr_array_add (self->dynamic_groups, group);
     }
 
-  gtk_stack_set_visible_child_name (self->stack, "store");
+  show_page (self, "store");
+}
+
+/* The kit's name, with the end of its IMEI once the modem said it, so that windows of
+ * several kits can be told apart; the subtitle keeps the whole IMEI. */
+static void
+update_title (TsDeviceWindow *self)
+{
+  g_autofree char *title = ts_kit_name (ts_device_item_get_port (self->device), self->identity);
+
+  gtk_window_set_title (GTK_WINDOW (self), title);
+  adw_window_title_set_title (self->title, title);
+  adw_window_title_set_subtitle (self->title, self->identity != NULL
+                                 ? self->identity->imei
+                                 : ts_device_item_get_port (self->device)->path);
 }
 
 static void
@@ -488,23 +552,16 @@ load_cb (GObject      *object,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       adw_status_page_set_description (self->error_status, error->message);
-      gtk_stack_set_visible_child_name (self->stack, "error");
+      show_page (self, "error");
       return;
     }
 
   /* A window closed meanwhile gives the port back at once. */
   if (self->link == NULL && !g_cancellable_is_cancelled (self->cancellable))
-    {
-      GWeakRef *weak = g_new0 (GWeakRef, 1);
-
-      /* Observers run on worker threads that may outlive the window: a weak reference. */
-      g_weak_ref_init (weak, self);
-      self->link = ts_device_link_ref (store->link);
-      ts_device_link_set_observer (self->link, modem_observer, weak, weak_ref_free);
-    }
+    self->link = ts_device_link_ref (store->link);
   g_clear_pointer (&self->identity, ts_modem_identity_free);
   self->identity = g_steal_pointer (&store->survey->identity);
-  adw_window_title_set_subtitle (self->title, self->identity->imei);
+  update_title (self);
 
   show_store (self, store);
   store_free (store);
@@ -517,6 +574,11 @@ ts_device_window_reload (TsDeviceWindow *self)
 
   data->link = self->link != NULL ? ts_device_link_ref (self->link) : NULL;
   data->path = g_strdup (ts_device_item_get_port (self->device)->path);
+  if (data->link == NULL)
+    {
+      data->observer = g_new0 (GWeakRef, 1);
+      g_weak_ref_init (data->observer, self);
+    }
 
   set_busy (self, _("Reading the credential store…"));
   ts_workspace_run_async (self->workspace, load_job, data, load_data_free, store_free,
@@ -524,6 +586,24 @@ ts_device_window_reload (TsDeviceWindow *self)
 }
 
 /* Actions ------------------------------------------------------------------------- */
+
+static void
+at_log_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  TsDeviceWindow *self = TS_DEVICE_WINDOW (widget);
+  g_autoptr(TsTrafficWindow) window = g_weak_ref_get (&self->at_log_window);
+
+  if (window == NULL)
+    {
+      g_autofree char *name = ts_kit_name (ts_device_item_get_port (self->device), self->identity);
+
+      window = g_object_ref (ts_traffic_window_new (GTK_WINDOW (self), self->at_log, name));
+      g_weak_ref_set (&self->at_log_window, window);
+    }
+  gtk_window_present (GTK_WINDOW (window));
+}
 
 static void
 refresh_action (GtkWidget  *widget,
@@ -665,8 +745,9 @@ typedef struct
   TsDeviceLink   *link;
   guint32         sec_tag;
   guint           type;
-  GBytes         *content;  /* (nullable) for a deletion */
-  TsDeviceWindow *window;   /* (nullable) held while the workspace is being unlocked */
+  TsCredentialSet *set;     /* (nullable) what a write writes */
+  TsDeviceWindow *window;   /* (nullable) held while the workspace is being unlocked;
+                             * during a write, for its progress */
 } ChangeData;
 
 static void
@@ -676,7 +757,7 @@ change_data_free (gpointer pointer)
 
   g_clear_object (&data->window);
   g_clear_pointer (&data->link, ts_device_link_unref);
-  g_clear_pointer (&data->content, g_bytes_unref);
+  g_clear_pointer (&data->set, ts_credential_set_free);
   g_free (data);
 }
 
@@ -694,7 +775,21 @@ change_data_new (TsDeviceWindow *self,
   return data;
 }
 
-/* Returns the SHA-256 the modem lists for what was written. */
+static void
+write_progress (guint    type,
+                guint    index,
+                guint    n_parts,
+                gpointer user_data)
+{
+  ChangeData *data = user_data;
+  g_autofree char *message = g_strdup_printf (_("Writing the %s (%u of %u)…"),
+                                              ts_cred_type_describe (type), index + 1, n_parts);
+
+  post_progress (data->window, message, (double) index / n_parts);
+}
+
+/* Says which parts were written and verified, with the SHA-256 the modem lists for each;
+ * on failure, which ones made it before. */
 static gpointer
 write_job (TsWorkspace   *workspace,
            gpointer       pointer,
@@ -702,14 +797,31 @@ write_job (TsWorkspace   *workspace,
            GError       **error)
 {
   ChangeData *data = pointer;
-  char *sha256 = NULL;
+  g_autoptr(GString) done = g_string_new (NULL);
+  g_autoptr(GError) local_error = NULL;
+  char *sha256[5] = { NULL };
+  guint written = 0;
 
-  if (!ts_workspace_write_credential (workspace, data->link, data->sec_tag, data->type,
-                                      data->content, NULL, TS_MODEM_WRITE_NONE, &sha256, NULL,
-                                      cancellable, error))
-    return NULL;
+  ts_workspace_write_credential_set (workspace, data->link, data->sec_tag, data->set,
+                                     TS_MODEM_WRITE_NONE, write_progress, data, &written, sha256,
+                                     NULL, cancellable, &local_error);
+  for (guint type = 0; type < G_N_ELEMENTS (sha256); type++)
+    {
+      if ((written & (1u << type)) != 0)
+        g_string_append_printf (done, "%s%s (SHA-256 %s)", done->len > 0 ? ", " : "",
+                                ts_cred_type_describe (type), sha256[type]);
+      g_free (sha256[type]);
+    }
 
-  return sha256;
+  if (local_error != NULL)
+    {
+      if (done->len > 0)
+        g_prefix_error (&local_error, _("Written and verified before the failure: %s. "), done->str);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  return g_strdup_printf (_("Written and verified in sec_tag %u: %s."), data->sec_tag, done->str);
 }
 
 static gpointer
@@ -734,14 +846,7 @@ write_cb (GObject      *object,
 {
   g_autoptr(TsDeviceWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *sha256 = NULL;
-  g_autofree char *message = NULL;
-
-  sha256 = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
-  if (sha256 != NULL)
-    message = g_strdup_printf (_("Written. The modem lists it with SHA-256 %s."), sha256);
-  else if (error == NULL)
-    message = g_strdup (_("Written."));
+  g_autofree char *message = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
 
   operation_done (self, error, message);
 }
@@ -752,7 +857,7 @@ write_unlocked_cb (GObject      *object,
                    gpointer      user_data)
 {
   ChangeData *data = user_data;
-  g_autoptr(TsDeviceWindow) self = g_steal_pointer (&data->window);
+  g_autoptr(TsDeviceWindow) self = g_object_ref (data->window);
   g_autoptr(GError) error = NULL;
 
   if (!ts_unlock_finish (result, &error))
@@ -762,7 +867,7 @@ write_unlocked_cb (GObject      *object,
       return;
     }
 
-  set_busy (self, _("Writing the credential…"));
+  set_busy (self, _("Writing the credentials…"));
   ts_workspace_run_async (self->workspace, write_job, data, change_data_free, g_free,
                           self->op_cancellable, write_cb, g_object_ref (self));
 }
@@ -784,8 +889,8 @@ credential_cb (GObject      *object,
       return;
     }
 
-  data = change_data_new (self, input->sec_tag, input->type);
-  data->content = g_bytes_ref (input->content);
+  data = change_data_new (self, input->sec_tag, 0);
+  data->set = g_steal_pointer (&input->set);
   data->window = g_object_ref (self);
 
   /* The ledger records the change before the modem is touched, and every
@@ -992,6 +1097,8 @@ ts_device_window_finalize (GObject *object)
   g_clear_object (&self->op_cancellable);
   g_clear_pointer (&self->identity, ts_modem_identity_free);
   g_clear_pointer (&self->dynamic_groups, g_ptr_array_unref);
+  g_clear_pointer (&self->at_log, ts_traffic_log_unref);
+  g_weak_ref_clear (&self->at_log_window);
 
   G_OBJECT_CLASS (ts_device_window_parent_class)->finalize (object);
 }
@@ -1013,12 +1120,14 @@ ts_device_window_class_init (TsDeviceWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, progress_revealer);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, progress_label);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, error_status);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, page);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, identity_group);
 
   gtk_widget_class_install_action (widget_class, "device.refresh", NULL, refresh_action);
+  gtk_widget_class_install_action (widget_class, "device.at-log", NULL, at_log_action);
   gtk_widget_class_install_action (widget_class, "device.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "device.provision", NULL, provision_action);
   gtk_widget_class_install_action (widget_class, "device.rekey", NULL, rekey_action);
@@ -1043,6 +1152,9 @@ ts_device_window_init (TsDeviceWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->dynamic_groups = g_ptr_array_new ();
+  /* Enough for a long debugging session; the oldest lines go first. */
+  self->at_log = ts_traffic_log_new (5000);
+  g_weak_ref_init (&self->at_log_window, NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.cancel", FALSE);
 }
 
@@ -1052,7 +1164,6 @@ ts_device_window_new (GtkWindow    *parent,
                       TsDeviceItem *device)
 {
   TsDeviceWindow *self;
-  g_autofree char *title = NULL;
 
   g_return_val_if_fail (TS_IS_WORKSPACE (workspace), NULL);
   g_return_val_if_fail (TS_IS_DEVICE_ITEM (device), NULL);
@@ -1063,10 +1174,7 @@ ts_device_window_new (GtkWindow    *parent,
                        NULL);
   self->workspace = g_object_ref (workspace);
   self->device = g_object_ref (device);
-  title = ts_device_item_dup_title (device);
-  gtk_window_set_title (GTK_WINDOW (self), title);
-  adw_window_title_set_title (self->title, title);
-  adw_window_title_set_subtitle (self->title, ts_device_item_get_port (device)->path);
+  update_title (self);
   ts_device_window_reload (self);
 
   return self;

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "ts-at-elide.h"
 #include "ts-modem-private.h"
 #include "ts-modem-secret.h"
 
@@ -191,8 +192,7 @@ write_and_verify (TsModem       *self,
   char expected[65];
   const char *actual = NULL;
 
-  label = g_strdup_printf ("AT%%CMNG=0,%u,%u,\"<%" G_GSIZE_FORMAT " bytes>\"", sec_tag, type,
-                           g_bytes_get_size (sent));
+  label = ts_at_elide (command);
   what = g_strdup_printf (_("Writing the %s to sec_tag %u"), ts_cred_type_describe (type), sec_tag);
 
   info = _ts_modem_exchange (self, command, label, what, ts_modem_get_timeout (self),

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "ts-at-elide.h"
 #include "ts-at-reader.h"
 #include "ts-modem-private.h"
 #include "ts-modem-secret.h"
@@ -99,6 +100,23 @@ _ts_modem_unlock (TsModem *self)
   g_rec_mutex_unlock (&self->lock);
 }
 
+/* What a final result code looked like, for the answer an observer sees. */
+static char *
+final_line (TsAtLineKind final,
+            int          code)
+{
+  switch (final)
+    {
+    case TS_AT_LINE_OK:        return g_strdup ("OK");
+    case TS_AT_LINE_ERROR:     return g_strdup ("ERROR");
+    case TS_AT_LINE_CME_ERROR: return g_strdup_printf ("+CME ERROR: %d", code);
+    case TS_AT_LINE_CMS_ERROR: return g_strdup_printf ("+CMS ERROR: %d", code);
+    default:                   return NULL;
+    }
+}
+
+/* Observers see only elided text (ts-at-elide.h): @label (a command's comes elided
+ * already, see _ts_modem_exchange()) and each line of @info. */
 static void
 notify (TsModem          *self,
         TsModemEventKind  kind,
@@ -106,15 +124,30 @@ notify (TsModem          *self,
         gint64            duration_us,
         gsize             written,
         gsize             read,
+        GPtrArray        *info,
+        const char       *final,
         const GError     *error)
 {
-  TsModemEvent event = { kind, label, duration_us, written, read, error };
+  g_autofree char *shown = kind == TS_MODEM_EVENT_UNSOLICITED ? ts_at_elide (label) : NULL;
+  g_autoptr(GPtrArray) answer = g_ptr_array_new_with_free_func (g_free);
+  TsModemEvent event = { kind, shown != NULL ? shown : label, duration_us, written, read, error, NULL };
 
   if (kind == TS_MODEM_EVENT_UNSOLICITED)
-    g_debug ("unsolicited: %s", label);
+    g_debug ("unsolicited: %s", shown);
 
-  if (self->observer != NULL)
-    self->observer (self, &event, self->observer_data);
+  if (self->observer == NULL)
+    return;
+
+  if (kind == TS_MODEM_EVENT_COMMAND)
+    {
+      for (guint i = 0; info != NULL && i < info->len; i++)
+        g_ptr_array_add (answer, ts_at_elide (info->pdata[i]));
+      if (final != NULL)
+        g_ptr_array_add (answer, g_strdup (final));
+      g_ptr_array_add (answer, NULL);
+      event.answer = (const char **) answer->pdata;
+    }
+  self->observer (self, &event, self->observer_data);
 }
 
 /* The terminator's bytes; for NUL the one that ends the empty literal. */
@@ -179,7 +212,7 @@ handle_line (TsModem          *self,
       G_GNUC_FALLTHROUGH;
     case TS_AT_LINE_UNSOLICITED:
       t->n_chatter++;
-      notify (self, TS_MODEM_EVENT_UNSOLICITED, line, 0, 0, 0, NULL);
+      notify (self, TS_MODEM_EVENT_UNSOLICITED, line, 0, 0, 0, NULL, NULL, NULL);
       return FALSE;
     default:
       t->final = kind;
@@ -244,7 +277,7 @@ transact (TsModem           *self,
           {
             /* Anything after the final code in this chunk answers nothing. */
             for (guint j = i + 1; j < lines->len; j++)
-              notify (self, TS_MODEM_EVENT_UNSOLICITED, lines->pdata[j], 0, 0, 0, NULL);
+              notify (self, TS_MODEM_EVENT_UNSOLICITED, lines->pdata[j], 0, 0, 0, NULL, NULL, NULL);
             return TRUE;
           }
       g_ptr_array_set_size (lines, 0);
@@ -431,7 +464,8 @@ settle_bridge (TsModem    *self,
 
 /**
  * _ts_modem_exchange:
- * @label: (nullable): @command as shown to observers; secrets elided. Defaults to @command
+ * @label: (nullable): @command as shown to observers and in errors; defaults to
+ *   ts_at_elide (@command)
  * @what: what a person would call this step, for error messages
  *
  * Sends one command and waits for its final result code.
@@ -452,6 +486,8 @@ _ts_modem_exchange (TsModem          *self,
   g_autofree char *echo = NULL;
   g_autofree char *prefix = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *final = NULL;
+  g_autofree char *elided = NULL;
   TsAtExpect expect;
   Transaction t = { 0 };
   gint64 start;
@@ -460,7 +496,7 @@ _ts_modem_exchange (TsModem          *self,
   const char *eol = eol_bytes (self->eol, &eol_len);
 
   if (label == NULL)
-    label = command;
+    label = elided = ts_at_elide (command);
 
   if (self->serial == NULL)
     {
@@ -536,8 +572,9 @@ out:
                      "then try again."), what);
     }
 
+  final = final_line (t.final, t.code);
   notify (self, TS_MODEM_EVENT_COMMAND, label, g_get_monotonic_time () - start,
-          t.written, t.read, local_error);
+          t.written, t.read, info != NULL ? info : t.info, final, local_error);
   transaction_clear (&t);
 
   if (local_error != NULL)
@@ -563,7 +600,7 @@ probe (TsModem       *self,
   if (ok && t->final == TS_AT_LINE_IGNORE)
     ts_at_reader_reset (self->reader);
   notify (self, TS_MODEM_EVENT_COMMAND, echo[0] != '\0' ? echo : "(line terminator)",
-          0, t->written, t->read, NULL);
+          0, t->written, t->read, t->info, NULL, NULL);
 
   return ok;
 }

@@ -70,14 +70,17 @@ typedef enum
 
 /**
  * TsModemEvent:
- * @label: the command as sent, with credential content and passwords elided,
- *   or the unsolicited line
+ * @label: the command as sent, or the unsolicited line, elided (ts_at_elide())
  * @duration_us: from the first byte written to the final result code
  * @bytes_written: bytes put on the wire for this command
  * @bytes_read: bytes received while it was in flight
  * @error: (nullable): why it failed
+ * @answer: (nullable) (array zero-terminated=1): for a command, the lines it was
+ *   answered with, elided (ts_at_elide()), ending in the final result code when
+ *   one came
  *
- * What an observer sees. Provisioning flows add these up per step.
+ * What an observer sees. Provisioning flows add these up per step; the device
+ * window keeps them as its AT log. Nothing in it is a secret.
  */
 typedef struct
 {
@@ -87,6 +90,7 @@ typedef struct
   gsize             bytes_written;
   gsize             bytes_read;
   const GError     *error;
+  const char      **answer;
 } TsModemEvent;
 
 /* Called on the thread that runs the command; must not call back into @modem. */

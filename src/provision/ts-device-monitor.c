@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 #include <signal.h>
+#include <string.h>
 
 #include "ts-device-monitor.h"
 #include "ts-workspace-modem.h"
@@ -140,27 +141,43 @@ ts_device_item_is_busy (TsDeviceItem *self)
 }
 
 /* "nRF9160 DK", "Virtual nRF9161", or the port for an unknown device. */
+/* Digits of the IMEI that tell kits of one batch apart: the serial number's end. */
+#define IMEI_TAIL 6
+
+char *
+ts_kit_name (const TsPortInfo      *port,
+             const TsModemIdentity *identity)
+{
+  const char *model = identity != NULL && identity->model != NULL ? identity->model : port->model;
+  const char *imei = identity != NULL && identity->imei != NULL ? identity->imei : port->imei;
+  g_autofree char *base = NULL;
+
+  g_return_val_if_fail (port != NULL, NULL);
+
+  if (port->kind == TS_PORT_KIND_EMULATOR)
+    base = g_strdup_printf (_("Virtual %s"), model != NULL ? model : "nRF91");
+  else if (port->board != NULL)
+    base = g_strdup (port->board);
+  else if (identity != NULL && identity->model != NULL)
+    base = g_strdup (identity->model);
+  else if (port->description != NULL)
+    base = g_strdup (port->description);
+  else
+    base = g_path_get_basename (port->path);
+
+  if (imei == NULL || strlen (imei) <= IMEI_TAIL)
+    return g_steal_pointer (&base);
+
+  /* The ellipsis says the digits are the end of something longer. */
+  return g_strdup_printf ("%s · …%s", base, imei + strlen (imei) - IMEI_TAIL);
+}
+
 char *
 ts_device_item_dup_title (TsDeviceItem *self)
 {
   g_return_val_if_fail (TS_IS_DEVICE_ITEM (self), NULL);
 
-  if (self->port->kind == TS_PORT_KIND_EMULATOR)
-    {
-      const char *model = self->identity != NULL && self->identity->model != NULL
-                          ? self->identity->model : self->port->model;
-
-      return g_strdup_printf (_("Virtual %s"), model != NULL ? model : "nRF91");
-    }
-
-  if (self->port->board != NULL)
-    return g_strdup (self->port->board);
-  if (self->identity != NULL && self->identity->model != NULL)
-    return g_strdup (self->identity->model);
-  if (self->port->description != NULL)
-    return g_strdup (self->port->description);
-
-  return g_path_get_basename (self->port->path);
+  return ts_kit_name (self->port, self->identity);
 }
 
 /* TsDeviceMonitor ---------------------------------------------------------------- */

@@ -27,6 +27,12 @@ const char            *ts_device_item_get_status   (TsDeviceItem *self);
 gboolean               ts_device_item_is_busy      (TsDeviceItem *self);
 char                  *ts_device_item_dup_title    (TsDeviceItem *self);
 
+/* What a kit is called where several may be listed: the board (or the modem's
+ * model) and the end of its IMEI, "nRF9160 DK · …123456". @identity, when
+ * known, wins over what discovery guessed. */
+char                  *ts_kit_name                 (const TsPortInfo      *port,
+                                                    const TsModemIdentity *identity);
+
 #define TS_TYPE_DEVICE_MONITOR (ts_device_monitor_get_type ())
 
 G_DECLARE_FINAL_TYPE (TsDeviceMonitor, ts_device_monitor, TS, DEVICE_MONITOR, GObject)

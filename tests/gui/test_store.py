@@ -120,7 +120,7 @@ def _():
     window = open_device()
     state["window"] = window
     button(window, lambda n: n.description == "Add a Credential").doActionNamed("click")
-    form = dialog_named("Add a Credential")
+    form = dialog_named("Add Credentials")
     sec_tag = int(app.find_matching(lambda n: n.roleName == "spin button", form).value)
 
     # The PEM comes from a file, through the file chooser's location entry.
@@ -140,7 +140,7 @@ def _():
     with open(emulator_log_path) as f:
         assert "AT%CMNG=0" not in f.read(), "the modem was written before the ledger was unlocked"
     unlock(asked)
-    written = toast(window, "Written.")
+    written = toast(window, "Written and verified")
 
     sha = held()[(sec_tag, CA_CERT)]
     assert sha in written.name, (written.name, sha)

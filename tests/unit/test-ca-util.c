@@ -224,3 +224,37 @@ new_csr (EVP_PKEY *key,
 
   return csr;
 }
+
+void
+make_self_signed (const char  *cn,
+                  char       **cert_pem,
+                  char       **key_pem)
+{
+  EVP_PKEY *key = EVP_EC_gen ("P-256");
+  X509 *cert = X509_new ();
+  X509_NAME *name = X509_get_subject_name (cert);
+  BIO *bio;
+  BUF_MEM *mem;
+
+  g_assert_nonnull (key);
+  ASN1_INTEGER_set (X509_get_serialNumber (cert), 1);
+  X509_gmtime_adj (X509_getm_notBefore (cert), 0);
+  X509_gmtime_adj (X509_getm_notAfter (cert), 86400);
+  X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8, (const guchar *) cn, -1, -1, 0);
+  X509_set_issuer_name (cert, name);
+  X509_set_pubkey (cert, key);
+  g_assert_cmpint (X509_sign (cert, key, EVP_sha256 ()), >, 0);
+
+  bio = BIO_new (BIO_s_mem ());
+  PEM_write_bio_X509 (bio, cert);
+  BIO_get_mem_ptr (bio, &mem);
+  *cert_pem = g_strndup (mem->data, mem->length);
+  BIO_free (bio);
+  bio = BIO_new (BIO_s_mem ());
+  PEM_write_bio_PrivateKey (bio, key, NULL, NULL, 0, NULL, NULL);
+  BIO_get_mem_ptr (bio, &mem);
+  *key_pem = g_strndup (mem->data, mem->length);
+  BIO_free (bio);
+  X509_free (cert);
+  EVP_PKEY_free (key);
+}

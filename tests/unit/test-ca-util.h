@@ -55,5 +55,9 @@ X509    *parse_pem         (const char    *pem);
 /* A CSR signed by the EC @key, its point encoded compressed or not. */
 CaCsr   *new_csr           (EVP_PKEY      *key,
                             gboolean       compressed);
+/* A fresh P-256 key and a self-signed certificate for it, both PEM. */
+void     make_self_signed  (const char    *cn,
+                            char         **cert_pem,
+                            char         **key_pem);
 
 G_END_DECLS

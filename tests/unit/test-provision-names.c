@@ -14,6 +14,7 @@
 
 #include "test-ca-util.h"
 #include "ts-badge.h"
+#include "ts-device-monitor.h"
 #include "ts-modem.h"
 #include "ts-provision-steps.h"
 
@@ -185,6 +186,32 @@ test_step_names (void)
   g_assert_cmpstr (ts_provision_step_name (ts_provision_step_for_credential (TS_CRED_PRIVATE_KEY)), ==, "private-key");
 }
 
+/* Kits of one batch share a board and a model: the end of the IMEI tells them apart, and
+ * what the modem said wins over what discovery guessed. */
+static void
+test_kit_names (void)
+{
+  TsPortInfo dk = { .kind = TS_PORT_KIND_BOARD, .path = (char *) "/dev/ttyACM0",
+                    .board = (char *) "nRF9160 DK" };
+  TsPortInfo bare = { .kind = TS_PORT_KIND_UNKNOWN, .path = (char *) "/dev/ttyACM3" };
+  TsPortInfo emulator = { .kind = TS_PORT_KIND_EMULATOR, .path = (char *) "/dev/pts/7",
+                          .model = (char *) "nRF9161", .imei = (char *) "352656100000036" };
+  TsModemIdentity identity = { .imei = (char *) "352656100123456", .model = (char *) "nRF9160" };
+  g_autofree char *unknown = ts_kit_name (&dk, NULL);
+  g_autofree char *named = ts_kit_name (&dk, &identity);
+  g_autofree char *by_model = ts_kit_name (&bare, &identity);
+  g_autofree char *by_path = ts_kit_name (&bare, NULL);
+  g_autofree char *virtual = ts_kit_name (&emulator, NULL);
+  g_autofree char *virtual_said = ts_kit_name (&emulator, &identity);
+
+  g_assert_cmpstr (unknown, ==, "nRF9160 DK");
+  g_assert_cmpstr (named, ==, "nRF9160 DK · …123456");
+  g_assert_cmpstr (by_model, ==, "nRF9160 · …123456");
+  g_assert_cmpstr (by_path, ==, "ttyACM3");
+  g_assert_cmpstr (virtual, ==, "Virtual nRF9161 · …000036");
+  g_assert_cmpstr (virtual_said, ==, "Virtual nRF9160 · …123456");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -198,6 +225,7 @@ main (int   argc,
   g_test_add_func ("/names/line-endings/names", test_line_endings_names);
   g_test_add_func ("/names/line-endings/setting", test_line_endings_setting);
   g_test_add_func ("/names/steps", test_step_names);
+  g_test_add_func ("/names/kits", test_kit_names);
 
   return g_test_run ();
 }

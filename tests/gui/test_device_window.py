@@ -1,0 +1,93 @@
+"""The device window of a kit: its title names the model and the end of the IMEI, and its
+AT log shows what was sent and answered in the session, with no credential body in it,
+also when a certificate the ledger does not know is read back to be named."""
+
+import os
+import signal
+import subprocess
+
+from tsgui import App, Tap, scratch_dir
+
+PASSPHRASE = "correct horse battery staple"
+TAGSMITH = os.environ.get("TAGSMITH", "tagsmith")
+EMULATOR = os.environ.get("TAGSMITH_EMULATOR", "tagsmith-emulator")
+IMEI = "352656100000085"
+SEC_TAG = 4242
+
+tap = Tap()
+scratch = scratch_dir("tagsmith-gui-devwin-")
+os.makedirs(os.path.join(scratch, "ledger"))
+ledger = os.path.join(scratch, "ledger", "fleet.db")
+data_home = os.path.join(scratch, "data")
+runtime = os.path.join(scratch, "runtime")
+os.makedirs(runtime, mode=0o700)
+state = {}
+
+
+def cli(*args, db=None):
+    env = dict(os.environ, TS_TEST_PASS=PASSPHRASE)
+    out = subprocess.run([TAGSMITH, "--db", db or ledger, "--pass", "env:TS_TEST_PASS", *args],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, (args, out.stdout, out.stderr)
+    return out.stdout
+
+
+# A CA certificate on the modem that the window's ledger has never seen: the window reads it
+# back to name it, so its body crosses the line in the session the log shows.
+other_ledger = os.path.join(scratch, "ledger", "elsewhere.db")
+cli("ca", "init", "--name", "Log Test Root CA", db=other_ledger)
+pem = cli("ca", "export", "Log Test Root CA", db=other_ledger)
+pem_dir = os.path.join(scratch, "pem")
+os.makedirs(pem_dir)
+pem_file = os.path.join(pem_dir, "root.pem")
+with open(pem_file, "w") as f:
+    f.write(pem)
+emulator = subprocess.Popen([EMULATOR, "--imei", IMEI, "--cfun", "1"],
+                            stdout=subprocess.PIPE, text=True,
+                            env=dict(os.environ, XDG_RUNTIME_DIR=runtime))
+port = emulator.stdout.readline().strip()
+assert port, "tagsmith-emulator did not start"
+# Written with another ledger: the window's does not know the certificate.
+cli("creds", "write", "--port", port, "--sec-tag", str(SEC_TAG), "--type", "ca", "--file", pem_file,
+    db=other_ledger)
+app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home, "XDG_RUNTIME_DIR": runtime})
+
+
+@tap.test("the device window and its Devices row name the model and the end of the IMEI")
+def _():
+    app.find("Pages", "list").querySelection().selectChild(0)
+    app.wait_for(lambda: app.content_title() == "Devices")
+    # The row is named once the kit said its IMEI, which takes a moment on a busy machine.
+    opener = app.find_matching(lambda n: n.roleName == "push button" and n.name.startswith("Open Virtual")
+                               and "nRF91" in n.name and " · …000085" in n.name, app.window, timeout=60)
+    opener.doActionNamed("click")
+    window = app.device_window(IMEI)
+    assert window.name.startswith("Virtual nRF91") and window.name.endswith(" · …000085"), window.name
+    # Loaded: the certificate is listed under its sec_tag.
+    app.find_matching(lambda n: n.name == f"sec_tag {SEC_TAG}", window, timeout=30)
+    state["window"] = window
+
+
+@tap.test("the AT log shows the session's commands and answers, and no credential body")
+def _():
+    window = state["window"]
+    app.find_matching(lambda n: n.roleName == "push button" and n.description == "Show the AT Log",
+                      window).doActionNamed("click")
+    log_window = app.window_named(f"AT Log — {window.name}")
+    view = app.find_matching(lambda n: n.name == "AT Log" and n.roleName == "text", log_window)
+    text = app.wait_for(lambda: view.text if f"→ AT%CMNG=2,{SEC_TAG},0" in view.text else None)
+    assert "→ AT+CGSN" in text and f"← +CGSN: \"{IMEI}\"" in text, text
+    assert "→ AT%CMNG=1" in text and "← OK" in text, text
+    assert f',"<CA certificate, {len(pem)} bytes, elided>"' in text, text
+    body = [line for line in pem.splitlines() if not line.startswith("-----")]
+    assert body and not any(line[:32] in text for line in body), text
+    assert "BEGIN CERTIFICATE" not in text, text
+
+
+try:
+    tap.done()
+finally:
+    app.close()
+    if emulator.poll() is None:
+        emulator.send_signal(signal.SIGTERM)
+        emulator.wait(timeout=10)
