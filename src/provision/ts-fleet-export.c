@@ -132,33 +132,6 @@ write_file (TsFleetExport  *export,
   return TRUE;
 }
 
-/* The CN of an RFC 2253 subject string ("CN=x,O=y"), unescaped; NULL when none. */
-static char *
-subject_cn (const char *subject)
-{
-  for (const char *p = subject; p != NULL && *p != '\0'; )
-    {
-      gboolean is_cn = g_str_has_prefix (p, "CN=");
-      g_autoptr(GString) value = g_string_new (NULL);
-
-      p = strchr (p, '=');
-      if (p == NULL)
-        return NULL;
-      for (p++; *p != '\0' && *p != ','; p++)
-        {
-          if (*p == '\\' && p[1] != '\0')
-            p++;
-          g_string_append_c (value, *p);
-        }
-      if (is_cn)
-        return g_string_free (g_steal_pointer (&value), FALSE);
-      if (*p == ',')
-        p++;
-    }
-
-  return NULL;
-}
-
 /* Azure IoT device IDs: at most 128 of [a-z0-9] and -.%_*?!(),:=@$' ; Tagsmith
  * also asks for lower case, which Azure X.509 CA attestation matches against. */
 static gboolean
@@ -250,7 +223,7 @@ cloud_export_row (CaFleetRow  *row,
     return TRUE;
   cert = certs->pdata[certs->len - 1];
 
-  cn = subject_cn (cert->subject);
+  cn = ts_subject_common_name (cert->subject);
   if (cn == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "ts-output.h"
@@ -162,4 +163,31 @@ ts_json_to_text (JsonBuilder *builder)
   text = json_generator_to_data (generator, NULL);
 
   return g_strconcat (text, "\n", NULL);
+}
+
+/* The CN of an RFC 2253 subject string ("CN=x,O=y"), unescaped; NULL when none. */
+char *
+ts_subject_common_name (const char *subject)
+{
+  for (const char *p = subject; p != NULL && *p != '\0'; )
+    {
+      gboolean is_cn = g_str_has_prefix (p, "CN=");
+      g_autoptr(GString) value = g_string_new (NULL);
+
+      p = strchr (p, '=');
+      if (p == NULL)
+        return NULL;
+      for (p++; *p != '\0' && *p != ','; p++)
+        {
+          if (*p == '\\' && p[1] != '\0')
+            p++;
+          g_string_append_c (value, *p);
+        }
+      if (is_cn)
+        return g_string_free (g_steal_pointer (&value), FALSE);
+      if (*p == ',')
+        p++;
+    }
+
+  return NULL;
 }

@@ -50,4 +50,7 @@ void   ts_json_add_certificate (JsonBuilder         *builder,
 /* Pretty-printed with two spaces, ending in a newline. */
 char  *ts_json_to_text         (JsonBuilder         *builder);
 
+/* The CN of an RFC 2253 subject string ("CN=x,O=y"), unescaped; NULL when none. */
+char  *ts_subject_common_name  (const char          *subject);
+
 G_END_DECLS
