@@ -17,9 +17,11 @@
 #include "ts-credential-text.h"
 #include "ts-device-window.h"
 #include "ts-gui-util.h"
+#include "ts-history-window.h"
 #include "ts-prompt.h"
 #include "ts-provision-dialog.h"
 #include "ts-provision.h"
+#include "ts-revoke-dialog.h"
 #include "ts-unlock.h"
 #include "ts-workspace-modem.h"
 
@@ -288,6 +290,28 @@ add_identity_row (TsDeviceWindow *self,
   g_ptr_array_add (self->dynamic_groups, row);
 }
 
+/* The IMEI's whole record in the ledger, a click away. */
+static void
+add_history_row (TsDeviceWindow *self,
+                 const char     *imei)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *button = gtk_button_new_with_mnemonic (_("_History…"));
+  g_autofree char *subtitle = g_strdup_printf (_("Certificates, installs and events the ledger holds for %s"),
+                                               imei);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Ledger History"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Show the device's history"), -1);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "device.history");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
+  adw_preferences_group_add (self->identity_group, row);
+  g_ptr_array_add (self->dynamic_groups, row);
+}
+
 static GtkWidget *
 badge_new (const char *text,
            const char *style)
@@ -322,6 +346,21 @@ entry_button (const char         *icon_name,
   return button;
 }
 
+/* Revokes the ledger's certificate @serial, the one this row shows. */
+static GtkWidget *
+revoke_button_new (const char *serial)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (_("_Revoke…"));
+  g_autofree char *label = g_strdup_printf (_("Revoke certificate %s"), serial);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "device.revoke");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", serial);
+
+  return button;
+}
+
 static GtkWidget *
 credential_row_new (TsDeviceWindow     *self,
                     const TsCredential *credential,
@@ -351,7 +390,10 @@ credential_row_new (TsDeviceWindow     *self,
       match->imei != NULL && g_strcmp0 (match->imei, self->identity->imei) != 0)
     adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("Other device"), "error"));
   else if (known && match->kind == CA_SHA_DEVICE_CERTIFICATE && match->status == CA_CERT_STATUS_VALID)
-    adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("In ledger"), "success"));
+    {
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("In ledger"), "success"));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), revoke_button_new (match->serial));
+    }
 
   if (ts_sec_tag_classify (credential->sec_tag) != TS_SEC_TAG_MODEM)
     {
@@ -387,6 +429,7 @@ show_store (TsDeviceWindow *self,
                                      ? _("Offline (flight mode)")
                                      : identity->functional_mode == 1 ? _("Online")
                                                                       : _("Other"));
+  add_history_row (self, identity->imei);
 
   /* The modem lists entries ordered by sec_tag, then type. */
   for (guint i = 0; i < store->survey->credentials->len; i++)
@@ -961,6 +1004,29 @@ ts_device_window_finalize (GObject *object)
 }
 
 static void
+history_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  TsDeviceWindow *self = TS_DEVICE_WINDOW (widget);
+
+  if (self->identity != NULL && self->identity->imei != NULL)
+    gtk_window_present (GTK_WINDOW (ts_history_window_new (self->workspace, GTK_WINDOW (self),
+                                                           self->identity->imei)));
+}
+
+static void
+revoke_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  TsDeviceWindow *self = TS_DEVICE_WINDOW (widget);
+
+  if (self->identity != NULL && self->identity->imei != NULL)
+    ts_revoke_dialog_present (widget, self->workspace, self->identity->imei, g_variant_get_string (parameter, NULL));
+}
+
+static void
 ts_device_window_class_init (TsDeviceWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -990,6 +1056,8 @@ ts_device_window_class_init (TsDeviceWindowClass *klass)
                                    add_credential_action);
   gtk_widget_class_install_action (widget_class, "device.delete", "(uu)", delete_action);
   gtk_widget_class_install_action (widget_class, "device.read-back", "(uu)", read_back_action);
+  gtk_widget_class_install_action (widget_class, "device.history", NULL, history_action);
+  gtk_widget_class_install_action (widget_class, "device.revoke", "s", revoke_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);
