@@ -296,15 +296,14 @@ add_history_row (TsDeviceWindow *self,
                  const char     *imei)
 {
   GtkWidget *row = adw_action_row_new ();
-  GtkWidget *button = gtk_button_new_with_mnemonic (_("_History…"));
+  GtkWidget *button = gtk_button_new_with_label (_("History…"));
   g_autofree char *subtitle = g_strdup_printf (_("Certificates, installs and events the ledger holds for %s"),
                                                imei);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Ledger History"));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Show the device's history"), -1);
+  ts_set_accessible_name (button, _("Show the device's history"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "device.history");
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
   adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
@@ -350,11 +349,11 @@ entry_button (const char         *icon_name,
 static GtkWidget *
 revoke_button_new (const char *serial)
 {
-  GtkWidget *button = gtk_button_new_with_mnemonic (_("_Revoke…"));
+  GtkWidget *button = gtk_button_new_with_label (_("Revoke…"));
   g_autofree char *label = g_strdup_printf (_("Revoke certificate %s"), serial);
 
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  ts_set_accessible_name (button, label);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "device.revoke");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", serial);
 

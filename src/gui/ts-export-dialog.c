@@ -190,7 +190,7 @@ ts_export_dialog_present (GtkWidget   *parent,
   GtkRoot *root;
   Export *export;
   GtkWidget *group = adw_preferences_group_new ();
-  GtkWidget *choose = gtk_button_new_with_mnemonic (_("C_hoose…"));
+  GtkWidget *choose = gtk_button_new_with_mnemonic (_("C_hoose Folder…"));
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
 
   g_return_if_fail (GTK_IS_WIDGET (parent));
@@ -212,8 +212,6 @@ ts_export_dialog_present (GtkWidget   *parent,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (export->folder_row), _("Folder"));
   adw_action_row_set_subtitle (export->folder_row, _("None chosen yet"));
   gtk_widget_set_valign (choose, GTK_ALIGN_CENTER);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (choose), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Choose a folder"), -1);
   g_signal_connect (choose, "clicked", G_CALLBACK (choose_folder_cb), export);
   adw_action_row_add_suffix (export->folder_row, choose);
   adw_action_row_set_activatable_widget (export->folder_row, choose);

@@ -106,13 +106,13 @@ show_certificate (TsHistoryWindow     *self,
   if (state.kind == TS_BADGE_VALID || state.kind == TS_BADGE_EXPIRING)
     {
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-      GtkWidget *revoke = gtk_button_new_with_mnemonic (_("_Revoke…"));
+      GtkWidget *revoke = gtk_button_new_with_label (_("Revoke…"));
       g_autofree char *label = g_strdup_printf (_("Revoke certificate %s"), cert->serial);
 
       gtk_widget_set_valign (revoke, GTK_ALIGN_CENTER);
       gtk_actionable_set_action_target (GTK_ACTIONABLE (revoke), "s", cert->serial);
       gtk_actionable_set_action_name (GTK_ACTIONABLE (revoke), "history.revoke");
-      gtk_accessible_update_property (GTK_ACCESSIBLE (revoke), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+      ts_set_accessible_name (revoke, label);
       gtk_box_append (GTK_BOX (box), badge);
       gtk_box_append (GTK_BOX (box), revoke);
       badge = box;
