@@ -306,7 +306,6 @@ add_history_row (TsDeviceWindow *self,
   ts_set_accessible_name (button, _("Show the device's history"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "device.history");
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
   adw_preferences_group_add (self->identity_group, row);
   g_ptr_array_add (self->dynamic_groups, row);
 }
