@@ -13,6 +13,7 @@
 
 #include "ts-gui-util.h"
 #include "ts-provision-form.h"
+#include "ts-revoke-dialog.h"
 #include "ts-workspace-ca.h"
 #include "ts-workspace-modem.h"
 
@@ -45,11 +46,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-static const CaRevokeReason reasons[] = {
-  CA_REVOKE_SUPERSEDED, CA_REVOKE_KEY_COMPROMISE, CA_REVOKE_AFFILIATION_CHANGED,
-  CA_REVOKE_CESSATION_OF_OPERATION, CA_REVOKE_UNSPECIFIED,
-};
 
 static GtkWidget *
 action_row (const char *title,
@@ -139,15 +135,9 @@ ts_provision_form_build (TsProvisionForm *self)
 
   if (self->mode == TS_PROVISION_FORM_REKEY)
     {
-      g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
-
-      gtk_string_list_append (names, _("Superseded: routine replacement"));
-      gtk_string_list_append (names, _("Key compromise: the old key may be known"));
-      gtk_string_list_append (names, _("Affiliation changed: new owner"));
-      gtk_string_list_append (names, _("Cessation of operation"));
-      gtk_string_list_append (names, _("Unspecified"));
-      self->reason_row = combo_row (_("Why the old certificate is revoked"), NULL,
-                                    G_LIST_MODEL (names));
+      /* A re-key is a routine replacement unless said otherwise. */
+      self->reason_row = ts_revoke_reason_row_new (_("Why the old certificate is revoked"),
+                                                   CA_REVOKE_SUPERSEDED);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->reason_row));
 
       self->revokes_row = ADW_ACTION_ROW (adw_action_row_new ());
@@ -274,8 +264,7 @@ ts_provision_form_build_finish (TsProvisionForm  *self,
 
   request->rekey = self->mode == TS_PROVISION_FORM_REKEY;
   if (self->reason_row != NULL)
-    request->reason = reasons[MIN (adw_combo_row_get_selected (self->reason_row),
-                                   G_N_ELEMENTS (reasons) - 1)];
+    request->reason = ts_revoke_reason_row_get_reason (self->reason_row);
   if (self->lot_row != NULL && *gtk_editable_get_text (GTK_EDITABLE (self->lot_row)) != '\0')
     request->lot = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->lot_row)));
 

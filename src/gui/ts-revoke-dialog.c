@@ -169,8 +169,6 @@ response_cb (AdwMessageDialog *dialog,
              gpointer          user_data)
 {
   Revoke *revoke = user_data;
-  guint n_reasons;
-  const TsRevokeReasonText *reasons = ts_revoke_reasons (&n_reasons);
 
   if (g_strcmp0 (response, "revoke") != 0)
     {
@@ -178,7 +176,7 @@ response_cb (AdwMessageDialog *dialog,
       return;
     }
 
-  revoke->reason = reasons[MIN (adw_combo_row_get_selected (revoke->reason_row), n_reasons - 1)].reason;
+  revoke->reason = ts_revoke_reason_row_get_reason (revoke->reason_row);
   revoke->publish = gtk_switch_get_active (revoke->crl_switch);
   ts_unlock_async (revoke->workspace, revoke->parent, revoke->cancellable, unlocked_cb, revoke);
 }
@@ -197,24 +195,52 @@ reason_selected_cb (AdwComboRow *row,
     adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _(reasons[selected].explanation));
 }
 
+/**
+ * ts_revoke_reason_row_new:
+ *
+ * A row choosing among the reasons of ts_revoke_reasons(), @reason first
+ * selected, that explains the selected one under its name.
+ */
+AdwComboRow *
+ts_revoke_reason_row_new (const char     *title,
+                          CaRevokeReason  reason)
+{
+  AdwComboRow *row = ADW_COMBO_ROW (adw_combo_row_new ());
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  guint n_reasons;
+  const TsRevokeReasonText *reasons = ts_revoke_reasons (&n_reasons);
+
+  for (guint i = 0; i < n_reasons; i++)
+    gtk_string_list_append (names, _(reasons[i].title));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_combo_row_set_model (row, G_LIST_MODEL (names));
+  for (guint i = 0; i < n_reasons; i++)
+    if (reasons[i].reason == reason)
+      adw_combo_row_set_selected (row, i);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  g_signal_connect (row, "notify::selected", G_CALLBACK (reason_selected_cb), NULL);
+  reason_selected_cb (row, NULL, NULL);
+
+  return row;
+}
+
+CaRevokeReason
+ts_revoke_reason_row_get_reason (AdwComboRow *row)
+{
+  guint n_reasons;
+  const TsRevokeReasonText *reasons = ts_revoke_reasons (&n_reasons);
+
+  return reasons[MIN (adw_combo_row_get_selected (row), n_reasons - 1)].reason;
+}
+
 static GtkWidget *
 form_new (Revoke *revoke)
 {
   GtkWidget *group = adw_preferences_group_new ();
-  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
   GtkWidget *crl_row = adw_action_row_new ();
-  guint n_reasons;
-  const TsRevokeReasonText *reasons = ts_revoke_reasons (&n_reasons);
   g_autofree char *crl_subtitle = NULL;
 
-  for (guint i = 0; i < n_reasons; i++)
-    gtk_string_list_append (names, _(reasons[i].title));
-  revoke->reason_row = ADW_COMBO_ROW (adw_combo_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (revoke->reason_row), _("Reason"));
-  adw_combo_row_set_model (revoke->reason_row, G_LIST_MODEL (names));
-  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (revoke->reason_row), 0);
-  g_signal_connect (revoke->reason_row, "notify::selected", G_CALLBACK (reason_selected_cb), NULL);
-  reason_selected_cb (revoke->reason_row, NULL, NULL);
+  revoke->reason_row = ts_revoke_reason_row_new (_("Reason"), CA_REVOKE_KEY_COMPROMISE);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (revoke->reason_row));
 
   revoke->crl_switch = GTK_SWITCH (gtk_switch_new ());

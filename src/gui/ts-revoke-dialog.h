@@ -7,7 +7,8 @@
 
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
+#include <ca.h>
 
 #include "ts-workspace.h"
 
@@ -20,5 +21,10 @@ void ts_revoke_dialog_present (GtkWidget   *parent,
                                TsWorkspace *workspace,
                                const char  *imei,
                                const char  *serial);
+
+/* The reasons of RFC 5280 for a device certificate, each explained when chosen. */
+AdwComboRow    *ts_revoke_reason_row_new        (const char     *title,
+                                                 CaRevokeReason  reason);
+CaRevokeReason  ts_revoke_reason_row_get_reason (AdwComboRow    *row);
 
 G_END_DECLS
