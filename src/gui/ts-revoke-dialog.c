@@ -283,6 +283,8 @@ confirm (Revoke *revoke)
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect (dialog, "response", G_CALLBACK (response_cb), revoke);
   ts_present_dialog (dialog);
+  /* The reason is the one thing to choose: it has the keyboard first. */
+  gtk_window_set_focus (GTK_WINDOW (dialog), GTK_WIDGET (revoke->reason_row));
 }
 
 static gpointer
