@@ -26,7 +26,7 @@ typedef struct
   char           *imei;
   char           *serial;
   CaCertificate  *certificate;
-  AdwComboRow    *reason_row;
+  GtkListBox     *reason_list;
   GtkSwitch      *crl_switch;
   CaRevokeReason  reason;
   gboolean        publish;
@@ -169,6 +169,8 @@ response_cb (AdwMessageDialog *dialog,
              gpointer          user_data)
 {
   Revoke *revoke = user_data;
+  guint n_reasons;
+  const TsRevokeReasonText *reasons = ts_revoke_reasons (&n_reasons);
 
   if (g_strcmp0 (response, "revoke") != 0)
     {
@@ -176,7 +178,8 @@ response_cb (AdwMessageDialog *dialog,
       return;
     }
 
-  revoke->reason = ts_revoke_reason_row_get_reason (revoke->reason_row);
+  revoke->reason = reasons[MIN ((guint) gtk_list_box_row_get_index (gtk_list_box_get_selected_row (revoke->reason_list)),
+                                n_reasons - 1)].reason;
   revoke->publish = gtk_switch_get_active (revoke->crl_switch);
   ts_unlock_async (revoke->workspace, revoke->parent, revoke->cancellable, unlocked_cb, revoke);
 }
@@ -233,15 +236,43 @@ ts_revoke_reason_row_get_reason (AdwComboRow *row)
   return reasons[MIN (adw_combo_row_get_selected (row), n_reasons - 1)].reason;
 }
 
+/* Every reason in sight, each explained, the first selected: people choose
+ * better among explanations than among names. */
+static GtkWidget *
+reason_list_new (Revoke *revoke)
+{
+  guint n_reasons;
+  const TsRevokeReasonText *reasons = ts_revoke_reasons (&n_reasons);
+
+  revoke->reason_list = GTK_LIST_BOX (gtk_list_box_new ());
+  gtk_list_box_set_selection_mode (revoke->reason_list, GTK_SELECTION_SINGLE);
+  gtk_widget_add_css_class (GTK_WIDGET (revoke->reason_list), "boxed-list");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (revoke->reason_list), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Reason"), -1);
+  for (guint i = 0; i < n_reasons; i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(reasons[i].title));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _(reasons[i].explanation));
+      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+      gtk_list_box_append (revoke->reason_list, row);
+    }
+  gtk_list_box_select_row (revoke->reason_list, gtk_list_box_get_row_at_index (revoke->reason_list, 0));
+
+  return GTK_WIDGET (revoke->reason_list);
+}
+
 static GtkWidget *
 form_new (Revoke *revoke)
 {
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   GtkWidget *group = adw_preferences_group_new ();
   GtkWidget *crl_row = adw_action_row_new ();
   g_autofree char *crl_subtitle = NULL;
 
-  revoke->reason_row = ts_revoke_reason_row_new (_("Reason"), CA_REVOKE_KEY_COMPROMISE);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (revoke->reason_row));
+  gtk_box_append (GTK_BOX (box), reason_list_new (revoke));
+  gtk_box_append (GTK_BOX (box), group);
 
   revoke->crl_switch = GTK_SWITCH (gtk_switch_new ());
   gtk_switch_set_active (revoke->crl_switch, TRUE);
@@ -256,7 +287,7 @@ form_new (Revoke *revoke)
                                   _("Publish the CRL"), -1);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), crl_row);
 
-  return group;
+  return box;
 }
 
 static void
@@ -283,8 +314,6 @@ confirm (Revoke *revoke)
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect (dialog, "response", G_CALLBACK (response_cb), revoke);
   ts_present_dialog (dialog);
-  /* The reason is the one thing to choose: it has the keyboard first. */
-  gtk_window_set_focus (GTK_WINDOW (dialog), GTK_WIDGET (revoke->reason_row));
 }
 
 static gpointer
