@@ -18,8 +18,7 @@
 #include "ts-audit-text.h"
 #include "ts-badge.h"
 #include "ts-cli-ca.h"
-
-#define PAGE_SIZE 1000
+#include "ts-fleet-export.h"
 
 static void
 add_fleet_row (JsonBuilder      *builder,
@@ -38,43 +37,6 @@ add_fleet_row (JsonBuilder      *builder,
   ts_cli_ca_add_string (builder, "status", row->serial != NULL ? ca_cert_status_to_string (row->status) : "none");
   ts_cli_ca_add_int (builder, "certificates", row->certificate_count);
   json_builder_end_object (builder);
-}
-
-typedef gboolean (*FleetVisitFunc) (CaFleetRow  *row,
-                                    gpointer     user_data,
-                                    GError     **error);
-
-/* Calls @visit on every device @filter selects (narrowed by @search and @lot,
- * both nullable), a page at a time, so a fleet of a million devices never sits
- * in memory at once. */
-static gboolean
-for_each_fleet_row (TsWorkspace     *workspace,
-                    CaFleetFilter    filter,
-                    int              expiring_days,
-                    const char      *search,
-                    const char      *lot,
-                    FleetVisitFunc   visit,
-                    gpointer         user_data,
-                    GError         **error)
-{
-  g_autofree char *after = NULL;
-
-  for (;;)
-    {
-      g_autoptr(GPtrArray) page = ts_workspace_list_fleet (workspace,
-                                                              &(CaFleetQuery) { filter, expiring_days, after,
-                                                                                PAGE_SIZE, search, lot }, error);
-
-      if (page == NULL)
-        return FALSE;
-      for (guint i = 0; i < page->len; i++)
-        if (!visit (page->pdata[i], user_data, error))
-          return FALSE;
-      if (page->len < PAGE_SIZE)
-        return TRUE;
-      g_free (after);
-      after = g_strdup (((CaFleetRow *) page->pdata[page->len - 1])->imei);
-    }
 }
 
 typedef struct
@@ -156,7 +118,10 @@ run_list (TsCli  *cli,
     printf ("%-15s %-32s %-16s %-8s %-10s %s\n", _("IMEI"), _("SERIAL"), _("CA"), _("STATUS"), _("EXPIRES"),
             _("CERTS"));
 
-  if (!for_each_fleet_row (cli->workspace, filter, expiring_days, search, lot, list_row, &state, &error))
+  if (!ts_workspace_for_each_fleet_row (cli->workspace,
+                                        &(CaFleetQuery) { .filter = filter, .expiring_days = expiring_days,
+                                                          .search = search, .lot = lot },
+                                        list_row, &state, &error))
     return ts_cli_fail (error);
 
   if (cli->json)
@@ -305,265 +270,26 @@ run_show (TsCli  *cli,
   return TS_CLI_EXIT_OK;
 }
 
-typedef struct
+/* What the command line tells after a cloud export: the files, then what to
+ * register with the cloud. */
+static void
+print_cloud_export (const TsFleetExport *export,
+                    gboolean             azure,
+                    const char          *out_dir)
 {
-  TsWorkspace *workspace;
-  JsonBuilder *builder;
-} ExportState;
-
-/* A device's newest valid certificate, with its PEM, for `fleet export --format json`. */
-static gboolean
-export_row (CaFleetRow  *row,
-            gpointer     user_data,
-            GError     **error)
-{
-  ExportState *state = user_data;
-  g_autoptr(GPtrArray) certs = ts_workspace_list_certificates (state->workspace, row->imei, TRUE, error);
-
-  if (certs == NULL)
-    return FALSE;
-  if (certs->len > 0)
-    ts_cli_ca_add_certificate (state->builder, certs->pdata[certs->len - 1], TRUE);
-
-  return TRUE;
-}
-
-/* The CN of an RFC 2253 subject string ("CN=x,O=y"), unescaped; NULL when none. */
-static char *
-subject_cn (const char *subject)
-{
-  for (const char *p = subject; p != NULL && *p != '\0'; )
+  printf (_("Wrote %u device certificate chains and manifest.csv to %s.\n"), export->devices, out_dir);
+  for (guint i = 0; i < export->cas->len; i++)
     {
-      gboolean is_cn = g_str_has_prefix (p, "CN=");
-      g_autoptr(GString) value = g_string_new (NULL);
+      const TsFleetExportCa *ca = export->cas->pdata[i];
 
-      p = strchr (p, '=');
-      if (p == NULL)
-        return NULL;
-      for (p++; *p != '\0' && *p != ','; p++)
-        {
-          if (*p == '\\' && p[1] != '\0')
-            p++;
-          g_string_append_c (value, *p);
-        }
-      if (is_cn)
-        return g_string_free (g_steal_pointer (&value), FALSE);
-      if (*p == ',')
-        p++;
-    }
-
-  return NULL;
-}
-
-/* Azure IoT device IDs: at most 128 of [a-z0-9] and -.%_*?!(),:=@$' ; Tagsmith
- * also asks for lower case, which Azure X.509 CA attestation matches against. */
-static gboolean
-azure_device_id_is_valid (const char *cn)
-{
-  if (strlen (cn) == 0 || strlen (cn) > 128)
-    return FALSE;
-  for (const char *p = cn; *p != '\0'; p++)
-    if (!(g_ascii_islower (*p) || g_ascii_isdigit (*p) || strchr ("-.%_*?!(),:=@$'", *p) != NULL))
-      return FALSE;
-
-  return TRUE;
-}
-
-/* An authority name as a file name part: anything but [A-Za-z0-9._-] becomes '_'. */
-static char *
-file_safe (const char *name)
-{
-  char *safe = g_strdup (name);
-
-  g_strcanon (safe, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-", '_');
-  if (safe[0] == '.')
-    safe[0] = '_';
-
-  return safe;
-}
-
-typedef struct
-{
-  TsWorkspace *workspace;
-  gboolean    azure;        /* else AWS */
-  const char *ca;           /* (nullable) only this CA's devices */
-  const char *out_dir;
-  GHashTable *ca_chains;    /* authority name -> its PEM chain up to the root */
-  GString    *manifest;
-  guint       devices;
-} CloudExport;
-
-/* The authority's chain, root last, fetched once per authority. */
-static const char *
-cloud_ca_chain (CloudExport  *export,
-                const char   *authority,
-                GError      **error)
-{
-  char *chain = g_hash_table_lookup (export->ca_chains, authority);
-
-  if (chain == NULL)
-    {
-      chain = ts_workspace_export_authority (export->workspace, authority, TRUE, error);
-      if (chain == NULL)
-        return NULL;
-      g_hash_table_insert (export->ca_chains, g_strdup (authority), chain);
-    }
-
-  return chain;
-}
-
-/* The chain without its root (the last certificate): the clouds register the
- * root on its own and expect devices to present the intermediates. */
-static char *
-chain_without_root (const char *chain)
-{
-  const char *last = g_strrstr (chain, "-----BEGIN CERTIFICATE-----");
-
-  return g_strndup (chain, last != NULL ? (gsize) (last - chain) : 0);
-}
-
-static gboolean
-cloud_write (CloudExport  *export,
-             const char   *name,
-             const char   *text,
-             GError      **error)
-{
-  g_autofree char *path = g_build_filename (export->out_dir, name, NULL);
-
-  return ts_cli_ca_write_new_file (path, text, strlen (text), 0644, FALSE, error);
-}
-
-/* One device: its newest valid certificate followed by its issuing intermediates. */
-static gboolean
-cloud_export_row (CaFleetRow  *row,
-                  gpointer     user_data,
-                  GError     **error)
-{
-  CloudExport *export = user_data;
-  g_autoptr(GPtrArray) certs = NULL;
-  g_autofree char *cn = NULL;
-  g_autofree char *intermediates = NULL;
-  g_autofree char *pem = NULL;
-  g_autofree char *name = NULL;
-  CaCertificate *cert;
-  const char *chain;
-
-  if (export->ca != NULL && g_strcmp0 (row->authority_name, export->ca) != 0)
-    return TRUE;
-  certs = ts_workspace_list_certificates (export->workspace, row->imei, TRUE, error);
-  if (certs == NULL)
-    return FALSE;
-  if (certs->len == 0)
-    return TRUE;
-  cert = certs->pdata[certs->len - 1];
-
-  cn = subject_cn (cert->subject);
-  if (cn == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("The certificate %s of device %s has no common name, which the cloud needs as the device's "
-                     "name. Issue a new one with a profile (tagsmith rekey or tagsmith issue --profile %s)."),
-                   cert->serial, row->imei, export->azure ? "azure" : "aws");
-      return FALSE;
-    }
-  if (export->azure && !azure_device_id_is_valid (cn))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("Device %s has the CN \"%s\", which cannot be an Azure IoT device ID: Azure matches the device "
-                     "ID to the lower-case CN (letters a-z, digits and -.%%_*?!(),:=@$'). Issue it a new "
-                     "certificate with --profile azure, or leave it out with --ca."), row->imei, cn);
-      return FALSE;
-    }
-
-  chain = cloud_ca_chain (export, cert->authority_name, error);
-  if (chain == NULL)
-    return FALSE;
-  intermediates = chain_without_root (chain);
-  pem = g_strconcat (cert->pem, intermediates, NULL);
-  name = g_strdup_printf ("device-%s.pem", row->imei);
-  if (!cloud_write (export, name, pem, error))
-    return FALSE;
-
-  /* IMEIs, serials and file names need no quoting; a CN might. */
-  {
-    g_autoptr(GString) quoted = g_string_new (cn);
-
-    g_string_replace (quoted, "\"", "\"\"", 0);
-    g_string_append_printf (export->manifest, "%s,\"%s\",%s,%s,%s\n", row->imei, quoted->str, cert->serial,
-                            name, cert->authority_name);
-  }
-  export->devices++;
-
-  return TRUE;
-}
-
-/* `fleet export --format aws|azure --out-dir DIR [--ca NAME]`. */
-static int
-export_cloud (TsWorkspace *workspace,
-              gboolean    azure,
-              const char *ca,
-              const char *out_dir)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) ca_chains = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GString) manifest = g_string_new (azure ? "imei,device_id,serial,file,ca\n"
-                                                    : "imei,thing_name,serial,file,ca\n");
-  CloudExport export = { workspace, azure, ca, out_dir, ca_chains, manifest, 0 };
-  GHashTableIter iter;
-  gpointer authority, chain;
-
-  if (ca != NULL)
-    {
-      g_autoptr(CaAuthority) authority_record = ts_workspace_get_authority (workspace, ca, &error);
-
-      if (authority_record == NULL)
-        return ts_cli_fail (error);
-    }
-  if (g_mkdir_with_parents (out_dir, 0700) != 0)
-    {
-      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The folder %s cannot be created."), out_dir);
-      return ts_cli_fail (error);
-    }
-  if (!for_each_fleet_row (workspace, CA_FLEET_VALID, 0, NULL, NULL, cloud_export_row, &export, &error))
-    return ts_cli_fail (error);
-  if (export.devices == 0)
-    {
-      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   _("No device%s%s has a valid certificate, so there is nothing to export."),
-                   ca != NULL ? _(" of ") : "", ca != NULL ? ca : "");
-      return ts_cli_fail (error);
-    }
-  if (!cloud_write (&export, "manifest.csv", manifest->str, &error))
-    return ts_cli_fail (error);
-
-  printf (_("Wrote %u device certificate chains and manifest.csv to %s.\n"), export.devices, out_dir);
-  g_hash_table_iter_init (&iter, ca_chains);
-  while (g_hash_table_iter_next (&iter, &authority, &chain))
-    {
-      g_autofree char *safe = file_safe (authority);
-      g_autofree char *name = g_strdup_printf (azure ? "ca-%s-chain.pem" : "ca-%s.pem", safe);
-      g_autofree char *issuing = NULL;
-
-      if (!azure)
-        {
-          /* AWS registers the CA that signed the devices; its chain is the first certificate. */
-          const char *end = strstr (chain, "-----END CERTIFICATE-----");
-
-          issuing = end != NULL ? g_strndup (chain, end - (const char *) chain + strlen ("-----END CERTIFICATE-----\n"))
-                                : g_strdup (chain);
-        }
-      if (!cloud_write (&export, name, azure ? chain : issuing, &error))
-        return ts_cli_fail (error);
       if (azure)
         printf (_("Upload %s to the IoT Hub or DPS as the CA of %s. Azure then asks for proof that you hold "
                   "its key: run `tagsmith ca proof %s --code CODE` with the verification code it shows, and "
-                  "upload the certificate that prints.\n"), name, (char *) authority, (char *) authority);
+                  "upload the certificate that prints.\n"), ca->name, ca->authority, ca->authority);
       else
         printf (_("Register %s with AWS IoT as the CA of %s (with JITP/JITR enabled); devices present their "
-                  "device-IMEI.pem chain.\n"), name, (char *) authority);
+                  "device-IMEI.pem chain.\n"), ca->name, ca->authority);
     }
-
-  return TS_CLI_EXIT_OK;
 }
 
 static int
@@ -575,6 +301,8 @@ run_export (TsCli  *cli,
   g_autofree char *format = NULL;
   g_autofree char *out_dir = NULL;
   g_autofree char *ca = NULL;
+  g_autoptr(TsFleetExport) export = NULL;
+  TsFleetExportRequest request = { 0 };
   int exit_code;
   GOptionEntry entries[] = {
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("nrfcloud-csv, json, aws or azure"), "FORMAT" },
@@ -589,67 +317,33 @@ run_export (TsCli  *cli,
                              _("Export the devices with a valid certificate for a cloud service."), entries,
                              &argc, &argv, &exit_code))
     return exit_code;
+  request.authority = ca;
+  request.folder = out_dir;
 
-  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_ONLY, &error))
+  if (!ts_fleet_export_format_from_string (format, &request.format))
+    return ts_cli_usage_error ("fleet export",
+                               _("Give --format nrfcloud-csv, json, aws (AWS IoT JITP/JITR) or azure (Azure IoT Hub/DPS)."));
+  if (request.format == TS_FLEET_EXPORT_JSON)
+    request.folder = NULL;  /* JSON goes to standard output */
+  if ((request.format == TS_FLEET_EXPORT_AWS || request.format == TS_FLEET_EXPORT_AZURE) && out_dir == NULL)
+    return ts_cli_usage_error ("fleet export", _("--format %s writes one file per device; give --out-dir DIR."),
+                               format);
+  if (request.format == TS_FLEET_EXPORT_NRFCLOUD_CSV || request.format == TS_FLEET_EXPORT_JSON)
+    request.authority = NULL;  /* --ca narrows the cloud exports only */
+
+  if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_ONLY, &error) ||
+      (export = ts_workspace_export_fleet (cli->workspace, &request, &error)) == NULL)
     return ts_cli_fail (error);
 
-  if (g_strcmp0 (format, "nrfcloud-csv") == 0)
-    {
-      g_autoptr(GPtrArray) files = ts_workspace_export_nrfcloud_csv (cli->workspace, &error);
+  if (export->text != NULL)
+    fputs (export->text, stdout);
+  else if (request.format == TS_FLEET_EXPORT_NRFCLOUD_CSV)
+    for (guint i = 0; i < export->files->len; i++)
+      printf (_("Wrote %s.\n"), (const char *) export->files->pdata[i]);
+  else
+    print_cloud_export (export, request.format == TS_FLEET_EXPORT_AZURE, out_dir);
 
-      if (files == NULL)
-        return ts_cli_fail (error);
-      if (out_dir == NULL && files->len > 1)
-        {
-          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       _("nRF Cloud takes at most 1000 devices per file and there are more; give --out-dir DIR "
-                         "to write %u files."), files->len);
-          return ts_cli_fail (error);
-        }
-      if (out_dir != NULL && g_mkdir_with_parents (out_dir, 0700) != 0)
-        {
-          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The folder %s cannot be created."), out_dir);
-          return ts_cli_fail (error);
-        }
-      for (guint i = 0; i < files->len; i++)
-        {
-          g_autofree char *name = g_strdup_printf ("nrfcloud-%03u.csv", i + 1);
-          g_autofree char *path = out_dir != NULL ? g_build_filename (out_dir, name, NULL) : NULL;
-          const char *text = files->pdata[i];
-
-          if (path == NULL)
-            fputs (text, stdout);
-          else if (!ts_cli_ca_write_new_file (path, text, strlen (text), 0644, FALSE, &error))
-            return ts_cli_fail (error);
-          else
-            printf (_("Wrote %s.\n"), path);
-        }
-      return TS_CLI_EXIT_OK;
-    }
-
-  if (g_strcmp0 (format, "json") == 0)
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      ExportState state = { cli->workspace, builder };
-
-      json_builder_begin_array (builder);
-      if (!for_each_fleet_row (cli->workspace, CA_FLEET_VALID, 0, NULL, NULL, export_row, &state, &error))
-        return ts_cli_fail (error);
-      json_builder_end_array (builder);
-      ts_cli_ca_print_builder (builder);
-      return TS_CLI_EXIT_OK;
-    }
-
-  if (g_strcmp0 (format, "aws") == 0 || g_strcmp0 (format, "azure") == 0)
-    {
-      if (out_dir == NULL)
-        return ts_cli_usage_error ("fleet export", _("--format %s writes one file per device; give --out-dir DIR."),
-                                   format);
-      return export_cloud (cli->workspace, g_str_equal (format, "azure"), ca, out_dir);
-    }
-
-  return ts_cli_usage_error ("fleet export",
-                             _("Give --format nrfcloud-csv, json, aws (AWS IoT JITP/JITR) or azure (Azure IoT Hub/DPS)."));
+  return TS_CLI_EXIT_OK;
 }
 
 int

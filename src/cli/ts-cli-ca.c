@@ -9,15 +9,13 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include "ts-badge.h"
 #include "ts-cli-ca.h"
 #include "ts-cli-verbs.h"
+#include "ts-output.h"
 
 const TsCliVerb ts_cli_ca_verbs[] = {
   { "ca",          N_("Create, list, export and import certificate authorities"), ts_cli_ca_run_ca },
@@ -66,47 +64,7 @@ ts_cli_ca_write_new_file (const char  *path,
                           gboolean     sync,
                           GError     **error)
 {
-  const char *p = data;
-  int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-
-  if (fd < 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("%s cannot be created: %s.%s"), path, g_strerror (saved),
-                   saved == EEXIST ? _(" Move the old file away or choose another name.") : "");
-      return FALSE;
-    }
-
-  while (length > 0)
-    {
-      ssize_t n = write (fd, p, length);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int saved = errno;
-
-          close (fd);
-          unlink (path);
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Writing %s failed: %s."),
-                       path, g_strerror (saved));
-          return FALSE;
-        }
-      p += n;
-      length -= n;
-    }
-
-  if ((sync && fsync (fd) != 0) || close (fd) != 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Writing %s failed: %s."), path, g_strerror (errno));
-      unlink (path);
-      return FALSE;
-    }
-
-  return TRUE;
+  return ts_output_write_new_file (path, data, length, mode, sync, error);
 }
 
 /* YYYY-MM-DD or a full ISO 8601 time, taken as UTC. */
@@ -141,16 +99,13 @@ ts_cli_ca_date (gint64 unix_time)
   return time != NULL ? g_date_time_format (time, "%Y-%m-%d") : g_strdup ("-");
 }
 
+/* The JSON members are written in one place, shared with the exports. */
 void
 ts_cli_ca_add_string (JsonBuilder *builder,
                       const char  *member,
                       const char  *value)
 {
-  json_builder_set_member_name (builder, member);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
+  ts_json_add_string (builder, member, value);
 }
 
 void
@@ -158,9 +113,7 @@ ts_cli_ca_add_time (JsonBuilder *builder,
                     const char  *member,
                     gint64       unix_time)
 {
-  g_autofree char *iso = ca_time_to_iso8601 (unix_time);
-
-  ts_cli_ca_add_string (builder, member, iso);
+  ts_json_add_time (builder, member, unix_time);
 }
 
 void
@@ -168,8 +121,7 @@ ts_cli_ca_add_int (JsonBuilder *builder,
                    const char  *member,
                    gint64       value)
 {
-  json_builder_set_member_name (builder, member);
-  json_builder_add_int_value (builder, value);
+  ts_json_add_int (builder, member, value);
 }
 
 void
@@ -177,8 +129,7 @@ ts_cli_ca_add_boolean (JsonBuilder *builder,
                        const char  *member,
                        gboolean     value)
 {
-  json_builder_set_member_name (builder, member);
-  json_builder_add_boolean_value (builder, value);
+  ts_json_add_boolean (builder, member, value);
 }
 
 void
@@ -213,48 +164,12 @@ ts_cli_ca_print_array (GPtrArray      *items,
   ts_cli_ca_print_builder (builder);
 }
 
-/* "status" and, when revoked, when and why: the same members for certificates
- * and CAs. */
-static void
-add_revocation (JsonBuilder    *builder,
-                CaCertStatus    status,
-                CaRevokeReason  reason,
-                gint64          revoked_at,
-                gint64          invalidity_date)
-{
-  ts_cli_ca_add_string (builder, "status", ca_cert_status_to_string (status));
-  if (status != CA_CERT_STATUS_REVOKED)
-    return;
-  ts_cli_ca_add_string (builder, "revoke_reason", ca_revoke_reason_to_string (reason));
-  ts_cli_ca_add_time (builder, "revoked_at", revoked_at);
-  ts_cli_ca_add_time (builder, "invalidity_date", invalidity_date);
-}
-
 void
 ts_cli_ca_add_certificate (JsonBuilder         *builder,
                            const CaCertificate *cert,
                            gboolean             with_pem)
 {
-  json_builder_begin_object (builder);
-  ts_cli_ca_add_string (builder, "serial", cert->serial);
-  ts_cli_ca_add_string (builder, "imei", cert->imei);
-  ts_cli_ca_add_string (builder, "ca", cert->authority_name);
-  ts_cli_ca_add_string (builder, "profile", cert->profile);
-  ts_cli_ca_add_string (builder, "subject", cert->subject);
-  ts_cli_ca_add_time (builder, "not_before", cert->not_before);
-  ts_cli_ca_add_time (builder, "not_after", cert->not_after);
-  ts_cli_ca_add_time (builder, "issued_at", cert->issued_at);
-  ts_cli_ca_add_time (builder, "installed_at", cert->installed_at);
-  add_revocation (builder, cert->status, cert->revoke_reason, cert->revoked_at, cert->invalidity_date);
-  ts_cli_ca_add_int (builder, "id", cert->id);
-  ts_cli_ca_add_int (builder, "supersedes_id", cert->supersedes_id);
-  ts_cli_ca_add_int (builder, "superseded_by_id", cert->superseded_by_id);
-  ts_cli_ca_add_boolean (builder, "host_key", cert->host_key);
-  ts_cli_ca_add_string (builder, "sha256", cert->sha256_lf);
-  ts_cli_ca_add_string (builder, "sha256_crlf", cert->sha256_crlf);
-  if (with_pem)
-    ts_cli_ca_add_string (builder, "pem", cert->pem);
-  json_builder_end_object (builder);
+  ts_json_add_certificate (builder, cert, with_pem);
 }
 
 void
@@ -289,7 +204,7 @@ add_authority (JsonBuilder   *builder,
   ts_cli_ca_add_string (builder, "serial", authority->serial);
   ts_cli_ca_add_string (builder, "sha256", authority->sha256);
   ts_cli_ca_add_int (builder, "issued", authority->issued_count);
-  add_revocation (builder, authority->status, authority->revoke_reason, authority->revoked_at,
+  ts_json_add_revocation (builder, authority->status, authority->revoke_reason, authority->revoked_at,
                   authority->invalidity_date);
   json_builder_end_object (builder);
 }

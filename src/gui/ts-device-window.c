@@ -19,9 +19,11 @@
 #include "ts-device-window.h"
 #include "ts-gui-util.h"
 #include "ts-traffic-window.h"
+#include "ts-history-window.h"
 #include "ts-prompt.h"
 #include "ts-provision-dialog.h"
 #include "ts-provision.h"
+#include "ts-revoke-dialog.h"
 #include "ts-unlock.h"
 #include "ts-workspace-modem.h"
 
@@ -339,6 +341,26 @@ add_identity_row (TsDeviceWindow *self,
   g_ptr_array_add (self->dynamic_groups, row);
 }
 
+/* The IMEI's whole record in the ledger, a click away. */
+static void
+add_history_row (TsDeviceWindow *self,
+                 const char     *imei)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *button = gtk_button_new_with_label (_("History…"));
+  g_autofree char *subtitle = g_strdup_printf (_("Certificates, installs and events the ledger holds for %s"),
+                                               imei);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Ledger History"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  ts_set_accessible_name (button, _("Show the device's history"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "device.history");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  adw_preferences_group_add (self->identity_group, row);
+  g_ptr_array_add (self->dynamic_groups, row);
+}
+
 static GtkWidget *
 badge_new (const char *text,
            const char *style)
@@ -390,6 +412,21 @@ details_button_new (const TsCredential *credential,
   return button;
 }
 
+/* Revokes the ledger's certificate @serial, the one this row shows. */
+static GtkWidget *
+revoke_button_new (const char *serial)
+{
+  GtkWidget *button = gtk_button_new_with_label (_("Revoke…"));
+  g_autofree char *label = g_strdup_printf (_("Revoke certificate %s"), serial);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  ts_set_accessible_name (button, label);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "device.revoke");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", serial);
+
+  return button;
+}
+
 static void
 cert_details_action (GtkWidget  *widget,
                      const char *action_name,
@@ -434,7 +471,10 @@ credential_row_new (TsDeviceWindow     *self,
       match->imei != NULL && g_strcmp0 (match->imei, self->identity->imei) != 0)
     adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("Other device"), "error"));
   else if (known && match->kind == CA_SHA_DEVICE_CERTIFICATE && match->status == CA_CERT_STATUS_VALID)
-    adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("In ledger"), "success"));
+    {
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("In ledger"), "success"));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), revoke_button_new (match->serial));
+    }
 
   if (known)
     adw_action_row_add_suffix (ADW_ACTION_ROW (row), details_button_new (credential, match));
@@ -473,6 +513,7 @@ show_store (TsDeviceWindow *self,
                                      ? _("Offline (flight mode)")
                                      : identity->functional_mode == 1 ? _("Online")
                                                                       : _("Other"));
+  add_history_row (self, identity->imei);
 
   /* The modem lists entries ordered by sec_tag, then type. */
   for (guint i = 0; i < store->survey->credentials->len; i++)
@@ -1104,6 +1145,29 @@ ts_device_window_finalize (GObject *object)
 }
 
 static void
+history_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  TsDeviceWindow *self = TS_DEVICE_WINDOW (widget);
+
+  if (self->identity != NULL && self->identity->imei != NULL)
+    gtk_window_present (GTK_WINDOW (ts_history_window_new (self->workspace, GTK_WINDOW (self),
+                                                           self->identity->imei)));
+}
+
+static void
+revoke_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  TsDeviceWindow *self = TS_DEVICE_WINDOW (widget);
+
+  if (self->identity != NULL && self->identity->imei != NULL)
+    ts_revoke_dialog_present (widget, self->workspace, self->identity->imei, g_variant_get_string (parameter, NULL));
+}
+
+static void
 ts_device_window_class_init (TsDeviceWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -1136,6 +1200,8 @@ ts_device_window_class_init (TsDeviceWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "device.delete", "(uu)", delete_action);
   gtk_widget_class_install_action (widget_class, "device.read-back", "(uu)", read_back_action);
   gtk_widget_class_install_action (widget_class, "device.cert-details", "(sss)", cert_details_action);
+  gtk_widget_class_install_action (widget_class, "device.history", NULL, history_action);
+  gtk_widget_class_install_action (widget_class, "device.revoke", "s", revoke_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);

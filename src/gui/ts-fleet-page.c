@@ -16,7 +16,9 @@
 #include "ts-fleet-model.h"
 #include "ts-fleet-page.h"
 #include "ts-gui-util.h"
+#include "ts-export-dialog.h"
 #include "ts-history-window.h"
+#include "ts-revoke-dialog.h"
 #include "ts-workspace-ca.h"
 
 struct _TsFleetPage
@@ -471,6 +473,25 @@ search_activate_cb (TsFleetPage *self)
   self->open_first = !open_first_match (self) && self->model != NULL && ts_fleet_model_is_loading (self->model);
 }
 
+/* The row on which Revoke… acts: the selected device, when it has a certificate. */
+static const CaFleetRow *
+selected_row (TsFleetPage *self)
+{
+  GtkSelectionModel *selection = gtk_column_view_get_model (self->column_view);
+  gpointer item = selection != NULL ? gtk_single_selection_get_selected_item (GTK_SINGLE_SELECTION (selection)) : NULL;
+
+  return item != NULL ? ts_fleet_item_get_row (item) : NULL;
+}
+
+static void
+selection_changed_cb (TsFleetPage *self)
+{
+  const CaFleetRow *row = selected_row (self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "fleet.revoke",
+                                 row != NULL && row->serial != NULL && row->status != CA_CERT_STATUS_REVOKED);
+}
+
 /* The ledger is read only while the page shows: a window that never shows the
  * Fleet never counts a million devices, and what changed while it was hidden is
  * read when it shows again. */
@@ -498,12 +519,34 @@ ledger_changed_cb (TsFleetPage *self)
                                self, G_CONNECT_SWAPPED);
       selection = GTK_SELECTION_MODEL (gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model))));
       gtk_single_selection_set_autoselect (GTK_SINGLE_SELECTION (selection), FALSE);
+      g_signal_connect_object (selection, "notify::selected", G_CALLBACK (selection_changed_cb), self,
+                               G_CONNECT_SWAPPED);
       gtk_column_view_set_model (self->column_view, selection);
       query_changed_cb (self);
       return;
     }
 
   ts_fleet_model_reload (self->model);
+}
+
+static void
+revoke_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  TsFleetPage *self = TS_FLEET_PAGE (widget);
+  const CaFleetRow *row = selected_row (self);
+
+  if (row != NULL && row->serial != NULL)
+    ts_revoke_dialog_present (widget, self->workspace, row->imei, row->serial);
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  ts_export_dialog_present (widget, TS_FLEET_PAGE (widget)->workspace);
 }
 
 static void
@@ -575,6 +618,8 @@ ts_fleet_page_class_init (TsFleetPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_started_cb);
   gtk_widget_class_install_action (widget_class, "fleet.details", "(sss)", details_action);
+  gtk_widget_class_install_action (widget_class, "fleet.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "fleet.revoke", NULL, revoke_action);
 }
 
 static void
@@ -583,6 +628,7 @@ ts_fleet_page_init (TsFleetPage *self)
   const char *jump = g_getenv ("TAGSMITH_BENCH_JUMP");
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "fleet.revoke", FALSE);
 
   ts_fleet_page_add_columns (self);
   ts_fleet_page_add_details_column (self);

@@ -120,9 +120,10 @@ ts_clear_children (GtkWidget *box)
     gtk_box_remove (GTK_BOX (box), child);
 }
 
-static void
-set_accessible_name (GtkWidget  *widget,
-                     const char *name)
+/* Names @widget for screen readers by @name alone. */
+void
+ts_set_accessible_name (GtkWidget  *widget,
+                        const char *name)
 {
   /* The name GTK 4.8 computes joins the label property and the labelled-by text. */
   gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
@@ -148,15 +149,15 @@ ts_accessible_fixup (GtkWidget *widget)
           g_autoptr(GString) clean = g_string_new (label);
 
           g_string_replace (clean, "_", "", 0);
-          set_accessible_name (widget, clean->str);
+          ts_set_accessible_name (widget, clean->str);
         }
       else if (label != NULL)
         {
-          set_accessible_name (widget, label);
+          ts_set_accessible_name (widget, label);
         }
       else if (tooltip != NULL)
         {
-          set_accessible_name (widget, tooltip);
+          ts_set_accessible_name (widget, tooltip);
         }
     }
   else if (GTK_IS_CHECK_BUTTON (widget) && gtk_check_button_get_label (GTK_CHECK_BUTTON (widget)) != NULL)
@@ -164,7 +165,7 @@ ts_accessible_fixup (GtkWidget *widget)
       g_autoptr(GString) clean = g_string_new (gtk_check_button_get_label (GTK_CHECK_BUTTON (widget)));
 
       g_string_replace (clean, "_", "", 0);
-      set_accessible_name (widget, clean->str);
+      ts_set_accessible_name (widget, clean->str);
     }
   else if ((GTK_IS_MENU_BUTTON (widget) || GTK_IS_DROP_DOWN (widget)) &&
            gtk_widget_get_tooltip_text (widget) != NULL)
@@ -172,9 +173,9 @@ ts_accessible_fixup (GtkWidget *widget)
       const char *tooltip = gtk_widget_get_tooltip_text (widget);
       GtkWidget *toggle = gtk_widget_get_first_child (widget);
 
-      set_accessible_name (widget, tooltip);
+      ts_set_accessible_name (widget, tooltip);
       if (toggle != NULL)
-        set_accessible_name (toggle, tooltip);
+        ts_set_accessible_name (toggle, tooltip);
       return;
     }
 

@@ -19,6 +19,8 @@ void      ts_save_bytes          (GtkWidget           *parent,
                                   GBytes              *contents);
 void      ts_clear_children      (GtkWidget           *box);
 void      ts_accessible_fixup    (GtkWidget           *widget);
+void      ts_set_accessible_name (GtkWidget           *widget,
+                                  const char          *name);
 void      ts_present_dialog      (GtkWidget           *dialog);
 void      ts_show_toast          (GtkWidget           *widget,
                                   const char          *message);

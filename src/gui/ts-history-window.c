@@ -16,6 +16,7 @@
 #include "ts-cert-details.h"
 #include "ts-gui-util.h"
 #include "ts-history-window.h"
+#include "ts-revoke-dialog.h"
 #include "ts-workspace-ca.h"
 
 struct _TsHistoryWindow
@@ -32,6 +33,7 @@ struct _TsHistoryWindow
 
   /* Owned references */
   TsWorkspace          *workspace;
+  GPtrArray            *rows;  /* (element-type AdwPreferencesRow) what a reload removes */
   char                 *imei;
   GCancellable         *cancellable;
 };
@@ -39,7 +41,8 @@ struct _TsHistoryWindow
 G_DEFINE_FINAL_TYPE (TsHistoryWindow, ts_history_window, ADW_TYPE_WINDOW)
 
 static GtkWidget *
-add_row (AdwPreferencesGroup *group,
+add_row (TsHistoryWindow     *self,
+         AdwPreferencesGroup *group,
          const char          *icon_name,
          const char          *title,
          const char          *subtitle,
@@ -56,6 +59,7 @@ add_row (AdwPreferencesGroup *group,
     adw_action_row_add_suffix (ADW_ACTION_ROW (row), suffix);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
   adw_preferences_group_add (group, row);
+  g_ptr_array_add (self->rows, row);
 
   return row;
 }
@@ -129,8 +133,34 @@ show_certificate (TsHistoryWindow     *self,
   else
     badge = badge_new (state.label, state.style);
 
-  row = add_row (self->certificates_group, "application-certificate-symbolic", title, subtitle, badge);
+  if (state.kind == TS_BADGE_VALID || state.kind == TS_BADGE_EXPIRING)
+    {
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      GtkWidget *revoke = gtk_button_new_with_label (_("Revoke…"));
+      g_autofree char *label = g_strdup_printf (_("Revoke certificate %s"), cert->serial);
+
+      gtk_widget_set_valign (revoke, GTK_ALIGN_CENTER);
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (revoke), "s", cert->serial);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (revoke), "history.revoke");
+      ts_set_accessible_name (revoke, label);
+      gtk_box_append (GTK_BOX (box), badge);
+      gtk_box_append (GTK_BOX (box), revoke);
+      badge = box;
+    }
+
+  row = add_row (self, self->certificates_group, "application-certificate-symbolic", title, subtitle,
+                 badge);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), details_button_new (cert->serial));
+}
+
+static void
+revoke_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  TsHistoryWindow *self = TS_HISTORY_WINDOW (widget);
+
+  ts_revoke_dialog_present (widget, self->workspace, self->imei, g_variant_get_string (parameter, NULL));
 }
 
 static gpointer
@@ -162,6 +192,15 @@ history_cb (GObject      *object,
       return;
     }
 
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      GtkWidget *row = self->rows->pdata[i];
+
+      adw_preferences_group_remove (ADW_PREFERENCES_GROUP (gtk_widget_get_ancestor (row, ADW_TYPE_PREFERENCES_GROUP)),
+                                    row);
+    }
+  g_ptr_array_set_size (self->rows, 0);
+
   device = history->device;
   if (device != NULL)
     {
@@ -169,18 +208,18 @@ history_cb (GObject      *object,
       g_autofree char *last = ts_format_date (device->last_seen);
       g_autofree char *seen = g_strdup_printf (_("First %s, last %s"), first, last);
 
-      add_row (self->device_group, NULL, _("Model"), device->model ? device->model : _("Unknown"), NULL);
-      add_row (self->device_group, NULL, _("Firmware"), device->firmware ? device->firmware : _("Unknown"), NULL);
-      add_row (self->device_group, NULL, _("Device UUID"), device->uuid ? device->uuid : _("Unknown"), NULL);
+      add_row (self, self->device_group, NULL, _("Model"), device->model ? device->model : _("Unknown"), NULL);
+      add_row (self, self->device_group, NULL, _("Firmware"), device->firmware ? device->firmware : _("Unknown"), NULL);
+      add_row (self, self->device_group, NULL, _("Device UUID"), device->uuid ? device->uuid : _("Unknown"), NULL);
       if (device->lot != NULL)
-        add_row (self->device_group, NULL, _("Lot"), device->lot, NULL);
-      add_row (self->device_group, NULL, _("Seen"), seen, NULL);
+        add_row (self, self->device_group, NULL, _("Lot"), device->lot, NULL);
+      add_row (self, self->device_group, NULL, _("Seen"), seen, NULL);
     }
 
   for (guint i = history->certificates->len; i > 0; i--)
     show_certificate (self, g_ptr_array_index (history->certificates, i - 1));
   if (history->certificates->len == 0)
-    add_row (self->certificates_group, NULL, _("No certificate issued yet"), NULL, NULL);
+    add_row (self, self->certificates_group, NULL, _("No certificate issued yet"), NULL, NULL);
 
   /* Newest first: support staff look for what happened last. */
   for (guint i = history->events->len; i > 0; i--)
@@ -198,7 +237,7 @@ history_cb (GObject      *object,
       gtk_widget_add_css_class (label, "dim-label");
       gtk_widget_add_css_class (label, "caption");
       ts_audit_event_describe (event, &title, &subtitle, &icon_name);
-      add_row (self->timeline_group, icon_name, title, subtitle, label);
+      add_row (self, self->timeline_group, icon_name, title, subtitle, label);
     }
 
   gtk_stack_set_visible_child_name (self->stack, "history");
@@ -232,6 +271,7 @@ ts_history_window_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_object (&self->workspace);
+  g_ptr_array_unref (self->rows);
   g_free (self->imei);
 
   G_OBJECT_CLASS (ts_history_window_parent_class)->finalize (object);
@@ -259,6 +299,7 @@ ts_history_window_class_init (TsHistoryWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "history.details", "s", details_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+  gtk_widget_class_install_action (widget_class, "history.revoke", "s", revoke_action);
 }
 
 static void
@@ -268,6 +309,16 @@ ts_history_window_init (TsHistoryWindow *self)
   ts_accessible_fixup (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
+  self->rows = g_ptr_array_new ();
+}
+
+/* Read again after a change, such as a revocation made from this window. */
+static void
+load (TsHistoryWindow *self)
+{
+  ts_workspace_run_async (self->workspace, history_job, g_strdup (self->imei), g_free,
+                          (GDestroyNotify) ca_device_history_free, self->cancellable, history_cb,
+                          g_object_ref (self));
 }
 
 TsHistoryWindow *
@@ -288,9 +339,9 @@ ts_history_window_new (TsWorkspace *workspace,
   gtk_window_set_title (GTK_WINDOW (self), title);
   adw_window_title_set_subtitle (self->title, imei);
 
-  ts_workspace_run_async (workspace, history_job, g_strdup (imei), g_free,
-                          (GDestroyNotify) ca_device_history_free, self->cancellable, history_cb,
-                          g_object_ref (self));
+  self->workspace = g_object_ref (workspace);
+  g_signal_connect_object (workspace, "changed", G_CALLBACK (load), self, G_CONNECT_SWAPPED);
+  load (self);
 
   return self;
 }

@@ -100,6 +100,8 @@ list_cb (GObject      *object,
   g_object_ref_sink (run->form);
   g_object_set_data_full (G_OBJECT (task), "ts-form", run->form, g_object_unref);
   ts_provision_form_set_authorities (run->form, authorities);
+  if (run->rekey)
+    ts_provision_form_set_rekey_device (run->form, run->workspace, run->imei);
 
   body = run->rekey
          ? g_strdup_printf (_("The modem of %s generates a new key. Its new certificate is "

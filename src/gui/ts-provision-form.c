@@ -13,6 +13,8 @@
 
 #include "ts-gui-util.h"
 #include "ts-provision-form.h"
+#include "ts-revoke-dialog.h"
+#include "ts-workspace-ca.h"
 #include "ts-workspace-modem.h"
 
 struct _TsProvisionForm
@@ -27,8 +29,12 @@ struct _TsProvisionForm
   GtkSwitch           *host_key_switch;
   AdwEntryRow         *lot_row;       /* production only */
   AdwComboRow         *reason_row;    /* re-key only */
+  AdwActionRow        *revokes_row;   /* re-key only: the certificate it replaces */
 
   GtkStringList       *authorities;
+  TsWorkspace         *workspace;     /* (nullable) re-key only */
+  char                *imei;
+  GCancellable        *revokes_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (TsProvisionForm, ts_provision_form, ADW_TYPE_BIN)
@@ -40,11 +46,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-static const CaRevokeReason reasons[] = {
-  CA_REVOKE_SUPERSEDED, CA_REVOKE_KEY_COMPROMISE, CA_REVOKE_AFFILIATION_CHANGED,
-  CA_REVOKE_CESSATION_OF_OPERATION, CA_REVOKE_UNSPECIFIED,
-};
 
 static GtkWidget *
 action_row (const char *title,
@@ -134,16 +135,16 @@ ts_provision_form_build (TsProvisionForm *self)
 
   if (self->mode == TS_PROVISION_FORM_REKEY)
     {
-      g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
-
-      gtk_string_list_append (names, _("Superseded: routine replacement"));
-      gtk_string_list_append (names, _("Key compromise: the old key may be known"));
-      gtk_string_list_append (names, _("Affiliation changed: new owner"));
-      gtk_string_list_append (names, _("Cessation of operation"));
-      gtk_string_list_append (names, _("Unspecified"));
-      self->reason_row = combo_row (_("Why the old certificate is revoked"), NULL,
-                                    G_LIST_MODEL (names));
+      /* A re-key is a routine replacement unless said otherwise. */
+      self->reason_row = ts_revoke_reason_row_new (_("Why the old certificate is revoked"),
+                                                   CA_REVOKE_SUPERSEDED);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->reason_row));
+
+      self->revokes_row = ADW_ACTION_ROW (adw_action_row_new ());
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->revokes_row), _("Certificate it revokes"));
+      adw_action_row_set_subtitle (self->revokes_row, _("Looking it up in the ledger…"));
+      adw_action_row_set_subtitle_lines (self->revokes_row, 0);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->revokes_row));
     }
 
   adw_bin_set_child (ADW_BIN (self), group);
@@ -263,8 +264,7 @@ ts_provision_form_build_finish (TsProvisionForm  *self,
 
   request->rekey = self->mode == TS_PROVISION_FORM_REKEY;
   if (self->reason_row != NULL)
-    request->reason = reasons[MIN (adw_combo_row_get_selected (self->reason_row),
-                                   G_N_ELEMENTS (reasons) - 1)];
+    request->reason = ts_revoke_reason_row_get_reason (self->reason_row);
   if (self->lot_row != NULL && *gtk_editable_get_text (GTK_EDITABLE (self->lot_row)) != '\0')
     request->lot = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->lot_row)));
 
@@ -289,9 +289,22 @@ ts_provision_form_get_property (GObject    *object,
 }
 
 static void
+ts_provision_form_dispose (GObject *object)
+{
+  g_cancellable_cancel (TS_PROVISION_FORM (object)->revokes_cancellable);
+
+  G_OBJECT_CLASS (ts_provision_form_parent_class)->dispose (object);
+}
+
+static void
 ts_provision_form_finalize (GObject *object)
 {
-  g_clear_object (&TS_PROVISION_FORM (object)->authorities);
+  TsProvisionForm *self = TS_PROVISION_FORM (object);
+
+  g_clear_object (&self->authorities);
+  g_clear_object (&self->workspace);
+  g_clear_object (&self->revokes_cancellable);
+  g_free (self->imei);
 
   G_OBJECT_CLASS (ts_provision_form_parent_class)->finalize (object);
 }
@@ -301,6 +314,7 @@ ts_provision_form_class_init (TsProvisionFormClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->dispose = ts_provision_form_dispose;
   object_class->finalize = ts_provision_form_finalize;
   object_class->get_property = ts_provision_form_get_property;
 
@@ -323,4 +337,99 @@ ts_provision_form_new (TsProvisionFormMode mode)
   ts_provision_form_build (self);
 
   return self;
+}
+
+typedef struct
+{
+  char  *imei;
+  guint  sec_tag;
+} Replaced;
+
+static void
+replaced_free (Replaced *replaced)
+{
+  g_free (replaced->imei);
+  g_free (replaced);
+}
+
+static gpointer
+replaced_job (TsWorkspace   *workspace,
+              gpointer       data,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  Replaced *replaced = data;
+
+  return ts_workspace_list_rekey_replaced (workspace, replaced->imei, replaced->sec_tag, error);
+}
+
+static void
+replaced_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(TsProvisionForm) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) replaced = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (replaced == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        adw_action_row_set_subtitle (self->revokes_row, error->message);
+      return;
+    }
+
+  for (guint i = 0; i < replaced->len; i++)
+    {
+      const CaCertificate *cert = replaced->pdata[i];
+      g_autofree char *until = ts_format_date (cert->not_after);
+
+      g_string_append_printf (text, _("%sSerial %s, valid until %s"), i > 0 ? "\n" : "", cert->serial, until);
+    }
+  if (replaced->len == 0)
+    g_string_append_printf (text, _("None: no valid certificate of this device is installed at sec_tag %u, "
+                                    "so nothing is revoked."),
+                            (guint) gtk_spin_button_get_value_as_int (self->sec_tag_spin));
+  adw_action_row_set_subtitle (self->revokes_row, text->str);
+}
+
+/* What a re-key at the chosen sec_tag revokes, read again when it changes. */
+static void
+look_up_replaced (TsProvisionForm *self)
+{
+  Replaced *replaced = g_new0 (Replaced, 1);
+
+  g_cancellable_cancel (self->revokes_cancellable);
+  g_clear_object (&self->revokes_cancellable);
+  self->revokes_cancellable = g_cancellable_new ();
+  replaced->imei = g_strdup (self->imei);
+  replaced->sec_tag = gtk_spin_button_get_value_as_int (self->sec_tag_spin);
+  ts_workspace_run_async (self->workspace, replaced_job, replaced, (GDestroyNotify) replaced_free,
+                          (GDestroyNotify) g_ptr_array_unref, self->revokes_cancellable, replaced_cb,
+                          g_object_ref (self));
+}
+
+/**
+ * ts_provision_form_set_rekey_device:
+ *
+ * For a re-key form: names the certificate the re-key of @imei will revoke at
+ * the chosen sec_tag, or says that none will be.
+ */
+void
+ts_provision_form_set_rekey_device (TsProvisionForm *self,
+                                    TsWorkspace     *workspace,
+                                    const char      *imei)
+{
+  g_return_if_fail (TS_IS_PROVISION_FORM (self));
+  g_return_if_fail (self->mode == TS_PROVISION_FORM_REKEY);
+  g_return_if_fail (TS_IS_WORKSPACE (workspace));
+  g_return_if_fail (imei != NULL);
+
+  g_set_object (&self->workspace, workspace);
+  g_free (self->imei);
+  self->imei = g_strdup (imei);
+  g_signal_connect_object (self->sec_tag_spin, "value-changed", G_CALLBACK (look_up_replaced), self,
+                           G_CONNECT_SWAPPED);
+  look_up_replaced (self);
 }

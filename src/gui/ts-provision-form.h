@@ -32,6 +32,9 @@ TsProvisionForm    *ts_provision_form_new          (TsProvisionFormMode   mode);
 void                ts_provision_form_set_authorities (TsProvisionForm   *self,
                                                     GPtrArray            *authorities);
 gboolean            ts_provision_form_is_ready     (TsProvisionForm      *self);
+void                ts_provision_form_set_rekey_device (TsProvisionForm  *self,
+                                                    TsWorkspace          *workspace,
+                                                    const char           *imei);
 
 /* Builds the request through @workspace, whose provisioning defaults the form's
  * choices become; the server CA named in the form is loaded (and checked) in a

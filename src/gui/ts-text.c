@@ -63,3 +63,30 @@ ts_short_hash (const char *hex)
 
   return g_strdup_printf ("%.8s…%s", hex, hex + len - 4);
 }
+
+/* Only the reasons that fit a device certificate: the CA and attribute
+ * authority compromises belong to authorities, and a hold would need a release
+ * that Tagsmith does not offer. */
+static const TsRevokeReasonText revoke_reasons[] = {
+  { CA_REVOKE_KEY_COMPROMISE, N_("Key compromise"),
+    N_("The device's private key may be known to someone else, for example a lost or opened unit.") },
+  { CA_REVOKE_SUPERSEDED, N_("Superseded"),
+    N_("A newer certificate replaces this one, as after a re-key; nothing went wrong.") },
+  { CA_REVOKE_AFFILIATION_CHANGED, N_("Affiliation changed"),
+    N_("The device changed owner or customer, so its name or organization no longer holds.") },
+  { CA_REVOKE_CESSATION_OF_OPERATION, N_("Cessation of operation"),
+    N_("The device is retired, scrapped or returned and will not connect again.") },
+  { CA_REVOKE_PRIVILEGE_WITHDRAWN, N_("Privilege withdrawn"),
+    N_("The device may no longer use the service, for example an unpaid or blocked account.") },
+  { CA_REVOKE_UNSPECIFIED, N_("Unspecified"),
+    N_("None of the above, or the reason is not to be recorded.") },
+};
+
+const TsRevokeReasonText *
+ts_revoke_reasons (guint *out_n)
+{
+  g_return_val_if_fail (out_n != NULL, NULL);
+
+  *out_n = G_N_ELEMENTS (revoke_reasons);
+  return revoke_reasons;
+}

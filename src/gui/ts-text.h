@@ -7,6 +7,7 @@
 
 #pragma once
 
+#include <ca.h>
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -16,5 +17,17 @@ G_BEGIN_DECLS
 char *ts_format_date     (gint64      unix_time);
 char *ts_format_relative (gint64      unix_time);
 char *ts_short_hash      (const char *hex);
+
+/* A reason of RFC 5280 a person may give for revoking a device certificate,
+ * named and explained in plain words. */
+typedef struct
+{
+  CaRevokeReason  reason;
+  const char     *title;        /* translated by the caller with _() */
+  const char     *explanation;  /* one line: when to choose it, what follows */
+} TsRevokeReasonText;
+
+/* The reasons offered for a device certificate, in the order offered. */
+const TsRevokeReasonText *ts_revoke_reasons (guint *out_n);
 
 G_END_DECLS

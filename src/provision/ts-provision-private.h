@@ -29,4 +29,16 @@ gboolean           _ts_slot_sha256          (TsModem                  *modem,
                                              GCancellable             *cancellable,
                                              GError                  **error);
 
+/* The valid certificates of @installs' verified client certificates at @sec_tag:
+ * what a re-key there revokes. (element-type CaCertificate) */
+GPtrArray         *_ts_rekey_replaced       (CaLedger                 *ledger,
+                                             GPtrArray                *installs,
+                                             guint32                   sec_tag);
+/* Signs @authority's CRL and writes it as AUTHORITY.crl.pem in @crl_dir (NULL
+ * for the crl folder beside the ledger); returns the path. */
+char              *_ts_crl_publish          (CaLedger                 *ledger,
+                                             const char               *authority,
+                                             const char               *crl_dir,
+                                             GError                  **error);
+
 G_END_DECLS

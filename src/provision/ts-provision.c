@@ -284,33 +284,36 @@ reconcile (Flow    *f,
   return TRUE;
 }
 
-/* The IMEI's valid certificates whose verified install went to the request's sec_tag. */
-static void
-collect_previous (Flow *f)
+GPtrArray *
+_ts_rekey_replaced (CaLedger  *ledger,
+                    GPtrArray *installs,
+                    guint32    sec_tag)
 {
-  f->previous = g_ptr_array_new_with_free_func ((GDestroyNotify) ca_certificate_free);
+  GPtrArray *previous = g_ptr_array_new_with_free_func ((GDestroyNotify) ca_certificate_free);
 
-  for (guint i = 0; i < f->installs->len; i++)
+  for (guint i = 0; i < installs->len; i++)
     {
-      const CaInstall *install = g_ptr_array_index (f->installs, i);
+      const CaInstall *install = g_ptr_array_index (installs, i);
       CaCertificate *cert;
       gboolean seen = FALSE;
 
       if (install->state != CA_INSTALL_VERIFIED || install->certificate_id == 0 ||
-          install->sec_tag != f->request->sec_tag || install->cred_type != TS_CRED_CLIENT_CERT)
+          install->sec_tag != sec_tag || install->cred_type != TS_CRED_CLIENT_CERT)
         continue;
 
-      for (guint j = 0; j < f->previous->len; j++)
-        seen |= ((CaCertificate *) g_ptr_array_index (f->previous, j))->id == install->certificate_id;
+      for (guint j = 0; j < previous->len; j++)
+        seen |= ((CaCertificate *) g_ptr_array_index (previous, j))->id == install->certificate_id;
       if (seen)
         continue;
 
-      cert = ca_ledger_get_certificate (f->ledger, install->certificate_id, NULL);
+      cert = ca_ledger_get_certificate (ledger, install->certificate_id, NULL);
       if (cert != NULL && cert->status == CA_CERT_STATUS_VALID)
-        g_ptr_array_add (f->previous, cert);
+        g_ptr_array_add (previous, cert);
       else
         g_clear_pointer (&cert, ca_certificate_free);
     }
+
+  return previous;
 }
 
 static gboolean
@@ -525,7 +528,7 @@ check (Flow    *f,
 
   if (req->rekey)
     {
-      collect_previous (f);
+      f->previous = _ts_rekey_replaced (f->ledger, f->installs, req->sec_tag);
       return TRUE;
     }
 
@@ -962,12 +965,39 @@ record_verified (Flow    *f,
   return TRUE;
 }
 
-static char *
-default_crl_dir (CaLedger *ledger)
+char *
+_ts_crl_publish (CaLedger    *ledger,
+                 const char  *authority,
+                 const char  *crl_dir,
+                 GError     **error)
 {
-  g_autofree char *dir = g_path_get_dirname (ca_ledger_get_path (ledger));
+  g_autofree char *ledger_dir = g_path_get_dirname (ca_ledger_get_path (ledger));
+  g_autofree char *dir = crl_dir != NULL ? g_strdup (crl_dir) : g_build_filename (ledger_dir, "crl", NULL);
+  g_autofree char *file = g_strdup_printf ("%s.crl.pem", authority);
+  g_autofree char *path = NULL;
+  g_autoptr(GBytes) crl = NULL;
+  gsize len = 0;
+  const char *data;
 
-  return g_build_filename (dir, "crl", NULL);
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Could not create the CRL folder %s: %s"), dir, g_strerror (saved));
+      return NULL;
+    }
+
+  g_strdelimit (file, G_DIR_SEPARATOR_S, '_');
+  path = g_build_filename (dir, file, NULL);
+  crl = ca_ledger_generate_crl (ledger, authority, 0, FALSE, error);
+  if (crl == NULL)
+    return NULL;
+  data = g_bytes_get_data (crl, &len);
+  if (!g_file_set_contents (path, data, len, error))
+    return NULL;
+
+  return g_steal_pointer (&path);
 }
 
 /* Re-key: the certificates the new one replaces are revoked, then each
@@ -978,7 +1008,6 @@ revoke_previous (Flow    *f,
 {
   const TsProvisionRequest *req = f->request;
   g_autoptr(GPtrArray) authorities = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *crl_dir = NULL;
 
   step_begin (f, TS_PROVISION_STEP_REVOKE,
               ngettext ("Revoking %u previous certificate (%s)",
@@ -1017,39 +1046,21 @@ revoke_previous (Flow    *f,
 
   step_begin (f, TS_PROVISION_STEP_CRL, _("Publishing the CRL"));
 
-  crl_dir = req->crl_dir != NULL ? g_strdup (req->crl_dir) : default_crl_dir (f->ledger);
-  if (g_mkdir_with_parents (crl_dir, 0755) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Could not create the CRL folder %s: %s"), crl_dir, g_strerror (saved));
-      return FALSE;
-    }
-
   for (guint i = 0; i < authorities->len; i++)
     {
-      const char *name = g_ptr_array_index (authorities, i);
-      g_autoptr(GBytes) crl = NULL;
-      g_autofree char *file = g_strdup_printf ("%s.crl.pem", name);
-      g_autofree char *path = NULL;
-      gsize len = 0;
-      const char *data;
+      g_autoptr(GError) local_error = NULL;
+      char *path = _ts_crl_publish (f->ledger, g_ptr_array_index (authorities, i), req->crl_dir, &local_error);
 
-      g_strdelimit (file, G_DIR_SEPARATOR_S, '_');
-      path = g_build_filename (crl_dir, file, NULL);
-
-      crl = ca_ledger_generate_crl (f->ledger, name, 0, FALSE, error);
-      if (crl == NULL)
-        return FALSE;
-      data = g_bytes_get_data (crl, &len);
-      if (!g_file_set_contents (path, data, len, error))
+      if (path == NULL)
         {
-          g_prefix_error (error, _("The certificates are revoked, but the CRL could not be "
-                                   "saved; run `tagsmith crl` to publish it: "));
+          /* The revocations are in the ledger already: a failed write says how to finish. */
+          if (local_error->domain == G_FILE_ERROR)
+            g_prefix_error (&local_error, _("The certificates are revoked, but the CRL could not be "
+                                            "saved; run `tagsmith crl` to publish it: "));
+          g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
-      g_ptr_array_add (f->result->crl_paths, g_steal_pointer (&path));
+      g_ptr_array_add (f->result->crl_paths, path);
     }
 
   return TRUE;

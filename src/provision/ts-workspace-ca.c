@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ts-dossier.h"
+#include "ts-provision-private.h"
 #include "ts-workspace-ca.h"
 #include "ts-workspace-private.h"
 
@@ -373,6 +374,39 @@ ts_workspace_generate_crl (TsWorkspace  *self,
     return NULL;
 
   return changed_if (self, ca_ledger_generate_crl (ledger, authority, days, der, error));
+}
+
+char *
+ts_workspace_publish_crl (TsWorkspace  *self,
+                          const char   *authority,
+                          const char   *crl_dir,
+                          GError      **error)
+{
+  CaLedger *ledger = writable_ledger (self, error);
+
+  g_return_val_if_fail (authority != NULL, NULL);
+
+  if (ledger == NULL)
+    return NULL;
+
+  return changed_if (self, _ts_crl_publish (ledger, authority, crl_dir, error));
+}
+
+GPtrArray *
+ts_workspace_list_rekey_replaced (TsWorkspace  *self,
+                                  const char   *imei,
+                                  guint         sec_tag,
+                                  GError      **error)
+{
+  CaLedger *ledger = ts_workspace_get_ledger (self, error);
+  g_autoptr(GPtrArray) installs = NULL;
+
+  g_return_val_if_fail (imei != NULL, NULL);
+
+  if (ledger == NULL || (installs = ca_ledger_list_installs (ledger, imei, FALSE, error)) == NULL)
+    return NULL;
+
+  return _ts_rekey_replaced (ledger, installs, sec_tag);
 }
 
 /* The dossier signs CRLs with the next CRL numbers: a change to the ledger. */

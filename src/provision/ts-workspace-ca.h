@@ -96,6 +96,20 @@ GBytes          *ts_workspace_generate_crl       (TsWorkspace               *sel
                                                   gboolean                   der,
                                                   GError                   **error);
 
+/* Signs the CRL of @authority and writes it as AUTHORITY.crl.pem in @crl_dir
+ * (NULL: the crl folder beside the ledger, where a re-key publishes it too);
+ * returns the path written. */
+char            *ts_workspace_publish_crl        (TsWorkspace               *self,
+                                                  const char                *authority,
+                                                  const char                *crl_dir,
+                                                  GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The certificates a re-key of @imei at @sec_tag would revoke: the valid ones
+ * verified installed there. (element-type CaCertificate) */
+GPtrArray       *ts_workspace_list_rekey_replaced (TsWorkspace              *self,
+                                                   const char               *imei,
+                                                   guint                     sec_tag,
+                                                   GError                  **error);
+
 /* A production lot's evidence folder (see ts-dossier.h) */
 gboolean         ts_workspace_write_dossier      (TsWorkspace               *self,
                                                   const TsDossierRequest    *request,

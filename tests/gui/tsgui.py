@@ -175,6 +175,17 @@ class App:
         os.killpg(self.proc.pid, signal.SIGKILL)
 
 
+def ledger_cli(ledger, *args, passphrase=None):
+    """Runs `tagsmith --db LEDGER ARGS` and returns its output; with PASSPHRASE the ledger is
+    unlocked through the environment. Fails the test when the command fails."""
+    env = dict(os.environ, TS_TEST_PASS=passphrase or "")
+    unlock = ["--pass", "env:TS_TEST_PASS"] if passphrase is not None else []
+    out = subprocess.run([TAGSMITH, "--db", ledger, *unlock, *args],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, (args, out.stdout, out.stderr)
+    return out.stdout
+
+
 def _safe(test, node):
     try:
         return test(node)

@@ -243,6 +243,36 @@ test_short_hash (void)
   g_assert_cmpstr (empty, ==, "—");
 }
 
+/* ts_revoke_reasons ------------------------------------------------------------------ */
+
+static void
+test_revoke_reasons (void)
+{
+  guint n = 0;
+  const TsRevokeReasonText *reasons = ts_revoke_reasons (&n);
+  gboolean offered[11] = { FALSE };
+
+  g_assert_cmpuint (n, >=, 5);
+  for (guint i = 0; i < n; i++)
+    {
+      CaRevokeReason parsed;
+
+      /* Each is a reason the ledger takes, offered once, named and explained in a line. */
+      g_assert_true (ca_revoke_reason_from_string (ca_revoke_reason_to_string (reasons[i].reason), &parsed));
+      g_assert_cmpint (parsed, ==, reasons[i].reason);
+      g_assert_false (offered[reasons[i].reason]);
+      offered[reasons[i].reason] = TRUE;
+      g_assert_cmpuint (strlen (reasons[i].title), >, 0);
+      g_assert_null (strchr (reasons[i].explanation, '\n'));
+      g_assert_true (g_str_has_suffix (reasons[i].explanation, "."));
+    }
+  /* Those people choose for a device; never the ones for authorities, nor the CRL delta's. */
+  g_assert_true (offered[CA_REVOKE_KEY_COMPROMISE] && offered[CA_REVOKE_SUPERSEDED] &&
+                 offered[CA_REVOKE_AFFILIATION_CHANGED] && offered[CA_REVOKE_CESSATION_OF_OPERATION]);
+  g_assert_false (offered[CA_REVOKE_CA_COMPROMISE] || offered[CA_REVOKE_AA_COMPROMISE] ||
+                  offered[CA_REVOKE_REMOVE_FROM_CRL]);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -262,6 +292,7 @@ main (int    argc,
   g_test_add_func ("/gui-text/format-date", test_format_date);
   g_test_add_func ("/gui-text/format-relative", test_format_relative);
   g_test_add_func ("/gui-text/short-hash", test_short_hash);
+  g_test_add_func ("/gui-text/revoke-reasons", test_revoke_reasons);
 
   return g_test_run ();
 }

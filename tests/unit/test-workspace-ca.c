@@ -223,6 +223,9 @@ test_changed (Fixture       *fixture,
   g_autoptr(GPtrArray) audit = NULL;
   g_autoptr(GBytes) crl = NULL;
   g_autoptr(CaDeviceHistory) history = NULL;
+  g_autofree char *published = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *pem = NULL;
   guint changed = 0;
 
   unlock (workspace);
@@ -255,6 +258,16 @@ test_changed (Fixture       *fixture,
   g_assert_no_error (error);
   drain_main_context ();
   g_assert_cmpuint (changed, ==, 2);
+
+  /* Published beside the ledger, where a re-key writes it too, and listing the serial. */
+  published = ts_workspace_publish_crl (workspace, "Root", NULL, &error);
+  g_assert_no_error (error);
+  expected = g_build_filename (fixture->dir, "crl", "Root.crl.pem", NULL);
+  g_assert_cmpstr (published, ==, expected);
+  g_assert_true (g_file_get_contents (published, &pem, NULL, NULL));
+  g_assert_true (g_str_has_prefix (pem, "-----BEGIN X509 CRL-----"));
+  drain_main_context ();
+  g_assert_cmpuint (changed, ==, 3);
 }
 
 static char *
