@@ -27,6 +27,7 @@ struct _TsWindow
   AdwToastOverlay      *toasts;
   AdwLeaflet           *leaflet;
   GtkStack             *stack;
+  GtkWidget            *sidebar_pane;
   GtkListBox           *sidebar_list;
   AdwWindowTitle       *content_title;
   GtkRevealer          *ledger_banner;
@@ -71,6 +72,25 @@ ts_window_populate_sidebar (TsWindow *self)
     }
 }
 
+/* On a narrow screen the sidebar and the page take turns: picking a page
+ * slides to it, even the one already chosen. */
+static void
+show_page (TsWindow   *self,
+           const char *name)
+{
+  gtk_stack_set_visible_child_name (self->stack, name);
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+static void
+sidebar_row_activated_cb (TsWindow      *self,
+                          GtkListBoxRow *row,
+                          GtkListBox    *list)
+{
+  show_page (self, gtk_widget_get_name (GTK_WIDGET (row)));
+}
+
 static void
 sidebar_row_selected_cb (TsWindow      *self,
                          GtkListBoxRow *row,
@@ -80,6 +100,32 @@ sidebar_row_selected_cb (TsWindow      *self,
 
   if (row != NULL)
     gtk_stack_set_visible_child_name (self->stack, gtk_widget_get_name (GTK_WIDGET (row)));
+}
+
+/* Tab leaves the sidebar for the page on show, and Shift+Tab for the sidebar's
+ * header, instead of walking the rows: a row that takes the focus is selected,
+ * so walking them would switch the page at every step. Arrows, Enter and a
+ * click still pick a page. */
+static gboolean
+sidebar_key_pressed_cb (TsWindow              *self,
+                        guint                  keyval,
+                        guint                  keycode,
+                        GdkModifierType        state,
+                        GtkEventControllerKey *controller)
+{
+  GtkWidget *sidebar_header;
+
+  if (keyval == GDK_KEY_Tab || keyval == GDK_KEY_KP_Tab)
+    return gtk_widget_get_mapped (GTK_WIDGET (self->stack)) &&
+           gtk_widget_child_focus (GTK_WIDGET (self->stack), GTK_DIR_TAB_FORWARD);
+
+  if (keyval == GDK_KEY_ISO_Left_Tab)
+    {
+      sidebar_header = gtk_widget_get_first_child (GTK_WIDGET (self->sidebar_pane));
+      return gtk_widget_child_focus (sidebar_header, GTK_DIR_TAB_BACKWARD);
+    }
+
+  return FALSE;
 }
 
 /* A ledger that did not open is said at the top of every page, with the way
@@ -180,7 +226,7 @@ show_page_action (GtkWidget  *widget,
   const char *name = g_variant_get_string (param, NULL);
 
   if (gtk_stack_get_child_by_name (self->stack, name) != NULL)
-    gtk_stack_set_visible_child_name (self->stack, name);
+    show_page (self, name);
 }
 
 /* Window size and the last page come back the way the user left them. */
@@ -229,6 +275,7 @@ ts_window_class_init (TsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TsWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, TsWindow, sidebar_pane);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, sidebar_list);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, ledger_banner);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, ledger_banner_label);
@@ -239,6 +286,8 @@ ts_window_class_init (TsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TsWindow, production_page);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, activity_page);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_row_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, sidebar_key_pressed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, sidebar_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, visible_page_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
