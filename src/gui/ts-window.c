@@ -229,6 +229,33 @@ show_page_action (GtkWidget  *widget,
     show_page (self, name);
 }
 
+/* F1 opens the help page of the page on show (data/help/C, page ids are the
+ * stack's page names). TAGSMITH_HELP_LOG names a file the URI is appended to
+ * instead, so tests see what would be shown without a help viewer. */
+static void
+help_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  TsWindow *self = TS_WINDOW (widget);
+  const char *log = g_getenv ("TAGSMITH_HELP_LOG");
+  const char *page = gtk_stack_get_visible_child_name (self->stack);
+  g_autofree char *uri = page != NULL ? g_strconcat ("help:tagsmith/", page, NULL) : g_strdup ("help:tagsmith");
+
+  if (log != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (log);
+      g_autoptr(GFileOutputStream) out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, NULL);
+      g_autofree char *line = g_strconcat (uri, "\n", NULL);
+
+      if (out != NULL)
+        g_output_stream_write_all (G_OUTPUT_STREAM (out), line, strlen (line), NULL, NULL, NULL);
+      return;
+    }
+
+  gtk_show_uri (GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
+}
+
 /* Window size and the last page come back the way the user left them. */
 static void
 ts_window_bind_settings (TsWindow  *self,
@@ -293,6 +320,8 @@ ts_window_class_init (TsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action);
+  gtk_widget_class_install_action (widget_class, "win.help", NULL, help_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F1, 0, "win.help", NULL);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK,
                                        "win.show-page", "s", "devices");

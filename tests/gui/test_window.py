@@ -20,7 +20,8 @@ tap = Tap()
 scratch = scratch_dir("tagsmith-gui-")
 # Low enough that a few kits fill the Devices page and it has to scroll.
 subprocess.run(["gsettings", "set", "io.github.tagsmith.Tagsmith", "window-height", "480"], check=True)
-app = App(env={"TAGSMITH_DB": os.path.join(scratch, "fleet.db")})
+help_log = os.path.join(scratch, "help.log")
+app = App(env={"TAGSMITH_DB": os.path.join(scratch, "fleet.db"), "TAGSMITH_HELP_LOG": help_log})
 
 
 @tap.test("the window appears with its title")
@@ -53,6 +54,19 @@ def _():
     for i, (title, _heading) in enumerate(PAGES):
         sidebar.querySelection().selectChild(i)
         app.wait_for(lambda: app.content_title() == title)
+
+
+@tap.test("F1 asks to show the help page of the page on show")
+def _():
+    keyCombo("<Alt>2")
+    app.wait_for(lambda: app.content_title() == "Fleet")
+    keyCombo("F1")
+
+    def logged():
+        with open(help_log) as f:
+            return f.read().splitlines()
+    app.wait_for(lambda: os.path.exists(help_log) and logged())
+    assert logged() == ["help:tagsmith/fleet"], logged()
 
 
 @tap.test("with several kits listed, the Devices list stays below its heading")
