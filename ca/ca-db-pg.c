@@ -231,7 +231,7 @@ dialect (const char *sql)
 {
   static const struct { const char *pattern; const char *replacement; } rules[] = {
     { "\\((\\w+) COLLATE NOCASE\\)", "(lower(\\1))" },
-    { "([\\w.]+) = (\\$\\d+) COLLATE NOCASE", "lower(\\1) = lower(\\2)" },
+    { "([\\w.]+) (<=|>=|=|<|>) (\\$\\d+) COLLATE NOCASE", "lower(\\1) \\2 lower(\\3)" },
     { " \\+([a-z_]+\\.[a-z_]+)", " \\1" },
     { "json_extract\\(CASE WHEN json_valid\\((\\w+)\\) THEN \\w+ ELSE '\\{\\}' END, '\\$\\.(\\w+)'\\)",
       "(CASE WHEN \\1 ~ '^[{].*[}]$' THEN \\1::jsonb ->> '\\2' END)" },

@@ -198,14 +198,18 @@ fleet_row_from_row (CaStmt *stmt)
 }
 
 /* What a query's search selects, resolved once: an IMEI range, and for a
- * UUID or serial the identity to look up. */
+ * UUID or serial the identity to look up. A UUID or serial may be given in
+ * part, from its start: each is then a range of its index, like the IMEIs. */
 typedef struct
 {
-  char     *lower;     /* IMEIs above this (exclusive) ... */
-  char     *upper;     /* ... and below this (exclusive) */
-  gboolean  identity;  /* only the device with @uuid or a certificate @serial */
-  char     *uuid;
-  char     *serial;    /* (nullable) when the search is not hex */
+  char     *lower;         /* IMEIs above this (exclusive) ... */
+  char     *upper;         /* ... and below this (exclusive) */
+  gboolean  identity;      /* only the devices a UUID or certificate serial names */
+  char     *uuid_lower;    /* UUIDs from this (inclusive, any case) ... */
+  char     *uuid_upper;    /* ... and below this */
+  char     *serial;        /* (nullable) the whole serial, normalised; NULL when not hex */
+  char     *serial_lower;  /* (nullable) serials from this hex prefix ... */
+  char     *serial_upper;  /* ... and below this */
 } FleetScope;
 
 static void
@@ -213,8 +217,11 @@ fleet_scope_clear (FleetScope *scope)
 {
   g_free (scope->lower);
   g_free (scope->upper);
-  g_free (scope->uuid);
+  g_free (scope->uuid_lower);
+  g_free (scope->uuid_upper);
   g_free (scope->serial);
+  g_free (scope->serial_lower);
+  g_free (scope->serial_upper);
 }
 
 static gboolean
@@ -225,6 +232,28 @@ is_digits (const char *text)
       return FALSE;
 
   return TRUE;
+}
+
+/* The start of a serial as the ledger stores serials (upper-case hex, no
+ * separators), or NULL when @text is not hex. Unlike ca_serial_normalise()
+ * nothing is padded or stripped: "0A1" is the start of "0A1B…". */
+static char *
+serial_prefix (const char *text)
+{
+  g_autoptr(GString) hex = g_string_new (NULL);
+
+  if (g_str_has_prefix (text, "0x") || g_str_has_prefix (text, "0X"))
+    text += 2;
+  for (; *text != '\0'; text++)
+    {
+      if (*text == ':' || *text == ' ')
+        continue;
+      if (!g_ascii_isxdigit (*text))
+        return NULL;
+      g_string_append_c (hex, g_ascii_toupper (*text));
+    }
+
+  return hex->len > 0 ? g_string_free (g_steal_pointer (&hex), FALSE) : NULL;
 }
 
 static void
@@ -251,9 +280,15 @@ fleet_scope_init (FleetScope         *scope,
       if (len > 0)
         {
           scope->identity = TRUE;
+          /* '~' sorts after every character of a UUID or a serial, so a
+           * prefix P selects [P, P~). */
+          scope->uuid_lower = g_strdup (search);
+          scope->uuid_upper = g_strconcat (search, "~", NULL);
           /* Serials are stored as ca_serial_normalise() writes them. */
-          scope->uuid = g_strdup (search);
           scope->serial = ca_serial_normalise (search, NULL);
+          scope->serial_lower = serial_prefix (search);
+          if (scope->serial_lower != NULL)
+            scope->serial_upper = g_strconcat (scope->serial_lower, "~", NULL);
         }
     }
 
@@ -282,7 +317,9 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FleetScope, fleet_scope_clear)
  * the whole lot walked: '+' keeps the lot off the index. */
 #define FLEET_IDENTITY_LOT " AND +d.lot = ?3"
 #define FLEET_IDENTITY \
-  " AND d.imei IN (SELECT imei FROM devices WHERE uuid = ?4 COLLATE NOCASE UNION SELECT imei FROM certificates WHERE serial = ?5)"
+  " AND d.imei IN (SELECT imei FROM devices WHERE uuid >= ?4 COLLATE NOCASE AND uuid < ?10 COLLATE NOCASE " \
+  "UNION SELECT imei FROM certificates WHERE serial = ?5 " \
+  "UNION SELECT imei FROM certificates WHERE serial >= ?11 AND serial < ?12)"
 #define FLEET_STATUS \
   " AND (?6 = 0 " \
   "  OR (?6 = 1 AND c.status = 'valid' AND c.not_after > ?7) " \
@@ -317,12 +354,15 @@ prepare_fleet (CaLedger            *self,
   ca_stmt_bind_text (stmt, 1, scope->lower);
   ca_stmt_bind_text (stmt, 2, scope->upper);
   ca_stmt_bind_text (stmt, 3, query->lot);
-  ca_stmt_bind_text (stmt, 4, scope->uuid);
+  ca_stmt_bind_text (stmt, 4, scope->uuid_lower);
   ca_stmt_bind_text (stmt, 5, scope->serial);
   ca_stmt_bind_int64 (stmt, 6, query->filter);
   ca_stmt_bind_int64 (stmt, 7, now);
   ca_stmt_bind_int64 (stmt, 8, now + (gint64) expiring * 86400);
   ca_stmt_bind_int64 (stmt, 9, limit);
+  ca_stmt_bind_text (stmt, 10, scope->uuid_upper);
+  ca_stmt_bind_text (stmt, 11, scope->serial_lower);
+  ca_stmt_bind_text (stmt, 12, scope->serial_upper);
 
   return stmt;
 }

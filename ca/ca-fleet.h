@@ -35,9 +35,9 @@ typedef struct
   int            expiring_days;  /* 0 for CA_EXPIRING_DAYS */
   const char    *after_imei;     /* (nullable) */
   guint          limit;          /* 0 for 100 */
-  const char    *search;         /* (nullable) digits: an IMEI prefix; otherwise a device UUID
-                                  * or the serial of any of the device's certificates (hex,
-                                  * any case, colons allowed) */
+  const char    *search;         /* (nullable) digits: an IMEI prefix; otherwise the start of
+                                  * a device UUID or of the serial of any of the device's
+                                  * certificates (hex, any case, colons allowed) */
   const char    *lot;            /* (nullable) exactly this production lot */
 } CaFleetQuery;
 

@@ -14,7 +14,7 @@ packages=(
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev libssl-dev libserialport-dev
   libsqlite3-dev libpq-dev libsecret-1-dev libjson-glib-dev postgresql
-  desktop-file-utils appstream-util
+  desktop-file-utils appstream-util yelp-tools
   openssl sqlite3 gnutls-bin libmbedtls-dev valgrind clang libclang-rt-14-dev gdb
   xvfb xauth dbus dbus-x11 at-spi2-core python3-dogtail imagemagick gnome-keyring libsecret-tools
 )

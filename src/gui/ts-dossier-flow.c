@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "ts-dossier-flow.h"
+#include "ts-fleet-model.h"
 #include "ts-unlock.h"
 #include "ts-workspace-ca.h"
 
@@ -165,15 +166,6 @@ lots_cb (GObject      *object,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-static gpointer
-list_lots_job (TsWorkspace   *workspace,
-               gpointer       data,
-               GCancellable  *cancellable,
-               GError       **error)
-{
-  return ts_workspace_list_lots (workspace, error);
-}
-
 void
 ts_dossier_flow_async (TsWorkspace         *workspace,
                        GtkWidget           *parent,
@@ -192,8 +184,7 @@ ts_dossier_flow_async (TsWorkspace         *workspace,
   flow->folder = g_strdup (folder);
   g_task_set_source_tag (task, ts_dossier_flow_async);
   g_task_set_task_data (task, flow, (GDestroyNotify) flow_free);
-  ts_workspace_run_async (workspace, list_lots_job, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
-                          cancellable, lots_cb, g_object_ref (task));
+  ts_fleet_list_lots_async (workspace, cancellable, lots_cb, g_object_ref (task));
 }
 
 char *

@@ -523,3 +523,24 @@ ts_fleet_model_is_complete (TsFleetModel *self)
 
   return self->index != NULL;
 }
+
+static gpointer
+list_lots_job (TsWorkspace   *workspace,
+               gpointer       data,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  return ts_workspace_list_lots (workspace, error);
+}
+
+void
+ts_fleet_list_lots_async (TsWorkspace         *workspace,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_return_if_fail (TS_IS_WORKSPACE (workspace));
+
+  ts_workspace_run_async (workspace, list_lots_job, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
+                          cancellable, callback, user_data);
+}

@@ -41,4 +41,11 @@ gboolean      ts_fleet_model_is_loading   (TsFleetModel  *self);
 gboolean      ts_fleet_model_is_complete  (TsFleetModel  *self);
 void          ts_fleet_model_reload       (TsFleetModel  *self);
 
+/* The ledger's production lots, read on the workspace's thread runner: finish
+ * with ts_workspace_run_finish(), which gives a GPtrArray of names, sorted. */
+void          ts_fleet_list_lots_async    (TsWorkspace         *workspace,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+
 G_END_DECLS

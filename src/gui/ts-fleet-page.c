@@ -35,6 +35,7 @@ struct _TsFleetPage
   GtkScrolledWindow *scroller;
   GtkColumnView     *column_view;
   GtkLabel          *count_label;
+  GtkColumnViewColumn *columns[5];  /* by Column */
 
   /* Owned references */
   TsWorkspace       *workspace;
@@ -44,6 +45,8 @@ struct _TsFleetPage
   gboolean           filling_lots;  /* the lot list is being replaced: not a query change */
   gboolean           open_first;    /* Enter came before the search's first match: open it when it lands */
   gboolean           stale;         /* the ledger changed while the page was hidden */
+  int                width;         /* the width the columns were chosen for */
+  guint              columns_idle;  /* choosing them again, after this allocation */
 
   /* TAGSMITH_BENCH: what tests/bench/bench-fleet has been told */
   gboolean           bench_rows_told;
@@ -71,17 +74,20 @@ typedef enum
   COLUMN_LOT,
 } Column;
 
+/* @min_width: the list's width below which the column gives way, so the IMEI
+ * and status always show whole, down to a phone's 360 px. */
 static const struct
 {
   Column      column;
   const char *title;
   gboolean    expand;
+  int         min_width;
 } columns[] = {
-  { COLUMN_IMEI, N_("IMEI"), FALSE },
-  { COLUMN_STATUS, N_("Status"), FALSE },
-  { COLUMN_EXPIRES, N_("Expires"), FALSE },
-  { COLUMN_AUTHORITY, N_("Authority"), TRUE },
-  { COLUMN_LOT, N_("Lot"), FALSE },
+  { COLUMN_IMEI, N_("IMEI"), FALSE, 0 },
+  { COLUMN_STATUS, N_("Status"), FALSE, 0 },
+  { COLUMN_EXPIRES, N_("Expires"), FALSE, 360 },
+  { COLUMN_AUTHORITY, N_("Authority"), TRUE, 720 },
+  { COLUMN_LOT, N_("Lot"), FALSE, 600 },
 };
 
 static void
@@ -93,9 +99,11 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
   GtkWidget *label = gtk_label_new (NULL);
 
   gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  /* An IMEI is never cut: other columns give way (update_columns_cb). */
   if (column == COLUMN_IMEI)
     gtk_widget_add_css_class (label, "monospace");
+  else
+    gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   if (column == COLUMN_STATUS)
     {
       gtk_widget_set_halign (label, GTK_ALIGN_START);
@@ -185,6 +193,7 @@ ts_fleet_page_add_columns (TsFleetPage *self)
       gtk_column_view_column_set_expand (column, columns[i].expand);
       gtk_column_view_column_set_resizable (column, TRUE);
       gtk_column_view_append_column (self->column_view, column);
+      self->columns[columns[i].column] = column;
       g_object_unref (column);
     }
 }
@@ -248,6 +257,33 @@ ts_fleet_page_add_details_column (TsFleetPage *self)
   g_signal_connect (factory, "bind", G_CALLBACK (details_bind_cb), NULL);
   gtk_column_view_append_column (self->column_view, column);
   g_object_unref (column);
+}
+
+static gboolean
+update_columns_cb (gpointer user_data)
+{
+  TsFleetPage *self = TS_FLEET_PAGE (user_data);
+
+  self->columns_idle = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    gtk_column_view_column_set_visible (self->columns[columns[i].column], self->width >= columns[i].min_width);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Which columns show depends on the width the list was given, known when the
+ * scroller is allocated; they change after that allocation, as a resize must
+ * not start from inside one. */
+static void
+list_width_cb (TsFleetPage   *self,
+               GParamSpec    *pspec,
+               GtkAdjustment *adjustment)
+{
+  int width = (int) gtk_adjustment_get_page_size (adjustment);
+
+  if (width != self->width && self->columns_idle == 0)
+    self->columns_idle = g_idle_add (update_columns_cb, self);
+  self->width = width;
 }
 
 /* For the benchmark: the first rows with data, and the rows at the jump target. */
@@ -414,23 +450,13 @@ lots_cb (GObject      *object,
     query_changed_cb (self);
 }
 
-static gpointer
-list_lots_job (TsWorkspace   *workspace,
-               gpointer       data,
-               GCancellable  *cancellable,
-               GError       **error)
-{
-  return ts_workspace_list_lots (workspace, error);
-}
-
 static void
 load_lots (TsFleetPage *self)
 {
   g_cancellable_cancel (self->lots_cancellable);
   g_clear_object (&self->lots_cancellable);
   self->lots_cancellable = g_cancellable_new ();
-  ts_workspace_run_async (self->workspace, list_lots_job, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
-                          self->lots_cancellable, lots_cb, g_object_ref (self));
+  ts_fleet_list_lots_async (self->workspace, self->lots_cancellable, lots_cb, g_object_ref (self));
 }
 
 static void
@@ -579,12 +605,20 @@ search_started_cb (TsFleetPage *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
+/* Escape in the search clears it, and the whole fleet shows again. */
+static void
+search_stopped_cb (TsFleetPage *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+}
+
 static void
 ts_fleet_page_dispose (GObject *object)
 {
   TsFleetPage *self = TS_FLEET_PAGE (object);
 
   g_cancellable_cancel (self->lots_cancellable);
+  g_clear_handle_id (&self->columns_idle, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (object), TS_TYPE_FLEET_PAGE);
   g_clear_object (&self->model);
   g_clear_object (&self->lots_cancellable);
@@ -620,6 +654,7 @@ ts_fleet_page_class_init (TsFleetPageClass *klass)
   gtk_widget_class_install_action (widget_class, "fleet.details", "(sss)", details_action);
   gtk_widget_class_install_action (widget_class, "fleet.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "fleet.revoke", NULL, revoke_action);
+  gtk_widget_class_bind_template_callback (widget_class, search_stopped_cb);
 }
 
 static void
@@ -632,6 +667,8 @@ ts_fleet_page_init (TsFleetPage *self)
 
   ts_fleet_page_add_columns (self);
   ts_fleet_page_add_details_column (self);
+  g_signal_connect_object (gtk_scrolled_window_get_hadjustment (self->scroller), "notify::page-size",
+                           G_CALLBACK (list_width_cb), self, G_CONNECT_SWAPPED);
   if (g_getenv ("TAGSMITH_BENCH") != NULL)
     {
       /* Marks rows as they are bound, after the columns' own binds. */

@@ -27,6 +27,7 @@ struct _TsWindow
   AdwToastOverlay      *toasts;
   AdwLeaflet           *leaflet;
   GtkStack             *stack;
+  GtkWidget            *sidebar_pane;
   GtkListBox           *sidebar_list;
   AdwWindowTitle       *content_title;
   GtkRevealer          *ledger_banner;
@@ -71,6 +72,25 @@ ts_window_populate_sidebar (TsWindow *self)
     }
 }
 
+/* On a narrow screen the sidebar and the page take turns: picking a page
+ * slides to it, even the one already chosen. */
+static void
+show_page (TsWindow   *self,
+           const char *name)
+{
+  gtk_stack_set_visible_child_name (self->stack, name);
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+static void
+sidebar_row_activated_cb (TsWindow      *self,
+                          GtkListBoxRow *row,
+                          GtkListBox    *list)
+{
+  show_page (self, gtk_widget_get_name (GTK_WIDGET (row)));
+}
+
 static void
 sidebar_row_selected_cb (TsWindow      *self,
                          GtkListBoxRow *row,
@@ -80,6 +100,32 @@ sidebar_row_selected_cb (TsWindow      *self,
 
   if (row != NULL)
     gtk_stack_set_visible_child_name (self->stack, gtk_widget_get_name (GTK_WIDGET (row)));
+}
+
+/* Tab leaves the sidebar for the page on show, and Shift+Tab for the sidebar's
+ * header, instead of walking the rows: a row that takes the focus is selected,
+ * so walking them would switch the page at every step. Arrows, Enter and a
+ * click still pick a page. */
+static gboolean
+sidebar_key_pressed_cb (TsWindow              *self,
+                        guint                  keyval,
+                        guint                  keycode,
+                        GdkModifierType        state,
+                        GtkEventControllerKey *controller)
+{
+  GtkWidget *sidebar_header;
+
+  if (keyval == GDK_KEY_Tab || keyval == GDK_KEY_KP_Tab)
+    return gtk_widget_get_mapped (GTK_WIDGET (self->stack)) &&
+           gtk_widget_child_focus (GTK_WIDGET (self->stack), GTK_DIR_TAB_FORWARD);
+
+  if (keyval == GDK_KEY_ISO_Left_Tab)
+    {
+      sidebar_header = gtk_widget_get_first_child (GTK_WIDGET (self->sidebar_pane));
+      return gtk_widget_child_focus (sidebar_header, GTK_DIR_TAB_BACKWARD);
+    }
+
+  return FALSE;
 }
 
 /* A ledger that did not open is said at the top of every page, with the way
@@ -180,7 +226,34 @@ show_page_action (GtkWidget  *widget,
   const char *name = g_variant_get_string (param, NULL);
 
   if (gtk_stack_get_child_by_name (self->stack, name) != NULL)
-    gtk_stack_set_visible_child_name (self->stack, name);
+    show_page (self, name);
+}
+
+/* F1 opens the help page of the page on show (data/help/C, page ids are the
+ * stack's page names). TAGSMITH_HELP_LOG names a file the URI is appended to
+ * instead, so tests see what would be shown without a help viewer. */
+static void
+help_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  TsWindow *self = TS_WINDOW (widget);
+  const char *log = g_getenv ("TAGSMITH_HELP_LOG");
+  const char *page = gtk_stack_get_visible_child_name (self->stack);
+  g_autofree char *uri = page != NULL ? g_strconcat ("help:tagsmith/", page, NULL) : g_strdup ("help:tagsmith");
+
+  if (log != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (log);
+      g_autoptr(GFileOutputStream) out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, NULL);
+      g_autofree char *line = g_strconcat (uri, "\n", NULL);
+
+      if (out != NULL)
+        g_output_stream_write_all (G_OUTPUT_STREAM (out), line, strlen (line), NULL, NULL, NULL);
+      return;
+    }
+
+  gtk_show_uri (GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
 }
 
 /* Window size and the last page come back the way the user left them. */
@@ -229,6 +302,7 @@ ts_window_class_init (TsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TsWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, TsWindow, sidebar_pane);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, sidebar_list);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, ledger_banner);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, ledger_banner_label);
@@ -239,11 +313,15 @@ ts_window_class_init (TsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TsWindow, production_page);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, activity_page);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_row_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, sidebar_key_pressed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, sidebar_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, visible_page_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action);
+  gtk_widget_class_install_action (widget_class, "win.help", NULL, help_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F1, 0, "win.help", NULL);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK,
                                        "win.show-page", "s", "devices");

@@ -307,6 +307,21 @@ test_fleet_search (Fixture       *fixture,
   g_assert_cmpuint (rows->len, ==, 0);
   g_clear_pointer (&rows, g_ptr_array_unref);
 
+  /* The start of a UUID, in any case: devices 10..19 */
+  rows = list_all (fixture, &(CaFleetQuery) { .search = "50363154-3931-4A21-80B9-00000000001" });
+  g_assert_cmpuint (rows->len, ==, 10);
+  g_assert_true (g_str_has_prefix (((CaFleetRow *) rows->pdata[0])->uuid, "50363154-3931-4a21-80b9-00000000001"));
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  /* The start of a serial, with colons so it is never taken for IMEI digits */
+  colons[8] = '\0';
+  rows = list_all (fixture, &(CaFleetQuery) { .search = colons });
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpstr (((CaFleetRow *) rows->pdata[0])->imei, ==, imei7);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = list_all (fixture, &(CaFleetQuery) { .lot = "LOT-A", .search = colons });
+  g_assert_cmpuint (rows->len, ==, 0);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
   /* Lots, alone and with a search */
   rows = list_all (fixture, &(CaFleetQuery) { .lot = "LOT-A" });
   g_assert_cmpuint (rows->len, ==, 10);
@@ -320,6 +335,9 @@ test_fleet_search (Fixture       *fixture,
   g_assert_cmpuint (rows->len, ==, 0);
   g_clear_pointer (&rows, g_ptr_array_unref);
   rows = list_all (fixture, &(CaFleetQuery) { .lot = "LOT-B", .search = colons });
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = list_all (fixture, &(CaFleetQuery) { .lot = "LOT-B", .search = second->serial });
   g_assert_cmpuint (rows->len, ==, 1);
   g_clear_pointer (&rows, g_ptr_array_unref);
   rows = list_all (fixture, &(CaFleetQuery) { .lot = "lot-a" });
@@ -440,9 +458,9 @@ test_fleet_plans (Fixture       *fixture,
   assert_plan_uses (fixture, &(CaFleetQuery) { .lot = "L1" },
                     (const char *[]) { "devices_lot (lot=? AND imei>? AND imei<?)", NULL });
   assert_plan_uses (fixture, &(CaFleetQuery) { CA_FLEET_REVOKED, .search = "50363154-3931-4a21-80b9-1503d88271bf" },
-                    (const char *[]) { "sqlite_autoindex_devices_1 (imei=?)", "devices_uuid (uuid=?)", "certificates_serial (serial=?)", NULL });
+                    (const char *[]) { "sqlite_autoindex_devices_1 (imei=?)", "devices_uuid (uuid>? AND uuid<?)", "certificates_serial (serial=?)", "certificates_serial (serial>? AND serial<?)", NULL });
   assert_plan_uses (fixture, &(CaFleetQuery) { .lot = "L1", .search = "0A:1B" },
-                    (const char *[]) { "sqlite_autoindex_devices_1 (imei=?)", "devices_uuid (uuid=?)", "certificates_serial (serial=?)", NULL });
+                    (const char *[]) { "sqlite_autoindex_devices_1 (imei=?)", "devices_uuid (uuid>? AND uuid<?)", "certificates_serial (serial=?)", "certificates_serial (serial>? AND serial<?)", NULL });
 }
 
 /* A version 3 ledger gains the fleet indexes on open. */
