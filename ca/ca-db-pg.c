@@ -609,6 +609,28 @@ pg_count_tables (CaDb *db,
   return status;
 }
 
+/* REPEATABLE READ: every statement of the transaction sees its first snapshot. */
+static CaDbStatus
+pg_begin_read (CaDb *db)
+{
+  return pg_exec (db, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+}
+
+/* A BIGSERIAL column's sequence knows nothing of ids written explicitly. */
+static CaDbStatus
+pg_reset_sequences (CaDb *db)
+{
+  return pg_exec (db,
+                  "DO $$ DECLARE c record; BEGIN "
+                  "FOR c IN SELECT table_name, column_name, "
+                  "pg_get_serial_sequence (format ('%I.%I', table_schema, table_name), column_name) AS sequence "
+                  "FROM information_schema.columns WHERE table_schema = current_schema () LOOP "
+                  "IF c.sequence IS NOT NULL THEN "
+                  "EXECUTE format ('SELECT setval (%L, COALESCE ((SELECT max (%I) FROM %I), 0) + 1, false)', "
+                  "c.sequence, c.column_name, c.table_name); "
+                  "END IF; END LOOP; END $$");
+}
+
 static const CaDbBackend pg_backend = {
   .close = pg_close,
   .message = pg_message,
@@ -620,6 +642,17 @@ static const CaDbBackend pg_backend = {
   .write_version = pg_write_version,
   .schema_sql = pg_schema_sql,
   .count_tables = pg_count_tables,
+  .begin_read = pg_begin_read,
+  .reset_sequences = pg_reset_sequences,
+  .tables_sql = "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema () ORDER BY tablename",
+  .columns_sql = "SELECT a.attname, COALESCE ((SELECT k.place FROM pg_catalog.pg_index i, "
+                 "unnest (i.indkey::int2[]) WITH ORDINALITY AS k (attnum, place) "
+                 "WHERE i.indrelid = a.attrelid AND i.indisprimary AND k.attnum = a.attnum), 0) "
+                 "FROM pg_catalog.pg_attribute a "
+                 "WHERE a.attrelid = to_regclass (?1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+  .references_sql = "SELECT a.attname, c.confrelid::regclass::text FROM pg_catalog.pg_constraint c "
+                    "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) "
+                    "WHERE c.contype = 'f' AND c.conrelid = to_regclass (?1)",
   .prepare = pg_prepare,
   .finalize = pg_finalize,
   .reset = pg_reset,

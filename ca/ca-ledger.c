@@ -317,6 +317,7 @@ migrate (CaLedger  *self,
 
   if (!read_schema_version (self, &version, error) || !refuse_newer (self, version, error))
     return FALSE;
+  self->found_version = version;
   if (version == CA_LEDGER_SCHEMA_VERSION)
     return TRUE;
 
@@ -516,6 +517,7 @@ migrate_in_memory (CaLedger  *self,
 
   if (!read_schema_version (self, &version, error) || !refuse_newer (self, version, error))
     return FALSE;
+  self->found_version = version;
   if (version == CA_LEDGER_SCHEMA_VERSION)
     return TRUE;
 
