@@ -31,6 +31,7 @@ typedef enum
   CA_DB_BUSY,         /* another connection held the lock past the timeout */
   CA_DB_READ_ONLY,    /* the database or its folder cannot be written */
   CA_DB_CANT_OPEN,    /* the database cannot be reached or opened */
+  CA_DB_LOST,         /* the connection to the server broke during the call */
   CA_DB_CORRUPT,      /* damaged, or not a database at all */
   CA_DB_FULL,         /* the disk is full or failed */
   CA_DB_ERROR,        /* anything else; ca_db_message() says what */
