@@ -182,7 +182,7 @@ ensure_connected (PgDb *db)
   if (PQstatus (db->conn) != CONNECTION_OK)
     {
       set_message (db, PQerrorMessage (db->conn));
-      return CA_DB_CANT_OPEN;
+      return CA_DB_LOST;
     }
   db->generation++;
 
