@@ -169,7 +169,7 @@ def make_csrs(ws, count):
 
 
 @tap.test("issue-batch: the server going away mid-batch gives advice, keeps every certificate the batch "
-          "reported, and the same batch run again completes it", skip=SKIP)
+          "reported, and running the rest again completes it", skip=SKIP)
 def _():
     server = Server()
     session = None
@@ -217,11 +217,14 @@ def _():
             tap.ok(f"{name[:-4]} {serial.upper()}" in recorded, f"{name} is recorded with its serial {serial}")
         verifies(ws, server.uri)
 
-        r = ws.cli("issue-batch", "--ca", "Issuing", "--input", ws.path("batch.csv"), "--out-dir", out,
+        # The rows the batch did not reach, run again as the advice says.
+        buf = io.StringIO()
+        csv.writer(buf).writerows(rows[:1] + rows[257:])
+        ws.write("rest.csv", buf.getvalue())
+        r = ws.cli("issue-batch", "--ca", "Issuing", "--input", ws.path("rest.csv"), "--out-dir", out,
                    pass_=PASS)
         tap.eq(r.returncode, 0, r.stderr)
         tap.contains(r.stdout, "Issued 44 certificates")
-        tap.contains(r.stdout, "256 issued before were found again")
         tap.eq(len(os.listdir(out)), 300)
         tap.eq(server.query("SELECT count(*), count(DISTINCT serial), count(DISTINCT imei) FROM certificates "
                             "WHERE imei IS NOT NULL"), "300|300|300")
@@ -261,8 +264,9 @@ class PausingProxy:
                 except OSError:
                     data = b""
                 if fd == self.master and data:
-                    self.seen = (self.seen + data)[-256:]
-                    if not self.held.is_set() and self.pattern in self.seen:
+                    window = self.seen + data
+                    self.seen = window[-len(self.pattern):]
+                    if not self.held.is_set() and self.pattern in window:
                         self.held.set()
                         self.released.wait()
                     os.write(self.target, data)
@@ -294,7 +298,9 @@ def _():
         proxy = PausingProxy(kit.port, b"%CMNG=0,16842753,1,")
         argv, env = provision_argv(ws, proxy.path, server.uri)
         proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        tap.ok(proxy.held.wait(120), "the provisioning reached the certificate's write")
+        if not proxy.held.wait(120):
+            proc.kill()
+            raise AssertionError(f"the provisioning never wrote its certificate: {proc.communicate()}")
         tap.eq(server.query("SELECT state FROM installs ORDER BY id DESC LIMIT 1"), "intent")
         server.halt()
         proxy.release()
