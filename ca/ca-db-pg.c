@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,17 +28,23 @@
 
 typedef struct
 {
-  CaDb     base;
-  PGconn  *conn;
-  char    *message;   /* of the last failure */
-  gint64   changes;
-  guint    next_name;
+  CaDb      base;
+  PGconn   *conn;
+  char     *message;     /* of the last failure */
+  gint64    changes;
+  guint     next_name;
+  gboolean  read_only;
+  gboolean  transaction; /* the caller's transaction is open, even on a lost connection */
+  guint     generation;  /* counts reconnections; statements prepared before are prepared again */
 } PgDb;
 
 typedef struct
 {
   CaStmt    base;
   char     *name;
+  char     *sql;        /* as the server runs it */
+  Oid      *types;
+  guint     generation; /* of the connection it was prepared on */
   int       n_params;
   char    **values;
   int      *lengths;
@@ -100,6 +107,9 @@ check_result (PgDb     *db,
 
   set_message (db, result != NULL ? PQresultErrorMessage (result) : PQerrorMessage (db->conn));
   mapped = status_from_sqlstate (result != NULL ? PQresultErrorField (result, PG_DIAG_SQLSTATE) : NULL);
+  /* Whatever the server said last (say, that it is shutting down), the connection is gone. */
+  if (PQstatus (db->conn) != CONNECTION_OK)
+    mapped = CA_DB_LOST;
   PQclear (result);
 
   return mapped;
@@ -120,11 +130,11 @@ pg_message (CaDb *db)
 }
 
 static CaDbStatus
-pg_exec (CaDb       *db,
-         const char *sql)
+run (PgDb       *db,
+     const char *sql)
 {
-  PGresult *result = PQexec (PG (db)->conn, sql);
-  CaDbStatus status = check_result (PG (db), result);
+  PGresult *result = PQexec (db->conn, sql);
+  CaDbStatus status = check_result (db, result);
 
   if (status == CA_DB_OK)
     PQclear (result);
@@ -133,14 +143,112 @@ pg_exec (CaDb       *db,
 }
 
 static CaDbStatus
+configure_session (PgDb *db)
+{
+  return run (db, db->read_only ? "SET default_transaction_read_only = on; SET client_min_messages = warning"
+                                : "SET client_min_messages = warning");
+}
+
+/* Between calls the server says nothing, unless it ended the connection (a
+ * restart, an administrator): then its last words and the end of the stream
+ * wait on the socket. Reads them without blocking. */
+static gboolean
+server_hung_up (PGconn *conn)
+{
+  struct pollfd waiting = { .fd = PQsocket (conn), .events = POLLIN };
+
+  while (poll (&waiting, 1, 0) > 0 && PQconsumeInput (conn))
+    ;
+
+  return PQstatus (conn) != CONNECTION_OK;
+}
+
+/* A connection the server dropped (a restart, a network fault) is made again
+ * before the next call once it is known to be gone, but never inside the
+ * caller's transaction: the server rolled that back, and the caller must hear
+ * so rather than go on outside it. Statements prepared before are prepared
+ * again when next run. */
+static CaDbStatus
+ensure_connected (PgDb *db)
+{
+  if (PQstatus (db->conn) == CONNECTION_OK && !server_hung_up (db->conn))
+    return CA_DB_OK;
+  if (db->transaction)
+    {
+      set_message (db, "the connection to the server broke in the middle of a change");
+      return CA_DB_LOST;
+    }
+  PQreset (db->conn);
+  if (PQstatus (db->conn) != CONNECTION_OK)
+    {
+      set_message (db, PQerrorMessage (db->conn));
+      return CA_DB_LOST;
+    }
+  db->generation++;
+
+  return configure_session (db);
+}
+
+static gboolean
+ends_transaction (const char *sql)
+{
+  return g_ascii_strcasecmp (sql, "COMMIT") == 0 || g_ascii_strcasecmp (sql, "ROLLBACK") == 0;
+}
+
+static CaDbStatus
+pg_exec (CaDb       *db,
+         const char *sql)
+{
+  CaDbStatus status;
+
+  if (ends_transaction (sql))
+    {
+      gboolean open = PG (db)->transaction;
+
+      PG (db)->transaction = FALSE;
+      /* The server rolled back the transaction of a connection that broke;
+       * a COMMIT is never sent on a new one, where it would commit nothing. */
+      if (open && PQstatus (PG (db)->conn) != CONNECTION_OK)
+        {
+          if (g_ascii_strcasecmp (sql, "ROLLBACK") == 0)
+            return CA_DB_OK;
+          set_message (PG (db), "the connection to the server broke before the change was saved");
+          return CA_DB_LOST;
+        }
+    }
+  status = ensure_connected (PG (db));
+  if (status != CA_DB_OK)
+    return status;
+  status = run (PG (db), sql);
+  if (status == CA_DB_OK && g_ascii_strncasecmp (sql, "BEGIN", 5) == 0)
+    PG (db)->transaction = TRUE;
+
+  return status;
+}
+
+/* BEGIN writes nothing, so a connection found broken there is made again and
+ * BEGIN sent once more: a long-running program carries on after a restart. */
+static CaDbStatus
+begin (CaDb       *db,
+       const char *sql)
+{
+  CaDbStatus status = pg_exec (db, sql);
+
+  if (status == CA_DB_LOST && !PG (db)->transaction)
+    status = pg_exec (db, sql);
+
+  return status;
+}
+
+static CaDbStatus
 pg_begin_write (CaDb *db)
 {
-  CaDbStatus status = pg_exec (db, "BEGIN");
+  CaDbStatus status = begin (db, "BEGIN");
 
   if (status == CA_DB_OK)
     status = pg_exec (db, "SELECT pg_advisory_xact_lock (" WRITE_LOCK_KEY ")");
-  if (status != CA_DB_OK && PQtransactionStatus (PG (db)->conn) != PQTRANS_IDLE)
-    PQclear (PQexec (PG (db)->conn, "ROLLBACK"));
+  if (status != CA_DB_OK && PG (db)->transaction)
+    pg_exec (db, "ROLLBACK");
 
   return status;
 }
@@ -150,7 +258,8 @@ pg_in_transaction (CaDb *db)
 {
   PGTransactionStatusType status = PQtransactionStatus (PG (db)->conn);
 
-  return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
+  return PG (db)->transaction ||
+         status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
 }
 
 static gint64
@@ -165,10 +274,15 @@ query_text (CaDb        *db,
             const char  *sql,
             char       **out_value)
 {
-  PGresult *result = PQexec (PG (db)->conn, sql);
-  CaDbStatus status = check_result (PG (db), result);
+  PGresult *result;
+  CaDbStatus status;
 
   *out_value = NULL;
+  status = ensure_connected (PG (db));
+  if (status != CA_DB_OK)
+    return status;
+  result = PQexec (PG (db)->conn, sql);
+  status = check_result (PG (db), result);
   if (status != CA_DB_OK)
     return status;
   if (PQntuples (result) > 0 && !PQgetisnull (result, 0, 0))
@@ -391,6 +505,12 @@ pg_prepare (CaDb       *db,
   for (int i = 0; i < count; i++)
     types[i] = g_array_index (used, gboolean, i) ? 0 : TEXTOID;
 
+  status = ensure_connected (PG (db));
+  if (status != CA_DB_OK)
+    {
+      db->status = status;
+      return NULL;
+    }
   stmt = g_new0 (PgStmt, 1);
   stmt->base.db = db;
   stmt->name = g_strdup_printf ("ca_%u", PG (db)->next_name++);
@@ -404,6 +524,9 @@ pg_prepare (CaDb       *db,
       return NULL;
     }
   PQclear (result);
+  stmt->sql = g_steal_pointer (&translated);
+  stmt->types = g_steal_pointer (&types);
+  stmt->generation = PG (db)->generation;
 
   stmt->n_params = count;
   stmt->values = g_new0 (char *, MAX (count, 1));
@@ -437,8 +560,11 @@ pg_finalize (CaStmt *base)
 
   pg_reset (base);
   /* Inside a failed transaction the server refuses it; the name dies with the connection. */
-  if (PQstatus (conn) == CONNECTION_OK && PQtransactionStatus (conn) == PQTRANS_IDLE)
+  if (PQstatus (conn) == CONNECTION_OK && PQtransactionStatus (conn) == PQTRANS_IDLE &&
+      stmt->generation == PG (base->db)->generation)
     PQclear (PQexec (conn, sql));
+  g_free (stmt->sql);
+  g_free (stmt->types);
   g_free (stmt->values);
   g_free (stmt->lengths);
   g_free (stmt->formats);
@@ -507,11 +633,24 @@ pg_step (CaStmt *base)
 
   if (stmt->result == NULL)
     {
-      PGresult *result = PQexecPrepared (db->conn, stmt->name, stmt->n_params,
-                                         (const char *const *) stmt->values, stmt->lengths,
-                                         stmt->formats, 0);
-      CaDbStatus status = check_result (db, result);
+      PGresult *result;
+      CaDbStatus status = ensure_connected (db);
 
+      if (status == CA_DB_OK && stmt->generation != db->generation)
+        {
+          result = PQprepare (db->conn, stmt->name, stmt->sql, stmt->n_params, stmt->types);
+          status = check_result (db, result);
+          if (status == CA_DB_OK)
+            {
+              PQclear (result);
+              stmt->generation = db->generation;
+            }
+        }
+      if (status != CA_DB_OK)
+        return status;
+      result = PQexecPrepared (db->conn, stmt->name, stmt->n_params,
+                               (const char *const *) stmt->values, stmt->lengths, stmt->formats, 0);
+      status = check_result (db, result);
       if (status != CA_DB_OK)
         return status;
       stmt->result = result;
@@ -609,6 +748,28 @@ pg_count_tables (CaDb *db,
   return status;
 }
 
+/* REPEATABLE READ: every statement of the transaction sees its first snapshot. */
+static CaDbStatus
+pg_begin_read (CaDb *db)
+{
+  return begin (db, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+}
+
+/* A BIGSERIAL column's sequence knows nothing of ids written explicitly. */
+static CaDbStatus
+pg_reset_sequences (CaDb *db)
+{
+  return pg_exec (db,
+                  "DO $$ DECLARE c record; BEGIN "
+                  "FOR c IN SELECT table_name, column_name, "
+                  "pg_get_serial_sequence (format ('%I.%I', table_schema, table_name), column_name) AS sequence "
+                  "FROM information_schema.columns WHERE table_schema = current_schema () LOOP "
+                  "IF c.sequence IS NOT NULL THEN "
+                  "EXECUTE format ('SELECT setval (%L, COALESCE ((SELECT max (%I) FROM %I), 0) + 1, false)', "
+                  "c.sequence, c.column_name, c.table_name); "
+                  "END IF; END LOOP; END $$");
+}
+
 static const CaDbBackend pg_backend = {
   .close = pg_close,
   .message = pg_message,
@@ -620,6 +781,17 @@ static const CaDbBackend pg_backend = {
   .write_version = pg_write_version,
   .schema_sql = pg_schema_sql,
   .count_tables = pg_count_tables,
+  .begin_read = pg_begin_read,
+  .reset_sequences = pg_reset_sequences,
+  .tables_sql = "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema () ORDER BY tablename",
+  .columns_sql = "SELECT a.attname, COALESCE ((SELECT k.place FROM pg_catalog.pg_index i, "
+                 "unnest (i.indkey::int2[]) WITH ORDINALITY AS k (attnum, place) "
+                 "WHERE i.indrelid = a.attrelid AND i.indisprimary AND k.attnum = a.attnum), 0) "
+                 "FROM pg_catalog.pg_attribute a "
+                 "WHERE a.attrelid = to_regclass (?1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+  .references_sql = "SELECT a.attname, c.confrelid::regclass::text FROM pg_catalog.pg_constraint c "
+                    "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) "
+                    "WHERE c.contype = 'f' AND c.conrelid = to_regclass (?1)",
   .prepare = pg_prepare,
   .finalize = pg_finalize,
   .reset = pg_reset,
@@ -670,9 +842,9 @@ ca_db_pg_open (const char  *uri,
   db = g_new0 (PgDb, 1);
   db->base.backend = &pg_backend;
   db->conn = conn;
+  db->read_only = read_only;
 
-  *out_status = pg_exec (&db->base, read_only ? "SET default_transaction_read_only = on; SET client_min_messages = warning"
-                                              : "SET client_min_messages = warning");
+  *out_status = configure_session (db);
   if (*out_status != CA_DB_OK)
     {
       *out_message = g_strdup (db->message);

@@ -291,6 +291,20 @@ sqlite_count_tables (CaDb *db,
   return status;
 }
 
+/* A deferred transaction: its first read takes the snapshot the rest see. */
+static CaDbStatus
+sqlite_begin_read (CaDb *db)
+{
+  return sqlite_exec (db, "BEGIN");
+}
+
+/* An INTEGER PRIMARY KEY hands out one more than the largest there already. */
+static CaDbStatus
+sqlite_reset_sequences (CaDb *db)
+{
+  return CA_DB_OK;
+}
+
 static const CaDbBackend sqlite_backend = {
   .close = sqlite_close,
   .message = sqlite_message,
@@ -302,6 +316,11 @@ static const CaDbBackend sqlite_backend = {
   .write_version = sqlite_write_version,
   .schema_sql = sqlite_schema_sql,
   .count_tables = sqlite_count_tables,
+  .begin_read = sqlite_begin_read,
+  .reset_sequences = sqlite_reset_sequences,
+  .tables_sql = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name",
+  .columns_sql = "SELECT name, pk FROM pragma_table_info (?1) ORDER BY cid",
+  .references_sql = "SELECT \"from\", \"table\" FROM pragma_foreign_key_list (?1)",
   .prepare = sqlite_prepare,
   .finalize = sqlite_finalize,
   .reset = sqlite_reset,

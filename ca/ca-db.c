@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ca-db.h"
@@ -208,4 +209,136 @@ ca_stmt_column_blob (CaStmt *stmt,
                      gsize  *out_length)
 {
   return stmt->db->backend->column_blob (stmt, column, out_length);
+}
+
+CaDbStatus
+ca_db_begin_read (CaDb *db)
+{
+  return keep (db, db->backend->begin_read (db));
+}
+
+CaDbStatus
+ca_db_reset_sequences (CaDb *db)
+{
+  return keep (db, db->backend->reset_sequences (db));
+}
+
+void
+ca_db_table_free (CaDbTable *table)
+{
+  if (table == NULL)
+    return;
+  g_free (table->name);
+  g_ptr_array_unref (table->columns);
+  g_ptr_array_unref (table->key);
+  g_hash_table_unref (table->references);
+  g_free (table);
+}
+
+/* The rows of @sql with @table bound to ?1, two text columns each. */
+static CaDbStatus
+read_pairs (CaDb        *db,
+            const char  *sql,
+            const char  *table,
+            GPtrArray   *out_pairs)
+{
+  CaStmt *stmt = ca_db_prepare (db, sql);
+  CaDbStatus rc;
+
+  if (stmt == NULL)
+    return ca_db_status (db);
+  if (table != NULL)
+    ca_stmt_bind_text (stmt, 1, table);
+  while ((rc = ca_stmt_step (stmt)) == CA_DB_ROW)
+    {
+      g_ptr_array_add (out_pairs, g_strdup (ca_stmt_column_text (stmt, 0)));
+      g_ptr_array_add (out_pairs, g_strdup (ca_stmt_column_text (stmt, 1)));
+    }
+  ca_stmt_finalize (stmt);
+
+  return rc == CA_DB_DONE ? CA_DB_OK : rc;
+}
+
+static CaDbStatus
+describe_table (CaDb       *db,
+                const char *name,
+                CaDbTable **out_table)
+{
+  g_autoptr(CaDbTable) table = g_new0 (CaDbTable, 1);
+  g_autoptr(GPtrArray) columns = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) references = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) places = g_array_new (FALSE, TRUE, sizeof (char *));
+  CaDbStatus rc;
+
+  table->name = g_strdup (name);
+  table->columns = g_ptr_array_new_with_free_func (g_free);
+  table->key = g_ptr_array_new_with_free_func (g_free);
+  table->references = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  rc = read_pairs (db, db->backend->columns_sql, name, columns);
+  if (rc == CA_DB_OK)
+    rc = read_pairs (db, db->backend->references_sql, name, references);
+  if (rc != CA_DB_OK)
+    return rc;
+
+  for (guint i = 0; i < columns->len; i += 2)
+    {
+      const char *column = columns->pdata[i];
+      int place = atoi (columns->pdata[i + 1] != NULL ? columns->pdata[i + 1] : "0");
+
+      g_ptr_array_add (table->columns, g_strdup (column));
+      if (place > 0)
+        {
+          if ((guint) place > places->len)
+            g_array_set_size (places, place);
+          g_array_index (places, char *, place - 1) = (char *) column;
+        }
+    }
+  for (guint i = 0; i < places->len; i++)
+    if (g_array_index (places, char *, i) != NULL)
+      g_ptr_array_add (table->key, g_strdup (g_array_index (places, char *, i)));
+  for (guint i = 0; i < references->len; i += 2)
+    g_hash_table_insert (table->references, g_strdup (references->pdata[i]), g_strdup (references->pdata[i + 1]));
+
+  *out_table = g_steal_pointer (&table);
+
+  return CA_DB_OK;
+}
+
+/**
+ * ca_db_describe:
+ *
+ * Reads the tables, columns, primary keys and foreign keys from the database,
+ * so code that handles every table follows the schema without naming them.
+ */
+CaDbStatus
+ca_db_describe (CaDb       *db,
+                GPtrArray **out_tables)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) tables = g_ptr_array_new_with_free_func ((GDestroyNotify) ca_db_table_free);
+  CaStmt *stmt = ca_db_prepare (db, db->backend->tables_sql);
+  CaDbStatus rc;
+
+  *out_tables = NULL;
+  if (stmt == NULL)
+    return ca_db_status (db);
+  while ((rc = ca_stmt_step (stmt)) == CA_DB_ROW)
+    g_ptr_array_add (names, g_strdup (ca_stmt_column_text (stmt, 0)));
+  ca_stmt_finalize (stmt);
+  if (rc != CA_DB_DONE)
+    return rc;
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      CaDbTable *table = NULL;
+
+      rc = describe_table (db, names->pdata[i], &table);
+      if (rc != CA_DB_OK)
+        return keep (db, rc);
+      g_ptr_array_add (tables, table);
+    }
+  *out_tables = g_steal_pointer (&tables);
+
+  return CA_DB_OK;
 }

@@ -31,6 +31,7 @@ typedef enum
   CA_DB_BUSY,         /* another connection held the lock past the timeout */
   CA_DB_READ_ONLY,    /* the database or its folder cannot be written */
   CA_DB_CANT_OPEN,    /* the database cannot be reached or opened */
+  CA_DB_LOST,         /* the connection to the server broke during the call */
   CA_DB_CORRUPT,      /* damaged, or not a database at all */
   CA_DB_FULL,         /* the disk is full or failed */
   CA_DB_ERROR,        /* anything else; ca_db_message() says what */
@@ -61,6 +62,14 @@ struct _CaDbBackend
   CaDbStatus    (*write_version)  (CaDb *db, int version);
   char         *(*schema_sql)     (CaDb *db, const char *sql);
   CaDbStatus    (*count_tables)   (CaDb *db, int *out_all, int *out_ours);
+  CaDbStatus    (*begin_read)     (CaDb *db);
+  CaDbStatus    (*reset_sequences) (CaDb *db);
+  /* Describing the schema (ca_db_describe()): the tables; a table's columns
+   * (?1 the table) as name and place in the primary key (0 outside it), in
+   * their order; a table's foreign keys (?1) as column and table referred to. */
+  const char    *tables_sql;
+  const char    *columns_sql;
+  const char    *references_sql;
 
   CaStmt       *(*prepare)        (CaDb *db, const char *sql);
   void          (*finalize)       (CaStmt *stmt);
@@ -103,6 +112,31 @@ char         *ca_db_schema_sql     (CaDb        *db,
 CaDbStatus    ca_db_count_tables   (CaDb        *db,
                                     int         *out_all,
                                     int         *out_ours);
+
+/* Starts a transaction that reads one snapshot of the whole database. */
+CaDbStatus    ca_db_begin_read     (CaDb        *db);
+/* After rows were written with their ids: the next id each table hands out
+ * lies past the largest there. */
+CaDbStatus    ca_db_reset_sequences (CaDb       *db);
+
+/* PostgreSQL keeps the schema version as this row of meta, which belongs to
+ * the database rather than to the ledger's contents. */
+#define CA_DB_VERSION_KEY "schema_version"
+
+/* One table of the schema, read from the database itself. */
+typedef struct
+{
+  char       *name;
+  GPtrArray  *columns;     /* (element-type utf8) in the table's order */
+  GPtrArray  *key;         /* (element-type utf8) the primary key's columns, in order */
+  GHashTable *references;  /* column → the table its foreign key refers to */
+} CaDbTable;
+
+void          ca_db_table_free     (CaDbTable   *table);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CaDbTable, ca_db_table_free)
+/* Every table of the database, by name. */
+CaDbStatus    ca_db_describe       (CaDb        *db,
+                                    GPtrArray  **out_tables);
 
 /* Statements: indexes of parameters and columns count as in SQLite (from 1
  * and from 0). Texts are copied when bound; NULL text binds NULL. */

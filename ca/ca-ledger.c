@@ -94,6 +94,12 @@ set_error_with_detail (CaLedger    *self,
                    "are writable by you, or choose another ledger (--db or TAGSMITH_DB on the "
                    "command line, Preferences in the window).", self->path, detail);
       break;
+    case CA_DB_LOST:
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "The connection to the ledger server %s was lost (%s). Check that the server runs "
+                   "and can be reached, then try again. What was reported done is in the ledger; work "
+                   "cut short is settled on the next run, as after a crash.", self->path, detail);
+      break;
     case CA_DB_BUSY:
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
                    "The ledger %s stayed locked by another program for %d seconds (%s). "
@@ -317,6 +323,7 @@ migrate (CaLedger  *self,
 
   if (!read_schema_version (self, &version, error) || !refuse_newer (self, version, error))
     return FALSE;
+  self->found_version = version;
   if (version == CA_LEDGER_SCHEMA_VERSION)
     return TRUE;
 
@@ -516,6 +523,7 @@ migrate_in_memory (CaLedger  *self,
 
   if (!read_schema_version (self, &version, error) || !refuse_newer (self, version, error))
     return FALSE;
+  self->found_version = version;
   if (version == CA_LEDGER_SCHEMA_VERSION)
     return TRUE;
 

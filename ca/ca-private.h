@@ -37,6 +37,7 @@ struct _CaLedger
   gboolean    read_only;   /* opened by ca_ledger_open_read_only() */
   gboolean    created;     /* the file did not exist before this open */
   gboolean    on_server;   /* a PostgreSQL ledger, named by a URI in path */
+  int         found_version; /* the schema version it had when opened, before any migration */
 };
 
 /* Statements come from a per-ledger, per-thread cache; g_autoptr(CaStmt) resets them. */

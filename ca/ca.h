@@ -20,6 +20,7 @@
 # include "ca-profile.h"
 # include "ca-csr.h"
 # include "ca-ledger.h"
+# include "ca-ledger-copy.h"
 # include "ca-authority.h"
 # include "ca-issue.h"
 # include "ca-revoke.h"

@@ -4,6 +4,8 @@
 #
 #   tests/pg-server.sh start [FOLDER]   starts it and prints the ledger URI
 #   tests/pg-server.sh stop FOLDER      stops it and removes FOLDER
+#   tests/pg-server.sh halt FOLDER      stops it and keeps its data: `start FOLDER`
+#                                       brings the same server back, as after an outage
 #
 # FOLDER defaults to a new temporary folder. As root the server runs as the
 # `postgres` user (PostgreSQL refuses to run as root). The database uses the C
@@ -21,7 +23,7 @@ as_owner () {
 }
 
 usage () {
-  echo "usage: $0 start [FOLDER] | stop FOLDER" >&2
+  echo "usage: $0 start [FOLDER] | stop FOLDER | halt FOLDER" >&2
   exit 2
 }
 
@@ -43,11 +45,17 @@ start)
     chown postgres: "$folder"
   fi
   chmod 700 "$folder"
-  as_owner "$bin/initdb" -D "$folder/data" -U tagsmith --auth=trust -E UTF8 --locale=C \
-    >"$folder/initdb.log" 2>&1 || { cat "$folder/initdb.log" >&2; exit 1; }
+  fresh=false
+  if [ ! -d "$folder/data" ]; then
+    fresh=true
+    as_owner "$bin/initdb" -D "$folder/data" -U tagsmith --auth=trust -E UTF8 --locale=C \
+      >"$folder/initdb.log" 2>&1 || { cat "$folder/initdb.log" >&2; exit 1; }
+  fi
   as_owner "$bin/pg_ctl" -D "$folder/data" -l "$folder/server.log" -w -t 120 \
     -o "-c listen_addresses= -k $folder" start >/dev/null || { cat "$folder/server.log" >&2; exit 1; }
-  as_owner "$bin/createdb" -h "$folder" -U tagsmith tagsmith
+  if $fresh; then
+    as_owner "$bin/createdb" -h "$folder" -U tagsmith tagsmith
+  fi
   echo "postgresql:///tagsmith?host=$folder&user=tagsmith"
   ;;
 stop)
@@ -57,6 +65,10 @@ stop)
     as_owner "$bin/pg_ctl" -D "$folder/data" -m fast -w -t 120 stop >/dev/null
   fi
   rm -rf "$folder"
+  ;;
+halt)
+  [ $# -eq 2 ] || usage
+  as_owner "$bin/pg_ctl" -D "$2/data" -m fast -w -t 120 stop >/dev/null
   ;;
 *)
   usage

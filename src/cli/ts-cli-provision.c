@@ -182,12 +182,13 @@ build_request (TsCli               *cli,
   return TRUE;
 }
 
-/* Provisioning needs a CA, so a missing ledger is an error, never created here. */
+/* Provisioning needs a CA, so a missing ledger file is an error, never created
+ * here; a server ledger without a CA is refused when the CA is looked up. */
 static gboolean
 open_unlocked_workspace (TsCli   *cli,
                          GError **error)
 {
-  if (!g_file_test (cli->db_path, G_FILE_TEST_EXISTS))
+  if (!ts_workspace_location_is_server (cli->db_path) && !g_file_test (cli->db_path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
                    _("There is no ledger at %s. Create a CA first with `tagsmith ca init`, "

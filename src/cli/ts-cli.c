@@ -21,6 +21,7 @@ static const TsCliVerb *verb_tables[] = {
   ts_cli_modem_verbs,
   ts_cli_provision_verbs,
   ts_cli_lot_verbs,
+  ts_cli_ledger_verbs,
   ts_cli_ca_verbs,
   NULL,
 };

@@ -243,6 +243,12 @@ ts_workspace_default_ledger_path (void)
   return g_build_filename (g_get_user_data_dir (), "tagsmith", "fleet.db", NULL);
 }
 
+gboolean
+ts_workspace_location_is_server (const char *location)
+{
+  return ca_ledger_location_is_server (location);
+}
+
 /**
  * ts_workspace_new:
  * @ledger_path: (nullable): the ledger; %NULL for ts_workspace_default_ledger_path()

@@ -61,6 +61,8 @@ typedef enum
 } TsWorkspaceOpenMode;
 
 char             *ts_workspace_default_ledger_path (void);
+/* TRUE for a postgresql:// URI, which names a server ledger and never a file. */
+gboolean          ts_workspace_location_is_server  (const char           *location);
 
 TsWorkspace      *ts_workspace_new                 (const char           *ledger_path);
 const char       *ts_workspace_get_ledger_path     (TsWorkspace          *self);
