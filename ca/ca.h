@@ -26,4 +26,5 @@
 # include "ca-fleet.h"
 # include "ca-audit.h"
 # include "ca-sign.h"
+# include "ca-station.h"
 #undef CA_INSIDE
