@@ -90,10 +90,11 @@ def _():
     tap.ok(unknown.returncode != 0 and "station enroll bench-z" in unknown.stderr, unknown)
 
     # The other bench goes on.
-    r = ws.cli("--json", "issue", "--station", "bench-b", "--imei", luhn_imei(35000000000103), "--new-key",
+    r = ws.cli("issue", "--station", "bench-b", "--imei", luhn_imei(35000000000103), "--new-key",
                "--key-out", key_out, pass_=PASS)
     tap.eq(r.returncode, 0, r)
-    tap.eq(json.loads(r.stdout)["station"], "bench-b")
+    show = json.loads(ws.cli("--json", "fleet", "show", luhn_imei(35000000000103), check=True).stdout)
+    tap.eq([(c["ca"], c["station"]) for c in show["certificates"]], [("bench-b station", "bench-b")])
 
     listed = {s["name"]: s for s in json.loads(ws.cli("--json", "station", "list", check=True).stdout)}
     tap.eq(listed["bench-a"]["status"], "revoked")
