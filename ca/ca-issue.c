@@ -293,7 +293,9 @@ ca_certificate_insert (CaLedger             *self,
   ca_stmt_bind_text (insert, 15, record->pem);
   ca_stmt_bind_text (insert, 16, record->sha256_lf);
   ca_stmt_bind_text (insert, 17, record->sha256_crlf);
-  ca_ledger_bind_station (self, insert, 18);
+  /* Only what was issued here names the station: not an import, not a proof. */
+  if (record->station != NULL)
+    ca_ledger_bind_station (self, insert, 18);
   if (ca_stmt_step (insert) != CA_DB_ROW)
     {
       if (ca_db_status (self->db) == CA_DB_UNIQUE)

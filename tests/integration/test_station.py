@@ -110,4 +110,26 @@ def _():
     ws.close()
 
 
+
+@tap.test("a lot made on the bench at a station records the station")
+def _():
+    ws = Workspace()
+    ws.cli("ca", "init", "--name", "Root", pass_=PASS, check=True)
+    ws.cli("station", "enroll", "bench-l", "--parent", "Root", pass_=PASS, check=True)
+    imei = luhn_imei(35000000000201)
+    ws.emulator("--no-pacing", "--profile", "nrf9161", "--imei", imei)
+    ws.env["TAGSMITH_STATION"] = "bench-l"
+    r = ws.cli("--json", "line", "--sec-tag", 7, "--lot", "L9", "--report", ws.path("r"), "--units", 1,
+               pass_=PASS, timeout=120)
+    ws.env.pop("TAGSMITH_STATION")
+    tap.eq(r.returncode, 0, r)
+    tap.eq(json.loads(r.stdout)["passed"], 1)
+    show = json.loads(ws.cli("--json", "fleet", "show", imei, check=True).stdout)
+    tap.eq((show["lot"], show["lot_station"]), ("L9", "bench-l"))
+    tap.eq([(c["ca"], c["station"]) for c in show["certificates"]], [("bench-l station", "bench-l")])
+    tap.ok(show["installs"] and all(i["station"] == "bench-l" for i in show["installs"]), show["installs"])
+    tap.contains(ws.cli("fleet", "show", imei, check=True).stdout, "lot L9 at station bench-l")
+    ws.close()
+
+
 tap.done()
