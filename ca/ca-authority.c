@@ -614,6 +614,64 @@ build_ca_certificate (const CaAuthorityRequest  *request,
   return cert;
 }
 
+gint64
+ca_authority_create_open (CaLedger                  *self,
+                          const CaAuthorityRequest  *request,
+                          EVP_PKEY                 **out_key,
+                          GError                   **error)
+{
+  g_auto(CaSigner) parent = { 0 };
+  g_autoptr(EVP_PKEY) key = NULL;
+  g_autoptr(X509) cert = NULL;
+  int path_len = request->path_len;
+  gint64 id;
+
+  if (!check_name (request->name, error) || !ca_check_days (request->days, 36500, "The validity", error))
+    return 0;
+
+  if (!ca_ledger_is_unlocked (self))
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_LOCKED,
+                   "The ledger is locked. Give the workspace passphrase (--pass) to create a CA.");
+      return 0;
+    }
+
+  if (request->parent != NULL)
+    {
+      if (!ca_signer_load_for_signing (self, request->parent, &parent, error))
+        return 0;
+      path_len = inherit_path_len (&parent, request->path_len, error);
+      if (path_len < -1)
+        return 0;
+    }
+
+  key = ca_key_generate (request->key_type, error);
+  if (key == NULL)
+    return 0;
+  cert = build_ca_certificate (request, request->parent != NULL ? &parent : NULL, key, path_len, error);
+  if (cert == NULL || !ca_ledger_begin (self, error))
+    return 0;
+
+  /* Another process may have revoked the parent since it was loaded. */
+  if (request->parent != NULL &&
+      (!ca_signer_refresh (self, &parent, error) || !ca_signer_check_can_issue (&parent, error)))
+    {
+      ca_ledger_rollback (self);
+      return 0;
+    }
+
+  id = ca_authority_insert (self, request->name, parent.id, cert, key, path_len,
+                            request->parent != NULL ? "ca.intermediate" : "ca.root", error);
+  if (id == 0)
+    {
+      ca_ledger_rollback (self);
+      return 0;
+    }
+  *out_key = g_steal_pointer (&key);
+
+  return id;
+}
+
 /**
  * ca_ledger_create_authority:
  *
@@ -628,64 +686,20 @@ ca_ledger_create_authority (CaLedger                  *self,
                             const CaAuthorityRequest  *request,
                             GError                   **error)
 {
-  g_auto(CaSigner) parent = { 0 };
   g_autoptr(EVP_PKEY) key = NULL;
-  g_autoptr(X509) cert = NULL;
   CaAuthority *authority = NULL;
-  int path_len = request->path_len;
   gint64 id;
 
   g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
   g_return_val_if_fail (request != NULL, NULL);
 
-  if (!check_name (request->name, error) || !ca_check_days (request->days, 36500, "The validity", error))
-    return NULL;
-
   ca_ledger_lock_mutex (self);
-
-  if (!ca_ledger_is_unlocked (self))
+  id = ca_authority_create_open (self, request, &key, error);
+  if (id != 0 && ca_ledger_commit (self, error))
     {
-      g_set_error (error, CA_ERROR, CA_ERROR_LOCKED,
-                   "The ledger is locked. Give the workspace passphrase (--pass) to create a CA.");
-      goto out;
+      g_hash_table_insert (self->keys, g_memdup2 (&id, sizeof id), g_steal_pointer (&key));
+      authority = get_authority_locked (self, request->name, error);
     }
-
-  if (request->parent != NULL)
-    {
-      if (!ca_signer_load_for_signing (self, request->parent, &parent, error))
-        goto out;
-      path_len = inherit_path_len (&parent, request->path_len, error);
-      if (path_len < -1)
-        goto out;
-    }
-
-  key = ca_key_generate (request->key_type, error);
-  if (key == NULL)
-    goto out;
-  cert = build_ca_certificate (request, request->parent != NULL ? &parent : NULL, key, path_len, error);
-  if (cert == NULL || !ca_ledger_begin (self, error))
-    goto out;
-
-  /* Another process may have revoked the parent since it was loaded. */
-  if (request->parent != NULL &&
-      (!ca_signer_refresh (self, &parent, error) || !ca_signer_check_can_issue (&parent, error)))
-    {
-      ca_ledger_rollback (self);
-      goto out;
-    }
-
-  id = ca_authority_insert (self, request->name, parent.id, cert, key, path_len,
-                         request->parent != NULL ? "ca.intermediate" : "ca.root", error);
-  if (id == 0 || !ca_ledger_commit (self, error))
-    {
-      ca_ledger_rollback (self);
-      goto out;
-    }
-
-  g_hash_table_insert (self->keys, g_memdup2 (&id, sizeof id), g_steal_pointer (&key));
-  authority = get_authority_locked (self, request->name, error);
-
-out:
   ca_ledger_unlock_mutex (self);
 
   return authority;

@@ -74,12 +74,13 @@ ca_ledger_device_seen (CaLedger        *self,
     goto fail;
 
   stmt = ca_ledger_prepare (self,
-                            "INSERT INTO devices (imei, uuid, model, firmware, lot, notes, first_seen, last_seen) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (imei) DO UPDATE SET "
+                            "INSERT INTO devices (imei, uuid, model, firmware, lot, notes, first_seen, last_seen, "
+                            "lot_station_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8) ON CONFLICT (imei) DO UPDATE SET "
                             "uuid = coalesce (excluded.uuid, devices.uuid), model = coalesce (excluded.model, devices.model), "
                             "firmware = coalesce (excluded.firmware, devices.firmware), "
                             "lot = coalesce (excluded.lot, devices.lot), notes = coalesce (excluded.notes, devices.notes), "
-                            "last_seen = excluded.last_seen", error);
+                            "lot_station_id = CASE WHEN excluded.lot IS NULL THEN devices.lot_station_id "
+                            "ELSE excluded.lot_station_id END, last_seen = excluded.last_seen", error);
   if (stmt == NULL)
     goto fail;
   ca_stmt_bind_text (stmt, 1, device->imei);
@@ -89,6 +90,9 @@ ca_ledger_device_seen (CaLedger        *self,
   ca_stmt_bind_text (stmt, 5, device->lot);
   ca_stmt_bind_text (stmt, 6, device->notes);
   ca_stmt_bind_int64 (stmt, 7, ca_now ());
+  /* The station is that of the lot: a sighting that gives no lot keeps both. */
+  if (device->lot != NULL)
+    ca_ledger_bind_station (self, stmt, 8);
   if (!ca_ledger_step_done (self, stmt, error))
     goto fail;
 
@@ -113,7 +117,8 @@ out:
   return ok;
 }
 
-#define DEVICE_COLUMNS "imei, uuid, model, firmware, lot, notes, first_seen, last_seen"
+#define DEVICE_COLUMNS "imei, uuid, model, firmware, lot, notes, first_seen, last_seen, " \
+  "(SELECT s.name FROM stations s WHERE s.id = lot_station_id)"
 
 static CaDevice *
 device_from_row (CaStmt *stmt)
@@ -128,6 +133,7 @@ device_from_row (CaStmt *stmt)
   device->notes = ca_column_dup (stmt, 5);
   device->first_seen = ca_stmt_column_int64 (stmt, 6);
   device->last_seen = ca_stmt_column_int64 (stmt, 7);
+  device->lot_station = ca_column_dup (stmt, 8);
 
   return device;
 }
@@ -633,7 +639,8 @@ ca_ledger_get_certificate (CaLedger  *self,
 }
 
 #define INSTALL_COLUMNS \
-  "id, imei, sec_tag, cred_type, certificate_id, sha256, port, state, host_key, detail, created_at, updated_at"
+  "id, imei, sec_tag, cred_type, certificate_id, sha256, port, state, host_key, detail, created_at, updated_at, " \
+  "(SELECT s.name FROM stations s WHERE s.id = installs.station_id)"
 
 static gpointer
 install_from_row (CaStmt *stmt)
@@ -652,6 +659,7 @@ install_from_row (CaStmt *stmt)
   install->detail = ca_column_dup (stmt, 9);
   install->created_at = ca_stmt_column_int64 (stmt, 10);
   install->updated_at = ca_stmt_column_int64 (stmt, 11);
+  install->station = ca_column_dup (stmt, 12);
 
   return install;
 }
@@ -739,7 +747,8 @@ ca_ledger_install_begin (CaLedger         *self,
 
   stmt = ca_ledger_prepare (self,
                             "INSERT INTO installs (imei, sec_tag, cred_type, certificate_id, sha256, port, "
-                            "state, host_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'intent', ?, ?, ?) "
+                            "state, host_key, created_at, updated_at, station_id) "
+                            "VALUES (?, ?, ?, ?, ?, ?, 'intent', ?, ?, ?, ?) "
                             "RETURNING id",
                             error);
   if (stmt == NULL)
@@ -754,6 +763,7 @@ ca_ledger_install_begin (CaLedger         *self,
   ca_stmt_bind_int64 (stmt, 7, install->host_key);
   ca_stmt_bind_int64 (stmt, 8, now);
   ca_stmt_bind_int64 (stmt, 9, now);
+  ca_ledger_bind_station (self, stmt, 10);
   if (ca_stmt_step (stmt) != CA_DB_ROW)
     {
       CaDbStatus code = ca_db_status (self->db);
@@ -775,6 +785,7 @@ ca_ledger_install_begin (CaLedger         *self,
   ca_details_add_int (builder, "type", install->cred_type);
   ca_details_add (builder, "sha256", sha);
   ca_details_add (builder, "port", install->port);
+  ca_details_add (builder, "station", self->station_name);
   details = ca_details_free (builder);
   if (!ca_audit_append (self, "install.intent", install->imei, details, error) ||
       !ca_ledger_commit (self, error))

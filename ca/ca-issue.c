@@ -268,8 +268,8 @@ ca_certificate_insert (CaLedger             *self,
   insert = ca_ledger_prepare (self,
                               "INSERT INTO certificates (authority_id, serial, imei, profile, subject, "
                               "not_before, not_after, status, revoke_reason, revoked_at, supersedes_id, "
-                              "pubkey_sha256, host_key, issued_at, pem, sha256_lf, sha256_crlf) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", error);
+                              "pubkey_sha256, host_key, issued_at, pem, sha256_lf, sha256_crlf, station_id) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", error);
   if (insert == NULL)
     return 0;
   ca_stmt_bind_int64 (insert, 1, record->authority_id);
@@ -293,6 +293,9 @@ ca_certificate_insert (CaLedger             *self,
   ca_stmt_bind_text (insert, 15, record->pem);
   ca_stmt_bind_text (insert, 16, record->sha256_lf);
   ca_stmt_bind_text (insert, 17, record->sha256_crlf);
+  /* Only what was issued here names the station: not an import, not a proof. */
+  if (record->station != NULL)
+    ca_ledger_bind_station (self, insert, 18);
   if (ca_stmt_step (insert) != CA_DB_ROW)
     {
       if (ca_db_status (self->db) == CA_DB_UNIQUE)
@@ -333,6 +336,7 @@ record_signed (CaLedger  *self,
     return FALSE;
 
   record->supersedes_id = previous;
+  record->station = g_strdup (self->station_name);
   record->id = ca_certificate_insert (self, record, item->pubkey_sha256, error);
   if (record->id == 0)
     {
@@ -355,6 +359,7 @@ record_signed (CaLedger  *self,
     ca_details_add_int (builder, "supersedes", previous);
   if (item->host_key)
     ca_details_add (builder, "key", "host");
+  ca_details_add (builder, "station", record->station);
   details = ca_details_free (builder);
 
   return ca_audit_append (self, "issue", record->imei, details, error);

@@ -35,6 +35,7 @@ ca_ledger_finalize (GObject *object)
   g_clear_pointer (&self->statements, g_hash_table_unref);
   g_clear_pointer (&self->db, ca_db_close);
   g_free (self->path);
+  g_free (self->station_name);
   g_rec_mutex_clear (&self->mutex);
   g_mutex_clear (&self->statements_lock);
 

@@ -38,7 +38,14 @@ struct _CaLedger
   gboolean    created;     /* the file did not exist before this open */
   gboolean    on_server;   /* a PostgreSQL ledger, named by a URI in path */
   int         found_version; /* the schema version it had when opened, before any migration */
+  gint64      station_id;  /* the station this machine is (ca_ledger_use_station()), 0 for none */
+  char       *station_name; /* (nullable) its name */
 };
+
+/* Binds the station this machine is, or NULL when it is none. */
+void      ca_ledger_bind_station (CaLedger    *self,
+                                  CaStmt      *stmt,
+                                  int          index);
 
 /* Statements come from a per-ledger, per-thread cache; g_autoptr(CaStmt) resets them. */
 void      ca_stmt_release        (CaStmt *stmt);
@@ -204,7 +211,8 @@ CaAuthority   *ca_authority_from_row   (CaStmt *stmt);
   "c.id, c.serial, c.imei, c.authority_id, a.name, c.profile, c.subject, c.not_before, " \
   "c.not_after, c.status, c.revoke_reason, c.revoked_at, c.invalidity_date, c.supersedes_id, " \
   "(SELECT n.id FROM certificates n WHERE n.supersedes_id = c.id LIMIT 1), c.host_key, " \
-  "c.issued_at, c.installed_at, c.sha256_lf, c.sha256_crlf, c.pem"
+  "c.issued_at, c.installed_at, c.sha256_lf, c.sha256_crlf, c.pem, " \
+  "(SELECT s.name FROM stations s WHERE s.id = c.station_id)"
 #define CA_CERTIFICATE_FROM "certificates c JOIN authorities a ON a.id = c.authority_id"
 CaCertificate *ca_certificate_from_row (CaStmt *stmt);
 
@@ -302,6 +310,19 @@ gboolean  ca_authority_check_depth (CaLedger    *self,
                                     gint64       id,
                                     const char  *name,
                                     GError     **error);
+
+/* Creates @request's CA as ca_ledger_create_authority() does, inside a write
+ * transaction it begins and, on success, leaves open for the caller to add to
+ * and commit; on failure it is rolled back. Called with the mutex held; the new
+ * key goes to @out_key, for the key cache once committed. Returns its id, 0 on error. */
+gint64    ca_authority_create_open (CaLedger                  *self,
+                                    const CaAuthorityRequest  *request,
+                                    EVP_PKEY                 **out_key,
+                                    GError                   **error);
+/* Revokes what @request names inside the caller's transaction (ca-revoke.c). */
+GPtrArray *ca_revoke_in_transaction (CaLedger               *self,
+                                     const CaRevokeRequest  *request,
+                                     GError                **error);
 
 gint64    ca_authority_insert    (CaLedger    *self,
                                   const char  *name,

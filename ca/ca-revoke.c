@@ -227,45 +227,34 @@ set_not_found (const CaRevokeRequest  *request,
                  request->imei, request->sec_tag >= 0 ? " at that sec_tag" : "");
 }
 
-/**
- * ca_ledger_revoke:
- *
- * Returns: (transfer full) (element-type CaCertificate): the certificates revoked
- */
 GPtrArray *
-ca_ledger_revoke (CaLedger               *self,
-                  const CaRevokeRequest  *request,
-                  GError                **error)
+ca_revoke_in_transaction (CaLedger               *self,
+                          const CaRevokeRequest  *request,
+                          GError                **error)
 {
   g_autoptr(GPtrArray) targets = NULL;
   g_autoptr(GPtrArray) revoked = NULL;
   g_autoptr(CaAuthority) child = NULL;
   g_autofree char *serial = NULL;
   g_auto(CaSigner) signer = { 0 };
-  gboolean ok = FALSE;
-
-  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
-  g_return_val_if_fail (request != NULL && request->authority != NULL, NULL);
 
   if (!check_revoke_request (request, error))
     return NULL;
   if (request->serial != NULL && (serial = ca_serial_normalise (request->serial, error)) == NULL)
     return NULL;
-
-  ca_ledger_lock_mutex (self);
-  if (!ca_signer_load (self, request->authority, FALSE, &signer, error) || !ca_ledger_begin (self, error))
-    goto out;
+  if (!ca_signer_load (self, request->authority, FALSE, &signer, error))
+    return NULL;
 
   targets = find_targets (self, request, serial, signer.id, error);
   if (targets == NULL || (serial != NULL && !find_child_authority (self, signer.id, serial, &child, error)))
-    goto fail;
+    return NULL;
   /* An imported CA can be both: its parent's index.txt listed it. */
   if (child != NULL)
     g_ptr_array_add (targets, certificate_from_authority (child));
   if (targets->len == 0)
     {
       set_not_found (request, serial, error);
-      goto fail;
+      return NULL;
     }
 
   revoked = g_ptr_array_new_with_free_func ((GDestroyNotify) ca_certificate_free);
@@ -284,7 +273,7 @@ ca_ledger_revoke (CaLedger               *self,
                                   "UPDATE certificates SET status = 'revoked', revoke_reason = ?, revoked_at = ?, "
                                   "invalidity_date = ? WHERE id = ? AND status = 'valid'",
                                   cert->id, "revoke", NULL, cert, request, error))
-        goto fail;
+        return NULL;
       g_ptr_array_add (revoked, g_steal_pointer (&targets->pdata[i]));
     }
 
@@ -295,18 +284,40 @@ ca_ledger_revoke (CaLedger               *self,
       g_set_error (error, CA_ERROR, CA_ERROR_ALREADY_REVOKED,
                    "The certificate %s is already revoked (%s); nothing was changed.", first->serial,
                    ca_revoke_reason_to_string (first->revoke_reason));
-      goto fail;
+      return NULL;
     }
 
-  ok = ca_ledger_commit (self, error);
-  goto out;
+  return g_steal_pointer (&revoked);
+}
 
-fail:
-  ca_ledger_rollback (self);
-out:
+/**
+ * ca_ledger_revoke:
+ *
+ * Returns: (transfer full) (element-type CaCertificate): the certificates revoked
+ */
+GPtrArray *
+ca_ledger_revoke (CaLedger               *self,
+                  const CaRevokeRequest  *request,
+                  GError                **error)
+{
+  g_autoptr(GPtrArray) revoked = NULL;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
+  g_return_val_if_fail (request != NULL && request->authority != NULL, NULL);
+
+  ca_ledger_lock_mutex (self);
+  if (ca_ledger_begin (self, error))
+    {
+      revoked = ca_revoke_in_transaction (self, request, error);
+      if (revoked == NULL || !ca_ledger_commit (self, error))
+        {
+          ca_ledger_rollback (self);
+          g_clear_pointer (&revoked, g_ptr_array_unref);
+        }
+    }
   ca_ledger_unlock_mutex (self);
 
-  return ok ? g_steal_pointer (&revoked) : NULL;
+  return g_steal_pointer (&revoked);
 }
 
 static gboolean

@@ -209,6 +209,17 @@ ca_authority_free (CaAuthority *authority)
 }
 
 void
+ca_station_free (CaStation *station)
+{
+  if (station == NULL)
+    return;
+  g_free (station->name);
+  g_free (station->authority_name);
+  g_free (station->parent_name);
+  g_free (station);
+}
+
+void
 ca_certificate_free (CaCertificate *certificate)
 {
   if (certificate == NULL)
@@ -221,6 +232,7 @@ ca_certificate_free (CaCertificate *certificate)
   g_free (certificate->sha256_lf);
   g_free (certificate->sha256_crlf);
   g_free (certificate->pem);
+  g_free (certificate->station);
   g_free (certificate);
 }
 
@@ -235,6 +247,7 @@ ca_device_free (CaDevice *device)
   g_free (device->firmware);
   g_free (device->lot);
   g_free (device->notes);
+  g_free (device->lot_station);
   g_free (device);
 }
 
@@ -247,6 +260,7 @@ ca_install_free (CaInstall *install)
   g_free (install->sha256);
   g_free (install->port);
   g_free (install->detail);
+  g_free (install->station);
   g_free (install);
 }
 
@@ -386,6 +400,7 @@ ca_certificate_from_row (CaStmt *stmt)
   cert->sha256_lf = ca_column_dup (stmt, 18);
   cert->sha256_crlf = ca_column_dup (stmt, 19);
   cert->pem = ca_column_dup (stmt, 20);
+  cert->station = ca_column_dup (stmt, 21);
 
   return cert;
 }

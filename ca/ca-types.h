@@ -110,6 +110,21 @@ typedef struct
   gint64         invalidity_date;
 } CaAuthority;
 
+/* A bench enrolled in a shared ledger, with its own intermediate CA. It is
+ * revoked exactly when its intermediate is. */
+typedef struct
+{
+  gint64          id;
+  char           *name;
+  char           *authority_name;  /* its intermediate */
+  char           *parent_name;     /* the CA that signed the intermediate */
+  CaCertStatus    status;          /* of the intermediate */
+  CaRevokeReason  revoke_reason;
+  gint64          revoked_at;
+  gint64          created_at;
+  gint64          device_count;    /* devices whose certificates it issued */
+} CaStation;
+
 /* A certificate issued by one of the ledger's authorities. */
 typedef struct
 {
@@ -134,6 +149,7 @@ typedef struct
   char           *sha256_lf;      /* uppercase hex of the PEM with LF endings */
   char           *sha256_crlf;    /* ... and with CRLF endings */
   char           *pem;
+  char           *station;        /* (nullable) the station it was issued at */
 } CaCertificate;
 
 typedef struct
@@ -146,6 +162,7 @@ typedef struct
   char   *notes;      /* (nullable) */
   gint64  first_seen;
   gint64  last_seen;
+  char   *lot_station;  /* (nullable) the station its lot was recorded at */
 } CaDevice;
 
 typedef struct
@@ -162,6 +179,7 @@ typedef struct
   char           *detail;          /* (nullable) why it failed or was abandoned */
   gint64          created_at;
   gint64          updated_at;
+  char           *station;         /* (nullable) the station it ran at */
 } CaInstall;
 
 typedef struct
@@ -212,6 +230,7 @@ typedef struct
 } CaDeviceHistory;
 
 void ca_authority_free       (CaAuthority     *authority);
+void ca_station_free         (CaStation       *station);
 void ca_certificate_free     (CaCertificate   *certificate);
 void ca_device_free          (CaDevice        *device);
 void ca_install_free         (CaInstall       *install);
@@ -221,6 +240,7 @@ void ca_sha_match_free       (CaShaMatch      *match);
 void ca_device_history_free  (CaDeviceHistory *history);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CaAuthority, ca_authority_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CaStation, ca_station_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CaCertificate, ca_certificate_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CaDevice, ca_device_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CaInstall, ca_install_free)

@@ -27,4 +27,5 @@
 # include "ca-fleet.h"
 # include "ca-audit.h"
 # include "ca-sign.h"
+# include "ca-station.h"
 #undef CA_INSIDE

@@ -176,6 +176,7 @@ add_install (JsonBuilder   *builder,
   ts_cli_ca_add_string (builder, "detail", install->detail);
   ts_cli_ca_add_time (builder, "created_at", install->created_at);
   ts_cli_ca_add_time (builder, "updated_at", install->updated_at);
+  ts_cli_ca_add_string (builder, "station", install->station);
   json_builder_end_object (builder);
 }
 
@@ -192,6 +193,13 @@ print_event (const CaAuditEvent *event)
           event->imei != NULL ? event->imei : "-", title, *subtitle != '\0' ? ": " : "", subtitle);
 }
 
+/* Where a step happened, for the text of `fleet show`: nothing before stations. */
+static char *
+at_station (const char *station)
+{
+  return station != NULL ? g_strdup_printf (_(" at station %s"), station) : g_strdup ("");
+}
+
 static int
 run_show (TsCli  *cli,
           int     argc,
@@ -199,6 +207,7 @@ run_show (TsCli  *cli,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CaDeviceHistory) history = NULL;
+  g_autofree char *lot_where = NULL;
   CaDevice *device;
   int exit_code;
   GOptionEntry entries[] = { { NULL } };
@@ -225,6 +234,7 @@ run_show (TsCli  *cli,
       ts_cli_ca_add_string (builder, "model", device->model);
       ts_cli_ca_add_string (builder, "firmware", device->firmware);
       ts_cli_ca_add_string (builder, "lot", device->lot);
+      ts_cli_ca_add_string (builder, "lot_station", device->lot_station);
       ts_cli_ca_add_string (builder, "notes", device->notes);
       ts_cli_ca_add_time (builder, "first_seen", device->first_seen);
       ts_cli_ca_add_time (builder, "last_seen", device->last_seen);
@@ -237,20 +247,23 @@ run_show (TsCli  *cli,
       return TS_CLI_EXIT_OK;
     }
 
-  printf (_("Device %s\n  UUID %s, model %s, firmware %s, lot %s\n"), device->imei,
+  lot_where = at_station (device->lot_station);
+  printf (_("Device %s\n  UUID %s, model %s, firmware %s, lot %s%s\n"), device->imei,
           device->uuid ? device->uuid : "-", device->model ? device->model : "-",
-          device->firmware ? device->firmware : "-", device->lot ? device->lot : "-");
+          device->firmware ? device->firmware : "-", device->lot ? device->lot : "-", lot_where);
   printf (_("\nCertificates:\n"));
   for (guint i = 0; i < history->certificates->len; i++)
     {
       CaCertificate *cert = history->certificates->pdata[i];
       g_autofree char *until = ts_cli_ca_date (cert->not_after);
+      g_autofree char *where = at_station (cert->station);
 
-      printf ("  %s  %-8s %-16s %s until %s%s%s\n", cert->serial,
+      printf ("  %s  %-8s %-16s %s until %s%s%s%s\n", cert->serial,
               ts_badge_for_certificate (cert->status, cert->not_after).name,
               cert->authority_name, cert->subject, until,
               cert->status == CA_CERT_STATUS_REVOKED ? ", " : "",
-              cert->status == CA_CERT_STATUS_REVOKED ? ca_revoke_reason_to_string (cert->revoke_reason) : "");
+              cert->status == CA_CERT_STATUS_REVOKED ? ca_revoke_reason_to_string (cert->revoke_reason) : "",
+              where);
       if (cert->supersedes_id != 0)
         printf (_("      supersedes certificate #%" G_GINT64_FORMAT "\n"), cert->supersedes_id);
     }
@@ -258,10 +271,11 @@ run_show (TsCli  *cli,
   for (guint i = 0; i < history->installs->len; i++)
     {
       CaInstall *install = history->installs->pdata[i];
+      g_autofree char *where = at_station (install->station);
 
-      printf ("  #%" G_GINT64_FORMAT " sec_tag %u type %d %s %s\n", install->id, install->sec_tag,
+      printf ("  #%" G_GINT64_FORMAT " sec_tag %u type %d %s %s%s\n", install->id, install->sec_tag,
               install->cred_type, ca_install_state_to_string (install->state),
-              install->sha256 != NULL ? install->sha256 : _("(generated in the modem)"));
+              install->sha256 != NULL ? install->sha256 : _("(generated in the modem)"), where);
     }
   printf (_("\nEvents:\n"));
   for (guint i = 0; i < history->events->len; i++)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ts-cli-ca.h"
+#include "ts-cli-station.h"
 
 /* Room reserved for a device key's PEM: a P-384 PKCS#8 is about 300 bytes. */
 #define KEY_FILE_ROOM 4096
@@ -121,6 +122,8 @@ ts_cli_ca_run_issue (TsCli  *cli,
   g_autofree char *uuid = NULL;
   g_autofree char *key = NULL;
   g_autofree char *key_out = NULL;
+  g_autofree char *station_option = NULL;
+  const char *station;
   char *key_pem = NULL;
   gboolean new_key = FALSE;
   gboolean revoke_previous = FALSE;
@@ -142,6 +145,7 @@ ts_cli_ca_run_issue (TsCli  *cli,
     { "new-key", 0, 0, G_OPTION_ARG_NONE, &new_key, N_("Generate the device key on this computer"), NULL },
     { "key", 0, 0, G_OPTION_ARG_STRING, &key, N_("With --new-key: ec-p256 (default) or ec-p384"), "TYPE" },
     { "key-out", 0, 0, G_OPTION_ARG_FILENAME, &key_out, N_("With --new-key: where to write the key (mode 0600)"), "FILE" },
+    TS_CLI_STATION_OPTION_ENTRY (station_option),
     { NULL },
   };
 
@@ -150,8 +154,10 @@ ts_cli_ca_run_issue (TsCli  *cli,
     return exit_code;
   if (argc != 1)
     return ts_cli_usage_error ("issue", _("Unexpected argument “%s”."), argv[1]);
-  if (ca == NULL || imei == NULL)
-    return ts_cli_usage_error ("issue", _("Give the issuing --ca and the device's --imei."));
+  station = ts_cli_station_name (station_option);
+  if ((ca == NULL && station == NULL) || imei == NULL)
+    return ts_cli_usage_error ("issue", _("Give the issuing --ca (or this machine's --station) and the "
+                                          "device's --imei."));
   if (new_key == (csr_source != NULL))
     return ts_cli_usage_error ("issue", _("Give either --csr FILE or --new-key --key-out FILE."));
   if (new_key && key_out == NULL)
@@ -170,7 +176,8 @@ ts_cli_ca_run_issue (TsCli  *cli,
     }
 
   if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_WRITE, &error) ||
-      !ts_cli_unlock_workspace (cli, &error))
+      !ts_cli_unlock_workspace (cli, &error) ||
+      !ts_cli_use_station (cli, station, &ca, &error))
     return ts_cli_fail (error);
 
   if (new_key && (key_fd = reserve_key_file (key_out, &error)) < 0)
@@ -297,6 +304,8 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
   g_autofree char *input = NULL;
   g_autofree char *out_dir = NULL;
   g_autofree char *profile = NULL;
+  g_autofree char *station_option = NULL;
+  const char *station;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   CaIssueRequest request;
   int days = 0;
@@ -311,6 +320,7 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
     { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, N_("Where to write IMEI.pem for each certificate"), "DIR" },
     { "profile", 0, 0, G_OPTION_ARG_STRING, &profile, N_("The profile for every row (default generic)"), "NAME" },
     { "days", 0, 0, G_OPTION_ARG_INT, &days, N_("Validity in days (default 3650)"), "N" },
+    TS_CLI_STATION_OPTION_ENTRY (station_option),
     { NULL },
   };
 
@@ -318,9 +328,10 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
                              _("Issue a certificate for every row of a CSV with one unlock. Each is recorded in "
                                "the ledger before its PEM is written."), entries, &argc, &argv, &exit_code))
     return exit_code;
-  if (ca == NULL || input == NULL || out_dir == NULL)
-    return ts_cli_usage_error ("issue-batch", _("Give the --ca, the --input CSV and the --out-dir."));
-  request = (CaIssueRequest) { ca, NULL, profile, NULL, days, FALSE };
+  station = ts_cli_station_name (station_option);
+  if ((ca == NULL && station == NULL) || input == NULL || out_dir == NULL)
+    return ts_cli_usage_error ("issue-batch", _("Give the --ca (or this machine's --station), the --input CSV "
+                                                "and the --out-dir."));
 
   if (!ts_issue_batch_read (input, &batch, &error))
     return ts_cli_fail (error);
@@ -332,8 +343,10 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
     }
 
   if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_WRITE, &error) ||
-      !ts_cli_unlock_workspace (cli, &error))
+      !ts_cli_unlock_workspace (cli, &error) ||
+      !ts_cli_use_station (cli, station, &ca, &error))
     return ts_cli_fail (error);
+  request = (CaIssueRequest) { ca, NULL, profile, NULL, days, FALSE };
 
   refuse_taken_files (cli->workspace, &request, &batch, out_dir);
   ts_workspace_issue_batch (cli->workspace, &request, &batch, &error);

@@ -20,6 +20,7 @@
 #include "ts-cli.h"
 #include "ts-cli-ca.h"
 #include "ts-cli-link.h"
+#include "ts-cli-station.h"
 #include "ts-cli-verbs.h"
 #include "ts-line.h"
 #include "ts-provision.h"
@@ -38,6 +39,7 @@ typedef struct
   TsCliLinkOptions  link;
   char             *port;
   char             *authority;
+  char             *station;
   char             *sec_tag;
   char             *server_ca;
   char             *server_ca_system;
@@ -60,6 +62,7 @@ provision_options_clear (ProvisionOptions *o)
 {
   g_free (o->port);
   g_free (o->authority);
+  g_free (o->station);
   g_free (o->sec_tag);
   g_free (o->server_ca);
   g_free (o->server_ca_system);
@@ -75,6 +78,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ProvisionOptions, provision_options_clear)
 
 #define COMMON_ENTRIES(o) \
   { "ca", 0, 0, G_OPTION_ARG_STRING, &(o).authority, N_("The issuing CA"), N_("NAME") }, \
+  TS_CLI_STATION_OPTION_ENTRY ((o).station), \
   { "sec-tag", 0, 0, G_OPTION_ARG_STRING, &(o).sec_tag, N_("Where the credentials go"), N_("N") }, \
   { "server-ca", 0, 0, G_OPTION_ARG_FILENAME, &(o).server_ca, \
     N_("Also write this PEM file as the sec_tag's CA certificate"), N_("FILE") }, \
@@ -91,6 +95,24 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ProvisionOptions, provision_options_clear)
   { "days", 0, 0, G_OPTION_ARG_INT, &(o).days, N_("Certificate validity in days"), N_("N") }, \
   TS_CLI_LINK_OPTION_ENTRIES ((o).link)
 
+/* Provisioning needs a CA, so a missing ledger is an error, never created here. */
+static gboolean
+open_unlocked_workspace (TsCli   *cli,
+                         GError **error)
+{
+  if (!ts_workspace_location_is_server (cli->db_path) && !g_file_test (cli->db_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
+                   _("There is no ledger at %s. Create a CA first with `tagsmith ca init`, "
+                     "or point --db at your ledger."), cli->db_path);
+      return FALSE;
+    }
+
+  /* A station is read before the request is built, so this may be the second call. */
+  return ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_WRITE, error) &&
+         (ts_workspace_is_unlocked (cli->workspace) || ts_cli_unlock_workspace (cli, error));
+}
+
 /* Makes the shared options the workspace's provisioning defaults and builds the
  * request from them; prints advice and returns FALSE when one is wrong. */
 static gboolean
@@ -105,6 +127,7 @@ build_request (TsCli               *cli,
   g_autoptr(TsProvisionDefaults) defaults = NULL;
   g_autoptr(GError) error = NULL;
   guint32 sec_tag = 0;
+  const char *station;
 
   if (needs_port && o->port == NULL)
     {
@@ -112,10 +135,12 @@ build_request (TsCli               *cli,
                                                "(`tagsmith devices` lists them)."));
       return FALSE;
     }
-  if (o->authority == NULL)
+  station = ts_cli_station_name (o->station);
+  if (o->authority == NULL && station == NULL)
     {
       *exit_code = ts_cli_usage_error (verb, _("Say which CA signs with --ca NAME "
-                                               "(`tagsmith ca list` lists them)."));
+                                               "(`tagsmith ca list` lists them), or which station "
+                                               "this is with --station NAME."));
       return FALSE;
     }
   if (o->sec_tag == NULL)
@@ -142,6 +167,13 @@ build_request (TsCli               *cli,
     }
   if (!ts_cli_link_apply (cli, verb, &o->link, exit_code))
     return FALSE;
+  /* The station's CA issues unless another was given, so the ledger is read now. */
+  if (station != NULL &&
+      (!open_unlocked_workspace (cli, &error) || !ts_cli_use_station (cli, station, &o->authority, &error)))
+    {
+      *exit_code = ts_cli_fail (error);
+      return FALSE;
+    }
 
   defaults = ts_workspace_dup_provision_defaults (cli->workspace);
   g_free (defaults->authority);
@@ -182,23 +214,6 @@ build_request (TsCli               *cli,
   return TRUE;
 }
 
-/* Provisioning needs a CA, so a missing ledger file is an error, never created
- * here; a server ledger without a CA is refused when the CA is looked up. */
-static gboolean
-open_unlocked_workspace (TsCli   *cli,
-                         GError **error)
-{
-  if (!ts_workspace_location_is_server (cli->db_path) && !g_file_test (cli->db_path, G_FILE_TEST_EXISTS))
-    {
-      g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
-                   _("There is no ledger at %s. Create a CA first with `tagsmith ca init`, "
-                     "or point --db at your ledger."), cli->db_path);
-      return FALSE;
-    }
-
-  return ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_WRITE, error) &&
-         ts_cli_unlock_workspace (cli, error);
-}
 
 static void
 print_progress (const char *step,

@@ -19,5 +19,6 @@ extern const TsCliVerb ts_cli_ca_verbs[];
 extern const TsCliVerb ts_cli_provision_verbs[];
 extern const TsCliVerb ts_cli_lot_verbs[];
 extern const TsCliVerb ts_cli_ledger_verbs[];
+extern const TsCliVerb ts_cli_station_verbs[];
 
 G_END_DECLS

@@ -23,6 +23,7 @@ static const TsCliVerb *verb_tables[] = {
   ts_cli_lot_verbs,
   ts_cli_ledger_verbs,
   ts_cli_ca_verbs,
+  ts_cli_station_verbs,
   NULL,
 };
 

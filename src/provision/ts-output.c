@@ -138,6 +138,7 @@ ts_json_add_certificate (JsonBuilder         *builder,
   ts_json_add_time (builder, "not_after", cert->not_after);
   ts_json_add_time (builder, "issued_at", cert->issued_at);
   ts_json_add_time (builder, "installed_at", cert->installed_at);
+  ts_json_add_string (builder, "station", cert->station);
   ts_json_add_revocation (builder, cert->status, cert->revoke_reason, cert->revoked_at, cert->invalidity_date);
   ts_json_add_int (builder, "id", cert->id);
   ts_json_add_int (builder, "supersedes_id", cert->supersedes_id);

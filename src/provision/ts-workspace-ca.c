@@ -409,6 +409,73 @@ ts_workspace_list_rekey_replaced (TsWorkspace  *self,
   return _ts_rekey_replaced (ledger, installs, sec_tag);
 }
 
+GPtrArray *
+ts_workspace_list_stations (TsWorkspace  *self,
+                            GError      **error)
+{
+  CaLedger *ledger = ts_workspace_get_ledger (self, error);
+
+  if (ledger == NULL)
+    return NULL;
+
+  return ca_ledger_list_stations (ledger, error);
+}
+
+CaStation *
+ts_workspace_enroll_station (TsWorkspace  *self,
+                             const char   *name,
+                             const char   *parent,
+                             GError      **error)
+{
+  CaLedger *ledger = writable_ledger (self, error);
+
+  if (ledger == NULL)
+    return NULL;
+
+  return changed_if (self, ca_ledger_enroll_station (ledger, name, parent, error));
+}
+
+CaStation *
+ts_workspace_revoke_station (TsWorkspace     *self,
+                             const char      *name,
+                             CaRevokeReason   reason,
+                             GBytes         **out_crl,
+                             GError         **error)
+{
+  CaLedger *ledger = writable_ledger (self, error);
+  g_autoptr(CaStation) station = NULL;
+
+  *out_crl = NULL;
+  if (ledger == NULL)
+    return NULL;
+
+  station = changed_if (self, ca_ledger_revoke_station (ledger, name, reason, error));
+  if (station == NULL)
+    return NULL;
+  *out_crl = ca_ledger_generate_crl (ledger, station->parent_name, 0, FALSE, error);
+  if (*out_crl == NULL)
+    {
+      g_prefix_error (error, _("The station “%s” was revoked, but its parent's CRL could not be signed: "),
+                      name);
+      return NULL;
+    }
+
+  return g_steal_pointer (&station);
+}
+
+CaStation *
+ts_workspace_use_station (TsWorkspace  *self,
+                          const char   *name,
+                          GError      **error)
+{
+  CaLedger *ledger = ts_workspace_get_ledger (self, error);
+
+  if (ledger == NULL || !ca_ledger_use_station (ledger, name, error))
+    return NULL;
+
+  return ca_ledger_get_station (ledger, name, error);
+}
+
 /* The dossier signs CRLs with the next CRL numbers: a change to the ledger. */
 gboolean
 ts_workspace_write_dossier (TsWorkspace             *self,

@@ -109,6 +109,25 @@ GPtrArray       *ts_workspace_list_rekey_replaced (TsWorkspace              *sel
                                                    const char               *imei,
                                                    guint                     sec_tag,
                                                    GError                  **error);
+/* Stations (see ca-station.h). Revoking one also signs its parent's next CRL,
+ * which lists the station's intermediate: PEM in @out_crl. */
+GPtrArray       *ts_workspace_list_stations      (TsWorkspace               *self,
+                                                  GError                   **error);
+CaStation       *ts_workspace_enroll_station     (TsWorkspace               *self,
+                                                  const char                *name,
+                                                  const char                *parent,
+                                                  GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
+CaStation       *ts_workspace_revoke_station     (TsWorkspace               *self,
+                                                  const char                *name,
+                                                  CaRevokeReason             reason,
+                                                  GBytes                   **out_crl,
+                                                  GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Makes this machine the station @name for what the workspace records from now
+ * on; refused for an unknown or revoked station. Returns the station, whose
+ * authority_name is the CA to issue with when no other is given. */
+CaStation       *ts_workspace_use_station        (TsWorkspace               *self,
+                                                  const char                *name,
+                                                  GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* A production lot's evidence folder (see ts-dossier.h) */
 gboolean         ts_workspace_write_dossier      (TsWorkspace               *self,

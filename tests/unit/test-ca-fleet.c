@@ -476,7 +476,9 @@ test_fleet_migrate_v3 (Fixture       *fixture,
   g_assert_cmpint (count_rows (fixture, fleet_indexes), ==, 4);
   g_clear_object (&fixture->ledger);
   run_sql (fixture, "DROP INDEX devices_uuid; DROP INDEX devices_lot; DROP INDEX certificates_serial; "
-                    "DROP INDEX certificates_authority_imei; PRAGMA user_version = 3;");
+                    "DROP INDEX certificates_authority_imei; ALTER TABLE certificates DROP COLUMN station_id; "
+                    "ALTER TABLE installs DROP COLUMN station_id; ALTER TABLE devices DROP COLUMN lot_station_id; "
+                    "DROP TABLE stations; PRAGMA user_version = 3;");
   g_assert_cmpint (count_rows (fixture, fleet_indexes), ==, 0);
 
   fixture->ledger = ca_ledger_open (fixture->path, &error);
