@@ -61,6 +61,10 @@ typedef enum
 } TsWorkspaceOpenMode;
 
 char             *ts_workspace_default_ledger_path (void);
+/* TRUE when @location may hold a ledger already: a file that exists, or any
+ * server ledger (only the server can tell; opening it does). Verbs that must
+ * never create a ledger ask this first. */
+gboolean          ts_workspace_ledger_may_exist    (const char           *location);
 
 TsWorkspace      *ts_workspace_new                 (const char           *ledger_path);
 const char       *ts_workspace_get_ledger_path     (TsWorkspace          *self);
