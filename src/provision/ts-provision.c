@@ -962,10 +962,17 @@ record_verified (Flow    *f,
   return TRUE;
 }
 
+/* `crl/` beside a ledger file; a server ledger has no folder, so its CRLs go
+ * where a ledger file lives by default, in this user's data folder. */
 static char *
 default_crl_dir (CaLedger *ledger)
 {
-  g_autofree char *dir = g_path_get_dirname (ca_ledger_get_path (ledger));
+  const char *location = ca_ledger_get_path (ledger);
+  g_autofree char *dir = NULL;
+
+  if (ca_ledger_location_is_server (location))
+    return g_build_filename (g_get_user_data_dir (), "tagsmith", "crl", NULL);
+  dir = g_path_get_dirname (location);
 
   return g_build_filename (dir, "crl", NULL);
 }

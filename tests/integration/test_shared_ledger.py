@@ -5,6 +5,7 @@ unit is provisioned once, no serial repeats, the audit chain verifies, and what 
 ledger claims is what the emulated modems hold. Needs TAGSMITH_TEST_PG_URI."""
 
 import json
+import os
 import subprocess
 
 from tsharness import ON_SERVER, Tap, Workspace, check_store_matches_ledger, luhn_imei
@@ -81,6 +82,14 @@ def _():
     for ws, what in ((benches[0], "bench 0"), (benches[1], "bench 1"), (desk, "support desk")):
         check_store_matches_ledger(tap, ws, what)
     tap.eq(sum(len(ws.state_files) for ws in (*benches, desk)), 2 * UNITS + 1)
+    # The desk's CRL, with no --crl-dir and no ledger folder, is in its data folder.
+    crl = subprocess.run(["openssl", "crl", "-noout", "-text", "-in",
+                          os.path.join(desk.env["XDG_DATA_HOME"], "tagsmith", "crl", "Devices.crl.pem")],
+                         capture_output=True, text=True)
+    tap.eq(crl.returncode, 0, crl.stderr)
+    tap.contains(crl.stdout.replace(":", "").upper(), first["serial"].upper())
+    tap.ok(not os.path.exists(os.path.join(desk.dir, "postgresql:")) and not os.path.exists("postgresql:"),
+           "no folder named after the URI")
 
 
 tap.done()
