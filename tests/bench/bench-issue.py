@@ -181,6 +181,8 @@ def ledgers(server):
                 if total != N or distinct != N:
                     raise SystemExit(f"{name}, {writers} writers: {total} certificates, {distinct} serials, want {N}")
                 lines.append(f"| {name} | {writers} | {seconds:.2f} | {N / seconds:.0f} | {total:,} ({distinct:,}) |")
+                if name == "PostgreSQL":
+                    run("psql", "-X", "-q", "-d", server, "-c", f'DROP DATABASE "bench_issue_{writers}"')
         cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
         print(f"Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; "
               f"{run('psql', '--version').stdout.strip()}, server on a Unix socket of the same machine.\n")

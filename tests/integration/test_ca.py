@@ -14,7 +14,7 @@ import subprocess
 import threading
 import time
 
-from tsharness import ON_SERVER, PG_URI, SOURCE_ROOT, Tap, Workspace, server_ledger
+from tsharness import PG_URI, SOURCE_ROOT, Tap, Workspace
 
 tap = Tap()
 PASS = "bench passphrase 1"
@@ -799,8 +799,7 @@ def _():
           skip=None if PG_URI else "TAGSMITH_TEST_PG_URI is not set")
 def _():
     ws = Workspace()
-    uri = ws.db if ws.server_db is not None else server_ledger()
-    ws.env["TAGSMITH_DB"] = uri
+    uri = ws.db if ws.server_db is not None else ws.use_server_ledger()
     before = sorted(os.listdir(ws.dir))
     setup_cas(ws)
     pem = ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem"),

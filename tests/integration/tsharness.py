@@ -22,7 +22,6 @@ import base64
 import configparser
 import fcntl
 import hashlib
-import itertools
 import json
 import os
 import re
@@ -241,10 +240,9 @@ class Workspace:
             os.makedirs(path, mode=0o700, exist_ok=True)
             self.env[name] = path
         self.server_db = None
-        if ON_SERVER and ledger is None:
-            self.server_db = "ledger_" + os.path.basename(self.dir).replace("-", "_").lower()
-            self.db = server_ledger(self.server_db)
         self.env["TAGSMITH_DB"] = self.db
+        if ON_SERVER and ledger is None:
+            self.use_server_ledger()
         self.emulators = []
         self.state_files = []
         Workspace._all.append(self)
@@ -279,6 +277,13 @@ class Workspace:
         if check and result.returncode != 0:
             raise Failure(f"tagsmith {' '.join(map(str, args))} failed: {result!r}")
         return result
+
+    def use_server_ledger(self):
+        """Moves this workspace to a new database of its own on the server, dropped
+        when the workspace closes, and returns its URI."""
+        self.server_db = "ledger_" + os.path.basename(self.dir).replace("-", "_").lower()
+        self.db = self.env["TAGSMITH_DB"] = server_ledger(self.server_db)
+        return self.db
 
     def query(self, sql, *params):
         """The rows of @sql on this workspace's ledger; `?` takes @params in order."""
@@ -316,15 +321,11 @@ def psql(uri, sql):
     return r.stdout
 
 
-_server_ledgers = itertools.count()
-
-
-def server_ledger(name=None):
+def server_ledger(name):
     """A new empty database on the suite's PostgreSQL server, as a ledger URI
     (the server's own URI with another database name)."""
     if not PG_URI:
         raise Failure("TAGSMITH_TEST_PG_URI names no PostgreSQL server")
-    name = name or f"ledger_{os.getpid()}_{next(_server_ledgers)}"
     psql(PG_URI, f'CREATE DATABASE "{name}"')
     return re.sub(r"^(postgres(?:ql)?://[^/?]*/)[^?]*", lambda m: m.group(1) + name, PG_URI)
 
