@@ -26,6 +26,11 @@
  * queue one after another as on a SQLite file: the audit chain keeps one head. */
 #define WRITE_LOCK_KEY "7461677370"
 
+/* How long a station waits for a lock (the write lock above or a row's) before
+ * it gives up with CA_DB_BUSY: as long as a file ledger's busy timeout
+ * (ca-ledger.c), where a stuck station must not hang the others for good. */
+#define LOCK_TIMEOUT "15s"
+
 typedef struct
 {
   CaDb      base;
@@ -145,8 +150,9 @@ run (PgDb       *db,
 static CaDbStatus
 configure_session (PgDb *db)
 {
-  return run (db, db->read_only ? "SET default_transaction_read_only = on; SET client_min_messages = warning"
-                                : "SET client_min_messages = warning");
+  return run (db, db->read_only ? "SET default_transaction_read_only = on; SET client_min_messages = warning; "
+                                  "SET lock_timeout = '" LOCK_TIMEOUT "'"
+                                : "SET client_min_messages = warning; SET lock_timeout = '" LOCK_TIMEOUT "'");
 }
 
 /* Between calls the server says nothing, unless it ended the connection (a

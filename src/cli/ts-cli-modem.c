@@ -360,7 +360,7 @@ open_workspace_if_present (TsCli   *cli,
 {
   g_autoptr(GError) local_error = NULL;
 
-  if (!g_file_test (cli->db_path, G_FILE_TEST_IS_REGULAR))
+  if (!ts_workspace_ledger_may_exist (cli->db_path))
     return TRUE;
 
   if (!ts_cli_open_workspace (cli, cli->pass_spec != NULL ? TS_WORKSPACE_OPEN_READ_WRITE

@@ -100,7 +100,7 @@ static gboolean
 open_unlocked_workspace (TsCli   *cli,
                          GError **error)
 {
-  if (!ts_workspace_location_is_server (cli->db_path) && !g_file_test (cli->db_path, G_FILE_TEST_EXISTS))
+  if (!ts_workspace_ledger_may_exist (cli->db_path))
     {
       g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
                    _("There is no ledger at %s. Create a CA first with `tagsmith ca init`, "

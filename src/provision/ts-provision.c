@@ -965,14 +965,28 @@ record_verified (Flow    *f,
   return TRUE;
 }
 
+/* `crl/` beside a ledger file; a server ledger has no folder, so its CRLs go
+ * where a ledger file lives by default, in this user's data folder. */
+static char *
+default_crl_dir (CaLedger *ledger)
+{
+  const char *location = ca_ledger_get_path (ledger);
+  g_autofree char *dir = NULL;
+
+  if (ca_ledger_location_is_server (location))
+    return g_build_filename (g_get_user_data_dir (), "tagsmith", "crl", NULL);
+  dir = g_path_get_dirname (location);
+
+  return g_build_filename (dir, "crl", NULL);
+}
+
 char *
 _ts_crl_publish (CaLedger    *ledger,
                  const char  *authority,
                  const char  *crl_dir,
                  GError     **error)
 {
-  g_autofree char *ledger_dir = g_path_get_dirname (ca_ledger_get_path (ledger));
-  g_autofree char *dir = crl_dir != NULL ? g_strdup (crl_dir) : g_build_filename (ledger_dir, "crl", NULL);
+  g_autofree char *dir = crl_dir != NULL ? g_strdup (crl_dir) : default_crl_dir (ledger);
   g_autofree char *file = g_strdup_printf ("%s.crl.pem", authority);
   g_autofree char *path = NULL;
   g_autoptr(GBytes) crl = NULL;

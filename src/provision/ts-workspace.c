@@ -273,6 +273,14 @@ ts_workspace_get_ledger_path (TsWorkspace *self)
   return self->ledger_path;
 }
 
+gboolean
+ts_workspace_ledger_may_exist (const char *location)
+{
+  g_return_val_if_fail (location != NULL, FALSE);
+
+  return ca_ledger_location_is_server (location) || g_file_test (location, G_FILE_TEST_IS_REGULAR);
+}
+
 /* A ledger file's folder is made on first use; a server ledger has none. */
 static gboolean
 ensure_folder (const char  *location,

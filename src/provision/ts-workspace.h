@@ -63,6 +63,10 @@ typedef enum
 char             *ts_workspace_default_ledger_path (void);
 /* TRUE for a postgresql:// URI, which names a server ledger and never a file. */
 gboolean          ts_workspace_location_is_server  (const char           *location);
+/* TRUE when @location may hold a ledger already: a file that exists, or any
+ * server ledger (only the server can tell; opening it does). Verbs that must
+ * never create a ledger ask this first. */
+gboolean          ts_workspace_ledger_may_exist    (const char           *location);
 
 TsWorkspace      *ts_workspace_new                 (const char           *ledger_path);
 const char       *ts_workspace_get_ledger_path     (TsWorkspace          *self);

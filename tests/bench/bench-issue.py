@@ -6,10 +6,18 @@ same sizes.
     /usr/bin/python3 tests/bench/bench-issue.py BUILD_DIR [N]
 
 Everything runs pinned to CPU 0 (taskset) in a scratch folder; the results are
-printed as a Markdown section for RESULTS.md."""
+printed as a Markdown section for RESULTS.md.
+
+    /usr/bin/python3 tests/bench/bench-issue.py BUILD_DIR N --server URI
+
+compares the back ends instead: N certificates by issue-batch into a ledger file
+and into a new database on the PostgreSQL server of URI (a libpq URI of an
+existing database, e.g. what tests/pg-server.sh prints), first by one process,
+then by four at once (N/4 each, not pinned), and checks that no serial repeats."""
 
 import os
 import platform
+import re
 import shutil
 import sqlite3
 import statistics
@@ -20,6 +28,7 @@ import time
 
 BUILD = os.path.abspath(sys.argv[1])
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
+SERVER = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--server" else None
 TAGSMITH = os.path.join(BUILD, "src", "tagsmith")
 HELPER = os.path.join(BUILD, "tests", "bench", "bench-issue")
 PASS = "benchmark passphrase"
@@ -117,6 +126,71 @@ def index_line(n):
     return f"V\t360101000000Z\t\t{n + 0x100000:X}\tunknown\t/CN={n}\n"
 
 
+def server_database(uri, name):
+    """A new database on the server of @uri, as a ledger URI."""
+    run("psql", "-X", "-q", "-d", uri, "-c", f'DROP DATABASE IF EXISTS "{name}"')
+    run("psql", "-X", "-q", "-d", uri, "-c", f'CREATE DATABASE "{name}"')
+    return re.sub(r"^(postgres(?:ql)?://[^/?]*/)[^?]*", lambda m: m.group(1) + name, uri)
+
+
+def serial_counts(location):
+    sql = "SELECT count(*), count(DISTINCT serial) FROM certificates WHERE imei IS NOT NULL"
+    if location.startswith("postgresql://"):
+        return tuple(int(x) for x in run("psql", "-X", "-A", "-t", "-F", " ", "-d", location, "-c", sql).stdout.split())
+    con = sqlite3.connect(location)
+    try:
+        return con.execute(sql).fetchone()
+    finally:
+        con.close()
+
+
+def concurrent_batches(location, rows, writers, work):
+    """Seconds for @writers issue-batch processes at once, each with its share of @rows."""
+    env = make_ledger(location)
+    inputs = []
+    for w in range(writers):
+        path = os.path.join(work, f"part-{writers}-{w}.csv")
+        with open(path, "w") as f:
+            f.writelines(rows[w::writers])
+        inputs.append(path)
+    start = time.monotonic()
+    procs = [subprocess.Popen([TAGSMITH, "--pass", "env:TS_BENCH_PASS", "issue-batch", "--ca", "Issuing", "--input",
+                               path, "--out-dir", tempfile.mkdtemp(dir=work)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for path in inputs]
+    for proc in procs:
+        _, err = proc.communicate()
+        if proc.returncode != 0:
+            raise SystemExit(f"issue-batch failed: {err}")
+    return time.monotonic() - start
+
+
+def ledgers(server):
+    work = tempfile.mkdtemp(prefix="tagsmith-bench-")
+    try:
+        csrs = os.path.join(work, "csrs")
+        run(HELPER, "csrs", str(N), csrs)
+        with open(os.path.join(csrs, "batch.csv")) as f:
+            rows = [line for line in f if line.strip()]
+        lines = [f"| {N:,} P-256 CSRs by `issue-batch` | writers | seconds | certificates/s | serials (distinct) |",
+                 "|---|---:|---:|---:|---:|"]
+        for writers in (1, 4):
+            for name, location in (("file", os.path.join(work, f"ledger-{writers}.db")),
+                                   ("PostgreSQL", server_database(server, f"bench_issue_{writers}"))):
+                seconds = concurrent_batches(location, rows, writers, work)
+                total, distinct = serial_counts(location)
+                if total != N or distinct != N:
+                    raise SystemExit(f"{name}, {writers} writers: {total} certificates, {distinct} serials, want {N}")
+                lines.append(f"| {name} | {writers} | {seconds:.2f} | {N / seconds:.0f} | {total:,} ({distinct:,}) |")
+                if name == "PostgreSQL":
+                    run("psql", "-X", "-q", "-d", server, "-c", f'DROP DATABASE "bench_issue_{writers}"')
+        cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+        print(f"Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; "
+              f"{run('psql', '--version').stdout.strip()}, server on a Unix socket of the same machine.\n")
+        print("\n".join(lines))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="tagsmith-bench-")
     lines = []
@@ -194,4 +268,4 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
 
-main()
+ledgers(SERVER) if SERVER else main()

@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 import sys
 
-from tsharness import TAGSMITH, Tap, Workspace
+from tsharness import TAGSMITH, Tap, Workspace, ledger_query
 
 tap = Tap()
 PASS = "concurrency passphrase"
@@ -70,11 +70,9 @@ def _():
         out, err = proc.communicate(timeout=240)
         tap.eq(proc.returncode, 0, out + err)
 
-    con = sqlite3.connect(ws.db)
-    total, distinct = con.execute("SELECT count(*), count(DISTINCT serial) FROM certificates").fetchone()
-    devices = con.execute("SELECT count(*) FROM devices").fetchone()[0]
-    issues = con.execute("SELECT count(*) FROM audit_log WHERE action = 'issue'").fetchone()[0]
-    con.close()
+    total, distinct = ws.query("SELECT count(*), count(DISTINCT serial) FROM certificates")[0]
+    devices = ws.query("SELECT count(*) FROM devices")[0][0]
+    issues = ws.query("SELECT count(*) FROM audit_log WHERE action = 'issue'")[0][0]
     tap.eq(total, 4 * PER_PROCESS)
     tap.eq(distinct, total)
     tap.eq(devices, 4 * PER_PROCESS)
@@ -93,7 +91,8 @@ def private_scalars(pem_text, passphrase=None):
     return re.sub(r"[\s:]", "", block).lstrip("0")[-64:]
 
 
-@tap.test("no private key or passphrase in the clear: database dump, WAL, temporary files, logs")
+@tap.test("no private key or passphrase in the clear: database dump, WAL, temporary files, logs",
+          file_only="it reads the file, its WAL and the temporary files")
 def _():
     ws = Workspace()
     tmp = ws.path("tmp")
@@ -163,7 +162,8 @@ READ_ONLY_VERBS = [("ca", "list"), ("ca", "export", "Root"), ("fleet", "list"),
                    ("audit", "list"), ("audit", "verify")]
 
 
-@tap.test("read-only verbs work on a write-protected ledger and never change it")
+@tap.test("read-only verbs work on a write-protected ledger and never change it",
+          file_only="it takes the file's write permission")
 def _():
     ws = Workspace()
     ws.cli("ca", "init", "--name", "Root", pass_=PASS, check=True)
@@ -191,7 +191,8 @@ def _():
     tap.eq(ws.cli("--db", ws.path("copy.db"), "ca", "list").returncode, 0)
 
 
-@tap.test("a mistyped --db is never created by a verb that reads; a verb that writes says it creates one")
+@tap.test("a mistyped --db is never created by a verb that reads; a verb that writes says it creates one",
+          file_only="--db names a path")
 def _():
     ws = Workspace()
     typo = ws.path("flet", "fleet.db")
@@ -208,7 +209,8 @@ def _():
     tap.ok("created" not in r.stderr, r.stderr)
 
 
-@tap.test("an empty file or another program's database given as --db is refused and left as it is")
+@tap.test("an empty file or another program's database given as --db is refused and left as it is",
+          file_only="--db names a file")
 def _():
     ws = Workspace()
     empty = ws.write("empty.db", "")
@@ -227,7 +229,8 @@ def _():
         tap.ok(not os.path.exists(path + "-wal"), "a -wal was left beside it")
 
 
-@tap.test("backup refuses a symbolic link at the target")
+@tap.test("backup refuses a symbolic link at the target",
+          file_only="a server ledger is backed up with pg_dump")
 def _():
     ws = Workspace()
     ws.cli("ca", "init", "--name", "Root", pass_=PASS, check=True)
@@ -302,11 +305,7 @@ def sql(db, *statements):
 
 
 def query(db, statement):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(statement).fetchall()
-    finally:
-        con.close()
+    return ledger_query(db, statement)
 
 
 def tamper_base():
@@ -319,7 +318,8 @@ def tamper_base():
                ws.path(f"device-{n}.key"), pass_=PASS, check=True)
     ws.cli("revoke", "--ca", "Issuing", "--imei", imei(7000), "--reason", "keyCompromise", pass_=PASS, check=True)
     ws.cli("crl", "--ca", "Issuing", pass_=PASS, check=True)
-    sql(ws.db, "PRAGMA wal_checkpoint(TRUNCATE)")
+    if ws.server_db is None:
+        sql(ws.db, "PRAGMA wal_checkpoint(TRUNCATE)")
     return ws
 
 
@@ -347,7 +347,8 @@ def revoked_serial(db):
     return query(db, "SELECT serial FROM certificates WHERE status = 'revoked'")[0][0]
 
 
-@tap.test("tamper matrix: every edit made with sqlite3 and no passphrase fails audit verify")
+@tap.test("tamper matrix: every edit made with sqlite3 and no passphrase fails audit verify",
+          file_only="each edit is made on a copy of the file")
 def _():
     ws = tamper_base()
     tap.eq(verify(ws, ws.db).returncode, 0, "the untouched ledger verifies")
@@ -395,7 +396,8 @@ def _():
         tap.contains(r.stderr, message, what)
 
 
-@tap.test("recomputing the chain the old way after an edit no longer verifies: links are keyed")
+@tap.test("recomputing the chain the old way after an edit no longer verifies: links are keyed",
+          file_only="the edit is made on a copy of the file")
 def _():
     import hashlib
     ws = tamper_base()
@@ -419,7 +421,8 @@ def _():
     tap.contains(r.stderr, "broken at event 1")
 
 
-@tap.test("a swapped or plaintext CA key is refused before it signs; the ledger is unchanged")
+@tap.test("a swapped or plaintext CA key is refused before it signs; the ledger is unchanged",
+          file_only="the keys are swapped in a copy of the file")
 def _():
     ws = tamper_base()
     swapped = tampered_copy(ws, "swapped.db", *swap_keys(ws.db))
@@ -446,7 +449,8 @@ def _():
     tap.eq(verify(ws, copy).returncode, 1)
 
 
-@tap.test("a deleted verifier never lets a new passphrase take over a ledger with CAs")
+@tap.test("a deleted verifier never lets a new passphrase take over a ledger with CAs",
+          file_only="the verifier is deleted in a copy of the file")
 def _():
     ws = tamper_base()
     copy = tampered_copy(ws, "noverifier.db", "DELETE FROM meta WHERE key = 'passphrase_verifier'")
@@ -482,7 +486,8 @@ def _():
     tap.eq(verify(ws, ws.db).returncode, 0)
 
 
-@tap.test("audit verify --expect: a backup's head is still in the ledger; a rolled-back ledger lacks a newer one")
+@tap.test("audit verify --expect: a backup's head is still in the ledger; a rolled-back ledger lacks a newer one",
+          file_only="the rolled-back ledger is a backup file")
 def _():
     ws = tamper_base()
     r = ws.cli("backup", ws.path("old.db"), check=True)
@@ -513,7 +518,8 @@ def _():
     tap.ok(len(r.stderr) < 400, "the message does not repeat the file")
 
 
-@tap.test("random bit flips in many copies: each is refused, or left nothing verify covers changed")
+@tap.test("random bit flips in many copies: each is refused, or left nothing verify covers changed",
+          file_only="the bits flip in copies of the file")
 def _():
     import random
     ws = tamper_base()
@@ -555,7 +561,8 @@ def _():
     tap.ok(caught > 0, f"{caught} caught, {passed_unchanged} changed nothing covered")
 
 
-@tap.test("a ledger from before the keyed log is upgraded on its first unlock: new verifier, rewrapped keys")
+@tap.test("a ledger from before the keyed log is upgraded on its first unlock: new verifier, rewrapped keys",
+          file_only="ledgers from before the keyed log were only ever files")
 def _():
     import hashlib
     ws = tamper_base()

@@ -8,7 +8,6 @@ really stores (its state file) and the AT commands it really received."""
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 
 from tsharness import SOURCE_ROOT, Tap, Workspace, check_store_matches_ledger, read_store, luhn_imei
@@ -31,14 +30,6 @@ def ca_workspace():
 def provision(ws, port, *args, verb="provision"):
     r = ws.cli("--json", verb, "--port", port, "--ca", "Devices", "--sec-tag", SEC_TAG, *args, pass_=PASS)
     return r, (json.loads(r.stdout) if r.stdout.strip() else None)
-
-
-def query(ws, sql, *params):
-    db = sqlite3.connect(ws.db)
-    try:
-        return db.execute(sql, params).fetchall()
-    finally:
-        db.close()
 
 
 def vendor_credentials(ws):
@@ -76,15 +67,15 @@ def _():
         r = ws.cli("creds", "write", "--port", emu.port, "--sec-tag", 42, "--type", kind, "--file", path, pass_=PASS)
         tap.eq(r.returncode, 0, r)
     imei, store = read_store(ws.state_files[0])
-    installs = query(ws, "SELECT cred_type, state, sha256 FROM installs WHERE imei = ? ORDER BY id", imei)
+    installs = ws.query("SELECT cred_type, state, sha256 FROM installs WHERE imei = ? ORDER BY id", imei)
     tap.eq([(t, s) for t, s, _ in installs], [(1, "verified"), (2, "verified")], installs)
     tap.eq(installs[0][2], store[(42, 1)], "the intent holds the SHA-256 of the bytes the modem stores")
     check_store_matches_ledger(tap, ws, "after the writes")
 
     r = ws.cli("creds", "delete", "--port", emu.port, "--sec-tag", 42, "--all", pass_=PASS)
     tap.eq(r.returncode, 0, r)
-    tap.eq(query(ws, "SELECT state FROM installs WHERE imei = ?", imei), [("removed",), ("removed",)])
-    actions = [a for a, in query(ws, "SELECT action FROM audit_log WHERE imei = ? ORDER BY id", imei)]
+    tap.eq(ws.query("SELECT state FROM installs WHERE imei = ?", imei), [("removed",), ("removed",)])
+    actions = [a for a, in ws.query("SELECT action FROM audit_log WHERE imei = ? ORDER BY id", imei)]
     tap.eq(actions[-6:], ["install.removing", "install.removing", "store.delete", "store.deleted",
                           "install.removed", "install.removed"], actions)
     check_store_matches_ledger(tap, ws, "after delete --all")
@@ -98,16 +89,16 @@ def _():
     tap.eq(r.returncode, 0, r)
     r = ws.cli("creds", "delete", "--port", emu.port, "--sec-tag", SEC_TAG, "--all", pass_=PASS)
     tap.eq(r.returncode, 0, r)
-    installed = query(ws, "SELECT installed_at FROM certificates WHERE serial = ?", first["serial"])
+    installed = ws.query("SELECT installed_at FROM certificates WHERE serial = ?", first["serial"])
     tap.eq(installed, [(None,)], "the deleted certificate is no longer stamped installed")
-    claimed = query(ws, "SELECT COUNT(*) FROM installs WHERE imei = ? AND state = 'verified'", first["imei"])
+    claimed = ws.query("SELECT COUNT(*) FROM installs WHERE imei = ? AND state = 'verified'", first["imei"])
     tap.eq(claimed, [(0,)], "nothing is claimed verified on an empty sec_tag")
     check_store_matches_ledger(tap, ws, "after delete --all")
 
     r, second = provision(ws, emu.port, "--server-ca", SERVER_CA)
     tap.eq(r.returncode, 0, r)
     tap.eq(second["outcome"], "provisioned", second)
-    old = query(ws, "SELECT c.status, c.revoke_reason, n.serial FROM certificates c "
+    old = ws.query("SELECT c.status, c.revoke_reason, n.serial FROM certificates c "
                 "JOIN certificates n ON n.supersedes_id = c.id WHERE c.serial = ?", first["serial"])
     tap.eq(old, [("revoked", 4, second["serial"])], "revoked as superseded, linked to its successor")
     check_store_matches_ledger(tap, ws, "after the second provision")
@@ -134,12 +125,12 @@ def _():
     r = ws.cli("creds", "list", "--port", emu.port)
     tap.eq(r.returncode, 0, r)
     tap.contains(r.stderr, "Give the workspace passphrase (--pass) to record it as gone")
-    states = dict(query(ws, "SELECT cred_type, state FROM installs WHERE imei = ? AND sec_tag = ?", imei, SEC_TAG))
+    states = dict(ws.query("SELECT cred_type, state FROM installs WHERE imei = ? AND sec_tag = ?", imei, SEC_TAG))
     tap.eq(states[1], "verified", states)
     r = ws.cli("creds", "list", "--port", emu.port, pass_=PASS)
     tap.eq(r.returncode, 0, r)
     tap.contains(r.stderr, "no longer on the modem")
-    states = dict(query(ws, "SELECT cred_type, state FROM installs WHERE imei = ? AND sec_tag = ?", imei, SEC_TAG))
+    states = dict(ws.query("SELECT cred_type, state FROM installs WHERE imei = ? AND sec_tag = ?", imei, SEC_TAG))
     tap.eq(states[1], "removed", states)
     tap.eq(states[0], "verified", states)
     check_store_matches_ledger(tap, ws, "after creds list")
@@ -157,13 +148,13 @@ def _():
         check_store_matches_ledger(tap, ws, f"re-key killed at “{message}”", settled=False)
         r = ws.cli("creds", "list", "--port", emu.port, pass_=PASS)
         tap.eq(r.returncode, 0, r)
-        open_installs = query(ws, "SELECT COUNT(*) FROM installs WHERE imei = ? AND "
+        open_installs = ws.query("SELECT COUNT(*) FROM installs WHERE imei = ? AND "
                               "state IN ('intent', 'written', 'removing')", imei)
         tap.eq(open_installs, [(0,)], f"{message}: every open install was settled")
         check_store_matches_ledger(tap, ws, f"re-key killed at “{message}”, then creds list")
         r, out = provision(ws, emu.port, "--server-ca", SERVER_CA)
         tap.eq(r.returncode, 0, r)
-        valid = query(ws, "SELECT serial FROM certificates WHERE imei = ? AND status = 'valid'", imei)
+        valid = ws.query("SELECT serial FROM certificates WHERE imei = ? AND status = 'valid'", imei)
         tap.eq(valid, [(out["serial"],)], f"{message}: only the certificate on the modem is valid")
         check_store_matches_ledger(tap, ws, f"re-key killed at “{message}”, then provision")
         emu.stop()
@@ -177,7 +168,7 @@ def _():
     emu = ws.kit(*KIT, "--imei", imei, "--store-bytes", "16")
     r, out = provision(ws, emu.port)
     tap.eq(r.returncode, 1, r)
-    keys = query(ws, "SELECT state FROM installs WHERE imei = ? AND cred_type = 2", imei)
+    keys = ws.query("SELECT state FROM installs WHERE imei = ? AND cred_type = 2", imei)
     tap.eq(keys, [("failed",)], keys)
     check_store_matches_ledger(tap, ws, "after the refused %KEYGEN")
 
@@ -191,13 +182,13 @@ def _():
     probe.stop()
     # Room for the server CA and the client certificate, not for the key after them.
     ca_len = os.path.getsize(SERVER_CA)
-    cert_len = query(ws, "SELECT length(pem) FROM certificates WHERE serial = ?", out["serial"])[0][0]
+    cert_len = ws.query("SELECT length(pem) FROM certificates WHERE serial = ?", out["serial"])[0][0]
     room = ca_len + cert_len + 64
     imei = luhn_imei(next(imeis))
     emu = ws.kit(*KIT, "--imei", imei, "--store-bytes", str(room))
     r, out = provision(ws, emu.port, "--server-ca", SERVER_CA, "--host-key")
     tap.eq(r.returncode, 1, r)
-    states = dict(query(ws, "SELECT cred_type, state FROM installs WHERE imei = ?", imei))
+    states = dict(ws.query("SELECT cred_type, state FROM installs WHERE imei = ?", imei))
     tap.eq(states, {0: "verified", 1: "verified", 2: "failed"}, states)
     check_store_matches_ledger(tap, ws, "after the refused key")
 
@@ -222,7 +213,7 @@ def _():
     tap.contains(r.stderr, "--type cert")
     tap.ok("tagsmith rekey" not in r.stderr, r.stderr)
 
-    valid = query(ws, "SELECT status FROM certificates WHERE serial = ?", first["serial"])
+    valid = ws.query("SELECT status FROM certificates WHERE serial = ?", first["serial"])
     tap.eq(valid, [("valid",)], "the good certificate was left alone")
     r, again = provision(ws, emu.port, "--server-ca", SERVER_CA)
     tap.eq(again["outcome"], "already-provisioned", again)

@@ -1,6 +1,11 @@
 """Shared helpers for Tagsmith's integration tests: TAP output, scratch folders,
 running the real `tagsmith` CLI and starting `tagsmith-emulator` on a pty.
 
+The ledger of each Workspace is a file, or with TAGSMITH_TEST_BACKEND=server a
+database of its own on the PostgreSQL server TAGSMITH_TEST_PG_URI names (made
+for the case and dropped after it), so one suite runs on either back end.
+ws.query() and store_vs_ledger() read either.
+
 Each test file is a plain script run with /usr/bin/python3 (stdlib only):
 
     from tsharness import Tap, Workspace
@@ -17,7 +22,9 @@ import base64
 import configparser
 import fcntl
 import hashlib
+import json
 import os
+import re
 import select
 import shlex
 import shutil
@@ -36,6 +43,8 @@ EMULATOR = os.environ.get("TAGSMITH_EMULATOR", "tagsmith-emulator")
 WRAPPER = shlex.split(os.environ.get("TAGSMITH_WRAPPER", ""))
 SOURCE_ROOT = os.environ.get("TAGSMITH_SOURCE_ROOT",
                              os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+PG_URI = os.environ.get("TAGSMITH_TEST_PG_URI", "")
+ON_SERVER = os.environ.get("TAGSMITH_TEST_BACKEND", "file") == "server"
 
 
 class Failure(Exception):
@@ -58,8 +67,12 @@ class Tap:
     def __init__(self):
         self.tests = []
 
-    def test(self, name, skip=None):
-        """skip: the reason a case cannot run here (TAP reports it skipped), or None."""
+    def test(self, name, skip=None, file_only=None):
+        """skip: the reason a case cannot run here (TAP reports it skipped), or None.
+        file_only: why the case needs a ledger file; on the server it is skipped for it."""
+        if skip is None and file_only is not None and ON_SERVER:
+            skip = f"needs a ledger file: {file_only}"
+
         def register(fn):
             self.tests.append((name, fn, skip))
             return fn
@@ -82,6 +95,9 @@ class Tap:
         only = os.environ.get("TAP_ONLY")
         tests = [t for t in self.tests if not only or only in t[0]]
         print("TAP version 13")
+        if ON_SERVER and not PG_URI:
+            print("1..0 # SKIP TAGSMITH_TEST_PG_URI names no PostgreSQL server")
+            sys.exit(0)
         print(f"1..{len(tests)}")
         failed = 0
         for i, (name, fn, skip) in enumerate(tests, 1):
@@ -213,15 +229,20 @@ class Workspace:
 
     _all = []
 
-    def __init__(self):
+    def __init__(self, ledger=None):
+        """ledger: another workspace's ledger to share (one station of several), or None for
+        a ledger of its own."""
         self.dir = tempfile.mkdtemp(prefix="tagsmith-test-")
-        self.db = os.path.join(self.dir, "fleet.db")
+        self.db = ledger or os.path.join(self.dir, "fleet.db")
         self.env = dict(os.environ)
         for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR"):
             path = os.path.join(self.dir, name.lower())
             os.makedirs(path, mode=0o700, exist_ok=True)
             self.env[name] = path
+        self.server_db = None
         self.env["TAGSMITH_DB"] = self.db
+        if ON_SERVER and ledger is None:
+            self.use_server_ledger()
         self.emulators = []
         self.state_files = []
         Workspace._all.append(self)
@@ -257,6 +278,17 @@ class Workspace:
             raise Failure(f"tagsmith {' '.join(map(str, args))} failed: {result!r}")
         return result
 
+    def use_server_ledger(self):
+        """Moves this workspace to a new database of its own on the server, dropped
+        when the workspace closes, and returns its URI."""
+        self.server_db = "ledger_" + os.path.basename(self.dir).replace("-", "_").lower()
+        self.db = self.env["TAGSMITH_DB"] = server_ledger(self.server_db)
+        return self.db
+
+    def query(self, sql, *params):
+        """The rows of @sql on this workspace's ledger; `?` takes @params in order."""
+        return ledger_query(self.db, sql, params)
+
     def emulator(self, *args):
         emu = Emulator(self, *args)
         self.emulators.append(emu)
@@ -275,6 +307,57 @@ class Workspace:
         self.emulators.clear()
         if not os.environ.get("KEEP_TEST_DIRS"):
             shutil.rmtree(self.dir, ignore_errors=True)
+            if self.server_db is not None:
+                psql(PG_URI, f'DROP DATABASE IF EXISTS "{self.server_db}" WITH (FORCE)')
+                self.server_db = None
+
+
+def psql(uri, sql):
+    """Runs @sql with psql on @uri and returns what it prints, unaligned."""
+    r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", uri, "-c", sql],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Failure(f"psql failed on {sql!r}: {r.stderr}")
+    return r.stdout
+
+
+def server_ledger(name):
+    """A new empty database on the suite's PostgreSQL server, as a ledger URI
+    (the server's own URI with another database name)."""
+    if not PG_URI:
+        raise Failure("TAGSMITH_TEST_PG_URI names no PostgreSQL server")
+    psql(PG_URI, f'CREATE DATABASE "{name}"')
+    return re.sub(r"^(postgres(?:ql)?://[^/?]*/)[^?]*", lambda m: m.group(1) + name, PG_URI)
+
+
+def _sql_literal(value):
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def ledger_query(db, sql, params=()):
+    """The rows of @sql (with `?` placeholders) as tuples, from a ledger file or a
+    postgresql:// ledger; on the server the rows travel as JSON, so numbers stay numbers."""
+    if not re.match(r"^postgres(ql)?://", db):
+        con = sqlite3.connect(db, timeout=30)
+        try:
+            rows = con.execute(sql, params).fetchall()
+            con.commit()
+            return rows
+        finally:
+            con.close()
+    values = iter(params)
+    bound = re.sub(r"'[^']*'|\?", lambda m: m.group(0) if m.group(0) != "?" else _sql_literal(next(values)), sql)
+    if not re.match(r"^\s*(SELECT|WITH)\b", bound, re.IGNORECASE):
+        psql(db, bound)
+        return []
+    out = psql(db, f"SELECT coalesce(json_agg(row_to_json(q)), '[]') FROM ({bound}) q")
+    return json.loads(out, object_pairs_hook=lambda pairs: tuple(value for _, value in pairs))
 
 
 def read_store(state_file):
@@ -304,46 +387,45 @@ def store_vs_ledger(db_path, state_file, settled=True):
       supersedes is still valid although it is on the modem no more."""
     imei, store = read_store(state_file)
     problems = []
-    db = sqlite3.connect(db_path)
-    try:
-        for iid, tag, ctype, sha in db.execute(
-                "SELECT id, sec_tag, cred_type, sha256 FROM installs WHERE imei = ? AND state = 'verified'",
-                (imei,)):
-            held = store.get((tag, ctype))
-            if held is None:
-                problems.append(f"install {iid} (sec_tag {tag} type {ctype}) is verified, but the modem holds nothing there")
-            elif sha is not None and sha.upper() != held:
-                problems.append(f"install {iid} (sec_tag {tag} type {ctype}) is verified as {sha}, but the modem holds {held}")
-        # A deletion cut short leaves its install "removing": still claimed until the next run settles it.
-        holding = "('verified')" if settled else "('verified', 'removing')"
-        for serial, in db.execute(
-                "SELECT serial FROM certificates c WHERE imei = ? AND installed_at IS NOT NULL AND NOT EXISTS "
-                f"(SELECT 1 FROM installs i WHERE i.certificate_id = c.id AND i.state IN {holding})", (imei,)):
-            problems.append(f"certificate {serial} is stamped installed without a verified install")
-        for serial, tag, lf, crlf in db.execute(
-                "SELECT c.serial, i.sec_tag, c.sha256_lf, c.sha256_crlf FROM devices d "
-                "JOIN certificates c ON c.id = d.current_certificate_id "
-                "JOIN installs i ON i.certificate_id = c.id AND i.state IN ('verified', 'written') "
-                "WHERE d.imei = ?", (imei,)):
-            if store.get((tag, 1)) not in (lf.upper(), crlf.upper()):
-                problems.append(f"current certificate {serial} is claimed in sec_tag {tag}, but the modem does not hold it")
-        if settled:
-            for serial, in db.execute(
-                    "SELECT old.serial FROM certificates old JOIN certificates new ON new.supersedes_id = old.id "
-                    "WHERE old.imei = ? AND old.status = 'valid' AND EXISTS "
-                    "(SELECT 1 FROM installs i WHERE i.certificate_id = old.id) AND NOT EXISTS "
-                    "(SELECT 1 FROM installs i WHERE i.certificate_id = old.id AND "
-                    "i.state IN ('intent', 'written', 'verified', 'removing'))", (imei,)):
-                problems.append(f"certificate {serial} is superseded and off the modem, yet still valid")
-    finally:
-        db.close()
+
+    def rows(sql):
+        return ledger_query(db_path, sql, (imei,))
+
+    for iid, tag, ctype, sha in rows(
+            "SELECT id, sec_tag, cred_type, sha256 FROM installs WHERE imei = ? AND state = 'verified'"):
+        held = store.get((tag, ctype))
+        if held is None:
+            problems.append(f"install {iid} (sec_tag {tag} type {ctype}) is verified, but the modem holds nothing there")
+        elif sha is not None and sha.upper() != held:
+            problems.append(f"install {iid} (sec_tag {tag} type {ctype}) is verified as {sha}, but the modem holds {held}")
+    # A deletion cut short leaves its install "removing": still claimed until the next run settles it.
+    holding = "('verified')" if settled else "('verified', 'removing')"
+    for serial, in rows(
+            "SELECT serial FROM certificates c WHERE imei = ? AND installed_at IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM installs i WHERE i.certificate_id = c.id AND i.state IN {holding})"):
+        problems.append(f"certificate {serial} is stamped installed without a verified install")
+    for serial, tag, lf, crlf in rows(
+            "SELECT c.serial, i.sec_tag, c.sha256_lf, c.sha256_crlf FROM devices d "
+            "JOIN certificates c ON c.id = d.current_certificate_id "
+            "JOIN installs i ON i.certificate_id = c.id AND i.state IN ('verified', 'written') "
+            "WHERE d.imei = ?"):
+        if store.get((tag, 1)) not in (lf.upper(), crlf.upper()):
+            problems.append(f"current certificate {serial} is claimed in sec_tag {tag}, but the modem does not hold it")
+    if settled:
+        for serial, in rows(
+                "SELECT old.serial FROM certificates old JOIN certificates new ON new.supersedes_id = old.id "
+                "WHERE old.imei = ? AND old.status = 'valid' AND EXISTS "
+                "(SELECT 1 FROM installs i WHERE i.certificate_id = old.id) AND NOT EXISTS "
+                "(SELECT 1 FROM installs i WHERE i.certificate_id = old.id AND "
+                "i.state IN ('intent', 'written', 'verified', 'removing'))"):
+            problems.append(f"certificate {serial} is superseded and off the modem, yet still valid")
     return problems
 
 
 def check_store_matches_ledger(tap, ws, what, settled=True):
     """Fails @tap's test unless the ledger tells the truth about every kit of @ws."""
     for state in ws.state_files:
-        if os.path.exists(state) and os.path.exists(ws.db):
+        if os.path.exists(state) and (re.match(r"^postgres(ql)?://", ws.db) or os.path.exists(ws.db)):
             tap.eq(store_vs_ledger(ws.db, state, settled), [], f"{what}: {os.path.basename(state)}")
 
 
