@@ -17,6 +17,7 @@
 #include "ts-credential-text.h"
 #include "ts-device-window.h"
 #include "ts-gui-util.h"
+#include "ts-message-bin.h"
 #include "ts-prompt.h"
 #include "ts-provision-dialog.h"
 #include "ts-provision.h"
@@ -29,7 +30,6 @@ struct _TsDeviceWindow
   AdwWindow            parent_instance;
 
   /* Template widgets */
-  AdwToastOverlay     *toasts;
   AdwWindowTitle      *title;
   GtkRevealer         *progress_revealer;
   GtkLabel            *progress_label;
@@ -59,19 +59,14 @@ static void
 show_toast (TsDeviceWindow *self,
             const char     *message)
 {
-  g_autofree char *escaped = g_markup_escape_text (message, -1);
-  AdwToast *toast = adw_toast_new (escaped);
-
-  adw_toast_set_timeout (toast, 8);
-  adw_toast_overlay_add_toast (self->toasts, toast);
+  ts_show_toast (GTK_WIDGET (self->stack), message);
 }
 
 static void
 show_error (TsDeviceWindow *self,
             const GError   *error)
 {
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_toast (self, error->message);
+  ts_show_error (GTK_WIDGET (self->stack), error);
 }
 
 /* Busy state: one operation at a time, shown with progress and a Cancel button. */
@@ -971,8 +966,8 @@ ts_device_window_class_init (TsDeviceWindowClass *klass)
   object_class->finalize = ts_device_window_finalize;
   window_class->close_request = ts_device_window_close_request;
 
+  g_type_ensure (TS_TYPE_MESSAGE_BIN);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ts-device-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, toasts);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, title);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, progress_revealer);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, progress_label);

@@ -22,6 +22,8 @@ void      ts_accessible_fixup    (GtkWidget           *widget);
 void      ts_present_dialog      (GtkWidget           *dialog);
 void      ts_show_toast          (GtkWidget           *widget,
                                   const char          *message);
+void      ts_show_message        (GtkWidget           *widget,
+                                  const char          *message);
 void      ts_show_error          (GtkWidget           *widget,
                                   const GError        *error);
 
