@@ -200,25 +200,43 @@ ts_present_dialog (GtkWidget *dialog)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-/* The first message bin on show under @widget (the main window shows one per
- * page, and only the visible page's is mapped). */
+/* The window that the dialog (or device window) holding @widget stands above. */
 static GtkWidget *
-find_shown_bin (GtkWidget *widget)
+window_below (GtkWidget *widget)
 {
-  if (TS_IS_MESSAGE_BIN (widget) && gtk_widget_get_mapped (widget))
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  return GTK_IS_WINDOW (root) ? GTK_WIDGET (gtk_window_get_transient_for (GTK_WINDOW (root))) : NULL;
+}
+
+/* The first message bin under @widget, preferring one on show: the main window
+ * holds one per page, and only the visible page's is mapped. */
+static GtkWidget *
+find_bin_below (GtkWidget *widget,
+                gboolean   mapped)
+{
+  if (TS_IS_MESSAGE_BIN (widget) && (!mapped || gtk_widget_get_mapped (widget)))
     return widget;
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_shown_bin (child);
+      GtkWidget *found = find_bin_below (child, mapped);
 
       if (found != NULL)
         return found;
     }
 
   return NULL;
+}
+
+static GtkWidget *
+find_shown_bin (GtkWidget *root)
+{
+  GtkWidget *found = find_bin_below (root, TRUE);
+
+  return found != NULL ? found : find_bin_below (root, FALSE);
 }
 
 /* The bin that shows what @widget reports: its own page's or window's; from a
@@ -238,8 +256,7 @@ find_message_bin (GtkWidget *widget)
       if (root != NULL && (bin = find_shown_bin (GTK_WIDGET (root))) != NULL)
         return TS_MESSAGE_BIN (bin);
 
-      widget = GTK_IS_WINDOW (root) ? GTK_WIDGET (gtk_window_get_transient_for (GTK_WINDOW (root)))
-                                    : NULL;
+      widget = window_below (widget);
     }
 
   return NULL;
@@ -250,6 +267,27 @@ static gboolean
 fits_a_toast (const char *message)
 {
   return g_utf8_strlen (message, -1) <= TS_TOAST_MAX_CHARS && strchr (message, '\n') == NULL;
+}
+
+/**
+ * ts_activate_window_action:
+ * @name: an action without parameter, such as "win.create-authority"
+ *
+ * Activates @name from @widget, or from the window below the dialog or device
+ * window @widget is in. Returns whether some window had it.
+ */
+gboolean
+ts_activate_window_action (GtkWidget  *widget,
+                           const char *name)
+{
+  g_return_val_if_fail (GTK_IS_WIDGET (widget), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  for (; widget != NULL; widget = window_below (widget))
+    if (gtk_widget_activate_action (widget, name, NULL))
+      return TRUE;
+
+  return FALSE;
 }
 
 /**

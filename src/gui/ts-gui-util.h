@@ -20,6 +20,8 @@ void      ts_save_bytes          (GtkWidget           *parent,
 void      ts_clear_children      (GtkWidget           *box);
 void      ts_accessible_fixup    (GtkWidget           *widget);
 void      ts_present_dialog      (GtkWidget           *dialog);
+gboolean  ts_activate_window_action (GtkWidget         *widget,
+                                     const char        *name);
 void      ts_show_toast          (GtkWidget           *widget,
                                   const char          *message);
 void      ts_show_message        (GtkWidget           *widget,

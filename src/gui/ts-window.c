@@ -14,6 +14,7 @@
 #include "ts-activity-page.h"
 #include "ts-authorities-page.h"
 #include "ts-devices-page.h"
+#include "ts-first-start.h"
 #include "ts-fleet-page.h"
 #include "ts-gui-util.h"
 #include "ts-message-bin.h"
@@ -219,6 +220,18 @@ show_page_action (GtkWidget  *widget,
     gtk_stack_set_visible_child_name (self->stack, name);
 }
 
+/* From the first-start buttons of the pages and the provision dialog. */
+static void
+create_authority_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *param)
+{
+  TsWindow *self = TS_WINDOW (widget);
+
+  gtk_stack_set_visible_child_name (self->stack, "authorities");
+  gtk_widget_activate_action (GTK_WIDGET (self->authorities_page), "authorities.create", NULL);
+}
+
 /* Window size and the last page come back the way the user left them. */
 static void
 ts_window_bind_settings (TsWindow  *self,
@@ -281,6 +294,8 @@ ts_window_class_init (TsWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.create-authority", NULL,
+                                   create_authority_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK,
                                        "win.show-page", "s", "devices");
@@ -358,6 +373,7 @@ ts_window_set_workspace (TsWindow    *self,
   ts_authorities_page_set_workspace (self->authorities_page, workspace);
   ts_production_page_set_workspace (self->production_page, workspace);
   ts_activity_page_set_workspace (self->activity_page, workspace);
+  ts_first_start_watch (GTK_WIDGET (self), workspace);
 
   update_ledger_state (self);
   update_lock_button (self);
