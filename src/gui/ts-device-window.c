@@ -170,9 +170,9 @@ modem_observer (TsModem            *modem,
   if (g_str_has_prefix (event->label, "AT+CFUN=4"))
     message = g_strdup (_("Switched the modem offline to change its store"));
   else if (g_str_has_prefix (event->label, "AT+CFUN="))
-    message = g_strdup_printf (_("Restored the modem's mode (%s)"), event->label);
+    message = g_strdup (_("Restored the modem's mode"));
   else
-    message = g_strdup_printf (_("Sent %s"), event->label);
+    message = g_strdup (_("Talking to the modem…"));
 
   post_progress (self, message, -1);
 }
