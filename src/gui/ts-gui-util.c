@@ -360,8 +360,11 @@ ts_show_error (GtkWidget    *widget,
   g_return_if_fail (GTK_IS_WIDGET (widget));
   g_return_if_fail (error != NULL);
 
+  g_autofree char *advice = NULL;
+
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  ts_show_message (widget, error->message);
+  advice = ts_error_advice (error);
+  ts_show_message (widget, advice);
 }

@@ -16,5 +16,6 @@ G_BEGIN_DECLS
 char *ts_format_date     (gint64      unix_time);
 char *ts_format_relative (gint64      unix_time);
 char *ts_short_hash      (const char *hex);
+char *ts_error_advice    (const GError *error);
 
 G_END_DECLS
