@@ -98,8 +98,6 @@ ts_message_bin_add_message (TsMessageBin *self,
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_widget_set_hexpand (label, TRUE);
-  /* Selectable labels take the focus; the message is read, not typed in. */
-  gtk_widget_set_focusable (label, FALSE);
   ts_visible_text_watch (GTK_LABEL (label));
   gtk_box_append (GTK_BOX (message), label);
 
