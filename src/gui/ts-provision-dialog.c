@@ -169,7 +169,7 @@ list_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) authorities = NULL;
   Run *run = g_task_get_task_data (task);
-  GtkWidget *parent = run->parent;
+  GCancellable *cancellable = g_task_get_cancellable (task);
 
   authorities = ts_workspace_run_finish (run->workspace, result, &error);
   if (authorities == NULL)
@@ -190,8 +190,7 @@ list_cb (GObject      *object,
       return;
     }
 
-  ts_unlock_async (run->workspace, parent, g_task_get_cancellable (task), unlocked_cb,
-                   g_steal_pointer (&task));
+  ts_unlock_async (run->workspace, run->parent, cancellable, unlocked_cb, g_steal_pointer (&task));
 }
 
 static gpointer
