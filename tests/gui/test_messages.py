@@ -25,7 +25,11 @@ UNLOCKED = "Authorities Unlocked. Lock Them"
 tap = Tap()
 scratch = scratch_dir("tagsmith-gui-messages-")
 ledger = os.path.join(scratch, "fleet.db")
-ENV = {"TAGSMITH_DB": ledger, "TAGSMITH_TEST_VISIBLE_TEXT": "1"}
+# Its own data and runtime folders, so that virtual devices of earlier tests stay away.
+runtime = os.path.join(scratch, "runtime")
+os.makedirs(runtime, mode=0o700)
+ENV = {"TAGSMITH_DB": ledger, "TAGSMITH_TEST_VISIBLE_TEXT": "1",
+       "XDG_DATA_HOME": os.path.join(scratch, "data"), "XDG_RUNTIME_DIR": runtime}
 app = App(env=ENV)
 state = {}
 
@@ -188,6 +192,30 @@ def _():
     row = app.find_matching(lambda n: n.roleName == "label" and n.name.startswith("Intermediate")
                             and "device" in n.name, app.window, timeout=30)
     assert row.name.endswith("· 2 devices"), row.name
+
+
+@tap.test("provisioning without an authority says so before asking for a passphrase")
+def _():
+    # A window on a new, empty ledger of its own.
+    global app
+    app.close()
+    app = App(env=dict(ENV, TAGSMITH_DB=os.path.join(scratch, "empty.db")))
+    show_page(1, "Devices")
+    app.click("Add a Virtual Device")
+    app.find_matching(lambda n: n.roleName == "push button" and n.name.startswith("Open Virtual"),
+                      app.window, timeout=30).doActionNamed("click")
+    device = app.wait_for(lambda: next(w for w in app.node.children if w.name.startswith("Virtual")),
+                          timeout=30)
+    app.find_matching(lambda n: n.roleName == "push button" and n.name == "Provision…",
+                      device, timeout=30).doActionNamed("click")
+    dialog = app.wait_for(lambda: next(w for w in app.node.children
+                                       if w.name in ("No Certificate Authority Yet",
+                                                     "Choose a Passphrase")))
+    assert dialog.name == "No Certificate Authority Yet", dialog.name
+    app.click("Cancel")
+    app.find_matching(lambda n: n.roleName == "push button" and n.name == "Close",
+                      device).doActionNamed("click")
+    app.wait_for(lambda: not any(w.name.startswith("Virtual") for w in app.node.children))
 
 
 try:
