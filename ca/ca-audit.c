@@ -83,8 +83,8 @@ read_head (CaLedger  *self,
   if (colon == NULL)
     {
       g_set_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN,
-                   "The audit log's head record is damaged. Run `tagsmith audit verify` and "
-                   "restore the ledger from a backup.");
+                   "The audit log's head record is damaged. Verify the audit log to see what "
+                   "else was changed, and restore the ledger from a backup.");
       return FALSE;
     }
   *out_id = g_ascii_strtoll (value, NULL, 10);

@@ -263,8 +263,8 @@ ca_signer_load (CaLedger    *self,
           ERR_clear_error ();
           g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
                        "The key stored for the CA “%s” does not belong to its certificate, so it was "
-                       "not used. Someone changed the ledger: run `tagsmith audit verify` and restore "
-                       "it from a backup.", name);
+                       "not used. Someone changed the ledger: verify the audit log to see what else was "
+                       "changed, and restore it from a backup.", name);
           out_signer->key = NULL;
         }
       if (out_signer->key == NULL || !build_leaf_extensions (out_signer, error))

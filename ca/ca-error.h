@@ -35,6 +35,7 @@ typedef enum
   CA_ERROR_IMPORT,            /* an OpenSSL CA folder could not be read */
   CA_ERROR_CRYPTO,            /* OpenSSL failed where it should not */
   CA_ERROR_AUDIT_BROKEN,      /* the audit hash chain does not verify */
+  CA_ERROR_WEAK_PASSPHRASE,   /* a new passphrase shorter than CA_PASSPHRASE_MIN_LENGTH */
 } CaError;
 
 GQuark ca_error_quark (void);

@@ -764,11 +764,11 @@ set_passphrase (CaLedger    *self,
   gboolean legacy = FALSE;
   GString *builder;
 
-  if (strlen (passphrase) < 8)
+  if (strlen (passphrase) < CA_PASSPHRASE_MIN_LENGTH)
     {
-      g_set_error (error, CA_ERROR, CA_ERROR_BAD_PASSPHRASE,
-                   "The workspace passphrase must be at least 8 characters long; it protects "
-                   "every CA key in this ledger.");
+      g_set_error (error, CA_ERROR, CA_ERROR_WEAK_PASSPHRASE,
+                   "The workspace passphrase must be at least %d characters long; it protects "
+                   "every CA key in this ledger.", CA_PASSPHRASE_MIN_LENGTH);
       return FALSE;
     }
 

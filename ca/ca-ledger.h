@@ -36,7 +36,11 @@ const char *ca_ledger_get_path        (CaLedger             *self);
 
 /* All authorities of one ledger share one workspace passphrase. The first unlock of
  * a ledger sets it; later ones check it against the stored verifier before
- * anything changes. The decrypted keys stay in memory until ca_ledger_lock(). */
+ * anything changes. The decrypted keys stay in memory until ca_ledger_lock().
+ * A new passphrase has at least CA_PASSPHRASE_MIN_LENGTH bytes: it protects
+ * every CA key of the ledger. */
+#define CA_PASSPHRASE_MIN_LENGTH 8
+
 gboolean    ca_ledger_has_passphrase  (CaLedger             *self);
 gboolean    ca_ledger_unlock          (CaLedger             *self,
                                        const char           *passphrase,

@@ -203,7 +203,8 @@ CaKeyType ca_csr_get_key_type    (CaCsr       *csr);
   "a.id, a.name, a.parent_id, p.name, a.subject, a.key_type, a.path_len, a.not_before, " \
   "a.not_after, a.serial, a.sha256_lf, a.cert_pem, " \
   "(SELECT count(*) FROM certificates c WHERE c.authority_id = a.id AND c.imei IS NOT NULL), " \
-  "a.status, a.revoke_reason, a.revoked_at, a.invalidity_date"
+  "a.status, a.revoke_reason, a.revoked_at, a.invalidity_date, " \
+  "(SELECT count(DISTINCT c.imei) FROM certificates c WHERE c.authority_id = a.id AND c.imei IS NOT NULL)"
 #define CA_AUTHORITY_FROM "authorities a LEFT JOIN authorities p ON p.id = a.parent_id"
 CaAuthority   *ca_authority_from_row   (CaStmt *stmt);
 

@@ -370,6 +370,7 @@ ca_authority_from_row (CaStmt *stmt)
   authority->revoke_reason = ca_stmt_column_int (stmt, 14);
   authority->revoked_at = ca_stmt_column_int64 (stmt, 15);
   authority->invalidity_date = ca_stmt_column_int64 (stmt, 16);
+  authority->device_count = ca_stmt_column_int64 (stmt, 17);
 
   return authority;
 }

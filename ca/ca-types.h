@@ -104,6 +104,7 @@ typedef struct
   char      *sha256;         /* uppercase hex of the certificate PEM with LF endings */
   char      *cert_pem;
   gint64     issued_count;   /* device certificates signed by it */
+  gint64     device_count;   /* devices (IMEIs) it signed a certificate for: a re-key counts once */
   CaCertStatus   status;           /* revoked by its parent, expired, or valid */
   CaRevokeReason revoke_reason;
   gint64         revoked_at;

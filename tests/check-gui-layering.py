@@ -6,8 +6,8 @@ and tested without the rest:
   depends on "ts-gui-util" when ts-window.c or ts-window.h includes ts-gui-util.h);
 - no widget reaches for the global application: ts_application_get_default() and
   g_application_get_default() appear only in ts-application.[ch] and src/main.c. A page gets
-  what it works on from its window (the workspace) and reports through the window's
-  "win.show-toast" action (ts_show_toast(), ts_show_error()), never through TsWindow;
+  what it works on from its window (the workspace) and reports through its page's message bin
+  (ts_show_toast(), ts_show_error()), never through TsWindow;
 - the front ends (src/cli, src/gui, src/main.c) call the workspace and src/provision, never what
   lies below it: no call to ca_ledger_*, ca_csr_*, ca_file_*, ts_modem_*, ts_serial_*,
   ts_nrf91_* or ts_at_*, except the free functions, *_to_string/*_from_string helpers and the

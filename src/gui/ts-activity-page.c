@@ -134,10 +134,8 @@ recent_cb (GObject      *object,
     gtk_list_box_append (self->list, event_row_new (g_ptr_array_index (recent->events, i - 1), recent->unlocked));
 
   footer = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                         "%u most recent of %" G_GINT64_FORMAT " event. "
-                                         "Run “tagsmith audit” for the whole log.",
-                                         "%u most recent of %" G_GINT64_FORMAT " events. "
-                                         "Run “tagsmith audit” for the whole log.",
+                                         "The %u most recent of %" G_GINT64_FORMAT " event.",
+                                         "The %u most recent of %" G_GINT64_FORMAT " events.",
                                          recent->total),
                             recent->events->len, recent->total);
   gtk_label_set_text (self->footer_label, footer);

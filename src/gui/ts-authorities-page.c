@@ -16,6 +16,7 @@
 #include "ts-badge.h"
 #include "ts-cert-details.h"
 #include "ts-gui-util.h"
+#include "ts-visible-text.h"
 #include "ts-prompt.h"
 #include "ts-unlock.h"
 #include "ts-workspace-ca.h"
@@ -108,6 +109,7 @@ add_detail (AdwExpanderRow *expander,
   gtk_label_set_xalign (GTK_LABEL (label), 1);
   gtk_widget_add_css_class (label, "dim-label");
   gtk_widget_add_css_class (label, "monospace");
+  ts_visible_text_watch (GTK_LABEL (label));
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
   adw_expander_row_add_row (expander, row);
 }
@@ -118,7 +120,6 @@ authority_row_new (TsAuthoritiesPage *self,
 {
   g_autofree char *expiry = ts_format_date (authority->not_after);
   g_autofree char *subtitle = NULL;
-  g_autofree char *sha = ts_short_hash (authority->sha256);
   GtkWidget *row = adw_expander_row_new ();
   const char *kind = authority->parent_id == 0 ? _("Root") : _("Intermediate");
   TsBadge state = ts_badge_for_certificate (authority->status, authority->not_after);
@@ -126,9 +127,9 @@ authority_row_new (TsAuthoritiesPage *self,
   subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                            "%s · %s · until %s · %" G_GINT64_FORMAT " device",
                                            "%s · %s · until %s · %" G_GINT64_FORMAT " devices",
-                                           authority->issued_count),
+                                           authority->device_count),
                               kind, ca_key_type_to_string (authority->key_type), expiry,
-                              authority->issued_count);
+                              authority->device_count);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), authority->name);
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
   adw_expander_row_set_icon_name (ADW_EXPANDER_ROW (row),
@@ -148,7 +149,7 @@ authority_row_new (TsAuthoritiesPage *self,
 
   add_detail (ADW_EXPANDER_ROW (row), _("Subject"), authority->subject);
   add_detail (ADW_EXPANDER_ROW (row), _("Serial"), authority->serial);
-  add_detail (ADW_EXPANDER_ROW (row), _("SHA-256"), sha);
+  add_detail (ADW_EXPANDER_ROW (row), _("SHA-256"), authority->sha256);
   if (authority->parent_name != NULL)
     add_detail (ADW_EXPANDER_ROW (row), _("Issued by"), authority->parent_name);
 

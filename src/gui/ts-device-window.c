@@ -20,6 +20,7 @@
 #include "ts-gui-util.h"
 #include "ts-traffic-window.h"
 #include "ts-history-window.h"
+#include "ts-message-bin.h"
 #include "ts-prompt.h"
 #include "ts-provision-dialog.h"
 #include "ts-provision.h"
@@ -33,7 +34,6 @@ struct _TsDeviceWindow
   AdwWindow            parent_instance;
 
   /* Template widgets */
-  AdwToastOverlay     *toasts;
   AdwWindowTitle      *title;
   GtkRevealer         *progress_revealer;
   GtkLabel            *progress_label;
@@ -66,19 +66,14 @@ static void
 show_toast (TsDeviceWindow *self,
             const char     *message)
 {
-  g_autofree char *escaped = g_markup_escape_text (message, -1);
-  AdwToast *toast = adw_toast_new (escaped);
-
-  adw_toast_set_timeout (toast, 8);
-  adw_toast_overlay_add_toast (self->toasts, toast);
+  ts_show_toast (GTK_WIDGET (self->stack), message);
 }
 
 static void
 show_error (TsDeviceWindow *self,
             const GError   *error)
 {
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_toast (self, error->message);
+  ts_show_error (GTK_WIDGET (self->stack), error);
 }
 
 /* Busy state: one operation at a time, shown with progress and a Cancel button. */
@@ -221,9 +216,9 @@ modem_observer (TsModem            *modem,
   if (g_str_has_prefix (event->label, "AT+CFUN=4"))
     message = g_strdup (_("Switched the modem offline to change its store"));
   else if (g_str_has_prefix (event->label, "AT+CFUN="))
-    message = g_strdup_printf (_("Restored the modem's mode (%s)"), event->label);
+    message = g_strdup (_("Restored the modem's mode"));
   else
-    message = g_strdup_printf (_("Sent %s"), event->label);
+    message = g_strdup (_("Talking to the modem…"));
 
   post_progress (self, message, -1);
 }
@@ -1178,8 +1173,8 @@ ts_device_window_class_init (TsDeviceWindowClass *klass)
   object_class->finalize = ts_device_window_finalize;
   window_class->close_request = ts_device_window_close_request;
 
+  g_type_ensure (TS_TYPE_MESSAGE_BIN);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ts-device-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, toasts);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, title);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, progress_revealer);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, progress_label);

@@ -9,9 +9,15 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "ts-gui-util.h"
+#include "ts-message-bin.h"
+
+/* Longer confirmations would be cut in a toast on a narrow window. */
+#define TS_TOAST_MAX_CHARS 60
 
 typedef struct
 {
@@ -195,44 +201,158 @@ ts_present_dialog (GtkWidget *dialog)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* The window that the dialog (or device window) holding @widget stands above. */
+static GtkWidget *
+window_below (GtkWidget *widget)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  return GTK_IS_WINDOW (root) ? GTK_WIDGET (gtk_window_get_transient_for (GTK_WINDOW (root))) : NULL;
+}
+
+/* The first message bin under @widget, preferring one on show: the main window
+ * holds one per page, and only the visible page's is mapped. */
+static GtkWidget *
+find_bin_below (GtkWidget *widget,
+                gboolean   mapped)
+{
+  if (TS_IS_MESSAGE_BIN (widget) && (!mapped || gtk_widget_get_mapped (widget)))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_bin_below (child, mapped);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+find_shown_bin (GtkWidget *root)
+{
+  GtkWidget *found = find_bin_below (root, TRUE);
+
+  return found != NULL ? found : find_bin_below (root, FALSE);
+}
+
+/* The bin that shows what @widget reports: its own page's or window's; from a
+ * dialog without one, the bin on show in the window below it. */
+static TsMessageBin *
+find_message_bin (GtkWidget *widget)
+{
+  while (widget != NULL)
+    {
+      GtkWidget *bin = gtk_widget_get_ancestor (widget, TS_TYPE_MESSAGE_BIN);
+      GtkRoot *root;
+
+      if (bin != NULL)
+        return TS_MESSAGE_BIN (bin);
+
+      root = gtk_widget_get_root (widget);
+      if (root != NULL && (bin = find_shown_bin (GTK_WIDGET (root))) != NULL)
+        return TS_MESSAGE_BIN (bin);
+
+      widget = window_below (widget);
+    }
+
+  return NULL;
+}
+
+/* A toast is one short line: anything longer would be cut and gone in seconds. */
+static gboolean
+fits_a_toast (const char *message)
+{
+  return g_utf8_strlen (message, -1) <= TS_TOAST_MAX_CHARS && strchr (message, '\n') == NULL;
+}
+
+/**
+ * ts_activate_window_action:
+ * @name: an action without parameter, such as "win.create-authority"
+ *
+ * Activates @name from @widget, or from the window below the dialog or device
+ * window @widget is in. Returns whether some window had it.
+ */
+gboolean
+ts_activate_window_action (GtkWidget  *widget,
+                           const char *name)
+{
+  g_return_val_if_fail (GTK_IS_WIDGET (widget), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  for (; widget != NULL; widget = window_below (widget))
+    if (gtk_widget_activate_action (widget, name, NULL))
+      return TRUE;
+
+  return FALSE;
+}
+
 /**
  * ts_show_toast:
- * @widget: any widget inside the main window, or inside a dialog whose
- *   transient parent is it
+ * @widget: the widget that reports, in a page, a window or a dialog above one
  * @message: plain text
  *
- * How pages and dialogs report without depending on TsWindow: they activate
- * the window's "win.show-toast" action. A dialog is a window of its own, so
- * its transient parent is asked in turn.
+ * Confirms something briefly, in a toast over the page or window of @widget
+ * (see ts_show_message()). A message too long for a toast is shown as a
+ * message instead, so that it is never cut.
  */
 void
 ts_show_toast (GtkWidget  *widget,
                const char *message)
 {
+  TsMessageBin *bin;
+
   g_return_if_fail (GTK_IS_WIDGET (widget));
   g_return_if_fail (message != NULL);
 
-  while (widget != NULL)
+  if (!fits_a_toast (message))
     {
-      GtkRoot *root;
-
-      if (gtk_widget_activate_action (widget, "win.show-toast", "s", message))
-        return;
-
-      root = gtk_widget_get_root (widget);
-      widget = GTK_IS_WINDOW (root) ? GTK_WIDGET (gtk_window_get_transient_for (GTK_WINDOW (root)))
-                                    : NULL;
+      ts_show_message (widget, message);
+      return;
     }
 
-  /* No window to show it in (it was closed meanwhile): the log keeps it. */
-  g_message ("%s", message);
+  bin = find_message_bin (widget);
+  if (bin != NULL)
+    ts_message_bin_add_toast (bin, message);
+  else
+    g_message ("%s", message);
+}
+
+/**
+ * ts_show_message:
+ * @widget: the widget that reports
+ * @message: plain text with advice: what happened and what to do
+ *
+ * Shows @message whole, wrapped and selectable, at the top of the page or
+ * window of @widget (for a dialog: the page on show below it) until the user
+ * dismisses it. Pages and dialogs report this way without knowing the window.
+ */
+void
+ts_show_message (GtkWidget  *widget,
+                 const char *message)
+{
+  TsMessageBin *bin;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (message != NULL);
+
+  bin = find_message_bin (widget);
+  if (bin != NULL)
+    ts_message_bin_add_message (bin, message);
+  else
+    /* No window to show it in (it was closed meanwhile): the log keeps it. */
+    g_message ("%s", message);
 }
 
 /**
  * ts_show_error:
  *
- * The one way the window reports a failure (see ts_show_toast()). Cancellation
- * is the user's own doing, so it is never shown.
+ * The one way the window reports a failure (see ts_show_message()).
+ * Cancellation is the user's own doing, so it is never shown.
  */
 void
 ts_show_error (GtkWidget    *widget,
@@ -241,8 +361,11 @@ ts_show_error (GtkWidget    *widget,
   g_return_if_fail (GTK_IS_WIDGET (widget));
   g_return_if_fail (error != NULL);
 
+  g_autofree char *advice = NULL;
+
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  ts_show_toast (widget, error->message);
+  advice = ts_error_advice (error);
+  ts_show_message (widget, advice);
 }

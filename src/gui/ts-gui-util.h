@@ -22,7 +22,11 @@ void      ts_accessible_fixup    (GtkWidget           *widget);
 void      ts_set_accessible_name (GtkWidget           *widget,
                                   const char          *name);
 void      ts_present_dialog      (GtkWidget           *dialog);
+gboolean  ts_activate_window_action (GtkWidget         *widget,
+                                     const char        *name);
 void      ts_show_toast          (GtkWidget           *widget,
+                                  const char          *message);
+void      ts_show_message        (GtkWidget           *widget,
                                   const char          *message);
 void      ts_show_error          (GtkWidget           *widget,
                                   const GError        *error);

@@ -77,31 +77,61 @@ response_cb (AdwMessageDialog *dialog,
 }
 
 static void
-list_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+no_authority_response_cb (AdwMessageDialog *dialog,
+                          const char       *response,
+                          gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Run *run = g_task_get_task_data (task);
+
+  if (g_strcmp0 (response, "create") == 0)
+    ts_activate_window_action (run->parent, "win.create-authority");
+
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
+}
+
+/* Said before any passphrase is asked for: there is nothing to sign with. */
+static void
+show_no_authority (GTask *task)
+{
+  Run *run = g_task_get_task_data (task);
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (run->parent)),
+                                                       _("No Certificate Authority Yet"),
+                                                       _("A device’s certificate is signed by one "
+                                                         "of your certificate authorities, and "
+                                                         "there is none yet. Create a root and an "
+                                                         "intermediate first, then provision the "
+                                                         "device.")));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "create", _("_Create Authority…"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "create", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "create");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+
+  g_signal_connect (dialog, "response", G_CALLBACK (no_authority_response_cb), task);
+  ts_present_dialog (GTK_WIDGET (dialog));
+}
+
+static void
+unlocked_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) authorities = NULL;
   Run *run = g_task_get_task_data (task);
   g_autofree char *body = NULL;
   AdwMessageDialog *dialog;
 
-  authorities = ts_workspace_run_finish (run->workspace, result, &error);
-  if (authorities == NULL)
+  if (!ts_unlock_finish (result, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-
-  run->form = ts_provision_form_new (run->rekey ? TS_PROVISION_FORM_REKEY
-                                                : TS_PROVISION_FORM_PROVISION);
-  g_object_ref_sink (run->form);
-  g_object_set_data_full (G_OBJECT (task), "ts-form", run->form, g_object_unref);
-  ts_provision_form_set_authorities (run->form, authorities);
-  if (run->rekey)
-    ts_provision_form_set_rekey_device (run->form, run->workspace, run->imei);
 
   body = run->rekey
          ? g_strdup_printf (_("The modem of %s generates a new key. Its new certificate is "
@@ -123,16 +153,46 @@ list_cb (GObject      *object,
   adw_message_dialog_set_response_appearance (dialog, "run",
                                               run->rekey ? ADW_RESPONSE_DESTRUCTIVE
                                                          : ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_response_enabled (dialog, "run", ts_provision_form_is_ready (run->form));
   adw_message_dialog_set_default_response (dialog, "run");
   adw_message_dialog_set_close_response (dialog, "cancel");
-  if (!ts_provision_form_is_ready (run->form))
-    adw_message_dialog_set_body (dialog, _("There is no certificate authority to sign with yet. "
-                                           "Create a root and an intermediate on the Authorities "
-                                           "page first."));
 
   g_signal_connect (dialog, "response", G_CALLBACK (response_cb), g_steal_pointer (&task));
   ts_present_dialog (GTK_WIDGET (dialog));
+}
+
+static void
+list_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) authorities = NULL;
+  Run *run = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  authorities = ts_workspace_run_finish (run->workspace, result, &error);
+  if (authorities == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  run->form = ts_provision_form_new (run->rekey ? TS_PROVISION_FORM_REKEY
+                                                : TS_PROVISION_FORM_PROVISION);
+  g_object_ref_sink (run->form);
+  g_object_set_data_full (G_OBJECT (task), "ts-form", run->form, g_object_unref);
+  ts_provision_form_set_authorities (run->form, authorities);
+  if (run->rekey)
+    ts_provision_form_set_rekey_device (run->form, run->workspace, run->imei);
+
+  if (!ts_provision_form_is_ready (run->form))
+    {
+      show_no_authority (g_steal_pointer (&task));
+      return;
+    }
+
+  ts_unlock_async (run->workspace, run->parent, cancellable, unlocked_cb, g_steal_pointer (&task));
 }
 
 static gpointer
@@ -142,28 +202,6 @@ list_job (TsWorkspace   *workspace,
           GError       **error)
 {
   return ts_workspace_list_authorities (workspace, error);
-}
-
-static void
-unlocked_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  Run *run = g_task_get_task_data (task);
-
-  if (!ts_unlock_finish (result, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  GCancellable *task_cancellable = g_task_get_cancellable (task);
-
-  ts_workspace_run_async (run->workspace, list_job, NULL, NULL,
-                          (GDestroyNotify) g_ptr_array_unref,
-                          task_cancellable, list_cb, g_steal_pointer (&task));
 }
 
 void
@@ -190,7 +228,9 @@ ts_provision_dialog_run_async (GtkWidget             *parent,
   run->rekey = rekey;
   g_task_set_task_data (task, run, run_free);
 
-  ts_unlock_async (workspace, parent, cancellable, unlocked_cb, task);
+  /* Whether there is an authority to sign with is known before the passphrase is asked for. */
+  ts_workspace_run_async (workspace, list_job, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
+                          cancellable, list_cb, task);
 }
 
 TsProvisionRequest *

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ts-provision-error.h"
 #include "ts-text.h"
 
 /* A date as lists show it, in the local time zone; "—" for none. */
@@ -89,4 +90,26 @@ ts_revoke_reasons (guint *out_n)
 
   *out_n = G_N_ELEMENTS (revoke_reasons);
   return revoke_reasons;
+}
+
+/**
+ * ts_error_advice:
+ *
+ * What the window says for @error: the core's own message, except where its
+ * advice names a command-line option; there the window names its own choice.
+ *
+ * Returns: (transfer full): plain text
+ */
+char *
+ts_error_advice (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  /* The command line's advice is --host-key; the window's is the provision form's switch. */
+  if (g_error_matches (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_NOT_SUPPORTED))
+    return g_strdup (_("The modem firmware is older than 1.3.0 and cannot generate a key. "
+                       "Update the modem firmware, or provision again with “Generate the key "
+                       "on this computer” switched on."));
+
+  return g_strdup (error->message);
 }

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
@@ -93,7 +95,15 @@ unlock_cb (GObject      *object,
             ts_secrets_clear_async (path, NULL, clear_cb, NULL);
           show_dialog (g_steal_pointer (&task),
                        unlock->from_keyring ? NULL
-                                            : _("That passphrase is not right. Try again."));
+                                            : _("That passphrase is not the one that protects "
+                                                "these authorities. Check it and try again."));
+          return;
+        }
+
+      /* The ledger's own rule for a new passphrase, said in its words. */
+      if (g_error_matches (error, CA_ERROR, CA_ERROR_WEAK_PASSPHRASE))
+        {
+          show_dialog (g_steal_pointer (&task), error->message);
           return;
         }
 
@@ -135,6 +145,16 @@ start_unlock (GTask *task)
                           g_task_get_cancellable (task), unlock_cb, task);
 }
 
+/* The rule for a new passphrase comes from the ledger, which enforces it. */
+static const char *
+too_short_text (void)
+{
+  return g_dngettext (GETTEXT_PACKAGE,
+                      "That passphrase is too short. Use at least %d character.",
+                      "That passphrase is too short. Use at least %d characters.",
+                      CA_PASSPHRASE_MIN_LENGTH);
+}
+
 static void
 response_cb (AdwMessageDialog *dialog,
              const char       *response,
@@ -161,6 +181,14 @@ response_cb (AdwMessageDialog *dialog,
   if (*text == '\0')
     {
       show_dialog (g_steal_pointer (&task), _("Type the passphrase first."));
+      return;
+    }
+
+  if (unlock->confirm != NULL && strlen (text) < CA_PASSPHRASE_MIN_LENGTH)
+    {
+      g_autofree char *problem = g_strdup_printf (too_short_text (), CA_PASSPHRASE_MIN_LENGTH);
+
+      show_dialog (g_steal_pointer (&task), problem);
       return;
     }
 
@@ -209,12 +237,28 @@ show_dialog (GTask      *task,
                                                        fresh ? _("Choose a Passphrase")
                                                              : _("Unlock the Authorities"),
                                                        NULL));
-  adw_message_dialog_set_body (dialog,
-                               fresh ? _("The private keys of your certificate authorities are "
-                                         "stored encrypted with this passphrase. Choose a long one "
-                                         "and keep it safe: without it no one can sign.")
-                                     : _("Signing needs the private keys of your certificate "
-                                         "authorities. Type the passphrase that protects them."));
+  if (fresh)
+    {
+      g_autofree char *body = NULL;
+
+      body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "The private keys of your certificate authorities are "
+                                           "stored encrypted with this passphrase. Choose one of at "
+                                           "least %d character and keep it safe: without it no one "
+                                           "can sign.",
+                                           "The private keys of your certificate authorities are "
+                                           "stored encrypted with this passphrase. Choose one of at "
+                                           "least %d characters and keep it safe: without it no one "
+                                           "can sign.",
+                                           CA_PASSPHRASE_MIN_LENGTH),
+                              CA_PASSPHRASE_MIN_LENGTH);
+      adw_message_dialog_set_body (dialog, body);
+    }
+  else
+    {
+      adw_message_dialog_set_body (dialog, _("Signing needs the private keys of your certificate "
+                                             "authorities. Type the passphrase that protects them."));
+    }
 
   unlock->entry = add_password_entry (GTK_BOX (box), _("Passphrase"));
   unlock->confirm = fresh ? add_password_entry (GTK_BOX (box), _("Confirm Passphrase")) : NULL;

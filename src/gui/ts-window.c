@@ -14,9 +14,12 @@
 #include "ts-activity-page.h"
 #include "ts-authorities-page.h"
 #include "ts-devices-page.h"
+#include "ts-first-start.h"
 #include "ts-fleet-page.h"
 #include "ts-gui-util.h"
+#include "ts-message-bin.h"
 #include "ts-production-page.h"
+#include "ts-unlock.h"
 #include "ts-window.h"
 
 struct _TsWindow
@@ -24,12 +27,12 @@ struct _TsWindow
   AdwApplicationWindow  parent_instance;
 
   /* Template widgets */
-  AdwToastOverlay      *toasts;
   AdwLeaflet           *leaflet;
   GtkStack             *stack;
   GtkWidget            *sidebar_pane;
   GtkListBox           *sidebar_list;
   AdwWindowTitle       *content_title;
+  GtkButton            *lock_button;
   GtkRevealer          *ledger_banner;
   GtkLabel             *ledger_banner_label;
   AdwStatusPage        *ledger_status;
@@ -208,13 +211,47 @@ go_back_action (GtkWidget  *widget,
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
 
-/* How pages and dialogs reach the toasts without knowing the window: see ts_show_toast(). */
+/* The header says whether the authorities can sign, and locks or unlocks them. */
 static void
-show_toast_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *param)
+update_lock_button (TsWindow *self)
 {
-  ts_window_show_toast (TS_WINDOW (widget), g_variant_get_string (param, NULL));
+  TsWorkspaceState state = ts_workspace_get_state (self->workspace);
+  gboolean unlocked = state == TS_WORKSPACE_UNLOCKED;
+  const char *name = unlocked ? _("Authorities Unlocked. Lock Them")
+                              : _("Authorities Locked. Unlock Them");
+
+  gtk_widget_set_visible (GTK_WIDGET (self->lock_button),
+                          unlocked || state == TS_WORKSPACE_LOCKED);
+  gtk_button_set_icon_name (self->lock_button, unlocked ? "changes-allow-symbolic"
+                                                        : "changes-prevent-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->lock_button), name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->lock_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                  -1);
+}
+
+static void
+unlocked_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(TsWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ts_unlock_finish (result, &error))
+    ts_show_error (GTK_WIDGET (gtk_stack_get_visible_child (self->stack)), error);
+}
+
+static void
+lock_clicked_cb (TsWindow  *self,
+                 GtkButton *button)
+{
+  g_assert (TS_IS_WINDOW (self));
+
+  if (ts_workspace_is_unlocked (self->workspace))
+    gtk_widget_activate_action (GTK_WIDGET (self), "app.lock", NULL);
+  else
+    ts_unlock_async (self->workspace, GTK_WIDGET (self), NULL, unlocked_cb, g_object_ref (self));
 }
 
 static void
@@ -254,6 +291,18 @@ help_action (GtkWidget  *widget,
     }
 
   gtk_show_uri (GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
+}
+
+/* From the first-start buttons of the pages and the provision dialog. */
+static void
+create_authority_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *param)
+{
+  TsWindow *self = TS_WINDOW (widget);
+
+  gtk_stack_set_visible_child_name (self->stack, "authorities");
+  gtk_widget_activate_action (GTK_WIDGET (self->authorities_page), "authorities.create", NULL);
 }
 
 /* Window size and the last page come back the way the user left them. */
@@ -297,12 +346,13 @@ ts_window_class_init (TsWindowClass *klass)
   g_type_ensure (TS_TYPE_FLEET_PAGE);
   g_type_ensure (TS_TYPE_PRODUCTION_PAGE);
 
+  g_type_ensure (TS_TYPE_MESSAGE_BIN);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ts-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, TsWindow, toasts);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, sidebar_pane);
+  gtk_widget_class_bind_template_child (widget_class, TsWindow, lock_button);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, sidebar_list);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, ledger_banner);
   gtk_widget_class_bind_template_child (widget_class, TsWindow, ledger_banner_label);
@@ -316,12 +366,14 @@ ts_window_class_init (TsWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, sidebar_key_pressed_cb);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, visible_page_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, lock_clicked_cb);
 
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
-  gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action);
   gtk_widget_class_install_action (widget_class, "win.help", NULL, help_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F1, 0, "win.help", NULL);
+  gtk_widget_class_install_action (widget_class, "win.create-authority", NULL,
+                                   create_authority_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK,
                                        "win.show-page", "s", "devices");
@@ -391,41 +443,16 @@ ts_window_set_workspace (TsWindow    *self,
   g_set_object (&self->workspace, workspace);
   g_signal_connect_object (workspace, "notify::state",
                            G_CALLBACK (update_ledger_state), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (workspace, "notify::state",
+                           G_CALLBACK (update_lock_button), self, G_CONNECT_SWAPPED);
 
   ts_devices_page_set_workspace (self->devices_page, workspace);
   ts_fleet_page_set_workspace (self->fleet_page, workspace);
   ts_authorities_page_set_workspace (self->authorities_page, workspace);
   ts_production_page_set_workspace (self->production_page, workspace);
   ts_activity_page_set_workspace (self->activity_page, workspace);
+  ts_first_start_watch (GTK_WIDGET (self), workspace);
 
   update_ledger_state (self);
-}
-
-/**
- * ts_window_show_toast:
- * @message: plain text (it is escaped: toast titles are markup in libadwaita 1.2)
- */
-void
-ts_window_show_toast (TsWindow   *self,
-                      const char *message)
-{
-  g_autofree char *escaped = NULL;
-  AdwToast *toast;
-
-  g_return_if_fail (TS_IS_WINDOW (self));
-
-  escaped = g_markup_escape_text (message, -1);
-  toast = adw_toast_new (escaped);
-  adw_toast_set_timeout (toast, 8);
-  adw_toast_overlay_add_toast (self->toasts, toast);
-}
-
-/* Cancellation is the user's own doing, so it is never shown (ts_show_error()). */
-void
-ts_window_show_error (TsWindow     *self,
-                      const GError *error)
-{
-  g_return_if_fail (TS_IS_WINDOW (self));
-
-  ts_show_error (GTK_WIDGET (self), error);
+  update_lock_button (self);
 }

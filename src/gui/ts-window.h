@@ -24,9 +24,5 @@ TsWindow *ts_window_new           (GtkApplication *application,
                                    GSettings      *settings);
 void      ts_window_set_workspace (TsWindow       *self,
                                    TsWorkspace    *workspace);
-void      ts_window_show_error    (TsWindow       *self,
-                                   const GError   *error);
-void      ts_window_show_toast    (TsWindow       *self,
-                                   const char     *message);
 
 G_END_DECLS

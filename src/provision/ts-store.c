@@ -215,8 +215,8 @@ ts_store_retire_keyless (CaLedger    *ledger,
         return FALSE;
       add_notice (notices, _("Certificate %s of IMEI %s is no longer on the modem and its key "
                              "is gone; it is revoked as superseded by certificate %s. Publish "
-                             "the CRL of “%s” again with `tagsmith crl --ca \"%s\"`."),
-                  old->serial, imei, successor->serial, old->authority_name, old->authority_name);
+                             "the CRL of “%s” again, so that it lists the revocation."),
+                  old->serial, imei, successor->serial, old->authority_name);
     }
 
   return TRUE;

@@ -81,8 +81,8 @@ ts_workspace_new_provision_request (TsWorkspace   *self,
   if (defaults->authority == NULL)
     {
       g_set_error_literal (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_INVALID_INPUT,
-                           _("No certificate authority is chosen to sign devices. Choose one "
-                             "(`tagsmith ca list` or the Authorities page lists them)."));
+                           _("No certificate authority is chosen to sign devices. Choose one of "
+                             "the ledger's authorities."));
       return NULL;
     }
   if (!ts_sec_tag_check_writable (defaults->sec_tag, error) ||

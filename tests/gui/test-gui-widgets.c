@@ -11,6 +11,7 @@
 #include <adwaita.h>
 
 #include "ts-gui-util.h"
+#include "ts-message-bin.h"
 
 static void
 test_clear_children (void)
@@ -46,45 +47,85 @@ test_clear_children (void)
   g_object_unref (list);
 }
 
-static void
-toast_cb (GSimpleAction *action,
-          GVariant      *parameter,
-          gpointer       user_data)
+/* The label of the @index-th message on show in @bin, newest first. */
+static GtkLabel *
+message_label (TsMessageBin *bin,
+               guint         index)
 {
-  GPtrArray *shown = user_data;
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  GPtrArray *pending = g_ptr_array_new ();
 
-  g_ptr_array_add (shown, g_variant_dup_string (parameter, NULL));
+  /* Walk the bin's widgets for the labels of its messages, which sit in boxes
+   * beside their Dismiss buttons. */
+  g_ptr_array_add (pending, bin);
+  while (pending->len > 0)
+    {
+      GtkWidget *widget = g_ptr_array_steal_index (pending, 0);
+
+      if (GTK_IS_LABEL (widget) && gtk_label_get_selectable (GTK_LABEL (widget)))
+        g_ptr_array_add (labels, widget);
+      for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        if (child != ts_message_bin_get_child (bin))
+          g_ptr_array_add (pending, child);
+    }
+  g_ptr_array_unref (pending);
+
+  g_assert_cmpuint (index, <, labels->len);
+  return g_ptr_array_index (labels, index);
 }
 
-/* A page inside the window and a widget in a dialog above it both reach the
- * window's "win.show-toast"; cancellation is not shown. */
+/* A page inside a message bin shows what it reports there, and a widget in a
+ * dialog above the window in the window's bin; cancellation is not shown. */
 static void
-test_show_toast (void)
+test_show_message (void)
 {
-  g_autoptr(GPtrArray) shown = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
-  g_autoptr(GSimpleAction) action = g_simple_action_new ("show-toast", G_VARIANT_TYPE_STRING);
-  g_autoptr(GError) failure = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No such port.");
+  g_autoptr(GError) failure = NULL;
   g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled.");
+  const char *advice = "The modem refused the write because its credential store is full "
+                       "(+CME ERROR: 515). Delete credentials you no longer need, then try again.";
   GtkWidget *window = gtk_window_new ();
   GtkWidget *dialog = gtk_window_new ();
+  GtkWidget *bin = ts_message_bin_new ();
   GtkWidget *page = gtk_label_new ("page");
   GtkWidget *field = gtk_entry_new ();
+  GtkLabel *label;
+  GtkWidget *dismiss;
 
-  g_signal_connect (action, "activate", G_CALLBACK (toast_cb), shown);
-  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (action));
-  gtk_widget_insert_action_group (window, "win", G_ACTION_GROUP (group));
-  gtk_window_set_child (GTK_WINDOW (window), page);
+  failure = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, advice);
+  ts_message_bin_set_child (TS_MESSAGE_BIN (bin), page);
+  gtk_window_set_child (GTK_WINDOW (window), bin);
   gtk_window_set_child (GTK_WINDOW (dialog), field);
   gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (window));
 
+  /* A short confirmation is a toast; cancellation is nothing. */
   ts_show_toast (page, "Saved “ca.pem”");
-  ts_show_error (field, failure);
   ts_show_error (page, cancelled);
+  g_assert_cmpuint (ts_message_bin_get_n_messages (TS_MESSAGE_BIN (bin)), ==, 0);
 
-  g_assert_cmpuint (shown->len, ==, 2);
-  g_assert_cmpstr (g_ptr_array_index (shown, 0), ==, "Saved “ca.pem”");
-  g_assert_cmpstr (g_ptr_array_index (shown, 1), ==, "No such port.");
+  /* An error from the dialog stays in the window's bin, whole and wrapped. */
+  ts_show_error (field, failure);
+  g_assert_cmpuint (ts_message_bin_get_n_messages (TS_MESSAGE_BIN (bin)), ==, 1);
+  label = message_label (TS_MESSAGE_BIN (bin), 0);
+  g_assert_cmpstr (gtk_label_get_text (label), ==, advice);
+  g_assert_true (gtk_label_get_wrap (label));
+  g_assert_cmpint (gtk_label_get_ellipsize (label), ==, PANGO_ELLIPSIZE_NONE);
+
+  /* Shown once however often it is reported. */
+  ts_show_error (page, failure);
+  g_assert_cmpuint (ts_message_bin_get_n_messages (TS_MESSAGE_BIN (bin)), ==, 1);
+
+  /* A confirmation too long for a toast is a message, so it is never cut. */
+  ts_show_toast (page, "Provisioned: the certificate and key were written and read back, "
+                       "and the modem is back online.");
+  g_assert_cmpuint (ts_message_bin_get_n_messages (TS_MESSAGE_BIN (bin)), ==, 2);
+
+  /* Dismissing takes the message away. */
+  dismiss = gtk_widget_get_next_sibling (GTK_WIDGET (message_label (TS_MESSAGE_BIN (bin), 0)));
+  g_assert_true (GTK_IS_BUTTON (dismiss));
+  g_signal_emit_by_name (dismiss, "clicked");
+  g_assert_cmpuint (ts_message_bin_get_n_messages (TS_MESSAGE_BIN (bin)), ==, 1);
+  g_assert_cmpstr (gtk_label_get_text (message_label (TS_MESSAGE_BIN (bin), 0)), ==, advice);
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   gtk_window_destroy (GTK_WINDOW (window));
@@ -99,7 +140,7 @@ main (int    argc,
   adw_init ();
 
   g_test_add_func ("/gui-util/clear-children", test_clear_children);
-  g_test_add_func ("/gui-util/show-toast", test_show_toast);
+  g_test_add_func ("/gui-util/show-message", test_show_message);
 
   return g_test_run ();
 }

@@ -125,7 +125,7 @@ test_passphrase (Fixture       *fixture,
 
   g_assert_false (ca_ledger_has_passphrase (fixture->ledger));
   g_assert_false (ca_ledger_unlock (fixture->ledger, "short", &error));
-  g_assert_error (error, CA_ERROR, CA_ERROR_BAD_PASSPHRASE);
+  g_assert_error (error, CA_ERROR, CA_ERROR_WEAK_PASSPHRASE);
   g_clear_error (&error);
 
   make_cas (fixture);

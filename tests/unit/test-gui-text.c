@@ -8,12 +8,15 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "ts-credential-text.h"
+#include "ts-provision-error.h"
 #include "ts-store.h"
 #include "ts-text.h"
 
@@ -273,6 +276,29 @@ test_revoke_reasons (void)
                   offered[CA_REVOKE_REMOVE_FROM_CRL]);
 }
 
+/* The window names its own choice where the core's advice names a command-line option. */
+static void
+test_error_advice (void)
+{
+  g_autoptr(GError) old_firmware = NULL;
+  g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                                 "No such port. Plug the kit in again.");
+  g_autofree char *advice = NULL;
+  g_autofree char *same = NULL;
+
+  old_firmware = g_error_new (TS_PROVISION_ERROR, TS_PROVISION_ERROR_NOT_SUPPORTED,
+                              "The modem firmware (mfw_nrf9160_1.2.3) is older than 1.3.0 and "
+                              "cannot generate a key (%%KEYGEN). Update the modem firmware, or "
+                              "run again with --host-key to generate the key on this computer.");
+  advice = ts_error_advice (old_firmware);
+  g_assert_null (strstr (advice, "--"));
+  g_assert_null (strstr (advice, "%KEYGEN"));
+  g_assert_nonnull (strstr (advice, "Generate the key on this computer"));
+
+  same = ts_error_advice (other);
+  g_assert_cmpstr (same, ==, other->message);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -293,6 +319,7 @@ main (int    argc,
   g_test_add_func ("/gui-text/format-relative", test_format_relative);
   g_test_add_func ("/gui-text/short-hash", test_short_hash);
   g_test_add_func ("/gui-text/revoke-reasons", test_revoke_reasons);
+  g_test_add_func ("/gui-text/error-advice", test_error_advice);
 
   return g_test_run ();
 }
