@@ -54,6 +54,7 @@ struct _TsDeviceWindow
   GPtrArray           *dynamic_groups;   /* the sec_tag groups and identity rows shown */
   TsTrafficLog        *at_log;           /* the session's traffic, elided */
   GWeakRef             at_log_window;    /* (nullable) TsTrafficWindow showing it */
+  gint                 at_log_pending;   /* (atomic) a refresh of that window is queued */
   gboolean             busy;
   gint                 flow_running;     /* (atomic) a provision describes its own steps */
 };
@@ -174,14 +175,16 @@ weak_ref_free (gpointer pointer)
   g_free (pointer);
 }
 
-/* Once per batch of lines the log gained while its window is open: it shows them. (With
- * no window the news stays unread until one opens and reads the whole log.) */
+/* Once per batch of lines the log gained: an open log window shows them. (With no
+ * window the news stays unread until one opens and reads the whole log.) */
 static gboolean
 at_log_changed_idle (gpointer user_data)
 {
   g_autoptr(TsDeviceWindow) self = user_data;
-  g_autoptr(TsTrafficWindow) window = g_weak_ref_get (&self->at_log_window);
+  g_autoptr(TsTrafficWindow) window = NULL;
 
+  g_atomic_int_set (&self->at_log_pending, FALSE);
+  window = g_weak_ref_get (&self->at_log_window);
   if (window != NULL)
     ts_traffic_window_refresh (window);
 
@@ -198,13 +201,11 @@ modem_observer (TsModem            *modem,
 
   if (self == NULL)
     return;
-  if (ts_traffic_log_add (self->at_log, event))
-    {
-      g_autoptr(GObject) log_window = g_weak_ref_get (&self->at_log_window);
-
-      if (log_window != NULL)
-        g_idle_add (at_log_changed_idle, g_object_ref (self));
-    }
+  /* The log window is looked at on the main thread only: a reference taken here
+   * could be its last one, and a window must not be finalized on a worker. */
+  if (ts_traffic_log_add (self->at_log, event) &&
+      g_atomic_int_compare_and_exchange (&self->at_log_pending, FALSE, TRUE))
+    g_idle_add (at_log_changed_idle, g_object_ref (self));
   if (event->kind != TS_MODEM_EVENT_COMMAND)
     return;
 
