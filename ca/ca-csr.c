@@ -66,6 +66,28 @@ ca_csr_get_spki (CaCsr *csr)
   return csr->spki;
 }
 
+/* A copy that encodes to the same DER. X509_PUBKEY_dup() of OpenSSL 3.0 loses
+ * the BIT STRING's count of unused bits, so a key whose last byte is even
+ * re-encodes with its trailing zero bits dropped: another SHA-256 than the
+ * certificate issued for it records. */
+static X509_PUBKEY *
+copy_spki (const X509_PUBKEY *spki)
+{
+  unsigned char *der = NULL;
+  const unsigned char *p;
+  X509_PUBKEY *copy = NULL;
+  int length = i2d_X509_PUBKEY (spki, &der);
+
+  if (length > 0)
+    {
+      p = der;
+      copy = d2i_X509_PUBKEY (NULL, &p, length);
+    }
+  OPENSSL_free (der);
+
+  return copy;
+}
+
 /* The request's key as certificates carry it. An EC point sent compressed is
  * re-encoded uncompressed: the same key for every verifier (mbedTLS, in the
  * modem's own TLS stack, cannot parse compressed points), and one form to
@@ -74,7 +96,7 @@ static X509_PUBKEY *
 canonical_spki (X509_REQ  *req,
                 GError   **error)
 {
-  X509_PUBKEY *spki = X509_PUBKEY_dup (X509_REQ_get_X509_PUBKEY (req));
+  X509_PUBKEY *spki = copy_spki (X509_REQ_get_X509_PUBKEY (req));
   g_autoptr(EVP_PKEY) key = NULL;
   const unsigned char *bits = NULL;
   int length = 0;

@@ -701,6 +701,47 @@ def _():
     tap.eq(certificate_count(ws), 3)
 
 
+@tap.test("issue-batch run again with the same CSV, into the same or a new folder, finds every certificate "
+          "again: same serial, no second certificate, the files unchanged")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    # Fresh keys, as a bench makes them, and one whose point ends in zero bits for certain.
+    rows = [["imei", "csr"], [luhn_imei("35000000000100"), fixture("p256-even.csr.pem")]]
+    for i in range(1, 20):
+        name = ws.path(f"k{i}.csr")
+        r = openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj",
+                    f"/CN=device {i}", "-keyout", ws.path(f"k{i}.key"), "-out", name)
+        tap.eq(r.returncode, 0, r.stderr)
+        rows.append([luhn_imei(f"350000000001{i:02d}"), name])
+    imeis = [row[0] for row in rows[1:]]
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    ws.write("batch.csv", buf.getvalue())
+
+    def batch(out):
+        r = ws.cli("--json", "issue-batch", "--ca", "Issuing", "--input", ws.path("batch.csv"), "--out-dir", out,
+                   pass_=PASS)
+        tap.eq(r.returncode, 0, r.stderr)
+        return {x["imei"]: x for x in json.loads(r.stdout)}
+
+    def files(out):
+        return {imei: open(os.path.join(out, imei + ".pem")).read() for imei in imeis}
+
+    first = batch(ws.path("out"))
+    tap.eq([first[imei]["existing"] for imei in imeis], [False] * 20)
+    pems = files(ws.path("out"))
+    for out in (ws.path("out"), ws.path("again")):
+        again = batch(out)
+        tap.eq([(imei, again[imei]["serial"], again[imei]["existing"], again[imei]["error"]) for imei in imeis],
+               [(imei, first[imei]["serial"], True, None) for imei in imeis])
+        tap.eq(files(out), pems)
+    for imei in imeis:
+        certs = json.loads(ws.cli("--json", "fleet", "show", imei, check=True).stdout)["certificates"]
+        tap.eq([c["serial"] for c in certs], [first[imei]["serial"]], imei)
+    tap.eq(certificate_count(ws), 20)
+
+
 @tap.test("a device certificate ends with its CA, and issue says so when that is sooner than asked")
 def _():
     ws = Workspace()

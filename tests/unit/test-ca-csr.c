@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -207,6 +209,44 @@ test_csr_forms (void)
   }
 }
 
+/* The key's hash is that of the SubjectPublicKeyInfo exactly as the request
+ * encodes it, which is what a certificate issued for it records; a point
+ * ending in zero bits (p256-even.csr.pem) must not be re-encoded another way. */
+static void
+test_csr_key_hash (void)
+{
+  const char *names[] = { "p256.csr.pem", "p256b.csr.pem", "p256-even.csr.pem", "p384.csr.pem" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (TEST_DATA_DIR, "ca", names[i], NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CaCsr) csr = ca_csr_load (path, &error);
+      g_autofree char *hash = NULL;
+      g_autofree char *expected = NULL;
+      unsigned char *der = NULL;
+      X509_REQ *req;
+      FILE *file;
+      int length;
+
+      g_test_message ("%s", names[i]);
+      g_assert_no_error (error);
+      file = fopen (path, "r");
+      g_assert_nonnull (file);
+      req = PEM_read_X509_REQ (file, NULL, NULL, NULL);
+      fclose (file);
+      g_assert_nonnull (req);
+      length = i2d_X509_PUBKEY (X509_REQ_get_X509_PUBKEY (req), &der);
+      g_assert_cmpint (length, >, 0);
+      expected = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der, length);
+      OPENSSL_free (der);
+      X509_REQ_free (req);
+
+      hash = ca_csr_get_public_key_sha256 (csr);
+      g_assert_cmpint (g_ascii_strcasecmp (hash, expected), ==, 0);
+    }
+}
+
 static void
 test_csr_keygen_variants (void)
 {
@@ -283,6 +323,7 @@ main (int   argc,
   g_test_add_func ("/ca/profile/render", test_profiles);
   g_test_add_func ("/ca/csr/forms", test_csr_forms);
   g_test_add_func ("/ca/csr/keygen-variants", test_csr_keygen_variants);
+  g_test_add_func ("/ca/csr/key-hash", test_csr_key_hash);
   g_test_add_func ("/ca/csr/rejects", test_csr_rejects);
   g_test_add_func ("/ca/file/read-bounded", test_file_read_bounded);
   g_test_add_func ("/ca/names/check", test_name_check);

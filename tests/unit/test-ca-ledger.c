@@ -21,6 +21,8 @@
 
 #include "test-ca-util.h"
 
+#define IMEI3 "350000000000014"
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIO, BIO_free)
 
@@ -1118,66 +1120,79 @@ test_compressed_key (Fixture       *fixture,
 }
 
 /* A second row for an IMEI is refused; running the same batch again issues
- * nothing and reports the certificates the first run issued. */
+ * nothing and reports the certificates the first run issued, whatever the
+ * key's last byte (p256-even.csr.pem's point ends in zero bits). */
 static void
 test_batch_rerun (Fixture       *fixture,
                   gconstpointer  user_data)
 {
   g_autoptr(GError) error = NULL;
-  char *serials[2] = { NULL };
-  CaBatchItem first[3] = {
+  char *serials[3] = { NULL };
+  CaBatchItem first[4] = {
     { g_strdup (IMEI1), fixture_csr ("p256.csr.pem") },
     { g_strdup (IMEI2), fixture_csr ("p384.csr.pem") },
+    { g_strdup (IMEI3), fixture_csr ("p256-even.csr.pem") },
     { g_strdup (IMEI1), fixture_csr ("p256b.csr.pem") },
   };
-  CaBatchItem again[2] = {
+  CaBatchItem again[3] = {
     { g_strdup (IMEI1), fixture_csr ("p256.csr.pem") },
     { g_strdup (IMEI2), fixture_csr ("p384.csr.pem") },
+    { g_strdup (IMEI3), fixture_csr ("p256-even.csr.pem") },
   };
 
   make_cas (fixture);
-  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, first, 3, &error));
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, first, 4, &error));
   g_assert_no_error (error);
-  g_assert_nonnull (first[0].certificate);
-  g_assert_nonnull (first[1].certificate);
-  g_assert_false (first[0].existing);
-  g_assert_null (first[2].certificate);
-  g_assert_error (first[2].error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT);
-  g_assert_nonnull (strstr (first[2].error->message, "earlier row"));
-  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 2);
-  serials[0] = g_strdup (first[0].certificate->serial);
-  serials[1] = g_strdup (first[1].certificate->serial);
-
-  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, again, 2, &error));
-  g_assert_no_error (error);
-  for (guint i = 0; i < 2; i++)
+  for (guint i = 0; i < 3; i++)
     {
+      g_assert_no_error (first[i].error);
+      g_assert_false (first[i].existing);
+      serials[i] = g_strdup (first[i].certificate->serial);
+    }
+  g_assert_null (first[3].certificate);
+  g_assert_error (first[3].error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (first[3].error->message, "earlier row"));
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 3);
+
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, again, 3, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(CaCertificate) found = NULL;
+
       g_assert_no_error (again[i].error);
       g_assert_true (again[i].existing);
       g_assert_cmpstr (again[i].certificate->serial, ==, serials[i]);
+      g_assert_cmpstr (again[i].certificate->pem, ==, first[i].certificate->pem);
+      found = ca_ledger_find_issued (fixture->ledger, &(CaIssueRequest) { "Issuing" }, again[i].imei,
+                                     again[i].csr, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (found);
+      g_assert_cmpstr (found->serial, ==, serials[i]);
     }
-  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 2);
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 3);
 
   /* A batch that cannot start marks every row as not issued. */
-  for (guint i = 0; i < 2; i++)
+  for (guint i = 0; i < 3; i++)
     {
       g_clear_pointer (&again[i].certificate, ca_certificate_free);
       again[i].existing = FALSE;
     }
-  g_assert_false (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Nobody" }, again, 2, &error));
+  g_assert_false (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Nobody" }, again, 3, &error));
   g_assert_error (error, CA_ERROR, CA_ERROR_NOT_FOUND);
-  for (guint i = 0; i < 2; i++)
+  for (guint i = 0; i < 3; i++)
     {
       g_assert_null (again[i].certificate);
       g_assert_nonnull (strstr (again[i].error->message, "Not issued"));
     }
 
-  for (guint i = 0; i < 3; i++)
+  for (guint i = 0; i < 4; i++)
     ca_batch_item_clear (&first[i]);
-  for (guint i = 0; i < 2; i++)
-    ca_batch_item_clear (&again[i]);
-  g_free (serials[0]);
-  g_free (serials[1]);
+  for (guint i = 0; i < 3; i++)
+    {
+      ca_batch_item_clear (&again[i]);
+      g_free (serials[i]);
+    }
 }
 
 /* Revoking the CA while a batch runs stops it at its next group: what was
