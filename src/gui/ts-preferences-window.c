@@ -36,6 +36,7 @@ struct _TsPreferencesWindow
 
   /* Owned references */
   GSettings            *settings;
+  gboolean              trying_server;
 };
 
 G_DEFINE_FINAL_TYPE (TsPreferencesWindow, ts_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -146,8 +147,10 @@ update_in_use (TsPreferencesWindow *self)
   g_autofree char *location = chosen[0] != '\0' ? g_steal_pointer (&chosen)
                                                  : ts_workspace_default_ledger_path ();
   g_autofree char *shown = ledger_for_display (location);
+  /* Row subtitles are markup, and a URI's parameters are joined with “&”. */
+  g_autofree char *escaped = g_markup_escape_text (shown, -1);
 
-  adw_action_row_set_subtitle (self->in_use_row, shown);
+  adw_action_row_set_subtitle (self->in_use_row, escaped);
 }
 
 /* The ledger changes when the path is applied, not at each key typed: the
@@ -198,14 +201,13 @@ try_server_cb (GObject      *object,
   g_autofree char *shown = NULL;
   g_autofree char *message = NULL;
 
+  self->trying_server = FALSE;
   if (ts_workspace_run_finish (probe, result, &error) == NULL)
     {
       ts_show_error (GTK_WIDGET (self), error);
-      gtk_widget_set_sensitive (GTK_WIDGET (self->server_row), TRUE);
       return;
     }
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->server_row), TRUE);
   g_settings_set_string (self->settings, "ledger", ts_workspace_get_ledger_path (probe));
   shown = ledger_for_display (ts_workspace_get_ledger_path (probe));
   message = g_strdup_printf (_("Connected: the fleet ledger is now on %s."), shown);
@@ -237,7 +239,10 @@ server_apply_cb (TsPreferencesWindow *self)
       return;
     }
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->server_row), FALSE);
+  /* Applying again while the server is tried would only race the first try. */
+  if (self->trying_server)
+    return;
+  self->trying_server = TRUE;
   probe = ts_workspace_new (uri);
   ts_workspace_run_async (probe, try_server_job, NULL, NULL, NULL, NULL,
                           try_server_cb, g_object_ref (self));

@@ -86,17 +86,16 @@ def close_preferences():
     app.wait_for(lambda: not [w for w in app.node.children if w.name == "Preferences"])
 
 
-def apply_server(preferences, uri):
-    """Types @uri into the server row and applies it. The ledger file row has the focus when
-    Preferences opens and the server row is the next field; GTK 4.8's AT-SPI cannot set an
-    entry's text, so it is typed, as a person would."""
-    row = app.find_matching(lambda n: n.roleName == "text" and n.name == "Ledger server",
-                            preferences)
+def apply_server(uri):
+    """Opens Preferences, types @uri into the server row and applies it. The ledger file row
+    has the focus when Preferences opens and the server row is the next field; GTK 4.8's
+    AT-SPI cannot set an entry's text, so it is typed, as a person would."""
+    preferences = open_preferences()
+    app.find_matching(lambda n: n.roleName == "text" and n.name == "Ledger server", preferences)
     keyCombo("Tab")
-    app.wait_for(lambda: row.focused)
-    keyCombo("<Control>a")
     typeText(uri)
     keyCombo("Return")
+    return preferences
 
 
 def in_use(preferences, text):
@@ -107,9 +106,8 @@ def in_use(preferences, text):
 @tap.test("a URI that holds a password is refused with the ways to keep one, and not stored")
 def _():
     start()
-    preferences = open_preferences()
     with_password = server_uri.replace("user=tagsmith", "user=tagsmith&password=hunter22")
-    apply_server(preferences, with_password)
+    preferences = apply_server(with_password)
     advice = label_containing("holds a password")
     assert "~/.pgpass" in advice.name and "PGPASSFILE" in advice.name, advice.name
     assert chosen_ledger() == "", chosen_ledger()
@@ -121,11 +119,11 @@ def _():
 @tap.test("a URI that does not connect says why and keeps the ledger in use")
 def _():
     start()
-    preferences = open_preferences()
-    apply_server(preferences, with_database(PG_URI, "no_such_ledger_" + uuid.uuid4().hex[:8]))
+    apply_server(with_database(PG_URI, "no_such_ledger_" + uuid.uuid4().hex[:8]))
     advice = label_containing("no_such_ledger_")
     assert "does not exist" in advice.name, advice.name
-    apply_server(preferences, "mysql://fleet.example/ledger")
+    close_preferences()
+    preferences = apply_server("mysql://fleet.example/ledger")
     label_containing("not a PostgreSQL server URI")
     assert chosen_ledger() == "", chosen_ledger()
     in_use(preferences, file_ledger)
@@ -137,10 +135,11 @@ def _():
 @tap.test("a server URI is applied: Preferences names it and Authorities shows the server's CA")
 def _():
     start()
-    preferences = open_preferences()
-    apply_server(preferences, server_uri)
+    apply_server(server_uri)
     app.wait_for(lambda: chosen_ledger() == server_uri)
-    in_use(preferences, server_uri)
+    label_containing("Connected: the fleet ledger is now on " + server_uri)
+    close_preferences()
+    in_use(open_preferences(), server_uri)
     close_preferences()
     show_authorities()
     label_containing("Server Root CA", app.window)
