@@ -132,6 +132,18 @@ def _():
     label_containing("File Root CA", app.window)
 
 
+@tap.test("a URI given as the ledger file is never taken for a file name")
+def _():
+    start()
+    open_preferences()
+    # The ledger file row has the focus when Preferences opens.
+    typeText(server_uri)
+    keyCombo("Return")
+    label_containing("That is an address, not a file")
+    assert chosen_ledger() == "", chosen_ledger()
+    close_preferences()
+
+
 @tap.test("a server URI is applied: Preferences names it and Authorities shows the server's CA")
 def _():
     start()
