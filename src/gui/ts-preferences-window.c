@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "ca.h"
 #include "ts-gui-util.h"
@@ -24,6 +25,8 @@ struct _TsPreferencesWindow
   /* Template widgets */
   AdwPreferencesGroup  *ledger_group;
   AdwEntryRow          *ledger_row;
+  AdwEntryRow          *server_row;
+  AdwActionRow         *in_use_row;
   GtkSpinButton        *sec_tag_spin;
   AdwComboRow          *profile_row;
   AdwComboRow          *line_endings_row;
@@ -33,6 +36,7 @@ struct _TsPreferencesWindow
 
   /* Owned references */
   GSettings            *settings;
+  gboolean              trying_server;
 };
 
 G_DEFINE_FINAL_TYPE (TsPreferencesWindow, ts_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -93,14 +97,155 @@ line_endings_set_mapping (const GValue       *value,
   return name != NULL ? g_variant_new_string (name) : NULL;
 }
 
+/* A server URI may carry a password in its user part or as a `password`
+ * parameter; either would end up in GSettings, in plain text. */
+static gboolean
+uri_has_password (const char *uri)
+{
+  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
+  g_autoptr(GHashTable) params = NULL;
+
+  if (parsed == NULL)
+    return FALSE;
+  if (g_uri_get_password (parsed) != NULL)
+    return TRUE;
+  if (g_uri_get_query (parsed) == NULL)
+    return FALSE;
+  params = g_uri_parse_params (g_uri_get_query (parsed), -1, "&", G_URI_PARAMS_CASE_INSENSITIVE, NULL);
+
+  return params != NULL && g_hash_table_contains (params, "password");
+}
+
+/* The ledger as a person may see it: a path, or a URI without its password. */
+static char *
+ledger_for_display (const char *location)
+{
+  g_autoptr(GUri) parsed = NULL;
+
+  if (!ts_workspace_location_is_server (location))
+    return g_strdup (location);
+  if (uri_has_password (location))
+    return g_strdup (_("a server URI that holds a password"));
+  parsed = g_uri_parse (location, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
+
+  return parsed != NULL ? g_uri_to_string_partial (parsed, G_URI_HIDE_PASSWORD) : g_strdup (location);
+}
+
+static void
+show_advice (TsPreferencesWindow *self,
+             const char          *advice)
+{
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, advice);
+
+  ts_show_error (GTK_WIDGET (self), error);
+}
+
+static void
+update_in_use (TsPreferencesWindow *self)
+{
+  g_autofree char *chosen = g_settings_get_string (self->settings, "ledger");
+  g_autofree char *location = chosen[0] != '\0' ? g_steal_pointer (&chosen)
+                                                 : ts_workspace_default_ledger_path ();
+  g_autofree char *shown = ledger_for_display (location);
+  /* Row subtitles are markup, and a URI's parameters are joined with “&”. */
+  g_autofree char *escaped = g_markup_escape_text (shown, -1);
+
+  adw_action_row_set_subtitle (self->in_use_row, escaped);
+}
+
 /* The ledger changes when the path is applied, not at each key typed: the
- * application reopens its workspace on every change of the setting. */
+ * application reopens its workspace on every change of the setting. A file
+ * ledger is made on first use, folders and all, so any path that is not a
+ * folder will do; an address belongs in the server row. */
 static void
 ledger_apply_cb (TsPreferencesWindow *self)
 {
   g_autofree char *path = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->ledger_row))));
 
+  if (ts_workspace_location_is_server (path) || strstr (path, "://") != NULL)
+    {
+      show_advice (self, _("That is an address, not a file. Enter a PostgreSQL server URI under "
+                           "“Ledger server”, or give the path of a ledger file here."));
+      return;
+    }
+  if (path[0] != '\0' && g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_autofree char *advice = g_strdup_printf (_("“%s” is a folder. Give the path of a ledger "
+                                                   "file, for example %s/fleet.db."), path, path);
+      show_advice (self, advice);
+      return;
+    }
+
   g_settings_set_string (self->settings, "ledger", path);
+}
+
+static gpointer
+try_server_job (TsWorkspace   *workspace,
+                gpointer       data,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  return ts_workspace_open (workspace, TS_WORKSPACE_OPEN_READ_WRITE, error) ? workspace : NULL;
+}
+
+/* The server answered and holds (or now holds) a ledger: it becomes the
+ * ledger in use the way a file does, through the setting. */
+static void
+try_server_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(TsPreferencesWindow) self = user_data;
+  TsWorkspace *probe = TS_WORKSPACE (object);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *message = NULL;
+
+  self->trying_server = FALSE;
+  if (ts_workspace_run_finish (probe, result, &error) == NULL)
+    {
+      ts_show_error (GTK_WIDGET (self), error);
+      return;
+    }
+
+  g_settings_set_string (self->settings, "ledger", ts_workspace_get_ledger_path (probe));
+  shown = ledger_for_display (ts_workspace_get_ledger_path (probe));
+  message = g_strdup_printf (_("Connected: the fleet ledger is now on %s."), shown);
+  ts_show_message (GTK_WIDGET (self), message);
+}
+
+/* A server ledger is tried before it is chosen, off the main loop: a wrong
+ * address or a missing credential is said here and the ledger in use stays. */
+static void
+server_apply_cb (TsPreferencesWindow *self)
+{
+  g_autofree char *uri = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->server_row))));
+  g_autoptr(TsWorkspace) probe = NULL;
+
+  if (!ts_workspace_location_is_server (uri))
+    {
+      show_advice (self, _("That is not a PostgreSQL server URI. Give one such as "
+                           "postgresql://host/fleet, postgresql:///fleet?host=/run/postgresql "
+                           "or postgresql:///?service=fleet; a ledger file goes under “Ledger file”."));
+      return;
+    }
+  if (uri_has_password (uri))
+    {
+      /* The row keeps no copy of the password either. */
+      gtk_editable_set_text (GTK_EDITABLE (self->server_row), "");
+      show_advice (self, _("The URI holds a password, and Tagsmith never stores one in its settings. "
+                           "Give the URI without it and keep the password in ~/.pgpass, in the "
+                           "file PGPASSFILE names, or in a service file (postgresql:///?service=NAME)."));
+      return;
+    }
+
+  /* Applying again while the server is tried would only race the first try. */
+  if (self->trying_server)
+    return;
+  self->trying_server = TRUE;
+  probe = ts_workspace_new (uri);
+  ts_workspace_run_async (probe, try_server_job, NULL, NULL, NULL, NULL,
+                          try_server_cb, g_object_ref (self));
 }
 
 static void
@@ -109,14 +254,23 @@ ts_preferences_window_bind (TsPreferencesWindow *self)
   g_autoptr(GtkStringList) profiles = gtk_string_list_new (NULL);
   g_autofree char *ledger = g_settings_get_string (self->settings, "ledger");
   g_autofree char *default_ledger = ts_workspace_default_ledger_path ();
+  g_autofree char *default_shown = ledger_for_display (default_ledger);
   g_autofree char *description = NULL;
   const CaProfile *all;
   guint n_profiles = 0;
 
-  description = g_strdup_printf (_("Where the authorities and the fleet are kept. Leave it empty "
-                                   "for the one the command line uses too: %s"), default_ledger);
+  description = g_strdup_printf (_("Where the authorities and the fleet are kept: a file, or a "
+                                   "PostgreSQL server that several machines share (its password "
+                                   "in ~/.pgpass or a service file). Leave the file empty for the "
+                                   "ledger the command line uses too: %s"), default_shown);
   adw_preferences_group_set_description (self->ledger_group, description);
-  gtk_editable_set_text (GTK_EDITABLE (self->ledger_row), ledger);
+  if (ts_workspace_location_is_server (ledger))
+    gtk_editable_set_text (GTK_EDITABLE (self->server_row), ledger);
+  else
+    gtk_editable_set_text (GTK_EDITABLE (self->ledger_row), ledger);
+  update_in_use (self);
+  g_signal_connect_object (self->settings, "changed::ledger", G_CALLBACK (update_in_use), self,
+                           G_CONNECT_SWAPPED);
 
   all = ca_profile_get_all (&n_profiles);
   for (guint i = 0; i < n_profiles; i++)
@@ -161,6 +315,8 @@ ts_preferences_window_class_init (TsPreferencesWindowClass *klass)
                                                RESOURCE_BASE "/ts-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, ledger_group);
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, ledger_row);
+  gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, server_row);
+  gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, in_use_row);
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, sec_tag_spin);
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, profile_row);
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, line_endings_row);
@@ -168,6 +324,7 @@ ts_preferences_window_class_init (TsPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, flow_control_switch);
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, auto_lock_spin);
   gtk_widget_class_bind_template_callback (widget_class, ledger_apply_cb);
+  gtk_widget_class_bind_template_callback (widget_class, server_apply_cb);
 }
 
 static void
