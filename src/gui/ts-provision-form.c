@@ -219,14 +219,13 @@ choose_none_cb (TsProvisionForm *self)
 static GtkWidget *
 server_ca_button (TsProvisionForm *self,
                   const char      *label,
-                  const char      *accessible_name,
+                  const char      *tooltip,
                   GCallback        callback)
 {
   GtkWidget *button = gtk_button_new_with_label (label);
 
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (button, accessible_name);
-  ts_set_accessible_name (button, accessible_name);
+  gtk_widget_set_tooltip_text (button, tooltip);
   g_signal_connect_object (button, "clicked", callback, self, G_CONNECT_SWAPPED);
 
   return button;

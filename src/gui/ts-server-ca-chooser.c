@@ -108,28 +108,6 @@ selected_cb (GtkListBox    *list,
   gtk_widget_set_sensitive (chooser->choose_button, row != NULL);
 }
 
-static gboolean
-filter_cb (GtkListBoxRow *row,
-           gpointer       user_data)
-{
-  Chooser *chooser = user_data;
-  const char *search = gtk_editable_get_text (GTK_EDITABLE (chooser->search));
-
-  return ts_server_ca_entry_matches (g_object_get_data (G_OBJECT (row), "entry"), search);
-}
-
-/* A row the search hides cannot stay the choice. */
-static void
-search_changed_cb (GtkSearchEntry *search,
-                   Chooser        *chooser)
-{
-  GtkListBoxRow *row = gtk_list_box_get_selected_row (chooser->list);
-
-  gtk_list_box_invalidate_filter (chooser->list);
-  if (row != NULL && !filter_cb (row, chooser))
-    gtk_list_box_unselect_all (chooser->list);
-}
-
 static GtkWidget *
 entry_row (const TsServerCaEntry *entry)
 {
@@ -149,6 +127,39 @@ entry_row (const TsServerCaEntry *entry)
   g_object_set_data (G_OBJECT (row), "entry", (gpointer) entry);
 
   return row;
+}
+
+/* Only the rows that match the search exist, so that what is shown is also
+ * what assistive technologies read. */
+static void
+populate (Chooser *chooser)
+{
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (chooser->search));
+  guint shown = 0;
+
+  ts_clear_children (GTK_WIDGET (chooser->list));
+  for (guint i = 0; i < chooser->entries->len; i++)
+    if (ts_server_ca_entry_matches (chooser->entries->pdata[i], search))
+      {
+        gtk_list_box_append (chooser->list, entry_row (chooser->entries->pdata[i]));
+        shown++;
+      }
+
+  if (shown == 0)
+    {
+      g_autofree char *none = g_strdup_printf (_("No certificate of the system trust store "
+                                                 "matches “%s”."), search);
+
+      gtk_label_set_text (chooser->status, none);
+    }
+}
+
+static void
+search_changed_cb (GtkSearchEntry *search,
+                   Chooser        *chooser)
+{
+  if (chooser->entries != NULL)
+    populate (chooser);
 }
 
 static void
@@ -191,11 +202,8 @@ listed_cb (GObject      *object,
       return;
     }
 
-  gtk_widget_set_visible (GTK_WIDGET (chooser->status), FALSE);
-  for (guint i = 0; i < entries->len; i++)
-    gtk_list_box_append (chooser->list, entry_row (entries->pdata[i]));
-  gtk_widget_set_visible (GTK_WIDGET (chooser->list), TRUE);
   chooser->entries = g_steal_pointer (&entries);
+  populate (chooser);
 }
 
 void
@@ -232,8 +240,13 @@ ts_server_ca_chooser_choose_async (GtkWidget           *parent,
   chooser->list = GTK_LIST_BOX (gtk_list_box_new ());
   gtk_widget_add_css_class (GTK_WIDGET (chooser->list), "boxed-list");
   gtk_list_box_set_selection_mode (chooser->list, GTK_SELECTION_SINGLE);
-  gtk_list_box_set_filter_func (chooser->list, filter_cb, chooser, NULL);
-  gtk_widget_set_visible (GTK_WIDGET (chooser->list), FALSE);
+  /* What the list says while it is read, when it cannot be, and when nothing matches. */
+  gtk_widget_add_css_class (GTK_WIDGET (chooser->status), "dim-label");
+  gtk_widget_set_margin_top (GTK_WIDGET (chooser->status), 12);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (chooser->status), 12);
+  gtk_widget_set_margin_start (GTK_WIDGET (chooser->status), 12);
+  gtk_widget_set_margin_end (GTK_WIDGET (chooser->status), 12);
+  gtk_list_box_set_placeholder (chooser->list, GTK_WIDGET (chooser->status));
   ts_set_accessible_name (GTK_WIDGET (chooser->list), _("CA certificates"));
 
   gtk_widget_set_margin_start (box, 12);
@@ -241,7 +254,6 @@ ts_server_ca_chooser_choose_async (GtkWidget           *parent,
   gtk_widget_set_margin_top (box, 12);
   gtk_widget_set_margin_bottom (box, 12);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (chooser->search));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (chooser->status));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (chooser->list));
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), box);
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
@@ -275,6 +287,7 @@ ts_server_ca_chooser_choose_async (GtkWidget           *parent,
   g_task_run_in_thread (list_task, list_job);
 
   ts_present_dialog (GTK_WIDGET (chooser->window));
+  gtk_widget_grab_focus (GTK_WIDGET (chooser->search));
 }
 
 TsServerCaEntry *
