@@ -14,6 +14,7 @@
 #include "ts-gui-util.h"
 #include "ts-provision-form.h"
 #include "ts-revoke-dialog.h"
+#include "ts-server-ca-chooser.h"
 #include "ts-workspace-ca.h"
 #include "ts-workspace-modem.h"
 
@@ -25,7 +26,7 @@ struct _TsProvisionForm
   AdwComboRow         *authority_row;
   AdwComboRow         *profile_row;
   GtkSpinButton       *sec_tag_spin;
-  AdwEntryRow         *server_ca_row;
+  AdwActionRow        *server_ca_row;
   GtkSwitch           *host_key_switch;
   AdwEntryRow         *lot_row;       /* production only */
   AdwComboRow         *reason_row;    /* re-key only */
@@ -35,6 +36,9 @@ struct _TsProvisionForm
   TsWorkspace         *workspace;     /* (nullable) re-key only */
   char                *imei;
   GCancellable        *revokes_cancellable;
+  char                *server_ca;     /* (nullable) a file, or a trust store name */
+  gboolean             server_ca_system;
+  GCancellable        *server_ca_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (TsProvisionForm, ts_provision_form, ADW_TYPE_BIN)
@@ -81,6 +85,175 @@ combo_row (const char *title,
 }
 
 static void
+set_server_ca (TsProvisionForm *self,
+               const char      *server_ca,
+               gboolean         system,
+               const char      *description)
+{
+  g_free (self->server_ca);
+  self->server_ca = g_strdup (server_ca);
+  self->server_ca_system = system;
+  adw_action_row_set_subtitle (self->server_ca_row,
+                               description != NULL ? description
+                                                   : _("None: no CA certificate is written"));
+}
+
+static char *
+describe_entry (const TsServerCaEntry *entry)
+{
+  g_autofree char *expires = ts_format_date (entry->not_after);
+
+  return g_strdup_printf (_("%s (%s), expires %s"),
+                          entry->common_name != NULL ? entry->common_name : entry->name,
+                          entry->organisation != NULL ? entry->organisation : entry->name,
+                          expires);
+}
+
+static void
+entry_chosen (TsProvisionForm       *self,
+              const TsServerCaEntry *entry,
+              gboolean               system,
+              const GError          *error)
+{
+  g_autofree char *description = NULL;
+
+  if (entry == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        ts_show_error (GTK_WIDGET (self), error);
+      return;
+    }
+
+  description = describe_entry (entry);
+  set_server_ca (self, system ? entry->name : entry->path, system, description);
+}
+
+static void
+system_chosen_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  TsProvisionForm *self = TS_PROVISION_FORM (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TsServerCaEntry) entry = ts_server_ca_chooser_choose_finish (result, &error);
+
+  entry_chosen (self, entry, TRUE, error);
+}
+
+static void
+choose_system_cb (TsProvisionForm *self)
+{
+  ts_server_ca_chooser_choose_async (GTK_WIDGET (self), system_chosen_cb, NULL);
+}
+
+static void
+check_file_job (GTask        *task,
+                gpointer      source,
+                gpointer      path,
+                GCancellable *cancellable)
+{
+  GError *error = NULL;
+  TsServerCaEntry *entry = ts_server_ca_check_file (path, &error);
+
+  if (entry == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, entry, (GDestroyNotify) ts_server_ca_entry_free);
+}
+
+static void
+file_checked_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TsServerCaEntry) entry = g_task_propagate_pointer (G_TASK (result), &error);
+
+  entry_chosen (TS_PROVISION_FORM (object), entry, FALSE, error);
+}
+
+static void
+file_response_cb (GtkNativeDialog *chooser,
+                  int              response,
+                  TsProvisionForm *self)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GTask) task = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+  if (file == NULL || g_file_peek_path (file) == NULL)
+    return;
+
+  /* Checked off the main loop: the file may be large or on a slow disk. */
+  g_cancellable_cancel (self->server_ca_cancellable);
+  g_clear_object (&self->server_ca_cancellable);
+  self->server_ca_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->server_ca_cancellable, file_checked_cb, NULL);
+  g_task_set_task_data (task, g_strdup (g_file_peek_path (file)), g_free);
+  g_task_run_in_thread (task, check_file_job);
+}
+
+static void
+choose_file_cb (TsProvisionForm *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Open a Server CA Certificate"),
+                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (file_response_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+choose_none_cb (TsProvisionForm *self)
+{
+  set_server_ca (self, NULL, FALSE, NULL);
+}
+
+static GtkWidget *
+server_ca_button (TsProvisionForm *self,
+                  const char      *label,
+                  const char      *tooltip,
+                  GCallback        callback)
+{
+  GtkWidget *button = gtk_button_new_with_label (label);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (button, tooltip);
+  g_signal_connect_object (button, "clicked", callback, self, G_CONNECT_SWAPPED);
+
+  return button;
+}
+
+/* The server CA is chosen, never typed: from the system trust store or a file,
+ * each checked before it is taken. */
+static AdwActionRow *
+server_ca_row_new (TsProvisionForm *self)
+{
+  AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Server CA"));
+  adw_action_row_set_subtitle_lines (row, 0);
+  adw_action_row_add_suffix (row, server_ca_button (self, _("Trust Store…"),
+                                                    _("Choose from the System Trust Store"),
+                                                    G_CALLBACK (choose_system_cb)));
+  adw_action_row_add_suffix (row, server_ca_button (self, _("File…"), _("Choose a PEM File"),
+                                                    G_CALLBACK (choose_file_cb)));
+  adw_action_row_add_suffix (row, server_ca_button (self, _("None"), _("No Server CA"),
+                                                    G_CALLBACK (choose_none_cb)));
+  self->server_ca_row = row;
+  set_server_ca (self, NULL, FALSE, NULL);
+
+  return row;
+}
+
+static void
 ts_provision_form_build (TsProvisionForm *self)
 {
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
@@ -113,10 +286,10 @@ ts_provision_form_build (TsProvisionForm *self)
                              action_row (_("sec_tag"), _("Where the credentials go on the modem"),
                                          GTK_WIDGET (self->sec_tag_spin)));
 
-  self->server_ca_row = ADW_ENTRY_ROW (adw_entry_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->server_ca_row),
-                                 _("Server CA: a file, or a name in the system trust store"));
-  gtk_editable_set_text (GTK_EDITABLE (self->server_ca_row), server_ca);
+  self->server_ca_row = server_ca_row_new (self);
+  /* The preference names a file by its path, a trust store certificate by its name. */
+  if (*server_ca != '\0')
+    set_server_ca (self, server_ca, strchr (server_ca, '/') == NULL, server_ca);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->server_ca_row));
 
   self->host_key_switch = GTK_SWITCH (gtk_switch_new ());
@@ -204,7 +377,6 @@ ts_provision_form_build_async (TsProvisionForm     *self,
                                gpointer             user_data)
 {
   g_autoptr(TsProvisionDefaults) defaults = NULL;
-  g_autofree char *server_ca = NULL;
   GtkStringObject *authority;
   GtkStringObject *profile;
 
@@ -213,7 +385,6 @@ ts_provision_form_build_async (TsProvisionForm     *self,
 
   authority = adw_combo_row_get_selected_item (self->authority_row);
   profile = adw_combo_row_get_selected_item (self->profile_row);
-  server_ca = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->server_ca_row))));
 
   defaults = ts_workspace_dup_provision_defaults (workspace);
   g_free (defaults->authority);
@@ -222,10 +393,9 @@ ts_provision_form_build_async (TsProvisionForm     *self,
   defaults->profile = profile != NULL ? g_strdup (gtk_string_object_get_string (profile)) : NULL;
   defaults->sec_tag = gtk_spin_button_get_value (self->sec_tag_spin);
   defaults->host_key = gtk_switch_get_active (self->host_key_switch);
-  /* A path names a file; anything else a certificate in the system trust store. */
   g_free (defaults->server_ca);
-  defaults->server_ca = *server_ca != '\0' ? g_strdup (server_ca) : NULL;
-  defaults->server_ca_system = strchr (server_ca, '/') == NULL;
+  defaults->server_ca = g_strdup (self->server_ca);
+  defaults->server_ca_system = self->server_ca_system;
   ts_workspace_set_provision_defaults (workspace, defaults);
 
   if (authority == NULL)
@@ -292,6 +462,7 @@ static void
 ts_provision_form_dispose (GObject *object)
 {
   g_cancellable_cancel (TS_PROVISION_FORM (object)->revokes_cancellable);
+  g_cancellable_cancel (TS_PROVISION_FORM (object)->server_ca_cancellable);
 
   G_OBJECT_CLASS (ts_provision_form_parent_class)->dispose (object);
 }
@@ -304,7 +475,9 @@ ts_provision_form_finalize (GObject *object)
   g_clear_object (&self->authorities);
   g_clear_object (&self->workspace);
   g_clear_object (&self->revokes_cancellable);
+  g_clear_object (&self->server_ca_cancellable);
   g_free (self->imei);
+  g_free (self->server_ca);
 
   G_OBJECT_CLASS (ts_provision_form_parent_class)->finalize (object);
 }

@@ -10,11 +10,13 @@
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 
 #include <glib/gi18n.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <ca.h>
 
@@ -140,9 +142,7 @@ ts_server_ca_load_system (const char  *directory,
   g_return_val_if_fail (name != NULL, NULL);
 
   if (directory == NULL)
-    directory = g_getenv ("TAGSMITH_TRUST_DIR");
-  if (directory == NULL || directory[0] == '\0')
-    directory = TS_SYSTEM_TRUST_DIR;
+    directory = ts_server_ca_system_dir ();
 
   dir = g_dir_open (directory, 0, &local_error);
   if (dir == NULL)
@@ -190,4 +190,222 @@ ts_server_ca_load_system (const char  *directory,
     *out_path = g_steal_pointer (&found);
 
   return content;
+}
+
+/**
+ * ts_server_ca_system_dir:
+ *
+ * Returns: the system trust store folder: $TAGSMITH_TRUST_DIR, or else
+ *   %TS_SYSTEM_TRUST_DIR
+ */
+const char *
+ts_server_ca_system_dir (void)
+{
+  const char *directory = g_getenv ("TAGSMITH_TRUST_DIR");
+
+  return directory != NULL && directory[0] != '\0' ? directory : TS_SYSTEM_TRUST_DIR;
+}
+
+void
+ts_server_ca_entry_free (TsServerCaEntry *entry)
+{
+  if (entry == NULL)
+    return;
+
+  g_free (entry->path);
+  g_free (entry->name);
+  g_free (entry->common_name);
+  g_free (entry->organisation);
+  g_free (entry);
+}
+
+static char *
+name_entry (const X509_NAME *name,
+            int              nid)
+{
+  int index = X509_NAME_get_index_by_NID (name, nid, -1);
+  unsigned char *utf8 = NULL;
+  char *text;
+  int len;
+
+  if (index < 0)
+    return NULL;
+  len = ASN1_STRING_to_UTF8 (&utf8, X509_NAME_ENTRY_get_data (X509_NAME_get_entry (name, index)));
+  if (len < 0)
+    return NULL;
+  text = g_utf8_make_valid ((const char *) utf8, len);
+  OPENSSL_free (utf8);
+
+  return text;
+}
+
+static gint64
+asn1_time_to_unix (const ASN1_TIME *time)
+{
+  struct tm tm = { 0 };
+
+  if (time == NULL || ASN1_TIME_to_tm (time, &tm) != 1)
+    return 0;
+
+  return (gint64) timegm (&tm);
+}
+
+/**
+ * ts_server_ca_check_file:
+ *
+ * Checks that @path holds what a server CA chosen in the window must be: one
+ * PEM certificate, of a certificate authority, valid today.
+ *
+ * Returns: (transfer full): what the certificate says
+ */
+TsServerCaEntry *
+ts_server_ca_check_file (const char  *path,
+                         GError     **error)
+{
+  g_autoptr(GBytes) content = NULL;
+  g_autoptr(TsServerCaEntry) entry = NULL;
+  g_autofree char *label = NULL;
+  gsize len = 0;
+  const char *data;
+  BIO *bio;
+  X509 *cert;
+  X509 *extra;
+  const X509_NAME *subject;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  content = ts_server_ca_load_file (path, error);
+  if (content == NULL)
+    return NULL;
+
+  label = g_path_get_basename (path);
+  data = g_bytes_get_data (content, &len);
+  bio = BIO_new_mem_buf (data, (int) MIN (len, G_MAXINT));
+  cert = PEM_read_bio_X509 (bio, NULL, NULL, NULL);
+  extra = PEM_read_bio_X509 (bio, NULL, NULL, NULL);
+  BIO_free (bio);
+  ERR_clear_error ();
+  g_assert (cert != NULL);
+
+  if (extra != NULL)
+    {
+      X509_free (extra);
+      X509_free (cert);
+      g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_INVALID_INPUT,
+                   _("“%s” holds several certificates. Choose a file with the one CA "
+                     "certificate the server’s chain ends at."), label);
+      return NULL;
+    }
+
+  entry = g_new0 (TsServerCaEntry, 1);
+  entry->path = g_strdup (path);
+  entry->name = g_steal_pointer (&label);
+  subject = X509_get_subject_name (cert);
+  entry->common_name = name_entry (subject, NID_commonName);
+  entry->organisation = name_entry (subject, NID_organizationName);
+  entry->not_after = asn1_time_to_unix (X509_get0_notAfter (cert));
+
+  if (X509_check_ca (cert) == 0)
+    {
+      X509_free (cert);
+      g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_INVALID_INPUT,
+                   _("“%s” is not a certificate authority’s certificate: the modem could not "
+                     "check a server with it. Choose the CA certificate that signed the "
+                     "server’s certificate, as its operator publishes it."), entry->name);
+      return NULL;
+    }
+  if (X509_cmp_current_time (X509_get0_notAfter (cert)) <= 0)
+    {
+      g_autoptr(GDateTime) expired = g_date_time_new_from_unix_utc (entry->not_after);
+      g_autofree char *date = g_date_time_format (expired, "%Y-%m-%d");
+
+      X509_free (cert);
+      g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_INVALID_INPUT,
+                   _("“%s” expired on %s: the modem would refuse every server with it. "
+                     "Choose the CA’s current certificate."), entry->name, date);
+      return NULL;
+    }
+  X509_free (cert);
+
+  return g_steal_pointer (&entry);
+}
+
+static int
+compare_entries (gconstpointer a,
+                 gconstpointer b)
+{
+  const TsServerCaEntry *x = *(TsServerCaEntry **) a;
+  const TsServerCaEntry *y = *(TsServerCaEntry **) b;
+
+  return g_utf8_collate (x->common_name ? x->common_name : x->name,
+                         y->common_name ? y->common_name : y->name);
+}
+
+/**
+ * ts_server_ca_list_system:
+ * @directory: (nullable): the trust store folder, by default ts_server_ca_system_dir()
+ *
+ * Reads every certificate of the trust store that could be the server CA, by
+ * name; bundles, expired and other certificates are left out. It reads files:
+ * call it off the main loop.
+ *
+ * Returns: (transfer full) (element-type TsServerCaEntry): the certificates,
+ *   sorted by name
+ */
+GPtrArray *
+ts_server_ca_list_system (const char  *directory,
+                          GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) ts_server_ca_entry_free);
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (directory == NULL)
+    directory = ts_server_ca_system_dir ();
+
+  dir = g_dir_open (directory, 0, &local_error);
+  if (dir == NULL)
+    {
+      g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_INVALID_INPUT,
+                   _("Could not open the system trust store: %s. Install the "
+                     "ca-certificates package, or choose the server CA from a file."),
+                   local_error->message);
+      return NULL;
+    }
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      TsServerCaEntry *entry;
+
+      if (!g_str_has_suffix (name, ".pem") && !g_str_has_suffix (name, ".crt"))
+        continue;
+      path = g_build_filename (directory, name, NULL);
+      entry = ts_server_ca_check_file (path, NULL);
+      if (entry != NULL)
+        g_ptr_array_add (entries, entry);
+    }
+  g_ptr_array_sort (entries, compare_entries);
+
+  return g_steal_pointer (&entries);
+}
+
+/* Whether @search is part of the entry's file name, common name or organisation, in any case. */
+gboolean
+ts_server_ca_entry_matches (const TsServerCaEntry *entry,
+                            const char            *search)
+{
+  const char *fields[] = { entry->name, entry->common_name, entry->organisation };
+  g_autofree char *wanted = g_utf8_casefold (search, -1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_autofree char *field = fields[i] != NULL ? g_utf8_casefold (fields[i], -1) : NULL;
+
+      if (field != NULL && strstr (field, wanted) != NULL)
+        return TRUE;
+    }
+
+  return FALSE;
 }

@@ -24,4 +24,25 @@ GBytes *ts_server_ca_load_system (const char  *directory,
                                   char       **out_path,
                                   GError     **error);
 
+/* One CA certificate a person can pick as the server CA: what a chooser shows. */
+typedef struct
+{
+  char   *path;
+  char   *name;          /* the file's name, which ts_server_ca_load_system() takes */
+  char   *common_name;   /* (nullable) */
+  char   *organisation;  /* (nullable) */
+  gint64  not_after;
+} TsServerCaEntry;
+
+const char      *ts_server_ca_system_dir   (void);
+TsServerCaEntry *ts_server_ca_check_file   (const char  *path,
+                                            GError     **error);
+GPtrArray       *ts_server_ca_list_system  (const char  *directory,
+                                            GError     **error);
+gboolean         ts_server_ca_entry_matches (const TsServerCaEntry *entry,
+                                             const char            *search);
+void             ts_server_ca_entry_free   (TsServerCaEntry *entry);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TsServerCaEntry, ts_server_ca_entry_free)
+
 G_END_DECLS
