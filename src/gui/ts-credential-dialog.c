@@ -84,7 +84,8 @@ validate (Form *form)
   adw_message_dialog_set_response_enabled (form->dialog, "add", ok);
 }
 
-/* A preset names the sec_tag its service reads; "Custom" leaves it to the person. */
+/* A preset names the sec_tag its service reads, and the row says which firmware
+ * option that number mirrors; "Custom" leaves it to the person. */
 static void
 preset_selected (Form *form)
 {
@@ -93,7 +94,29 @@ preset_selected (Form *form)
   const TsCredentialPreset *presets = ts_credential_presets (&n_presets);
 
   if (selected >= 1 && selected <= n_presets)
-    gtk_spin_button_set_value (form->sec_tag_spin, presets[selected - 1].sec_tag);
+    {
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (form->preset_row), _(presets[selected - 1].hint));
+      gtk_spin_button_set_value (form->sec_tag_spin, presets[selected - 1].sec_tag);
+    }
+  else
+    {
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (form->preset_row),
+                                   _("Any sec_tag your firmware reads"));
+    }
+}
+
+/* A sec_tag typed by hand shows the preset it belongs to, or "Custom", so the row
+ * never names a service whose sec_tag is not the one written. */
+static void
+sec_tag_changed (Form *form)
+{
+  guint n_presets;
+  const TsCredentialPreset *presets = ts_credential_presets (&n_presets);
+  const TsCredentialPreset *preset =
+    ts_credential_preset_for_tag (gtk_spin_button_get_value (form->sec_tag_spin));
+
+  adw_combo_row_set_selected (form->preset_row, preset != NULL ? preset - presets + 1 : 0);
+  validate (form);
 }
 
 /* Read in a worker: the file is size-checked before a byte is read (a FIFO or
@@ -368,8 +391,9 @@ ts_credential_dialog_run_async (GtkWidget           *parent,
   for (guint i = 0; i < G_N_ELEMENTS (form->buffers); i++)
     g_signal_connect_swapped (form->buffers[i], "changed", G_CALLBACK (validate), form);
   g_signal_connect_swapped (form->preset_row, "notify::selected", G_CALLBACK (preset_selected), form);
-  g_signal_connect_swapped (form->sec_tag_spin, "value-changed", G_CALLBACK (validate), form);
+  g_signal_connect_swapped (form->sec_tag_spin, "value-changed", G_CALLBACK (sec_tag_changed), form);
   g_signal_connect_swapped (form->password, "changed", G_CALLBACK (validate), form);
+  preset_selected (form);
   validate (form);
 
   g_signal_connect (form->dialog, "response", G_CALLBACK (response_cb), task);

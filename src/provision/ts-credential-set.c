@@ -20,14 +20,21 @@
 #include "ts-modem-secret.h"
 #include "ts-store.h"
 
-/* The sec_tags each service's firmware reads unless configured otherwise. nRF Cloud's is
- * PROTOCOL.md §6.3; the others are the defaults of the nRF Connect SDK's libraries. */
+/* The sec_tags each service's firmware reads unless configured otherwise: the defaults of
+ * the nRF Connect SDK's Kconfig options, named in each hint so that people can match the
+ * preset to their firmware's configuration. nRF Cloud's is also PROTOCOL.md §6.3. */
 static const TsCredentialPreset presets[] = {
-  { N_("nRF Cloud"),         16842753, FALSE, N_("nRF Cloud libraries (0x01010001)") },
-  { N_("AWS IoT"),           201,      FALSE, N_("AWS IoT library default") },
-  { N_("Azure IoT Hub"),     10,       FALSE, N_("Azure IoT Hub library default") },
-  { N_("LwM2M server"),      35724861, TRUE,  N_("LwM2M client utilities, server") },
-  { N_("LwM2M bootstrap"),   35724862, TRUE,  N_("LwM2M client utilities, bootstrap server") },
+  { N_("nRF Cloud"),         16842753, FALSE,
+    N_("CONFIG_NRF_CLOUD_SEC_TAG, the nRF Cloud libraries' default (0x01010001)") },
+  { N_("AWS IoT"),           201,      FALSE,
+    N_("CONFIG_MQTT_HELPER_SEC_TAG, the AWS IoT library's default") },
+  { N_("Azure IoT Hub"),     10,       FALSE,
+    N_("CONFIG_AZURE_IOT_HUB_SEC_TAG, the Azure IoT Hub library's default") },
+  { N_("LwM2M server"),      35724861, TRUE,
+    N_("CONFIG_LWM2M_CLIENT_UTILS_SERVER_TLS_TAG, the LwM2M client utilities' server default") },
+  { N_("LwM2M bootstrap"),   35724862, TRUE,
+    N_("CONFIG_LWM2M_CLIENT_UTILS_BOOTSTRAP_TLS_TAG, the LwM2M client utilities' bootstrap "
+       "server default") },
 };
 
 const TsCredentialPreset *

@@ -43,11 +43,19 @@ test_presets (void)
   g_assert_nonnull (lwm2m);
   g_assert_true (lwm2m->psk);
   g_assert_null (ts_credential_preset_for_tag (42));
+  g_assert_nonnull (strstr (cloud->hint, "CONFIG_NRF_CLOUD_SEC_TAG"));
+  g_assert_nonnull (strstr (lwm2m->hint, "CONFIG_LWM2M_CLIENT_UTILS_SERVER_TLS_TAG"));
+  g_assert_nonnull (strstr (ts_credential_preset_for_tag (201)->hint, "CONFIG_MQTT_HELPER_SEC_TAG"));
+  g_assert_nonnull (strstr (ts_credential_preset_for_tag (10)->hint, "CONFIG_AZURE_IOT_HUB_SEC_TAG"));
+  g_assert_nonnull (strstr (ts_credential_preset_for_tag (35724862)->hint,
+                            "CONFIG_LWM2M_CLIENT_UTILS_BOOTSTRAP_TLS_TAG"));
   for (guint i = 0; i < n; i++)
     {
       /* Every preset is a user sec_tag (PROTOCOL.md §6.3), and no two share one. */
       g_assert_cmpuint (presets[i].sec_tag, <=, 2147483647);
       g_assert_true (ts_credential_preset_for_tag (presets[i].sec_tag) == &presets[i]);
+      /* The hint names the firmware's Kconfig option whose default the preset mirrors. */
+      g_assert_true (g_str_has_prefix (presets[i].hint, "CONFIG_"));
     }
 }
 
