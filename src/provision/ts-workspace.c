@@ -115,15 +115,22 @@ emit_on_context (TsWorkspace *self,
   g_main_context_invoke (self->context, emit_cb, emission);
 }
 
-/* Called with state_mutex held. */
-static void
+/* Called with state_mutex held; the caller announces a change once it has let
+ * go of the mutex, since handlers on this thread read the state at once. */
+static gboolean
 set_state_locked (TsWorkspace      *self,
                   TsWorkspaceState  state)
 {
   if (self->state == state)
-    return;
+    return FALSE;
 
   self->state = state;
+  return TRUE;
+}
+
+static void
+announce_state (TsWorkspace *self)
+{
   emit_on_context (self, 0, properties[PROP_STATE]);
 }
 
@@ -131,9 +138,14 @@ static void
 set_state (TsWorkspace      *self,
            TsWorkspaceState  state)
 {
+  gboolean changed;
+
   g_mutex_lock (&self->state_mutex);
-  set_state_locked (self, state);
+  changed = set_state_locked (self, state);
   g_mutex_unlock (&self->state_mutex);
+
+  if (changed)
+    announce_state (self);
 }
 
 /* The ledger, or NULL while the workspace is closed or failed; it never
@@ -318,6 +330,7 @@ ts_workspace_open (TsWorkspace          *self,
 {
   g_autoptr(GError) local_error = NULL;
   CaLedger *ledger;
+  gboolean changed;
 
   g_return_val_if_fail (TS_IS_WORKSPACE (self), FALSE);
   g_return_val_if_fail (peek_ledger (self) == NULL, FALSE);
@@ -334,14 +347,17 @@ ts_workspace_open (TsWorkspace          *self,
   if (ledger == NULL)
     {
       self->error = g_error_copy (local_error);
-      set_state_locked (self, TS_WORKSPACE_FAILED);
+      changed = set_state_locked (self, TS_WORKSPACE_FAILED);
     }
   else
     {
       self->ledger = ledger;
-      set_state_locked (self, TS_WORKSPACE_LOCKED);
+      changed = set_state_locked (self, TS_WORKSPACE_LOCKED);
     }
   g_mutex_unlock (&self->state_mutex);
+
+  if (changed)
+    announce_state (self);
 
   if (ledger == NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));

@@ -251,7 +251,8 @@ def _():
     label(lambda name: name.startswith("Lot LOT-GUI-2: waiting for the next kit"))
     # The Close button is found before the kit comes: on a busy machine a walk of the whole
     # window is slower than the unit.
-    close = app.find_anywhere("Close", "push button")
+    close = app.find_matching(lambda n: n.roleName == "push button" and n.name == "Close",
+                              app.window)
     # Online (+CFUN 1) with a key generation that outlasts the click on Close, so the window
     # closes mid-unit. The emulator logs what it receives; the window is closed once %KEYGEN
     # has arrived, whatever the machine's load made of the steps before it.

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "ts-workspace.h"
 #include "ts-workspace-modem.h"
 
@@ -278,6 +280,40 @@ test_failed_open_seen_across_threads (void)
     ;
 }
 
+/* A state handler runs at once on the thread that owns the context, and may read
+ * the workspace there: the state is announced after its lock is let go. */
+static void
+state_read_cb (TsWorkspace *workspace,
+               GParamSpec  *pspec,
+               guint       *seen)
+{
+  (*seen)++;
+  g_assert_false (ts_workspace_is_unlocked (workspace));
+  g_assert_cmpint (ts_workspace_get_state (workspace), !=, TS_WORKSPACE_CLOSED);
+}
+
+static void
+test_state_handler_reads_workspace (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ts-workspace-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "fleet.db", NULL);
+  g_autoptr(TsWorkspace) workspace = ts_workspace_new (path);
+  g_autoptr(GError) error = NULL;
+  guint seen = 0;
+
+  g_signal_connect (workspace, "notify::state", G_CALLBACK (state_read_cb), &seen);
+  g_assert_true (ts_workspace_open (workspace, TS_WORKSPACE_OPEN_READ_WRITE, &error));
+  g_assert_no_error (error);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (seen, ==, 1);
+  g_assert_cmpint (ts_workspace_get_state (workspace), ==, TS_WORKSPACE_LOCKED);
+
+  g_clear_object (&workspace);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -290,6 +326,7 @@ main (int   argc,
   g_test_add_func ("/workspace/leases/release-other-thread", test_release_other_thread);
   g_test_add_func ("/workspace/defaults-across-threads", test_defaults_across_threads);
   g_test_add_func ("/workspace/failed-open-across-threads", test_failed_open_seen_across_threads);
+  g_test_add_func ("/workspace/state-handler-reads-workspace", test_state_handler_reads_workspace);
 
   return g_test_run ();
 }
