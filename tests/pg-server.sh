@@ -16,7 +16,8 @@ bin=${TAGSMITH_PG_BIN:-/usr/lib/postgresql/15/bin}
 
 as_owner () {
   if [ "$(id -u)" = 0 ]; then
-    runuser -u postgres -- "$@"
+    # From /: the checkout may sit in a folder the postgres user cannot enter.
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi
