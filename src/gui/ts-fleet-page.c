@@ -209,7 +209,6 @@ details_setup_cb (GtkSignalListItemFactory *factory,
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_set_halign (button, GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (button, _("Certificate Details"));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "fleet.details");
   gtk_list_item_set_child (list_item, button);
 }
 
@@ -230,6 +229,8 @@ details_bind_cb (GtkSignalListItemFactory *factory,
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "(sss)", row->imei, row->serial,
                                     row->authority_name != NULL ? row->authority_name : "");
+  /* Named once the target is set: without one the action cannot take the button. */
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "fleet.details");
 }
 
 static void
