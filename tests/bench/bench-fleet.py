@@ -21,15 +21,21 @@ Fleet page never reads; everything it reads (serial, authority, profile, dates, 
 lot, UUID) is real-shaped. 1 in 50 is revoked, expiry dates spread over two years with
 some already past.
 
+With --server URI the ledgers are databases on that PostgreSQL server instead, named
+tagsmith_bench_fleet_N and kept there as the cache (see fill_server()), and the script also
+prints the server's plans of a Fleet page and of a chunk of the count (explain_server()).
+
 Usage (inside the GUI session, from the source root, after building into BUILD):
   tests/gui/session.sh env TAGSMITH=BUILD/src/tagsmith \\
-    /usr/bin/python3 tests/bench/bench-fleet.py [--sizes 100000 1000000] [--cache DIR]
+    /usr/bin/python3 tests/bench/bench-fleet.py [--sizes 100000 1000000] [--cache DIR] [--server URI]
 or `tests/gui/session.sh meson test -C BUILD --suite bench --verbose`.
 """
 
 import argparse
 import os
+import re
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,8 +45,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, os.path.join(HERE, "..", "gui"))
 
-from tsharness import Workspace, luhn_imei  # noqa: E402
+from tsharness import Workspace, luhn_imei, psql  # noqa: E402
 from tsgui import App  # noqa: E402
+
+sys.excepthook = sys.__excepthook__  # dogtail's own hook prints nothing when the script fails
 
 PASS = "bench-fleet-passphrase"
 FIRST_IMEI = 35000000000000
@@ -72,16 +80,124 @@ def fill(path, n):
     con.close()
 
 
-def ledger(cache, n):
-    path = os.path.join(cache, f"fleet-{n}.db")
-    if os.path.exists(path):
+# The same rows as fill(), made by the server itself in one transaction. The IMEI's Luhn digit is
+# luhn_imei()'s: every other digit from the right of the 14, doubled, digits of the products summed.
+# Devices and certificates refer to each other, and PostgreSQL checks a foreign key row by row, so
+# the load runs as a replica (session_replication_role), which skips those checks: the rows are
+# consistent by construction. VACUUM ANALYZE afterwards, as autovacuum would do on its own, gives
+# the planner its statistics and the count its index-only scans.
+SERVER_FILL = """
+CREATE FUNCTION pg_temp.luhn(body bigint) RETURNS text IMMUTABLE LANGUAGE sql AS $$
+  SELECT lpad(body::text, 14, '0') || ((10 - sum(CASE WHEN k % 2 = 0 THEN (2 * d) / 10 + (2 * d) % 10 ELSE d END)
+                                        % 10) % 10)::text
+  FROM (SELECT k, (body / (10::bigint ^ k)::bigint) % 10 AS d FROM generate_series(0, 13) k) digits
+$$;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+CREATE TEMP TABLE bulk ON COMMIT DROP AS
+  SELECT i, pg_temp.luhn({first} + i) AS imei, (SELECT coalesce(max(id), 0) FROM certificates) + i + 1 AS cert
+  FROM generate_series(0, {n} - 1) i;
+INSERT INTO devices (imei, uuid, model, firmware, lot, first_seen, last_seen, current_certificate_id)
+  SELECT imei, regexp_replace(lpad(to_hex(i + 1), 32, '0'), '(.{{8}})(.{{4}})(.{{4}})(.{{4}})(.{{12}})', '\\1-\\2-\\3-\\4-\\5'),
+         'nRF9160', 'mfw_nrf9160_1.3.5', 'LOT-' || lpad((i / 100000)::text, 2, '0'), {now} - 86400,
+         {now} - i % 86400, cert
+  FROM bulk;
+INSERT INTO certificates (id, authority_id, serial, imei, profile, subject, not_before, not_after, status,
+                          revoke_reason, revoked_at, pubkey_sha256, issued_at, pem, sha256_lf, sha256_crlf)
+  SELECT cert, (SELECT id FROM authorities WHERE name = 'Devices'), upper(lpad(to_hex((1::bigint << 60) + i), 16, '0')),
+         imei, 'generic', 'CN=' || imei, {now} - 86400, {now} + (i % 730 - 30) * 86400,
+         CASE WHEN i % 50 = 0 THEN 'revoked' ELSE 'valid' END, CASE WHEN i % 50 = 0 THEN 4 END,
+         CASE WHEN i % 50 = 0 THEN {now} END, '', {now} - 86400, '', '', ''
+  FROM bulk;
+SELECT setval(pg_get_serial_sequence('certificates', 'id'), (SELECT max(id) FROM certificates));
+COMMIT;
+VACUUM ANALYZE devices;
+VACUUM ANALYZE certificates;
+"""
+
+
+def database_uri(server, name):
+    """SERVER's URI with another database name."""
+    return re.sub(r"^(postgres(?:ql)?://[^/?]*/)[^?]*", lambda m: m.group(1) + name, server)
+
+
+def fill_server(uri, n):
+    """Fills the ledger at URI as fill() fills a file, by SERVER_FILL."""
+    r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", uri],
+                       input=SERVER_FILL.format(n=n, first=FIRST_IMEI, now=int(time.time())),
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"filling {uri} failed: {r.stderr}")
+
+
+def server_database(server, n):
+    """The URI of database tagsmith_bench_fleet_N on SERVER, and whether an earlier run filled it
+    (the fill is one transaction: a database holds all N devices or none)."""
+    name = f"tagsmith_bench_fleet_{n}"
+    uri = database_uri(server, name)
+    if psql(server, f"SELECT count(*) FROM pg_database WHERE datname = '{name}'").strip() == "1":
+        if psql(uri, "SELECT count(*) FROM devices").strip() == str(n):
+            return uri, True
+        psql(server, f'DROP DATABASE "{name}" WITH (FORCE)')
+    psql(server, f'CREATE DATABASE "{name}"')
+    return uri, False
+
+
+# A Fleet page and a chunk of the count as ca/ca-fleet.c asks the server for them with no search, lot
+# or filter (shape 0 of FLEET_SHAPES after ca-db-pg.c's dialect()), prepared as the app prepares them.
+SERVER_PAGE = ("SELECT d.imei, d.uuid, d.model, d.lot, d.last_seen, c.serial, a.name, c.profile, c.not_after, "
+               "c.status, (SELECT count(*) FROM certificates n WHERE n.imei = d.imei) FROM devices d "
+               "LEFT JOIN certificates c ON c.id = d.current_certificate_id "
+               "LEFT JOIN authorities a ON a.id = c.authority_id "
+               "WHERE d.imei > $1 AND d.imei < $2 AND ($6 = 0 "
+               "  OR ($6 = 1 AND c.status = 'valid' AND c.not_after > $7) "
+               "  OR ($6 = 2 AND c.status = 'revoked') "
+               "  OR ($6 = 3 AND c.status = 'valid' AND c.not_after > $7 AND c.not_after <= $8)) "
+               "ORDER BY d.imei LIMIT $9")
+SERVER_COUNT_CHUNK = "SELECT d.imei FROM devices d WHERE d.imei > $1 AND d.imei < $2 ORDER BY d.imei LIMIT $9"
+
+
+def explain_server(uri, n):
+    """The server's plans, with their real run times, of the first Fleet page, of the page at 90%
+    of the list, and of one chunk (32,768 keys) of the count, which the Fleet walks n / 32,768 times;
+    the custom plans of the first executions, and the generic plan a prepared statement moves to."""
+    now = int(time.time())
+    jump_key = luhn_imei(FIRST_IMEI + n * 9 // 10 - 1)
+    cases = [("first Fleet page", "page", "''"), (f"Fleet page after row {n * 9 // 10:,}", "page", f"'{jump_key}'"),
+             ("first chunk of the count", "chunk", "''")]
+    script = [f"PREPARE page (text, text, text, text, text, integer, bigint, bigint, bigint) AS {SERVER_PAGE};",
+              "PREPARE chunk (text, text, text, text, text, text, text, text, bigint) AS "
+              f"{SERVER_COUNT_CHUNK};"]
+    for mode in ("auto", "force_generic_plan"):
+        script.append(f"SET plan_cache_mode = {mode};")
+        for title, statement, after in cases:
+            limit = 256 if statement == "page" else 32768
+            script.append(f"\echo '-- {title} ({'generic plan' if mode != 'auto' else 'custom plan'})'")
+            script.append(f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE {statement} ({after}, ':', NULL, NULL, NULL, "
+                          + (f"0, {now}, {now + 30 * 86400}, {limit});" if statement == "page"
+                             else f"NULL, NULL, NULL, {limit});"))
+    r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", uri], input="\n".join(script),
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"EXPLAIN failed: {r.stderr}")
+    return r.stdout
+
+
+def ledger(cache, n, server=None):
+    """The ledger of N devices, in CACHE or on SERVER, and how long its fill took (0 when cached)."""
+    if server:
+        path, filled = server_database(server, n)
+    else:
+        path = os.path.join(cache, f"fleet-{n}.db")
+        filled = os.path.exists(path)
+    if filled:
         return path, 0.0
     ws = Workspace()
     ws.env["TAGSMITH_DB"] = path
     ws.cli("ca", "init", "--name", "Root", pass_=PASS, check=True)
     ws.cli("ca", "intermediate", "--name", "Devices", "--parent", "Root", pass_=PASS, check=True)
     start = time.monotonic()
-    fill(path, n)
+    (fill_server if server else fill)(path, n)
     took = time.monotonic() - start
     # The CLI opens it as any ledger and finds a device in the middle.
     middle = luhn_imei(FIRST_IMEI + n // 2)
@@ -175,6 +291,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100000, 1000000])
     parser.add_argument("--cache", help="keep the generated ledgers here and reuse them")
+    parser.add_argument("--server", metavar="URI",
+                        help="ledgers on this PostgreSQL server (tests/pg-server.sh start), kept there")
+    parser.add_argument("--explain-only", action="store_true",
+                        help="with --server: fill (or reuse) and print the plans, without the window")
     parser.add_argument("--renderers", nargs="+", default=["default", "cairo"],
                         help="GSK_RENDERER values to run under (default: GTK's own choice, then cairo)")
     args = parser.parse_args()
@@ -187,8 +307,11 @@ def main():
           f"{'jump s':>7} {'RSS before MB':>13} {'peak RSS MB':>11} {'page MB':>7}")
     verdicts = []
     for n in args.sizes:
-        path, took = ledger(cache, n)
-        for renderer in args.renderers:
+        path, took = ledger(cache, n, args.server)
+        if args.server:
+            print(f"{n:>9} devices on the server, filled in {took:.1f} s ({'cached' if not took else 'new'}); "
+                  f"its plans:\n{explain_server(path, n)}", flush=True)
+        for renderer in ([] if args.explain_only else args.renderers):
             r = measure(path, n, renderer, scratch)
             assert r["count"] == n, r
             print(f"{n:>9} {renderer:>8} {took:>7.1f} {r['ready_s']:>7.2f} {r['first_rows_s']:>12.3f} "
