@@ -26,7 +26,7 @@ tagsmith_bench_fleet_N and kept there as the cache (see fill_server()), and the 
 prints the server's plans of a Fleet page and of a chunk of the count (explain_server()).
 
 Usage (inside the GUI session, from the source root, after building into BUILD):
-  tests/gui/session.sh env TAGSMITH=BUILD/src/tagsmith \\
+  tests/gui/session.sh env TAGSMITH=BUILD/src/tagsmith GSETTINGS_SCHEMA_DIR=BUILD/data \\
     /usr/bin/python3 tests/bench/bench-fleet.py [--sizes 100000 1000000] [--cache DIR] [--server URI]
 or `tests/gui/session.sh meson test -C BUILD --suite bench --verbose`.
 """
@@ -155,12 +155,19 @@ SERVER_PAGE = ("SELECT d.imei, d.uuid, d.model, d.lot, d.last_seen, c.serial, a.
                "  OR ($6 = 3 AND c.status = 'valid' AND c.not_after > $7 AND c.not_after <= $8)) "
                "ORDER BY d.imei LIMIT $9")
 SERVER_COUNT_CHUNK = "SELECT d.imei FROM devices d WHERE d.imei > $1 AND d.imei < $2 ORDER BY d.imei LIMIT $9"
+# The authorities with their counts (CA_AUTHORITY_COLUMNS of ca/ca-private.h), which the window's
+# pages list when the ledger opens, on the same connection as the Fleet's pages.
+SERVER_AUTHORITIES = ("SELECT a.id, a.name, (SELECT count(*) FROM certificates c WHERE c.authority_id = a.id "
+                      "AND c.imei IS NOT NULL), (SELECT count(DISTINCT c.imei) FROM certificates c "
+                      "WHERE c.authority_id = a.id AND c.imei IS NOT NULL) "
+                      "FROM authorities a LEFT JOIN authorities p ON p.id = a.parent_id ORDER BY a.id")
 
 
 def explain_server(uri, n):
     """The server's plans, with their real run times, of the first Fleet page, of the page at 90%
-    of the list, and of one chunk (32,768 keys) of the count, which the Fleet walks n / 32,768 times;
-    the custom plans of the first executions, and the generic plan a prepared statement moves to."""
+    of the list, and of one chunk (32,768 keys) of the count, which the Fleet walks n / 32,768 times
+    (the custom plans of the first executions, and the generic plan a prepared statement moves to);
+    then of the authorities' counts."""
     now = int(time.time())
     jump_key = luhn_imei(FIRST_IMEI + n * 9 // 10 - 1)
     cases = [("first Fleet page", "page", "''"), (f"Fleet page after row {n * 9 // 10:,}", "page", f"'{jump_key}'"),
@@ -176,6 +183,8 @@ def explain_server(uri, n):
             script.append(f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE {statement} ({after}, ':', NULL, NULL, NULL, "
                           + (f"0, {now}, {now + 30 * 86400}, {limit});" if statement == "page"
                              else f"NULL, NULL, NULL, {limit});"))
+    script.append("\\echo '-- the authorities with their certificate and device counts'")
+    script.append(f"EXPLAIN (ANALYZE, BUFFERS) {SERVER_AUTHORITIES};")
     r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", uri], input="\n".join(script),
                        capture_output=True, text=True)
     if r.returncode != 0:
@@ -233,14 +242,24 @@ def activity(pid):
     return int(fields[11]) + int(fields[12]), rchar
 
 
-def wait_settled(pid, quiet=1.0, timeout=120):
-    """Until the process has neither computed nor read for QUIET seconds."""
+def server_busy(uri):
+    """Whether the window's statements are still running on the ledger's server: a process
+    waiting on a server neither computes nor reads."""
+    if not re.match(r"^postgres(ql)?://", uri):
+        return False
+    return psql(uri, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                     "AND pid <> pg_backend_pid() AND state <> 'idle'").strip() != "0"
+
+
+def wait_settled(pid, ledger_path, quiet=1.0, timeout=300):
+    """Until the process has neither computed nor read for QUIET seconds, and its ledger's
+    server (if any) runs none of its statements."""
     deadline = time.monotonic() + timeout
     last = activity(pid)
     while time.monotonic() < deadline:
         time.sleep(quiet)
         now = activity(pid)
-        if now == last:
+        if now == last and not server_busy(ledger_path):
             return
         last = now
     raise AssertionError("the window never settled")
@@ -264,7 +283,8 @@ def measure(path, n, renderer, scratch):
             # by a person already using the window.
             app.wait_for(lambda: "ledger-ready" in marks(log_path), timeout=120)
             ready = time.monotonic() - started
-            wait_settled(app.proc.pid)
+            wait_settled(app.proc.pid, path)
+            quiet = time.monotonic() - started
             assert "fleet-shown" not in marks(log_path), "the window started on the Fleet page"
             start_rss = status_kb(app.proc.pid, "VmRSS")
             app.find("Pages", "list").querySelection().selectChild(1)
@@ -277,6 +297,7 @@ def measure(path, n, renderer, scratch):
     shown = m["fleet-shown"][0]
     return {
         "ready_s": ready,
+        "quiet_s": quiet,
         "start_rss_mb": start_rss / 1024,
         "first_rows_s": m["fleet-rows"][0] - shown,
         "counted_s": m["fleet-counted"][0] - shown,
@@ -303,18 +324,19 @@ def main():
     os.makedirs(cache, exist_ok=True)
 
     ok = True
-    print(f"{'devices':>9} {'renderer':>8} {'fill s':>7} {'ready s':>7} {'first rows s':>12} {'counted s':>9} "
-          f"{'jump s':>7} {'RSS before MB':>13} {'peak RSS MB':>11} {'page MB':>7}")
     verdicts = []
     for n in args.sizes:
         path, took = ledger(cache, n, args.server)
         if args.server:
-            print(f"{n:>9} devices on the server, filled in {took:.1f} s ({'cached' if not took else 'new'}); "
+            print(f"{n:,} devices on the server, filled in {took:.1f} s ({'cached' if not took else 'new'}); "
                   f"its plans:\n{explain_server(path, n)}", flush=True)
+        # "quiet s": from the start until the window had gone quiet and the Fleet was opened.
+        print(f"{'devices':>9} {'renderer':>8} {'fill s':>7} {'ready s':>7} {'quiet s':>7} {'first rows s':>12} "
+              f"{'counted s':>9} {'jump s':>7} {'RSS before MB':>13} {'peak RSS MB':>11} {'page MB':>7}")
         for renderer in ([] if args.explain_only else args.renderers):
             r = measure(path, n, renderer, scratch)
             assert r["count"] == n, r
-            print(f"{n:>9} {renderer:>8} {took:>7.1f} {r['ready_s']:>7.2f} {r['first_rows_s']:>12.3f} "
+            print(f"{n:>9} {renderer:>8} {took:>7.1f} {r['ready_s']:>7.2f} {r['quiet_s']:>7.2f} {r['first_rows_s']:>12.3f} "
                   f"{r['counted_s']:>9.3f} {r['jump_s']:>7.3f} {r['start_rss_mb']:>13.1f} {r['hwm_mb']:>11.1f} "
                   f"{r['hwm_mb'] - r['start_rss_mb']:>7.1f}", flush=True)
             if n >= 1000000:
