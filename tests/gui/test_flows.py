@@ -8,7 +8,7 @@ import subprocess
 
 from dogtail.rawinput import keyCombo, typeText
 
-from tsgui import Skip, App, Tap, scratch_dir
+from tsgui import NARROW, Skip, App, Tap, scratch_dir
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -77,6 +77,7 @@ def _():
     state["imei"] = text.split("IMEI ", 1)[1][:15]
     assert state["imei"].isdigit(), text
     app.screenshot("devices")
+    app.screenshot("devices-narrow", NARROW)
 
 
 @tap.test("opening the device shows its identity and store")
@@ -100,6 +101,7 @@ def _():
     state["serial"] = done.name.split("certificate ", 1)[1].split(" ", 1)[0].replace(":", "").upper()
     app.find_matching(lambda n: n.roleName == "label" and n.name == "In ledger", window, 30)
     app.screenshot_window(window, "device")
+    app.screenshot_window(window, "device-narrow", NARROW)
 
 
 @tap.test("the store's client certificate opens its details from the ledger")
