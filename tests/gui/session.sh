@@ -16,7 +16,7 @@ fi
 
 scratch="$TS_GUI_SESSION"
 display=":$(( 90 + RANDOM % 400 ))"
-Xvfb "$display" -screen 0 1280x900x24 -nolisten tcp >"$scratch/xvfb.log" 2>&1 &
+Xvfb "$display" -screen 0 1300x900x24 -nolisten tcp >"$scratch/xvfb.log" 2>&1 &
 xvfb_pid=$!
 cleanup() {
   kill "$xvfb_pid" ${atspi_pid:-} 2>/dev/null || true

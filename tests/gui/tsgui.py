@@ -2,6 +2,7 @@
 session.sh, find it through AT-SPI with dogtail, print TAP, and take screenshots."""
 
 import atexit
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -31,6 +32,7 @@ SCREENSHOTS = os.path.join(SOURCE_ROOT, "data", "screenshots")
 # The sizes README.md shows the window at: a laptop's screen, and a phone held upright.
 WIDE = (1280, 800)
 NARROW = (360, 720)
+REFRESH = bool(os.environ.get("TAGSMITH_REFRESH_SCREENSHOTS"))
 
 
 def scratch_dir(prefix):
@@ -134,19 +136,22 @@ class App:
         """Saves WINDOW (the main window, a device window, a dialog) like screenshot(), at SIZE
         if given (then back at its own size), once two captures in a row are the same picture,
         so transitions have finished. Without TAGSMITH_REFRESH_SCREENSHOTS it does nothing."""
-        if not os.environ.get("TAGSMITH_REFRESH_SCREENSHOTS"):
+        if not REFRESH:
             return None
+        if size:
+            with self.sized(window, size):
+                return self.screenshot_window(window, name)
         os.makedirs(SCREENSHOTS, exist_ok=True)
         path = os.path.join(SCREENSHOTS, name + ".png")
         xid = _x_window(window)
-        restore = _resize(window, xid, size) if size else None
+        margin = _margin(window, xid)
 
         def crop():
-            # The frame, without the margin around it that client-side decorations add to the
-            # X window; read each time, as a window asked for less than it can be grows back.
-            (x, y, xw, xh), (w, h) = _x_geometry(xid), window.size
+            # Read each time, as a window asked for less than it can be grows back.
+            x, y, xw, xh = _x_geometry(xid)
             return ["import", "-window", "root", "-crop",
-                    f"{w}x{h}+{x + (xw - w) // 2}+{y + (xh - h) // 2}", "+repage"]
+                    f"{xw - margin[0]}x{xh - margin[1]}+{x + margin[0] // 2}+{y + margin[1] // 2}",
+                    "+repage"]
 
         def capture():
             args = crop()
@@ -163,9 +168,21 @@ class App:
 
         self.wait_for(still)
         subprocess.run([*previous[0][0], path], check=True)
-        if restore:
-            restore()
         return path
+
+    @contextlib.contextmanager
+    def sized(self, window, size):
+        """Within it, WINDOW's frame is SIZE while screenshots are being retaken, so that a test
+        can show a page at a phone's width before its screenshot; otherwise it changes nothing."""
+        if not REFRESH:
+            yield
+            return
+        xid = _x_window(window)
+        restore = _resize(window, xid, _margin(window, xid), size)
+        try:
+            yield
+        finally:
+            restore()
 
     def close(self):
         if self.proc.poll() is None:
@@ -223,6 +240,13 @@ def _x_geometry(xid):
     return field("Absolute upper-left X"), field("Absolute upper-left Y"), field("Width"), field("Height")
 
 
+def _margin(window, xid):
+    """How much larger than WINDOW's frame its X window is: client-side decorations put a
+    margin around it. Measured before a resize: after one, AT-SPI may tell an older size."""
+    _, _, xw, xh = _x_geometry(xid)
+    return xw - window.size[0], xh - window.size[1]
+
+
 def _x_move_resize(xid, x, y, width, height):
     x11 = ctypes.CDLL(ctypes.util.find_library("X11"))
     x11.XOpenDisplay.restype = ctypes.c_void_p
@@ -237,12 +261,12 @@ def _x_move_resize(xid, x, y, width, height):
     x11.XCloseDisplay(display)  # flushes the request
 
 
-def _resize(window, xid, size):
-    """Resizes WINDOW (X window XID) so that its frame is SIZE, as a person dragging its corner
-    would, and waits until GTK has laid it out again; returns what puts it back."""
+def _resize(window, xid, margin, size):
+    """Resizes WINDOW (X window XID, MARGIN larger) so that its frame is SIZE, as a person
+    dragging its corner would, and waits until GTK has laid it out again; returns what puts
+    it back."""
     x, y, xw, xh = _x_geometry(xid)
-    (w, h) = window.size
-    margin = (xw - w, xh - h)
+    (w, h) = (xw - margin[0], xh - margin[1])
 
     def to(width, height, at):
         before = tuple(window.size)
@@ -256,7 +280,7 @@ def _resize(window, xid, size):
                 raise AssertionError(f"{window.name!r} stayed {before}, asked for {width}x{height}")
             time.sleep(0.1)
 
-    # The frame at the screen's corner, so that 1280 px fit on the session's 1280 px screen.
+    # The frame at the screen's corner: GTK keeps a window within the screen, margin included.
     to(*size, (-(margin[0] // 2), -(margin[1] // 2)))
     return lambda: to(w, h, (x, y))
 
