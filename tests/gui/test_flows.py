@@ -8,7 +8,7 @@ import subprocess
 
 from dogtail.rawinput import keyCombo, typeText
 
-from tsgui import NARROW, REFRESH, Skip, App, Tap, scratch_dir
+from tsgui import NARROW, REFRESH, WIDE, Skip, App, Tap, scratch_dir
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -110,7 +110,7 @@ def _():
                              window, timeout=90)
     state["serial"] = done.name.split("certificate ", 1)[1].split(" ", 1)[0].replace(":", "").upper()
     app.find_matching(lambda n: n.roleName == "label" and n.name == "In ledger", window, 30)
-    app.screenshot_window(window, "device")
+    app.screenshot_window(window, "device", WIDE)
     app.screenshot_window(window, "device-narrow", NARROW)
 
 
