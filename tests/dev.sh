@@ -17,6 +17,7 @@ packages=(
   desktop-file-utils appstream-util yelp-tools
   openssl sqlite3 gnutls-bin libmbedtls-dev valgrind clang libclang-rt-14-dev gdb
   xvfb xauth dbus dbus-x11 at-spi2-core python3-dogtail imagemagick gnome-keyring libsecret-tools
+  x11-utils optipng
 )
 
 install_missing() {
@@ -105,6 +106,7 @@ run_tests() {
 refresh_screenshots() {
   configure build -Dgui_tests=true
   TAGSMITH_REFRESH_SCREENSHOTS=1 tests/gui/session.sh meson test -C build --suite gui --print-errorlogs
+  optipng -quiet -o2 data/screenshots/*.png
   git status --short -- data/screenshots/ 2>/dev/null || true
 }
 

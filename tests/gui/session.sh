@@ -16,7 +16,8 @@ fi
 
 scratch="$TS_GUI_SESSION"
 display=":$(( 90 + RANDOM % 400 ))"
-Xvfb "$display" -screen 0 1280x900x24 -nolisten tcp >"$scratch/xvfb.log" 2>&1 &
+# A little wider than the 1280 px screenshots, so that a window that wide fits with its margin.
+Xvfb "$display" -screen 0 1300x900x24 -nolisten tcp >"$scratch/xvfb.log" 2>&1 &
 xvfb_pid=$!
 cleanup() {
   kill "$xvfb_pid" ${atspi_pid:-} 2>/dev/null || true

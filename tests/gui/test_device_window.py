@@ -82,6 +82,7 @@ def _():
     body = [line for line in pem.splitlines() if not line.startswith("-----")]
     assert body and not any(line[:32] in text for line in body), text
     assert "BEGIN CERTIFICATE" not in text, text
+    app.screenshot_window(log_window, "at-log", (800, 720))
 
 
 try:

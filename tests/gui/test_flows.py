@@ -8,7 +8,7 @@ import subprocess
 
 from dogtail.rawinput import keyCombo, typeText
 
-from tsgui import Skip, App, Tap, scratch_dir
+from tsgui import NARROW, REFRESH, WIDE, Skip, App, Tap, scratch_dir
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -23,6 +23,16 @@ def show_page(number, title):
     """Through the sidebar: key presses would go to whichever window has the focus."""
     app.find("Pages", "list").querySelection().selectChild(number - 1)
     app.wait_for(lambda: app.content_title() == title)
+
+
+def screenshot_narrow(name, page):
+    """The main window at a phone's width, where the sidebar and the page take turns: picking
+    PAGE in the sidebar slides to it."""
+    if not REFRESH:
+        return
+    with app.sized(app.window, NARROW):
+        app.find(page, "list item").click()
+        app.screenshot(name, size=None)
 
 
 def create_authority(name):
@@ -77,6 +87,7 @@ def _():
     state["imei"] = text.split("IMEI ", 1)[1][:15]
     assert state["imei"].isdigit(), text
     app.screenshot("devices")
+    screenshot_narrow("devices-narrow", "Devices")
 
 
 @tap.test("opening the device shows its identity and store")
@@ -99,7 +110,8 @@ def _():
                              window, timeout=90)
     state["serial"] = done.name.split("certificate ", 1)[1].split(" ", 1)[0].replace(":", "").upper()
     app.find_matching(lambda n: n.roleName == "label" and n.name == "In ledger", window, 30)
-    app.screenshot_window(window, "device")
+    app.screenshot_window(window, "device", WIDE)
+    app.screenshot_window(window, "device-narrow", NARROW)
 
 
 @tap.test("the store's client certificate opens its details from the ledger")

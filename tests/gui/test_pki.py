@@ -187,6 +187,7 @@ def _():
     done = window_named("Fleet Exported")
     text = label(done, lambda name: name.startswith("2 devices exported")).name
     assert f"1 file written to {export_dir}:\nnrfcloud-001.csv" in text, text
+    app.screenshot_window(done, "fleet-export")
     rows = list(csv.reader(open(os.path.join(export_dir, "nrfcloud-001.csv"))))
     # nRF Cloud's device ID is the certificate's CN: nrf-IMEI under the nrfcloud profile.
     assert sorted(r[0] for r in rows) == sorted([f"nrf-{FLEET_IMEI}", HISTORY_IMEI]), rows

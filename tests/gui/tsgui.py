@@ -2,7 +2,11 @@
 session.sh, find it through AT-SPI with dogtail, print TAP, and take screenshots."""
 
 import atexit
+import contextlib
+import ctypes
+import ctypes.util
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -25,6 +29,10 @@ from dogtail.predicate import GenericPredicate  # noqa: E402
 TAGSMITH = os.environ.get("TAGSMITH", "tagsmith")
 SOURCE_ROOT = os.environ.get("TAGSMITH_SOURCE_ROOT", ".")
 SCREENSHOTS = os.path.join(SOURCE_ROOT, "data", "screenshots")
+# The sizes README.md shows the window at: a laptop's screen, and a phone held upright.
+WIDE = (1280, 800)
+NARROW = (360, 720)
+REFRESH = bool(os.environ.get("TAGSMITH_REFRESH_SCREENSHOTS"))
 
 
 def scratch_dir(prefix):
@@ -119,24 +127,35 @@ class App:
                 return text
         return None
 
-    def screenshot(self, name):
-        """Saves the window to data/screenshots/NAME.png when TAGSMITH_REFRESH_SCREENSHOTS is set
-        (`./tests/dev.sh screenshots` sets it)."""
-        return self.screenshot_window(self.window, name)
+    def screenshot(self, name, size=WIDE):
+        """Saves the main window at SIZE to data/screenshots/NAME.png when
+        TAGSMITH_REFRESH_SCREENSHOTS is set (`./tests/dev.sh screenshots` sets it)."""
+        return self.screenshot_window(self.window, name, size)
 
-    def screenshot_window(self, window, name):
-        """Saves WINDOW (the main window, a device window…) like screenshot(), once two
-        captures in a row are the same picture, so transitions have finished."""
-        if not os.environ.get("TAGSMITH_REFRESH_SCREENSHOTS"):
+    def screenshot_window(self, window, name, size=None):
+        """Saves WINDOW (the main window, a device window, a dialog) like screenshot(), at SIZE
+        if given (then back at its own size), once two captures in a row are the same picture,
+        so transitions have finished. Without TAGSMITH_REFRESH_SCREENSHOTS it does nothing."""
+        if not REFRESH:
             return None
+        if size:
+            with self.sized(window, size):
+                return self.screenshot_window(window, name)
         os.makedirs(SCREENSHOTS, exist_ok=True)
         path = os.path.join(SCREENSHOTS, name + ".png")
-        x, y = window.position
-        w, h = window.size
-        crop = ["import", "-window", "root", "-crop", f"{w}x{h}+{max(x, 0)}+{max(y, 0)}", "+repage"]
+        xid = _x_window(window)
+        margin = _margin(window, xid)
+
+        def crop():
+            # Read each time, as a window asked for less than it can be grows back.
+            x, y, xw, xh = _x_geometry(xid)
+            return ["import", "-window", "root", "-crop",
+                    f"{xw - margin[0]}x{xh - margin[1]}+{x + margin[0] // 2}+{y + margin[1] // 2}",
+                    "+repage"]
 
         def capture():
-            return subprocess.run([*crop, "rgb:-"], check=True, capture_output=True).stdout
+            args = crop()
+            return args, subprocess.run([*args, "rgb:-"], check=True, capture_output=True).stdout
 
         previous = [capture()]
 
@@ -148,8 +167,22 @@ class App:
             return False
 
         self.wait_for(still)
-        subprocess.run([*crop, path], check=True)
+        subprocess.run([*previous[0][0], path], check=True)
         return path
+
+    @contextlib.contextmanager
+    def sized(self, window, size):
+        """Within it, WINDOW's frame is SIZE while screenshots are being retaken, so that a test
+        can show a page at a phone's width before its screenshot; otherwise it changes nothing."""
+        if not REFRESH:
+            yield
+            return
+        xid = _x_window(window)
+        restore = _resize(window, xid, _margin(window, xid), size)
+        try:
+            yield
+        finally:
+            restore()
 
     def close(self):
         if self.proc.poll() is None:
@@ -184,6 +217,72 @@ def ledger_cli(ledger, *args, passphrase=None):
                          capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, (args, out.stdout, out.stderr)
     return out.stdout
+
+
+def _x_window(window):
+    """The X window id of the top-level WINDOW, found by its title."""
+    tree_out = subprocess.run(["xwininfo", "-root", "-children"], check=True,
+                              capture_output=True, text=True).stdout
+    for xid in re.findall(r"^\s+(0x[0-9a-f]+) ", tree_out, re.MULTILINE):
+        title = subprocess.run(["xprop", "-id", xid, "-notype", "_NET_WM_NAME"],
+                               capture_output=True, text=True).stdout
+        if title.strip() == f'_NET_WM_NAME = "{window.name}"':
+            return int(xid, 16)
+    raise AssertionError(f"no X window is titled {window.name!r}")
+
+
+def _x_geometry(xid):
+    """Where the X window is on the screen and its size, margin included: x, y, width, height.
+    (GTK 4 tells AT-SPI positions within the window, not on the screen.)"""
+    info = subprocess.run(["xwininfo", "-id", hex(xid)], check=True, capture_output=True,
+                          text=True).stdout
+    field = lambda name: int(re.search(rf"^\s*{name}:\s*(-?\d+)", info, re.MULTILINE).group(1))  # noqa: E731
+    return field("Absolute upper-left X"), field("Absolute upper-left Y"), field("Width"), field("Height")
+
+
+def _margin(window, xid):
+    """How much larger than WINDOW's frame its X window is: client-side decorations put a
+    margin around it. Measured before a resize: after one, AT-SPI may tell an older size."""
+    _, _, xw, xh = _x_geometry(xid)
+    return xw - window.size[0], xh - window.size[1]
+
+
+def _x_move_resize(xid, x, y, width, height):
+    x11 = ctypes.CDLL(ctypes.util.find_library("X11"))
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XMoveResizeWindow.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_int,
+                                      ctypes.c_uint, ctypes.c_uint]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    display = x11.XOpenDisplay(None)
+    if not display:
+        raise AssertionError("cannot open the X display to resize a window")
+    x11.XMoveResizeWindow(display, xid, x, y, width, height)
+    x11.XCloseDisplay(display)  # flushes the request
+
+
+def _resize(window, xid, margin, size):
+    """Resizes WINDOW (X window XID, MARGIN larger) so that its frame is SIZE, as a person
+    dragging its corner would, and waits until GTK has laid it out again; returns what puts
+    it back."""
+    x, y, xw, xh = _x_geometry(xid)
+    (w, h) = (xw - margin[0], xh - margin[1])
+
+    def to(width, height, at):
+        before = tuple(window.size)
+        _x_move_resize(xid, *at, width + margin[0], height + margin[1])
+        if before == (width, height):
+            return
+        # Laid out again at that size, or at the smallest its content allows.
+        deadline = time.monotonic() + 20
+        while tuple(window.size) == before:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{window.name!r} stayed {before}, asked for {width}x{height}")
+            time.sleep(0.1)
+
+    # The frame at the screen's corner: GTK keeps a window within the screen, margin included.
+    to(*size, (-(margin[0] // 2), -(margin[1] // 2)))
+    return lambda: to(w, h, (x, y))
 
 
 def _safe(test, node):
