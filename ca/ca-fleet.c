@@ -298,19 +298,29 @@ fleet_scope_init (FleetScope         *scope,
         }
     }
 
-  if (query->after_imei != NULL && strcmp (query->after_imei, scope->lower) > 0)
+  /* In IMEI order the page key narrows the range from the side the walk
+   * starts at; other orders start after it through the sort's index. */
+  if (query->after_imei == NULL || query->sort != CA_FLEET_SORT_IMEI)
+    return;
+  if (!query->descending && strcmp (query->after_imei, scope->lower) > 0)
     {
       g_free (scope->lower);
       scope->lower = g_strdup (query->after_imei);
+    }
+  else if (query->descending && strcmp (query->after_imei, scope->upper) < 0)
+    {
+      g_free (scope->upper);
+      scope->upper = g_strdup (query->after_imei);
     }
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FleetScope, fleet_scope_clear)
 
 /* The statements come in four shapes, by whether a lot and an identity search
- * narrow them, so each shape gets its own plan: (lot, imei) for a lot, the
- * UUID and serial indexes for an identity, the primary key otherwise
- * (ca-schema-4.sql). SQL texts must be literals for ca_ledger_prepare(). */
+ * narrow them, so each shape gets its own plan: (lot, sort key, imei) for a
+ * lot, the UUID and serial indexes for an identity, the sort's own index
+ * otherwise (ca-schema-4.sql, ca-schema-7.sql). Each shape comes once per sort
+ * and direction. SQL texts must be literals for ca_ledger_prepare(). */
 #define FLEET_ROW_SELECT \
   "SELECT d.imei, d.uuid, d.model, d.lot, d.last_seen, c.serial, a.name, c.profile, c.not_after, c.status, " \
   "(SELECT count(*) FROM certificates n WHERE n.imei = d.imei) FROM devices d " \
@@ -331,27 +341,114 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FleetScope, fleet_scope_clear)
   "  OR (?6 = 1 AND c.status = 'valid' AND c.not_after > ?7) " \
   "  OR (?6 = 2 AND c.status = 'revoked') " \
   "  OR (?6 = 3 AND c.status = 'valid' AND c.not_after > ?7 AND c.not_after <= ?8))"
-#define FLEET_SQL(select, narrowing, status) \
-  select "WHERE d.imei > ?1 AND d.imei < ?2" narrowing status " ORDER BY d.imei LIMIT ?9"
-#define FLEET_SHAPES(select, status) \
-  { FLEET_SQL (select, "", status), FLEET_SQL (select, FLEET_LOT, status), \
-    FLEET_SQL (select, FLEET_IDENTITY, status), FLEET_SQL (select, FLEET_IDENTITY_LOT FLEET_IDENTITY, status) }
+/* In IMEI order the IMEI range (the search's, narrowed by the page key) is
+ * the walk itself. In any other order it only filters the walk of the sort's
+ * index ('+' keeps it off the primary key, which would need every match
+ * sorted first), which starts after the key's row: the sort values of the
+ * device @after_imei names, or a sentinel beyond every row for the first page
+ * (?13 NULL, ?14 and ?15 from sort_sentinels()). */
+#define FLEET_IMEI_RANGE "WHERE d.imei > ?1 AND d.imei < ?2"
+#define FLEET_IMEI_FILTER "WHERE +d.imei > ?1 AND +d.imei < ?2"
+#define FLEET_AFTER(column) "coalesce ((SELECT k." column " FROM devices k WHERE k.imei = ?13), ?14)"
+#define FLEET_AFTER_IMEI "coalesce (?13, ?15)"
+#define FLEET_KEYSET1(op, column) \
+  " AND (d." column ", d.imei) " op " (" FLEET_AFTER (column) ", " FLEET_AFTER_IMEI ")"
+#define FLEET_KEYSET2(op, first, second) \
+  " AND (d." first ", d." second ", d.imei) " op " (" FLEET_AFTER (first) ", " FLEET_AFTER (second) ", " \
+  FLEET_AFTER_IMEI ")"
+#define FLEET_SQL(select, range, narrowing, status, keyset, order) \
+  select range narrowing status keyset " ORDER BY " order " LIMIT ?9"
+#define FLEET_SHAPES(select, status, range, keyset, order) \
+  { FLEET_SQL (select, range, "", status, keyset, order), \
+    FLEET_SQL (select, range, FLEET_LOT, status, keyset, order), \
+    FLEET_SQL (select, range, FLEET_IDENTITY, status, keyset, order), \
+    FLEET_SQL (select, range, FLEET_IDENTITY_LOT FLEET_IDENTITY, status, keyset, order) }
+#define FLEET_ORDER1(column, dir) "d." column dir ", d.imei" dir
+#define FLEET_ORDER2(first, second, dir) "d." first dir ", d." second dir ", d.imei" dir
+/* Indexed by sort * 2 + descending, then by shape. */
+#define FLEET_SORTS(select, status) { \
+  FLEET_SHAPES (select, status, FLEET_IMEI_RANGE, "", "d.imei"), \
+  FLEET_SHAPES (select, status, FLEET_IMEI_RANGE, "", "d.imei DESC"), \
+  FLEET_SHAPES (select, status, FLEET_IMEI_FILTER, FLEET_KEYSET1 (">", "last_seen"), \
+                FLEET_ORDER1 ("last_seen", "")), \
+  FLEET_SHAPES (select, status, FLEET_IMEI_FILTER, FLEET_KEYSET1 ("<", "last_seen"), \
+                FLEET_ORDER1 ("last_seen", " DESC")), \
+  FLEET_SHAPES (select, status, FLEET_IMEI_FILTER, FLEET_KEYSET1 (">", "current_not_after"), \
+                FLEET_ORDER1 ("current_not_after", "")), \
+  FLEET_SHAPES (select, status, FLEET_IMEI_FILTER, FLEET_KEYSET1 ("<", "current_not_after"), \
+                FLEET_ORDER1 ("current_not_after", " DESC")), \
+  FLEET_SHAPES (select, status, FLEET_IMEI_FILTER, \
+                FLEET_KEYSET2 (">", "current_status_rank", "current_not_after"), \
+                FLEET_ORDER2 ("current_status_rank", "current_not_after", "")), \
+  FLEET_SHAPES (select, status, FLEET_IMEI_FILTER, \
+                FLEET_KEYSET2 ("<", "current_status_rank", "current_not_after"), \
+                FLEET_ORDER2 ("current_status_rank", "current_not_after", " DESC")) }
 
-static const char *const row_sql[] = FLEET_SHAPES (FLEET_ROW_SELECT, FLEET_STATUS);
-static const char *const explain_sql[] = FLEET_SHAPES ("EXPLAIN QUERY PLAN " FLEET_ROW_SELECT, FLEET_STATUS);
-static const char *const key_sql[] = FLEET_SHAPES (FLEET_KEY_SELECT, FLEET_STATUS);
+typedef const char *const FleetStatements[CA_FLEET_N_SORTS * 2][4];
+
+static FleetStatements row_sql = FLEET_SORTS (FLEET_ROW_SELECT, FLEET_STATUS);
+static FleetStatements explain_sql = FLEET_SORTS ("EXPLAIN QUERY PLAN " FLEET_ROW_SELECT, FLEET_STATUS);
+static FleetStatements pg_explain_sql = FLEET_SORTS ("EXPLAIN " FLEET_ROW_SELECT, FLEET_STATUS);
+static FleetStatements key_sql = FLEET_SORTS (FLEET_KEY_SELECT, FLEET_STATUS);
 /* With no status filter the keys need not touch the certificates at all. */
-static const char *const all_key_sql[] = FLEET_SHAPES ("SELECT d.imei FROM devices d ", "");
+static FleetStatements all_key_sql = FLEET_SORTS ("SELECT d.imei FROM devices d ", "");
+
+static const char *const sort_names[] = { "imei", "last-seen", "expiry", "status" };
+G_STATIC_ASSERT (G_N_ELEMENTS (sort_names) == CA_FLEET_N_SORTS);
+
+const char *
+ca_fleet_sort_to_string (CaFleetSort sort)
+{
+  g_return_val_if_fail ((guint) sort < CA_FLEET_N_SORTS, NULL);
+
+  return sort_names[sort];
+}
+
+gboolean
+ca_fleet_sort_from_string (const char  *text,
+                           CaFleetSort *out_sort)
+{
+  for (guint i = 0; text != NULL && i < G_N_ELEMENTS (sort_names); i++)
+    if (strcmp (text, sort_names[i]) == 0)
+      {
+        *out_sort = i;
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+/* The same copies as ca-schema-7.sql's migration makes. */
+gboolean
+ca_fleet_refresh_sort_keys (CaLedger    *self,
+                            const char  *imei,
+                            GError     **error)
+{
+  g_autoptr(CaStmt) stmt = ca_ledger_prepare (self,
+                                              "UPDATE devices SET current_not_after = coalesce ((SELECT c.not_after "
+                                              "FROM certificates c WHERE c.id = devices.current_certificate_id), "
+                                              "9223372036854775807), current_status_rank = coalesce ((SELECT CASE "
+                                              "c.status WHEN 'revoked' THEN 0 ELSE 1 END FROM certificates c "
+                                              "WHERE c.id = devices.current_certificate_id), 2) WHERE imei = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  ca_stmt_bind_text (stmt, 1, imei);
+
+  return ca_ledger_step_done (self, stmt, error);
+}
 
 static CaStmt *
 prepare_fleet (CaLedger            *self,
-               const char *const   *shapes,
+               FleetStatements      statements,
                const CaFleetQuery  *query,
                const FleetScope    *scope,
                gint64               limit,
                GError             **error)
 {
-  CaStmt *stmt = ca_ledger_prepare (self, shapes[(query->lot != NULL ? 1 : 0) | (scope->identity ? 2 : 0)], error);
+  guint sort = (guint) query->sort < CA_FLEET_N_SORTS ? query->sort : CA_FLEET_SORT_IMEI;
+  guint shape = (query->lot != NULL ? 1 : 0) | (scope->identity ? 2 : 0);
+  CaStmt *stmt = ca_ledger_prepare (self, statements[sort * 2 + (query->descending ? 1 : 0)][shape], error);
   gint64 now = ca_now ();
   int expiring = query->expiring_days > 0 ? query->expiring_days : DEFAULT_EXPIRING_DAYS;
 
@@ -369,6 +466,14 @@ prepare_fleet (CaLedger            *self,
   ca_stmt_bind_text (stmt, 10, scope->uuid_upper);
   ca_stmt_bind_text (stmt, 11, scope->serial_lower);
   ca_stmt_bind_text (stmt, 12, scope->serial_upper);
+  if (sort != CA_FLEET_SORT_IMEI)
+    {
+      /* Before the first row: below every sort value and IMEI ascending, above
+       * them descending (':' follows every digit). */
+      ca_stmt_bind_text (stmt, 13, query->after_imei);
+      ca_stmt_bind_int64 (stmt, 14, query->descending ? G_MAXINT64 : G_MININT64);
+      ca_stmt_bind_text (stmt, 15, query->descending ? ":" : "");
+    }
 
   return stmt;
 }
@@ -376,9 +481,10 @@ prepare_fleet (CaLedger            *self,
 /**
  * ca_ledger_list_fleet:
  *
- * One page of devices in IMEI order, each with its newest certificate. The
- * query walks an index from @query->after_imei (keyset pagination), so a page
- * costs the same at the millionth device as at the first.
+ * One page of devices in @query's order, each with its newest certificate.
+ * The query walks an index from @query->after_imei (keyset pagination: the
+ * row's sort value, then its IMEI), so a page costs the same at the millionth
+ * device as at the first.
  *
  * Returns: (transfer full) (element-type CaFleetRow)
  */
@@ -422,11 +528,12 @@ ca_ledger_explain_fleet (CaLedger            *self,
   fleet_scope_init (&scope, query);
 
   ca_ledger_lock_mutex (self);
-  stmt = prepare_fleet (self, explain_sql, query, &scope, 1, error);
+  stmt = prepare_fleet (self, self->on_server ? pg_explain_sql : explain_sql, query, &scope, 1, error);
   if (stmt != NULL)
     {
+      /* SQLite's detail is its fourth column, PostgreSQL's plan line its only one. */
       while ((rc = ca_stmt_step (stmt)) == CA_DB_ROW)
-        g_string_append_printf (plan, "%s\n", ca_stmt_column_text (stmt, 3));
+        g_string_append_printf (plan, "%s\n", ca_stmt_column_text (stmt, self->on_server ? 0 : 3));
       if (rc != CA_DB_DONE)
         ca_ledger_set_db_error (self, rc, error);
     }
@@ -452,7 +559,7 @@ ca_fleet_index_free (CaFleetIndex *index)
 /**
  * ca_ledger_fleet_index:
  *
- * One pass over the IMEIs @query selects, in keyset chunks, counting them and
+ * One pass over the IMEIs @query selects, in its order and keyset chunks, counting them and
  * keeping the key before every @page_size-th: with it a view knows its length
  * and fetches any page directly (ca_ledger_list_fleet() with that key as
  * after_imei). @query's after_imei and limit are ignored.
@@ -492,7 +599,7 @@ ca_ledger_fleet_index (CaLedger            *self,
       got = 0;
 
       ca_ledger_lock_mutex (self);
-      stmt = prepare_fleet (self, query->filter == CA_FLEET_ALL ? all_key_sql : key_sql, query, &scope,
+      stmt = prepare_fleet (self, query->filter == CA_FLEET_ALL ? all_key_sql : key_sql, &chunk, &scope,
                             INDEX_CHUNK, error);
       rc = stmt != NULL ? CA_DB_ROW : CA_DB_ERROR;
       while (stmt != NULL && (rc = ca_stmt_step (stmt)) == CA_DB_ROW)

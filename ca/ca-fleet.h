@@ -28,7 +28,20 @@ typedef enum
   CA_FLEET_EXPIRING,   /* valid, ending within expiring_days */
 } CaFleetFilter;
 
-/* Keyset pagination: pass the last IMEI of one page as @after_imei of the next. */
+/* The orders the fleet can be listed in, each ascending or descending; ties
+ * are broken by IMEI, in the same direction. */
+typedef enum
+{
+  CA_FLEET_SORT_IMEI,
+  CA_FLEET_SORT_LAST_SEEN,
+  CA_FLEET_SORT_EXPIRY,    /* the current certificate's end; devices without one last */
+  CA_FLEET_SORT_STATUS,    /* revoked, valid (the expired first, then by expiry), no certificate */
+} CaFleetSort;
+
+#define CA_FLEET_N_SORTS (CA_FLEET_SORT_STATUS + 1)
+
+/* Keyset pagination: pass the last IMEI of one page as @after_imei of the next,
+ * whatever the sort. */
 typedef struct
 {
   CaFleetFilter  filter;
@@ -39,7 +52,16 @@ typedef struct
                                   * a device UUID or of the serial of any of the device's
                                   * certificates (hex, any case, colons allowed) */
   const char    *lot;            /* (nullable) exactly this production lot */
+  CaFleetSort    sort;
+  gboolean       descending;
 } CaFleetQuery;
+
+/* "imei", "last-seen", "expiry", "status": the names the CLI and the
+ * settings use. */
+const char      *ca_fleet_sort_to_string          (CaFleetSort          sort);
+/* FALSE when @text names no sort. */
+gboolean         ca_fleet_sort_from_string        (const char          *text,
+                                                   CaFleetSort         *out_sort);
 
 /* Where a query's pages start, so a view knows its length and can fetch any
  * page by key: page i is the query with after_imei = page_keys[i]. */
@@ -62,7 +84,7 @@ CaDevice        *ca_ledger_get_device             (CaLedger            *self,
                                                    const char          *imei,
                                                    GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* (element-type CaFleetRow), in IMEI order */
+/* (element-type CaFleetRow), in @query's order */
 GPtrArray       *ca_ledger_list_fleet             (CaLedger            *self,
                                                    const CaFleetQuery  *query,
                                                    GError             **error);
@@ -74,8 +96,9 @@ CaFleetIndex    *ca_ledger_fleet_index            (CaLedger            *self,
                                                    guint                page_size,
                                                    GCancellable        *cancellable,
                                                    GError             **error) G_GNUC_WARN_UNUSED_RESULT;
-/* SQLite's plan for a page of @query (EXPLAIN QUERY PLAN, one step a line), to
- * tell which indexes a slow fleet query uses. */
+/* The engine's plan for a page of @query (SQLite's EXPLAIN QUERY PLAN or
+ * PostgreSQL's EXPLAIN, one step a line), to tell which indexes a slow fleet
+ * query uses. */
 char            *ca_ledger_explain_fleet          (CaLedger            *self,
                                                    const CaFleetQuery  *query,
                                                    GError             **error) G_GNUC_WARN_UNUSED_RESULT;

@@ -449,7 +449,7 @@ restore_current (CaLedger    *self,
     return FALSE;
   ca_stmt_bind_text (stmt, 1, imei);
 
-  return ca_ledger_step_done (self, stmt, error);
+  return ca_ledger_step_done (self, stmt, error) && ca_fleet_refresh_sort_keys (self, imei, error);
 }
 
 static gboolean

@@ -316,7 +316,8 @@ ca_certificate_insert (CaLedger             *self,
   ca_stmt_bind_int64 (current, 1, id);
   ca_stmt_bind_text (current, 2, record->imei);
 
-  return ca_ledger_step_done (self, current, error) ? id : 0;
+  return ca_ledger_step_done (self, current, error) && ca_fleet_refresh_sort_keys (self, record->imei, error)
+         ? id : 0;
 }
 
 /* Records one signed certificate in the caller's transaction. */

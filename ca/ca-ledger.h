@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CaLedger, ca_ledger, CA, LEDGER, GObject)
 
 /* The schema version this build writes; a ledger with a larger one is refused. */
-#define CA_LEDGER_SCHEMA_VERSION 6
+#define CA_LEDGER_SCHEMA_VERSION 7
 
 /* A fleet ledger: one SQLite file, or a database on a PostgreSQL server named by
  * a postgresql:// (or postgres://) URI. A CaLedger may be used from several

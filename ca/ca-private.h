@@ -102,6 +102,12 @@ gboolean  ca_ledger_read_meta    (CaLedger    *self,
                                   const char  *key,
                                   char       **out_value,
                                   GError     **error);
+/* Copies @imei's current certificate's end and status onto the device, where
+ * the fleet's sort indexes reach them (ca-schema-7.sql), inside the caller's
+ * transaction: after every change of either. */
+gboolean  ca_fleet_refresh_sort_keys (CaLedger  *self,
+                                      const char  *imei,
+                                      GError     **error);
 /* Building the small JSON objects stored as audit details. */
 GString  *ca_details_new         (void);
 void      ca_details_add         (GString     *details,

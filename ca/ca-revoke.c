@@ -171,6 +171,8 @@ revoke_one (CaLedger               *self,
   ca_stmt_bind_int64 (stmt, 4, row_id);
   if (!ca_ledger_step_done (self, stmt, error))
     return FALSE;
+  if (authority_name == NULL && cert->imei != NULL && !ca_fleet_refresh_sort_keys (self, cert->imei, error))
+    return FALSE;
 
   cert->status = CA_CERT_STATUS_REVOKED;
   cert->revoke_reason = request->reason;

@@ -69,6 +69,22 @@ list_row (CaFleetRow  *row,
   return TRUE;
 }
 
+/* --sort COLUMN[:asc|:desc] into the query's order; FALSE when it names none. */
+static gboolean
+parse_sort (const char   *text,
+            CaFleetQuery *query)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ":", 2);
+
+  if (!ca_fleet_sort_from_string (parts[0], &query->sort))
+    return FALSE;
+  if (parts[1] == NULL || strcmp (parts[1], "asc") == 0)
+    return TRUE;
+  query->descending = TRUE;
+
+  return strcmp (parts[1], "desc") == 0;
+}
+
 static int
 run_list (TsCli  *cli,
           int     argc,
@@ -79,7 +95,8 @@ run_list (TsCli  *cli,
   g_autofree char *status = NULL;
   g_autofree char *search = NULL;
   g_autofree char *lot = NULL;
-  CaFleetFilter filter = CA_FLEET_ALL;
+  g_autofree char *sort = NULL;
+  CaFleetQuery query = { 0 };
   ListState state = { NULL, 0 };
   int expiring_days = CA_EXPIRING_DAYS;
   int exit_code;
@@ -91,6 +108,8 @@ run_list (TsCli  *cli,
                                                        "with this UUID, or with a certificate of this serial"),
       "TEXT" },
     { "lot", 0, 0, G_OPTION_ARG_STRING, &lot, N_("Only devices of this production lot"), "LOT" },
+    { "sort", 0, 0, G_OPTION_ARG_STRING, &sort, N_("Order by imei (the default), last-seen, expiry or status; "
+                                                   "add :desc to reverse"), "COLUMN[:desc]" },
     { NULL },
   };
 
@@ -98,13 +117,19 @@ run_list (TsCli  *cli,
                              entries, &argc, &argv, &exit_code))
     return exit_code;
   if (g_strcmp0 (status, "valid") == 0)
-    filter = CA_FLEET_VALID;
+    query.filter = CA_FLEET_VALID;
   else if (g_strcmp0 (status, "revoked") == 0)
-    filter = CA_FLEET_REVOKED;
+    query.filter = CA_FLEET_REVOKED;
   else if (g_strcmp0 (status, "expiring") == 0)
-    filter = CA_FLEET_EXPIRING;
+    query.filter = CA_FLEET_EXPIRING;
   else if (status != NULL)
     return ts_cli_usage_error ("fleet list", _("--status is valid, revoked or expiring."));
+  if (sort != NULL && !parse_sort (sort, &query))
+    return ts_cli_usage_error ("fleet list", _("--sort is imei, last-seen, expiry or status, "
+                                               "each optionally followed by :asc or :desc."));
+  query.expiring_days = expiring_days;
+  query.search = search;
+  query.lot = lot;
 
   if (!ts_cli_open_workspace (cli, TS_WORKSPACE_OPEN_READ_ONLY, &error))
     return ts_cli_fail (error);
@@ -118,10 +143,7 @@ run_list (TsCli  *cli,
     printf ("%-15s %-32s %-16s %-8s %-10s %s\n", _("IMEI"), _("SERIAL"), _("CA"), _("STATUS"), _("EXPIRES"),
             _("CERTS"));
 
-  if (!ts_workspace_for_each_fleet_row (cli->workspace,
-                                        &(CaFleetQuery) { .filter = filter, .expiring_days = expiring_days,
-                                                          .search = search, .lot = lot },
-                                        list_row, &state, &error))
+  if (!ts_workspace_for_each_fleet_row (cli->workspace, &query, list_row, &state, &error))
     return ts_cli_fail (error);
 
   if (cli->json)

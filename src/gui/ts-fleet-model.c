@@ -66,6 +66,8 @@ struct _TsFleetModel
   int            expiring_days;
   char          *search;
   char          *lot;
+  CaFleetSort    sort;
+  gboolean       descending;
 
   /* @n_items is page 0's length until @index lands, then the true count; the
    * index's keys fetch any page directly. */
@@ -143,7 +145,7 @@ query_data_new (TsFleetModel *self,
   data->search = g_strdup (self->search);
   data->lot = g_strdup (self->lot);
   data->query = (CaFleetQuery) { self->filter, self->expiring_days, data->after_imei, limit,
-                                 data->search, data->lot };
+                                 data->search, data->lot, self->sort, self->descending };
 
   return data;
 }
@@ -480,6 +482,27 @@ ts_fleet_model_set_query (TsFleetModel  *self,
   self->search = search != NULL && *search != '\0' ? g_strdup (search) : NULL;
   g_free (self->lot);
   self->lot = g_strdup (lot);
+
+  ts_fleet_model_reload (self);
+}
+
+/**
+ * ts_fleet_model_set_sort:
+ *
+ * Starts over in another order, keeping the query: the page keys of the new
+ * count follow it.
+ */
+void
+ts_fleet_model_set_sort (TsFleetModel *self,
+                         CaFleetSort   sort,
+                         gboolean      descending)
+{
+  g_return_if_fail (TS_IS_FLEET_MODEL (self));
+
+  if (self->sort == sort && self->descending == descending)
+    return;
+  self->sort = sort;
+  self->descending = descending;
 
   ts_fleet_model_reload (self);
 }

@@ -28,7 +28,7 @@ G_DECLARE_FINAL_TYPE (TsFleetModel, ts_fleet_model, TS, FLEET_MODEL, GObject)
 /*
  * A GListModel of TsFleetItem over the ledger's fleet, fetched page by page through
  * the workspace's thread runner as the view asks for rows, with only a few pages
- * kept. The ledger pages by key (IMEI order), so the model grows as it is scrolled:
+ * kept. The ledger pages by key (in the model's sort), so the model grows as it is scrolled:
  * it knows the rows up to the furthest page fetched, plus whether more follow.
  */
 TsFleetModel *ts_fleet_model_new          (TsWorkspace   *workspace);
@@ -37,6 +37,10 @@ void          ts_fleet_model_set_query    (TsFleetModel  *self,
                                            int            expiring_days,
                                            const char    *search,
                                            const char    *lot);
+/* IMEI order, ascending, until set otherwise. */
+void          ts_fleet_model_set_sort     (TsFleetModel  *self,
+                                           CaFleetSort    sort,
+                                           gboolean       descending);
 gboolean      ts_fleet_model_is_loading   (TsFleetModel  *self);
 gboolean      ts_fleet_model_is_complete  (TsFleetModel  *self);
 void          ts_fleet_model_reload       (TsFleetModel  *self);

@@ -35,7 +35,7 @@ struct _TsFleetPage
   GtkScrolledWindow *scroller;
   GtkColumnView     *column_view;
   GtkLabel          *count_label;
-  GtkColumnViewColumn *columns[5];  /* by Column */
+  GtkColumnViewColumn *columns[6];  /* by Column */
 
   /* Owned references */
   TsWorkspace       *workspace;
@@ -46,6 +46,7 @@ struct _TsFleetPage
   gboolean           open_first;    /* Enter came before the search's first match: open it when it lands */
   gboolean           stale;         /* the ledger changed while the page was hidden */
   int                width;         /* the width the columns were chosen for */
+  int                probed;        /* the column whose sorter ran first in sort_changed_cb(), or -1 */
   guint              columns_idle;  /* choosing them again, after this allocation */
 
   /* TAGSMITH_BENCH: what tests/bench/bench-fleet has been told */
@@ -72,22 +73,26 @@ typedef enum
   COLUMN_EXPIRES,
   COLUMN_AUTHORITY,
   COLUMN_LOT,
+  COLUMN_LAST_SEEN,
 } Column;
 
 /* @min_width: the list's width below which the column gives way, so the IMEI
- * and status always show whole, down to a phone's 360 px. */
+ * and status always show whole, down to a phone's 360 px. @sort: the ledger's
+ * order a click on the header asks for, -1 for none. */
 static const struct
 {
   Column      column;
   const char *title;
   gboolean    expand;
   int         min_width;
+  int         sort;
 } columns[] = {
-  { COLUMN_IMEI, N_("IMEI"), FALSE, 0 },
-  { COLUMN_STATUS, N_("Status"), FALSE, 0 },
-  { COLUMN_EXPIRES, N_("Expires"), FALSE, 360 },
-  { COLUMN_AUTHORITY, N_("Authority"), TRUE, 720 },
-  { COLUMN_LOT, N_("Lot"), FALSE, 600 },
+  { COLUMN_IMEI, N_("IMEI"), FALSE, 0, CA_FLEET_SORT_IMEI },
+  { COLUMN_STATUS, N_("Status"), FALSE, 0, CA_FLEET_SORT_STATUS },
+  { COLUMN_EXPIRES, N_("Expires"), FALSE, 360, CA_FLEET_SORT_EXPIRY },
+  { COLUMN_AUTHORITY, N_("Authority"), TRUE, 720, -1 },
+  { COLUMN_LOT, N_("Lot"), FALSE, 600, -1 },
+  { COLUMN_LAST_SEEN, N_("Last Seen"), FALSE, 840, CA_FLEET_SORT_LAST_SEEN },
 };
 
 static void
@@ -170,11 +175,68 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
       text = g_strdup (row->lot);
       break;
 
+    case COLUMN_LAST_SEEN:
+      text = ts_format_relative (row->last_seen);
+      break;
+
     default:
       g_assert_not_reached ();
     }
 
   gtk_label_set_text (GTK_LABEL (label), text != NULL ? text : "");
+}
+
+/* The ledger sorts, never the view: a column's sorter only tells which
+ * column the header made primary. sort_changed_cb() asks the view's sorter to
+ * compare two rows, and the first column sorter it consults is the primary. */
+static int
+probe_compare_cb (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      user_data)
+{
+  TsFleetPage *self = g_object_get_data (G_OBJECT (a), "ts-fleet-page");
+  int column = GPOINTER_TO_INT (user_data);
+
+  if (self != NULL && self->probed < 0)
+    self->probed = column;
+
+  return GTK_ORDERING_SMALLER;
+}
+
+static gboolean
+primary_sort (TsFleetPage *self,
+              CaFleetSort *out_sort,
+              gboolean    *out_descending)
+{
+  g_autoptr(GObject) a = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr(GObject) b = g_object_new (G_TYPE_OBJECT, NULL);
+  GtkOrdering order;
+
+  g_object_set_data (a, "ts-fleet-page", self);
+  g_object_set_data (b, "ts-fleet-page", self);
+  self->probed = -1;
+  order = gtk_sorter_compare (gtk_column_view_get_sorter (self->column_view), a, b);
+  if (self->probed < 0 || order == GTK_ORDERING_EQUAL)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    if ((int) columns[i].column == self->probed)
+      *out_sort = columns[i].sort;
+  *out_descending = order == GTK_ORDERING_LARGER;
+
+  return TRUE;
+}
+
+/* A click on a header: the ledger lists the fleet in that order from the top. */
+static void
+sort_changed_cb (TsFleetPage *self)
+{
+  CaFleetSort sort;
+  gboolean descending;
+
+  if (self->model == NULL || !primary_sort (self, &sort, &descending))
+    return;
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
+  ts_fleet_model_set_sort (self->model, sort, descending);
 }
 
 static void
@@ -192,6 +254,13 @@ ts_fleet_page_add_columns (TsFleetPage *self)
       column = gtk_column_view_column_new (_(columns[i].title), factory);
       gtk_column_view_column_set_expand (column, columns[i].expand);
       gtk_column_view_column_set_resizable (column, TRUE);
+      if (columns[i].sort >= 0)
+        {
+          g_autoptr(GtkCustomSorter) sorter = gtk_custom_sorter_new (probe_compare_cb,
+                                                                    GINT_TO_POINTER (columns[i].column), NULL);
+
+          gtk_column_view_column_set_sorter (column, GTK_SORTER (sorter));
+        }
       gtk_column_view_append_column (self->column_view, column);
       self->columns[columns[i].column] = column;
       g_object_unref (column);
@@ -549,6 +618,7 @@ ledger_changed_cb (TsFleetPage *self)
       g_signal_connect_object (selection, "notify::selected", G_CALLBACK (selection_changed_cb), self,
                                G_CONNECT_SWAPPED);
       gtk_column_view_set_model (self->column_view, selection);
+      sort_changed_cb (self);
       query_changed_cb (self);
       return;
     }
@@ -668,6 +738,10 @@ ts_fleet_page_init (TsFleetPage *self)
 
   ts_fleet_page_add_columns (self);
   ts_fleet_page_add_details_column (self);
+  /* The fleet comes in IMEI order until a header is clicked. */
+  gtk_column_view_sort_by_column (self->column_view, self->columns[COLUMN_IMEI], GTK_SORT_ASCENDING);
+  g_signal_connect_object (gtk_column_view_get_sorter (self->column_view), "changed",
+                           G_CALLBACK (sort_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (gtk_scrolled_window_get_hadjustment (self->scroller), "notify::page-size",
                            G_CALLBACK (list_width_cb), self, G_CONNECT_SWAPPED);
   if (g_getenv ("TAGSMITH_BENCH") != NULL)

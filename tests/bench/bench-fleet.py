@@ -76,6 +76,10 @@ def fill(path, n):
         ((i + 1, authority, f"{(1 << 60) + i:016X}", imeis[i], "CN=" + imeis[i], now - 86400,
           now + (i % 730 - 30) * 86400, "revoked" if i % 50 == 0 else "valid", 4 if i % 50 == 0 else None,
           now if i % 50 == 0 else None, now - 86400) for i in range(n)))
+    # The sort keys each device keeps of its current certificate, as ca-schema-7.sql fills them.
+    con.execute("UPDATE devices SET current_not_after = (SELECT c.not_after FROM certificates c "
+                "WHERE c.id = devices.current_certificate_id), current_status_rank = (SELECT CASE c.status "
+                "WHEN 'revoked' THEN 0 ELSE 1 END FROM certificates c WHERE c.id = devices.current_certificate_id)")
     con.commit()
     con.close()
 

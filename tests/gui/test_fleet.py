@@ -1,6 +1,7 @@
 """The Fleet page over a small ledger: searching by the start of a UUID or a serial, Escape
 clearing the search, Tab leaving the sidebar for the page without switching pages, and at a
-phone's 360 px every IMEI shown whole while less important columns give way."""
+phone's 360 px every IMEI shown whole while less important columns give way; a click on a column
+header sorting by it, a second reversing it."""
 
 import os
 import re
@@ -30,7 +31,8 @@ SERIALS[3] = "7E57AB12CD34EF56"
 
 def make_ledger(path):
     """A ledger with two authorities from the CLI, then a few devices with their current
-    certificates written straight in, as tests/bench/bench-fleet.py fills a large one."""
+    certificates written straight in, as tests/bench/bench-fleet.py fills a large one. The
+    certificates end in the reverse of IMEI order, a day apart."""
     env = dict(os.environ, TAGSMITH_DB=path, TS_TEST_PASS=PASS)
     for args in (["ca", "init", "--name", "Root"],
                  ["ca", "intermediate", "--name", "Devices", "--parent", "Root"]):
@@ -47,8 +49,10 @@ def make_ledger(path):
                 "INSERT INTO certificates (authority_id, serial, imei, profile, subject, not_before, not_after, "
                 "pubkey_sha256, issued_at, pem, sha256_lf, sha256_crlf) "
                 "VALUES (?, ?, ?, 'generic', ?, ?, ?, '', ?, '', '', '')",
-                (authority, SERIALS[i], imei, "CN=" + imei, now, now + 365 * 86400, now)).lastrowid
-            con.execute("UPDATE devices SET current_certificate_id = ? WHERE imei = ?", (cert, imei))
+                (authority, SERIALS[i], imei, "CN=" + imei, now, now + (365 - i) * 86400, now)).lastrowid
+            # The sort keys copied from the current certificate (ca-schema-7.sql).
+            con.execute("UPDATE devices SET current_certificate_id = ?, current_not_after = ?, "
+                        "current_status_rank = 1 WHERE imei = ?", (cert, now + (365 - i) * 86400, imei))
     con.close()
 
 
@@ -64,6 +68,16 @@ def open_fleet(window):
     keyCombo("<Alt>2")
     window.wait_for(lambda: window.content_title() == "Fleet")
     window.wait_for(lambda: shown_imeis(window) == IMEIS, timeout=30)
+
+
+def rows_top_down(app):
+    """The IMEIs of the rows on show, from the top: the list's row widgets are its children in
+    the order they show (screen positions are not reported under X11)."""
+    return [n.name for n in imei_labels(app)]
+
+
+def click_header(app, title):
+    app.find_matching(lambda n: n.roleName == "label" and n.name == title, root=app.window).click()
 
 
 def search_text(app):
@@ -119,6 +133,22 @@ def _():
     focused = app.window.findChildren(lambda n: n.focused)
     assert not sidebar.findChildren(lambda n: n.focused), [n.name for n in focused]
     assert app.content_title() == "Fleet", app.content_title()
+
+
+@tap.test("a click on a column header sorts the rows by it, a second click reverses them")
+def _():
+    app.wait_for(lambda: rows_top_down(app) == IMEIS)
+    click_header(app, "Expires")
+    app.wait_for(lambda: rows_top_down(app) == IMEIS[::-1])
+    click_header(app, "Expires")
+    app.wait_for(lambda: rows_top_down(app) == IMEIS)
+    click_header(app, "IMEI")
+    app.wait_for(lambda: rows_top_down(app) == IMEIS)
+    click_header(app, "IMEI")
+    app.wait_for(lambda: rows_top_down(app) == IMEIS[::-1])
+    # All valid: the soonest to expire first.
+    click_header(app, "Status")
+    app.wait_for(lambda: rows_top_down(app) == IMEIS[::-1])
 
 
 @tap.test("at 360 px every IMEI shows whole, and less important columns give way")

@@ -526,6 +526,47 @@ def _():
     tap.contains(r.stdout, "No devices match")
 
 
+@tap.test("fleet list --sort by each column, either way, with the --json rows unchanged")
+def _():
+    ws = Workspace()
+    setup_cas(ws)
+    never_issued = "356938035643809"
+    ws.cli("issue", "--ca", "Issuing", "--imei", IMEI1, "--csr", fixture("p256.csr.pem"), pass_=PASS, check=True)
+    ws.cli("issue", "--ca", "Issuing", "--imei", IMEI2, "--csr", fixture("p384.csr.pem"), pass_=PASS, check=True)
+    ws.cli("revoke", "--ca", "Issuing", "--imei", IMEI2, "--reason", "keyCompromise", check=True, pass_=PASS)
+    ws.query("INSERT INTO devices (imei, first_seen, last_seen) VALUES (?, 200, 200)", never_issued)
+    ws.query("UPDATE devices SET last_seen = 300 WHERE imei = ?", IMEI1)
+    ws.query("UPDATE devices SET last_seen = 100 WHERE imei = ?", IMEI2)
+
+    def rows(*args):
+        return json.loads(ws.cli("--json", "fleet", "list", *args, check=True).stdout)
+
+    def imeis(*args):
+        return [r["imei"] for r in rows(*args)]
+
+    by_imei = sorted([IMEI1, IMEI2, never_issued])
+    tap.eq(imeis(), by_imei, "IMEI order by default")
+    tap.eq(imeis("--sort", "imei:asc"), by_imei)
+    tap.eq(imeis("--sort", "imei:desc"), by_imei[::-1])
+    tap.eq(imeis("--sort", "last-seen"), [IMEI2, never_issued, IMEI1])
+    tap.eq(imeis("--sort", "last-seen:desc"), [IMEI1, never_issued, IMEI2])
+    tap.eq(imeis("--sort", "status"), [IMEI2, IMEI1, never_issued], "revoked, valid, then no certificate")
+    tap.eq(imeis("--sort", "status:desc"), [never_issued, IMEI1, IMEI2])
+    issued = sorted(rows("--sort", "imei"), key=lambda r: (r["not_after"] or "", r["imei"]))
+    by_expiry = [r["imei"] for r in issued if r["serial"] is not None] + [never_issued]
+    tap.eq(imeis("--sort", "expiry"), by_expiry, "devices without a certificate come last")
+    tap.eq(imeis("--sort", "expiry:desc"), by_expiry[::-1])
+    tap.eq(imeis("--sort", "last-seen:desc", "--status", "valid"), [IMEI1], "filters keep working")
+    tap.eq([sorted(r) for r in rows("--sort", "status")], [sorted(r) for r in rows()], "the same fields")
+    out = ws.cli("fleet", "list", "--sort", "last-seen:desc", check=True).stdout.splitlines()
+    tap.eq([line.split()[0] for line in out[1:]], [IMEI1, never_issued, IMEI2], "the text listing too")
+    for wrong in ("serial", "imei:up", ""):
+        r = ws.cli("fleet", "list", "--sort", wrong)
+        tap.ok(r.returncode != 0, f"--sort {wrong!r} is refused")
+        tap.contains(r.stderr, "--sort is imei, last-seen, expiry or status")
+    tap.contains(ws.cli("fleet", "list", "--help", check=True).stdout, "--sort")
+
+
 def pem_blocks(text):
     return re.findall(r"-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n", text, re.S)
 

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <ca.h>
 
 #include "test-ca-util.h"
@@ -430,6 +431,156 @@ test_fleet_index (Fixture       *fixture,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* The sort keys of a row as the ledger orders them (ca-schema-7.sql). */
+static int
+status_rank (const CaFleetRow *row)
+{
+  if (row->serial == NULL)
+    return 2;
+
+  return row->status == CA_CERT_STATUS_REVOKED ? 0 : 1;
+}
+
+static gint64
+expiry (const CaFleetRow *row)
+{
+  return row->serial != NULL ? row->not_after : G_MAXINT64;
+}
+
+static CaFleetSort sorting;
+static gboolean sorting_descending;
+
+static int
+compare_rows (gconstpointer a,
+              gconstpointer b)
+{
+  const CaFleetRow *x = *(const CaFleetRow **) a;
+  const CaFleetRow *y = *(const CaFleetRow **) b;
+  gint64 keys_x[2] = { 0, 0 };
+  gint64 keys_y[2] = { 0, 0 };
+  int order = 0;
+
+  switch (sorting)
+    {
+    case CA_FLEET_SORT_IMEI:
+      break;
+    case CA_FLEET_SORT_LAST_SEEN:
+      keys_x[0] = x->last_seen, keys_y[0] = y->last_seen;
+      break;
+    case CA_FLEET_SORT_EXPIRY:
+      keys_x[0] = expiry (x), keys_y[0] = expiry (y);
+      break;
+    case CA_FLEET_SORT_STATUS:
+      keys_x[0] = status_rank (x), keys_y[0] = status_rank (y);
+      keys_x[1] = expiry (x), keys_y[1] = expiry (y);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  for (int i = 0; i < 2 && order == 0; i++)
+    order = keys_x[i] < keys_y[i] ? -1 : keys_x[i] > keys_y[i];
+  if (order == 0)
+    order = strcmp (x->imei, y->imei);
+
+  return sorting_descending ? -order : order;
+}
+
+/* Lists @query a few rows a page through the keyset and checks it against
+ * the whole selection sorted here: every row once, in the sort's order. */
+static void
+assert_sorted_pages (Fixture            *fixture,
+                     const CaFleetQuery *query,
+                     guint               expected_rows)
+{
+  CaFleetQuery every = { .filter = query->filter, .search = query->search, .lot = query->lot, .limit = 1000 };
+  g_autoptr(GPtrArray) expected = list_all (fixture, &every);
+  g_autoptr(GPtrArray) paged = g_ptr_array_new_with_free_func ((GDestroyNotify) ca_fleet_row_free);
+  g_autofree char *after = NULL;
+
+  g_assert_cmpuint (expected->len, ==, expected_rows);
+  sorting = query->sort;
+  sorting_descending = query->descending;
+  g_ptr_array_sort (expected, compare_rows);
+
+  for (;;)
+    {
+      CaFleetQuery page_query = *query;
+      g_autoptr(GPtrArray) page = NULL;
+
+      page_query.after_imei = after;
+      page_query.limit = 4;
+      page = list_all (fixture, &page_query);
+      for (guint i = 0; i < page->len; i++)
+        g_ptr_array_add (paged, g_steal_pointer (&page->pdata[i]));
+      if (page->len < 4)
+        break;
+      g_free (after);
+      after = g_strdup (((CaFleetRow *) paged->pdata[paged->len - 1])->imei);
+    }
+
+  g_assert_cmpuint (paged->len, ==, expected->len);
+  for (guint i = 0; i < paged->len; i++)
+    g_assert_cmpstr (((CaFleetRow *) paged->pdata[i])->imei, ==, ((CaFleetRow *) expected->pdata[i])->imei);
+}
+
+/* Every sort, both ways, pages through ties on its sort value, alone and
+ * with a lot, a status filter or a search; the index keys its pages in the
+ * same order. */
+static void
+test_fleet_sort (Fixture       *fixture,
+                 gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  make_cas (fixture);
+  for (int i = 0; i < 30; i++)
+    {
+      g_autofree char *imei = numbered_imei (i);
+
+      g_assert_true (ca_ledger_device_seen (fixture->ledger, &(CaDevice) { imei, .lot = i < 15 ? "L1" : "L2" },
+                                            &error));
+      g_assert_no_error (error);
+    }
+  /* Every certificate ends at the same second or a few apart, and each last
+   * seen is one of four: ties across every page boundary. */
+  for (int i = 3; i < 30; i += 4)
+    {
+      g_autofree char *imei = numbered_imei (i);
+      EVP_PKEY *key = EVP_EC_gen ("P-256");
+      g_autoptr(CaCsr) csr = new_csr (key, FALSE);
+      g_autoptr(CaCertificate) cert = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", imei }, csr,
+                                                       &error);
+
+      EVP_PKEY_free (key);
+      g_assert_no_error (error);
+
+      if (i % 3 == 0)
+        {
+          g_autoptr(GPtrArray) gone = ca_ledger_revoke (fixture->ledger, &(CaRevokeRequest) { "Issuing", .imei = imei,
+                                                                                               .sec_tag = -1 },
+                                                        &error);
+
+          g_assert_no_error (error);
+        }
+    }
+  run_sql (fixture, "UPDATE devices SET last_seen = 1000 + CAST (substr (imei, 12, 3) AS INTEGER) % 4");
+
+  for (int sort = 0; sort < CA_FLEET_N_SORTS; sort++)
+    for (int descending = 0; descending < 2; descending++)
+      {
+        CaFleetQuery sorted = { .sort = sort, .descending = descending };
+
+        g_test_message ("sort %s%s", ca_fleet_sort_to_string (sort), descending ? ":desc" : "");
+        assert_sorted_pages (fixture, &sorted, 30);
+        assert_sorted_pages (fixture, &(CaFleetQuery) { .lot = "L2", .sort = sort, .descending = descending }, 15);
+        assert_sorted_pages (fixture, &(CaFleetQuery) { CA_FLEET_VALID, .sort = sort, .descending = descending }, 4);
+        assert_sorted_pages (fixture, &(CaFleetQuery) { .search = "3510000000001", .sort = sort,
+                                                        .descending = descending }, 10);
+        assert_index (fixture, &sorted, 4, 30);
+        assert_index (fixture, &(CaFleetQuery) { .lot = "L1", .sort = sort, .descending = descending }, 4, 15);
+      }
+}
+
 static void
 assert_plan_uses (Fixture            *fixture,
                   const CaFleetQuery *query,
@@ -463,6 +614,117 @@ test_fleet_plans (Fixture       *fixture,
                     (const char *[]) { "sqlite_autoindex_devices_1 (imei=?)", "devices_uuid (uuid>? AND uuid<?)", "certificates_serial (serial=?)", "certificates_serial (serial>? AND serial<?)", NULL });
 }
 
+/* Each sort, both ways, walks its own index (ca-schema-7.sql) from the page
+ * key, on the whole fleet and within a lot: never a scan of the devices nor a
+ * sort of the rows in a temporary B-tree. */
+static void
+test_fleet_sort_plans (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  static const char *const indexes[][2] = {
+    [CA_FLEET_SORT_IMEI] = { "sqlite_autoindex_devices_1 (imei>? AND imei<?)",
+                             "devices_lot (lot=? AND imei>? AND imei<?)" },
+    [CA_FLEET_SORT_LAST_SEEN] = { "devices_last_seen ((last_seen,imei)", "devices_lot_last_seen (lot=? AND (last_seen,imei)" },
+    [CA_FLEET_SORT_EXPIRY] = { "devices_expiry ((current_not_after,imei)",
+                               "devices_lot_expiry (lot=? AND (current_not_after,imei)" },
+    [CA_FLEET_SORT_STATUS] = { "devices_status ((current_status_rank,current_not_after,imei)",
+                               "devices_lot_status (lot=? AND (current_status_rank,current_not_after,imei)" },
+  };
+
+  for (int sort = 0; sort < CA_FLEET_N_SORTS; sort++)
+    for (int descending = 0; descending < 2; descending++)
+      for (int lot = 0; lot < 2; lot++)
+        for (int after = 0; after < 2; after++)
+          {
+            CaFleetQuery query = { .sort = sort, .descending = descending, .lot = lot ? "L1" : NULL,
+                                   .after_imei = after ? IMEI1 : NULL };
+            g_autoptr(GError) error = NULL;
+            g_autofree char *plan = ca_ledger_explain_fleet (fixture->ledger, &query, &error);
+
+            g_assert_no_error (error);
+            g_test_message ("%s%s%s:\n%s", ca_fleet_sort_to_string (sort), descending ? ":desc" : "",
+                            lot ? " in a lot" : "", plan);
+            assert_plan_uses (fixture, &query, (const char *[]) { indexes[sort][lot], NULL });
+            if (strstr (plan, "TEMP B-TREE") != NULL)
+              g_error ("The rows are sorted outside an index:\n%s", plan);
+          }
+}
+
+/* The same on the server, which plans by its statistics: with enough devices
+ * for an index to pay, each sort walks its index and sorts nothing. */
+static void
+test_fleet_sort_plans_server (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  /* Within a lot any index in the sort's order will do: one lot in ten is
+   * found as soon walking the whole order as that lot's part of it. */
+  static const char *const indexes[][2] = {
+    [CA_FLEET_SORT_IMEI] = { "devices_pkey on devices d", " on devices d" },
+    [CA_FLEET_SORT_LAST_SEEN] = { "devices_last_seen on devices d", "last_seen on devices d" },
+    [CA_FLEET_SORT_EXPIRY] = { "devices_expiry on devices d", "expiry on devices d" },
+    [CA_FLEET_SORT_STATUS] = { "devices_status on devices d", "status on devices d" },
+  };
+
+  run_sql (fixture, "INSERT INTO devices (imei, lot, first_seen, last_seen) SELECT lpad (g::text, 15, '0'), "
+                    "'L' || (g % 10), 0, g % 1000 FROM generate_series (1, 50000) g; ANALYZE devices");
+  for (int sort = 0; sort < CA_FLEET_N_SORTS; sort++)
+    for (int descending = 0; descending < 2; descending++)
+      for (int lot = 0; lot < 2; lot++)
+        {
+          CaFleetQuery query = { .sort = sort, .descending = descending, .lot = lot ? "L1" : NULL,
+                                 .after_imei = "000000000000100" };
+          g_autoptr(GError) error = NULL;
+          g_autofree char *plan = ca_ledger_explain_fleet (fixture->ledger, &query, &error);
+
+          g_assert_no_error (error);
+          g_test_message ("%s%s%s:\n%s", ca_fleet_sort_to_string (sort), descending ? ":desc" : "",
+                          lot ? " in a lot" : "", plan);
+          if (strstr (plan, indexes[sort][lot]) == NULL || strstr (plan, "Index") == NULL)
+            g_error ("The plan does not use %s:\n%s", indexes[sort][lot], plan);
+          if (strstr (plan, "Seq Scan on devices d") != NULL || strstr (plan, "Sort  (") != NULL)
+            g_error ("The plan scans or sorts the devices:\n%s", plan);
+        }
+}
+
+/* A version 6 ledger gains the sort keys, filled from each device's current
+ * certificate, and their indexes on open. */
+static void
+test_fleet_migrate_v6 (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCertificate) kept = NULL;
+  g_autoptr(CaCertificate) revoked = NULL;
+  g_autoptr(GPtrArray) gone = NULL;
+  g_autofree char *never_issued = numbered_imei (0);
+  const char *sort_indexes = "sqlite_master WHERE type = 'index' AND name LIKE 'devices_%' AND "
+                             "(name LIKE '%last_seen' OR name LIKE '%expiry' OR name LIKE '%status')";
+
+  make_cas (fixture);
+  kept = issue (fixture, IMEI1, "p256.csr.pem");
+  revoked = issue (fixture, IMEI2, "p384.csr.pem");
+  gone = ca_ledger_revoke (fixture->ledger, &(CaRevokeRequest) { "Issuing", .imei = IMEI2, .sec_tag = -1 }, &error);
+  g_assert_no_error (error);
+  g_assert_true (ca_ledger_device_seen (fixture->ledger, &(CaDevice) { never_issued }, &error));
+  g_assert_cmpint (count_rows (fixture, sort_indexes), ==, 6);
+  g_clear_object (&fixture->ledger);
+  run_sql (fixture, "DROP INDEX devices_last_seen; DROP INDEX devices_expiry; DROP INDEX devices_status; "
+                    "DROP INDEX devices_lot_last_seen; DROP INDEX devices_lot_expiry; DROP INDEX devices_lot_status; "
+                    "ALTER TABLE devices DROP COLUMN current_not_after; "
+                    "ALTER TABLE devices DROP COLUMN current_status_rank; PRAGMA user_version = 6;");
+  g_assert_cmpint (count_rows (fixture, sort_indexes), ==, 0);
+
+  fixture->ledger = ca_ledger_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count_rows (fixture, sort_indexes), ==, 6);
+  g_assert_cmpint (count_rows (fixture, "devices d JOIN certificates c ON c.id = d.current_certificate_id "
+                                        "WHERE d.current_not_after = c.not_after AND d.current_status_rank = "
+                                        "(CASE c.status WHEN 'revoked' THEN 0 ELSE 1 END)"), ==, 2);
+  g_assert_cmpint (count_rows (fixture, "devices WHERE current_status_rank = 0"), ==, 1);
+  g_assert_cmpint (count_rows (fixture, "devices WHERE current_certificate_id IS NULL AND current_status_rank = 2 "
+                                        "AND current_not_after = 9223372036854775807"), ==, 1);
+}
+
 /* A version 3 ledger gains the fleet indexes on open. */
 static void
 test_fleet_migrate_v3 (Fixture       *fixture,
@@ -475,6 +737,10 @@ test_fleet_migrate_v3 (Fixture       *fixture,
 
   g_assert_cmpint (count_rows (fixture, fleet_indexes), ==, 4);
   g_clear_object (&fixture->ledger);
+  run_sql (fixture, "DROP INDEX devices_last_seen; DROP INDEX devices_expiry; DROP INDEX devices_status; "
+                    "DROP INDEX devices_lot_last_seen; DROP INDEX devices_lot_expiry; DROP INDEX devices_lot_status; "
+                    "ALTER TABLE devices DROP COLUMN current_not_after; "
+                    "ALTER TABLE devices DROP COLUMN current_status_rank;");
   run_sql (fixture, "DROP INDEX devices_uuid; DROP INDEX devices_lot; DROP INDEX certificates_serial; "
                     "DROP INDEX certificates_authority_imei; ALTER TABLE certificates DROP COLUMN station_id; "
                     "ALTER TABLE installs DROP COLUMN station_id; ALTER TABLE devices DROP COLUMN lot_station_id; "
@@ -711,8 +977,14 @@ main (int   argc,
   ADD_BOTH ("/ca/fleet/pages", test_fleet_pages);
   ADD_BOTH ("/ca/fleet/search", test_fleet_search);
   ADD_BOTH ("/ca/fleet/index", test_fleet_index);
+  ADD_BOTH ("/ca/fleet/sort", test_fleet_sort);
   ADD ("/ca/fleet/plans", test_fleet_plans);
   ADD ("/ca/fleet/migrate-v3", test_fleet_migrate_v3);
+  ADD ("/ca/fleet/sort-plans", test_fleet_sort_plans);
+  if (test_pg_uri () != NULL)
+    g_test_add ("/pg/ca/fleet/sort-plans", Fixture, test_pg_uri (), fixture_set_up, test_fleet_sort_plans_server,
+                fixture_tear_down);
+  ADD ("/ca/fleet/migrate-v6", test_fleet_migrate_v6);
   ADD_BOTH ("/ca/fleet/keygen-install", test_keygen_install);
   ADD_BOTH ("/ca/fleet/history", test_history);
   ADD_BOTH ("/ca/fleet/nrfcloud-csv", test_nrfcloud_csv);

@@ -295,16 +295,16 @@ test_refuses_other_version (Fixture       *fixture,
 
   make_cas (fixture);
   g_clear_object (&fixture->ledger);
-  /* What schema version 5 wrote: before stations. */
-  run_sql (fixture, "ALTER TABLE certificates DROP COLUMN station_id;"
-                    "ALTER TABLE installs DROP COLUMN station_id;"
-                    "ALTER TABLE devices DROP COLUMN lot_station_id;"
-                    "DROP TABLE stations; PRAGMA user_version = 5");
+  /* What schema version 6 wrote: before the fleet's sort keys. */
+  run_sql (fixture, "DROP INDEX devices_last_seen; DROP INDEX devices_expiry; DROP INDEX devices_status;"
+                    "DROP INDEX devices_lot_last_seen; DROP INDEX devices_lot_expiry; DROP INDEX devices_lot_status;"
+                    "ALTER TABLE devices DROP COLUMN current_not_after;"
+                    "ALTER TABLE devices DROP COLUMN current_status_rank; PRAGMA user_version = 6");
 
   counts = ca_ledger_copy (fixture->path, copy, &error);
   g_assert_null (counts);
   g_assert_error (error, CA_ERROR, CA_ERROR_DATABASE);
-  g_assert_nonnull (strstr (error->message, "schema version 5"));
+  g_assert_nonnull (strstr (error->message, "schema version 6"));
   g_assert_nonnull (strstr (error->message, "Open it once with this Tagsmith"));
   g_assert_false (g_file_test (copy, G_FILE_TEST_EXISTS));
 }
