@@ -84,7 +84,8 @@ def fill(path, n):
     con.close()
 
 
-# The same rows as fill(), made by the server itself in one transaction. The IMEI's Luhn digit is
+# The same rows as fill(), made by the server itself in one transaction, with the sort keys each
+# device keeps of its current certificate (ca-schema-7.sql) set as it sets them. The IMEI's Luhn digit is
 # luhn_imei()'s: every other digit from the right of the 14, doubled, digits of the products summed.
 # Devices and certificates refer to each other, and PostgreSQL checks a foreign key row by row, so
 # the load runs as a replica (session_replication_role), which skips those checks: the rows are
@@ -101,10 +102,11 @@ SET LOCAL session_replication_role = replica;
 CREATE TEMP TABLE bulk ON COMMIT DROP AS
   SELECT i, pg_temp.luhn({first} + i) AS imei, (SELECT coalesce(max(id), 0) FROM certificates) + i + 1 AS cert
   FROM generate_series(0, {n} - 1) i;
-INSERT INTO devices (imei, uuid, model, firmware, lot, first_seen, last_seen, current_certificate_id)
+INSERT INTO devices (imei, uuid, model, firmware, lot, first_seen, last_seen, current_certificate_id,
+                     current_not_after, current_status_rank)
   SELECT imei, regexp_replace(lpad(to_hex(i + 1), 32, '0'), '(.{{8}})(.{{4}})(.{{4}})(.{{4}})(.{{12}})', '\\1-\\2-\\3-\\4-\\5'),
          'nRF9160', 'mfw_nrf9160_1.3.5', 'LOT-' || lpad((i / 100000)::text, 2, '0'), {now} - 86400,
-         {now} - i % 86400, cert
+         {now} - i % 86400, cert, {now} + (i % 730 - 30) * 86400, CASE WHEN i % 50 = 0 THEN 0 ELSE 1 END
   FROM bulk;
 INSERT INTO certificates (id, authority_id, serial, imei, profile, subject, not_before, not_after, status,
                           revoke_reason, revoked_at, pubkey_sha256, issued_at, pem, sha256_lf, sha256_crlf)
