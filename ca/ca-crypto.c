@@ -763,11 +763,12 @@ ca_name_to_string (const X509_NAME *name)
 }
 
 char *
-ca_name_get_cn (const X509_NAME *name)
+ca_name_get_entry (const X509_NAME *name,
+                   int              nid)
 {
-  int index = X509_NAME_get_index_by_NID (name, NID_commonName, -1);
+  int index = X509_NAME_get_index_by_NID (name, nid, -1);
   unsigned char *utf8 = NULL;
-  char *cn;
+  char *text;
   int length;
 
   if (index < 0)
@@ -775,10 +776,10 @@ ca_name_get_cn (const X509_NAME *name)
   length = ASN1_STRING_to_UTF8 (&utf8, X509_NAME_ENTRY_get_data (X509_NAME_get_entry (name, index)));
   if (length < 0)
     return NULL;
-  cn = g_strndup ((const char *) utf8, length);
+  text = g_utf8_make_valid ((const char *) utf8, length);
   OPENSSL_free (utf8);
 
-  return cn;
+  return text;
 }
 
 /* ASN1_TIME_set picks UTCTime before 2050 and GeneralizedTime from 2050 on,

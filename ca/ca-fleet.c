@@ -1260,7 +1260,7 @@ ca_ledger_export_nrfcloud_csv (CaLedger  *self,
         {
           const char *pem = ca_stmt_column_text (stmt, 0);
           g_autoptr(X509) cert = ca_x509_from_pem (pem, NULL);
-          g_autofree char *cn = cert != NULL ? ca_name_get_cn (X509_get_subject_name (cert)) : NULL;
+          g_autofree char *cn = cert != NULL ? ca_name_get_entry (X509_get_subject_name (cert), NID_commonName) : NULL;
 
           if (cn == NULL)
             continue;

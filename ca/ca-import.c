@@ -317,7 +317,7 @@ load_source (const char  *root,
 
   source->root = g_strdup (root);
   source->dir = g_strdup (dir);
-  name = ca_name_get_cn (X509_get_subject_name (source->cert));
+  name = ca_name_get_entry (X509_get_subject_name (source->cert), NID_commonName);
   source->name = name != NULL ? g_steal_pointer (&name) : g_path_get_basename (dir);
   if (!ca_name_check ("The name of the CA", source->name, 64, error))
     {
@@ -465,7 +465,7 @@ insert_imported (CaLedger        *self,
 {
   g_autofree char *pem = ca_x509_to_pem (cert);
   g_autofree char *subject = ca_name_to_string (X509_get_subject_name (cert));
-  g_autofree char *cn = ca_name_get_cn (X509_get_subject_name (cert));
+  g_autofree char *cn = ca_name_get_entry (X509_get_subject_name (cert), NID_commonName);
   g_autofree char *imei = imei_from_cn (cn);
   g_autofree char *pubkey = ca_spki_sha256 (X509_get0_pubkey (cert));
   g_autofree char *sha_lf = NULL;

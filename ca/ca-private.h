@@ -151,7 +151,6 @@ char     *ca_hmac_sha256_hex     (const guint8 key[CA_AUDIT_KEY_LENGTH],
                                   const char  *text,
                                   gsize        length);
 ASN1_INTEGER *ca_serial_new      (char       **out_hex);
-char     *ca_serial_to_hex       (const ASN1_INTEGER *serial);
 /* A serial typed by a person, as the ledger stores it (ca-revoke.c). */
 char     *ca_serial_normalise    (const char  *text,
                                   GError     **error);
@@ -172,9 +171,6 @@ X509     *ca_x509_from_pem       (const char  *pem,
 void      ca_pem_hashes          (const char  *pem,
                                   char       **out_lf,
                                   char       **out_crlf);
-gint64    ca_asn1_time_to_unix   (const ASN1_TIME *time);
-char     *ca_name_to_string      (const X509_NAME *name);
-char     *ca_name_get_cn         (const X509_NAME *name);
 gboolean  ca_set_validity        (X509        *cert,
                                   gint64       not_before,
                                   gint64       not_after);

@@ -14,6 +14,7 @@
 #define CA_INSIDE
 # include "ca-error.h"
 # include "ca-types.h"
+# include "ca-x509.h"
 # include "ca-secret.h"
 # include "ca-file.h"
 # include "ca-imei.h"

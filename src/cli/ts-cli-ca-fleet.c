@@ -25,17 +25,17 @@ add_fleet_row (JsonBuilder      *builder,
                const CaFleetRow *row)
 {
   json_builder_begin_object (builder);
-  ts_cli_ca_add_string (builder, "imei", row->imei);
-  ts_cli_ca_add_string (builder, "uuid", row->uuid);
-  ts_cli_ca_add_string (builder, "model", row->model);
-  ts_cli_ca_add_string (builder, "lot", row->lot);
-  ts_cli_ca_add_time (builder, "last_seen", row->last_seen);
-  ts_cli_ca_add_string (builder, "serial", row->serial);
-  ts_cli_ca_add_string (builder, "ca", row->authority_name);
-  ts_cli_ca_add_string (builder, "profile", row->profile);
-  ts_cli_ca_add_time (builder, "not_after", row->not_after);
-  ts_cli_ca_add_string (builder, "status", row->serial != NULL ? ca_cert_status_to_string (row->status) : "none");
-  ts_cli_ca_add_int (builder, "certificates", row->certificate_count);
+  ts_json_add_string (builder, "imei", row->imei);
+  ts_json_add_string (builder, "uuid", row->uuid);
+  ts_json_add_string (builder, "model", row->model);
+  ts_json_add_string (builder, "lot", row->lot);
+  ts_json_add_time (builder, "last_seen", row->last_seen);
+  ts_json_add_string (builder, "serial", row->serial);
+  ts_json_add_string (builder, "ca", row->authority_name);
+  ts_json_add_string (builder, "profile", row->profile);
+  ts_json_add_time (builder, "not_after", row->not_after);
+  ts_json_add_string (builder, "status", row->serial != NULL ? ca_cert_status_to_string (row->status) : "none");
+  ts_json_add_int (builder, "certificates", row->certificate_count);
   json_builder_end_object (builder);
 }
 
@@ -165,18 +165,18 @@ add_event (JsonBuilder   *builder,
   g_autoptr(JsonNode) details = json_from_string (event->details, NULL);
 
   json_builder_begin_object (builder);
-  ts_cli_ca_add_int (builder, "id", event->id);
-  ts_cli_ca_add_time (builder, "at", event->at);
-  ts_cli_ca_add_string (builder, "actor", event->actor);
-  ts_cli_ca_add_string (builder, "action", event->action);
-  ts_cli_ca_add_string (builder, "imei", event->imei);
+  ts_json_add_int (builder, "id", event->id);
+  ts_json_add_time (builder, "at", event->at);
+  ts_json_add_string (builder, "actor", event->actor);
+  ts_json_add_string (builder, "action", event->action);
+  ts_json_add_string (builder, "imei", event->imei);
   json_builder_set_member_name (builder, "details");
   if (details != NULL)
     json_builder_add_value (builder, g_steal_pointer (&details));
   else
     json_builder_add_string_value (builder, event->details);
-  ts_cli_ca_add_string (builder, "hash", event->hash);
-  ts_cli_ca_add_boolean (builder, "verified", event->verified);
+  ts_json_add_string (builder, "hash", event->hash);
+  ts_json_add_boolean (builder, "verified", event->verified);
   json_builder_end_object (builder);
 }
 
@@ -187,18 +187,18 @@ add_install (JsonBuilder   *builder,
   const CaInstall *install = item;
 
   json_builder_begin_object (builder);
-  ts_cli_ca_add_int (builder, "id", install->id);
-  ts_cli_ca_add_int (builder, "sec_tag", install->sec_tag);
-  ts_cli_ca_add_int (builder, "type", install->cred_type);
-  ts_cli_ca_add_int (builder, "certificate_id", install->certificate_id);
-  ts_cli_ca_add_string (builder, "sha256", install->sha256);
-  ts_cli_ca_add_string (builder, "port", install->port);
-  ts_cli_ca_add_string (builder, "state", ca_install_state_to_string (install->state));
-  ts_cli_ca_add_boolean (builder, "host_key", install->host_key);
-  ts_cli_ca_add_string (builder, "detail", install->detail);
-  ts_cli_ca_add_time (builder, "created_at", install->created_at);
-  ts_cli_ca_add_time (builder, "updated_at", install->updated_at);
-  ts_cli_ca_add_string (builder, "station", install->station);
+  ts_json_add_int (builder, "id", install->id);
+  ts_json_add_int (builder, "sec_tag", install->sec_tag);
+  ts_json_add_int (builder, "type", install->cred_type);
+  ts_json_add_int (builder, "certificate_id", install->certificate_id);
+  ts_json_add_string (builder, "sha256", install->sha256);
+  ts_json_add_string (builder, "port", install->port);
+  ts_json_add_string (builder, "state", ca_install_state_to_string (install->state));
+  ts_json_add_boolean (builder, "host_key", install->host_key);
+  ts_json_add_string (builder, "detail", install->detail);
+  ts_json_add_time (builder, "created_at", install->created_at);
+  ts_json_add_time (builder, "updated_at", install->updated_at);
+  ts_json_add_string (builder, "station", install->station);
   json_builder_end_object (builder);
 }
 
@@ -251,15 +251,15 @@ run_show (TsCli  *cli,
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
-      ts_cli_ca_add_string (builder, "imei", device->imei);
-      ts_cli_ca_add_string (builder, "uuid", device->uuid);
-      ts_cli_ca_add_string (builder, "model", device->model);
-      ts_cli_ca_add_string (builder, "firmware", device->firmware);
-      ts_cli_ca_add_string (builder, "lot", device->lot);
-      ts_cli_ca_add_string (builder, "lot_station", device->lot_station);
-      ts_cli_ca_add_string (builder, "notes", device->notes);
-      ts_cli_ca_add_time (builder, "first_seen", device->first_seen);
-      ts_cli_ca_add_time (builder, "last_seen", device->last_seen);
+      ts_json_add_string (builder, "imei", device->imei);
+      ts_json_add_string (builder, "uuid", device->uuid);
+      ts_json_add_string (builder, "model", device->model);
+      ts_json_add_string (builder, "firmware", device->firmware);
+      ts_json_add_string (builder, "lot", device->lot);
+      ts_json_add_string (builder, "lot_station", device->lot_station);
+      ts_json_add_string (builder, "notes", device->notes);
+      ts_json_add_time (builder, "first_seen", device->first_seen);
+      ts_json_add_time (builder, "last_seen", device->last_seen);
       ts_cli_ca_add_array (builder, "certificates", history->certificates,
                            ts_cli_ca_add_certificate_item_with_pem);
       ts_cli_ca_add_array (builder, "installs", history->installs, add_install);
@@ -518,11 +518,11 @@ run_audit_verify (TsCli  *cli,
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
-      ts_cli_ca_add_boolean (builder, "ok", ok);
-      ts_cli_ca_add_int (builder, "verified", checked);
-      ts_cli_ca_add_int (builder, "first_broken", broken);
-      ts_cli_ca_add_string (builder, "head", head);
-      ts_cli_ca_add_string (builder, "message", error != NULL ? error->message : NULL);
+      ts_json_add_boolean (builder, "ok", ok);
+      ts_json_add_int (builder, "verified", checked);
+      ts_json_add_int (builder, "first_broken", broken);
+      ts_json_add_string (builder, "head", head);
+      ts_json_add_string (builder, "message", error != NULL ? error->message : NULL);
       json_builder_end_object (builder);
       ts_cli_ca_print_builder (builder);
     }

@@ -285,7 +285,7 @@ write_certificate (CaBatchItem *item,
 
   if (item->existing && file_holds (path, pem))
     return;
-  if (ts_cli_ca_write_new_file (path, pem, strlen (pem), 0644, FALSE, &write_error))
+  if (ts_output_write_new_file (path, pem, strlen (pem), 0644, FALSE, &write_error))
     return;
 
   g_set_error (&item->error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -366,12 +366,12 @@ ts_cli_ca_run_issue_batch (TsCli  *cli,
         }
 
       json_builder_begin_object (builder);
-      ts_cli_ca_add_int (builder, "line", batch.lines[i]);
-      ts_cli_ca_add_string (builder, "imei", item->imei);
-      ts_cli_ca_add_string (builder, "serial", item->certificate != NULL ? item->certificate->serial : NULL);
-      ts_cli_ca_add_string (builder, "file", item->certificate != NULL && item->error == NULL ? path : NULL);
-      ts_cli_ca_add_boolean (builder, "existing", item->existing);
-      ts_cli_ca_add_string (builder, "error", item->error != NULL ? item->error->message : NULL);
+      ts_json_add_int (builder, "line", batch.lines[i]);
+      ts_json_add_string (builder, "imei", item->imei);
+      ts_json_add_string (builder, "serial", item->certificate != NULL ? item->certificate->serial : NULL);
+      ts_json_add_string (builder, "file", item->certificate != NULL && item->error == NULL ? path : NULL);
+      ts_json_add_boolean (builder, "existing", item->existing);
+      ts_json_add_string (builder, "error", item->error != NULL ? item->error->message : NULL);
       json_builder_end_object (builder);
 
       if (item->error != NULL)

@@ -56,17 +56,6 @@ ts_cli_ca_dispatch (TsCli               *cli,
                              names->str);
 }
 
-gboolean
-ts_cli_ca_write_new_file (const char  *path,
-                          const void  *data,
-                          gsize        length,
-                          int          mode,
-                          gboolean     sync,
-                          GError     **error)
-{
-  return ts_output_write_new_file (path, data, length, mode, sync, error);
-}
-
 /* YYYY-MM-DD or a full ISO 8601 time, taken as UTC. */
 gboolean
 ts_cli_ca_parse_date (const char  *text,
@@ -97,39 +86,6 @@ ts_cli_ca_date (gint64 unix_time)
   g_autoptr(GDateTime) time = unix_time != 0 ? g_date_time_new_from_unix_utc (unix_time) : NULL;
 
   return time != NULL ? g_date_time_format (time, "%Y-%m-%d") : g_strdup ("-");
-}
-
-/* The JSON members are written in one place, shared with the exports. */
-void
-ts_cli_ca_add_string (JsonBuilder *builder,
-                      const char  *member,
-                      const char  *value)
-{
-  ts_json_add_string (builder, member, value);
-}
-
-void
-ts_cli_ca_add_time (JsonBuilder *builder,
-                    const char  *member,
-                    gint64       unix_time)
-{
-  ts_json_add_time (builder, member, unix_time);
-}
-
-void
-ts_cli_ca_add_int (JsonBuilder *builder,
-                   const char  *member,
-                   gint64       value)
-{
-  ts_json_add_int (builder, member, value);
-}
-
-void
-ts_cli_ca_add_boolean (JsonBuilder *builder,
-                       const char  *member,
-                       gboolean     value)
-{
-  ts_json_add_boolean (builder, member, value);
 }
 
 void
@@ -165,25 +121,17 @@ ts_cli_ca_print_array (GPtrArray      *items,
 }
 
 void
-ts_cli_ca_add_certificate (JsonBuilder         *builder,
-                           const CaCertificate *cert,
-                           gboolean             with_pem)
-{
-  ts_json_add_certificate (builder, cert, with_pem);
-}
-
-void
 ts_cli_ca_add_certificate_item (JsonBuilder   *builder,
                                 gconstpointer  certificate)
 {
-  ts_cli_ca_add_certificate (builder, certificate, FALSE);
+  ts_json_add_certificate (builder, certificate, FALSE);
 }
 
 void
 ts_cli_ca_add_certificate_item_with_pem (JsonBuilder   *builder,
                                          gconstpointer  certificate)
 {
-  ts_cli_ca_add_certificate (builder, certificate, TRUE);
+  ts_json_add_certificate (builder, certificate, TRUE);
 }
 
 /* One CA of `ca list --json`. */
@@ -194,16 +142,16 @@ add_authority (JsonBuilder   *builder,
   const CaAuthority *authority = item;
 
   json_builder_begin_object (builder);
-  ts_cli_ca_add_string (builder, "name", authority->name);
-  ts_cli_ca_add_string (builder, "parent", authority->parent_name);
-  ts_cli_ca_add_string (builder, "subject", authority->subject);
-  ts_cli_ca_add_string (builder, "key", ca_key_type_to_string (authority->key_type));
-  ts_cli_ca_add_int (builder, "path_len", authority->path_len);
-  ts_cli_ca_add_time (builder, "not_before", authority->not_before);
-  ts_cli_ca_add_time (builder, "not_after", authority->not_after);
-  ts_cli_ca_add_string (builder, "serial", authority->serial);
-  ts_cli_ca_add_string (builder, "sha256", authority->sha256);
-  ts_cli_ca_add_int (builder, "issued", authority->issued_count);
+  ts_json_add_string (builder, "name", authority->name);
+  ts_json_add_string (builder, "parent", authority->parent_name);
+  ts_json_add_string (builder, "subject", authority->subject);
+  ts_json_add_string (builder, "key", ca_key_type_to_string (authority->key_type));
+  ts_json_add_int (builder, "path_len", authority->path_len);
+  ts_json_add_time (builder, "not_before", authority->not_before);
+  ts_json_add_time (builder, "not_after", authority->not_after);
+  ts_json_add_string (builder, "serial", authority->serial);
+  ts_json_add_string (builder, "sha256", authority->sha256);
+  ts_json_add_int (builder, "issued", authority->issued_count);
   ts_json_add_revocation (builder, authority->status, authority->revoke_reason, authority->revoked_at,
                   authority->invalidity_date);
   json_builder_end_object (builder);
@@ -512,7 +460,7 @@ ts_cli_ca_run_backup (TsCli  *cli,
    * tells whether the ledger was rolled back past this backup. */
   head_path = g_strconcat (argv[1], ".head", NULL);
   line = g_strconcat (head, "\n", NULL);
-  if (!ts_cli_ca_write_new_file (head_path, line, strlen (line), 0600, TRUE, &error))
+  if (!ts_output_write_new_file (head_path, line, strlen (line), 0600, TRUE, &error))
     return ts_cli_fail (error);
 
   printf (_("Backed up the ledger to %s.\n"), argv[1]);

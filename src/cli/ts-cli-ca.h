@@ -8,6 +8,7 @@
 #pragma once
 
 #include "ts-cli.h"
+#include "ts-output.h"
 #include "ts-workspace-ca.h"
 
 G_BEGIN_DECLS
@@ -27,35 +28,10 @@ int        ts_cli_ca_dispatch          (TsCli               *cli,
                                         int                  argc,
                                         char               **argv);
 
-/* Writes @data to a new file with @mode; refuses to overwrite. @sync waits for
- * the disk, for files that cannot be made again (a host-generated key). */
-gboolean   ts_cli_ca_write_new_file    (const char          *path,
-                                        const void          *data,
-                                        gsize                length,
-                                        int                  mode,
-                                        gboolean             sync,
-                                        GError             **error);
-
 gboolean   ts_cli_ca_parse_date        (const char          *text,
                                         gint64              *out_time,
                                         GError             **error);
 char      *ts_cli_ca_date              (gint64               unix_time);
-
-void       ts_cli_ca_add_string        (JsonBuilder         *builder,
-                                        const char          *member,
-                                        const char          *value);
-void       ts_cli_ca_add_time          (JsonBuilder         *builder,
-                                        const char          *member,
-                                        gint64               unix_time);
-void       ts_cli_ca_add_int           (JsonBuilder         *builder,
-                                        const char          *member,
-                                        gint64               value);
-void       ts_cli_ca_add_boolean       (JsonBuilder         *builder,
-                                        const char          *member,
-                                        gboolean             value);
-void       ts_cli_ca_add_certificate   (JsonBuilder         *builder,
-                                        const CaCertificate *certificate,
-                                        gboolean             with_pem);
 
 /* Adds one item of a listing to @builder as a JSON object. */
 typedef void (*TsCliCaAddFunc) (JsonBuilder   *builder,

@@ -24,8 +24,8 @@ add_count (JsonBuilder   *builder,
   const CaLedgerCopyCount *count = item;
 
   json_builder_begin_object (builder);
-  ts_cli_ca_add_string (builder, "table", count->table);
-  ts_cli_ca_add_int (builder, "rows", count->rows);
+  ts_json_add_string (builder, "table", count->table);
+  ts_json_add_int (builder, "rows", count->rows);
   json_builder_end_object (builder);
 }
 
@@ -61,7 +61,7 @@ cmd_ledger_copy (TsCli  *cli,
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
-      ts_cli_ca_add_int (builder, "rows", total);
+      ts_json_add_int (builder, "rows", total);
       ts_cli_ca_add_array (builder, "tables", counts, add_count);
       json_builder_end_object (builder);
       ts_cli_ca_print_builder (builder);

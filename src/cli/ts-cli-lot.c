@@ -58,8 +58,8 @@ cmd_lot_dossier (TsCli  *cli,
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
-      ts_cli_ca_add_string (builder, "lot", request.lot);
-      ts_cli_ca_add_string (builder, "dossier", out);
+      ts_json_add_string (builder, "lot", request.lot);
+      ts_json_add_string (builder, "dossier", out);
       json_builder_end_object (builder);
       ts_cli_ca_print_builder (builder);
     }

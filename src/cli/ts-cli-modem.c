@@ -212,20 +212,20 @@ run_devices (TsCli  *cli,
           const TsPortInfo *port = ports->pdata[i];
 
           json_builder_begin_object (builder);
-          ts_cli_ca_add_string (builder, "path", port->path);
-          ts_cli_ca_add_string (builder, "kind", ts_port_kind_to_string (port->kind));
-          ts_cli_ca_add_string (builder, "board", port->board);
-          ts_cli_ca_add_string (builder, "description", port->description);
-          ts_cli_ca_add_string (builder, "serial", port->serial);
-          ts_cli_ca_add_int (builder, "usb_vid", port->usb_vid);
-          ts_cli_ca_add_int (builder, "usb_pid", port->usb_pid);
-          ts_cli_ca_add_int (builder, "interface", port->interface);
+          ts_json_add_string (builder, "path", port->path);
+          ts_json_add_string (builder, "kind", ts_port_kind_to_string (port->kind));
+          ts_json_add_string (builder, "board", port->board);
+          ts_json_add_string (builder, "description", port->description);
+          ts_json_add_string (builder, "serial", port->serial);
+          ts_json_add_int (builder, "usb_vid", port->usb_vid);
+          ts_json_add_int (builder, "usb_pid", port->usb_pid);
+          ts_json_add_int (builder, "interface", port->interface);
           if (port->kind == TS_PORT_KIND_EMULATOR)
             {
-              ts_cli_ca_add_string (builder, "profile", port->profile);
-              ts_cli_ca_add_string (builder, "imei", port->imei);
-              ts_cli_ca_add_string (builder, "model", port->model);
-              ts_cli_ca_add_int (builder, "pid", port->pid);
+              ts_json_add_string (builder, "profile", port->profile);
+              ts_json_add_string (builder, "imei", port->imei);
+              ts_json_add_string (builder, "model", port->model);
+              ts_json_add_int (builder, "pid", port->pid);
             }
           json_builder_end_object (builder);
         }
@@ -303,17 +303,17 @@ run_info (TsCli  *cli,
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
-      ts_cli_ca_add_string (builder, "port", ts_device_link_get_path (modem));
-      ts_cli_ca_add_string (builder, "imei", id->imei);
-      ts_cli_ca_add_string (builder, "manufacturer", id->manufacturer);
-      ts_cli_ca_add_string (builder, "model", id->model);
-      ts_cli_ca_add_string (builder, "firmware", id->firmware);
-      ts_cli_ca_add_string (builder, "firmware_version", version);
-      ts_cli_ca_add_string (builder, "hardware_version", id->hardware_version);
-      ts_cli_ca_add_string (builder, "device_uuid", id->device_uuid);
-      ts_cli_ca_add_int (builder, "functional_mode", id->functional_mode);
-      ts_cli_ca_add_string (builder, "at_mode",
-                            ts_device_link_get_mode (modem) == TS_AT_MODE_SHELL ? "shell" : "line");
+      ts_json_add_string (builder, "port", ts_device_link_get_path (modem));
+      ts_json_add_string (builder, "imei", id->imei);
+      ts_json_add_string (builder, "manufacturer", id->manufacturer);
+      ts_json_add_string (builder, "model", id->model);
+      ts_json_add_string (builder, "firmware", id->firmware);
+      ts_json_add_string (builder, "firmware_version", version);
+      ts_json_add_string (builder, "hardware_version", id->hardware_version);
+      ts_json_add_string (builder, "device_uuid", id->device_uuid);
+      ts_json_add_int (builder, "functional_mode", id->functional_mode);
+      ts_json_add_string (builder, "at_mode",
+                          ts_device_link_get_mode (modem) == TS_AT_MODE_SHELL ? "shell" : "line");
       json_builder_end_object (builder);
       ts_cli_ca_print_builder (builder);
       return TS_CLI_EXIT_OK;
@@ -416,13 +416,13 @@ add_match_json (JsonBuilder      *builder,
 
   expiry = ca_time_to_iso8601 (match->not_after);
   json_builder_begin_object (builder);
-  ts_cli_ca_add_string (builder, "kind",
-                        match->kind == CA_SHA_CA_CERTIFICATE ? "ca" : "device-certificate");
-  ts_cli_ca_add_string (builder, "serial", match->serial);
-  ts_cli_ca_add_string (builder, "imei", match->imei);
-  ts_cli_ca_add_string (builder, "authority", match->authority_name);
-  ts_cli_ca_add_string (builder, "not_after", expiry);
-  ts_cli_ca_add_string (builder, "status", ca_cert_status_to_string (match->status));
+  ts_json_add_string (builder, "kind",
+                      match->kind == CA_SHA_CA_CERTIFICATE ? "ca" : "device-certificate");
+  ts_json_add_string (builder, "serial", match->serial);
+  ts_json_add_string (builder, "imei", match->imei);
+  ts_json_add_string (builder, "authority", match->authority_name);
+  ts_json_add_string (builder, "not_after", expiry);
+  ts_json_add_string (builder, "status", ca_cert_status_to_string (match->status));
   json_builder_end_object (builder);
 }
 
@@ -485,13 +485,13 @@ run_creds_list (TsCli  *cli,
           TsSecTagClass tag_class = ts_sec_tag_classify (c->sec_tag);
 
           json_builder_begin_object (builder);
-          ts_cli_ca_add_int (builder, "sec_tag", c->sec_tag);
-          ts_cli_ca_add_int (builder, "type", c->type);
-          ts_cli_ca_add_string (builder, "type_name", ts_cred_type_to_string (c->type));
-          ts_cli_ca_add_string (builder, "sha256", c->sha256[0] != '\0' ? c->sha256 : NULL);
-          ts_cli_ca_add_string (builder, "sec_tag_class",
-                                tag_class == TS_SEC_TAG_USER ? "user"
-                                : tag_class == TS_SEC_TAG_DEBUG ? "debug" : "modem");
+          ts_json_add_int (builder, "sec_tag", c->sec_tag);
+          ts_json_add_int (builder, "type", c->type);
+          ts_json_add_string (builder, "type_name", ts_cred_type_to_string (c->type));
+          ts_json_add_string (builder, "sha256", c->sha256[0] != '\0' ? c->sha256 : NULL);
+          ts_json_add_string (builder, "sec_tag_class",
+                              tag_class == TS_SEC_TAG_USER ? "user"
+                              : tag_class == TS_SEC_TAG_DEBUG ? "debug" : "modem");
           add_match_json (builder, match);
           json_builder_end_object (builder);
         }
@@ -816,12 +816,12 @@ run_keygen (TsCli  *cli,
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
-      ts_cli_ca_add_int (builder, "sec_tag", result->sec_tag);
-      ts_cli_ca_add_string (builder, "device_uuid", result->device_uuid);
-      ts_cli_ca_add_string (builder, "subject", result->subject);
-      ts_cli_ca_add_string (builder, "csr_sha256", digest);
-      ts_cli_ca_add_string (builder, "csr_pem", pem);
-      ts_cli_ca_add_string (builder, "token", result->token);
+      ts_json_add_int (builder, "sec_tag", result->sec_tag);
+      ts_json_add_string (builder, "device_uuid", result->device_uuid);
+      ts_json_add_string (builder, "subject", result->subject);
+      ts_json_add_string (builder, "csr_sha256", digest);
+      ts_json_add_string (builder, "csr_pem", pem);
+      ts_json_add_string (builder, "token", result->token);
       json_builder_end_object (builder);
       ts_cli_ca_print_builder (builder);
     }
@@ -869,12 +869,12 @@ run_attest (TsCli  *cli,
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
-      ts_cli_ca_add_string (builder, "token", token->token);
-      ts_cli_ca_add_int (builder, "message_type", token->message_type);
-      ts_cli_ca_add_string (builder, "device_uuid", token->device_uuid);
-      ts_cli_ca_add_int (builder, "device_type", token->device_type);
-      ts_cli_ca_add_string (builder, "firmware_uuid", token->firmware_uuid);
-      ts_cli_ca_add_string (builder, "nonce", token->nonce_hex);
+      ts_json_add_string (builder, "token", token->token);
+      ts_json_add_int (builder, "message_type", token->message_type);
+      ts_json_add_string (builder, "device_uuid", token->device_uuid);
+      ts_json_add_int (builder, "device_type", token->device_type);
+      ts_json_add_string (builder, "firmware_uuid", token->firmware_uuid);
+      ts_json_add_string (builder, "nonce", token->nonce_hex);
       json_builder_end_object (builder);
       ts_cli_ca_print_builder (builder);
       return TS_CLI_EXIT_OK;

@@ -248,22 +248,22 @@ print_result_json (const TsProvisionResult *r)
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "ok");
   json_builder_add_boolean_value (builder, r->error == NULL);
-  ts_cli_ca_add_string (builder, "outcome",
-                     r->error == NULL ? ts_provision_outcome_to_string (r->outcome) : "failed");
-  ts_cli_ca_add_string (builder, "error", r->error != NULL ? r->error->message : NULL);
-  ts_cli_ca_add_string (builder, "port", r->port);
-  ts_cli_ca_add_string (builder, "imei", r->imei);
-  ts_cli_ca_add_string (builder, "uuid", r->device_uuid);
-  ts_cli_ca_add_string (builder, "model", r->model);
-  ts_cli_ca_add_string (builder, "firmware", r->firmware);
-  ts_cli_ca_add_string (builder, "ca", r->authority);
-  ts_cli_ca_add_string (builder, "profile", r->profile);
+  ts_json_add_string (builder, "outcome",
+                      r->error == NULL ? ts_provision_outcome_to_string (r->outcome) : "failed");
+  ts_json_add_string (builder, "error", r->error != NULL ? r->error->message : NULL);
+  ts_json_add_string (builder, "port", r->port);
+  ts_json_add_string (builder, "imei", r->imei);
+  ts_json_add_string (builder, "uuid", r->device_uuid);
+  ts_json_add_string (builder, "model", r->model);
+  ts_json_add_string (builder, "firmware", r->firmware);
+  ts_json_add_string (builder, "ca", r->authority);
+  ts_json_add_string (builder, "profile", r->profile);
   json_builder_set_member_name (builder, "sec_tag");
   json_builder_add_int_value (builder, r->sec_tag);
-  ts_cli_ca_add_string (builder, "serial", r->serial);
-  ts_cli_ca_add_string (builder, "sha256", r->sha256);
-  ts_cli_ca_add_string (builder, "subject", r->subject);
-  ts_cli_ca_add_time (builder, "not_after", r->not_after);
+  ts_json_add_string (builder, "serial", r->serial);
+  ts_json_add_string (builder, "sha256", r->sha256);
+  ts_json_add_string (builder, "subject", r->subject);
+  ts_json_add_time (builder, "not_after", r->not_after);
   json_builder_set_member_name (builder, "host_key");
   json_builder_add_boolean_value (builder, r->host_key);
   json_builder_set_member_name (builder, "verified_by_readback");
@@ -282,7 +282,7 @@ print_result_json (const TsProvisionResult *r)
       const TsProvisionStep *step = g_ptr_array_index (r->steps, i);
 
       json_builder_begin_object (builder);
-      ts_cli_ca_add_string (builder, "name", step->name);
+      ts_json_add_string (builder, "name", step->name);
       json_builder_set_member_name (builder, "duration_ms");
       json_builder_add_double_value (builder, step->duration_us / 1000.0);
       json_builder_set_member_name (builder, "bytes_written");
@@ -562,13 +562,13 @@ print_line_summary_json (TsLine *line)
   g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (builder);
-  ts_cli_ca_add_string (builder, "lot", ts_line_get_lot (line));
+  ts_json_add_string (builder, "lot", ts_line_get_lot (line));
   json_builder_set_member_name (builder, "passed");
   json_builder_add_int_value (builder, ts_line_get_passed (line));
   json_builder_set_member_name (builder, "failed");
   json_builder_add_int_value (builder, ts_line_get_failed (line));
-  ts_cli_ca_add_string (builder, "report_csv", ts_line_get_csv_path (line));
-  ts_cli_ca_add_string (builder, "report_json", ts_line_get_json_path (line));
+  ts_json_add_string (builder, "report_csv", ts_line_get_csv_path (line));
+  ts_json_add_string (builder, "report_json", ts_line_get_json_path (line));
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);

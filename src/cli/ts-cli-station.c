@@ -52,15 +52,15 @@ add_station (JsonBuilder   *builder,
   const CaStation *station = item;
 
   json_builder_begin_object (builder);
-  ts_cli_ca_add_string (builder, "name", station->name);
-  ts_cli_ca_add_string (builder, "ca", station->authority_name);
-  ts_cli_ca_add_string (builder, "parent", station->parent_name);
-  ts_cli_ca_add_string (builder, "status", ca_cert_status_to_string (station->status));
-  ts_cli_ca_add_string (builder, "revoke_reason", station->status == CA_CERT_STATUS_REVOKED
-                                                  ? ca_revoke_reason_to_string (station->revoke_reason) : NULL);
-  ts_cli_ca_add_time (builder, "revoked_at", station->revoked_at);
-  ts_cli_ca_add_time (builder, "enrolled_at", station->created_at);
-  ts_cli_ca_add_int (builder, "devices", station->device_count);
+  ts_json_add_string (builder, "name", station->name);
+  ts_json_add_string (builder, "ca", station->authority_name);
+  ts_json_add_string (builder, "parent", station->parent_name);
+  ts_json_add_string (builder, "status", ca_cert_status_to_string (station->status));
+  ts_json_add_string (builder, "revoke_reason", station->status == CA_CERT_STATUS_REVOKED
+                                                ? ca_revoke_reason_to_string (station->revoke_reason) : NULL);
+  ts_json_add_time (builder, "revoked_at", station->revoked_at);
+  ts_json_add_time (builder, "enrolled_at", station->created_at);
+  ts_json_add_int (builder, "devices", station->device_count);
   json_builder_end_object (builder);
 }
 
@@ -190,7 +190,7 @@ run_revoke (TsCli  *cli,
       (station = ts_workspace_revoke_station (cli->workspace, argv[1], reason, &crl, &error)) == NULL)
     return ts_cli_fail (error);
   if (crl_path != NULL &&
-      !ts_cli_ca_write_new_file (crl_path, g_bytes_get_data (crl, NULL), g_bytes_get_size (crl), 0644, FALSE,
+      !ts_output_write_new_file (crl_path, g_bytes_get_data (crl, NULL), g_bytes_get_size (crl), 0644, FALSE,
                                  &error))
     return ts_cli_fail (error);
 

@@ -34,20 +34,6 @@ chooser_free (Chooser *chooser)
   g_free (chooser);
 }
 
-static TsServerCaEntry *
-entry_copy (const TsServerCaEntry *entry)
-{
-  TsServerCaEntry *copy = g_new0 (TsServerCaEntry, 1);
-
-  copy->path = g_strdup (entry->path);
-  copy->name = g_strdup (entry->name);
-  copy->common_name = g_strdup (entry->common_name);
-  copy->organisation = g_strdup (entry->organisation);
-  copy->not_after = entry->not_after;
-
-  return copy;
-}
-
 /* Ends the task once: by a choice, or cancelled when the window closes. */
 static void
 finish (GTask                 *task,
@@ -60,7 +46,7 @@ finish (GTask                 *task,
     return;
   chooser->window = NULL;
   if (entry != NULL)
-    g_task_return_pointer (task, entry_copy (entry), (GDestroyNotify) ts_server_ca_entry_free);
+    g_task_return_pointer (task, ts_server_ca_entry_copy (entry), (GDestroyNotify) ts_server_ca_entry_free);
   else
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
   gtk_window_destroy (window);

@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <time.h>
 
 #include <glib/gi18n.h>
 #include <openssl/core_names.h>
@@ -46,6 +45,7 @@ ts_cert_info_free (TsCertInfo *info)
 
   g_free (info->subject);
   g_free (info->subject_cn);
+  g_free (info->organisation);
   g_free (info->issuer);
   g_free (info->serial);
   g_free (info->key_algorithm);
@@ -70,60 +70,6 @@ bio_take_string (BIO *bio)
   BIO_free (bio);
 
   return text;
-}
-
-static char *
-name_to_string (const X509_NAME *name)
-{
-  BIO *bio = BIO_new (BIO_s_mem ());
-
-  X509_NAME_print_ex (bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-
-  return bio_take_string (bio);
-}
-
-static char *
-name_get_cn (const X509_NAME *name)
-{
-  int index = X509_NAME_get_index_by_NID (name, NID_commonName, -1);
-  unsigned char *utf8 = NULL;
-  int length;
-  char *cn;
-
-  if (index < 0)
-    return NULL;
-  length = ASN1_STRING_to_UTF8 (&utf8, X509_NAME_ENTRY_get_data (X509_NAME_get_entry (name, index)));
-  if (length < 0)
-    return NULL;
-  cn = g_strndup ((const char *) utf8, length);
-  OPENSSL_free (utf8);
-
-  return cn;
-}
-
-static gint64
-asn1_time_to_unix (const ASN1_TIME *time)
-{
-  struct tm tm = { 0 };
-
-  if (time == NULL || ASN1_TIME_to_tm (time, &tm) != 1)
-    return 0;
-
-  return (gint64) timegm (&tm);
-}
-
-/* Uppercase hex without leading zero bytes, as the ledger stores serials. */
-static char *
-serial_to_hex (const ASN1_INTEGER *serial)
-{
-  BIGNUM *bn = ASN1_INTEGER_to_BN (serial, NULL);
-  char *hex = bn != NULL ? BN_bn2hex (bn) : NULL;
-  char *copy = g_strdup (hex != NULL ? hex : "");
-
-  OPENSSL_free (hex);
-  BN_free (bn);
-
-  return copy;
 }
 
 static char *
@@ -380,13 +326,11 @@ TsCertInfo *
 ts_cert_info_new_from_pem (const char  *pem,
                            GError     **error)
 {
-  g_autoptr(TsCertInfo) info = NULL;
   g_autofree char *lf = NULL;
   const char *block;
   BIO *bio;
   X509 *cert;
-  unsigned char *der = NULL;
-  int der_length;
+  TsCertInfo *info;
 
   g_return_val_if_fail (pem != NULL, NULL);
 
@@ -414,24 +358,51 @@ ts_cert_info_new_from_pem (const char  *pem,
       return NULL;
     }
 
+  info = ts_cert_info_new_from_x509 (cert, error);
+  X509_free (cert);
+
+  return info;
+}
+
+/**
+ * ts_cert_info_new_from_x509:
+ * @cert: a certificate src/provision has read itself
+ *
+ * Returns: (transfer full): the certificate's details, or %NULL with @error set
+ *   (%TS_PROVISION_ERROR_INVALID_INPUT) when it cannot be encoded again.
+ */
+TsCertInfo *
+ts_cert_info_new_from_x509 (X509    *cert,
+                            GError **error)
+{
+  g_autoptr(TsCertInfo) info = NULL;
+  const X509_NAME *subject;
+  unsigned char *der = NULL;
+  int der_length;
+  BIO *bio;
+
+  g_return_val_if_fail (cert != NULL, NULL);
+
   info = g_new0 (TsCertInfo, 1);
-  info->subject = name_to_string (X509_get_subject_name (cert));
-  info->subject_cn = name_get_cn (X509_get_subject_name (cert));
-  info->issuer = name_to_string (X509_get_issuer_name (cert));
-  info->serial = serial_to_hex (X509_get0_serialNumber (cert));
+  subject = X509_get_subject_name (cert);
+  info->subject = ca_name_to_string (subject);
+  info->subject_cn = ca_name_get_entry (subject, NID_commonName);
+  info->organisation = ca_name_get_entry (subject, NID_organizationName);
+  info->issuer = ca_name_to_string (X509_get_issuer_name (cert));
+  info->serial = ca_serial_to_hex (X509_get0_serialNumber (cert));
   info->version = (int) X509_get_version (cert) + 1;
-  info->not_before = asn1_time_to_unix (X509_get0_notBefore (cert));
-  info->not_after = asn1_time_to_unix (X509_get0_notAfter (cert));
+  info->not_before = ca_asn1_time_to_unix (X509_get0_notBefore (cert));
+  info->not_after = ca_asn1_time_to_unix (X509_get0_notAfter (cert));
   read_key (info, cert);
   info->signature_algorithm = g_strdup (OBJ_nid2ln (X509_get_signature_nid (cert)));
-  info->self_signed = X509_NAME_cmp (X509_get_subject_name (cert), X509_get_issuer_name (cert)) == 0;
+  info->self_signed = X509_NAME_cmp (subject, X509_get_issuer_name (cert)) == 0;
+  info->is_ca = X509_check_ca (cert) != 0;
   info->extensions = read_extensions (cert);
 
   der_length = i2d_X509 (cert, &der);
   bio = BIO_new (BIO_s_mem ());
   PEM_write_bio_X509 (bio, cert);
   info->pem = bio_take_string (bio);
-  X509_free (cert);
   if (der_length <= 0)
     {
       ERR_clear_error ();

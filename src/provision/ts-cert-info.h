@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include <openssl/types.h>
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,7 @@ typedef struct
 {
   char       *subject;              /* RFC 2253 */
   char       *subject_cn;           /* (nullable) */
+  char       *organisation;         /* (nullable) the subject's O */
   char       *issuer;               /* RFC 2253 */
   char       *serial;               /* uppercase hex, as the ledger stores it */
   int         version;              /* 1, 2 or 3 */
@@ -40,6 +42,7 @@ typedef struct
   char       *key_curve;            /* (nullable) "P-256 (prime256v1)" for EC keys */
   char       *signature_algorithm;  /* "ecdsa-with-SHA256", … */
   gboolean    self_signed;
+  gboolean    is_ca;                /* what OpenSSL takes for a CA certificate */
   GPtrArray  *extensions;           /* (element-type TsCertExtension) in certificate order */
   char       *sha256;               /* AB:CD:… of the DER */
   char       *sha1;
@@ -50,6 +53,9 @@ typedef struct
 
 TsCertInfo *ts_cert_info_new_from_pem (const char  *pem,
                                        GError     **error);
+/* For src/provision code that has read the certificate with OpenSSL already. */
+TsCertInfo *ts_cert_info_new_from_x509 (X509    *cert,
+                                        GError **error);
 char       *ts_cert_info_describe_key (const TsCertInfo *info);
 void        ts_cert_info_free         (TsCertInfo *info);
 

@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <time.h>
 
 #include <glib/gi18n.h>
 #include <openssl/err.h>
@@ -20,6 +19,7 @@
 
 #include <ca.h>
 
+#include "ts-cert-info.h"
 #include "ts-nrf91.h"
 #include "ts-provision-error.h"
 #include "ts-server-ca.h"
@@ -206,6 +206,20 @@ ts_server_ca_system_dir (void)
   return directory != NULL && directory[0] != '\0' ? directory : TS_SYSTEM_TRUST_DIR;
 }
 
+TsServerCaEntry *
+ts_server_ca_entry_copy (const TsServerCaEntry *entry)
+{
+  TsServerCaEntry *copy = g_new0 (TsServerCaEntry, 1);
+
+  copy->path = g_strdup (entry->path);
+  copy->name = g_strdup (entry->name);
+  copy->common_name = g_strdup (entry->common_name);
+  copy->organisation = g_strdup (entry->organisation);
+  copy->not_after = entry->not_after;
+
+  return copy;
+}
+
 void
 ts_server_ca_entry_free (TsServerCaEntry *entry)
 {
@@ -217,37 +231,6 @@ ts_server_ca_entry_free (TsServerCaEntry *entry)
   g_free (entry->common_name);
   g_free (entry->organisation);
   g_free (entry);
-}
-
-static char *
-name_entry (const X509_NAME *name,
-            int              nid)
-{
-  int index = X509_NAME_get_index_by_NID (name, nid, -1);
-  unsigned char *utf8 = NULL;
-  char *text;
-  int len;
-
-  if (index < 0)
-    return NULL;
-  len = ASN1_STRING_to_UTF8 (&utf8, X509_NAME_ENTRY_get_data (X509_NAME_get_entry (name, index)));
-  if (len < 0)
-    return NULL;
-  text = g_utf8_make_valid ((const char *) utf8, len);
-  OPENSSL_free (utf8);
-
-  return text;
-}
-
-static gint64
-asn1_time_to_unix (const ASN1_TIME *time)
-{
-  struct tm tm = { 0 };
-
-  if (time == NULL || ASN1_TIME_to_tm (time, &tm) != 1)
-    return 0;
-
-  return (gint64) timegm (&tm);
 }
 
 /**
@@ -270,7 +253,7 @@ ts_server_ca_check_file (const char  *path,
   BIO *bio;
   X509 *cert;
   X509 *extra;
-  const X509_NAME *subject;
+  g_autoptr(TsCertInfo) info = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -297,35 +280,36 @@ ts_server_ca_check_file (const char  *path,
       return NULL;
     }
 
+  info = ts_cert_info_new_from_x509 (cert, error);
+  X509_free (cert);
+  if (info == NULL)
+    return NULL;
+
   entry = g_new0 (TsServerCaEntry, 1);
   entry->path = g_strdup (path);
   entry->name = g_steal_pointer (&label);
-  subject = X509_get_subject_name (cert);
-  entry->common_name = name_entry (subject, NID_commonName);
-  entry->organisation = name_entry (subject, NID_organizationName);
-  entry->not_after = asn1_time_to_unix (X509_get0_notAfter (cert));
+  entry->common_name = g_steal_pointer (&info->subject_cn);
+  entry->organisation = g_steal_pointer (&info->organisation);
+  entry->not_after = info->not_after;
 
-  if (X509_check_ca (cert) == 0)
+  if (!info->is_ca)
     {
-      X509_free (cert);
       g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_INVALID_INPUT,
                    _("“%s” is not a certificate authority’s certificate: the modem could not "
                      "check a server with it. Choose the CA certificate that signed the "
                      "server’s certificate, as its operator publishes it."), entry->name);
       return NULL;
     }
-  if (X509_cmp_current_time (X509_get0_notAfter (cert)) <= 0)
+  if (entry->not_after <= g_get_real_time () / G_USEC_PER_SEC)
     {
       g_autoptr(GDateTime) expired = g_date_time_new_from_unix_utc (entry->not_after);
       g_autofree char *date = g_date_time_format (expired, "%Y-%m-%d");
 
-      X509_free (cert);
       g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_INVALID_INPUT,
                    _("“%s” expired on %s: the modem would refuse every server with it. "
                      "Choose the CA’s current certificate."), entry->name, date);
       return NULL;
     }
-  X509_free (cert);
 
   return g_steal_pointer (&entry);
 }

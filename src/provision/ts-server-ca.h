@@ -41,6 +41,7 @@ GPtrArray       *ts_server_ca_list_system  (const char  *directory,
                                             GError     **error);
 gboolean         ts_server_ca_entry_matches (const TsServerCaEntry *entry,
                                              const char            *search);
+TsServerCaEntry *ts_server_ca_entry_copy   (const TsServerCaEntry *entry);
 void             ts_server_ca_entry_free   (TsServerCaEntry *entry);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TsServerCaEntry, ts_server_ca_entry_free)

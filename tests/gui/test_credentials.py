@@ -5,21 +5,18 @@ against a real virtual device that keeps its flash in a state file: a preset's C
 key, which is explained and never sent."""
 
 import os
-import signal
 import subprocess
 import sys
 
 from dogtail.rawinput import keyCombo, pressKey, typeText
 
-from tsgui import App, Tap, scratch_dir
+from tsgui import StoreKit, Tap
 
 # How the integration tests read an emulator's flash and hold the ledger to it.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "integration"))
 from tsharness import ledger_query, read_store, store_vs_ledger  # noqa: E402
 
 PASSPHRASE = "correct horse battery staple"
-TAGSMITH = os.environ.get("TAGSMITH", "tagsmith")
-EMULATOR = os.environ.get("TAGSMITH_EMULATOR", "tagsmith-emulator")
 IMEI = "352656100000093"
 CA_CERT, CLIENT_CERT, PRIVATE_KEY, PSK, PSK_IDENTITY = range(5)
 AWS_IOT = 201        # CONFIG_MQTT_HELPER_SEC_TAG's default
@@ -27,28 +24,9 @@ LWM2M_SERVER = 35724861
 PRESETS = ["Custom", "nRF Cloud", "AWS IoT", "Azure IoT Hub", "LwM2M server", "LwM2M bootstrap"]
 
 tap = Tap()
-scratch = scratch_dir("tagsmith-gui-creds-")
-# The ledger and the PEMs sit in folders of their own: the file chooser opens every file of
-# each folder it lists, and closing a file that a SQLite connection of the same process
-# holds drops that connection's locks.
-os.makedirs(os.path.join(scratch, "ledger"))
-ledger = os.path.join(scratch, "ledger", "fleet.db")
-state_file = os.path.join(scratch, f"{IMEI}.state")
-pem_dir = os.path.join(scratch, "pem")
-os.makedirs(pem_dir)
-data_home = os.path.join(scratch, "data")
-runtime = os.path.join(scratch, "runtime")
-os.makedirs(runtime, mode=0o700)
+kit = StoreKit("tagsmith-gui-creds-", IMEI, PASSPHRASE)
+cli, ledger, state_file, pem_dir = kit.cli, kit.ledger, kit.state_file, kit.pem_dir
 state = {}
-
-
-def cli(*args, unlocked=True):
-    env = dict(os.environ, TS_TEST_PASS=PASSPHRASE)
-    unlock = ["--pass", "env:TS_TEST_PASS"] if unlocked else []
-    out = subprocess.run([TAGSMITH, "--db", ledger, *unlock, *args],
-                         capture_output=True, text=True, env=env, timeout=60)
-    assert out.returncode == 0, (args, out.stdout, out.stderr)
-    return out.stdout
 
 
 def openssl(*args):
@@ -59,7 +37,7 @@ def key_and_cert(name):
     """A P-256 key (PKCS#8, as the modem takes it) and a certificate issued for it."""
     key = os.path.join(pem_dir, f"{name}.key")
     cert = os.path.join(pem_dir, f"{name}.crt")
-    raw = os.path.join(scratch, f"{name}.raw")
+    raw = os.path.join(kit.scratch, f"{name}.raw")
     openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", raw)
     openssl("pkcs8", "-topk8", "-nocrypt", "-in", raw, "-out", key)
     os.chmod(key, 0o600)
@@ -69,11 +47,6 @@ def key_and_cert(name):
 
 def held():
     return read_store(state_file)[1]
-
-
-def emulator_log_text():
-    with open(emulator_log_path) as f:
-        return f.read()
 
 
 def button(root, test):
@@ -177,23 +150,12 @@ with open(ca_file, "w") as f:
     f.write(cli("ca", "export", "Creds Test Root CA", unlocked=False))
 client_key, client_cert = key_and_cert("thing")
 other_key, _ = key_and_cert("other-thing")
-emulator_log_path = os.path.join(scratch, "emulator.log")
-emulator_log = open(emulator_log_path, "w")
-emulator = subprocess.Popen([EMULATOR, "--imei", IMEI, "--cfun", "1", "--verbose",
-                             "--state", state_file],
-                            stdout=subprocess.PIPE, stderr=emulator_log, text=True,
-                            env=dict(os.environ, XDG_RUNTIME_DIR=runtime))
-assert emulator.stdout.readline().strip(), "tagsmith-emulator did not start"
-app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home, "XDG_RUNTIME_DIR": runtime})
+app = kit.start()
 
 
 @tap.test("the AWS IoT preset's CA certificate (from a file), client certificate and key are written")
 def _():
-    app.find("Pages", "list").querySelection().selectChild(0)
-    app.wait_for(lambda: app.content_title() == "Devices")
-    app.find_matching(lambda n: n.roleName == "push button" and n.name.startswith("Open Virtual"),
-                      app.window, timeout=30).doActionNamed("click")
-    state["window"] = app.device_window(IMEI)
+    state["window"] = kit.open_device()
     form = open_form()
     choose_preset(form, "AWS IoT")
     app.wait_for(lambda: sec_tag_of(form) == AWS_IOT)
@@ -242,7 +204,7 @@ def _():
 
 @tap.test("a client certificate that is not the key's is explained, and nothing is sent")
 def _():
-    log_before = len(emulator_log_text())
+    log_before = len(kit.emulator_log_text())
     store_before = held()
     form = open_form()
     with open(client_cert) as f:
@@ -258,14 +220,11 @@ def _():
     before = len(forms())
     button(form, lambda n: n.name == "Cancel").doActionNamed("click")
     app.wait_for(lambda: len(forms()) < before)
-    assert "%CMNG=0" not in emulator_log_text()[log_before:]
+    assert "%CMNG=0" not in kit.emulator_log_text()[log_before:]
     assert held() == store_before
 
 
 try:
     tap.done()
 finally:
-    app.close()
-    if emulator.poll() is None:
-        emulator.send_signal(signal.SIGTERM)
-        emulator.wait(timeout=10)
+    kit.close()

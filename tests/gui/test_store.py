@@ -6,50 +6,25 @@ removed, the modem no longer holds it, and the audit chain still holds."""
 
 import json
 import os
-import signal
-import subprocess
 import sys
 
 from dogtail.rawinput import keyCombo, typeText
 
-from tsgui import App, Tap, scratch_dir
+from tsgui import StoreKit, Tap
 
 # How the integration tests read an emulator's flash and hold the ledger to it.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "integration"))
 from tsharness import read_store, store_vs_ledger  # noqa: E402
 
 PASSPHRASE = "correct horse battery staple"
-TAGSMITH = os.environ.get("TAGSMITH", "tagsmith")
-EMULATOR = os.environ.get("TAGSMITH_EMULATOR", "tagsmith-emulator")
 IMEI = "352656100000036"
 CA_CERT = 0  # the modem's type number for a CA certificate
 
 tap = Tap()
-scratch = scratch_dir("tagsmith-gui-store-")
-# The ledger and the PEM sit in folders of their own: the file chooser opens every file of
-# each folder it lists, and closing a file that a SQLite connection of the same process
-# holds drops that connection's locks.
-os.makedirs(os.path.join(scratch, "ledger"))
-ledger = os.path.join(scratch, "ledger", "fleet.db")
-state_file = os.path.join(scratch, f"{IMEI}.state")
-pem_dir = os.path.join(scratch, "pem")
-pem_file = os.path.join(pem_dir, "server-ca.pem")
-os.makedirs(pem_dir)
-# Its own data and runtime folders: virtual devices other tests of this session left behind
-# register in theirs and would crowd the Devices page.
-data_home = os.path.join(scratch, "data")
-runtime = os.path.join(scratch, "runtime")
-os.makedirs(runtime, mode=0o700)
+kit = StoreKit("tagsmith-gui-store-", IMEI, PASSPHRASE)
+cli, ledger, state_file = kit.cli, kit.ledger, kit.state_file
+pem_file = os.path.join(kit.pem_dir, "server-ca.pem")
 state = {}
-
-
-def cli(*args, unlocked=True):
-    env = dict(os.environ, TS_TEST_PASS=PASSPHRASE)
-    unlock = ["--pass", "env:TS_TEST_PASS"] if unlocked else []
-    out = subprocess.run([TAGSMITH, "--db", ledger, *unlock, *args],
-                         capture_output=True, text=True, env=env, timeout=60)
-    assert out.returncode == 0, (args, out.stdout, out.stderr)
-    return out.stdout
 
 
 def installs():
@@ -67,16 +42,6 @@ def last_event_id():
 
 def held():
     return read_store(state_file)[1]
-
-
-def open_device():
-    """Opens the device window from the Devices page, by the IMEI its row shows."""
-    # The window comes back on the page it was left on by earlier tests in this session.
-    app.find("Pages", "list").querySelection().selectChild(0)
-    app.wait_for(lambda: app.content_title() == "Devices")
-    app.find_matching(lambda n: n.roleName == "push button" and n.name.startswith("Open Virtual"),
-                      app.window, timeout=30).doActionNamed("click")
-    return app.device_window(IMEI)
 
 
 def button(window, test):
@@ -103,21 +68,13 @@ def unlock(dialog):
 cli("ca", "init", "--name", "Test Root CA")
 with open(pem_file, "w") as f:
     f.write(cli("ca", "export", "Test Root CA", unlocked=False))
-# --verbose puts the emulated modem's AT traffic in a log, to see what it was sent when.
-emulator_log_path = os.path.join(scratch, "emulator.log")
-emulator_log = open(emulator_log_path, "w")
-emulator = subprocess.Popen([EMULATOR, "--imei", IMEI, "--cfun", "1", "--verbose",
-                             "--state", state_file],
-                            stdout=subprocess.PIPE, stderr=emulator_log, text=True,
-                            env=dict(os.environ, XDG_RUNTIME_DIR=runtime))
-assert emulator.stdout.readline().strip(), "tagsmith-emulator did not start"
-app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home, "XDG_RUNTIME_DIR": runtime})
+app = kit.start()
 
 
 @tap.test("a CA certificate added in the device window is recorded as the modem holds it")
 def _():
     before = last_event_id()
-    window = open_device()
+    window = kit.open_device()
     state["window"] = window
     button(window, lambda n: n.description == "Add a Credential").doActionNamed("click")
     form = dialog_named("Add Credentials")
@@ -137,8 +94,7 @@ def _():
 
     # The workspace is locked: the ledger needs its passphrase before the modem is touched.
     asked = dialog_named("Unlock the Authorities")
-    with open(emulator_log_path) as f:
-        assert "AT%CMNG=0" not in f.read(), "the modem was written before the ledger was unlocked"
+    assert "AT%CMNG=0" not in kit.emulator_log_text(), "the modem was written before the ledger was unlocked"
     unlock(asked)
     written = toast(window, "Written and verified")
 
@@ -185,7 +141,4 @@ def _():
 try:
     tap.done()
 finally:
-    app.close()
-    if emulator.poll() is None:
-        emulator.send_signal(signal.SIGTERM)
-        emulator.wait(timeout=10)
+    kit.close()

@@ -208,6 +208,71 @@ class App:
         os.killpg(self.proc.pid, signal.SIGKILL)
 
 
+class StoreKit:
+    """A ledger, a virtual device that keeps its flash in a state file, and the window on
+    both, each in a scratch folder of the test's: what the tests of the device window's
+    store share. The ledger is made with cli() before start() opens the window."""
+
+    def __init__(self, prefix, imei, passphrase):
+        self.imei = imei
+        self.passphrase = passphrase
+        self.scratch = scratch_dir(prefix)
+        # The ledger and the PEMs sit in folders of their own: the file chooser opens every
+        # file of each folder it lists, and closing a file that a SQLite connection of the
+        # same process holds drops that connection's locks.
+        os.makedirs(os.path.join(self.scratch, "ledger"))
+        self.ledger = os.path.join(self.scratch, "ledger", "fleet.db")
+        self.state_file = os.path.join(self.scratch, f"{imei}.state")
+        self.pem_dir = os.path.join(self.scratch, "pem")
+        os.makedirs(self.pem_dir)
+        # Its own data and runtime folders: virtual devices other tests of this session left
+        # behind register in theirs and would crowd the Devices page.
+        self.data_home = os.path.join(self.scratch, "data")
+        self.runtime = os.path.join(self.scratch, "runtime")
+        os.makedirs(self.runtime, mode=0o700)
+        self.emulator_log = os.path.join(self.scratch, "emulator.log")
+        self.emulator = None
+        self.app = None
+
+    def cli(self, *args, unlocked=True):
+        return ledger_cli(self.ledger, *args, passphrase=self.passphrase if unlocked else None)
+
+    def emulator_log_text(self):
+        with open(self.emulator_log) as f:
+            return f.read()
+
+    def start(self):
+        """Starts the virtual device and the window on the ledger; returns the App."""
+        # --verbose puts the emulated modem's AT traffic in a log, to see what it was sent when.
+        with open(self.emulator_log, "w") as log:
+            self.emulator = subprocess.Popen(
+                [os.environ.get("TAGSMITH_EMULATOR", "tagsmith-emulator"), "--imei", self.imei,
+                 "--cfun", "1", "--verbose", "--state", self.state_file],
+                stdout=subprocess.PIPE, stderr=log, text=True,
+                env=dict(os.environ, XDG_RUNTIME_DIR=self.runtime))
+        assert self.emulator.stdout.readline().strip(), "tagsmith-emulator did not start"
+        self.app = App(env={"TAGSMITH_DB": self.ledger, "XDG_DATA_HOME": self.data_home,
+                            "XDG_RUNTIME_DIR": self.runtime})
+        return self.app
+
+    def open_device(self):
+        """Opens the device window from the Devices page, by the IMEI its row shows."""
+        app = self.app
+        # The window comes back on the page it was left on by earlier tests in this session.
+        app.find("Pages", "list").querySelection().selectChild(0)
+        app.wait_for(lambda: app.content_title() == "Devices")
+        app.find_matching(lambda n: n.roleName == "push button" and n.name.startswith("Open Virtual"),
+                          app.window, timeout=30).doActionNamed("click")
+        return app.device_window(self.imei)
+
+    def close(self):
+        if self.app is not None:
+            self.app.close()
+        if self.emulator is not None and self.emulator.poll() is None:
+            self.emulator.send_signal(signal.SIGTERM)
+            self.emulator.wait(timeout=10)
+
+
 def ledger_cli(ledger, *args, passphrase=None):
     """Runs `tagsmith --db LEDGER ARGS` and returns its output; with PASSPHRASE the ledger is
     unlocked through the environment. Fails the test when the command fails."""

@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <libpq-fe.h>
-#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
@@ -112,19 +111,6 @@ dump (const char *location)
   return ca_ledger_location_is_server (location) ? dump_server (location) : dump_file (location);
 }
 
-static CaCertificate *
-issue (CaLedger   *ledger,
-       const char *imei,
-       GError    **error)
-{
-  EVP_PKEY *key = EVP_EC_gen ("P-256");
-  g_autoptr(CaCsr) csr = new_csr (key, FALSE);
-
-  EVP_PKEY_free (key);
-
-  return ca_ledger_issue (ledger, &(CaIssueRequest) { "Issuing", imei }, csr, error);
-}
-
 /* CAs, issued and revoked certificates, a CRL, devices, a verified install and
  * an open intent, and their audit events. */
 static void
@@ -143,11 +129,11 @@ fill (Fixture *fixture)
   make_cas (fixture);
   g_assert_true (ca_ledger_device_seen (fixture->ledger, &device, &error));
   g_assert_no_error (error);
-  first = issue (fixture->ledger, IMEI1, &error);
+  first = issue_new_key (fixture->ledger, "Issuing", IMEI1, &error);
   g_assert_no_error (error);
-  second = issue (fixture->ledger, IMEI2, &error);
+  second = issue_new_key (fixture->ledger, "Issuing", IMEI2, &error);
   g_assert_no_error (error);
-  third = issue (fixture->ledger, IMEI1, &error);
+  third = issue_new_key (fixture->ledger, "Issuing", IMEI1, &error);
   g_assert_no_error (error);
   revoked = ca_ledger_revoke (fixture->ledger,
                               &(CaRevokeRequest) { "Issuing", second->serial, NULL, -1, CA_REVOKE_KEY_COMPROMISE },
@@ -200,7 +186,7 @@ check_copy_works (const char *location)
   g_assert_true (ca_ledger_verify_audit (ledger, &checked, &broken, &error));
   g_assert_no_error (error);
   g_assert_cmpint (checked, >, 8);
-  next = issue (ledger, IMEI3, &error);
+  next = issue_new_key (ledger, "Issuing", IMEI3, &error);
   g_assert_no_error (error);
   g_assert_cmpint (next->id, ==, 4);
   g_assert_true (ca_ledger_verify_audit (ledger, &checked, &broken, &error));
@@ -335,7 +321,7 @@ static gpointer
 issue_in_thread (gpointer data)
 {
   GError *error = NULL;
-  CaCertificate *cert = issue (data, IMEI3, &error);
+  CaCertificate *cert = issue_new_key (data, "Issuing", IMEI3, &error);
 
   g_assert_null (cert);
 
@@ -365,12 +351,12 @@ test_reconnects (Fixture       *fixture,
   fixture->ledger = ca_ledger_open (uri, &error);
   g_assert_no_error (error);
   make_cas (fixture);
-  first = issue (fixture->ledger, IMEI1, &error);
+  first = issue_new_key (fixture->ledger, "Issuing", IMEI1, &error);
   g_assert_no_error (error);
 
   /* Dropped between transactions: the next one simply works. */
   drop_connection ();
-  second = issue (fixture->ledger, IMEI2, &error);
+  second = issue_new_key (fixture->ledger, "Issuing", IMEI2, &error);
   g_assert_no_error (error);
 
   /* Dropped inside one: the ledger's write lock is held elsewhere, so the
@@ -397,7 +383,7 @@ test_reconnects (Fixture       *fixture,
   g_error_free (lost);
   g_assert_cmpint (count_rows (fixture, "certificates"), ==, 2);
 
-  third = issue (fixture->ledger, IMEI3, &error);
+  third = issue_new_key (fixture->ledger, "Issuing", IMEI3, &error);
   g_assert_no_error (error);
   g_assert_cmpint (count_rows (fixture, "certificates"), ==, 3);
   g_assert_true (ca_ledger_verify_audit (fixture->ledger, &checked, &broken, &error));

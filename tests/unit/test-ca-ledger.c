@@ -511,23 +511,6 @@ test_crl (Fixture       *fixture,
   }
 }
 
-/* The serial of @name's certificate, as its parent's CRL lists it. */
-static ASN1_INTEGER *
-authority_serial (Fixture    *fixture,
-                  const char *name)
-{
-  g_autoptr(CaAuthority) authority = ca_ledger_get_authority (fixture->ledger, name, NULL);
-  BIGNUM *bn = NULL;
-  ASN1_INTEGER *serial;
-
-  g_assert_nonnull (authority);
-  g_assert_cmpint (BN_hex2bn (&bn, authority->serial), >, 0);
-  serial = BN_to_ASN1_INTEGER (bn, NULL);
-  BN_free (bn);
-
-  return serial;
-}
-
 static void
 test_revoke_intermediate (Fixture       *fixture,
                           gconstpointer  user_data)
@@ -1325,15 +1308,13 @@ station_thread (gpointer data)
   g_assert_true (ca_ledger_unlock (ledger, PASS, &error));
   for (int i = 0; i < PER_STATION; i++)
     {
-      g_autoptr(EVP_PKEY) key = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256");
-      g_autoptr(CaCsr) csr = new_csr (key, FALSE);
       g_autoptr(CaCertificate) cert = NULL;
       char imei[16];
 
       g_snprintf (imei, sizeof imei, "35000000%02d%04d", station->station, i);
       imei[14] = ca_imei_check_digit (imei);
       imei[15] = '\0';
-      cert = ca_ledger_issue (ledger, &(CaIssueRequest) { "Issuing", imei }, csr, &error);
+      cert = issue_new_key (ledger, "Issuing", imei, &error);
       g_assert_no_error (error);
     }
 

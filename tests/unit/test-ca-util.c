@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
@@ -223,6 +224,48 @@ new_csr (EVP_PKEY *key,
   EVP_PKEY_free (public_key);
 
   return csr;
+}
+
+CaCertificate *
+issue_new_key (CaLedger    *ledger,
+               const char  *authority,
+               const char  *imei,
+               GError     **error)
+{
+  EVP_PKEY *key = EVP_EC_gen ("P-256");
+  g_autoptr(CaCsr) csr = new_csr (key, FALSE);
+
+  EVP_PKEY_free (key);
+
+  return ca_ledger_issue (ledger, &(CaIssueRequest) { authority, imei }, csr, error);
+}
+
+ASN1_INTEGER *
+authority_serial (Fixture    *fixture,
+                  const char *name)
+{
+  g_autoptr(CaAuthority) authority = ca_ledger_get_authority (fixture->ledger, name, NULL);
+  BIGNUM *bn = NULL;
+  ASN1_INTEGER *serial;
+
+  g_assert_nonnull (authority);
+  g_assert_cmpint (BN_hex2bn (&bn, authority->serial), >, 0);
+  serial = BN_to_ASN1_INTEGER (bn, NULL);
+  BN_free (bn);
+
+  return serial;
+}
+
+void
+assert_audit_verifies (CaLedger *ledger)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 checked = 0;
+  gint64 broken = 0;
+
+  g_assert_true (ca_ledger_verify_audit (ledger, &checked, &broken, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (checked, >, 0);
 }
 
 void

@@ -55,6 +55,16 @@ X509    *parse_pem         (const char    *pem);
 /* A CSR signed by the EC @key, its point encoded compressed or not. */
 CaCsr   *new_csr           (EVP_PKEY      *key,
                             gboolean       compressed);
+/* Issues for @imei from @authority on a CSR of a fresh P-256 key. */
+CaCertificate *issue_new_key (CaLedger      *ledger,
+                              const char    *authority,
+                              const char    *imei,
+                              GError       **error);
+/* The serial of the CA @name's certificate, as its parent's CRL lists it. */
+ASN1_INTEGER *authority_serial (Fixture     *fixture,
+                                const char  *name);
+/* The audit chain of @ledger verifies, and holds events. */
+void     assert_audit_verifies (CaLedger  *ledger);
 /* A fresh P-256 key and a self-signed certificate for it, both PEM. */
 void     make_self_signed  (const char    *cn,
                             char         **cert_pem,
