@@ -404,6 +404,8 @@ ts_preferences_window_dispose (GObject *object)
   TsPreferencesWindow *self = TS_PREFERENCES_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  /* The row loses its choices as the window goes: that is no choice of the user's. */
+  g_signal_handlers_disconnect_by_func (self->station_row, station_selected_cb, self);
 
   G_OBJECT_CLASS (ts_preferences_window_parent_class)->dispose (object);
 }

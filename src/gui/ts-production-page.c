@@ -17,6 +17,7 @@
 #include "ts-dossier-flow.h"
 #include "ts-gui-util.h"
 #include "ts-line.h"
+#include "ts-authority-lists.h"
 #include "ts-production-page.h"
 #include "ts-provision-form.h"
 #include "ts-station-text.h"
@@ -850,37 +851,6 @@ dossier_action (GtkWidget  *widget,
 
 /* Authorities for the form -------------------------------------------------------- */
 
-typedef struct
-{
-  GPtrArray *authorities;  /* (element-type CaAuthority) */
-  GPtrArray *stations;     /* (element-type CaStation) */
-} Lists;
-
-static void
-lists_free (Lists *lists)
-{
-  g_clear_pointer (&lists->authorities, g_ptr_array_unref);
-  g_clear_pointer (&lists->stations, g_ptr_array_unref);
-  g_free (lists);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Lists, lists_free)
-
-static gpointer
-list_job (TsWorkspace   *workspace,
-          gpointer       data,
-          GCancellable  *cancellable,
-          GError       **error)
-{
-  g_autoptr(Lists) lists = g_new0 (Lists, 1);
-
-  if ((lists->authorities = ts_workspace_list_authorities (workspace, error)) == NULL ||
-      (lists->stations = ts_workspace_list_stations (workspace, error)) == NULL)
-    return NULL;
-
-  return g_steal_pointer (&lists);
-}
-
 /* Which station this bench runs as (Preferences chooses it): its CA is the
  * form's first choice, and a station that cannot act is said once. */
 static void
@@ -890,10 +860,9 @@ show_station (TsProductionPage *self,
   g_autofree char *wanted = g_settings_get_string (self->settings, "station");
   g_autofree char *advice = ts_station_advice (stations, wanted);
   g_autofree char *text = ts_station_describe (stations, wanted);
-  const CaStation *station = advice == NULL ? ts_station_find (stations, wanted) : NULL;
 
   gtk_label_set_text (self->station_label, text);
-  ts_provision_form_prefer_authority (self->form, station != NULL ? station->authority_name : NULL);
+  ts_provision_form_prefer_authority (self->form, ts_station_authority (stations, wanted));
   if (advice != NULL && g_strcmp0 (advice, self->station_advice) != 0)
     ts_show_message (GTK_WIDGET (self), advice);
   g_free (self->station_advice);
@@ -907,7 +876,7 @@ list_cb (GObject      *object,
 {
   g_autoptr(TsProductionPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  Lists *lists;
+  TsAuthorityLists *lists;
 
   lists = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (lists == NULL)
@@ -926,8 +895,8 @@ ts_production_page_reload (TsProductionPage *self)
   if (self->workspace == NULL || !ts_workspace_is_open (self->workspace))
     return;
 
-  ts_workspace_run_async (self->workspace, list_job, NULL, NULL,
-                          (GDestroyNotify) lists_free, self->cancellable, list_cb,
+  ts_workspace_run_async (self->workspace, ts_authority_lists_job, NULL, NULL,
+                          (GDestroyNotify) ts_authority_lists_free, self->cancellable, list_cb,
                           g_object_ref (self));
 }
 

@@ -58,6 +58,21 @@ ts_station_advice (GPtrArray  *stations,
                           station->name, when, ca_revoke_reason_to_string (station->revoke_reason));
 }
 
+const char *
+ts_station_authority (GPtrArray  *stations,
+                      const char *wanted)
+{
+  const CaStation *station;
+
+  g_return_val_if_fail (stations != NULL, NULL);
+
+  station = ts_station_find (stations, wanted);
+  if (station == NULL || station->status == CA_CERT_STATUS_REVOKED)
+    return NULL;
+
+  return station->authority_name;
+}
+
 char *
 ts_station_describe (GPtrArray  *stations,
                      const char *wanted)

@@ -23,6 +23,10 @@ const CaStation *ts_station_find       (GPtrArray       *stations,
  * with what to do in the window; NULL when it can. */
 char            *ts_station_advice     (GPtrArray       *stations,
                                         const char      *wanted) G_GNUC_WARN_UNUSED_RESULT;
+/* The CA of @wanted when this bench can act as it, else NULL: the first choice
+ * of a provisioning form. */
+const char      *ts_station_authority  (GPtrArray       *stations,
+                                        const char      *wanted);
 /* One line on which station this bench runs as, for the Production page. */
 char            *ts_station_describe   (GPtrArray       *stations,
                                         const char      *wanted) G_GNUC_WARN_UNUSED_RESULT;

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ts-authority-lists.h"
 #include "ts-badge.h"
 #include "ts-gui-util.h"
 #include "ts-prompt.h"
@@ -33,37 +34,6 @@ struct _TsStationsGroup
 G_DEFINE_FINAL_TYPE (TsStationsGroup, ts_stations_group, ADW_TYPE_PREFERENCES_GROUP)
 
 /* Listing ------------------------------------------------------------------------- */
-
-typedef struct
-{
-  GPtrArray *authorities;
-  GPtrArray *stations;
-} Lists;
-
-static void
-lists_free (Lists *lists)
-{
-  g_clear_pointer (&lists->authorities, g_ptr_array_unref);
-  g_clear_pointer (&lists->stations, g_ptr_array_unref);
-  g_free (lists);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Lists, lists_free)
-
-static gpointer
-list_job (TsWorkspace   *workspace,
-          gpointer       data,
-          GCancellable  *cancellable,
-          GError       **error)
-{
-  g_autoptr(Lists) lists = g_new0 (Lists, 1);
-
-  if ((lists->authorities = ts_workspace_list_authorities (workspace, error)) == NULL ||
-      (lists->stations = ts_workspace_list_stations (workspace, error)) == NULL)
-    return NULL;
-
-  return g_steal_pointer (&lists);
-}
 
 static void
 add_row (TsStationsGroup *self,
@@ -115,7 +85,7 @@ list_cb (GObject      *object,
 {
   g_autoptr(TsStationsGroup) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(Lists) lists = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
+  g_autoptr(TsAuthorityLists) lists = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
 
   if (lists == NULL)
     {
@@ -152,7 +122,8 @@ reload (TsStationsGroup *self)
   if (self->workspace == NULL || !ts_workspace_is_open (self->workspace))
     return;
 
-  ts_workspace_run_async (self->workspace, list_job, NULL, NULL, (GDestroyNotify) lists_free,
+  ts_workspace_run_async (self->workspace, ts_authority_lists_job, NULL, NULL,
+                          (GDestroyNotify) ts_authority_lists_free,
                           self->cancellable, list_cb, g_object_ref (self));
 }
 

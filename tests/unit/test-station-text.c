@@ -112,6 +112,10 @@ test_summary_and_where (void)
   g_assert_cmpstr (before, ==, "");
   g_assert_true (ts_station_find (stations, "bench-b") == stations->pdata[1]);
   g_assert_null (ts_station_find (stations, "nobody"));
+  g_assert_cmpstr (ts_station_authority (stations, "bench-a"), ==, "bench-a station");
+  g_assert_null (ts_station_authority (stations, "bench-b"));
+  g_assert_null (ts_station_authority (stations, "nobody"));
+  g_assert_null (ts_station_authority (stations, NULL));
 }
 
 int
