@@ -14,10 +14,10 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "ts-authority-lists.h"
 #include "ts-dossier-flow.h"
 #include "ts-gui-util.h"
 #include "ts-line.h"
-#include "ts-authority-lists.h"
 #include "ts-production-page.h"
 #include "ts-provision-form.h"
 #include "ts-station-text.h"
@@ -876,7 +876,7 @@ list_cb (GObject      *object,
 {
   g_autoptr(TsProductionPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  TsAuthorityLists *lists;
+  g_autoptr(TsAuthorityLists) lists = NULL;
 
   lists = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (lists == NULL)
