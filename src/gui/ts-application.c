@@ -16,6 +16,7 @@
 #include "ts-preferences-window.h"
 #include "ts-resources.h"
 #include "ts-window.h"
+#include "ts-workspace-ca.h"
 #include "ts-workspace-modem.h"
 
 struct _TsApplication
@@ -33,13 +34,46 @@ struct _TsApplication
 
 G_DEFINE_FINAL_TYPE (TsApplication, ts_application, ADW_TYPE_APPLICATION)
 
+/* Makes this machine the station chosen in Preferences (@name, "" for none).
+ * One that cannot act is left: the Production page and Preferences say why. */
+static void
+apply_station (TsWorkspace *workspace,
+               const char  *name)
+{
+  g_autoptr(CaStation) station = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (name[0] != '\0' && (station = ts_workspace_use_station (workspace, name, &error)) != NULL)
+    return;
+  if (error != NULL)
+    g_debug ("%s", error->message);
+  ts_workspace_leave_station (workspace);
+}
+
+/* The station is applied in the same job as the opening, so that nothing is
+ * recorded in between without it. */
 static gpointer
 open_ledger_job (TsWorkspace   *workspace,
                  gpointer       data,
                  GCancellable  *cancellable,
                  GError       **error)
 {
-  return ts_workspace_open (workspace, TS_WORKSPACE_OPEN_READ_WRITE, error) ? workspace : NULL;
+  if (!ts_workspace_open (workspace, TS_WORKSPACE_OPEN_READ_WRITE, error))
+    return NULL;
+  apply_station (workspace, data);
+
+  return workspace;
+}
+
+static gpointer
+station_job (TsWorkspace   *workspace,
+             gpointer       data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  apply_station (workspace, data);
+
+  return workspace;
 }
 
 /* The workspace keeps the error and says so through its state: nothing to do here. */
@@ -52,6 +86,13 @@ open_ledger_cb (GObject      *object,
 
   if (ts_workspace_run_finish (TS_WORKSPACE (object), result, &error) == NULL)
     g_debug ("%s", error->message);
+}
+
+static void
+station_changed_cb (TsApplication *self)
+{
+  ts_workspace_run_async (self->workspace, station_job, g_settings_get_string (self->settings, "station"),
+                          g_free, NULL, self->cancellable, open_ledger_cb, NULL);
 }
 
 static gboolean
@@ -109,8 +150,8 @@ open_workspace (TsApplication *self)
                            G_CALLBACK (rearm_auto_lock), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->workspace, "changed",
                            G_CALLBACK (rearm_auto_lock), self, G_CONNECT_SWAPPED);
-  ts_workspace_run_async (self->workspace, open_ledger_job, NULL, NULL, NULL,
-                          self->cancellable, open_ledger_cb, NULL);
+  ts_workspace_run_async (self->workspace, open_ledger_job, g_settings_get_string (self->settings, "station"),
+                          g_free, NULL, self->cancellable, open_ledger_cb, NULL);
   defaults_changed_cb (self);
   /* The device list follows the workspace, whose leases it shows. */
   if (self->devices == NULL)
@@ -171,7 +212,7 @@ preferences_action (GSimpleAction *action,
   TsApplication *self = user_data;
   TsPreferencesWindow *preferences;
 
-  preferences = ts_preferences_window_new (self->settings);
+  preferences = ts_preferences_window_new (self->settings, self->workspace);
   gtk_window_set_transient_for (GTK_WINDOW (preferences),
                                 gtk_application_get_active_window (GTK_APPLICATION (self)));
   gtk_window_present (GTK_WINDOW (preferences));
@@ -236,6 +277,8 @@ ts_application_startup (GApplication *application)
                            G_CALLBACK (defaults_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::ledger",
                            G_CALLBACK (open_workspace), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::station",
+                           G_CALLBACK (station_changed_cb), self, G_CONNECT_SWAPPED);
   open_workspace (self);
 }
 

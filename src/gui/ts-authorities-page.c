@@ -18,6 +18,7 @@
 #include "ts-gui-util.h"
 #include "ts-visible-text.h"
 #include "ts-prompt.h"
+#include "ts-stations-group.h"
 #include "ts-unlock.h"
 #include "ts-workspace-ca.h"
 
@@ -29,6 +30,7 @@ struct _TsAuthoritiesPage
   /* Template widgets */
   GtkStack     *stack;
   GtkListBox   *list;
+  TsStationsGroup *stations;
 
   /* Owned references */
   TsWorkspace  *workspace;
@@ -707,6 +709,7 @@ ts_authorities_page_class_init (TsAuthoritiesPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_BASE "/ts-authorities-page.ui");
   gtk_widget_class_bind_template_child (widget_class, TsAuthoritiesPage, list);
+  gtk_widget_class_bind_template_child (widget_class, TsAuthoritiesPage, stations);
 
   gtk_widget_class_install_action (widget_class, "authorities.create", NULL, create_action);
   gtk_widget_class_install_action (widget_class, "authorities.import", NULL, import_action);
@@ -721,6 +724,7 @@ ts_authorities_page_class_init (TsAuthoritiesPageClass *klass)
 static void
 ts_authorities_page_init (TsAuthoritiesPage *self)
 {
+  g_type_ensure (TS_TYPE_STATIONS_GROUP);
   gtk_widget_init_template (GTK_WIDGET (self));
   /* The bin's child: not a bound template child, or the template's dispose and
    * AdwBin's would both unparent it. */
@@ -744,5 +748,6 @@ ts_authorities_page_set_workspace (TsAuthoritiesPage *self,
                            G_CALLBACK (ts_authorities_page_reload), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (workspace, "notify::state",
                            G_CALLBACK (ts_authorities_page_reload), self, G_CONNECT_SWAPPED);
+  ts_stations_group_set_workspace (self->stations, workspace);
   ts_authorities_page_reload (self);
 }

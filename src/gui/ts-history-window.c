@@ -17,6 +17,7 @@
 #include "ts-gui-util.h"
 #include "ts-history-window.h"
 #include "ts-revoke-dialog.h"
+#include "ts-station-text.h"
 #include "ts-workspace-ca.h"
 
 struct _TsHistoryWindow
@@ -111,12 +112,13 @@ show_certificate (TsHistoryWindow     *self,
   g_autofree char *until = ts_format_date (cert->not_after);
   g_autofree char *issued = ts_format_date (cert->issued_at);
   g_autofree char *subtitle = NULL;
+  g_autofree char *where = ts_station_where (cert->station);
   TsBadge state = ts_badge_for_certificate (cert->status, cert->not_after);
   GtkWidget *badge;
   GtkWidget *row;
 
-  subtitle = g_strdup_printf (_("By %s, %s profile · issued %s · valid until %s%s"),
-                              cert->authority_name, cert->profile, issued, until,
+  subtitle = g_strdup_printf (_("By %s, %s profile · issued %s%s · valid until %s%s"),
+                              cert->authority_name, cert->profile, issued, where, until,
                               cert->host_key ? _(" · key made on the host") : "");
 
   if (state.kind == TS_BADGE_REVOKED)
@@ -212,7 +214,12 @@ history_cb (GObject      *object,
       add_row (self, self->device_group, NULL, _("Firmware"), device->firmware ? device->firmware : _("Unknown"), NULL);
       add_row (self, self->device_group, NULL, _("Device UUID"), device->uuid ? device->uuid : _("Unknown"), NULL);
       if (device->lot != NULL)
-        add_row (self, self->device_group, NULL, _("Lot"), device->lot, NULL);
+        {
+          g_autofree char *where = ts_station_where (device->lot_station);
+          g_autofree char *lot = g_strconcat (device->lot, where, NULL);
+
+          add_row (self, self->device_group, NULL, _("Lot"), lot, NULL);
+        }
       add_row (self, self->device_group, NULL, _("Seen"), seen, NULL);
     }
 

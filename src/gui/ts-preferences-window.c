@@ -16,7 +16,8 @@
 #include "ts-gui-util.h"
 #include "ts-nrf91.h"
 #include "ts-preferences-window.h"
-#include "ts-workspace.h"
+#include "ts-station-text.h"
+#include "ts-workspace-ca.h"
 
 struct _TsPreferencesWindow
 {
@@ -27,6 +28,7 @@ struct _TsPreferencesWindow
   AdwEntryRow          *ledger_row;
   AdwEntryRow          *server_row;
   AdwActionRow         *in_use_row;
+  AdwComboRow          *station_row;
   GtkSpinButton        *sec_tag_spin;
   AdwComboRow          *profile_row;
   AdwComboRow          *line_endings_row;
@@ -36,7 +38,12 @@ struct _TsPreferencesWindow
 
   /* Owned references */
   GSettings            *settings;
+  TsWorkspace          *workspace;
+  GPtrArray            *stations;       /* (element-type CaStation) as last listed */
+  GtkStringList        *station_names;  /* the row's choices: none, then each station */
+  GCancellable         *cancellable;
   gboolean              trying_server;
+  gboolean              listing_stations;
 };
 
 G_DEFINE_FINAL_TYPE (TsPreferencesWindow, ts_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -248,6 +255,94 @@ server_apply_cb (TsPreferencesWindow *self)
                           try_server_cb, g_object_ref (self));
 }
 
+/* The row's subtitle: what the choice means, or why it cannot act. */
+static void
+update_station_subtitle (TsPreferencesWindow *self)
+{
+  g_autofree char *wanted = g_settings_get_string (self->settings, "station");
+  g_autofree char *advice = self->stations != NULL ? ts_station_advice (self->stations, wanted) : NULL;
+  g_autofree char *text = NULL;
+
+  if (advice != NULL)
+    text = g_steal_pointer (&advice);
+  else if (self->stations == NULL)
+    text = g_strdup (_("The ledger’s stations could not be read"));
+  else if (wanted[0] == '\0')
+    text = g_strdup (_("None: what this bench makes records no station"));
+  else
+    text = ts_station_describe (self->stations, wanted);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->station_row), text);
+}
+
+static void
+station_selected_cb (TsPreferencesWindow *self)
+{
+  guint selected = adw_combo_row_get_selected (self->station_row);
+
+  if (self->listing_stations || selected == GTK_INVALID_LIST_POSITION)
+    return;
+
+  /* The first choice is none; the rest are the stations by name. */
+  g_settings_set_string (self->settings, "station",
+                         selected == 0 ? "" : gtk_string_list_get_string (self->station_names, selected));
+  update_station_subtitle (self);
+}
+
+static gpointer
+list_stations_job (TsWorkspace   *workspace,
+                   gpointer       data,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  return ts_workspace_list_stations (workspace, error);
+}
+
+static void
+list_stations_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(TsPreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) stations = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
+  g_autofree char *wanted = NULL;
+  guint selected = 0;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  wanted = g_settings_get_string (self->settings, "station");
+  g_clear_pointer (&self->stations, g_ptr_array_unref);
+  self->stations = g_steal_pointer (&stations);
+
+  self->listing_stations = TRUE;
+  gtk_string_list_splice (self->station_names, 1,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->station_names)) - 1, NULL);
+  for (guint i = 0; self->stations != NULL && i < self->stations->len; i++)
+    {
+      const CaStation *station = g_ptr_array_index (self->stations, i);
+
+      gtk_string_list_append (self->station_names, station->name);
+      if (g_strcmp0 (station->name, wanted) == 0)
+        selected = i + 1;
+    }
+  /* A station this ledger does not know stays shown, with the advice on it. */
+  if (wanted[0] != '\0' && selected == 0)
+    {
+      gtk_string_list_append (self->station_names, wanted);
+      selected = g_list_model_get_n_items (G_LIST_MODEL (self->station_names)) - 1;
+    }
+  adw_combo_row_set_selected (self->station_row, selected);
+  self->listing_stations = FALSE;
+  update_station_subtitle (self);
+}
+
+static void
+list_stations (TsPreferencesWindow *self)
+{
+  ts_workspace_run_async (self->workspace, list_stations_job, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
+                          self->cancellable, list_stations_cb, g_object_ref (self));
+}
+
 static void
 ts_preferences_window_bind (TsPreferencesWindow *self)
 {
@@ -272,6 +367,16 @@ ts_preferences_window_bind (TsPreferencesWindow *self)
   g_signal_connect_object (self->settings, "changed::ledger", G_CALLBACK (update_in_use), self,
                            G_CONNECT_SWAPPED);
 
+  self->station_names = gtk_string_list_new ((const char * const[]) { _("None"), NULL });
+  adw_combo_row_set_model (self->station_row, G_LIST_MODEL (self->station_names));
+  g_signal_connect_object (self->station_row, "notify::selected", G_CALLBACK (station_selected_cb), self,
+                           G_CONNECT_SWAPPED);
+  /* Stations come and go with the ledger: enrolled or revoked under Authorities. */
+  g_signal_connect_object (self->workspace, "changed", G_CALLBACK (list_stations), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->workspace, "notify::state", G_CALLBACK (list_stations), self,
+                           G_CONNECT_SWAPPED);
+  list_stations (self);
+
   all = ca_profile_get_all (&n_profiles);
   for (guint i = 0; i < n_profiles; i++)
     gtk_string_list_append (profiles, all[i].name);
@@ -294,11 +399,27 @@ ts_preferences_window_bind (TsPreferencesWindow *self)
 }
 
 static void
+ts_preferences_window_dispose (GObject *object)
+{
+  TsPreferencesWindow *self = TS_PREFERENCES_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  /* The row loses its choices as the window goes: that is no choice of the user's. */
+  g_signal_handlers_disconnect_by_func (self->station_row, station_selected_cb, self);
+
+  G_OBJECT_CLASS (ts_preferences_window_parent_class)->dispose (object);
+}
+
+static void
 ts_preferences_window_finalize (GObject *object)
 {
   TsPreferencesWindow *self = TS_PREFERENCES_WINDOW (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->workspace);
+  g_clear_object (&self->station_names);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->stations, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ts_preferences_window_parent_class)->finalize (object);
 }
@@ -309,6 +430,7 @@ ts_preferences_window_class_init (TsPreferencesWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->dispose = ts_preferences_window_dispose;
   object_class->finalize = ts_preferences_window_finalize;
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -317,6 +439,7 @@ ts_preferences_window_class_init (TsPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, ledger_row);
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, server_row);
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, in_use_row);
+  gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, station_row);
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, sec_tag_spin);
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, profile_row);
   gtk_widget_class_bind_template_child (widget_class, TsPreferencesWindow, line_endings_row);
@@ -335,14 +458,18 @@ ts_preferences_window_init (TsPreferencesWindow *self)
 }
 
 TsPreferencesWindow *
-ts_preferences_window_new (GSettings *settings)
+ts_preferences_window_new (GSettings   *settings,
+                           TsWorkspace *workspace)
 {
   TsPreferencesWindow *self;
 
   g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+  g_return_val_if_fail (TS_IS_WORKSPACE (workspace), NULL);
 
   self = g_object_new (TS_TYPE_PREFERENCES_WINDOW, NULL);
   self->settings = g_object_ref (settings);
+  self->workspace = g_object_ref (workspace);
+  self->cancellable = g_cancellable_new ();
   ts_preferences_window_bind (self);
 
   return self;

@@ -14,11 +14,13 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "ts-authority-lists.h"
 #include "ts-dossier-flow.h"
 #include "ts-gui-util.h"
 #include "ts-line.h"
 #include "ts-production-page.h"
 #include "ts-provision-form.h"
+#include "ts-station-text.h"
 #include "ts-unlock.h"
 #include "ts-workspace-ca.h"
 
@@ -32,6 +34,7 @@ struct _TsProductionPage
   /* Template widgets */
   GtkStack        *stack;             /* borrowed: the bin's child */
   AdwBin          *form_bin;
+  GtkLabel        *station_label;
   GtkWidget       *verdict_box;
   GtkLabel        *verdict_label;
   GtkLabel        *imei_label;
@@ -54,6 +57,8 @@ struct _TsProductionPage
   GCancellable    *line_cancellable;  /* from Start until the line has returned */
   TsLine          *line;              /* the current or last line, for its report */
   GHashTable      *rows_in_flight;    /* port → GtkListBoxRow (borrowed) */
+  GSettings       *settings;
+  char            *station_advice;    /* (nullable) the advice last shown on the station */
 
   guint            generation;        /* tells a finished line's late events apart */
   guint            in_flight;
@@ -846,13 +851,22 @@ dossier_action (GtkWidget  *widget,
 
 /* Authorities for the form -------------------------------------------------------- */
 
-static gpointer
-list_job (TsWorkspace   *workspace,
-          gpointer       data,
-          GCancellable  *cancellable,
-          GError       **error)
+/* Which station this bench runs as (Preferences chooses it): its CA is the
+ * form's first choice, and a station that cannot act is said once. */
+static void
+show_station (TsProductionPage *self,
+              GPtrArray        *stations)
 {
-  return ts_workspace_list_authorities (workspace, error);
+  g_autofree char *wanted = g_settings_get_string (self->settings, "station");
+  g_autofree char *advice = ts_station_advice (stations, wanted);
+  g_autofree char *text = ts_station_describe (stations, wanted);
+
+  gtk_label_set_text (self->station_label, text);
+  ts_provision_form_prefer_authority (self->form, ts_station_authority (stations, wanted));
+  if (advice != NULL && g_strcmp0 (advice, self->station_advice) != 0)
+    ts_show_message (GTK_WIDGET (self), advice);
+  g_free (self->station_advice);
+  self->station_advice = g_steal_pointer (&advice);
 }
 
 static void
@@ -862,16 +876,17 @@ list_cb (GObject      *object,
 {
   g_autoptr(TsProductionPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) authorities = NULL;
+  g_autoptr(TsAuthorityLists) lists = NULL;
 
-  authorities = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
-  if (authorities == NULL)
+  lists = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
+  if (lists == NULL)
     {
       show_error (self, error);
       return;
     }
 
-  ts_provision_form_set_authorities (self->form, authorities);
+  ts_provision_form_set_authorities (self->form, lists->authorities);
+  show_station (self, lists->stations);
 }
 
 static void
@@ -880,8 +895,8 @@ ts_production_page_reload (TsProductionPage *self)
   if (self->workspace == NULL || !ts_workspace_is_open (self->workspace))
     return;
 
-  ts_workspace_run_async (self->workspace, list_job, NULL, NULL,
-                          (GDestroyNotify) g_ptr_array_unref, self->cancellable, list_cb,
+  ts_workspace_run_async (self->workspace, ts_authority_lists_job, NULL, NULL,
+                          (GDestroyNotify) ts_authority_lists_free, self->cancellable, list_cb,
                           g_object_ref (self));
 }
 
@@ -919,6 +934,8 @@ ts_production_page_finalize (GObject *object)
   TsProductionPage *self = TS_PRODUCTION_PAGE (object);
 
   g_clear_object (&self->form);
+  g_clear_object (&self->settings);
+  g_free (self->station_advice);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->workspace);
   g_clear_object (&self->line_cancellable);
@@ -941,6 +958,7 @@ ts_production_page_class_init (TsProductionPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_BASE "/ts-production-page.ui");
   gtk_widget_class_bind_template_child (widget_class, TsProductionPage, form_bin);
+  gtk_widget_class_bind_template_child (widget_class, TsProductionPage, station_label);
   gtk_widget_class_bind_template_child (widget_class, TsProductionPage, verdict_box);
   gtk_widget_class_bind_template_child (widget_class, TsProductionPage, verdict_label);
   gtk_widget_class_bind_template_child (widget_class, TsProductionPage, imei_label);
@@ -987,6 +1005,9 @@ ts_production_page_init (TsProductionPage *self)
   self->cancellable = g_cancellable_new ();
   self->rows_in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
+  self->settings = g_settings_new (APP_ID);
+  g_signal_connect_object (self->settings, "changed::station", G_CALLBACK (ts_production_page_reload), self,
+                           G_CONNECT_SWAPPED);
   self->form = g_object_ref_sink (ts_provision_form_new (TS_PROVISION_FORM_PRODUCTION));
   adw_bin_set_child (self->form_bin, GTK_WIDGET (self->form));
   g_signal_connect_object (self->form, "notify::ready", G_CALLBACK (form_ready_cb), self,

@@ -12,9 +12,11 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "ts-authority-lists.h"
 #include "ts-gui-util.h"
 #include "ts-provision-dialog.h"
 #include "ts-provision-form.h"
+#include "ts-station-text.h"
 #include "ts-unlock.h"
 #include "ts-workspace-ca.h"
 
@@ -167,12 +169,14 @@ list_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) authorities = NULL;
+  g_autoptr(TsAuthorityLists) lists = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autofree char *station = g_settings_get_string (settings, "station");
   Run *run = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
 
-  authorities = ts_workspace_run_finish (run->workspace, result, &error);
-  if (authorities == NULL)
+  lists = ts_workspace_run_finish (run->workspace, result, &error);
+  if (lists == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -182,7 +186,9 @@ list_cb (GObject      *object,
                                                 : TS_PROVISION_FORM_PROVISION);
   g_object_ref_sink (run->form);
   g_object_set_data_full (G_OBJECT (task), "ts-form", run->form, g_object_unref);
-  ts_provision_form_set_authorities (run->form, authorities);
+  /* This bench's station signs with its own CA unless another is chosen. */
+  ts_provision_form_prefer_authority (run->form, ts_station_authority (lists->stations, station));
+  ts_provision_form_set_authorities (run->form, lists->authorities);
   if (run->rekey)
     ts_provision_form_set_rekey_device (run->form, run->workspace, run->imei);
 
@@ -193,15 +199,6 @@ list_cb (GObject      *object,
     }
 
   ts_unlock_async (run->workspace, run->parent, cancellable, unlocked_cb, g_steal_pointer (&task));
-}
-
-static gpointer
-list_job (TsWorkspace   *workspace,
-          gpointer       data,
-          GCancellable  *cancellable,
-          GError       **error)
-{
-  return ts_workspace_list_authorities (workspace, error);
 }
 
 void
@@ -229,8 +226,8 @@ ts_provision_dialog_run_async (GtkWidget             *parent,
   g_task_set_task_data (task, run, run_free);
 
   /* Whether there is an authority to sign with is known before the passphrase is asked for. */
-  ts_workspace_run_async (workspace, list_job, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
-                          cancellable, list_cb, task);
+  ts_workspace_run_async (workspace, ts_authority_lists_job, NULL, NULL,
+                          (GDestroyNotify) ts_authority_lists_free, cancellable, list_cb, task);
 }
 
 TsProvisionRequest *

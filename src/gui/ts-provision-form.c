@@ -37,6 +37,7 @@ struct _TsProvisionForm
   char                *imei;
   GCancellable        *revokes_cancellable;
   char                *server_ca;     /* (nullable) a file, or a trust store name */
+  char                *preferred_authority;  /* (nullable) chosen whenever listed */
   gboolean             server_ca_system;
   GCancellable        *server_ca_cancellable;
 };
@@ -342,7 +343,28 @@ ts_provision_form_set_authorities (TsProvisionForm *self,
           gtk_string_list_append (self->authorities, authority->name);
       }
 
+  ts_provision_form_prefer_authority (self, self->preferred_authority);
+
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
+}
+
+void
+ts_provision_form_prefer_authority (TsProvisionForm *self,
+                                    const char      *name)
+{
+  guint n;
+
+  g_return_if_fail (TS_IS_PROVISION_FORM (self));
+
+  if (name != self->preferred_authority)
+    {
+      g_free (self->preferred_authority);
+      self->preferred_authority = g_strdup (name);
+    }
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->authorities));
+  for (guint i = 0; name != NULL && i < n; i++)
+    if (g_strcmp0 (gtk_string_list_get_string (self->authorities, i), name) == 0)
+      adw_combo_row_set_selected (self->authority_row, i);
 }
 
 gboolean
@@ -477,6 +499,7 @@ ts_provision_form_finalize (GObject *object)
   g_clear_object (&self->revokes_cancellable);
   g_clear_object (&self->server_ca_cancellable);
   g_free (self->imei);
+  g_free (self->preferred_authority);
   g_free (self->server_ca);
 
   G_OBJECT_CLASS (ts_provision_form_parent_class)->finalize (object);

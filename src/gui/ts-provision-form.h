@@ -31,6 +31,9 @@ typedef enum
 TsProvisionForm    *ts_provision_form_new          (TsProvisionFormMode   mode);
 void                ts_provision_form_set_authorities (TsProvisionForm   *self,
                                                     GPtrArray            *authorities);
+/* Chooses @name (a station's CA, say) now, and whenever the list reloads, if listed. */
+void                ts_provision_form_prefer_authority (TsProvisionForm  *self,
+                                                    const char           *name);
 gboolean            ts_provision_form_is_ready     (TsProvisionForm      *self);
 void                ts_provision_form_set_rekey_device (TsProvisionForm  *self,
                                                     TsWorkspace          *workspace,

@@ -452,6 +452,9 @@ ts_workspace_revoke_station (TsWorkspace     *self,
   station = changed_if (self, ca_ledger_revoke_station (ledger, name, reason, error));
   if (station == NULL)
     return NULL;
+  /* What this machine records next must not name a station that can no longer act. */
+  if (g_strcmp0 (ca_ledger_get_station_name (ledger), name) == 0)
+    ca_ledger_use_station (ledger, NULL, NULL);
   *out_crl = ca_ledger_generate_crl (ledger, station->parent_name, 0, FALSE, error);
   if (*out_crl == NULL)
     {
@@ -474,6 +477,15 @@ ts_workspace_use_station (TsWorkspace  *self,
     return NULL;
 
   return ca_ledger_get_station (ledger, name, error);
+}
+
+void
+ts_workspace_leave_station (TsWorkspace *self)
+{
+  CaLedger *ledger = ts_workspace_get_ledger (self, NULL);
+
+  if (ledger != NULL)
+    ca_ledger_use_station (ledger, NULL, NULL);
 }
 
 /* The dossier signs CRLs with the next CRL numbers: a change to the ledger. */

@@ -110,7 +110,8 @@ GPtrArray       *ts_workspace_list_rekey_replaced (TsWorkspace              *sel
                                                    guint                     sec_tag,
                                                    GError                  **error);
 /* Stations (see ca-station.h). Revoking one also signs its parent's next CRL,
- * which lists the station's intermediate: PEM in @out_crl. */
+ * which lists the station's intermediate: PEM in @out_crl; a machine that was
+ * that station is none from then on. */
 GPtrArray       *ts_workspace_list_stations      (TsWorkspace               *self,
                                                   GError                   **error);
 CaStation       *ts_workspace_enroll_station     (TsWorkspace               *self,
@@ -128,6 +129,8 @@ CaStation       *ts_workspace_revoke_station     (TsWorkspace               *sel
 CaStation       *ts_workspace_use_station        (TsWorkspace               *self,
                                                   const char                *name,
                                                   GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
+/* This machine is no station from now on: what the workspace records names none. */
+void             ts_workspace_leave_station      (TsWorkspace               *self);
 
 /* A production lot's evidence folder (see ts-dossier.h) */
 gboolean         ts_workspace_write_dossier      (TsWorkspace               *self,

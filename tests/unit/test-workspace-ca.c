@@ -413,6 +413,65 @@ test_batch_read (Fixture       *fixture,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
 }
 
+/* The station of the certificate issued now for @imei, by "Root". */
+static char *
+issue_station (TsWorkspace *workspace,
+               const char  *imei)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCertificate) cert = NULL;
+  char *key_pem = NULL;
+
+  cert = ts_workspace_issue_with_new_key (workspace, &(CaIssueRequest) { "Root", imei, .revoke_previous = TRUE },
+                                          CA_KEY_EC_P256, &key_pem, &error);
+  g_assert_no_error (error);
+  ca_secret_free (key_pem);
+
+  return g_strdup (cert->station);
+}
+
+/* A machine stops naming a station when it leaves it, and when that station
+ * is revoked, so nothing it records later names a station that cannot act. */
+static void
+test_station_leave (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  g_autoptr(TsWorkspace) workspace = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaStation) enrolled = NULL;
+  g_autoptr(CaStation) used = NULL;
+  g_autoptr(CaStation) again = NULL;
+  g_autoptr(CaStation) revoked = NULL;
+  g_autoptr(GBytes) crl = NULL;
+  g_autofree char *serial = make_ledger (fixture);
+  g_autofree char *at_station = NULL;
+  g_autofree char *after_leave = NULL;
+  g_autofree char *after_revoke = NULL;
+
+  workspace = open_workspace (fixture, TS_WORKSPACE_OPEN_READ_WRITE);
+  unlock (workspace);
+  enrolled = ts_workspace_enroll_station (workspace, "bench-a", "Root", &error);
+  g_assert_no_error (error);
+
+  used = ts_workspace_use_station (workspace, "bench-a", &error);
+  g_assert_no_error (error);
+  at_station = issue_station (workspace, IMEI1);
+  g_assert_cmpstr (at_station, ==, "bench-a");
+
+  ts_workspace_leave_station (workspace);
+  after_leave = issue_station (workspace, IMEI2);
+  g_assert_null (after_leave);
+
+  again = ts_workspace_use_station (workspace, "bench-a", &error);
+  g_assert_no_error (error);
+  revoked = ts_workspace_revoke_station (workspace, "bench-a", CA_REVOKE_CA_COMPROMISE, &crl, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (crl);
+  after_revoke = issue_station (workspace, IMEI1);
+  g_assert_null (after_revoke);
+}
+
+
 int
 main (int   argc,
       char *argv[])
@@ -427,6 +486,7 @@ main (int   argc,
   ADD ("/workspace-ca/read-only", test_read_only);
   ADD ("/workspace-ca/run-async", test_run_async);
   ADD ("/workspace-ca/batch-read", test_batch_read);
+  ADD ("/workspace-ca/station-leave", test_station_leave);
 #undef ADD
 
   return g_test_run ();
