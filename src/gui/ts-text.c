@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "ts-provision-error.h"
@@ -95,14 +97,17 @@ ts_revoke_reasons (guint *out_n)
 /**
  * ts_error_advice:
  *
- * What the window says for @error: the core's own message, except where its
- * advice names a command-line option; there the window names its own choice.
+ * What the window says for @error: the core's own message without the advice
+ * for the command line after CA_ERROR_CLI_HINT, except where the window names
+ * a choice of its own.
  *
  * Returns: (transfer full): plain text
  */
 char *
 ts_error_advice (const GError *error)
 {
+  const char *hint;
+
   g_return_val_if_fail (error != NULL, NULL);
 
   /* The command line's advice is --host-key; the window's is the provision form's switch. */
@@ -110,6 +115,11 @@ ts_error_advice (const GError *error)
     return g_strdup (_("The modem firmware is older than 1.3.0 and cannot generate a key. "
                        "Update the modem firmware, or provision again with “Generate the key "
                        "on this computer” switched on."));
+
+  /* What follows the hint is for the command line only. */
+  hint = strstr (error->message, CA_ERROR_CLI_HINT);
+  if (hint != NULL)
+    return g_strndup (error->message, hint - error->message);
 
   return g_strdup (error->message);
 }
