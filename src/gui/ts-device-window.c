@@ -642,6 +642,15 @@ at_log_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* F1 opens the device window's own help page. */
+static void
+help_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  ts_show_help (GTK_WINDOW (widget), "help:tagsmith/device-window");
+}
+
 static void
 refresh_action (GtkWidget  *widget,
                 const char *action_name,
@@ -1198,12 +1207,14 @@ ts_device_window_class_init (TsDeviceWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "device.cert-details", "(sss)", cert_details_action);
   gtk_widget_class_install_action (widget_class, "device.history", NULL, history_action);
   gtk_widget_class_install_action (widget_class, "device.revoke", "s", revoke_action);
+  gtk_widget_class_install_action (widget_class, "device.help", NULL, help_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
                                        "device.refresh", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "device.refresh", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F1, 0, "device.help", NULL);
 }
 
 static void
