@@ -586,9 +586,12 @@ load_cb (GObject      *object,
   store = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (store == NULL)
     {
+      g_autofree char *advice = NULL;
+
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      adw_status_page_set_description (self->error_status, error->message);
+      advice = ts_error_advice (error);
+      adw_status_page_set_description (self->error_status, advice);
       show_page (self, "error");
       return;
     }
@@ -709,7 +712,7 @@ provision_cb (GObject      *object,
    * settles an install left in flight: the flow's message says both. */
   if (outcome != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      message = g_strdup (error->message);
+      message = ts_error_advice (error);
       g_clear_error (&error);
     }
   else if (error == NULL)

@@ -106,8 +106,6 @@ ts_revoke_reasons (guint *out_n)
 char *
 ts_error_advice (const GError *error)
 {
-  const char *hint;
-
   g_return_val_if_fail (error != NULL, NULL);
 
   /* The command line's advice is --host-key; the window's is the provision form's switch. */
@@ -116,10 +114,26 @@ ts_error_advice (const GError *error)
                        "Update the modem firmware, or provision again with “Generate the key "
                        "on this computer” switched on."));
 
-  /* What follows the hint is for the command line only. */
-  hint = strstr (error->message, CA_ERROR_CLI_HINT);
-  if (hint != NULL)
-    return g_strndup (error->message, hint - error->message);
+  return ts_message_advice (error->message);
+}
 
-  return g_strdup (error->message);
+/**
+ * ts_message_advice:
+ * @message: a message of the core, such as a GError's
+ *
+ * What the window says for @message: all of it up to the advice for the
+ * command line after CA_ERROR_CLI_HINT, which is for the command line only.
+ *
+ * Returns: (transfer full): plain text
+ */
+char *
+ts_message_advice (const char *message)
+{
+  const char *hint;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  hint = strstr (message, CA_ERROR_CLI_HINT);
+
+  return hint != NULL ? g_strndup (message, hint - message) : g_strdup (message);
 }

@@ -308,6 +308,7 @@ test_error_advice_cli_hint (void)
   g_autoptr(GError) plain = NULL;
   g_autofree char *advice = NULL;
   g_autofree char *plain_advice = NULL;
+  g_autofree char *line_advice = NULL;
 
   g_set_error (&error, CA_ERROR, CA_ERROR_NOT_FOUND,
                "There is no CA named “%s” in this ledger. Check the name against the ledger's CAs.",
@@ -321,6 +322,10 @@ test_error_advice_cli_hint (void)
   g_assert_cmpstr (advice, ==,
                    "There is no CA named “Fleet” in this ledger. Check the name against the "
                    "ledger's CAs.");
+
+  /* A message passed on without its GError, as the production line's events are. */
+  line_advice = ts_message_advice (error->message);
+  g_assert_cmpstr (line_advice, ==, advice);
 
   /* Nothing set, nothing to add to. */
   ca_error_add_cli_hint (&plain, "`tagsmith ca list`");
