@@ -373,7 +373,7 @@ ts_show_error (GtkWidget    *widget,
 /**
  * ts_show_help:
  * @window: the window asking
- * @uri: a help page, "help:tagsmith/ID" with ID a page of data/help/C
+ * @uri: a help page: help:tagsmith/ and the id of a page of data/help/C
  *
  * Shows the help page @uri. With TAGSMITH_HELP_LOG set, appends @uri to the
  * file it names instead, so tests see what would be shown without a help viewer.
