@@ -151,12 +151,13 @@ check_not_revoked (CaSigner  *signer,
   if (g_strcmp0 (signer->revoked_name, signer->name) == 0)
     g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
                  "The CA “%s” has been revoked, so nothing it signs would be trusted. Issue from "
-                 "another CA (`tagsmith ca list` shows them), or create a new intermediate with "
-                 "`tagsmith ca intermediate`.", signer->name);
+                 "another CA, or create a new intermediate CA and issue from it." CA_ERROR_CLI_HINT
+                 "`tagsmith ca list` shows the CAs and `tagsmith ca intermediate` creates one.",
+                 signer->name);
   else
     g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
                  "The CA “%s” sits below the revoked CA “%s”, so nothing it signs would be trusted. "
-                 "Issue from a CA outside that branch (`tagsmith ca list` shows them).",
+                 "Issue from a CA outside that branch." CA_ERROR_CLI_HINT "`tagsmith ca list` shows the CAs.",
                  signer->name, signer->revoked_name);
 
   return FALSE;
@@ -176,15 +177,15 @@ ca_signer_check_in_validity (CaSigner  *signer,
                  "The CA “%s” %s, so nothing it signs would be accepted. %s",
                  signer->name, state,
                  signer->outside_not_yet ? "Check this computer's clock, or wait until it is valid."
-                                         : "Create a new CA (`tagsmith ca init`, `tagsmith ca intermediate`) "
-                                           "and sign with it.");
+                                         : "Create a new CA and sign with it." CA_ERROR_CLI_HINT
+                                           "`tagsmith ca init` or `tagsmith ca intermediate` creates one.");
   else
     g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
                  "The CA “%s” sits below the CA “%s”, which %s, so nothing it signs would be accepted. %s",
                  signer->name, signer->outside_name, state,
                  signer->outside_not_yet ? "Check this computer's clock, or wait until it is valid."
-                                         : "Sign with a CA below a valid root (`tagsmith ca list` shows "
-                                           "them).");
+                                         : "Sign with a CA below a valid root." CA_ERROR_CLI_HINT
+                                           "`tagsmith ca list` shows the CAs.");
 
   return FALSE;
 }
@@ -200,8 +201,8 @@ ca_signer_check_can_issue (CaSigner  *signer,
     {
       g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
                    "The CA “%s” sits deeper below its root than a path length above it allows, so "
-                   "every verifier would reject what it signs. Issue from a CA higher up "
-                   "(`tagsmith ca list` shows each CA's path length).", signer->name);
+                   "every verifier would reject what it signs. Issue from a CA higher up." CA_ERROR_CLI_HINT
+                   "`tagsmith ca list` shows each CA's path length.", signer->name);
       return FALSE;
     }
 
@@ -213,7 +214,8 @@ ca_set_no_such_authority (GError     **error,
                           const char  *name)
 {
   g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
-               "There is no CA named “%s” in this ledger. `tagsmith ca list` shows the CAs.", name);
+               "There is no CA named “%s” in this ledger. Check the name against the ledger's CAs."
+               CA_ERROR_CLI_HINT "`tagsmith ca list` shows them.", name);
 }
 
 gboolean
@@ -554,7 +556,8 @@ inherit_path_len (CaSigner  *parent,
       g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
                    "The CA “%s” may not have CAs below it (the path length of the chain above it "
                    "allows none), so it can only issue device certificates. Sign the new CA with a "
-                   "CA higher up (`tagsmith ca list` shows each CA's path length).", parent->name);
+                   "CA higher up." CA_ERROR_CLI_HINT "`tagsmith ca list` shows each CA's path length.",
+                   parent->name);
       return -2;
     }
   if (requested > parent->path_room - 1)

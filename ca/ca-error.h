@@ -38,6 +38,15 @@ typedef enum
   CA_ERROR_WEAK_PASSPHRASE,   /* a new passphrase shorter than CA_PASSPHRASE_MIN_LENGTH */
 } CaError;
 
-GQuark ca_error_quark (void);
+/* A message says what happened and what to do in words every front end can use.
+ * Where a command is the best advice on the command line, it follows at the end
+ * of the message after CA_ERROR_CLI_HINT ("… On the command line, `tagsmith ca
+ * list` shows them."); the window leaves that part out. */
+#define CA_ERROR_CLI_HINT "\nOn the command line, "
+
+GQuark ca_error_quark        (void);
+void   ca_error_add_cli_hint (GError     **error,
+                              const char  *format,
+                              ...) G_GNUC_PRINTF (2, 3);
 
 G_END_DECLS

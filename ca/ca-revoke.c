@@ -34,7 +34,8 @@ ca_serial_normalise (const char  *text,
       if (!g_ascii_isxdigit (*p))
         {
           g_set_error (error, CA_ERROR, CA_ERROR_INVALID_ARGUMENT,
-                       "“%s” is not a serial number: give it in hex, as `tagsmith fleet show` prints it.",
+                       "“%s” is not a serial number: give it in hex, as the device's details show it."
+                       CA_ERROR_CLI_HINT "`tagsmith fleet show IMEI` prints it.",
                        text);
           return NULL;
         }
@@ -221,7 +222,8 @@ set_not_found (const CaRevokeRequest  *request,
   if (serial != NULL)
     g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
                  "The CA “%s” never issued a certificate or intermediate CA with serial %s. Check the "
-                 "serial and the CA with `tagsmith fleet show IMEI` or `tagsmith ca list`.",
+                 "serial against the device's details and the CA against the ledger's CAs."
+                 CA_ERROR_CLI_HINT "`tagsmith fleet show IMEI` and `tagsmith ca list` show them.",
                  request->authority, serial);
   else
     g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,

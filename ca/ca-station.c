@@ -43,8 +43,10 @@ set_no_such_station (const char  *name,
                      GError     **error)
 {
   g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
-               "There is no station named “%s” in this ledger. `tagsmith station list` shows the "
-               "stations; enroll this bench with `tagsmith station enroll %s --parent CA`.", name, name);
+               "There is no station named “%s” in this ledger. Check the name against the ledger's "
+               "stations, or enroll this bench under that name." CA_ERROR_CLI_HINT
+               "`tagsmith station list` shows the stations and `tagsmith station enroll %s "
+               "--parent CA` enrolls this bench.", name, name);
 }
 
 /* The station @name, or NULL with CA_ERROR_NOT_FOUND; @out_serial (nullable)
@@ -304,9 +306,9 @@ ca_ledger_use_station (CaLedger    *self,
       revoked_at = ca_time_to_iso8601 (station->revoked_at);
       g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
                    "The station “%s” was revoked (%s, %s), so it can no longer issue or provision. "
-                   "Enroll this bench again under a new name (`tagsmith station enroll NAME --parent CA`) "
-                   "and give that name.", name, ca_revoke_reason_to_string (station->revoke_reason),
-                   revoked_at);
+                   "Enroll this bench again under a new name and use that name." CA_ERROR_CLI_HINT
+                   "`tagsmith station enroll NAME --parent CA` enrolls it.", name,
+                   ca_revoke_reason_to_string (station->revoke_reason), revoked_at);
       return FALSE;
     }
 

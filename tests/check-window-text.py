@@ -7,8 +7,11 @@ commands, no audit event identifiers.
   the window shows — names no `tagsmith …` command, no command-line option (--host-key), no
   shell command (ls /etc/ssl/certs) and no AT command (AT%…, AT+…).
 - In ui/*.ui, no translatable text does.
-- The messages that ca/ and src/provision/ give both front ends and that the window shows
-  verbatim name no command either where listed in CORE_MESSAGES.
+- The messages that ca/ and src/provision/ give both front ends name no `tagsmith …` command
+  in the part the window shows (ts_error_advice() leaves out what follows CA_ERROR_CLI_HINT):
+  string literals outside comments, preprocessor lines and log calls, up to CA_ERROR_CLI_HINT,
+  and none in a statement that builds the command line's hint (ca_error_add_cli_hint(), or a
+  variable named cli_hint).
 
 Before looking at the tree the checker runs on made-up text, so that it cannot pass by
 finding nothing.
@@ -30,14 +33,11 @@ COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
 LITERAL = re.compile(r'"((?:\\.|[^"\\\n])*)"')
 NOT_SHOWN = re.compile(r"\b(g_debug|g_message|g_warning|g_critical|g_str_has_prefix|g_log)\s*\(")
 UI_TEXT = re.compile(r'<(?:property|attribute)[^>]*translatable="yes"[^>]*>([^<]*)<')
-# Core messages the window shows verbatim, and the file each comes from: the notice of a
-# keyless certificate retired, and the advice after a damaged audit log or CA key.
-CORE_MESSAGES = {
-    os.path.join("src", "provision", "ts-store.c"): "tagsmith crl",
-    os.path.join("src", "provision", "ts-workspace-modem.c"): "tagsmith ca list",
-    os.path.join("ca", "ca-audit.c"): "tagsmith audit verify",
-    os.path.join("ca", "ca-authority.c"): "tagsmith audit verify",
-}
+# The core's folders, whose messages reach the window through ts_error_advice().
+CORE = [os.path.join("src", "provision"), "ca"]
+TAGSMITH_COMMAND = FORBIDDEN[0][0]
+PREPROCESSOR = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
+CLI_HINT = re.compile(r"cli_hint\b")
 
 
 def problems_in_text(text):
@@ -56,6 +56,23 @@ def check_c(path, source):
                 for what in problems_in_text(literal.group(1)):
                     at = line + statement[:literal.start()].count("\n")
                     found.append(f"{path}:{at}: shows {what}: \"{literal.group(1)}\"")
+        line += statement.count("\n")
+    return found
+
+
+def check_core(path, source):
+    found = []
+    code = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), source)
+    code = PREPROCESSOR.sub("", code)
+    line = 1
+    for statement in re.split(r"(?<=;)|(?<=\{)|(?<=\})", code):
+        if not NOT_SHOWN.search(statement) and not CLI_HINT.search(statement):
+            shown = statement.split("CA_ERROR_CLI_HINT")[0]
+            for literal in LITERAL.finditer(shown):
+                if TAGSMITH_COMMAND.search(literal.group(1)):
+                    at = line + statement[:literal.start()].count("\n")
+                    found.append(f"{path}:{at}: a message the window shows names a tagsmith "
+                                 f"command: \"{literal.group(1)}\"")
         line += statement.count("\n")
     return found
 
@@ -83,10 +100,11 @@ def check_tree(root):
                 path = os.path.join(folder, name)
                 with open(path, encoding="utf-8") as f:
                     found += check_ui(os.path.relpath(path, root), f.read())
-    for path, command in CORE_MESSAGES.items():
-        with open(os.path.join(root, path), encoding="utf-8") as f:
-            if command in COMMENT.sub("", f.read()):
-                found.append(f"{path}: a message the window shows names `{command}`")
+    for folder in CORE:
+        for name in sorted(os.listdir(os.path.join(root, folder))):
+            if name.endswith(".c"):
+                with open(os.path.join(root, folder, name), encoding="utf-8") as f:
+                    found += check_core(os.path.join(folder, name), f.read())
     return found
 
 
@@ -106,6 +124,19 @@ def self_test():
     bad_ui = '<property name="label" translatable="yes">Run tagsmith crl --ca Root</property>'
     assert len(check_ui("made-up.ui", bad_ui)) == 2
     assert check_ui("made-up.ui", '<property name="label" translatable="yes">Lock</property>') == []
+    bad_core = ('#define INFO "tagsmith key label"\n'
+                'static void f (GError **error) {\n'
+                '  g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,\n'
+                '               "No CA “%s”. `tagsmith ca list` shows them.", name);\n'
+                '  g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND, "No CA “%s”. Check the name."\n'
+                '               CA_ERROR_CLI_HINT "`tagsmith ca list` shows them.", name);\n'
+                '  ca_error_add_cli_hint (error, _("`tagsmith crl` publishes it."));\n'
+                '  g_string_append (cli_hint, "`tagsmith creds write`");\n'
+                '  g_debug ("ran tagsmith crl");\n'
+                '  g_prefix_error (error, _("Run tagsmith crl --ca %s: "), name);\n}\n')
+    found = check_core("made-up.c", bad_core)
+    assert len(found) == 2, found
+    assert found[0].startswith("made-up.c:4:") and found[1].startswith("made-up.c:10:"), found
 
 
 def main():

@@ -185,6 +185,7 @@ verify_cb (GObject      *object,
   gint64 checked = verify != NULL ? verify->checked : 0;
   gint64 first_broken = verify != NULL ? verify->first_broken : 0;
   g_autofree char *title = NULL;
+  g_autofree char *advice = NULL;
 
   if (verify != NULL)
     {
@@ -218,7 +219,8 @@ verify_cb (GObject      *object,
           ? g_strdup_printf (_("Audit log altered at event %" G_GINT64_FORMAT), first_broken)
           : g_strdup (_("The audit log could not be checked"));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->verify_row), title);
-  adw_action_row_set_subtitle (self->verify_row, error->message);
+  advice = ts_error_advice (error);
+  adw_action_row_set_subtitle (self->verify_row, advice);
   adw_action_row_set_icon_name (self->verify_row, "dialog-warning-symbolic");
   gtk_widget_add_css_class (GTK_WIDGET (self->verify_row), "error");
 }
@@ -263,7 +265,11 @@ verify_unlocked_cb (GObject      *object,
   if (ts_unlock_finish (result, &error))
     ts_activity_page_reload (self);
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    adw_action_row_set_subtitle (self->verify_row, error->message);
+    {
+      g_autofree char *advice = ts_error_advice (error);
+
+      adw_action_row_set_subtitle (self->verify_row, advice);
+    }
 }
 
 static void

@@ -71,6 +71,7 @@ validate (Form *form)
 {
   g_autoptr(TsCredentialSet) set = form_set (form);
   g_autoptr(GError) error = NULL;
+  g_autofree char *advice = NULL;
   gboolean empty = TRUE;
   gboolean ok;
 
@@ -79,7 +80,8 @@ validate (Form *form)
   ok = ts_sec_tag_check_writable (gtk_spin_button_get_value (form->sec_tag_spin), &error) &&
        ts_credential_set_check (set, &error);
 
-  gtk_label_set_text (form->problem, error != NULL ? error->message : "");
+  advice = error != NULL ? ts_error_advice (error) : NULL;
+  gtk_label_set_text (form->problem, advice != NULL ? advice : "");
   gtk_widget_set_visible (GTK_WIDGET (form->problem), error != NULL && !empty);
   adw_message_dialog_set_response_enabled (form->dialog, "add", ok);
 }
@@ -156,7 +158,9 @@ load_file_cb (GObject      *object,
 
   if (contents == NULL)
     {
-      gtk_label_set_text (form->problem, error->message);
+      g_autofree char *advice = ts_error_advice (error);
+
+      gtk_label_set_text (form->problem, advice);
       gtk_widget_set_visible (GTK_WIDGET (form->problem), TRUE);
     }
   else

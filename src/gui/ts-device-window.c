@@ -586,9 +586,12 @@ load_cb (GObject      *object,
   store = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (store == NULL)
     {
+      g_autofree char *advice = NULL;
+
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      adw_status_page_set_description (self->error_status, error->message);
+      advice = ts_error_advice (error);
+      adw_status_page_set_description (self->error_status, advice);
       show_page (self, "error");
       return;
     }
@@ -640,6 +643,15 @@ at_log_action (GtkWidget  *widget,
       g_weak_ref_set (&self->at_log_window, window);
     }
   gtk_window_present (GTK_WINDOW (window));
+}
+
+/* F1 opens the device window's own help page. */
+static void
+help_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  ts_show_help (GTK_WINDOW (widget), "help:tagsmith/device-window");
 }
 
 static void
@@ -700,7 +712,7 @@ provision_cb (GObject      *object,
    * settles an install left in flight: the flow's message says both. */
   if (outcome != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      message = g_strdup (error->message);
+      message = ts_error_advice (error);
       g_clear_error (&error);
     }
   else if (error == NULL)
@@ -1198,12 +1210,14 @@ ts_device_window_class_init (TsDeviceWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "device.cert-details", "(sss)", cert_details_action);
   gtk_widget_class_install_action (widget_class, "device.history", NULL, history_action);
   gtk_widget_class_install_action (widget_class, "device.revoke", "s", revoke_action);
+  gtk_widget_class_install_action (widget_class, "device.help", NULL, help_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
                                        "device.refresh", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "device.refresh", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F1, 0, "device.help", NULL);
 }
 
 static void

@@ -369,3 +369,34 @@ ts_show_error (GtkWidget    *widget,
   advice = ts_error_advice (error);
   ts_show_message (widget, advice);
 }
+
+/**
+ * ts_show_help:
+ * @window: the window asking
+ * @uri: a help page: help:tagsmith/ and the id of a page of data/help/C
+ *
+ * Shows the help page @uri. With TAGSMITH_HELP_LOG set, appends @uri to the
+ * file it names instead, so tests see what would be shown without a help viewer.
+ */
+void
+ts_show_help (GtkWindow  *window,
+              const char *uri)
+{
+  const char *log = g_getenv ("TAGSMITH_HELP_LOG");
+
+  g_return_if_fail (GTK_IS_WINDOW (window));
+  g_return_if_fail (uri != NULL);
+
+  if (log != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (log);
+      g_autoptr(GFileOutputStream) out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, NULL);
+      g_autofree char *line = g_strconcat (uri, "\n", NULL);
+
+      if (out != NULL)
+        g_output_stream_write_all (G_OUTPUT_STREAM (out), line, strlen (line), NULL, NULL, NULL);
+      return;
+    }
+
+  gtk_show_uri (window, uri, GDK_CURRENT_TIME);
+}

@@ -30,5 +30,7 @@ void      ts_show_message        (GtkWidget           *widget,
                                   const char          *message);
 void      ts_show_error          (GtkWidget           *widget,
                                   const GError        *error);
+void      ts_show_help           (GtkWindow           *window,
+                                  const char          *uri);
 
 G_END_DECLS

@@ -187,9 +187,12 @@ history_cb (GObject      *object,
   history = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   if (history == NULL)
     {
+      g_autofree char *advice = NULL;
+
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      adw_status_page_set_description (self->error_status, error->message);
+      advice = ts_error_advice (error);
+      adw_status_page_set_description (self->error_status, advice);
       gtk_stack_set_visible_child_name (self->stack, "error");
       return;
     }

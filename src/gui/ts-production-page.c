@@ -386,7 +386,7 @@ line_observer (const TsLineEvent *line_event,
   event->kind = line_event->kind;
   event->port = g_strdup (line_event->port);
   event->imei = g_strdup (line_event->imei);
-  event->message = g_strdup (line_event->message);
+  event->message = line_event->message != NULL ? ts_message_advice (line_event->message) : NULL;
   event->passed = line_event->passed;
   event->failed = line_event->failed;
   event->in_flight = line_event->in_flight;

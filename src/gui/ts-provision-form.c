@@ -238,16 +238,22 @@ static AdwActionRow *
 server_ca_row_new (TsProvisionForm *self)
 {
   AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
+  /* Stacked, so that the row's title keeps its room in a 360 px window. */
+  GtkWidget *choices = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Server CA"));
   adw_action_row_set_subtitle_lines (row, 0);
-  adw_action_row_add_suffix (row, server_ca_button (self, _("Trust Store…"),
-                                                    _("Choose from the System Trust Store"),
-                                                    G_CALLBACK (choose_system_cb)));
-  adw_action_row_add_suffix (row, server_ca_button (self, _("File…"), _("Choose a PEM File"),
-                                                    G_CALLBACK (choose_file_cb)));
-  adw_action_row_add_suffix (row, server_ca_button (self, _("None"), _("No Server CA"),
-                                                    G_CALLBACK (choose_none_cb)));
+  gtk_widget_add_css_class (choices, "linked");
+  gtk_widget_set_margin_top (choices, 6);
+  gtk_widget_set_margin_bottom (choices, 6);
+  gtk_box_append (GTK_BOX (choices), server_ca_button (self, _("Trust Store…"),
+                                                       _("Choose from the System Trust Store"),
+                                                       G_CALLBACK (choose_system_cb)));
+  gtk_box_append (GTK_BOX (choices), server_ca_button (self, _("File…"), _("Choose a PEM File"),
+                                                       G_CALLBACK (choose_file_cb)));
+  gtk_box_append (GTK_BOX (choices), server_ca_button (self, _("None"), _("No Server CA"),
+                                                       G_CALLBACK (choose_none_cb)));
+  adw_action_row_add_suffix (row, choices);
   self->server_ca_row = row;
   set_server_ca (self, NULL, FALSE, NULL);
 
@@ -572,7 +578,11 @@ replaced_cb (GObject      *object,
   if (replaced == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        adw_action_row_set_subtitle (self->revokes_row, error->message);
+        {
+          g_autofree char *advice = ts_error_advice (error);
+
+          adw_action_row_set_subtitle (self->revokes_row, advice);
+        }
       return;
     }
 

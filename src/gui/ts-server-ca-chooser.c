@@ -178,7 +178,9 @@ listed_cb (GObject      *object,
 
   if (entries == NULL)
     {
-      gtk_label_set_text (chooser->status, error->message);
+      g_autofree char *advice = ts_error_advice (error);
+
+      gtk_label_set_text (chooser->status, advice);
       return;
     }
   if (entries->len == 0)

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "ts-provision-error.h"
@@ -95,8 +97,9 @@ ts_revoke_reasons (guint *out_n)
 /**
  * ts_error_advice:
  *
- * What the window says for @error: the core's own message, except where its
- * advice names a command-line option; there the window names its own choice.
+ * What the window says for @error: the core's own message without the advice
+ * for the command line after CA_ERROR_CLI_HINT, except where the window names
+ * a choice of its own.
  *
  * Returns: (transfer full): plain text
  */
@@ -111,5 +114,26 @@ ts_error_advice (const GError *error)
                        "Update the modem firmware, or provision again with “Generate the key "
                        "on this computer” switched on."));
 
-  return g_strdup (error->message);
+  return ts_message_advice (error->message);
+}
+
+/**
+ * ts_message_advice:
+ * @message: a message of the core, such as a GError's
+ *
+ * What the window says for @message: all of it up to the advice for the
+ * command line after CA_ERROR_CLI_HINT, which is for the command line only.
+ *
+ * Returns: (transfer full): plain text
+ */
+char *
+ts_message_advice (const char *message)
+{
+  const char *hint;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  hint = strstr (message, CA_ERROR_CLI_HINT);
+
+  return hint != NULL ? g_strndup (message, hint - message) : g_strdup (message);
 }

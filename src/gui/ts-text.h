@@ -18,6 +18,7 @@ char *ts_format_date     (gint64      unix_time);
 char *ts_format_relative (gint64      unix_time);
 char *ts_short_hash      (const char *hex);
 char *ts_error_advice    (const GError *error);
+char *ts_message_advice  (const char   *message);
 
 /* A reason of RFC 5280 a person may give for revoking a device certificate,
  * named and explained in plain words. */

@@ -267,30 +267,17 @@ show_page_action (GtkWidget  *widget,
 }
 
 /* F1 opens the help page of the page on show (data/help/C, page ids are the
- * stack's page names). TAGSMITH_HELP_LOG names a file the URI is appended to
- * instead, so tests see what would be shown without a help viewer. */
+ * stack's page names). */
 static void
 help_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *param)
 {
   TsWindow *self = TS_WINDOW (widget);
-  const char *log = g_getenv ("TAGSMITH_HELP_LOG");
   const char *page = gtk_stack_get_visible_child_name (self->stack);
   g_autofree char *uri = page != NULL ? g_strconcat ("help:tagsmith/", page, NULL) : g_strdup ("help:tagsmith");
 
-  if (log != NULL)
-    {
-      g_autoptr(GFile) file = g_file_new_for_path (log);
-      g_autoptr(GFileOutputStream) out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, NULL);
-      g_autofree char *line = g_strconcat (uri, "\n", NULL);
-
-      if (out != NULL)
-        g_output_stream_write_all (G_OUTPUT_STREAM (out), line, strlen (line), NULL, NULL, NULL);
-      return;
-    }
-
-  gtk_show_uri (GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
+  ts_show_help (GTK_WINDOW (self), uri);
 }
 
 /* From the first-start buttons of the pages and the provision dialog. */

@@ -773,8 +773,9 @@ load_histories (Dossier  *d,
   if (d->histories->len == 0)
     {
       g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_INVALID_INPUT,
-                   _("The ledger holds no devices of lot “%s”. Check the name with "
-                     "`tagsmith fleet list --lot NAME`."), d->lot);
+                   _("The ledger holds no devices of lot “%s”. Check the lot's name in the "
+                     "fleet."), d->lot);
+      ca_error_add_cli_hint (error, _("`tagsmith fleet list --lot NAME` lists a lot's devices."));
       return FALSE;
     }
 
@@ -898,7 +899,7 @@ verify_text (void)
                             "dossier.json holds the same facts as dossier.pdf (its schema_version\n"
                             "says which layout); audit_head names the ledger's audit event that was\n"
                             "newest when the folder was made, so the ledger can later be shown to\n"
-                            "still contain it (tagsmith audit list).\n"));
+                            "still contain it (its audit log lists every event).\n"));
 }
 
 static gboolean

@@ -228,8 +228,10 @@ cloud_export_row (CaFleetRow  *row,
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    _("The certificate %s of device %s has no common name, which the cloud needs as the device's "
-                     "name. Issue a new one with a profile (tagsmith rekey or tagsmith issue --profile %s)."),
+                     "name. Issue it a new certificate with the %s profile."),
                    cert->serial, row->imei, export->azure ? "azure" : "aws");
+      ca_error_add_cli_hint (error, _("`tagsmith rekey` or `tagsmith issue --profile %s` issues one."),
+                             export->azure ? "azure" : "aws");
       return FALSE;
     }
   if (export->azure && !azure_device_id_is_valid (cn))

@@ -371,6 +371,7 @@ already_provisioned (Flow       *f,
   const TsProvisionRequest *req = f->request;
   g_autoptr(GPtrArray) valid = NULL;
   g_autoptr(GString) differs = g_string_new (NULL);
+  g_autoptr(GString) cli_hint = g_string_new (NULL);
   const char *port = ts_modem_get_path (f->modem);
   CaCertificate *current = NULL;
   char held[65];
@@ -415,14 +416,19 @@ already_provisioned (Flow       *f,
                             f->cancellable, error))
         return FALSE;
       if (g_ascii_strcasecmp (held, want) != 0)
-        g_string_append_printf (differs,
-                                _("\n- The server CA certificate differs: sec_tag %u holds %s, "
-                                  "%s hashes to %.16s… as sent. Rewrite just it with `tagsmith "
-                                  "creds write --port %s --sec-tag %u --type ca --file FILE "
-                                  "--line-endings %s`."),
-                                req->sec_tag, held[0] != '\0' ? held : _("none"),
-                                req->server_ca_label != NULL ? req->server_ca_label : _("--server-ca"),
-                                want, port, req->sec_tag, ts_line_endings_to_string (req->endings));
+        {
+          g_string_append_printf (differs,
+                                  _("\n- The server CA certificate differs: sec_tag %u holds %s, "
+                                    "%s hashes to %.16s… as sent. Rewrite just it."),
+                                  req->sec_tag, held[0] != '\0' ? held : _("none"),
+                                  req->server_ca_label != NULL ? req->server_ca_label
+                                                               : _("the server CA"),
+                                  want);
+          g_string_append_printf (cli_hint,
+                                  _("\n`tagsmith creds write --port %s --sec-tag %u --type ca "
+                                    "--file FILE --line-endings %s` rewrites the server CA."),
+                                  port, req->sec_tag, ts_line_endings_to_string (req->endings));
+        }
     }
 
   if (req->endings != TS_LINE_ENDINGS_KEEP)
@@ -431,14 +437,19 @@ already_provisioned (Flow       *f,
                                                                : current->sha256_lf;
 
       if (g_ascii_strcasecmp (cert_sha, want) != 0)
-        g_string_append_printf (differs,
-                                _("\n- The client certificate was written with other line "
-                                  "endings than --line-endings %s. Rewrite just it with `tagsmith "
-                                  "creds read --port %s --sec-tag %u --type cert --out cert.pem` "
-                                  "and `tagsmith creds write --port %s --sec-tag %u --type cert "
-                                  "--file cert.pem --line-endings %s`."),
-                                ts_line_endings_to_string (req->endings), port, req->sec_tag,
-                                port, req->sec_tag, ts_line_endings_to_string (req->endings));
+        {
+          g_string_append_printf (differs,
+                                  _("\n- The client certificate was written with other line "
+                                    "endings (%s wanted). Rewrite just it."),
+                                  ts_line_endings_to_string (req->endings));
+          g_string_append_printf (cli_hint,
+                                  _("\n`tagsmith creds read --port %s --sec-tag %u --type cert "
+                                    "--out cert.pem` and `tagsmith creds write --port %s --sec-tag %u "
+                                    "--type cert --file cert.pem --line-endings %s` rewrite the "
+                                    "client certificate."),
+                                  port, req->sec_tag, port, req->sec_tag,
+                                  ts_line_endings_to_string (req->endings));
+        }
     }
 
   if (differs->len > 0)
@@ -448,6 +459,7 @@ already_provisioned (Flow       *f,
                      "with its key, but not as this run would write it:%s\nThe certificate "
                      "itself is good: no re-key is needed, and none should revoke it."),
                    req->sec_tag, current->serial, f->identity->imei, differs->str);
+      ca_error_add_cli_hint (error, _("these commands rewrite just what differs:%s"), cli_hint->str);
       return FALSE;
     }
 
@@ -501,10 +513,11 @@ check (Flow    *f,
   if (!req->host_key && !_ts_firmware_can_keygen (f->identity))
     {
       g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_NOT_SUPPORTED,
-                   _("The modem firmware (%s) is older than 1.3.0 and cannot generate a key "
-                     "(%%KEYGEN). Update the modem firmware, or run again with --host-key to "
-                     "generate the key on this computer and write it to the modem."),
+                   _("The modem firmware (%s) is older than 1.3.0 and cannot generate a key. "
+                     "Update the modem firmware, or provision again with the key generated on "
+                     "this computer and written to the modem."),
                    f->identity->firmware);
+      ca_error_add_cli_hint (error, _("--host-key generates the key on this computer."));
       return FALSE;
     }
   f->readback = !_ts_firmware_lists_sha (f->identity);
@@ -551,9 +564,11 @@ check (Flow    *f,
           g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_OCCUPIED,
                        _("sec_tag %u already holds a private key and a client certificate "
                          "(SHA-256 %.16s…) that are not this CA's current certificate for "
-                         "IMEI %s. Run `tagsmith rekey` to replace and revoke them, pass "
-                         "--force to overwrite them, or choose another --sec-tag."),
+                         "IMEI %s. Re-key the device to replace and revoke them, overwrite them, "
+                         "or choose another sec_tag."),
                        req->sec_tag, cert_sha, f->identity->imei);
+          ca_error_add_cli_hint (error, _("`tagsmith rekey` replaces them, --force overwrites "
+                                          "them and --sec-tag chooses another."));
           return FALSE;
         }
       if (f->key_present)
@@ -1069,8 +1084,12 @@ revoke_previous (Flow    *f,
         {
           /* The revocations are in the ledger already: a failed write says how to finish. */
           if (local_error->domain == G_FILE_ERROR)
-            g_prefix_error (&local_error, _("The certificates are revoked, but the CRL could not be "
-                                            "saved; run `tagsmith crl` to publish it: "));
+            {
+              g_prefix_error (&local_error, _("The certificates are revoked, but the CRL could not "
+                                              "be saved; publish it again once the folder is "
+                                              "writable: "));
+              ca_error_add_cli_hint (&local_error, _("`tagsmith crl` publishes it."));
+            }
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }

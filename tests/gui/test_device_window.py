@@ -1,10 +1,14 @@
 """The device window of a kit: its title names the model and the end of the IMEI, and its
 AT log shows what was sent and answered in the session, with no credential body in it,
-also when a certificate the ledger does not know is read back to be named."""
+also when a certificate the ledger does not know is read back to be named; F1 in it asks for
+its own help page."""
 
 import os
 import signal
 import subprocess
+
+import pyatspi
+from dogtail.rawinput import keyCombo
 
 from tsgui import App, Tap, scratch_dir
 
@@ -50,7 +54,9 @@ assert port, "tagsmith-emulator did not start"
 # Written with another ledger: the window's does not know the certificate.
 cli("creds", "write", "--port", port, "--sec-tag", str(SEC_TAG), "--type", "ca", "--file", pem_file,
     db=other_ledger)
-app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home, "XDG_RUNTIME_DIR": runtime})
+help_log = os.path.join(scratch, "help.log")
+app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home, "XDG_RUNTIME_DIR": runtime,
+               "TAGSMITH_HELP_LOG": help_log})
 
 
 @tap.test("the device window and its Devices row name the model and the end of the IMEI")
@@ -66,6 +72,19 @@ def _():
     # Loaded: the certificate is listed under its sec_tag.
     app.find_matching(lambda n: n.name == f"sec_tag {SEC_TAG}", window, timeout=30)
     state["window"] = window
+
+
+@tap.test("F1 in the device window asks for the device window's help page")
+def _():
+    window = state["window"]
+    app.wait_for(lambda: window.getState().contains(pyatspi.STATE_ACTIVE))
+    keyCombo("F1")
+
+    def logged():
+        with open(help_log) as f:
+            return f.read().splitlines()
+    app.wait_for(lambda: os.path.exists(help_log) and logged())
+    assert logged() == ["help:tagsmith/device-window"], logged()
 
 
 @tap.test("the AT log shows the session's commands and answers, and no credential body")

@@ -299,6 +299,44 @@ test_error_advice (void)
   g_assert_cmpstr (same, ==, other->message);
 }
 
+/* Advice only the command line can follow stays out of the window; the rest of
+ * the message is the window's advice, and the command line keeps it all. */
+static void
+test_error_advice_cli_hint (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) plain = NULL;
+  g_autofree char *advice = NULL;
+  g_autofree char *plain_advice = NULL;
+  g_autofree char *line_advice = NULL;
+
+  g_set_error (&error, CA_ERROR, CA_ERROR_NOT_FOUND,
+               "There is no CA named “%s” in this ledger. Check the name against the ledger's CAs.",
+               "Fleet");
+  ca_error_add_cli_hint (&error, "`tagsmith ca list` shows %s.", "them");
+  g_assert_cmpstr (error->message, ==,
+                   "There is no CA named “Fleet” in this ledger. Check the name against the "
+                   "ledger's CAs.\nOn the command line, `tagsmith ca list` shows them.");
+
+  advice = ts_error_advice (error);
+  g_assert_cmpstr (advice, ==,
+                   "There is no CA named “Fleet” in this ledger. Check the name against the "
+                   "ledger's CAs.");
+
+  /* A message passed on without its GError, as the production line's events are. */
+  line_advice = ts_message_advice (error->message);
+  g_assert_cmpstr (line_advice, ==, advice);
+
+  /* Nothing set, nothing to add to. */
+  ca_error_add_cli_hint (&plain, "`tagsmith ca list`");
+  g_assert_null (plain);
+  ca_error_add_cli_hint (NULL, "`tagsmith ca list`");
+
+  plain = g_error_new_literal (CA_ERROR, CA_ERROR_POLICY, "A line.\nAnother line.");
+  plain_advice = ts_error_advice (plain);
+  g_assert_cmpstr (plain_advice, ==, plain->message);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -316,6 +354,7 @@ main (int    argc,
   g_test_add_func ("/gui-text/credential/check-input", test_check_input);
   g_test_add_func ("/gui-text/credential/check-input-empty", test_check_input_empty);
   g_test_add_func ("/gui-text/format-date", test_format_date);
+  g_test_add_func ("/gui-text/error-advice/cli-hint", test_error_advice_cli_hint);
   g_test_add_func ("/gui-text/format-relative", test_format_relative);
   g_test_add_func ("/gui-text/short-hash", test_short_hash);
   g_test_add_func ("/gui-text/revoke-reasons", test_revoke_reasons);
