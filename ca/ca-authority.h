@@ -32,9 +32,11 @@ CaAuthority *ca_ledger_create_authority        (CaLedger                  *self,
                                                 const CaAuthorityRequest  *request,
                                                 GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* (element-type CaAuthority) (transfer full), roots before their children */
+/* (element-type CaAuthority) (transfer full), roots before their children,
+ * with their issued and device counts */
 GPtrArray   *ca_ledger_list_authorities        (CaLedger                  *self,
                                                 GError                   **error);
+/* One authority, without counts: signing and issuing never pay for them. */
 CaAuthority *ca_ledger_get_authority           (CaLedger                  *self,
                                                 const char                *name,
                                                 GError                   **error) G_GNUC_WARN_UNUSED_RESULT;

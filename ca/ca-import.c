@@ -792,7 +792,8 @@ import_sources (CaLedger   *self,
         g_ptr_array_add (created, ca_authority_from_row (stmt));
     }
 
-  return TRUE;
+  /* The import reports how many certificates each CA arrives with. */
+  return ca_authorities_count_issued (self, created, error);
 }
 
 /* Resolves @directory and loads each CA folder in it (or @directory itself as

@@ -200,15 +200,20 @@ EVP_PKEY *ca_csr_get_pubkey      (CaCsr       *csr);
 const X509_PUBKEY *ca_csr_get_spki (CaCsr     *csr);
 CaKeyType ca_csr_get_key_type    (CaCsr       *csr);
 
-/* Fills a CaAuthority/CaCertificate from a row of the column lists below. */
+/* Fills a CaAuthority/CaCertificate from a row of the column lists below. An
+ * authority read so has no counts: only listings fill them, with
+ * ca_authorities_count_issued(), since counting reads every certificate. */
 #define CA_AUTHORITY_COLUMNS \
   "a.id, a.name, a.parent_id, p.name, a.subject, a.key_type, a.path_len, a.not_before, " \
   "a.not_after, a.serial, a.sha256_lf, a.cert_pem, " \
-  "(SELECT count(*) FROM certificates c WHERE c.authority_id = a.id AND c.imei IS NOT NULL), " \
-  "a.status, a.revoke_reason, a.revoked_at, a.invalidity_date, " \
-  "(SELECT count(DISTINCT c.imei) FROM certificates c WHERE c.authority_id = a.id AND c.imei IS NOT NULL)"
+  "a.status, a.revoke_reason, a.revoked_at, a.invalidity_date"
 #define CA_AUTHORITY_FROM "authorities a LEFT JOIN authorities p ON p.id = a.parent_id"
 CaAuthority   *ca_authority_from_row   (CaStmt *stmt);
+/* Fills the issued and device counts of @authorities (of CaAuthority), with
+ * the ledger's mutex held. */
+gboolean       ca_authorities_count_issued (CaLedger   *self,
+                                            GPtrArray  *authorities,
+                                            GError    **error);
 
 #define CA_CERTIFICATE_COLUMNS \
   "c.id, c.serial, c.imei, c.authority_id, a.name, c.profile, c.subject, c.not_before, " \

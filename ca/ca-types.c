@@ -365,12 +365,10 @@ ca_authority_from_row (CaStmt *stmt)
   authority->serial = ca_column_dup (stmt, 9);
   authority->sha256 = ca_column_dup (stmt, 10);
   authority->cert_pem = ca_column_dup (stmt, 11);
-  authority->issued_count = ca_stmt_column_int64 (stmt, 12);
-  authority->status = ca_status_from_column (stmt, 13, authority->not_after);
-  authority->revoke_reason = ca_stmt_column_int (stmt, 14);
-  authority->revoked_at = ca_stmt_column_int64 (stmt, 15);
-  authority->invalidity_date = ca_stmt_column_int64 (stmt, 16);
-  authority->device_count = ca_stmt_column_int64 (stmt, 17);
+  authority->status = ca_status_from_column (stmt, 12, authority->not_after);
+  authority->revoke_reason = ca_stmt_column_int (stmt, 13);
+  authority->revoked_at = ca_stmt_column_int64 (stmt, 14);
+  authority->invalidity_date = ca_stmt_column_int64 (stmt, 15);
 
   return authority;
 }

@@ -103,6 +103,7 @@ typedef struct
   char      *serial;         /* uppercase hex */
   char      *sha256;         /* uppercase hex of the certificate PEM with LF endings */
   char      *cert_pem;
+  /* Counted only in listings (ca_ledger_list_authorities()), 0 elsewhere. */
   gint64     issued_count;   /* device certificates signed by it */
   gint64     device_count;   /* devices (IMEIs) it signed a certificate for: a re-key counts once */
   CaCertStatus   status;           /* revoked by its parent, expired, or valid */

@@ -46,18 +46,6 @@ changed_if (TsWorkspace *self,
   return result;
 }
 
-GPtrArray *
-ts_workspace_list_authorities (TsWorkspace  *self,
-                               GError      **error)
-{
-  CaLedger *ledger = ts_workspace_get_ledger (self, error);
-
-  if (ledger == NULL)
-    return NULL;
-
-  return ca_ledger_list_authorities (ledger, error);
-}
-
 CaAuthority *
 ts_workspace_get_authority (TsWorkspace  *self,
                             const char   *name,

@@ -22,7 +22,11 @@ G_BEGIN_DECLS
  * tell every page through the workspace's "changed" signal when they are done.
  */
 
-/* Authorities */
+/* Authorities. The listing, with each one's counts, is read once and shared
+ * by every caller until the ledger changes (ts_workspace_changed()): a window
+ * whose pages all list the authorities as it opens reads them once. The array
+ * is (transfer full) but shared: read it, never change it. A single authority
+ * comes without counts. */
 GPtrArray       *ts_workspace_list_authorities   (TsWorkspace               *self,
                                                   GError                   **error);
 CaAuthority     *ts_workspace_get_authority      (TsWorkspace               *self,

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "ts-workspace.h"
+#include "ts-workspace-ca.h"
 #include "ts-workspace-private.h"
 #include "ts-workspace-modem.h"
 
@@ -37,6 +38,16 @@ struct _TsWorkspace
   GMutex            lease_mutex;
   GCond             lease_cond;
   GHashTable       *leases;
+
+  /* The authorities as last listed, shared until the ledger changes. The
+   * mutex guards them; the condition wakes those waiting for the one listing
+   * under way. A change bumps the generation, so a listing that a change
+   * overtook is not kept. */
+  GMutex            authorities_mutex;
+  GCond             authorities_cond;
+  GPtrArray        *authorities;
+  guint             generation;
+  gboolean          listing;
 };
 
 typedef struct
@@ -174,6 +185,9 @@ ts_workspace_finalize (GObject *object)
   g_clear_pointer (&self->leases, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->defaults, ts_provision_defaults_free);
+  g_clear_pointer (&self->authorities, g_ptr_array_unref);
+  g_mutex_clear (&self->authorities_mutex);
+  g_cond_clear (&self->authorities_cond);
   g_mutex_clear (&self->state_mutex);
   g_mutex_clear (&self->lease_mutex);
   g_cond_clear (&self->lease_cond);
@@ -230,6 +244,8 @@ static void
 ts_workspace_init (TsWorkspace *self)
 {
   g_mutex_init (&self->state_mutex);
+  g_mutex_init (&self->authorities_mutex);
+  g_cond_init (&self->authorities_cond);
   g_mutex_init (&self->lease_mutex);
   g_cond_init (&self->lease_cond);
   self->leases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, holder_free);
@@ -588,7 +604,55 @@ ts_workspace_changed (TsWorkspace *self)
 {
   g_return_if_fail (TS_IS_WORKSPACE (self));
 
+  g_mutex_lock (&self->authorities_mutex);
+  self->generation++;
+  g_clear_pointer (&self->authorities, g_ptr_array_unref);
+  g_mutex_unlock (&self->authorities_mutex);
+
   emit_on_context (self, CHANGED, NULL);
+}
+
+/* Counting a million certificates takes seconds on a server, and the ledger
+ * serves one query at a time: pages that list the authorities as the window
+ * opens (and again as it unlocks) share one listing instead of queueing theirs
+ * ahead of the fleet's. */
+GPtrArray *
+ts_workspace_list_authorities (TsWorkspace  *self,
+                               GError      **error)
+{
+  CaLedger *ledger;
+  GPtrArray *authorities;
+  guint generation;
+
+  g_return_val_if_fail (TS_IS_WORKSPACE (self), NULL);
+
+  ledger = ts_workspace_get_ledger (self, error);
+  if (ledger == NULL)
+    return NULL;
+
+  g_mutex_lock (&self->authorities_mutex);
+  while (self->authorities == NULL && self->listing)
+    g_cond_wait (&self->authorities_cond, &self->authorities_mutex);
+  if (self->authorities != NULL)
+    {
+      authorities = g_ptr_array_ref (self->authorities);
+      g_mutex_unlock (&self->authorities_mutex);
+      return authorities;
+    }
+  self->listing = TRUE;
+  generation = self->generation;
+  g_mutex_unlock (&self->authorities_mutex);
+
+  authorities = ca_ledger_list_authorities (ledger, error);
+
+  g_mutex_lock (&self->authorities_mutex);
+  self->listing = FALSE;
+  if (authorities != NULL && generation == self->generation)
+    self->authorities = g_ptr_array_ref (authorities);
+  g_cond_broadcast (&self->authorities_cond);
+  g_mutex_unlock (&self->authorities_mutex);
+
+  return authorities;
 }
 
 typedef struct

@@ -439,6 +439,52 @@ test_supersede_and_revoke (Fixture       *fixture,
   g_assert_error (error, CA_ERROR, CA_ERROR_ALREADY_REVOKED);
 }
 
+/* A listing counts each authority's certificates and devices, a re-key once
+ * as a device; one authority looked up (to sign, issue or provision with)
+ * comes without counts, which read every certificate. */
+static void
+test_authority_counts (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCsr) a = fixture_csr ("p256.csr.pem");
+  g_autoptr(CaCsr) b = fixture_csr ("p256b.csr.pem");
+  g_autoptr(CaCsr) c = fixture_csr ("p256-even.csr.pem");
+  g_autoptr(CaCertificate) first = NULL;
+  g_autoptr(CaCertificate) rekeyed = NULL;
+  g_autoptr(CaCertificate) other = NULL;
+  g_autoptr(GPtrArray) authorities = NULL;
+  g_autoptr(CaAuthority) issuing = NULL;
+  const CaAuthority *root;
+  const CaAuthority *listed;
+
+  make_cas (fixture);
+  first = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, a, &error);
+  g_assert_no_error (error);
+  rekeyed = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, b, &error);
+  g_assert_no_error (error);
+  other = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI2 }, c, &error);
+  g_assert_no_error (error);
+
+  authorities = ca_ledger_list_authorities (fixture->ledger, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (authorities->len, ==, 2);
+  root = authorities->pdata[0];
+  listed = authorities->pdata[1];
+  g_assert_cmpstr (root->name, ==, "Root");
+  g_assert_cmpint (root->issued_count, ==, 0);
+  g_assert_cmpint (root->device_count, ==, 0);
+  g_assert_cmpstr (listed->name, ==, "Issuing");
+  g_assert_cmpint (listed->issued_count, ==, 3);
+  g_assert_cmpint (listed->device_count, ==, 2);
+
+  issuing = ca_ledger_get_authority (fixture->ledger, "Issuing", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (issuing->id, ==, listed->id);
+  g_assert_cmpint (issuing->issued_count, ==, 0);
+  g_assert_cmpint (issuing->device_count, ==, 0);
+}
+
 static void
 test_crl (Fixture       *fixture,
           gconstpointer  user_data)
@@ -1589,6 +1635,7 @@ main (int   argc,
   ADD_BOTH ("/ca/issue/new-key", test_new_key);
   ADD_BOTH ("/ca/issue/batch", test_batch);
   ADD_BOTH ("/ca/revoke/supersede-and-revoke", test_supersede_and_revoke);
+  ADD_BOTH ("/ca/authority/counts", test_authority_counts);
   ADD_BOTH ("/ca/revoke/crl", test_crl);
   ADD_BOTH ("/ca/revoke/intermediate", test_revoke_intermediate);
   ADD_BOTH ("/ca/revoke/refuses-below-revoked", test_revoke_refuses_below_revoked);

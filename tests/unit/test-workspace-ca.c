@@ -376,6 +376,66 @@ test_run_async (Fixture       *fixture,
   g_assert_cmpstr (((CaAuthority *) authorities->pdata[0])->name, ==, "Root");
 }
 
+/* The pages of a window that opens a ledger all list the authorities at once
+ * (and again as it unlocks): they share one listing, read again only once the
+ * ledger changed. */
+static void
+test_authorities_shared (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  g_autofree char *serial = make_ledger (fixture);
+  g_autoptr(TsWorkspace) workspace = open_workspace (fixture, TS_WORKSPACE_OPEN_READ_WRITE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) after_unlock = NULL;
+  g_autoptr(GPtrArray) after_change = NULL;
+  g_autoptr(GPtrArray) after_create = NULL;
+  g_autoptr(CaAuthority) devices = NULL;
+  GAsyncResult *results[6] = { NULL };
+
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    ts_workspace_run_async (workspace, list_authorities_job, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
+                            NULL, store_result_cb, &results[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    while (results[i] == NULL)
+      g_main_context_iteration (NULL, TRUE);
+
+  first = ts_workspace_run_finish (workspace, results[0], &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (first->len, ==, 1);
+  g_assert_cmpint (((CaAuthority *) first->pdata[0])->issued_count, ==, 1);
+  for (guint i = 1; i < G_N_ELEMENTS (results); i++)
+    {
+      g_autoptr(GPtrArray) listed = ts_workspace_run_finish (workspace, results[i], &error);
+
+      g_assert_no_error (error);
+      g_assert_true (listed == first);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    g_object_unref (results[i]);
+
+  /* Unlocking changes nothing in the ledger. */
+  unlock (workspace);
+  after_unlock = ts_workspace_list_authorities (workspace, &error);
+  g_assert_no_error (error);
+  g_assert_true (after_unlock == first);
+
+  /* Another station may have issued: a change reads the ledger again. */
+  ts_workspace_changed (workspace);
+  after_change = ts_workspace_list_authorities (workspace, &error);
+  g_assert_no_error (error);
+  g_assert_true (after_change != first);
+  g_assert_cmpuint (after_change->len, ==, 1);
+
+  devices = ts_workspace_create_authority (workspace, &(CaAuthorityRequest) { "Devices", "Root", CA_KEY_EC_P256,
+                                                                              0, -1 }, &error);
+  g_assert_no_error (error);
+  after_create = ts_workspace_list_authorities (workspace, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (after_create->len, ==, 2);
+  g_assert_cmpstr (((CaAuthority *) after_create->pdata[1])->name, ==, "Devices");
+}
+
 /* A batch's rows are read once for every front end: a bad row or a repeated
  * IMEI is that row's error, and the others are kept. */
 static void
@@ -485,6 +545,7 @@ main (int   argc,
   ADD ("/workspace-ca/changed", test_changed);
   ADD ("/workspace-ca/read-only", test_read_only);
   ADD ("/workspace-ca/run-async", test_run_async);
+  ADD ("/workspace-ca/authorities-shared", test_authorities_shared);
   ADD ("/workspace-ca/batch-read", test_batch_read);
   ADD ("/workspace-ca/station-leave", test_station_leave);
 #undef ADD
