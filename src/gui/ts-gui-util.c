@@ -298,7 +298,7 @@ ts_activate_window_action (GtkWidget  *widget,
  *
  * Confirms something briefly, in a toast over the page or window of @widget
  * (see ts_show_message()). A message too long for a toast is shown as a
- * message instead, so that it is never cut.
+ * message instead, so that it is never cut, styled as a success.
  */
 void
 ts_show_toast (GtkWidget  *widget,
@@ -309,17 +309,13 @@ ts_show_toast (GtkWidget  *widget,
   g_return_if_fail (GTK_IS_WIDGET (widget));
   g_return_if_fail (message != NULL);
 
-  if (!fits_a_toast (message))
-    {
-      ts_show_message (widget, message);
-      return;
-    }
-
   bin = find_message_bin (widget);
-  if (bin != NULL)
+  if (bin == NULL)
+    g_message ("%s", message);
+  else if (fits_a_toast (message))
     ts_message_bin_add_toast (bin, message);
   else
-    g_message ("%s", message);
+    ts_message_bin_add_confirmation (bin, message);
 }
 
 /**

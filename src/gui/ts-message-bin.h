@@ -23,6 +23,8 @@ void       ts_message_bin_add_toast   (TsMessageBin *self,
                                        const char   *text);
 void       ts_message_bin_add_message (TsMessageBin *self,
                                        const char   *text);
+void       ts_message_bin_add_confirmation (TsMessageBin *self,
+                                            const char   *text);
 guint      ts_message_bin_get_n_messages (TsMessageBin *self);
 
 G_END_DECLS
