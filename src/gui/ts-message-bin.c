@@ -149,19 +149,25 @@ ts_message_bin_add_confirmation (TsMessageBin *self,
 /**
  * ts_message_bin_add_toast:
  * @text: a short confirmation, plain text
+ *
+ * Returns: (transfer none): the toast, which the caller may dismiss early
  */
-void
+AdwToast *
 ts_message_bin_add_toast (TsMessageBin *self,
                           const char   *text)
 {
   g_autofree char *escaped = NULL;
+  AdwToast *toast;
 
-  g_return_if_fail (TS_IS_MESSAGE_BIN (self));
-  g_return_if_fail (text != NULL);
+  g_return_val_if_fail (TS_IS_MESSAGE_BIN (self), NULL);
+  g_return_val_if_fail (text != NULL, NULL);
 
   /* Toast titles are markup in libadwaita 1.2. */
   escaped = g_markup_escape_text (text, -1);
-  adw_toast_overlay_add_toast (self->toasts, adw_toast_new (escaped));
+  toast = adw_toast_new (escaped);
+  adw_toast_overlay_add_toast (self->toasts, toast);
+
+  return toast;
 }
 
 guint
