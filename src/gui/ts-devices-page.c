@@ -28,6 +28,7 @@ struct _TsDevicesPage
   /* Owned references */
   TsWorkspace   *workspace;
   TsDeviceMonitor *devices;
+  AdwToast      *starting_toast; /* says a virtual device is on its way, until it is */
 };
 
 G_DEFINE_FINAL_TYPE (TsDevicesPage, ts_devices_page, ADW_TYPE_BIN)
@@ -168,19 +169,59 @@ port_apply_cb (TsDevicesPage *self)
 }
 
 static void
+withdraw_starting_toast (TsDevicesPage *self)
+{
+  if (self->starting_toast != NULL)
+    adw_toast_dismiss (self->starting_toast);
+  g_clear_object (&self->starting_toast);
+}
+
+/* Identified, or failed to be: the virtual device has started either way. */
+static void
+virtual_device_status_cb (TsDeviceItem  *item,
+                          GParamSpec    *pspec,
+                          TsDevicesPage *self)
+{
+  g_signal_handlers_disconnect_by_func (item, virtual_device_status_cb, self);
+  withdraw_starting_toast (self);
+}
+
+static void
+items_added_cb (TsDevicesPage *self,
+                guint          position,
+                guint          removed,
+                guint          added)
+{
+  for (guint i = position; self->starting_toast != NULL && i < position + added; i++)
+    {
+      g_autoptr(TsDeviceItem) item = g_list_model_get_item (G_LIST_MODEL (self->devices), i);
+
+      if (ts_device_item_get_port (item)->kind != TS_PORT_KIND_EMULATOR)
+        continue;
+      if (ts_device_item_get_identity (item) != NULL)
+        withdraw_starting_toast (self);
+      else
+        g_signal_connect_object (item, "notify::status", G_CALLBACK (virtual_device_status_cb),
+                                 self, 0);
+    }
+}
+
+static void
 add_virtual_action (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *param)
 {
+  TsDevicesPage *self = TS_DEVICES_PAGE (widget);
   g_autoptr(GError) error = NULL;
 
-  if (!ts_device_monitor_start_emulator (TS_DEVICES_PAGE (widget)->devices, &error))
+  if (!ts_device_monitor_start_emulator (self->devices, &error))
     {
       ts_show_error (widget, error);
       return;
     }
 
-  ts_show_toast (widget, _("Starting a virtual device…"));
+  withdraw_starting_toast (self);
+  g_set_object (&self->starting_toast, ts_show_toast (widget, _("Starting a virtual device…")));
 }
 
 static void
@@ -189,6 +230,7 @@ ts_devices_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (object), TS_TYPE_DEVICES_PAGE);
   g_clear_object (&TS_DEVICES_PAGE (object)->workspace);
   g_clear_object (&TS_DEVICES_PAGE (object)->devices);
+  g_clear_object (&TS_DEVICES_PAGE (object)->starting_toast);
 
   G_OBJECT_CLASS (ts_devices_page_parent_class)->dispose (object);
 }
@@ -234,6 +276,8 @@ ts_devices_page_set_devices (TsDevicesPage   *self,
   g_set_object (&self->devices, devices);
   gtk_list_box_bind_model (self->list, G_LIST_MODEL (devices), create_row, NULL, NULL);
   g_signal_connect_object (devices, "items-changed", G_CALLBACK (devices_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (devices, "items-changed", G_CALLBACK (items_added_cb), self,
                            G_CONNECT_SWAPPED);
   devices_changed_cb (self);
 }

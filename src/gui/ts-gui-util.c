@@ -298,28 +298,29 @@ ts_activate_window_action (GtkWidget  *widget,
  *
  * Confirms something briefly, in a toast over the page or window of @widget
  * (see ts_show_message()). A message too long for a toast is shown as a
- * message instead, so that it is never cut.
+ * message instead, so that it is never cut, styled as a success.
+ *
+ * Returns: (transfer none) (nullable): the toast, for a caller that announces
+ *   work in progress to withdraw with adw_toast_dismiss() once it is done
  */
-void
+AdwToast *
 ts_show_toast (GtkWidget  *widget,
                const char *message)
 {
   TsMessageBin *bin;
 
-  g_return_if_fail (GTK_IS_WIDGET (widget));
-  g_return_if_fail (message != NULL);
-
-  if (!fits_a_toast (message))
-    {
-      ts_show_message (widget, message);
-      return;
-    }
+  g_return_val_if_fail (GTK_IS_WIDGET (widget), NULL);
+  g_return_val_if_fail (message != NULL, NULL);
 
   bin = find_message_bin (widget);
-  if (bin != NULL)
-    ts_message_bin_add_toast (bin, message);
-  else
+  if (bin == NULL)
     g_message ("%s", message);
+  else if (fits_a_toast (message))
+    return ts_message_bin_add_toast (bin, message);
+  else
+    ts_message_bin_add_confirmation (bin, message);
+
+  return NULL;
 }
 
 /**

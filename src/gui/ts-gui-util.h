@@ -7,7 +7,7 @@
 
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 #include "ts-text.h"
 
@@ -24,7 +24,7 @@ void      ts_set_accessible_name (GtkWidget           *widget,
 void      ts_present_dialog      (GtkWidget           *dialog);
 gboolean  ts_activate_window_action (GtkWidget         *widget,
                                      const char        *name);
-void      ts_show_toast          (GtkWidget           *widget,
+AdwToast *ts_show_toast          (GtkWidget           *widget,
                                   const char          *message);
 void      ts_show_message        (GtkWidget           *widget,
                                   const char          *message);

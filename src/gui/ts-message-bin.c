@@ -54,24 +54,18 @@ dismiss_cb (GtkButton *button,
                                  gtk_widget_get_first_child (GTK_WIDGET (self->messages)) != NULL);
 }
 
-/**
- * ts_message_bin_add_message:
- * @text: plain text with advice: what happened and what to do
- *
- * Shows @text whole at the top of the bin until the user dismisses it. The
- * same text shown again is not repeated.
- */
-void
-ts_message_bin_add_message (TsMessageBin *self,
-                            const char   *text)
+/* Shows @text whole at the top of the bin until the user dismisses it, as a
+ * warning or, when @success, as a confirmation. The same text shown again is
+ * not repeated. */
+static void
+add_message (TsMessageBin *self,
+             const char   *text,
+             gboolean      success)
 {
   GtkWidget *message;
   GtkWidget *icon;
   GtkWidget *label;
   GtkWidget *dismiss;
-
-  g_return_if_fail (TS_IS_MESSAGE_BIN (self));
-  g_return_if_fail (text != NULL);
 
   for (GtkWidget *shown = gtk_widget_get_first_child (GTK_WIDGET (self->messages));
        shown != NULL;
@@ -85,9 +79,11 @@ ts_message_bin_add_message (TsMessageBin *self,
                           "spacing", 12,
                           NULL);
   gtk_widget_add_css_class (message, "ts-banner");
+  if (success)
+    gtk_widget_add_css_class (message, "success");
   g_object_set_data_full (G_OBJECT (message), "ts-text", g_strdup (text), g_free);
 
-  icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+  icon = gtk_image_new_from_icon_name (success ? "emblem-ok-symbolic" : "dialog-warning-symbolic");
   gtk_widget_set_valign (icon, GTK_ALIGN_START);
   gtk_box_append (GTK_BOX (message), icon);
 
@@ -118,21 +114,60 @@ ts_message_bin_add_message (TsMessageBin *self,
 }
 
 /**
- * ts_message_bin_add_toast:
- * @text: a short confirmation, plain text
+ * ts_message_bin_add_message:
+ * @text: plain text with advice: what happened and what to do
+ *
+ * Shows @text as a warning at the top of the bin until the user dismisses it.
  */
 void
+ts_message_bin_add_message (TsMessageBin *self,
+                            const char   *text)
+{
+  g_return_if_fail (TS_IS_MESSAGE_BIN (self));
+  g_return_if_fail (text != NULL);
+
+  add_message (self, text, FALSE);
+}
+
+/**
+ * ts_message_bin_add_confirmation:
+ * @text: plain text that says what succeeded, too long for a toast
+ *
+ * Shows @text as a success, not a warning, at the top of the bin until the
+ * user dismisses it.
+ */
+void
+ts_message_bin_add_confirmation (TsMessageBin *self,
+                                 const char   *text)
+{
+  g_return_if_fail (TS_IS_MESSAGE_BIN (self));
+  g_return_if_fail (text != NULL);
+
+  add_message (self, text, TRUE);
+}
+
+/**
+ * ts_message_bin_add_toast:
+ * @text: a short confirmation, plain text
+ *
+ * Returns: (transfer none): the toast, which the caller may dismiss early
+ */
+AdwToast *
 ts_message_bin_add_toast (TsMessageBin *self,
                           const char   *text)
 {
   g_autofree char *escaped = NULL;
+  AdwToast *toast;
 
-  g_return_if_fail (TS_IS_MESSAGE_BIN (self));
-  g_return_if_fail (text != NULL);
+  g_return_val_if_fail (TS_IS_MESSAGE_BIN (self), NULL);
+  g_return_val_if_fail (text != NULL, NULL);
 
   /* Toast titles are markup in libadwaita 1.2. */
   escaped = g_markup_escape_text (text, -1);
-  adw_toast_overlay_add_toast (self->toasts, adw_toast_new (escaped));
+  toast = adw_toast_new (escaped);
+  adw_toast_overlay_add_toast (self->toasts, toast);
+
+  return toast;
 }
 
 guint

@@ -7,7 +7,7 @@
 
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 G_BEGIN_DECLS
 
@@ -19,10 +19,12 @@ GtkWidget *ts_message_bin_new         (void);
 GtkWidget *ts_message_bin_get_child   (TsMessageBin *self);
 void       ts_message_bin_set_child   (TsMessageBin *self,
                                        GtkWidget    *child);
-void       ts_message_bin_add_toast   (TsMessageBin *self,
+AdwToast  *ts_message_bin_add_toast   (TsMessageBin *self,
                                        const char   *text);
 void       ts_message_bin_add_message (TsMessageBin *self,
                                        const char   *text);
+void       ts_message_bin_add_confirmation (TsMessageBin *self,
+                                            const char   *text);
 guint      ts_message_bin_get_n_messages (TsMessageBin *self);
 
 G_END_DECLS

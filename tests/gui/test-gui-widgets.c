@@ -75,6 +75,23 @@ message_label (TsMessageBin *bin,
   return g_ptr_array_index (labels, index);
 }
 
+/* The @index-th message in @bin is styled as @kind ("success" or "warning")
+ * and shows @icon_name beside its text. */
+static void
+assert_looks_like (TsMessageBin *bin,
+                   guint         index,
+                   const char   *kind,
+                   const char   *icon_name)
+{
+  GtkWidget *label = GTK_WIDGET (message_label (bin, index));
+  GtkWidget *message = gtk_widget_get_parent (label);
+  GtkWidget *icon = gtk_widget_get_prev_sibling (label);
+
+  g_assert_cmpint (gtk_widget_has_css_class (message, "success"), ==, g_str_equal (kind, "success"));
+  g_assert_true (GTK_IS_IMAGE (icon));
+  g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (icon)), ==, icon_name);
+}
+
 /* A page inside a message bin shows what it reports there, and a widget in a
  * dialog above the window in the window's bin; cancellation is not shown. */
 static void
@@ -115,10 +132,13 @@ test_show_message (void)
   ts_show_error (page, failure);
   g_assert_cmpuint (ts_message_bin_get_n_messages (TS_MESSAGE_BIN (bin)), ==, 1);
 
-  /* A confirmation too long for a toast is a message, so it is never cut. */
+  /* A confirmation too long for a toast is a message, so it is never cut, and
+   * it looks like the success it is, unlike the warning below it. */
   ts_show_toast (page, "Provisioned: the certificate and key were written and read back, "
                        "and the modem is back online.");
   g_assert_cmpuint (ts_message_bin_get_n_messages (TS_MESSAGE_BIN (bin)), ==, 2);
+  assert_looks_like (TS_MESSAGE_BIN (bin), 0, "success", "emblem-ok-symbolic");
+  assert_looks_like (TS_MESSAGE_BIN (bin), 1, "warning", "dialog-warning-symbolic");
 
   /* Dismissing takes the message away. */
   dismiss = gtk_widget_get_next_sibling (GTK_WIDGET (message_label (TS_MESSAGE_BIN (bin), 0)));

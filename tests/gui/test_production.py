@@ -80,6 +80,26 @@ def _():
     app.find("Stop Line", "push button")
 
 
+@tap.test("the line's buttons sit in one row, without a gap")
+def _():
+    stop = app.find("Stop Line", "push button")
+    middle = lambda n: n.position[1] + n.size[1] // 2  # noqa: E731
+
+    def on_the_row(name):
+        # The setup page has a Make Lot Dossier… button of its own, out of sight.
+        found = app.window.findChildren(lambda n: n.roleName == "push button" and n.name == name
+                                        and abs(middle(n) - middle(stop)) <= 2)
+        assert found, f"{name} is not on the row of Stop Line"
+        return found[0]
+
+    row = [stop] + [on_the_row(name) for name in
+                    ("Export Report…", "Open Folder", "Make Lot Dossier…")]
+    # In order, spread evenly: no empty cell where the hidden New Line button is. (GTK 4.8
+    # tells the extent of the pill's label, not of the pill, so the first gap looks wider.)
+    gaps = [right.position[0] - (left.position[0] + left.size[0]) for left, right in zip(row, row[1:])]
+    assert min(gaps) >= 0 and max(gaps) <= 2 * min(gaps), gaps
+
+
 @tap.test("a virtual device is provisioned: PASS with its IMEI, 1 passed")
 def _():
     show_page(1, "Devices")

@@ -44,39 +44,102 @@ def scratch_dir(prefix):
     return path
 
 
+def wait_for(fn, timeout=20):
+    """What FN returns once it is true, polling until TIMEOUT seconds have passed."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            found = fn()
+            if found:
+                return found
+        except Exception as e:  # noqa: BLE001 - keep polling until the timeout
+            last = e
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting ({last})")
+
+
+APP_ID = "io.github.tagsmith.Tagsmith"
+# The apps a test started and has not closed: ended with it however it ends.
+_running = []
+
+
+def _end_running_apps(signum, _frame):
+    """Meson ends a test program on its timeout with SIGTERM (then SIGKILL half a second
+    later): end its apps at once, so that none is left in the session for the next program."""
+    for app in list(_running):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(app.proc.pid, signal.SIGTERM)
+    raise SystemExit(128 + signum)
+
+
+for _signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(_signum, _end_running_apps)
+
+
+def _session_bus_call(method, *args):
+    from gi.repository import Gio, GLib
+    bus = Gio.bus_get_sync(Gio.BusType.SESSION)
+    reply = bus.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                          method, GLib.Variant("(s)", args), None, Gio.DBusCallFlags.NONE, -1)
+    return reply.unpack()[0]
+
+
+def app_owner_pid():
+    """The process that holds Tagsmith's application name on the session bus, or None."""
+    if not _session_bus_call("NameHasOwner", APP_ID):
+        return None
+    with contextlib.suppress(Exception):  # it may let go of the name meanwhile
+        return _session_bus_call("GetConnectionUnixProcessID", APP_ID)
+    return None
+
+
+def _end_leftover_app():
+    """Ends a Tagsmith that an earlier test program left running in this session (killed
+    before it could close it): a new one would only hand its window to that one."""
+    pid = app_owner_pid()
+    if pid is None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)  # the apps run in their own process group
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while app_owner_pid() is not None:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"a leftover tagsmith (pid {pid}) keeps the application name")
+        time.sleep(0.1)
+
+
 class App:
-    """The running tagsmith window, found by its AT-SPI application name."""
+    """The running tagsmith window: the accessible application of the process it started."""
 
     def __init__(self, *args, env=None, stderr=None):
         self.env = dict(os.environ, **(env or {}))
+        _end_leftover_app()
         # Its own process group, so that closing it also ends the virtual devices it started
         # (they share the test's stdout, which meson waits on).
         self.proc = subprocess.Popen([TAGSMITH, *args], env=self.env, start_new_session=True,
                                      stderr=stderr)
+        _running.append(self)
+        atexit.register(self.close)
         deadline = time.monotonic() + 30
         self.node = None
-        while time.monotonic() < deadline:
-            try:
-                self.node = tree.root.application("tagsmith")
-                break
-            except Exception:  # noqa: BLE001 - not on the bus yet
+        while time.monotonic() < deadline and self.node is None:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"tagsmith exited ({self.proc.returncode}) before its window appeared")
+            self.node = next((a for a in tree.root.children if _safe(self._is_mine, a)), None)
+            if self.node is None:
                 time.sleep(0.5)
         if self.node is None:
             raise RuntimeError("the tagsmith window never appeared on the accessibility bus")
         self.window = self.wait_for(lambda: self.node.child(roleName="frame", retry=False))
 
+    def _is_mine(self, application):
+        return application.name == "tagsmith" and application.get_process_id() == self.proc.pid
+
     def wait_for(self, fn, timeout=20):
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            try:
-                found = fn()
-                if found:
-                    return found
-            except Exception as e:  # noqa: BLE001 - keep polling until the timeout
-                last = e
-            time.sleep(0.3)
-        raise AssertionError(f"timed out waiting ({last})")
+        return wait_for(fn, timeout)
 
     def find(self, name, role=None, timeout=20):
         pred = GenericPredicate(name=name, roleName=role)
@@ -185,6 +248,8 @@ class App:
             restore()
 
     def close(self):
+        with contextlib.suppress(ValueError):
+            _running.remove(self)
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
