@@ -48,7 +48,7 @@ check_unlocked (CaLedger  *self,
 
   g_set_error (error, CA_ERROR, CA_ERROR_LOCKED,
                "The ledger is locked. Its audit log is keyed with the workspace passphrase: give it "
-               "(--pass) to change or verify the ledger.");
+               "to change or verify the ledger." CA_ERROR_CLI_HINT "give it with --pass.");
 
   return FALSE;
 }

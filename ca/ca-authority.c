@@ -564,9 +564,10 @@ inherit_path_len (CaSigner  *parent,
     {
       g_set_error (error, CA_ERROR, CA_ERROR_POLICY,
                    "Below the CA “%s” the chain allows at most %d more CA level%s, so a CA it signs "
-                   "can have --path-len %d at most. Give --path-len %d or less, or leave it out.",
+                   "can have a path length of %d at most. Give %d or less, or leave it out."
+                   CA_ERROR_CLI_HINT "give --path-len %d or less, or leave it out.",
                    parent->name, parent->path_room, parent->path_room == 1 ? "" : "s",
-                   parent->path_room - 1, parent->path_room - 1);
+                   parent->path_room - 1, parent->path_room - 1, parent->path_room - 1);
       return -2;
     }
 
@@ -635,7 +636,8 @@ ca_authority_create_open (CaLedger                  *self,
   if (!ca_ledger_is_unlocked (self))
     {
       g_set_error (error, CA_ERROR, CA_ERROR_LOCKED,
-                   "The ledger is locked. Give the workspace passphrase (--pass) to create a CA.");
+                   "The ledger is locked. Give the workspace passphrase to create a CA."
+                   CA_ERROR_CLI_HINT "give it with --pass.");
       return 0;
     }
 

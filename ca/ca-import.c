@@ -173,8 +173,10 @@ read_keys (const char  *root,
         {
           ca_set_openssl_error (error, CA_ERROR_IMPORT, "");
           g_prefix_error (error, "The private key %s cannot be read%s. ", path,
-                          key_passphrase == NULL ? " (if it is encrypted, give its passphrase with "
-                                                   "--key-pass)" : " with the given --key-pass");
+                          key_passphrase == NULL ? " (if it is encrypted, give its passphrase)"
+                                                 : " with the given passphrase");
+          ca_error_add_cli_hint (error, key_passphrase == NULL ? "give its passphrase with --key-pass."
+                                                               : "check the one given with --key-pass.");
           return FALSE;
         }
       g_ptr_array_add (keys, key);
@@ -890,7 +892,8 @@ ca_ledger_import_openssl (CaLedger    *self,
   if (!ca_ledger_is_unlocked (self))
     {
       g_set_error (error, CA_ERROR, CA_ERROR_LOCKED,
-                   "The ledger is locked. Give the workspace passphrase (--pass) to import CA keys.");
+                   "The ledger is locked. Give the workspace passphrase to import CA keys."
+                   CA_ERROR_CLI_HINT "give it with --pass.");
       return NULL;
     }
   if (!load_sources (directory, key_passphrase, sources, notes, error))

@@ -21,6 +21,9 @@
 #include "ca-private.h"
 #include "ca-resources.h"
 
+/* Where the command line names the ledger; the window names it in Preferences. */
+#define CHOOSE_LEDGER_HINT CA_ERROR_CLI_HINT "choose it with --db or TAGSMITH_DB."
+
 #define BUSY_TIMEOUT_MSEC 15000
 
 G_DEFINE_FINAL_TYPE (CaLedger, ca_ledger, G_TYPE_OBJECT)
@@ -92,8 +95,8 @@ set_error_with_detail (CaLedger    *self,
     case CA_DB_READ_ONLY:
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
                    "The ledger %s cannot be written (%s). Check that the file and its folder "
-                   "are writable by you, or choose another ledger (--db or TAGSMITH_DB on the "
-                   "command line, Preferences in the window).", self->path, detail);
+                   "are writable by you, or choose another ledger (Preferences in the window)."
+                   CHOOSE_LEDGER_HINT, self->path, detail);
       break;
     case CA_DB_LOST:
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
@@ -466,8 +469,8 @@ check_existing_file (CaLedger  *self,
   if (!S_ISREG (st.st_mode))
     {
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
-                   "%s is not a file, so it cannot be a ledger. Choose the ledger's file (--db or "
-                   "TAGSMITH_DB on the command line, Preferences in the window).", self->path);
+                   "%s is not a file, so it cannot be a ledger. Choose the ledger's file (Preferences "
+                   "in the window)." CHOOSE_LEDGER_HINT, self->path);
       return FALSE;
     }
   if (st.st_size == 0)
@@ -568,8 +571,8 @@ open_server_ledger (const char  *uri,
   if (read_only && version == 0)
     {
       g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
-                   "There is no ledger in the database %s yet. Check the URI given with --db or "
-                   "TAGSMITH_DB, or in the window's Preferences; reading never creates one.",
+                   "There is no ledger in the database %s yet, and reading never creates one. Check the "
+                   "ledger's URI (Preferences in the window)." CHOOSE_LEDGER_HINT,
                    self->path);
       return NULL;
     }
@@ -610,8 +613,8 @@ open_ledger (const char  *path,
   if (!existed && read_only)
     {
       g_set_error (error, CA_ERROR, CA_ERROR_NOT_FOUND,
-                   "There is no ledger at %s. Check the file name given with --db or "
-                   "TAGSMITH_DB, or in the window's Preferences; reading never creates one.", path);
+                   "There is no ledger at %s, and reading never creates one. Check the ledger's file "
+                   "name (Preferences in the window)." CHOOSE_LEDGER_HINT, path);
       return NULL;
     }
 
@@ -628,8 +631,8 @@ open_ledger (const char  *path,
 
           g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
                        "The folder %s for the ledger cannot be created (%s). Choose another "
-                       "ledger (--db or TAGSMITH_DB on the command line, Preferences in the "
-                       "window).", folder, g_strerror (saved));
+                       "ledger (Preferences in the window)." CHOOSE_LEDGER_HINT,
+                       folder, g_strerror (saved));
           return NULL;
         }
       flags = existed ? 0 : CA_DB_SQLITE_CREATE;
@@ -898,7 +901,8 @@ ca_ledger_get_key (CaLedger    *self,
   if (self->passphrase == NULL)
     {
       g_set_error (error, CA_ERROR, CA_ERROR_LOCKED,
-                   "The CA keys are locked. Give the workspace passphrase (--pass) to use them.");
+                   "The CA keys are locked. Give the workspace passphrase to use them."
+                   CA_ERROR_CLI_HINT "give it with --pass.");
       return NULL;
     }
 

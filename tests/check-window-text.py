@@ -8,10 +8,11 @@ commands, no audit event identifiers.
   shell command (ls /etc/ssl/certs) and no AT command (AT%…, AT+…).
 - In ui/*.ui, no translatable text does.
 - The messages that ca/ and src/provision/ give both front ends name no `tagsmith …` command
-  in the part the window shows (ts_error_advice() leaves out what follows CA_ERROR_CLI_HINT):
+  or command-line option (--pass-file) in the part the window shows (ts_error_advice() leaves
+  out what follows CA_ERROR_CLI_HINT):
   string literals outside comments, preprocessor lines and log calls, up to CA_ERROR_CLI_HINT,
   and none in a statement that builds the command line's hint (ca_error_add_cli_hint(), or a
-  variable named cli_hint).
+  variable named cli_hint) or that runs a program (g_subprocess_new() and the like: arguments).
 
 Before looking at the tree the checker runs on made-up text, so that it cannot pass by
 finding nothing.
@@ -35,9 +36,12 @@ NOT_SHOWN = re.compile(r"\b(g_debug|g_message|g_warning|g_critical|g_str_has_pre
 UI_TEXT = re.compile(r'<(?:property|attribute)[^>]*translatable="yes"[^>]*>([^<]*)<')
 # The core's folders, whose messages reach the window through ts_error_advice().
 CORE = [os.path.join("src", "provision"), "ca"]
-TAGSMITH_COMMAND = FORBIDDEN[0][0]
+# What the core's messages must not show: the first two of FORBIDDEN.
+COMMAND_LINE = FORBIDDEN[:2]
 PREPROCESSOR = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
 CLI_HINT = re.compile(r"cli_hint\b")
+# A program's arguments, not a message.
+RUNS_PROGRAM = re.compile(r"\b(g_subprocess_new|g_subprocess_launcher_spawn|g_spawn_\w+)\s*\(")
 
 
 def problems_in_text(text):
@@ -66,13 +70,15 @@ def check_core(path, source):
     code = PREPROCESSOR.sub("", code)
     line = 1
     for statement in re.split(r"(?<=;)|(?<=\{)|(?<=\})", code):
-        if not NOT_SHOWN.search(statement) and not CLI_HINT.search(statement):
+        if not (NOT_SHOWN.search(statement) or CLI_HINT.search(statement)
+                or RUNS_PROGRAM.search(statement)):
             shown = statement.split("CA_ERROR_CLI_HINT")[0]
             for literal in LITERAL.finditer(shown):
-                if TAGSMITH_COMMAND.search(literal.group(1)):
-                    at = line + statement[:literal.start()].count("\n")
-                    found.append(f"{path}:{at}: a message the window shows names a tagsmith "
-                                 f"command: \"{literal.group(1)}\"")
+                for pattern, what in COMMAND_LINE:
+                    if pattern.search(literal.group(1)):
+                        at = line + statement[:literal.start()].count("\n")
+                        found.append(f"{path}:{at}: a message the window shows names {what}: "
+                                     f"\"{literal.group(1)}\"")
         line += statement.count("\n")
     return found
 
@@ -133,10 +139,17 @@ def self_test():
                 '  ca_error_add_cli_hint (error, _("`tagsmith crl` publishes it."));\n'
                 '  g_string_append (cli_hint, "`tagsmith creds write`");\n'
                 '  g_debug ("ran tagsmith crl");\n'
-                '  g_prefix_error (error, _("Run tagsmith crl --ca %s: "), name);\n}\n')
+                '  g_prefix_error (error, _("Run tagsmith crl --ca %s: "), name);\n'
+                '  g_set_error (error, CA_ERROR, CA_ERROR_LOCKED, "Wrong passphrase. Give it with "\n'
+                '               "--pass-file FILE.");\n'
+                '  g_set_error (error, CA_ERROR, CA_ERROR_LOCKED, "Wrong passphrase. Give it again."\n'
+                '               CA_ERROR_CLI_HINT "pass --pass-file FILE.");\n'
+                '  g_subprocess_new (0, error, program, "--state", state, NULL);\n}\n')
     found = check_core("made-up.c", bad_core)
-    assert len(found) == 2, found
-    assert found[0].startswith("made-up.c:4:") and found[1].startswith("made-up.c:10:"), found
+    assert len(found) == 4, found
+    assert found[0].startswith("made-up.c:4:"), found
+    assert [f[:13] for f in found[1:3]] == ["made-up.c:10:"] * 2, found
+    assert found[3].startswith("made-up.c:12:") and "option" in found[3], found
 
 
 def main():

@@ -278,7 +278,7 @@ key_cell (JsonObject *certificate)
   JsonObject *evidence = object_member (certificate, "key_evidence");
 
   if (g_strcmp0 (member (certificate, "key_origin"), "host") == 0)
-    return g_strdup (_("On this computer (--host-key), written to the modem and wiped"));
+    return g_strdup (_("Generated on this computer, written to the modem and wiped"));
   if (evidence == NULL)
     return g_strdup (_("In the modem (%KEYGEN); no evidence was recorded"));
 

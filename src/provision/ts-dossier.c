@@ -817,7 +817,8 @@ choose_signer (Dossier     *d,
     {
       g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_INVALID_INPUT,
                    _("No certificate was issued in lot “%s”, so no CA is known to sign its "
-                     "dossier. Name one with --ca."), d->lot);
+                     "dossier. Choose the CA that signs it."), d->lot);
+      ca_error_add_cli_hint (error, _("name it with --ca."));
       return FALSE;
     }
 

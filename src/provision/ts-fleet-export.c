@@ -239,7 +239,9 @@ cloud_export_row (CaFleetRow  *row,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    _("Device %s has the CN \"%s\", which cannot be an Azure IoT device ID: Azure matches the device "
                      "ID to the lower-case CN (letters a-z, digits and -.%%_*?!(),:=@$'). Issue it a new "
-                     "certificate with --profile azure, or leave it out with --ca."), row->imei, cn);
+                     "certificate with the azure profile, or leave it out by exporting another CA's "
+                     "devices."), row->imei, cn);
+      ca_error_add_cli_hint (error, _("issue it with --profile azure, or leave it out with --ca."));
       return FALSE;
     }
 

@@ -14,6 +14,8 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include <ca.h>
+
 #include "ts-lot-report.h"
 #include "ts-provision-error.h"
 
@@ -70,9 +72,10 @@ load_json (TsLotReport  *self,
     {
       g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_REPORT,
                    _("The lot report %s is damaged (%s). Move it away to start the lot "
-                     "afresh, or pass another --report."),
+                     "afresh, or choose another report file."),
                    self->json_path,
                    local_error != NULL ? local_error->message : _("not a JSON object"));
+      ca_error_add_cli_hint (error, _("pass another with --report FILE."));
       return FALSE;
     }
 
@@ -81,9 +84,11 @@ load_json (TsLotReport  *self,
   if (g_strcmp0 (lot, self->lot) != 0)
     {
       g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_REPORT,
-                   _("The report %s belongs to lot “%s”, not “%s”. Pass --lot %s to continue "
-                     "that lot, or another --report for this one."),
+                   _("The report %s belongs to lot “%s”, not “%s”. Continue lot “%s” with it, "
+                     "or choose another report file for this one."),
                    self->json_path, lot != NULL ? lot : "", self->lot, lot != NULL ? lot : "");
+      ca_error_add_cli_hint (error, _("pass --lot %s to continue that lot, or another --report "
+                                      "for this one."), lot != NULL ? lot : "");
       return FALSE;
     }
 

@@ -895,9 +895,10 @@ verify (Flow    *f,
           g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_VERIFY_FAILED,
                        _("The modem holds %s for the %s in sec_tag %u, but Tagsmith sent %s. "
                          "Another program may be writing to the modem at the same time; close "
-                         "it and run provision again with --force."),
+                         "it and provision the device again, overwriting what it holds."),
                        held[0] != '\0' ? held : _("nothing"), ts_cred_type_describe (write->type),
                        sec_tag, write->sha256);
+          ca_error_add_cli_hint (error, _("run provision again with --force."));
           return FALSE;
         }
     }

@@ -149,8 +149,9 @@ ts_server_ca_load_system (const char  *directory,
     {
       g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_INVALID_INPUT,
                    _("Could not open the system trust store: %s. Install the "
-                     "ca-certificates package, or pass the server CA with --server-ca FILE."),
+                     "ca-certificates package, or choose the server CA's certificate file."),
                    local_error->message);
+      ca_error_add_cli_hint (error, _("pass it with --server-ca FILE."));
       return NULL;
     }
 

@@ -101,13 +101,18 @@ settle_one (CaLedger         *ledger,
    * only compared, and the operator hears what unlocking would settle. */
   if (!ca_ledger_is_unlocked (ledger))
     {
-      add_notice (notices, held ? _("The ledger does not yet record the %s in sec_tag %u (install %"
-                                    G_GINT64_FORMAT ") as verified, though the modem holds it. "
-                                    "Give the workspace passphrase (--pass) to record it.")
-                                : _("The ledger records the %s in sec_tag %u (install %"
-                                    G_GINT64_FORMAT ") as on the modem, which does not hold it. "
-                                    "Give the workspace passphrase (--pass) to record it as gone."),
-                  what, install->sec_tag, install->id);
+      if (held)
+        add_notice (notices, _("The ledger does not yet record the %s in sec_tag %u (install %"
+                               G_GINT64_FORMAT ") as verified, though the modem holds it. Give the "
+                               "workspace passphrase to record it." CA_ERROR_CLI_HINT
+                               "give it with --pass."),
+                    what, install->sec_tag, install->id);
+      else
+        add_notice (notices, _("The ledger records the %s in sec_tag %u (install %"
+                               G_GINT64_FORMAT ") as on the modem, which does not hold it. Give the "
+                               "workspace passphrase to record it as gone." CA_ERROR_CLI_HINT
+                               "give it with --pass."),
+                    what, install->sec_tag, install->id);
       return TRUE;
     }
 

@@ -327,9 +327,9 @@ ensure_folder (const char  *location,
   saved_errno = errno;
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                _("Could not create the folder “%s” for the fleet ledger: %s. "
-                 "Check its permissions, or choose another ledger with --db, "
-                 "TAGSMITH_DB or the window’s Preferences."),
+                 "Check its permissions, or choose another ledger (Preferences in the window)."),
                folder, g_strerror (saved_errno));
+  ca_error_add_cli_hint (error, _("choose it with --db or TAGSMITH_DB."));
   return FALSE;
 }
 
@@ -590,8 +590,8 @@ ts_workspace_check_writable (TsWorkspace  *self,
     {
       g_set_error_literal (error, TS_WORKSPACE_ERROR, TS_WORKSPACE_ERROR_LOCKED,
                            _("This changes the fleet ledger, which needs the workspace "
-                             "passphrase. Unlock the workspace first (in the command line, "
-                             "give it with --pass)."));
+                             "passphrase. Unlock the workspace first."));
+      ca_error_add_cli_hint (error, _("give the passphrase with --pass."));
       return FALSE;
     }
 

@@ -354,7 +354,8 @@ def _():
     tap.contains(r.stderr, "“B” may not have CAs below it")
     r = ws.cli("ca", "intermediate", "--name", "Wide", "--parent", "A", "--path-len", "2", pass_=PASS)
     tap.eq(r.returncode, 1, r.stderr)
-    tap.contains(r.stderr, "Give --path-len 0 or less")
+    tap.contains(r.stderr, "Give 0 or less")
+    tap.contains(r.stderr, "On the command line, give --path-len 0 or less")
     tap.eq([c["name"] for c in json.loads(ws.cli("--json", "ca", "list", check=True).stdout)], ["Root", "A", "B"])
 
     text = run("openssl", "x509", "-noout", "-ext", "basicConstraints",

@@ -124,7 +124,8 @@ def _():
     # Locked, the listing only compares: every record is keyed with the passphrase.
     r = ws.cli("creds", "list", "--port", emu.port)
     tap.eq(r.returncode, 0, r)
-    tap.contains(r.stderr, "Give the workspace passphrase (--pass) to record it as gone")
+    tap.contains(r.stderr, "Give the workspace passphrase to record it as gone")
+    tap.contains(r.stderr, "On the command line, give it with --pass")
     states = dict(ws.query("SELECT cred_type, state FROM installs WHERE imei = ? AND sec_tag = ?", imei, SEC_TAG))
     tap.eq(states[1], "verified", states)
     r = ws.cli("creds", "list", "--port", emu.port, pass_=PASS)
