@@ -57,6 +57,7 @@ struct _TsDeviceWindow
   GCancellable        *op_cancellable;   /* the operation the Cancel button stops */
   GPtrArray           *dynamic_groups;   /* the sec_tag groups and identity rows shown */
   GPtrArray           *wide_actions;     /* each credential row's buttons, hidden when narrow */
+  GPtrArray           *narrow_actions;   /* each credential row's menu of them, shown when narrow */
   TsTrafficLog        *at_log;           /* the session's traffic, elided */
   GWeakRef             at_log_window;    /* (nullable) TsTrafficWindow showing it */
   gint                 at_log_pending;   /* (atomic) a refresh of that window is queued */
@@ -323,6 +324,7 @@ clear_dynamic (TsDeviceWindow *self)
     }
   g_ptr_array_set_size (self->dynamic_groups, 0);
   g_ptr_array_set_size (self->wide_actions, 0);
+  g_ptr_array_set_size (self->narrow_actions, 0);
 }
 
 /* Narrow when the wide header does not fit: each credential row then keeps its
@@ -338,6 +340,8 @@ header_changed_cb (TsDeviceWindow *self)
 {
   for (guint i = 0; i < self->wide_actions->len; i++)
     gtk_widget_set_visible (g_ptr_array_index (self->wide_actions, i), !is_narrow (self));
+  for (guint i = 0; i < self->narrow_actions->len; i++)
+    gtk_widget_set_visible (g_ptr_array_index (self->narrow_actions, i), is_narrow (self));
 }
 
 /* Tells the GUI tests whether the labels of @widget are drawn whole. */
@@ -540,11 +544,9 @@ credential_row_new (TsDeviceWindow     *self,
                         _("_Delete…"));
     }
 
-  /* Narrow, the buttons give way to a menu of the same actions; the squeezer keeps
-   * the buttons from holding the window wide before the header tells it is narrow. */
+  /* Narrow, the buttons give way to a menu of the same actions. */
   if (g_menu_model_get_n_items (G_MENU_MODEL (menu)) > 0)
     {
-      GtkWidget *squeezer = adw_squeezer_new ();
       GtkWidget *more = gtk_menu_button_new ();
       g_autofree char *more_label = g_strdup_printf (_("Actions (sec_tag %u, %s)"), credential->sec_tag,
                                                      ts_cred_type_describe (credential->type));
@@ -555,13 +557,12 @@ credential_row_new (TsDeviceWindow     *self,
       gtk_widget_set_tooltip_text (more, _("Actions"));
       gtk_widget_add_css_class (more, "flat");
       ts_set_accessible_name (more, more_label);
-      adw_squeezer_set_switch_threshold_policy (ADW_SQUEEZER (squeezer), ADW_FOLD_THRESHOLD_POLICY_NATURAL);
-      adw_squeezer_set_transition_type (ADW_SQUEEZER (squeezer), ADW_SQUEEZER_TRANSITION_TYPE_NONE);
-      adw_squeezer_add (ADW_SQUEEZER (squeezer), actions);
-      adw_squeezer_add (ADW_SQUEEZER (squeezer), more);
       gtk_widget_set_visible (actions, !is_narrow (self));
+      gtk_widget_set_visible (more, is_narrow (self));
       g_ptr_array_add (self->wide_actions, actions);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), squeezer);
+      g_ptr_array_add (self->narrow_actions, more);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), actions);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), more);
     }
   else
     g_object_unref (g_object_ref_sink (actions));
@@ -1220,6 +1221,7 @@ ts_device_window_finalize (GObject *object)
   g_clear_pointer (&self->identity, ts_modem_identity_free);
   g_clear_pointer (&self->dynamic_groups, g_ptr_array_unref);
   g_clear_pointer (&self->wide_actions, g_ptr_array_unref);
+  g_clear_pointer (&self->narrow_actions, g_ptr_array_unref);
   g_clear_pointer (&self->at_log, ts_traffic_log_unref);
   g_weak_ref_clear (&self->at_log_window);
 
@@ -1305,6 +1307,7 @@ ts_device_window_init (TsDeviceWindow *self)
   self->cancellable = g_cancellable_new ();
   self->dynamic_groups = g_ptr_array_new ();
   self->wide_actions = g_ptr_array_new ();
+  self->narrow_actions = g_ptr_array_new ();
   ts_visible_text_watch (self->narrow_title);
   /* Enough for a long debugging session; the oldest lines go first. */
   self->at_log = ts_traffic_log_new (5000);

@@ -102,6 +102,9 @@ def _():
                                  window, 30)
     title = app.find_matching(lambda n: n.roleName == "label"
                               and n.name.lower() == "client certificate", window)
+    # Wide, the row's actions are buttons; narrow, they are in its menu.
+    app.find_matching(lambda n: n.roleName == "push button" and n.name.startswith("Certificate Details (sec_tag")
+                      and "client" in n.name.lower() and n.size[0] > 0, window)
     with app.resized(window, NARROW):
         assert window.size[0] <= NARROW[0], window.size
         # The IMEI in the header and in the Identity group; the labels watched say how they
