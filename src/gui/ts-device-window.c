@@ -26,6 +26,7 @@
 #include "ts-provision.h"
 #include "ts-revoke-dialog.h"
 #include "ts-unlock.h"
+#include "ts-visible-text.h"
 #include "ts-workspace-modem.h"
 
 
@@ -35,6 +36,9 @@ struct _TsDeviceWindow
 
   /* Template widgets */
   AdwWindowTitle      *title;
+  AdwSqueezer         *header_squeezer;
+  GtkWidget           *narrow_header;
+  GtkLabel            *narrow_title;
   GtkRevealer         *progress_revealer;
   GtkLabel            *progress_label;
   GtkProgressBar      *progress_bar;
@@ -52,6 +56,8 @@ struct _TsDeviceWindow
   GCancellable        *cancellable;      /* everything; cancelled when the window closes */
   GCancellable        *op_cancellable;   /* the operation the Cancel button stops */
   GPtrArray           *dynamic_groups;   /* the sec_tag groups and identity rows shown */
+  GPtrArray           *wide_actions;     /* each credential row's buttons, hidden when narrow */
+  GPtrArray           *narrow_actions;   /* each credential row's menu of them, shown when narrow */
   TsTrafficLog        *at_log;           /* the session's traffic, elided */
   GWeakRef             at_log_window;    /* (nullable) TsTrafficWindow showing it */
   gint                 at_log_pending;   /* (atomic) a refresh of that window is queued */
@@ -317,6 +323,36 @@ clear_dynamic (TsDeviceWindow *self)
         adw_preferences_group_remove (self->identity_group, widget);
     }
   g_ptr_array_set_size (self->dynamic_groups, 0);
+  g_ptr_array_set_size (self->wide_actions, 0);
+  g_ptr_array_set_size (self->narrow_actions, 0);
+}
+
+/* Narrow when the wide header does not fit: each credential row then keeps its
+ * actions in its menu, so that its text has the width. */
+static gboolean
+is_narrow (TsDeviceWindow *self)
+{
+  return adw_squeezer_get_visible_child (self->header_squeezer) == self->narrow_header;
+}
+
+static void
+header_changed_cb (TsDeviceWindow *self)
+{
+  for (guint i = 0; i < self->wide_actions->len; i++)
+    gtk_widget_set_visible (g_ptr_array_index (self->wide_actions, i), !is_narrow (self));
+  for (guint i = 0; i < self->narrow_actions->len; i++)
+    gtk_widget_set_visible (g_ptr_array_index (self->narrow_actions, i), is_narrow (self));
+}
+
+/* Tells the GUI tests whether the labels of @widget are drawn whole. */
+static void
+watch_labels (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    ts_visible_text_watch (GTK_LABEL (widget));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    watch_labels (child);
 }
 
 static void
@@ -330,8 +366,13 @@ add_identity_row (TsDeviceWindow *self,
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+  /* Wrapped, never cut: an IMEI shown in part could be mistaken for another. */
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (label), 1);
+  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_RIGHT);
   gtk_widget_add_css_class (label, "dim-label");
+  ts_visible_text_watch (GTK_LABEL (label));
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
   adw_preferences_group_add (self->identity_group, row);
   g_ptr_array_add (self->dynamic_groups, row);
@@ -438,6 +479,21 @@ cert_details_action (GtkWidget  *widget,
                                     authority);
 }
 
+/* A row's action: a button while the window is wide, an item of its menu when narrow. */
+static void
+add_row_action (GtkWidget  *actions,
+                GMenu      *menu,
+                GtkWidget  *button,
+                const char *label)
+{
+  g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+  g_menu_item_set_action_and_target_value (item, gtk_actionable_get_action_name (GTK_ACTIONABLE (button)),
+                                           gtk_actionable_get_action_target_value (GTK_ACTIONABLE (button)));
+  g_menu_append_item (menu, item);
+  gtk_box_append (GTK_BOX (actions), button);
+}
+
 static GtkWidget *
 credential_row_new (TsDeviceWindow     *self,
                     const TsCredential *credential,
@@ -448,6 +504,8 @@ credential_row_new (TsDeviceWindow     *self,
   g_autofree char *subtitle = NULL;
   GtkWidget *row = adw_action_row_new ();
   gboolean known = match != NULL && match->kind != CA_SHA_UNKNOWN;
+  GtkWidget *actions = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  g_autoptr(GMenu) menu = g_menu_new ();
   TsBadge state = known ? ts_badge_for_certificate (match->status, match->not_after)
                         : (TsBadge) { TS_BADGE_VALID };
 
@@ -456,7 +514,6 @@ credential_row_new (TsDeviceWindow     *self,
              : g_strdup (what);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), ts_cred_type_describe (credential->type));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 4);
   gtk_widget_add_css_class (row, "ts-credential");
 
   if (state.kind != TS_BADGE_VALID)
@@ -469,23 +526,48 @@ credential_row_new (TsDeviceWindow     *self,
   else if (known && match->kind == CA_SHA_DEVICE_CERTIFICATE && match->status == CA_CERT_STATUS_VALID)
     {
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge_new (_("In ledger"), "success"));
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), revoke_button_new (match->serial));
+      add_row_action (actions, menu, revoke_button_new (match->serial), _("_Revoke…"));
     }
 
   if (known)
-    adw_action_row_add_suffix (ADW_ACTION_ROW (row), details_button_new (credential, match));
+    add_row_action (actions, menu, details_button_new (credential, match), _("Certificate _Details"));
 
   if (ts_sec_tag_classify (credential->sec_tag) != TS_SEC_TAG_MODEM)
     {
       if (credential->type != TS_CRED_PRIVATE_KEY && credential->type != TS_CRED_PSK)
-        adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                   entry_button ("document-open-symbolic", _("Read Back"),
-                                                 "device.read-back", credential));
+        add_row_action (actions, menu, entry_button ("document-open-symbolic", _("Read Back"),
+                                                     "device.read-back", credential),
+                        _("Read _Back…"));
       if (ts_cred_type_is_writable (credential->type))
-        adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                   entry_button ("user-trash-symbolic", _("Delete"),
-                                                 "device.delete", credential));
+        add_row_action (actions, menu, entry_button ("user-trash-symbolic", _("Delete"),
+                                                     "device.delete", credential),
+                        _("_Delete…"));
     }
+
+  /* Narrow, the buttons give way to a menu of the same actions. */
+  if (g_menu_model_get_n_items (G_MENU_MODEL (menu)) > 0)
+    {
+      GtkWidget *more = gtk_menu_button_new ();
+      g_autofree char *more_label = g_strdup_printf (_("Actions (sec_tag %u, %s)"), credential->sec_tag,
+                                                     ts_cred_type_describe (credential->type));
+
+      gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (more), "view-more-symbolic");
+      gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (more), G_MENU_MODEL (menu));
+      gtk_widget_set_valign (more, GTK_ALIGN_CENTER);
+      gtk_widget_set_tooltip_text (more, _("Actions"));
+      gtk_widget_add_css_class (more, "flat");
+      ts_set_accessible_name (more, more_label);
+      gtk_widget_set_visible (actions, !is_narrow (self));
+      gtk_widget_set_visible (more, is_narrow (self));
+      g_ptr_array_add (self->wide_actions, actions);
+      g_ptr_array_add (self->narrow_actions, more);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), actions);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), more);
+    }
+  else
+    g_object_unref (g_object_ref_sink (actions));
+
+  watch_labels (row);
 
   return row;
 }
@@ -571,6 +653,10 @@ update_title (TsDeviceWindow *self)
   adw_window_title_set_subtitle (self->title, self->identity != NULL
                                  ? self->identity->imei
                                  : ts_device_item_get_port (self->device)->path);
+  /* Narrow, less but whole: the IMEI, or the port until the modem said it. */
+  gtk_label_set_text (self->narrow_title, self->identity != NULL
+                      ? self->identity->imei
+                      : ts_device_item_get_port (self->device)->path);
 }
 
 static void
@@ -1146,6 +1232,8 @@ ts_device_window_finalize (GObject *object)
   g_clear_object (&self->op_cancellable);
   g_clear_pointer (&self->identity, ts_modem_identity_free);
   g_clear_pointer (&self->dynamic_groups, g_ptr_array_unref);
+  g_clear_pointer (&self->wide_actions, g_ptr_array_unref);
+  g_clear_pointer (&self->narrow_actions, g_ptr_array_unref);
   g_clear_pointer (&self->at_log, ts_traffic_log_unref);
   g_weak_ref_clear (&self->at_log_window);
 
@@ -1189,6 +1277,10 @@ ts_device_window_class_init (TsDeviceWindowClass *klass)
   g_type_ensure (TS_TYPE_MESSAGE_BIN);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ts-device-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, title);
+  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, header_squeezer);
+  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, narrow_header);
+  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, narrow_title);
+  gtk_widget_class_bind_template_callback (widget_class, header_changed_cb);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, progress_revealer);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, progress_label);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, progress_bar);
@@ -1228,6 +1320,9 @@ ts_device_window_init (TsDeviceWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->dynamic_groups = g_ptr_array_new ();
+  self->wide_actions = g_ptr_array_new ();
+  self->narrow_actions = g_ptr_array_new ();
+  ts_visible_text_watch (self->narrow_title);
   /* Enough for a long debugging session; the oldest lines go first. */
   self->at_log = ts_traffic_log_new (5000);
   g_weak_ref_init (&self->at_log_window, NULL);

@@ -1,7 +1,11 @@
 """The device window of a kit: its title names the model and the end of the IMEI, and its
 AT log shows what was sent and answered in the session, with no credential body in it,
 also when a certificate the ledger does not know is read back to be named; F1 in it asks for
-its own help page."""
+its own help page. At a phone's width it fits, and shows the IMEI and the client certificate's
+row whole.
+
+The window runs with TAGSMITH_TEST_VISIBLE_TEXT, so the labels that must be drawn whole say
+in their accessible description whether they are."""
 
 import os
 import signal
@@ -10,13 +14,14 @@ import subprocess
 import pyatspi
 from dogtail.rawinput import keyCombo
 
-from tsgui import App, Tap, scratch_dir
+from tsgui import NARROW, SOURCE_ROOT, App, Tap, scratch_dir
 
 PASSPHRASE = "correct horse battery staple"
 TAGSMITH = os.environ.get("TAGSMITH", "tagsmith")
 EMULATOR = os.environ.get("TAGSMITH_EMULATOR", "tagsmith-emulator")
 IMEI = "352656100000085"
 SEC_TAG = 4242
+CLIENT_SEC_TAG = 4243
 
 tap = Tap()
 scratch = scratch_dir("tagsmith-gui-devwin-")
@@ -54,9 +59,13 @@ assert port, "tagsmith-emulator did not start"
 # Written with another ledger: the window's does not know the certificate.
 cli("creds", "write", "--port", port, "--sec-tag", str(SEC_TAG), "--type", "ca", "--file", pem_file,
     db=other_ledger)
+# A client certificate the window's ledger issued: its row carries a badge and the most actions.
+cli("ca", "init", "--name", "Devices")
+cli("provision", "--port", port, "--ca", "Devices", "--sec-tag", str(CLIENT_SEC_TAG), "--server-ca",
+    os.path.join(SOURCE_ROOT, "tests", "unit", "data", "provision", "server-root.pem"))
 help_log = os.path.join(scratch, "help.log")
 app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home, "XDG_RUNTIME_DIR": runtime,
-               "TAGSMITH_HELP_LOG": help_log})
+               "TAGSMITH_HELP_LOG": help_log, "TAGSMITH_TEST_VISIBLE_TEXT": "1"})
 
 
 @tap.test("the device window and its Devices row name the model and the end of the IMEI")
@@ -102,6 +111,27 @@ def _():
     assert body and not any(line[:32] in text for line in body), text
     assert "BEGIN CERTIFICATE" not in text, text
     app.screenshot_window(log_window, "at-log", (800, 720))
+
+
+@tap.test("at 360 px the window fits, and the IMEI and the client certificate's row show whole")
+def _():
+    window = state["window"]
+    subtitle = app.find_matching(lambda n: n.roleName == "label" and f"{IMEI}, issued by" in n.name,
+                                 window, 30)
+    title = app.find_matching(lambda n: n.roleName == "label"
+                              and n.name.lower() == "client certificate", window)
+    # Wide, the row's actions are buttons; narrow, they are in its menu.
+    app.find_matching(lambda n: n.roleName == "push button" and n.name.startswith("Certificate Details (sec_tag")
+                      and "client" in n.name.lower() and n.size[0] > 0, window)
+    with app.resized(window, NARROW):
+        assert window.size[0] <= NARROW[0], window.size
+        # The IMEI in the header and in the Identity group; the labels watched say how they
+        # are drawn (the wide header's, hidden now, is not watched).
+        imeis = lambda: [n.description for n in window.findChildren(  # noqa: E731
+            lambda n: n.roleName == "label" and n.name == IMEI) if n.description]
+        app.wait_for(lambda: imeis() == ["drawn whole"] * 2)
+        app.wait_for(lambda: title.description == "drawn whole" and subtitle.description == "drawn whole")
+    app.wait_for(lambda: window.size[0] > NARROW[0])
 
 
 try:

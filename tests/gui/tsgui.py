@@ -240,6 +240,13 @@ class App:
         if not REFRESH:
             yield
             return
+        with self.resized(window, size):
+            yield
+
+    @contextlib.contextmanager
+    def resized(self, window, size):
+        """Within it, WINDOW's frame is SIZE, or as near as its content lets GTK make it,
+        as after a person dragged its corner; afterwards it is back at its own size."""
         xid = _x_window(window)
         restore = _resize(window, xid, _margin(window, xid), size)
         try:
