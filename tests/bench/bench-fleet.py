@@ -161,12 +161,10 @@ SERVER_PAGE = ("SELECT d.imei, d.uuid, d.model, d.lot, d.last_seen, c.serial, a.
                "  OR ($6 = 3 AND c.status = 'valid' AND c.not_after > $7 AND c.not_after <= $8)) "
                "ORDER BY d.imei LIMIT $9")
 SERVER_COUNT_CHUNK = "SELECT d.imei FROM devices d WHERE d.imei > $1 AND d.imei < $2 ORDER BY d.imei LIMIT $9"
-# The authorities with their counts (CA_AUTHORITY_COLUMNS of ca/ca-private.h), which the window's
-# pages list when the ledger opens, on the same connection as the Fleet's pages.
-SERVER_AUTHORITIES = ("SELECT a.id, a.name, (SELECT count(*) FROM certificates c WHERE c.authority_id = a.id "
-                      "AND c.imei IS NOT NULL), (SELECT count(DISTINCT c.imei) FROM certificates c "
-                      "WHERE c.authority_id = a.id AND c.imei IS NOT NULL) "
-                      "FROM authorities a LEFT JOIN authorities p ON p.id = a.parent_id ORDER BY a.id")
+# The authorities' certificate and device counts (ca_authorities_count_issued() of ca/ca-authority.c),
+# which the window reads once when the ledger opens, on the same connection as the Fleet's pages.
+SERVER_AUTHORITIES = ("SELECT authority_id, count(*), count(DISTINCT imei) "
+                      "FROM certificates WHERE imei IS NOT NULL GROUP BY authority_id")
 
 
 def explain_server(uri, n):
