@@ -366,9 +366,14 @@ add_identity_row (TsDeviceWindow *self,
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  /* Wrapped, never cut: an IMEI shown in part could be mistaken for another. */
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  /* Never cut: an IMEI shown in part could be mistaken for another. Up to 20
+   * characters (an IMEI, a model, a firmware name) stay on one line; only a
+   * longer value, such as a UUID, wraps in a narrow window. */
+  if (g_utf8_strlen (gtk_label_get_text (GTK_LABEL (label)), -1) > 20)
+    {
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+    }
   gtk_label_set_xalign (GTK_LABEL (label), 1);
   gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_RIGHT);
   gtk_widget_add_css_class (label, "dim-label");

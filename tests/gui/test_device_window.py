@@ -113,7 +113,7 @@ def _():
     app.screenshot_window(log_window, "at-log", (800, 720))
 
 
-@tap.test("at 360 px the window fits, and the IMEI and the client certificate's row show whole")
+@tap.test("at 360 px the window fits, and the IMEI (on one line) and the client certificate's row show whole")
 def _():
     window = state["window"]
     subtitle = app.find_matching(lambda n: n.roleName == "label" and f"{IMEI}, issued by" in n.name,
@@ -123,6 +123,7 @@ def _():
     # Wide, the row's actions are buttons; narrow, they are in its menu.
     app.find_matching(lambda n: n.roleName == "push button" and n.name.startswith("Certificate Details (sec_tag")
                       and "client" in n.name.lower() and n.size[0] > 0, window)
+    wide = {t: app.row_value(window, t).size[0] for t in ("IMEI", "Model", "Firmware")}
     with app.resized(window, NARROW):
         assert window.size[0] <= NARROW[0], window.size
         # The IMEI in the header and in the Identity group; the labels watched say how they
@@ -130,6 +131,9 @@ def _():
         imeis = lambda: [n.description for n in window.findChildren(  # noqa: E731
             lambda n: n.roleName == "label" and n.name == IMEI) if n.description]
         app.wait_for(lambda: imeis() == ["drawn whole"] * 2)
+        # ...and the short values on one line, as wide as in the wide window: an IMEI broken
+        # over lines reads as several numbers.
+        app.wait_for(lambda: all(app.row_value(window, t).size[0] >= w - 1 for t, w in wide.items()))
         app.wait_for(lambda: title.description == "drawn whole" and subtitle.description == "drawn whole")
     app.wait_for(lambda: window.size[0] > NARROW[0])
 

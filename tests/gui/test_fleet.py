@@ -180,7 +180,6 @@ def _():
         keyCombo("Return")
         narrow.wait_for(lambda: narrow.window.findChildren(
             lambda n: n.name == "Expiring within days" and n.size[0] > 0))
-        narrow.screenshot("fleet-narrow-expiring")
         assert narrow.window.size[0] <= 360, narrow.window.size
 
         # Every page of the main window fits too.

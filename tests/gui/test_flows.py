@@ -99,7 +99,8 @@ def _():
     app.find_matching(lambda n: n.name == state["imei"] and n.roleName == "label", window, 30)
 
 
-@tap.test("provisioning installs a certificate that the store shows as in the ledger")
+@tap.test("provisioning installs a certificate that the store shows as in the ledger, "
+          "and a phone-sized window keeps the IMEI on one line")
 def _():
     window = state["device"]
     app.find_matching(lambda n: n.name == "Provision…" and n.roleName == "push button",
@@ -112,6 +113,12 @@ def _():
     app.find_matching(lambda n: n.roleName == "label" and n.name == "In ledger", window, 30)
     app.screenshot_window(window, "device", WIDE)
     app.screenshot_window(window, "device-narrow", NARROW)
+    # At a phone's width the short identity values stay on one line, as wide as now: an IMEI
+    # broken over lines reads as several numbers.
+    wide = {t: app.row_value(window, t).size[0] for t in ("IMEI", "Model", "Firmware")}
+    with app.resized(window, NARROW):
+        app.wait_for(lambda: window.size[0] <= NARROW[0])
+        app.wait_for(lambda: all(app.row_value(window, t).size[0] >= w - 1 for t, w in wide.items()))
 
 
 @tap.test("the store's client certificate opens its details from the ledger")

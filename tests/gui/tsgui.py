@@ -141,6 +141,17 @@ class App:
     def wait_for(self, fn, timeout=20):
         return wait_for(fn, timeout)
 
+    def row_value(self, window, title):
+        """The value label beside the label TITLE in its row (the first other named label)."""
+        label = self.find_matching(lambda n: n.roleName == "label" and n.name == title, window)
+        row = label.parent
+        while row is not None:
+            values = row.findChildren(lambda n: n.roleName == "label" and n.name and n.name != title)
+            if values:
+                return values[0]
+            row = row.parent
+        raise AssertionError(f"no value beside {title}")
+
     def find(self, name, role=None, timeout=20):
         pred = GenericPredicate(name=name, roleName=role)
         return self.wait_for(lambda: self.window.findChild(pred, retry=False, requireResult=False), timeout)
