@@ -466,10 +466,12 @@ ca_db_sqlite_copy_to_memory (CaDb *db)
 }
 
 CaDbStatus
-ca_db_sqlite_quick_check (CaDb   *db,
-                          char  **out_result)
+ca_db_sqlite_integrity_check (CaDb   *db,
+                              char  **out_result)
 {
-  return db->status = query_text (db, "PRAGMA quick_check", out_result);
+  /* Not quick_check: that one leaves an index's copy of a column unchecked, and
+   * lookups by serial or IMEI read those copies. */
+  return db->status = query_text (db, "PRAGMA integrity_check(1)", out_result);
 }
 
 /* SQLite's online backup, so other processes may keep writing meanwhile. */

@@ -202,9 +202,9 @@ CaDbStatus    ca_db_sqlite_configure (CaDb      *db,
                                       char     **out_journal_mode);
 /* Moves @db's contents into a private database in memory that may be written. */
 CaDbStatus    ca_db_sqlite_copy_to_memory (CaDb *db);
-/* PRAGMA quick_check: "ok" or the first problem. */
-CaDbStatus    ca_db_sqlite_quick_check (CaDb   *db,
-                                        char  **out_result);
+/* PRAGMA integrity_check: "ok" or the first problem. */
+CaDbStatus    ca_db_sqlite_integrity_check (CaDb   *db,
+                                            char  **out_result);
 /* Copies the live database page by page into the new empty file @destination. */
 CaDbStatus    ca_db_sqlite_backup  (CaDb        *db,
                                     const char  *destination,

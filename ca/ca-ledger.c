@@ -78,9 +78,12 @@ ca_ledger_unlock_mutex (CaLedger *self)
 static gboolean
 set_error_with_detail (CaLedger    *self,
                        CaDbStatus   rc,
-                       const char  *detail,
+                       const char  *engine_detail,
                        GError     **error)
 {
+  /* The engine quotes what it read: in a damaged file, any bytes at all. */
+  g_autofree char *detail = g_utf8_make_valid (engine_detail != NULL ? engine_detail : "", -1);
+
   switch (rc)
     {
     case CA_DB_CANT_OPEN:
@@ -371,14 +374,16 @@ ca_ledger_check_integrity (CaLedger  *self,
   /* The server keeps its own pages whole (and checksums them when asked to). */
   if (self->on_server)
     return TRUE;
-  rc = ca_db_sqlite_quick_check (self->db, &check);
+  rc = ca_db_sqlite_integrity_check (self->db, &check);
   if (rc != CA_DB_OK)
     return ca_ledger_set_db_error (self, rc, error);
   if (g_strcmp0 (check, "ok") != 0)
     {
+      g_autofree char *shown = g_utf8_make_valid (check != NULL ? check : "no answer", -1);
+
       g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
                    "The ledger %s failed its integrity check (%s). Restore it from a backup.",
-                   self->path, check != NULL ? check : "no answer");
+                   self->path, shown);
       return FALSE;
     }
 

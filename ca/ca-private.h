@@ -57,7 +57,7 @@ CaStmt   *ca_ledger_prepare      (CaLedger    *self,
 gboolean  ca_ledger_exec         (CaLedger    *self,
                                   const char  *sql,
                                   GError     **error);
-/* Reads every page (SQLite's quick_check). */
+/* Reads every page and checks every index against its table (SQLite's integrity_check). */
 gboolean  ca_ledger_check_integrity (CaLedger  *self,
                                      GError    **error);
 gboolean  ca_ledger_begin        (CaLedger    *self,
