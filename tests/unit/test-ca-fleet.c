@@ -708,10 +708,8 @@ test_fleet_migrate_v6 (Fixture       *fixture,
   g_assert_true (ca_ledger_device_seen (fixture->ledger, &(CaDevice) { never_issued }, &error));
   g_assert_cmpint (count_rows (fixture, sort_indexes), ==, 6);
   g_clear_object (&fixture->ledger);
-  run_sql (fixture, "DROP INDEX devices_last_seen; DROP INDEX devices_expiry; DROP INDEX devices_status; "
-                    "DROP INDEX devices_lot_last_seen; DROP INDEX devices_lot_expiry; DROP INDEX devices_lot_status; "
-                    "ALTER TABLE devices DROP COLUMN current_not_after; "
-                    "ALTER TABLE devices DROP COLUMN current_status_rank; PRAGMA user_version = 6;");
+  undo_schema_7 (fixture);
+  run_sql (fixture, "PRAGMA user_version = 6");
   g_assert_cmpint (count_rows (fixture, sort_indexes), ==, 0);
 
   fixture->ledger = ca_ledger_open (fixture->path, &error);

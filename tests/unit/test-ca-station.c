@@ -269,6 +269,7 @@ test_migrate_from_5 (Fixture       *fixture,
   g_clear_object (&fixture->ledger);
 
   /* Take the ledger back to what schema version 5 wrote. */
+  undo_schema_7 (fixture);
   run_sql (fixture, "ALTER TABLE certificates DROP COLUMN station_id;"
                     "ALTER TABLE installs DROP COLUMN station_id;"
                     "ALTER TABLE devices DROP COLUMN lot_station_id;"

@@ -170,6 +170,15 @@ count_rows (Fixture    *fixture,
 }
 
 void
+undo_schema_7 (Fixture *fixture)
+{
+  run_sql (fixture, "DROP INDEX devices_last_seen; DROP INDEX devices_expiry; DROP INDEX devices_status; "
+                    "DROP INDEX devices_lot_last_seen; DROP INDEX devices_lot_expiry; DROP INDEX devices_lot_status; "
+                    "ALTER TABLE devices DROP COLUMN current_not_after; "
+                    "ALTER TABLE devices DROP COLUMN current_status_rank;");
+}
+
+void
 run_sql (Fixture    *fixture,
          const char *sql)
 {

@@ -51,6 +51,9 @@ gint64   count_rows        (Fixture       *fixture,
                             const char    *table);
 void     run_sql           (Fixture       *fixture,
                             const char    *sql);
+/* Takes the closed ledger's tables back to what schema version 6 wrote, before
+ * the Fleet's sort keys (the version number is the caller's to set). */
+void     undo_schema_7     (Fixture       *fixture);
 X509    *parse_pem         (const char    *pem);
 /* A CSR signed by the EC @key, its point encoded compressed or not. */
 CaCsr   *new_csr           (EVP_PKEY      *key,
