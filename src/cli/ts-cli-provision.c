@@ -505,6 +505,7 @@ static void
 print_line_event (const TsLineEvent *event,
                   gpointer           user_data)
 {
+  g_autofree char *message = NULL;
   const char *label;
 
   switch (event->kind)
@@ -524,8 +525,10 @@ print_line_event (const TsLineEvent *event,
       break;
     }
 
+  /* One line per event, for scripts: the command-line hint joins the advice. */
+  message = g_strdelimit (g_strdup (event->message), "\n", ' ');
   printf ("%s  %-15s  %s  %s  [%u passed, %u failed]\n", label,
-          event->imei != NULL ? event->imei : "?", event->port, event->message,
+          event->imei != NULL ? event->imei : "?", event->port, message,
           event->passed, event->failed);
   fflush (stdout);
 }
