@@ -13,10 +13,9 @@ import subprocess
 
 from dogtail.rawinput import keyCombo, typeText
 
-from tsgui import SOURCE_ROOT, App, Tap, ledger_cli, scratch_dir
+from tsgui import SOURCE_ROOT, App, Tap, ledger_cli, scratch_dir, start_emulator
 
 PASSPHRASE = "correct horse battery staple"
-EMULATOR = os.environ.get("TAGSMITH_EMULATOR", "tagsmith-emulator")
 KIT_IMEI = "352656100000077"     # the virtual device, provisioned in the window
 FLEET_IMEI = "490154203237518"   # revoked from its Fleet row
 HISTORY_IMEI = "353456789012348"  # revoked from its history
@@ -154,10 +153,7 @@ cli("ca", "intermediate", "--name", "Line CA", "--parent", "Test Root CA")
 cli("issue", "--ca", "Line CA", "--imei", FLEET_IMEI, "--csr", os.path.join(CSR_DIR, "p256.csr.pem"),
     "--profile", "nrfcloud")
 cli("issue", "--ca", "Line CA", "--imei", HISTORY_IMEI, "--csr", os.path.join(CSR_DIR, "p384.csr.pem"))
-emulator = subprocess.Popen([EMULATOR, "--imei", KIT_IMEI, "--cfun", "1"],
-                            stdout=subprocess.PIPE, text=True,
-                            env=dict(os.environ, XDG_RUNTIME_DIR=runtime))
-assert emulator.stdout.readline().strip(), "tagsmith-emulator did not start"
+emulator = start_emulator(runtime, "--imei", KIT_IMEI, "--cfun", "1")
 app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home, "XDG_RUNTIME_DIR": runtime})
 
 

@@ -12,11 +12,10 @@ import subprocess
 
 from dogtail.rawinput import keyCombo, pressKey, typeText
 
-from tsgui import App, Tap, ledger_cli, scratch_dir
+from tsgui import App, Tap, ledger_cli, scratch_dir, start_emulator
 
 SCHEMA = "io.github.tagsmith.Tagsmith"
 PASSPHRASE = "correct horse battery staple"
-EMULATOR = os.environ.get("TAGSMITH_EMULATOR", "tagsmith-emulator")
 KIT_IMEI = "352656100000085"
 STATION = "bench-1"
 
@@ -129,10 +128,7 @@ def close_preferences():
 # The CAs come from the CLI: the window's own CA flows are covered by test_flows.py.
 cli("ca", "init", "--name", "Bench Root")
 cli("ca", "intermediate", "--name", "Bench CA", "--parent", "Bench Root")
-emulator = subprocess.Popen([EMULATOR, "--imei", KIT_IMEI, "--cfun", "1"],
-                            stdout=subprocess.PIPE, text=True,
-                            env=dict(os.environ, XDG_RUNTIME_DIR=runtime))
-assert emulator.stdout.readline().strip(), "tagsmith-emulator did not start"
+emulator = start_emulator(runtime, "--imei", KIT_IMEI, "--cfun", "1")
 app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home, "XDG_RUNTIME_DIR": runtime})
 
 

@@ -44,8 +44,9 @@ def scratch_dir(prefix):
     return path
 
 
-def wait_for(fn, timeout=20):
-    """What FN returns once it is true, polling until TIMEOUT seconds have passed."""
+def wait_for(fn, timeout=20, what=None, poll=0.3):
+    """What FN returns once it is true, polling every POLL seconds until TIMEOUT seconds have
+    passed; then fails, saying WHAT was waited for when given."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -55,8 +56,18 @@ def wait_for(fn, timeout=20):
                 return found
         except Exception as e:  # noqa: BLE001 - keep polling until the timeout
             last = e
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting ({last})")
+        time.sleep(poll)
+    raise AssertionError(what or f"timed out waiting ({last})")
+
+
+def start_emulator(runtime, *args, stderr=None):
+    """A tagsmith-emulator started with ARGS, its kit listed in RUNTIME (its XDG_RUNTIME_DIR),
+    once it has printed its port."""
+    proc = subprocess.Popen([os.environ.get("TAGSMITH_EMULATOR", "tagsmith-emulator"), *args],
+                            stdout=subprocess.PIPE, stderr=stderr, text=True,
+                            env=dict(os.environ, XDG_RUNTIME_DIR=runtime))
+    assert proc.stdout.readline().strip(), "tagsmith-emulator did not start"
+    return proc
 
 
 APP_ID = "io.github.tagsmith.Tagsmith"
@@ -104,11 +115,8 @@ def _end_leftover_app():
         os.killpg(pid, signal.SIGTERM)  # the apps run in their own process group
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 30
-    while app_owner_pid() is not None:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"a leftover tagsmith (pid {pid}) keeps the application name")
-        time.sleep(0.1)
+    wait_for(lambda: app_owner_pid() is None, 30, poll=0.1,
+             what=f"a leftover tagsmith (pid {pid}) keeps the application name")
 
 
 class App:
@@ -328,12 +336,8 @@ class StoreKit:
         """Starts the virtual device and the window on the ledger; returns the App."""
         # --verbose puts the emulated modem's AT traffic in a log, to see what it was sent when.
         with open(self.emulator_log, "w") as log:
-            self.emulator = subprocess.Popen(
-                [os.environ.get("TAGSMITH_EMULATOR", "tagsmith-emulator"), "--imei", self.imei,
-                 "--cfun", "1", "--verbose", "--state", self.state_file],
-                stdout=subprocess.PIPE, stderr=log, text=True,
-                env=dict(os.environ, XDG_RUNTIME_DIR=self.runtime))
-        assert self.emulator.stdout.readline().strip(), "tagsmith-emulator did not start"
+            self.emulator = start_emulator(self.runtime, "--imei", self.imei, "--cfun", "1", "--verbose",
+                                           "--state", self.state_file, stderr=log)
         self.app = App(env={"TAGSMITH_DB": self.ledger, "XDG_DATA_HOME": self.data_home,
                             "XDG_RUNTIME_DIR": self.runtime})
         return self.app
@@ -422,11 +426,8 @@ def _resize(window, xid, margin, size):
         if before == (width, height):
             return
         # Laid out again at that size, or at the smallest its content allows.
-        deadline = time.monotonic() + 20
-        while tuple(window.size) == before:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{window.name!r} stayed {before}, asked for {width}x{height}")
-            time.sleep(0.1)
+        wait_for(lambda: tuple(window.size) != before, poll=0.1,
+                 what=f"{window.name!r} stayed {before}, asked for {width}x{height}")
 
     # The frame at the screen's corner: GTK keeps a window within the screen, margin included.
     to(*size, (-(margin[0] // 2), -(margin[1] // 2)))
