@@ -153,7 +153,7 @@ add_authority (JsonBuilder   *builder,
   ts_json_add_string (builder, "sha256", authority->sha256);
   ts_json_add_int (builder, "issued", authority->issued_count);
   ts_json_add_revocation (builder, authority->status, authority->revoke_reason, authority->revoked_at,
-                  authority->invalidity_date);
+                          authority->invalidity_date);
   json_builder_end_object (builder);
 }
 
