@@ -780,21 +780,30 @@ test_batch (Fixture       *fixture,
             gconstpointer  user_data)
 {
   g_autoptr(GError) error = NULL;
-  CaBatchItem items[3] = {
+  CaBatchItem items[4] = {
     { g_strdup (IMEI1), fixture_csr ("p256.csr.pem") },
     { g_strdup ("123"), fixture_csr ("p384.csr.pem") },
     { g_strdup (IMEI2), fixture_csr ("p256.csr.pem") },   /* same key, other IMEI */
+    { g_strdup (IMEI3), fixture_csr ("p256b.csr.pem") },
   };
 
   make_cas (fixture);
-  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, items, 3, &error));
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, items, 4, &error));
   g_assert_no_error (error);
   g_assert_nonnull (items[0].certificate);
   g_assert_error (items[1].error, CA_ERROR, CA_ERROR_INVALID_IMEI);
   g_assert_error (items[2].error, CA_ERROR, CA_ERROR_POLICY);
-  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 1);
+  g_assert_no_error (items[3].error);
+  g_assert_nonnull (items[3].certificate);
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 2);
+  /* The refused row left nothing behind: one issue event per certificate, one
+   * device row per certificate, and the chain holds. */
+  g_assert_cmpint (count_rows (fixture, "audit_log WHERE action = 'issue'"), ==, 2);
+  g_assert_cmpint (count_rows (fixture, "devices"), ==, 2);
+  g_assert_true (ca_ledger_verify_audit (fixture->ledger, NULL, NULL, &error));
+  g_assert_no_error (error);
 
-  for (guint i = 0; i < 3; i++)
+  for (guint i = 0; i < 4; i++)
     ca_batch_item_clear (&items[i]);
 }
 
