@@ -93,8 +93,18 @@ read_head (CaLedger  *self,
   return TRUE;
 }
 
+void
+ca_audit_forget_head (CaLedger *self)
+{
+  g_clear_pointer (&self->audit_head_hash, g_free);
+  self->audit_head_id = 0;
+}
+
 /* Appends an event; the caller holds an open write transaction, so the event
- * commits or rolls back with the change it describes. */
+ * commits or rolls back with the change it describes. The head it writes is
+ * kept for the next append in the same transaction: the write lock keeps every
+ * other writer out until it ends, so a batch reads the head once, not once a
+ * certificate. */
 gboolean
 ca_audit_append (CaLedger    *self,
                  const char  *action,
@@ -114,8 +124,17 @@ ca_audit_append (CaLedger    *self,
 
   g_assert (ca_db_in_transaction (self->db));
 
-  if (!check_unlocked (self, error) || !read_head (self, &prev_id, &prev_hash, error))
+  if (!check_unlocked (self, error))
     return FALSE;
+  if (self->audit_head_hash != NULL)
+    {
+      prev_id = self->audit_head_id;
+      prev_hash = g_strdup (self->audit_head_hash);
+    }
+  else if (!read_head (self, &prev_id, &prev_hash, error))
+    return FALSE;
+  /* Until this append is complete the head is unsure. */
+  ca_audit_forget_head (self);
 
   id = prev_id + 1;
   hash = link_hash (self->audit_key, id, at, actor, action, imei, details, prev_hash);
@@ -142,8 +161,12 @@ ca_audit_append (CaLedger    *self,
   if (update == NULL)
     return FALSE;
   ca_stmt_bind_text (update, 1, head);
+  if (!ca_ledger_step_done (self, update, error))
+    return FALSE;
+  self->audit_head_id = id;
+  self->audit_head_hash = g_steal_pointer (&hash);
 
-  return ca_ledger_step_done (self, update, error);
+  return TRUE;
 }
 
 gpointer
@@ -854,6 +877,7 @@ rekey_chain (CaLedger  *self,
     return TRUE;
 
   head_text = ca_audit_head_to_string (last, prev);
+  ca_audit_forget_head (self);
   head = ca_ledger_prepare (self, "UPDATE meta SET value = ? WHERE key = 'audit_head'", error);
   if (head == NULL)
     return FALSE;

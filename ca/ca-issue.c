@@ -337,6 +337,7 @@ record_signed (CaLedger  *self,
     return FALSE;
 
   record->supersedes_id = previous;
+  g_free (record->station);
   record->station = g_strdup (self->station_name);
   record->id = ca_certificate_insert (self, record, item->pubkey_sha256, error);
   if (record->id == 0)
@@ -491,16 +492,21 @@ ca_batch_item_clear (CaBatchItem *item)
   g_clear_error (&item->error);
 }
 
-/* Records a group inside one transaction, each item under its own savepoint so
- * one bad item (say, a reused key) fails alone. */
+/* Records a group inside one transaction. @isolate puts each item under its
+ * own savepoint so one bad item (say, a reused key) fails alone; without it
+ * the first bad item stops the group, and FALSE with *out_item_failed says so
+ * (the transaction is rolled back). Returns FALSE on error. */
 static gboolean
-record_group (CaLedger     *self,
-              CaSigner     *signer,
-              CaBatchItem  *items,
-              Signed      **signed_items,
-              guint         n,
-              GError      **error)
+record_group_once (CaLedger     *self,
+                   CaSigner     *signer,
+                   CaBatchItem  *items,
+                   Signed      **signed_items,
+                   guint         n,
+                   gboolean      isolate,
+                   gboolean     *out_item_failed,
+                   GError      **error)
 {
+  *out_item_failed = FALSE;
   if (!ca_ledger_begin (self, error))
     return FALSE;
   if (!check_signer_in_transaction (self, signer, error))
@@ -510,12 +516,17 @@ record_group (CaLedger     *self,
     {
       if (signed_items[i] == NULL)
         continue;
-      if (!ca_ledger_exec (self, "SAVEPOINT item", error))
+      if (isolate && !ca_ledger_exec (self, "SAVEPOINT item", error))
         goto fail;
       if (record_signed (self, signed_items[i], &items[i].error))
         {
-          if (!ca_ledger_exec (self, "RELEASE item", error))
+          if (isolate && !ca_ledger_exec (self, "RELEASE item", error))
             goto fail;
+        }
+      else if (!isolate)
+        {
+          *out_item_failed = TRUE;
+          goto fail;
         }
       else if (!ca_ledger_exec (self, "ROLLBACK TO item; RELEASE item", error))
         goto fail;
@@ -537,6 +548,27 @@ fail:
     if (signed_items[i] != NULL)
       g_clear_error (&items[i].error);
   return FALSE;
+}
+
+/* Records a group in one transaction where one bad item fails alone. Savepoints
+ * cost two round trips to a server per item, so the group is first recorded
+ * without them; only when an item fails is it recorded again item by item. */
+static gboolean
+record_group (CaLedger     *self,
+              CaSigner     *signer,
+              CaBatchItem  *items,
+              Signed      **signed_items,
+              guint         n,
+              GError      **error)
+{
+  gboolean item_failed;
+
+  if (record_group_once (self, signer, items, signed_items, n, FALSE, &item_failed, error))
+    return TRUE;
+  if (!item_failed)
+    return FALSE;
+
+  return record_group_once (self, signer, items, signed_items, n, TRUE, &item_failed, error);
 }
 
 /* The valid certificate @authority already gave @imei under @profile for the

@@ -39,6 +39,7 @@ ca_ledger_finalize (GObject *object)
   g_clear_pointer (&self->db, ca_db_close);
   g_free (self->path);
   g_free (self->station_name);
+  ca_audit_forget_head (self);
   g_rec_mutex_clear (&self->mutex);
   g_mutex_clear (&self->statements_lock);
 
@@ -198,8 +199,11 @@ ca_ledger_exec (CaLedger    *self,
                 const char  *sql,
                 GError     **error)
 {
-  CaDbStatus rc = ca_db_exec (self->db, sql);
+  CaDbStatus rc;
 
+  /* COMMIT, ROLLBACK, ROLLBACK TO and schema changes all leave the kept head unsure. */
+  ca_audit_forget_head (self);
+  rc = ca_db_exec (self->db, sql);
   if (rc != CA_DB_OK)
     return ca_ledger_set_db_error (self, rc, error);
 
@@ -247,7 +251,10 @@ gboolean
 ca_ledger_begin (CaLedger  *self,
                  GError   **error)
 {
-  CaDbStatus rc = ca_db_begin_write (self->db);
+  CaDbStatus rc;
+
+  ca_audit_forget_head (self);
+  rc = ca_db_begin_write (self->db);
 
   return rc == CA_DB_OK || ca_ledger_set_db_error (self, rc, error);
 }
@@ -268,6 +275,7 @@ ca_ledger_commit (CaLedger  *self,
 void
 ca_ledger_rollback (CaLedger *self)
 {
+  ca_audit_forget_head (self);
   if (ca_db_in_transaction (self->db))
     ca_db_exec (self->db, "ROLLBACK");
 }

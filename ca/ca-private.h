@@ -40,6 +40,8 @@ struct _CaLedger
   int         found_version; /* the schema version it had when opened, before any migration */
   gint64      station_id;  /* the station this machine is (ca_ledger_use_station()), 0 for none */
   char       *station_name; /* (nullable) its name */
+  gint64      audit_head_id; /* the head the open write transaction last appended, */
+  char       *audit_head_hash; /* (nullable) so the next append need not read it back */
 };
 
 /* Binds the station this machine is, or NULL when it is none. */
@@ -93,6 +95,9 @@ gboolean  ca_audit_append        (CaLedger    *self,
                                   const char  *imei,
                                   const char  *details,
                                   GError     **error);
+/* Forgets the audit head ca_audit_append() keeps: a transaction or savepoint
+ * ended, or the head was written by other means. */
+void      ca_audit_forget_head   (CaLedger    *self);
 /* Upgrades a ledger from before the keyed chain on its first unlock (ca-audit.c). */
 gboolean  ca_audit_upgrade       (CaLedger    *self,
                                   const char  *passphrase,

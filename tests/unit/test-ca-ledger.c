@@ -780,21 +780,30 @@ test_batch (Fixture       *fixture,
             gconstpointer  user_data)
 {
   g_autoptr(GError) error = NULL;
-  CaBatchItem items[3] = {
+  CaBatchItem items[4] = {
     { g_strdup (IMEI1), fixture_csr ("p256.csr.pem") },
     { g_strdup ("123"), fixture_csr ("p384.csr.pem") },
     { g_strdup (IMEI2), fixture_csr ("p256.csr.pem") },   /* same key, other IMEI */
+    { g_strdup (IMEI3), fixture_csr ("p256b.csr.pem") },
   };
 
   make_cas (fixture);
-  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, items, 3, &error));
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, items, 4, &error));
   g_assert_no_error (error);
   g_assert_nonnull (items[0].certificate);
   g_assert_error (items[1].error, CA_ERROR, CA_ERROR_INVALID_IMEI);
   g_assert_error (items[2].error, CA_ERROR, CA_ERROR_POLICY);
-  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 1);
+  g_assert_no_error (items[3].error);
+  g_assert_nonnull (items[3].certificate);
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 2);
+  /* The refused row left nothing behind: one issue event per certificate, one
+   * device row per certificate, and the chain holds. */
+  g_assert_cmpint (count_rows (fixture, "audit_log WHERE action = 'issue'"), ==, 2);
+  g_assert_cmpint (count_rows (fixture, "devices"), ==, 2);
+  g_assert_true (ca_ledger_verify_audit (fixture->ledger, NULL, NULL, &error));
+  g_assert_no_error (error);
 
-  for (guint i = 0; i < 3; i++)
+  for (guint i = 0; i < 4; i++)
     ca_batch_item_clear (&items[i]);
 }
 
@@ -1146,6 +1155,56 @@ test_compressed_key (Fixture       *fixture,
                                   compressed, &error));
   expect_refused (&error, "already certified for the device " IMEI2);
   EVP_PKEY_free (key);
+}
+
+/* A row that supersedes a certificate appends two events; a refused row among
+ * them has the group recorded again row by row. Either way the chain links each
+ * event once, and nothing of the refused row remains. */
+static void
+test_batch_audit_chain (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCertificate) first = NULL;
+  CaCsr *csr = fixture_csr ("p256.csr.pem");
+  CaBatchItem items[3] = {
+    { g_strdup (IMEI1), fixture_csr ("p256b.csr.pem") },  /* supersedes the first */
+    { g_strdup (IMEI2), fixture_csr ("p256.csr.pem") },   /* IMEI1's first key: refused */
+    { g_strdup (IMEI3), fixture_csr ("p384.csr.pem") },
+  };
+  CaBatchItem later = { g_strdup (IMEI2), fixture_csr ("p256-even.csr.pem") };
+  gint64 events;
+
+  make_cas (fixture);
+  first = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, csr, &error);
+  g_assert_no_error (error);
+  events = count_rows (fixture, "audit_log");
+
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger,
+                                        &(CaIssueRequest) { "Issuing", .revoke_previous = TRUE }, items, 3, &error));
+  g_assert_no_error (error);
+  g_assert_no_error (items[0].error);
+  g_assert_cmpint (items[0].certificate->supersedes_id, ==, first->id);
+  g_assert_error (items[1].error, CA_ERROR, CA_ERROR_POLICY);
+  g_assert_no_error (items[2].error);
+  g_assert_nonnull (items[2].certificate);
+  g_assert_cmpint (count_rows (fixture, "audit_log"), ==, events + 3);
+  g_assert_cmpint (count_rows (fixture, "audit_log WHERE action = 'revoke'"), ==, 1);
+  g_assert_cmpint (count_rows (fixture, "devices"), ==, 2);
+  g_assert_true (ca_ledger_verify_audit (fixture->ledger, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  /* The next change links to the head the batch left. */
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, &later, 1, &error));
+  g_assert_no_error (later.error);
+  g_assert_cmpint (count_rows (fixture, "audit_log"), ==, events + 4);
+  g_assert_true (ca_ledger_verify_audit (fixture->ledger, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < 3; i++)
+    ca_batch_item_clear (&items[i]);
+  ca_batch_item_clear (&later);
+  ca_csr_unref (csr);
 }
 
 /* A second row for an IMEI is refused; running the same batch again issues
@@ -1634,6 +1693,7 @@ main (int   argc,
   ADD_BOTH ("/ca/issue/locked", test_issue_locked);
   ADD_BOTH ("/ca/issue/new-key", test_new_key);
   ADD_BOTH ("/ca/issue/batch", test_batch);
+  ADD_BOTH ("/ca/issue/batch-audit-chain", test_batch_audit_chain);
   ADD_BOTH ("/ca/revoke/supersede-and-revoke", test_supersede_and_revoke);
   ADD_BOTH ("/ca/authority/counts", test_authority_counts);
   ADD_BOTH ("/ca/revoke/crl", test_crl);
