@@ -6,7 +6,7 @@ A TAP test contributes one count per `ok`/`not ok` line; a test that printed no 
 once by its result. A TAP test whose process failed with no `not ok` line (a crash, a
 sanitizer report, a timeout) adds one failure, so a crash can never read as a pass.
 The reason is the case's own diagnostics (an assertion or exception line when there is one),
-else the last thing the test printed.
+else the last thing the test printed; what the GUI harness said of the app follows it.
 Usage: count-results.py BUILDDIR/meson-logs/testlog.json...
 """
 
@@ -26,12 +26,18 @@ TELLING = re.compile(r"(^[\w.]*(Error|Exception|Failure)\b|ERROR:|Bail out!|Sani
 def reason(lines):
     """The most telling of LINES (diagnostics or output), shortened to one line."""
     lines = [line.lstrip("#").strip() for line in lines]
-    lines = [line for line in lines if line and not TIMING.match(line)]
+    lines = [line for line in lines if line and not TIMING.match(line) and not line.startswith("app:")]
     if not lines:
         return "no diagnostics"
     telling = [line for line in lines if TELLING.search(line)]
     text = (telling or lines)[-1]
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+def app_lines(lines):
+    """What the GUI harness said of the app under test after a failed case ("# app: …")."""
+    found = [line.lstrip("#").strip() for line in lines]
+    return [line for line in found if line.startswith("app:")]
 
 
 def diagnostics_after(outs, index):
@@ -69,7 +75,9 @@ for path in sys.argv[1:]:
                     case_pass += 1
                 else:
                     case_fail += 1
-                    failures.append(f"{name}: {out}\n    because: {reason(diagnostics_after(outs, index))}")
+                    said = diagnostics_after(outs, index)
+                    failures.append("\n    ".join([f"{name}: {out}\n    because: {reason(said)}",
+                                                    *app_lines(said)]))
             if case_pass + case_fail + case_skip == 0:
                 if result in ("OK", "EXPECTEDFAIL"):
                     case_pass = 1

@@ -60,4 +60,46 @@ def _():
             leftover.wait()
 
 
+# A test program whose one case stops (or kills) its Tagsmith, then fails on it, as a case does
+# when the app crashed or hung under it.
+FAILING_PROGRAM = """
+import os, signal, sys, tsgui
+app = tsgui.App()
+tap = tsgui.Tap()
+
+@tap.test("the app goes away")
+def _():
+    os.kill(app.proc.pid, getattr(signal, sys.argv[1]))
+    tsgui.wait_for(lambda: app.window.name == "never", 2)
+
+try:
+    tap.done()
+finally:
+    os.kill(app.proc.pid, signal.SIGCONT) if app.proc.poll() is None else None
+    app.close()
+"""
+
+
+def failing_program_says(signal_name):
+    out = subprocess.run([sys.executable, "-c", FAILING_PROGRAM, signal_name], env=ENV,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1, (out.returncode, out.stdout, out.stderr)
+    return out.stdout
+
+
+@tap.test("a failed case says that its Tagsmith died, and of what")
+def _():
+    said = failing_program_says("SIGKILL")
+    assert "not ok 1" in said, said
+    assert "# app: tagsmith (pid" in said and "has exited with signal SIGKILL" in said, said
+
+
+@tap.test("a failed case shows where a Tagsmith that still runs is stuck")
+def _():
+    said = failing_program_says("SIGSTOP")
+    assert "# app: tagsmith (pid" in said and "its main thread is in:" in said, said
+    frames = [line for line in said.splitlines() if line.startswith("# app:   #")]
+    assert frames, said
+
+
 tap.done()

@@ -76,7 +76,7 @@ def _():
     for n in range(1, 4):
         app.click("Add a Virtual Device")
         app.wait_for(lambda: len(app.window.findChildren(
-            lambda b: b.roleName == "push button" and b.name.startswith("Open Virtual"))) >= n, 30)
+            lambda b: b.roleName == "push button" and b.name.startswith("Open Virtual"))) >= n, 60)
     heading = app.find("Connected Devices", "label")
     kits = app.find("Connected devices", "list")
     hx, hy = heading.position

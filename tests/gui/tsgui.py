@@ -445,6 +445,28 @@ class Skip(Exception):
     """Raised by a test that cannot run here yet; reported as TAP `# SKIP reason`."""
 
 
+def _apps_report():
+    """Lines on how each running tagsmith fares, for a failed case: whether it died, and how,
+    or where its main thread is (an app that does not answer the accessibility bus any more
+    is either gone or stuck, and the case's own error cannot tell which)."""
+    for app in list(_running):
+        status = app.proc.poll()
+        if status is not None:
+            how = f"signal {signal.Signals(-status).name}" if status < 0 else f"status {status}"
+            yield f"tagsmith (pid {app.proc.pid}) has exited with {how}"
+            continue
+        try:
+            out = subprocess.run(["gdb", "-p", str(app.proc.pid), "-batch", "-nx", "-ex", "bt 12"],
+                                 capture_output=True, text=True, timeout=120).stdout
+        except (OSError, subprocess.TimeoutExpired) as e:
+            yield f"tagsmith (pid {app.proc.pid}) runs; its main thread could not be read ({e})"
+            continue
+        frames = [re.sub(r" \(.*?\) (at|from) ", " ", line) for line in out.splitlines()
+                  if line.startswith("#")]
+        yield f"tagsmith (pid {app.proc.pid}) runs; its main thread is in:"
+        yield from (f"  {frame}" for frame in frames or ["(gdb could not attach)"])
+
+
 class Tap:
     def __init__(self):
         self.tests = []
@@ -470,5 +492,7 @@ class Tap:
                 print(f"not ok {i} - {name}")
                 for line in "".join(traceback.format_exception(e)).splitlines():
                     print(f"# {line}")
+                for line in _apps_report():
+                    print(f"# app: {line}")
             sys.stdout.flush()
         sys.exit(1 if failed else 0)
