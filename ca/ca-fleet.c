@@ -418,6 +418,32 @@ ca_fleet_sort_from_string (const char  *text,
   return FALSE;
 }
 
+gboolean
+ca_fleet_order_from_string (const char  *text,
+                            CaFleetSort *out_sort,
+                            gboolean    *out_descending)
+{
+  g_auto(GStrv) parts = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  parts = g_strsplit (text, ":", 2);
+  if (!ca_fleet_sort_from_string (parts[0], out_sort))
+    return FALSE;
+  *out_descending = parts[1] != NULL && strcmp (parts[1], "desc") == 0;
+
+  return parts[1] == NULL || *out_descending || strcmp (parts[1], "asc") == 0;
+}
+
+char *
+ca_fleet_order_to_string (CaFleetSort sort,
+                          gboolean    descending)
+{
+  g_return_val_if_fail ((guint) sort < CA_FLEET_N_SORTS, NULL);
+
+  return g_strconcat (sort_names[sort], descending ? ":desc" : "", NULL);
+}
+
 /* The same copies as ca-schema-7.sql's migration makes. */
 gboolean
 ca_fleet_refresh_sort_keys (CaLedger    *self,

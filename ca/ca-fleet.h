@@ -62,6 +62,13 @@ const char      *ca_fleet_sort_to_string          (CaFleetSort          sort);
 /* FALSE when @text names no sort. */
 gboolean         ca_fleet_sort_from_string        (const char          *text,
                                                    CaFleetSort         *out_sort);
+/* An order as "COLUMN", "COLUMN:asc" or "COLUMN:desc" (the CLI's --sort and the
+ * window's remembered order); FALSE when @text is none of those. */
+gboolean         ca_fleet_order_from_string       (const char          *text,
+                                                   CaFleetSort         *out_sort,
+                                                   gboolean            *out_descending);
+char            *ca_fleet_order_to_string         (CaFleetSort          sort,
+                                                   gboolean             descending);
 
 /* Where a query's pages start, so a view knows its length and can fetch any
  * page by key: page i is the query with after_imei = page_keys[i]. */

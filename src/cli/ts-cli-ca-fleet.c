@@ -69,22 +69,6 @@ list_row (CaFleetRow  *row,
   return TRUE;
 }
 
-/* --sort COLUMN[:asc|:desc] into the query's order; FALSE when it names none. */
-static gboolean
-parse_sort (const char   *text,
-            CaFleetQuery *query)
-{
-  g_auto(GStrv) parts = g_strsplit (text, ":", 2);
-
-  if (!ca_fleet_sort_from_string (parts[0], &query->sort))
-    return FALSE;
-  if (parts[1] == NULL || strcmp (parts[1], "asc") == 0)
-    return TRUE;
-  query->descending = TRUE;
-
-  return strcmp (parts[1], "desc") == 0;
-}
-
 static int
 run_list (TsCli  *cli,
           int     argc,
@@ -124,7 +108,7 @@ run_list (TsCli  *cli,
     query.filter = CA_FLEET_EXPIRING;
   else if (status != NULL)
     return ts_cli_usage_error ("fleet list", _("--status is valid, revoked or expiring."));
-  if (sort != NULL && !parse_sort (sort, &query))
+  if (sort != NULL && !ca_fleet_order_from_string (sort, &query.sort, &query.descending))
     return ts_cli_usage_error ("fleet list", _("--sort is imei, last-seen, expiry or status, "
                                                "each optionally followed by :asc or :desc."));
   query.expiring_days = expiring_days;

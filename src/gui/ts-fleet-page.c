@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "ts-badge.h"
 #include "ts-cert-details.h"
@@ -41,6 +42,7 @@ struct _TsFleetPage
   TsWorkspace       *workspace;
   TsFleetModel      *model;
   GCancellable      *lots_cancellable;
+  GSettings         *settings;
 
   gboolean           filling_lots;  /* the lot list is being replaced: not a query change */
   gboolean           open_first;    /* Enter came before the search's first match: open it when it lands */
@@ -226,17 +228,44 @@ primary_sort (TsFleetPage *self,
   return TRUE;
 }
 
-/* A click on a header: the ledger lists the fleet in that order from the top. */
+/* A click on a header: the ledger lists the fleet in that order from the top,
+ * and so does the window next time. */
 static void
 sort_changed_cb (TsFleetPage *self)
 {
+  g_autofree char *order = NULL;
+  g_autofree char *remembered = NULL;
   CaFleetSort sort;
   gboolean descending;
 
-  if (self->model == NULL || !primary_sort (self, &sort, &descending))
+  if (!primary_sort (self, &sort, &descending))
+    return;
+  order = ca_fleet_order_to_string (sort, descending);
+  remembered = g_settings_get_string (self->settings, "fleet-sort");
+  if (strcmp (order, remembered) != 0)
+    g_settings_set_string (self->settings, "fleet-sort", order);
+  if (self->model == NULL)
     return;
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
   ts_fleet_model_set_sort (self->model, sort, descending);
+}
+
+/* The order the Fleet had last time; IMEI order when none was chosen. */
+static void
+restore_sort (TsFleetPage *self)
+{
+  g_autofree char *order = g_settings_get_string (self->settings, "fleet-sort");
+  CaFleetSort sort = CA_FLEET_SORT_IMEI;
+  gboolean descending = FALSE;
+  Column column = COLUMN_IMEI;
+
+  if (!ca_fleet_order_from_string (order, &sort, &descending))
+    sort = CA_FLEET_SORT_IMEI, descending = FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    if (columns[i].sort == (int) sort)
+      column = columns[i].column;
+  gtk_column_view_sort_by_column (self->column_view, self->columns[column],
+                                  descending ? GTK_SORT_DESCENDING : GTK_SORT_ASCENDING);
 }
 
 static void
@@ -694,6 +723,7 @@ ts_fleet_page_dispose (GObject *object)
   g_clear_object (&self->model);
   g_clear_object (&self->lots_cancellable);
   g_clear_object (&self->workspace);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (ts_fleet_page_parent_class)->dispose (object);
 }
@@ -735,11 +765,11 @@ ts_fleet_page_init (TsFleetPage *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "fleet.revoke", FALSE);
+  self->settings = g_settings_new (APP_ID);
 
   ts_fleet_page_add_columns (self);
   ts_fleet_page_add_details_column (self);
-  /* The fleet comes in IMEI order until a header is clicked. */
-  gtk_column_view_sort_by_column (self->column_view, self->columns[COLUMN_IMEI], GTK_SORT_ASCENDING);
+  restore_sort (self);
   g_signal_connect_object (gtk_column_view_get_sorter (self->column_view), "changed",
                            G_CALLBACK (sort_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (gtk_scrolled_window_get_hadjustment (self->scroller), "notify::page-size",

@@ -28,6 +28,7 @@ prints the server's plans of a Fleet page and of a chunk of the count (explain_s
 Usage (inside the GUI session, from the source root, after building into BUILD):
   tests/gui/session.sh env TAGSMITH=BUILD/src/tagsmith GSETTINGS_SCHEMA_DIR=BUILD/data \\
     /usr/bin/python3 tests/bench/bench-fleet.py [--sizes 100000 1000000] [--cache DIR] [--server URI]
+    [--sort ORDER]
 or `tests/gui/session.sh meson test -C BUILD --suite bench --verbose`.
 """
 
@@ -269,13 +270,24 @@ def wait_settled(pid, ledger_path, quiet=1.0, timeout=300):
     raise AssertionError("the window never settled")
 
 
-def measure(path, n, renderer, scratch):
+def fresh_settings(scratch, sort):
+    """Settings for one run: in memory, as a window remembers its last page and each run must
+    start elsewhere; or, for a Fleet ORDER, a new key file that holds only that order."""
+    if sort is None:
+        return {"GSETTINGS_BACKEND": "memory"}
+    config = tempfile.mkdtemp(prefix="config-", dir=scratch)
+    os.makedirs(os.path.join(config, "glib-2.0", "settings"))
+    with open(os.path.join(config, "glib-2.0", "settings", "keyfile"), "w") as f:
+        f.write(f"[io/github/tagsmith/Tagsmith]\nfleet-sort='{sort}'\n")
+    return {"GSETTINGS_BACKEND": "keyfile", "XDG_CONFIG_HOME": config}
+
+
+def measure(path, n, renderer, scratch, sort=None):
     jump = n * 9 // 10
     log_path = os.path.join(scratch, f"app-{n}-{renderer}.log")
-    # Settings in memory: a window remembers its last page, and each run must start elsewhere.
     # No malloc debugging (meson test sets MALLOC_PERTURB_): it touches every freed page.
     env = {"TAGSMITH_DB": path, "TAGSMITH_BENCH": "1", "TAGSMITH_BENCH_JUMP": str(jump), "G_DEBUG": "",
-           "MALLOC_CHECK_": "", "MALLOC_PERTURB_": "0", "GSETTINGS_BACKEND": "memory"}
+           "MALLOC_CHECK_": "", "MALLOC_PERTURB_": "0", **fresh_settings(scratch, sort)}
     if renderer != "default":
         env["GSK_RENDERER"] = renderer
     with open(log_path, "w") as log:
@@ -322,6 +334,8 @@ def main():
                         help="with --server: fill (or reuse) and print the plans, without the window")
     parser.add_argument("--renderers", nargs="+", default=["default", "cairo"],
                         help="GSK_RENDERER values to run under (default: GTK's own choice, then cairo)")
+    parser.add_argument("--sort", metavar="ORDER",
+                        help="the Fleet opens in this order, as `fleet list --sort` takes it (default: imei)")
     args = parser.parse_args()
     scratch = tempfile.mkdtemp(prefix="tagsmith-bench-fleet-")
     cache = args.cache or scratch
@@ -335,10 +349,12 @@ def main():
             print(f"{n:,} devices on the server, filled in {took:.1f} s ({'cached' if not took else 'new'}); "
                   f"its plans:\n{explain_server(path, n)}", flush=True)
         # "quiet s": from the start until the window had gone quiet and the Fleet was opened.
+        if args.sort:
+            print(f"The Fleet opens sorted by {args.sort}.")
         print(f"{'devices':>9} {'renderer':>8} {'fill s':>7} {'ready s':>7} {'quiet s':>7} {'first rows s':>12} "
               f"{'counted s':>9} {'jump s':>7} {'RSS before MB':>13} {'peak RSS MB':>11} {'page MB':>7}")
         for renderer in ([] if args.explain_only else args.renderers):
-            r = measure(path, n, renderer, scratch)
+            r = measure(path, n, renderer, scratch, args.sort)
             assert r["count"] == n, r
             print(f"{n:>9} {renderer:>8} {took:>7.1f} {r['ready_s']:>7.2f} {r['quiet_s']:>7.2f} {r['first_rows_s']:>12.3f} "
                   f"{r['counted_s']:>9.3f} {r['jump_s']:>7.3f} {r['start_rss_mb']:>13.1f} {r['hwm_mb']:>11.1f} "

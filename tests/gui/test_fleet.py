@@ -90,6 +90,7 @@ scratch = scratch_dir("tagsmith-gui-fleet-")
 ledger = os.path.join(scratch, "fleet.db")
 make_ledger(ledger)
 subprocess.run(["gsettings", "reset", SCHEMA, "window-width"], check=True)
+subprocess.run(["gsettings", "reset", SCHEMA, "fleet-sort"], check=True)
 app = App(env={"TAGSMITH_DB": ledger})
 wide_imei_width = []
 
@@ -152,6 +153,18 @@ def _():
     app.wait_for(lambda: rows_top_down(app) == IMEIS[::-1])
 
 
+@tap.test("the order chosen is the Fleet's order at the next start")
+def _():
+    global app
+    remembered = subprocess.run(["gsettings", "get", SCHEMA, "fleet-sort"], check=True,
+                                capture_output=True, text=True).stdout.strip()
+    assert remembered == "'status'", remembered
+    app.close()
+    app = App(env={"TAGSMITH_DB": ledger})
+    open_fleet(app)
+    app.wait_for(lambda: rows_top_down(app) == IMEIS[::-1])
+
+
 @tap.test("at 360 px every IMEI shows whole, and less important columns give way")
 def _():
     app.close()
@@ -196,3 +209,4 @@ try:
     tap.done()
 finally:
     app.close()
+    subprocess.run(["gsettings", "reset", SCHEMA, "fleet-sort"], check=True)

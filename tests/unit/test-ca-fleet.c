@@ -523,6 +523,42 @@ assert_sorted_pages (Fixture            *fixture,
     g_assert_cmpstr (((CaFleetRow *) paged->pdata[i])->imei, ==, ((CaFleetRow *) expected->pdata[i])->imei);
 }
 
+/* The order the CLI's --sort and the window's setting spell, read back as written. */
+static void
+test_fleet_order_strings (void)
+{
+  static const struct { const char *text; CaFleetSort sort; gboolean descending; } good[] = {
+    { "imei", CA_FLEET_SORT_IMEI, FALSE },
+    { "expiry:asc", CA_FLEET_SORT_EXPIRY, FALSE },
+    { "last-seen:desc", CA_FLEET_SORT_LAST_SEEN, TRUE },
+    { "status:desc", CA_FLEET_SORT_STATUS, TRUE },
+  };
+  static const char *bad[] = { "", "IMEI", "expiry:", "expiry:down", "lot", "status:desc:x", ":desc" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      CaFleetSort sort = -1;
+      gboolean descending = !good[i].descending;
+      g_autofree char *again = NULL;
+
+      g_assert_true (ca_fleet_order_from_string (good[i].text, &sort, &descending));
+      g_assert_cmpint (sort, ==, good[i].sort);
+      g_assert_cmpint (descending, ==, good[i].descending);
+      again = ca_fleet_order_to_string (sort, descending);
+      g_assert_true (ca_fleet_order_from_string (again, &sort, &descending));
+      g_assert_cmpint (sort, ==, good[i].sort);
+      g_assert_cmpint (descending, ==, good[i].descending);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      CaFleetSort sort;
+      gboolean descending;
+
+      g_assert_false (ca_fleet_order_from_string (bad[i], &sort, &descending));
+    }
+  g_assert_false (ca_fleet_order_from_string (NULL, &(CaFleetSort) { 0 }, &(gboolean) { 0 }));
+}
+
 /* Every sort, both ways, pages through ties on its sort value, alone and
  * with a lot, a status filter or a search; the index keys its pages in the
  * same order. */
@@ -976,6 +1012,7 @@ main (int   argc,
   ADD_BOTH ("/ca/fleet/search", test_fleet_search);
   ADD_BOTH ("/ca/fleet/index", test_fleet_index);
   ADD_BOTH ("/ca/fleet/sort", test_fleet_sort);
+  g_test_add_func ("/ca/fleet/order-strings", test_fleet_order_strings);
   ADD ("/ca/fleet/plans", test_fleet_plans);
   ADD ("/ca/fleet/migrate-v3", test_fleet_migrate_v3);
   ADD ("/ca/fleet/sort-plans", test_fleet_sort_plans);
