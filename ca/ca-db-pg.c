@@ -343,16 +343,18 @@ replace_all (const char *text,
 }
 
 /* What SQLite says that PostgreSQL says otherwise: case-blind comparison
- * (an index on lower() serves it), the unary + that keeps a column off an
- * index, reading a field of a JSON text, and in the schema STRICT tables, 32-bit INTEGER (times and ids need
- * 64), rowid keys and GLOB. */
+ * (an index on lower() serves it), the unary + that keeps a (text) column off
+ * an index (an expression does that: dropping the + let the server's generic
+ * plan of a sorted Fleet page walk every IMEI and sort them), reading a field
+ * of a JSON text, and in the schema STRICT tables, 32-bit INTEGER (times and
+ * ids need 64), rowid keys and GLOB. */
 static char *
 dialect (const char *sql)
 {
   static const struct { const char *pattern; const char *replacement; } rules[] = {
     { "\\((\\w+) COLLATE NOCASE\\)", "(lower(\\1))" },
     { "([\\w.]+) (<=|>=|=|<|>) (\\$\\d+) COLLATE NOCASE", "lower(\\1) \\2 lower(\\3)" },
-    { " \\+([a-z_]+\\.[a-z_]+)", " \\1" },
+    { " \\+([a-z_]+\\.[a-z_]+)", " (\\1 || '')" },
     { "json_extract\\(CASE WHEN json_valid\\((\\w+)\\) THEN \\w+ ELSE '\\{\\}' END, '\\$\\.(\\w+)'\\)",
       "(CASE WHEN \\1 ~ '^[{].*[}]$' THEN \\1::jsonb ->> '\\2' END)" },
     { "\\)\\s*STRICT\\s*;", ");" },

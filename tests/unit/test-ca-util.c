@@ -195,6 +195,15 @@ run_sql (Fixture    *fixture,
   sqlite3_close (db);
 }
 
+char *
+server_value (Fixture    *fixture,
+              const char *sql)
+{
+  g_assert_nonnull (fixture->schema);
+
+  return server_exec (fixture->path, sql);
+}
+
 X509 *
 parse_pem (const char *pem)
 {

@@ -51,6 +51,9 @@ gint64   count_rows        (Fixture       *fixture,
                             const char    *table);
 void     run_sql           (Fixture       *fixture,
                             const char    *sql);
+/* On a server ledger: the first column of @sql's first row, or NULL. */
+char    *server_value      (Fixture       *fixture,
+                            const char    *sql);
 /* Takes the closed ledger's tables back to what schema version 6 wrote, before
  * the Fleet's sort keys (the version number is the caller's to set). */
 void     undo_schema_7     (Fixture       *fixture);
