@@ -94,6 +94,30 @@ ts_revoke_reasons (guint *out_n)
   return revoke_reasons;
 }
 
+/* The reasons that fit a station's CA, the first offered first: a lost or
+ * compromised bench is what revoking a station is mostly for. For a CA, RFC 5280
+ * names a compromised key "CA compromise", so there is no key compromise apart. */
+static const TsRevokeReasonText station_revoke_reasons[] = {
+  { CA_REVOKE_CA_COMPROMISE, N_("CA compromise"),
+    N_("The bench's CA key may be known to someone else, for example a lost, stolen or opened bench: "
+       "what it signed is no longer trusted.") },
+  { CA_REVOKE_CESSATION_OF_OPERATION, N_("Cessation of operation"),
+    N_("The bench is retired and will not issue or provision again; nothing went wrong.") },
+  { CA_REVOKE_SUPERSEDED, N_("Superseded"),
+    N_("Another station replaces this one, for example the same bench enrolled again.") },
+  { CA_REVOKE_AFFILIATION_CHANGED, N_("Affiliation changed"),
+    N_("The bench moved to another site, line or company, so its CA's name no longer holds.") },
+};
+
+const TsRevokeReasonText *
+ts_station_revoke_reasons (guint *out_n)
+{
+  g_return_val_if_fail (out_n != NULL, NULL);
+
+  *out_n = G_N_ELEMENTS (station_revoke_reasons);
+  return station_revoke_reasons;
+}
+
 /**
  * ts_error_advice:
  *

@@ -13,7 +13,7 @@ import subprocess
 
 from dogtail.rawinput import keyCombo, typeText
 
-from tsgui import SOURCE_ROOT, App, Tap, ledger_cli, scratch_dir, start_emulator
+from tsgui import SOURCE_ROOT, App, Tap, ledger_cli, scratch_dir, select, start_emulator
 
 PASSPHRASE = "correct horse battery staple"
 KIT_IMEI = "352656100000077"     # the virtual device, provisioned in the window
@@ -70,21 +70,6 @@ def label(window, test, timeout=30):
     except AssertionError:
         names = [n.name for n in window.findChildren(lambda n: n.roleName == "label")]
         raise AssertionError(f"no such label among {names}")
-
-
-def select(node):
-    """Selects the item NODE is in, through the accessible selection of the nearest list
-    above it (GTK 4.8 list views have one), as a screen reader would: GTK 4.8 reports no
-    screen positions to click at."""
-    child, parent = node, node.parent
-    while parent is not None:
-        try:
-            if parent.querySelection().selectChild(child.indexInParent):
-                return
-        except Exception:  # noqa: BLE001 - no selection here: look further up
-            pass
-        child, parent = parent, parent.parent
-    raise AssertionError("no list to select in")
 
 
 def dump(node, depth=0):

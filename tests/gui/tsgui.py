@@ -371,6 +371,21 @@ def ledger_cli(ledger, *args, passphrase=None):
     return out.stdout
 
 
+def select(node):
+    """Selects the item NODE is in, through the accessible selection of the nearest list
+    above it (GTK 4.8 list views have one), as a screen reader would: GTK 4.8 reports no
+    screen positions to click at."""
+    child, parent = node, node.parent
+    while parent is not None:
+        try:
+            if parent.querySelection().selectChild(child.indexInParent):
+                return
+        except Exception:  # noqa: BLE001 - no selection here: look further up
+            pass
+        child, parent = parent, parent.parent
+    raise AssertionError("no list to select in")
+
+
 def _x_window(window):
     """The X window id of the top-level WINDOW, found by its title."""
     tree_out = subprocess.run(["xwininfo", "-root", "-children"], check=True,

@@ -248,19 +248,17 @@ test_short_hash (void)
 
 /* ts_revoke_reasons ------------------------------------------------------------------ */
 
+/* Each of @reasons is a reason the ledger takes, offered once, named and explained in
+ * a line; @offered says which are. */
 static void
-test_revoke_reasons (void)
+check_reasons (const TsRevokeReasonText *reasons,
+               guint                     n,
+               gboolean                  offered[11])
 {
-  guint n = 0;
-  const TsRevokeReasonText *reasons = ts_revoke_reasons (&n);
-  gboolean offered[11] = { FALSE };
-
-  g_assert_cmpuint (n, >=, 5);
   for (guint i = 0; i < n; i++)
     {
       CaRevokeReason parsed;
 
-      /* Each is a reason the ledger takes, offered once, named and explained in a line. */
       g_assert_true (ca_revoke_reason_from_string (ca_revoke_reason_to_string (reasons[i].reason), &parsed));
       g_assert_cmpint (parsed, ==, reasons[i].reason);
       g_assert_false (offered[reasons[i].reason]);
@@ -269,11 +267,37 @@ test_revoke_reasons (void)
       g_assert_null (strchr (reasons[i].explanation, '\n'));
       g_assert_true (g_str_has_suffix (reasons[i].explanation, "."));
     }
+}
+
+static void
+test_revoke_reasons (void)
+{
+  guint n = 0;
+  const TsRevokeReasonText *reasons = ts_revoke_reasons (&n);
+  gboolean offered[11] = { FALSE };
+
+  g_assert_cmpuint (n, >=, 5);
+  check_reasons (reasons, n, offered);
   /* Those people choose for a device; never the ones for authorities, nor the CRL delta's. */
   g_assert_true (offered[CA_REVOKE_KEY_COMPROMISE] && offered[CA_REVOKE_SUPERSEDED] &&
                  offered[CA_REVOKE_AFFILIATION_CHANGED] && offered[CA_REVOKE_CESSATION_OF_OPERATION]);
   g_assert_false (offered[CA_REVOKE_CA_COMPROMISE] || offered[CA_REVOKE_AA_COMPROMISE] ||
                   offered[CA_REVOKE_REMOVE_FROM_CRL]);
+}
+
+static void
+test_station_revoke_reasons (void)
+{
+  guint n = 0;
+  const TsRevokeReasonText *reasons = ts_station_revoke_reasons (&n);
+  gboolean offered[11] = { FALSE };
+
+  check_reasons (reasons, n, offered);
+  /* A station is a CA: its compromise comes first, as the command line's default. */
+  g_assert_cmpuint (n, ==, 4);
+  g_assert_cmpint (reasons[0].reason, ==, CA_REVOKE_CA_COMPROMISE);
+  g_assert_true (offered[CA_REVOKE_CESSATION_OF_OPERATION] && offered[CA_REVOKE_SUPERSEDED] &&
+                 offered[CA_REVOKE_AFFILIATION_CHANGED]);
 }
 
 /* The window names its own choice where the core's advice names a command-line option. */
@@ -358,6 +382,7 @@ main (int    argc,
   g_test_add_func ("/gui-text/format-relative", test_format_relative);
   g_test_add_func ("/gui-text/short-hash", test_short_hash);
   g_test_add_func ("/gui-text/revoke-reasons", test_revoke_reasons);
+  g_test_add_func ("/gui-text/station-revoke-reasons", test_station_revoke_reasons);
   g_test_add_func ("/gui-text/error-advice", test_error_advice);
 
   return g_test_run ();
