@@ -67,6 +67,28 @@ ts_short_hash (const char *hex)
   return g_strdup_printf ("%.8s…%s", hex, hex + len - 4);
 }
 
+/* A folder or file as the window names it: below the home folder, from "~", as
+ * people know it and shorter; elsewhere (or with no real home) as it is. */
+char *
+ts_format_path (const char *path)
+{
+  const char *home = g_get_home_dir ();
+  gsize len = home != NULL ? strlen (home) : 0;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  while (len > 1 && home[len - 1] == G_DIR_SEPARATOR)
+    len--;
+  if (len <= 1 || strncmp (path, home, len) != 0)
+    return g_strdup (path);
+  if (path[len] == '\0')
+    return g_strdup ("~");
+  if (path[len] != G_DIR_SEPARATOR)
+    return g_strdup (path);
+
+  return g_strconcat ("~", path + len, NULL);
+}
+
 /* Only the reasons that fit a device certificate: the CA and attribute
  * authority compromises belong to authorities, and a hold would need a release
  * that Tagsmith does not offer. */

@@ -17,6 +17,7 @@ G_BEGIN_DECLS
 char *ts_format_date     (gint64      unix_time);
 char *ts_format_relative (gint64      unix_time);
 char *ts_short_hash      (const char *hex);
+char *ts_format_path     (const char *path);
 char *ts_error_advice    (const GError *error);
 char *ts_message_advice  (const char   *message);
 

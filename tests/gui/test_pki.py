@@ -27,8 +27,12 @@ scratch = scratch_dir("tagsmith-gui-pki-")
 # lists only the export's folder.
 os.makedirs(os.path.join(scratch, "ledger"))
 ledger = os.path.join(scratch, "ledger", "fleet.db")
-export_dir = os.path.join(scratch, "export")
+# The window's home folder is the test's own, with the export's folder where a person would
+# make it: the window names it from "~", and so does the screenshot of its summary.
+home = os.path.join(scratch, "home")
+export_dir = os.path.join(home, "Documents", "fleet-export")
 os.makedirs(export_dir)
+SHOWN_EXPORT_DIR = "~/Documents/fleet-export"
 data_home = os.path.join(scratch, "data")
 runtime = os.path.join(scratch, "runtime")
 os.makedirs(runtime, mode=0o700)
@@ -139,10 +143,11 @@ cli("issue", "--ca", "Line CA", "--imei", FLEET_IMEI, "--csr", os.path.join(CSR_
     "--profile", "nrfcloud")
 cli("issue", "--ca", "Line CA", "--imei", HISTORY_IMEI, "--csr", os.path.join(CSR_DIR, "p384.csr.pem"))
 emulator = start_emulator(runtime, "--imei", KIT_IMEI, "--cfun", "1")
-app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home, "XDG_RUNTIME_DIR": runtime})
+app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home, "XDG_RUNTIME_DIR": runtime, "HOME": home})
 
 
-@tap.test("the fleet export writes nRF Cloud's CSV to the chosen folder and lists what it wrote")
+@tap.test("the fleet export writes nRF Cloud's CSV to the chosen folder and lists what it wrote, "
+          "naming the folder from ~")
 def _():
     show_page(2, "Fleet")
     app.find(FLEET_IMEI, "label", timeout=30)
@@ -161,13 +166,13 @@ def _():
         except AssertionError:
             pass
     gone("Choose a Folder for the Export")
-    label(dialog, lambda name: name == export_dir)
+    label(dialog, lambda name: name == SHOWN_EXPORT_DIR)
     export = button(dialog, lambda n: n.name == "Export")
     app.wait_for(lambda: export.sensitive)
     export.doActionNamed("click")
     done = window_named("Fleet Exported")
     text = label(done, lambda name: name.startswith("2 devices exported")).name
-    assert f"1 file written to {export_dir}:\nnrfcloud-001.csv" in text, text
+    assert f"1 file written to {SHOWN_EXPORT_DIR}:\nnrfcloud-001.csv" in text, text
     app.screenshot_window(done, "fleet-export")
     rows = list(csv.reader(open(os.path.join(export_dir, "nrfcloud-001.csv"))))
     # nRF Cloud's device ID is the certificate's CN: nrf-IMEI under the nrfcloud profile.

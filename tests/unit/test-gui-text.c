@@ -246,6 +246,27 @@ test_short_hash (void)
   g_assert_cmpstr (empty, ==, "—");
 }
 
+/* HOME is /home/ada (main() says so), as g_get_home_dir() reads it. */
+static void
+test_format_path (void)
+{
+  const struct { const char *path; const char *shown; } cases[] = {
+    { "/home/ada/Documents/fleet-export", "~/Documents/fleet-export" },
+    { "/home/ada", "~" },
+    { "/home/ada/", "~/" },
+    { "/home/adam/Documents", "/home/adam/Documents" },  /* another home that starts the same */
+    { "/tmp/export", "/tmp/export" },
+    { "relative/folder", "relative/folder" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *shown = ts_format_path (cases[i].path);
+
+      g_assert_cmpstr (shown, ==, cases[i].shown);
+    }
+}
+
 /* ts_revoke_reasons ------------------------------------------------------------------ */
 
 /* Each of @reasons is a reason the ledger takes, offered once, named and explained in
@@ -368,6 +389,7 @@ main (int    argc,
   /* The expected strings are the untranslated English ones, dates in the C locale. */
   g_setenv ("LC_ALL", "C.UTF-8", TRUE);
   g_setenv ("TZ", "UTC", TRUE);
+  g_setenv ("HOME", "/home/ada", TRUE);
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/gui-text/credential/device-certificate", test_describe_device_certificate);
@@ -381,6 +403,7 @@ main (int    argc,
   g_test_add_func ("/gui-text/error-advice/cli-hint", test_error_advice_cli_hint);
   g_test_add_func ("/gui-text/format-relative", test_format_relative);
   g_test_add_func ("/gui-text/short-hash", test_short_hash);
+  g_test_add_func ("/gui-text/format-path", test_format_path);
   g_test_add_func ("/gui-text/revoke-reasons", test_revoke_reasons);
   g_test_add_func ("/gui-text/station-revoke-reasons", test_station_revoke_reasons);
   g_test_add_func ("/gui-text/error-advice", test_error_advice);
