@@ -24,6 +24,7 @@ dogtail_config.config.searchCutoffCount = 20
 dogtail_config.config.defaultDelay = 0.2
 dogtail_config.config.actionDelay = 0.2
 from dogtail import tree  # noqa: E402
+from dogtail.rawinput import absoluteMotion  # noqa: E402
 from dogtail.predicate import GenericPredicate  # noqa: E402
 
 TAGSMITH = os.environ.get("TAGSMITH", "tagsmith")
@@ -384,6 +385,17 @@ def select(node):
             pass
         child, parent = parent, parent.parent
     raise AssertionError("no list to select in")
+
+
+def point_at(window, node):
+    """Moves the pointer onto the middle of NODE, in the top-level WINDOW, as a person would."""
+    xid = _x_window(window)
+    x, y, _, _ = _x_geometry(xid)
+    margin = _margin(window, xid)
+    # GTK 4 tells positions within the window's frame, inside its margin.
+    nx, ny = node.position
+    w, h = node.size
+    absoluteMotion(x + margin[0] // 2 + nx + w // 2, y + margin[1] // 2 + ny + h // 2)
 
 
 def _x_window(window):
