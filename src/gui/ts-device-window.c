@@ -35,7 +35,8 @@ struct _TsDeviceWindow
   AdwWindow            parent_instance;
 
   /* Template widgets */
-  AdwWindowTitle      *title;
+  GtkLabel            *wide_title;
+  GtkLabel            *wide_subtitle;
   AdwSqueezer         *header_squeezer;
   GtkWidget           *narrow_header;
   GtkLabel            *narrow_title;
@@ -654,10 +655,10 @@ update_title (TsDeviceWindow *self)
   g_autofree char *title = ts_kit_name (ts_device_item_get_port (self->device), self->identity);
 
   gtk_window_set_title (GTK_WINDOW (self), title);
-  adw_window_title_set_title (self->title, title);
-  adw_window_title_set_subtitle (self->title, self->identity != NULL
-                                 ? self->identity->imei
-                                 : ts_device_item_get_port (self->device)->path);
+  gtk_label_set_text (self->wide_title, title);
+  gtk_label_set_text (self->wide_subtitle, self->identity != NULL
+                      ? self->identity->imei
+                      : ts_device_item_get_port (self->device)->path);
   /* Narrow, less but whole: the IMEI, or the port until the modem said it. */
   gtk_label_set_text (self->narrow_title, self->identity != NULL
                       ? self->identity->imei
@@ -1281,7 +1282,8 @@ ts_device_window_class_init (TsDeviceWindowClass *klass)
 
   g_type_ensure (TS_TYPE_MESSAGE_BIN);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ts-device-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, title);
+  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, wide_title);
+  gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, wide_subtitle);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, header_squeezer);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, narrow_header);
   gtk_widget_class_bind_template_child (widget_class, TsDeviceWindow, narrow_title);
@@ -1327,6 +1329,8 @@ ts_device_window_init (TsDeviceWindow *self)
   self->dynamic_groups = g_ptr_array_new ();
   self->wide_actions = g_ptr_array_new ();
   self->narrow_actions = g_ptr_array_new ();
+  ts_visible_text_watch (self->wide_title);
+  ts_visible_text_watch (self->wide_subtitle);
   ts_visible_text_watch (self->narrow_title);
   /* Enough for a long debugging session; the oldest lines go first. */
   self->at_log = ts_traffic_log_new (5000);

@@ -97,6 +97,7 @@ exported_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(TsFleetExport) done = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   g_autoptr(GString) body = g_string_new (NULL);
+  g_autofree char *shown_path = ts_format_path (export->path);
   GtkRoot *root = gtk_widget_get_root (export->parent);
   GtkWidget *dialog;
 
@@ -109,7 +110,7 @@ exported_cb (GObject      *object,
   g_string_append_printf (body, ngettext ("%u device exported, ", "%u devices exported, ", done->devices),
                           done->devices);
   g_string_append_printf (body, ngettext ("%u file written to %s:", "%u files written to %s:", done->files->len),
-                          done->files->len, export->path);
+                          done->files->len, shown_path);
   for (guint i = 0; i < done->files->len && i < LISTED_FILES; i++)
     {
       g_autofree char *name = g_path_get_basename (done->files->pdata[i]);
@@ -161,7 +162,9 @@ folder_chosen_cb (GtkNativeDialog *chooser,
     }
   if (path != NULL)
     {
-      adw_action_row_set_subtitle (export->folder_row, path);
+      g_autofree char *shown_path = ts_format_path (path);
+
+      adw_action_row_set_subtitle (export->folder_row, shown_path);
       adw_message_dialog_set_response_enabled (export->dialog, "export", TRUE);
     }
   g_object_unref (chooser);

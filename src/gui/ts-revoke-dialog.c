@@ -169,8 +169,6 @@ response_cb (AdwMessageDialog *dialog,
              gpointer          user_data)
 {
   Revoke *revoke = user_data;
-  guint n_reasons;
-  const TsRevokeReasonText *reasons = ts_revoke_reasons (&n_reasons);
 
   if (g_strcmp0 (response, "revoke") != 0)
     {
@@ -178,8 +176,7 @@ response_cb (AdwMessageDialog *dialog,
       return;
     }
 
-  revoke->reason = reasons[MIN ((guint) gtk_list_box_row_get_index (gtk_list_box_get_selected_row (revoke->reason_list)),
-                                n_reasons - 1)].reason;
+  revoke->reason = ts_revoke_reason_list_get_reason (revoke->reason_list);
   revoke->publish = gtk_switch_get_active (revoke->crl_switch);
   ts_unlock_async (revoke->workspace, revoke->parent, revoke->cancellable, unlocked_cb, revoke);
 }
@@ -236,19 +233,23 @@ ts_revoke_reason_row_get_reason (AdwComboRow *row)
   return reasons[MIN (adw_combo_row_get_selected (row), n_reasons - 1)].reason;
 }
 
-/* Every reason in sight, each explained, the first selected: people choose
- * better among explanations than among names. */
-static GtkWidget *
-reason_list_new (Revoke *revoke)
+/**
+ * ts_revoke_reason_list_new:
+ *
+ * Every reason of @reasons in sight, each explained, the first selected:
+ * people choose better among explanations than among names.
+ */
+GtkListBox *
+ts_revoke_reason_list_new (const TsRevokeReasonText *reasons,
+                           guint                     n_reasons)
 {
-  guint n_reasons;
-  const TsRevokeReasonText *reasons = ts_revoke_reasons (&n_reasons);
+  GtkListBox *list = GTK_LIST_BOX (gtk_list_box_new ());
 
-  revoke->reason_list = GTK_LIST_BOX (gtk_list_box_new ());
-  gtk_list_box_set_selection_mode (revoke->reason_list, GTK_SELECTION_SINGLE);
-  gtk_widget_add_css_class (GTK_WIDGET (revoke->reason_list), "boxed-list");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (revoke->reason_list), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Reason"), -1);
+  g_return_val_if_fail (reasons != NULL && n_reasons > 0, NULL);
+
+  gtk_list_box_set_selection_mode (list, GTK_SELECTION_SINGLE);
+  gtk_widget_add_css_class (GTK_WIDGET (list), "boxed-list");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Reason"), -1);
   for (guint i = 0; i < n_reasons; i++)
     {
       GtkWidget *row = adw_action_row_new ();
@@ -256,11 +257,27 @@ reason_list_new (Revoke *revoke)
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(reasons[i].title));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _(reasons[i].explanation));
       adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
-      gtk_list_box_append (revoke->reason_list, row);
+      g_object_set_data (G_OBJECT (row), "ts-reason", GINT_TO_POINTER (reasons[i].reason));
+      gtk_list_box_append (list, row);
     }
-  gtk_list_box_select_row (revoke->reason_list, gtk_list_box_get_row_at_index (revoke->reason_list, 0));
+  gtk_list_box_select_row (list, gtk_list_box_get_row_at_index (list, 0));
 
-  return GTK_WIDGET (revoke->reason_list);
+  return list;
+}
+
+/* The selected reason; the first when none is (a list box can lose its selection). */
+CaRevokeReason
+ts_revoke_reason_list_get_reason (GtkListBox *list)
+{
+  GtkListBoxRow *row;
+
+  g_return_val_if_fail (GTK_IS_LIST_BOX (list), CA_REVOKE_UNSPECIFIED);
+
+  row = gtk_list_box_get_selected_row (list);
+  if (row == NULL)
+    row = gtk_list_box_get_row_at_index (list, 0);
+
+  return GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "ts-reason"));
 }
 
 static GtkWidget *
@@ -270,8 +287,11 @@ form_new (Revoke *revoke)
   GtkWidget *group = adw_preferences_group_new ();
   GtkWidget *crl_row = adw_action_row_new ();
   g_autofree char *crl_subtitle = NULL;
+  guint n_reasons;
+  const TsRevokeReasonText *reasons = ts_revoke_reasons (&n_reasons);
 
-  gtk_box_append (GTK_BOX (box), reason_list_new (revoke));
+  revoke->reason_list = ts_revoke_reason_list_new (reasons, n_reasons);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (revoke->reason_list));
   gtk_box_append (GTK_BOX (box), group);
 
   revoke->crl_switch = GTK_SWITCH (gtk_switch_new ());

@@ -10,6 +10,7 @@
 #include <adwaita.h>
 #include <ca.h>
 
+#include "ts-text.h"
 #include "ts-workspace.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,12 @@ void ts_revoke_dialog_present (GtkWidget   *parent,
                                TsWorkspace *workspace,
                                const char  *imei,
                                const char  *serial);
+
+/* @reasons (ts_revoke_reasons(), ts_station_revoke_reasons()) as a list, each
+ * explained, the first selected. */
+GtkListBox     *ts_revoke_reason_list_new        (const TsRevokeReasonText *reasons,
+                                                  guint                     n_reasons);
+CaRevokeReason  ts_revoke_reason_list_get_reason (GtkListBox               *list);
 
 /* The reasons of RFC 5280 for a device certificate, each explained when chosen. */
 AdwComboRow    *ts_revoke_reason_row_new        (const char     *title,

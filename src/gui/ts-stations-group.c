@@ -14,7 +14,7 @@
 #include "ts-authority-lists.h"
 #include "ts-badge.h"
 #include "ts-gui-util.h"
-#include "ts-prompt.h"
+#include "ts-revoke-dialog.h"
 #include "ts-station-text.h"
 #include "ts-stations-group.h"
 #include "ts-unlock.h"
@@ -294,9 +294,24 @@ enroll_action (GtkWidget  *widget,
 
 typedef struct
 {
+  char           *name;
+  CaRevokeReason  reason;
+} RevokeRequest;
+
+typedef struct
+{
   CaStation *station;
   char      *crl_path;
 } Revocation;
+
+static void
+revoke_request_free (RevokeRequest *request)
+{
+  g_free (request->name);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RevokeRequest, revoke_request_free)
 
 static void
 revocation_free (Revocation *revocation)
@@ -308,18 +323,18 @@ revocation_free (Revocation *revocation)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Revocation, revocation_free)
 
-/* A compromised bench is what revoking a station is for, so that is the reason
- * recorded; the parent's new CRL is published where a CA's CRL always is. */
+/* The parent's new CRL is published where a CA's CRL always is. */
 static gpointer
 revoke_job (TsWorkspace   *workspace,
             gpointer       data,
             GCancellable  *cancellable,
             GError       **error)
 {
+  RevokeRequest *request = data;
   g_autoptr(Revocation) revocation = g_new0 (Revocation, 1);
   g_autoptr(GBytes) crl = NULL;
 
-  revocation->station = ts_workspace_revoke_station (workspace, data, CA_REVOKE_CA_COMPROMISE, &crl, error);
+  revocation->station = ts_workspace_revoke_station (workspace, request->name, request->reason, &crl, error);
   if (revocation->station == NULL)
     return NULL;
   revocation->crl_path = ts_workspace_publish_crl (workspace, revocation->station->parent_name, NULL, error);
@@ -350,10 +365,12 @@ revoked_cb (GObject      *object,
       return;
     }
 
-  message = g_strdup_printf (_("Revoked the station “%s”: its CA “%s” is on the new CRL of “%s”, published "
-                               "as %s. Put that CRL where devices and servers fetch it."),
-                             revocation->station->name, revocation->station->authority_name,
-                             revocation->station->parent_name, revocation->crl_path);
+  message = g_strdup_printf (_("Revoked the station “%s” (%s): its CA “%s” is on the new CRL of “%s”, "
+                               "published as %s. Put that CRL where devices and servers fetch it."),
+                             revocation->station->name,
+                             ca_revoke_reason_to_string (revocation->station->revoke_reason),
+                             revocation->station->authority_name, revocation->station->parent_name,
+                             revocation->crl_path);
   ts_show_message (GTK_WIDGET (self), message);
 }
 
@@ -363,7 +380,7 @@ revoke_unlocked_cb (GObject      *object,
                     gpointer      user_data)
 {
   TsStationsGroup *self = TS_STATIONS_GROUP (object);
-  g_autofree char *name = user_data;
+  g_autoptr(RevokeRequest) request = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!ts_unlock_finish (result, &error))
@@ -373,39 +390,56 @@ revoke_unlocked_cb (GObject      *object,
       return;
     }
 
-  ts_workspace_run_async (self->workspace, revoke_job, g_steal_pointer (&name), g_free,
-                          (GDestroyNotify) revocation_free, self->cancellable, revoked_cb, g_object_ref (self));
+  ts_workspace_run_async (self->workspace, revoke_job, g_steal_pointer (&request),
+                          (GDestroyNotify) revoke_request_free, (GDestroyNotify) revocation_free,
+                          self->cancellable, revoked_cb, g_object_ref (self));
 }
 
 static void
-revoke_confirmed_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+revoke_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    gpointer          user_data)
 {
-  TsStationsGroup *self = TS_STATIONS_GROUP (object);
-  g_autofree char *name = user_data;
+  g_autoptr(TsStationsGroup) self = user_data;
+  RevokeRequest *request;
 
-  if (!ts_confirm_finish (result, NULL))
+  if (g_strcmp0 (response, "revoke") != 0)
     return;
 
-  ts_unlock_async (self->workspace, GTK_WIDGET (self), self->cancellable, revoke_unlocked_cb,
-                   g_steal_pointer (&name));
+  request = g_new0 (RevokeRequest, 1);
+  request->name = g_strdup (g_object_get_data (G_OBJECT (dialog), "ts-name"));
+  request->reason = ts_revoke_reason_list_get_reason (g_object_get_data (G_OBJECT (dialog), "ts-reasons"));
+  ts_unlock_async (self->workspace, GTK_WIDGET (self), self->cancellable, revoke_unlocked_cb, request);
 }
 
+/* Asks why, among the reasons that fit a station, and to confirm. */
 static void
 revoke_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *param)
 {
-  TsStationsGroup *self = TS_STATIONS_GROUP (widget);
   const char *name = g_variant_get_string (param, NULL);
   g_autofree char *heading = g_strdup_printf (_("Revoke the Station “%s”?"), name);
+  guint n_reasons;
+  const TsRevokeReasonText *reasons = ts_station_revoke_reasons (&n_reasons);
+  GtkListBox *list = ts_revoke_reason_list_new (reasons, n_reasons);
+  AdwMessageDialog *dialog;
 
-  ts_confirm_async (widget, heading,
-                    _("Its CA is revoked by its parent, which publishes a new CRL: the bench can no longer "
-                      "issue or provision, and certificates its CA signed stop being trusted once the CRL "
-                      "is fetched. This cannot be undone."),
-                    _("_Revoke"), self->cancellable, revoke_confirmed_cb, g_strdup (name));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)), heading,
+                                                       _("Its CA is revoked by its parent, which publishes a "
+                                                         "new CRL: the bench can no longer issue or provision, "
+                                                         "and certificates its CA signed stop being trusted "
+                                                         "once the CRL is fetched. This cannot be undone.")));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "revoke", _("_Revoke"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "revoke", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  adw_message_dialog_set_extra_child (dialog, GTK_WIDGET (list));
+  g_object_set_data_full (G_OBJECT (dialog), "ts-name", g_strdup (name), g_free);
+  g_object_set_data (G_OBJECT (dialog), "ts-reasons", list);
+
+  g_signal_connect (dialog, "response", G_CALLBACK (revoke_response_cb), g_object_ref (widget));
+  ts_present_dialog (GTK_WIDGET (dialog));
 }
 
 /* GObject ------------------------------------------------------------------------- */

@@ -67,6 +67,28 @@ ts_short_hash (const char *hex)
   return g_strdup_printf ("%.8s…%s", hex, hex + len - 4);
 }
 
+/* A folder or file as the window names it: below the home folder, from "~", as
+ * people know it and shorter; elsewhere (or with no real home) as it is. */
+char *
+ts_format_path (const char *path)
+{
+  const char *home = g_get_home_dir ();
+  gsize len = home != NULL ? strlen (home) : 0;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  while (len > 1 && home[len - 1] == G_DIR_SEPARATOR)
+    len--;
+  if (len <= 1 || strncmp (path, home, len) != 0)
+    return g_strdup (path);
+  if (path[len] == '\0')
+    return g_strdup ("~");
+  if (path[len] != G_DIR_SEPARATOR)
+    return g_strdup (path);
+
+  return g_strconcat ("~", path + len, NULL);
+}
+
 /* Only the reasons that fit a device certificate: the CA and attribute
  * authority compromises belong to authorities, and a hold would need a release
  * that Tagsmith does not offer. */
@@ -92,6 +114,30 @@ ts_revoke_reasons (guint *out_n)
 
   *out_n = G_N_ELEMENTS (revoke_reasons);
   return revoke_reasons;
+}
+
+/* The reasons that fit a station's CA, the first offered first: a lost or
+ * compromised bench is what revoking a station is mostly for. For a CA, RFC 5280
+ * names a compromised key "CA compromise", so there is no key compromise apart. */
+static const TsRevokeReasonText station_revoke_reasons[] = {
+  { CA_REVOKE_CA_COMPROMISE, N_("CA compromise"),
+    N_("The bench's CA key may be known to someone else, for example a lost, stolen or opened bench: "
+       "what it signed is no longer trusted.") },
+  { CA_REVOKE_CESSATION_OF_OPERATION, N_("Cessation of operation"),
+    N_("The bench is retired and will not issue or provision again; nothing went wrong.") },
+  { CA_REVOKE_SUPERSEDED, N_("Superseded"),
+    N_("Another station replaces this one, for example the same bench enrolled again.") },
+  { CA_REVOKE_AFFILIATION_CHANGED, N_("Affiliation changed"),
+    N_("The bench moved to another site, line or company, so its CA's name no longer holds.") },
+};
+
+const TsRevokeReasonText *
+ts_station_revoke_reasons (guint *out_n)
+{
+  g_return_val_if_fail (out_n != NULL, NULL);
+
+  *out_n = G_N_ELEMENTS (station_revoke_reasons);
+  return station_revoke_reasons;
 }
 
 /**

@@ -17,11 +17,12 @@ G_BEGIN_DECLS
 char *ts_format_date     (gint64      unix_time);
 char *ts_format_relative (gint64      unix_time);
 char *ts_short_hash      (const char *hex);
+char *ts_format_path     (const char *path);
 char *ts_error_advice    (const GError *error);
 char *ts_message_advice  (const char   *message);
 
-/* A reason of RFC 5280 a person may give for revoking a device certificate,
- * named and explained in plain words. */
+/* A reason of RFC 5280 a person may give for revoking a device certificate or
+ * a station, named and explained in plain words. */
 typedef struct
 {
   CaRevokeReason  reason;
@@ -30,6 +31,8 @@ typedef struct
 } TsRevokeReasonText;
 
 /* The reasons offered for a device certificate, in the order offered. */
-const TsRevokeReasonText *ts_revoke_reasons (guint *out_n);
+const TsRevokeReasonText *ts_revoke_reasons         (guint *out_n);
+/* The reasons offered for a station's CA, in the order offered. */
+const TsRevokeReasonText *ts_station_revoke_reasons (guint *out_n);
 
 G_END_DECLS

@@ -2,7 +2,8 @@
 AT log shows what was sent and answered in the session, with no credential body in it,
 also when a certificate the ledger does not know is read back to be named; F1 in it asks for
 its own help page. At a phone's width it fits, and shows the IMEI and the client certificate's
-row whole.
+row whole; at every width from there up, its header shows the whole IMEI, and the kit's name
+whole when it has room for it.
 
 The window runs with TAGSMITH_TEST_VISIBLE_TEXT, so the labels that must be drawn whole say
 in their accessible description whether they are."""
@@ -68,6 +69,13 @@ app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home, "XDG_RUNTIME_D
                "TAGSMITH_HELP_LOG": help_log, "TAGSMITH_TEST_VISIBLE_TEXT": "1"})
 
 
+def drawn(window, text):
+    """How the labels of WINDOW that say TEXT and are watched are drawn, leaving out those
+    not drawn at all (the header not in use)."""
+    return [n.description for n in window.findChildren(lambda n: n.roleName == "label" and n.name == text)
+            if n.description and n.description != "not drawn"]
+
+
 @tap.test("the device window and its Devices row name the model and the end of the IMEI")
 def _():
     app.find("Pages", "list").querySelection().selectChild(0)
@@ -127,15 +135,34 @@ def _():
     with app.resized(window, NARROW):
         assert window.size[0] <= NARROW[0], window.size
         # The IMEI in the header and in the Identity group; the labels watched say how they
-        # are drawn (the wide header's, hidden now, is not watched).
-        imeis = lambda: [n.description for n in window.findChildren(  # noqa: E731
-            lambda n: n.roleName == "label" and n.name == IMEI) if n.description]
-        app.wait_for(lambda: imeis() == ["drawn whole"] * 2)
+        # are drawn (the wide header's, hidden now, is not drawn).
+        app.wait_for(lambda: drawn(window, IMEI) == ["drawn whole"] * 2)
         # ...and the short values on one line, as wide as in the wide window: an IMEI broken
         # over lines reads as several numbers.
         app.wait_for(lambda: all(app.row_value(window, t).size[0] >= w - 1 for t, w in wide.items()))
         app.wait_for(lambda: title.description == "drawn whole" and subtitle.description == "drawn whole")
     app.wait_for(lambda: window.size[0] > NARROW[0])
+
+
+# The widths a person may drag the window to, from a phone's up, across the one where the
+# header trades its buttons for a menu.
+WIDTHS = (360, 480, 520, 560, 600, 640, 700, 900)
+
+
+@tap.test("at every width from 360 px up, the header shows the whole IMEI, and the kit's name whole if at all")
+def _():
+    window = state["window"]
+    kit = window.name
+    for width in WIDTHS:
+        with app.resized(window, (width, NARROW[1])):
+            assert window.size[0] <= width, (width, window.size)
+            # The header's IMEI beside the Identity group's, both whole; the kit's name is in
+            # the wide header only, and then whole too.
+            shown = lambda: (drawn(window, IMEI), drawn(window, kit))  # noqa: E731
+            try:
+                app.wait_for(lambda: shown()[0] == ["drawn whole"] * 2 and shown()[1] in ([], ["drawn whole"]))
+            except AssertionError:
+                raise AssertionError(f"at {width} px the IMEI is {shown()[0]}, the kit's name {shown()[1]}")
 
 
 try:

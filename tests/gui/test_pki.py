@@ -13,7 +13,7 @@ import subprocess
 
 from dogtail.rawinput import keyCombo, typeText
 
-from tsgui import SOURCE_ROOT, App, Tap, ledger_cli, scratch_dir, start_emulator
+from tsgui import SOURCE_ROOT, App, Tap, ledger_cli, scratch_dir, select, start_emulator
 
 PASSPHRASE = "correct horse battery staple"
 KIT_IMEI = "352656100000077"     # the virtual device, provisioned in the window
@@ -27,8 +27,12 @@ scratch = scratch_dir("tagsmith-gui-pki-")
 # lists only the export's folder.
 os.makedirs(os.path.join(scratch, "ledger"))
 ledger = os.path.join(scratch, "ledger", "fleet.db")
-export_dir = os.path.join(scratch, "export")
+# The window's home folder is the test's own, with the export's folder where a person would
+# make it: the window names it from "~", and so does the screenshot of its summary.
+home = os.path.join(scratch, "home")
+export_dir = os.path.join(home, "Documents", "fleet-export")
 os.makedirs(export_dir)
+SHOWN_EXPORT_DIR = "~/Documents/fleet-export"
 data_home = os.path.join(scratch, "data")
 runtime = os.path.join(scratch, "runtime")
 os.makedirs(runtime, mode=0o700)
@@ -70,21 +74,6 @@ def label(window, test, timeout=30):
     except AssertionError:
         names = [n.name for n in window.findChildren(lambda n: n.roleName == "label")]
         raise AssertionError(f"no such label among {names}")
-
-
-def select(node):
-    """Selects the item NODE is in, through the accessible selection of the nearest list
-    above it (GTK 4.8 list views have one), as a screen reader would: GTK 4.8 reports no
-    screen positions to click at."""
-    child, parent = node, node.parent
-    while parent is not None:
-        try:
-            if parent.querySelection().selectChild(child.indexInParent):
-                return
-        except Exception:  # noqa: BLE001 - no selection here: look further up
-            pass
-        child, parent = parent, parent.parent
-    raise AssertionError("no list to select in")
 
 
 def dump(node, depth=0):
@@ -154,10 +143,11 @@ cli("issue", "--ca", "Line CA", "--imei", FLEET_IMEI, "--csr", os.path.join(CSR_
     "--profile", "nrfcloud")
 cli("issue", "--ca", "Line CA", "--imei", HISTORY_IMEI, "--csr", os.path.join(CSR_DIR, "p384.csr.pem"))
 emulator = start_emulator(runtime, "--imei", KIT_IMEI, "--cfun", "1")
-app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home, "XDG_RUNTIME_DIR": runtime})
+app = App(env={"TAGSMITH_DB": ledger, "XDG_DATA_HOME": data_home, "XDG_RUNTIME_DIR": runtime, "HOME": home})
 
 
-@tap.test("the fleet export writes nRF Cloud's CSV to the chosen folder and lists what it wrote")
+@tap.test("the fleet export writes nRF Cloud's CSV to the chosen folder and lists what it wrote, "
+          "naming the folder from ~")
 def _():
     show_page(2, "Fleet")
     app.find(FLEET_IMEI, "label", timeout=30)
@@ -176,13 +166,13 @@ def _():
         except AssertionError:
             pass
     gone("Choose a Folder for the Export")
-    label(dialog, lambda name: name == export_dir)
+    label(dialog, lambda name: name == SHOWN_EXPORT_DIR)
     export = button(dialog, lambda n: n.name == "Export")
     app.wait_for(lambda: export.sensitive)
     export.doActionNamed("click")
     done = window_named("Fleet Exported")
     text = label(done, lambda name: name.startswith("2 devices exported")).name
-    assert f"1 file written to {export_dir}:\nnrfcloud-001.csv" in text, text
+    assert f"1 file written to {SHOWN_EXPORT_DIR}:\nnrfcloud-001.csv" in text, text
     app.screenshot_window(done, "fleet-export")
     rows = list(csv.reader(open(os.path.join(export_dir, "nrfcloud-001.csv"))))
     # nRF Cloud's device ID is the certificate's CN: nrf-IMEI under the nrfcloud profile.

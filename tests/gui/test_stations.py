@@ -1,7 +1,7 @@
 """Stations in the window: a bench is enrolled as a station under Authorities (after the
 passphrase), chosen as this bench in Preferences, provisions a virtual kit from its device
 window, which the ledger and the device's history then name it for; revoking the station from
-Authorities publishes its parent's CRL, and the Production page and Preferences then say that
+Authorities, for the reason chosen among those that fit a station, publishes its parent's CRL, and the Production page and Preferences then say that
 this bench can no longer act as it. The ledger is checked with the CLI, the CRL with OpenSSL."""
 
 import json
@@ -12,7 +12,7 @@ import subprocess
 
 from dogtail.rawinput import keyCombo, pressKey, typeText
 
-from tsgui import App, Tap, ledger_cli, scratch_dir, start_emulator
+from tsgui import App, Tap, ledger_cli, scratch_dir, select, start_emulator
 
 SCHEMA = "io.github.tagsmith.Tagsmith"
 PASSPHRASE = "correct horse battery staple"
@@ -191,25 +191,38 @@ def _():
     gone(f"History of {KIT_IMEI}")
 
 
-@tap.test("revoking the station asks first, publishes its parent's CRL, and this bench stops acting as it")
+@tap.test("revoking the station asks why and to confirm, records the reason chosen, publishes its parent's "
+          "CRL, and this bench stops acting as it")
 def _():
     show_page(3, "Authorities")
     button(app.window, lambda n: n.name == f"Revoke the station {STATION}").doActionNamed("click")
     confirm = window_named(f"Revoke the Station “{STATION}”?")
+    # The reasons that fit a station, each explained; a compromised CA is the first choice.
+    reasons = app.find_matching(lambda n: n.name == "Reason" and n.roleName == "list", confirm)
+    for title, explanation in (("CA compromise", "The bench's CA key may be known to someone else"),
+                               ("Cessation of operation", "The bench is retired"),
+                               ("Superseded", "Another station replaces this one"),
+                               ("Affiliation changed", "The bench moved to another site")):
+        label(reasons, lambda name: name == title)
+        label(reasons, lambda name: name.startswith(explanation))
+    assert not reasons.findChildren(lambda n: n.name == "Key compromise"), "a device's reason, not a CA's"
+    select(label(reasons, lambda name: name == "Cessation of operation"))
     button(confirm, lambda n: n.name == "Revoke").doActionNamed("click")
     gone(f"Revoke the Station “{STATION}”?")
     text = label(app.window, lambda name: name.startswith(f"Revoked the station “{STATION}”")).name
+    assert text.startswith(f"Revoked the station “{STATION}” (cessationOfOperation)"), text
     path = re.search(r"published as (/.+?\.crl\.pem)\. ", text.replace("\n", " "))
     assert path, text
     assert os.path.dirname(os.path.dirname(path.group(1))) == os.path.dirname(ledger), path.group(1)
     listed = stations()
-    assert listed[0]["status"] == "revoked", listed
+    assert (listed[0]["status"], listed[0]["revoke_reason"]) == ("revoked", "cessationOfOperation"), listed
     authorities = json.loads(ledger_cli(ledger, "--json", "ca", "list"))
     serial = next(a["serial"] for a in authorities if a["name"] == f"{STATION} station")
     out = subprocess.run(["openssl", "crl", "-in", path.group(1), "-noout", "-text"],
                          capture_output=True, text=True, timeout=20)
     assert out.returncode == 0, out.stderr
     assert f"SERIAL NUMBER {serial}" in out.stdout.replace(":", "").upper(), (serial, out.stdout)
+    assert "Cessation Of Operation" in out.stdout, out.stdout
     label(app.window, lambda name: name == "Revoked")
     show_page(4, "Production")
     advice = label(app.window, lambda name: name.startswith(f"The station “{STATION}” was revoked")).name

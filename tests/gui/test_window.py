@@ -1,12 +1,13 @@
 """The window opens, shows its sidebar and every page with a helpful empty state, and
-switches pages from the sidebar and from the keyboard."""
+switches pages from the sidebar and from the keyboard; the toast that says a virtual device
+is starting goes once the device is identified."""
 
 import os
 import subprocess
 
 from dogtail.rawinput import keyCombo
 
-from tsgui import App, Tap, scratch_dir
+from tsgui import App, Tap, point_at, scratch_dir, wait_for
 
 PAGES = [
     ("Devices", "No Devices Connected"),
@@ -89,6 +90,36 @@ def _():
     app.window.doActionNamed("win.show-help-overlay")
     app.wait_for(lambda: [w for w in app.node.children if w.name == "Keyboard Shortcuts"])
     keyCombo("Escape")
+
+
+@tap.test("the toast that says a virtual device is starting goes once the device is identified")
+def _():
+    global app
+    app.close()
+    # The virtual device starts only once the test opens its gate, so the toast is seen first;
+    # its own folders keep the kits of the other tests off the list.
+    gate = os.path.join(scratch, "gate")
+    runtime = os.path.join(scratch, "toast-runtime")
+    os.makedirs(runtime, mode=0o700)
+    emulator = os.path.join(scratch, "gated-emulator")
+    with open(emulator, "w") as f:
+        f.write(f"#!/bin/sh\nwhile [ ! -e '{gate}' ]; do sleep 0.1; done\n"
+                f"exec '{os.environ.get('TAGSMITH_EMULATOR', 'tagsmith-emulator')}' \"$@\"\n")
+    os.chmod(emulator, 0o755)
+    app = App(env={"TAGSMITH_DB": os.path.join(scratch, "toast.db"), "TAGSMITH_EMULATOR": emulator,
+                   "XDG_DATA_HOME": os.path.join(scratch, "toast-data"), "XDG_RUNTIME_DIR": runtime})
+    app.wait_for(lambda: app.content_title() == "Devices")
+    app.click("Add a Virtual Device")
+    toast = lambda: app.window.findChildren(  # noqa: E731
+        lambda n: n.roleName == "label" and n.name == "Starting a virtual device…")
+    shown = app.wait_for(toast)[0]
+    # A toast stays while the pointer is on it: from now on only the window takes it away.
+    point_at(app.window, shown)
+    assert toast(), "the toast went before the pointer was on it"
+    open(gate, "w").close()
+    app.find_matching(lambda n: n.roleName == "push button" and n.name.startswith("Open Virtual")
+                      and " · …" in n.name, app.window, timeout=60)
+    wait_for(lambda: not toast(), what="the toast stayed after the virtual device was identified")
 
 
 try:

@@ -24,6 +24,7 @@ dogtail_config.config.searchCutoffCount = 20
 dogtail_config.config.defaultDelay = 0.2
 dogtail_config.config.actionDelay = 0.2
 from dogtail import tree  # noqa: E402
+from dogtail.rawinput import absoluteMotion  # noqa: E402
 from dogtail.predicate import GenericPredicate  # noqa: E402
 
 TAGSMITH = os.environ.get("TAGSMITH", "tagsmith")
@@ -369,6 +370,32 @@ def ledger_cli(ledger, *args, passphrase=None):
                          capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, (args, out.stdout, out.stderr)
     return out.stdout
+
+
+def select(node):
+    """Selects the item NODE is in, through the accessible selection of the nearest list
+    above it (GTK 4.8 list views have one), as a screen reader would: GTK 4.8 reports no
+    screen positions to click at."""
+    child, parent = node, node.parent
+    while parent is not None:
+        try:
+            if parent.querySelection().selectChild(child.indexInParent):
+                return
+        except Exception:  # noqa: BLE001 - no selection here: look further up
+            pass
+        child, parent = parent, parent.parent
+    raise AssertionError("no list to select in")
+
+
+def point_at(window, node):
+    """Moves the pointer onto the middle of NODE, in the top-level WINDOW, as a person would."""
+    xid = _x_window(window)
+    x, y, _, _ = _x_geometry(xid)
+    margin = _margin(window, xid)
+    # GTK 4 tells positions within the window's frame, inside its margin.
+    nx, ny = node.position
+    w, h = node.size
+    absoluteMotion(x + margin[0] // 2 + nx + w // 2, y + margin[1] // 2 + ny + h // 2)
 
 
 def _x_window(window):

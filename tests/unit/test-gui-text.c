@@ -246,7 +246,49 @@ test_short_hash (void)
   g_assert_cmpstr (empty, ==, "—");
 }
 
+/* HOME is /home/ada (main() says so), as g_get_home_dir() reads it. */
+static void
+test_format_path (void)
+{
+  const struct { const char *path; const char *shown; } cases[] = {
+    { "/home/ada/Documents/fleet-export", "~/Documents/fleet-export" },
+    { "/home/ada", "~" },
+    { "/home/ada/", "~/" },
+    { "/home/adam/Documents", "/home/adam/Documents" },  /* another home that starts the same */
+    { "/tmp/export", "/tmp/export" },
+    { "relative/folder", "relative/folder" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *shown = ts_format_path (cases[i].path);
+
+      g_assert_cmpstr (shown, ==, cases[i].shown);
+    }
+}
+
 /* ts_revoke_reasons ------------------------------------------------------------------ */
+
+/* Each of @reasons is a reason the ledger takes, offered once, named and explained in
+ * a line; @offered says which are. */
+static void
+check_reasons (const TsRevokeReasonText *reasons,
+               guint                     n,
+               gboolean                  offered[11])
+{
+  for (guint i = 0; i < n; i++)
+    {
+      CaRevokeReason parsed;
+
+      g_assert_true (ca_revoke_reason_from_string (ca_revoke_reason_to_string (reasons[i].reason), &parsed));
+      g_assert_cmpint (parsed, ==, reasons[i].reason);
+      g_assert_false (offered[reasons[i].reason]);
+      offered[reasons[i].reason] = TRUE;
+      g_assert_cmpuint (strlen (reasons[i].title), >, 0);
+      g_assert_null (strchr (reasons[i].explanation, '\n'));
+      g_assert_true (g_str_has_suffix (reasons[i].explanation, "."));
+    }
+}
 
 static void
 test_revoke_reasons (void)
@@ -256,24 +298,27 @@ test_revoke_reasons (void)
   gboolean offered[11] = { FALSE };
 
   g_assert_cmpuint (n, >=, 5);
-  for (guint i = 0; i < n; i++)
-    {
-      CaRevokeReason parsed;
-
-      /* Each is a reason the ledger takes, offered once, named and explained in a line. */
-      g_assert_true (ca_revoke_reason_from_string (ca_revoke_reason_to_string (reasons[i].reason), &parsed));
-      g_assert_cmpint (parsed, ==, reasons[i].reason);
-      g_assert_false (offered[reasons[i].reason]);
-      offered[reasons[i].reason] = TRUE;
-      g_assert_cmpuint (strlen (reasons[i].title), >, 0);
-      g_assert_null (strchr (reasons[i].explanation, '\n'));
-      g_assert_true (g_str_has_suffix (reasons[i].explanation, "."));
-    }
+  check_reasons (reasons, n, offered);
   /* Those people choose for a device; never the ones for authorities, nor the CRL delta's. */
   g_assert_true (offered[CA_REVOKE_KEY_COMPROMISE] && offered[CA_REVOKE_SUPERSEDED] &&
                  offered[CA_REVOKE_AFFILIATION_CHANGED] && offered[CA_REVOKE_CESSATION_OF_OPERATION]);
   g_assert_false (offered[CA_REVOKE_CA_COMPROMISE] || offered[CA_REVOKE_AA_COMPROMISE] ||
                   offered[CA_REVOKE_REMOVE_FROM_CRL]);
+}
+
+static void
+test_station_revoke_reasons (void)
+{
+  guint n = 0;
+  const TsRevokeReasonText *reasons = ts_station_revoke_reasons (&n);
+  gboolean offered[11] = { FALSE };
+
+  check_reasons (reasons, n, offered);
+  /* A station is a CA: its compromise comes first, as the command line's default. */
+  g_assert_cmpuint (n, ==, 4);
+  g_assert_cmpint (reasons[0].reason, ==, CA_REVOKE_CA_COMPROMISE);
+  g_assert_true (offered[CA_REVOKE_CESSATION_OF_OPERATION] && offered[CA_REVOKE_SUPERSEDED] &&
+                 offered[CA_REVOKE_AFFILIATION_CHANGED]);
 }
 
 /* The window names its own choice where the core's advice names a command-line option. */
@@ -344,6 +389,7 @@ main (int    argc,
   /* The expected strings are the untranslated English ones, dates in the C locale. */
   g_setenv ("LC_ALL", "C.UTF-8", TRUE);
   g_setenv ("TZ", "UTC", TRUE);
+  g_setenv ("HOME", "/home/ada", TRUE);
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/gui-text/credential/device-certificate", test_describe_device_certificate);
@@ -357,7 +403,9 @@ main (int    argc,
   g_test_add_func ("/gui-text/error-advice/cli-hint", test_error_advice_cli_hint);
   g_test_add_func ("/gui-text/format-relative", test_format_relative);
   g_test_add_func ("/gui-text/short-hash", test_short_hash);
+  g_test_add_func ("/gui-text/format-path", test_format_path);
   g_test_add_func ("/gui-text/revoke-reasons", test_revoke_reasons);
+  g_test_add_func ("/gui-text/station-revoke-reasons", test_station_revoke_reasons);
   g_test_add_func ("/gui-text/error-advice", test_error_advice);
 
   return g_test_run ();
