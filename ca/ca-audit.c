@@ -100,32 +100,36 @@ ca_audit_forget_head (CaLedger *self)
   self->audit_head_id = 0;
 }
 
-/* Appends an event; the caller holds an open write transaction, so the event
- * commits or rolls back with the change it describes. The head it writes is
- * kept for the next append in the same transaction: the write lock keeps every
- * other writer out until it ends, so a batch reads the head once, not once a
- * certificate. */
+/* Rows of audit_log one INSERT writes at most, well within either engine's
+ * limit on parameters. */
+#define AUDIT_ROWS_PER_INSERT 256
+
+/* Appends @n events in their order; the caller holds an open write transaction,
+ * so they commit or roll back with the change they describe. The links are
+ * computed here, written a few hundred rows a statement, and the head once at
+ * the end. The head written is kept for the next append in the same
+ * transaction: the write lock keeps every other writer out until it ends, so a
+ * batch reads the head once, not once a certificate. */
 gboolean
-ca_audit_append (CaLedger    *self,
-                 const char  *action,
-                 const char  *imei,
-                 const char  *details,
-                 GError     **error)
+ca_audit_append_many (CaLedger            *self,
+                      const CaAuditEntry  *entries,
+                      guint                n,
+                      GError             **error)
 {
   g_autofree char *prev_hash = NULL;
-  g_autofree char *hash = NULL;
   g_autofree char *actor = ca_actor ();
   g_autofree char *head = NULL;
-  g_autoptr(CaStmt) insert = NULL;
+  g_autoptr(GPtrArray) hashes = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(CaStmt) update = NULL;
   gint64 prev_id = 0;
-  gint64 id;
   gint64 at = ca_now ();
 
   g_assert (ca_db_in_transaction (self->db));
 
   if (!check_unlocked (self, error))
     return FALSE;
+  if (n == 0)
+    return TRUE;
   if (self->audit_head_hash != NULL)
     {
       prev_id = self->audit_head_id;
@@ -136,26 +140,39 @@ ca_audit_append (CaLedger    *self,
   /* Until this append is complete the head is unsure. */
   ca_audit_forget_head (self);
 
-  id = prev_id + 1;
-  hash = link_hash (self->audit_key, id, at, actor, action, imei, details, prev_hash);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (hashes, link_hash (self->audit_key, prev_id + 1 + i, at, actor, entries[i].action,
+                                        entries[i].imei, entries[i].details,
+                                        i > 0 ? g_ptr_array_index (hashes, i - 1) : prev_hash));
 
-  insert = ca_ledger_prepare (self,
-                              "INSERT INTO audit_log (id, at, actor, action, imei, details, prev_hash, hash) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
-  if (insert == NULL)
-    return FALSE;
-  ca_stmt_bind_int64 (insert, 1, id);
-  ca_stmt_bind_int64 (insert, 2, at);
-  ca_stmt_bind_text (insert, 3, actor);
-  ca_stmt_bind_text (insert, 4, action);
-  ca_stmt_bind_text (insert, 5, imei);
-  ca_stmt_bind_text (insert, 6, details);
-  ca_stmt_bind_text (insert, 7, prev_hash);
-  ca_stmt_bind_text (insert, 8, hash);
-  if (!ca_ledger_step_done (self, insert, error))
-    return FALSE;
+  for (guint done = 0; done < n; done += AUDIT_ROWS_PER_INSERT)
+    {
+      guint rows = MIN (n - done, AUDIT_ROWS_PER_INSERT);
+      g_autoptr(CaStmt) insert = NULL;
 
-  head = g_strdup_printf ("%" G_GINT64_FORMAT ":%s", id, hash);
+      insert = ca_ledger_prepare_rows (self, "INSERT INTO audit_log (id, at, actor, action, imei, details, "
+                                       "prev_hash, hash) VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?)", rows, "", error);
+      if (insert == NULL)
+        return FALSE;
+      for (guint r = 0; r < rows; r++)
+        {
+          guint i = done + r;
+          int p = (int) r * 8;
+
+          ca_stmt_bind_int64 (insert, p + 1, prev_id + 1 + i);
+          ca_stmt_bind_int64 (insert, p + 2, at);
+          ca_stmt_bind_text (insert, p + 3, actor);
+          ca_stmt_bind_text (insert, p + 4, entries[i].action);
+          ca_stmt_bind_text (insert, p + 5, entries[i].imei);
+          ca_stmt_bind_text (insert, p + 6, entries[i].details);
+          ca_stmt_bind_text (insert, p + 7, i > 0 ? g_ptr_array_index (hashes, i - 1) : prev_hash);
+          ca_stmt_bind_text (insert, p + 8, g_ptr_array_index (hashes, i));
+        }
+      if (!ca_ledger_step_done (self, insert, error))
+        return FALSE;
+    }
+
+  head = g_strdup_printf ("%" G_GINT64_FORMAT ":%s", prev_id + n, (char *) g_ptr_array_index (hashes, n - 1));
   update = ca_ledger_prepare (self, "INSERT INTO meta (key, value) VALUES ('audit_head', ?) "
                                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value", error);
   if (update == NULL)
@@ -163,10 +180,23 @@ ca_audit_append (CaLedger    *self,
   ca_stmt_bind_text (update, 1, head);
   if (!ca_ledger_step_done (self, update, error))
     return FALSE;
-  self->audit_head_id = id;
-  self->audit_head_hash = g_steal_pointer (&hash);
+  self->audit_head_id = prev_id + n;
+  self->audit_head_hash = g_strdup (g_ptr_array_index (hashes, n - 1));
 
   return TRUE;
+}
+
+/* Appends one event, as ca_audit_append_many() does. */
+gboolean
+ca_audit_append (CaLedger    *self,
+                 const char  *action,
+                 const char  *imei,
+                 const char  *details,
+                 GError     **error)
+{
+  CaAuditEntry entry = { action, imei, details };
+
+  return ca_audit_append_many (self, &entry, 1, error);
 }
 
 gpointer

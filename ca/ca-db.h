@@ -43,11 +43,13 @@ struct _CaDb
 {
   const CaDbBackend *backend;
   CaDbStatus         status;    /* of the last call that failed or stepped */
+  guint64            statements; /* run so far: each is a round trip to a server */
 };
 
 struct _CaStmt
 {
-  CaDb *db;
+  CaDb     *db;
+  gboolean  running;  /* stepped since its last reset */
 };
 
 struct _CaDbBackend
@@ -93,6 +95,8 @@ const char   *ca_db_message        (CaDb        *db);
 /* Runs one or more statements that return no rows. */
 CaDbStatus    ca_db_exec           (CaDb        *db,
                                     const char  *sql);
+/* How many statements (and commands) @db has run since it was opened. */
+guint64       ca_db_count_statements (CaDb      *db);
 /* Starts a transaction that holds the write lock from its start, so two
  * connections never both read the audit head or a serial and then race. */
 CaDbStatus    ca_db_begin_write    (CaDb        *db);

@@ -444,22 +444,52 @@ ca_fleet_order_to_string (CaFleetSort sort,
   return g_strconcat (sort_names[sort], descending ? ":desc" : "", NULL);
 }
 
-/* The same copies as ca-schema-7.sql's migration makes. */
+/* What the fleet sorts a device on, from the current certificate whose id
+ * is the SQL expression @id: the same copies as ca-schema-7.sql's migration
+ * makes. */
+#define SORT_KEYS_FROM(id) \
+  "current_not_after = coalesce ((SELECT c.not_after FROM certificates c WHERE c.id = " id "), " \
+  "9223372036854775807), current_status_rank = coalesce ((SELECT CASE c.status WHEN 'revoked' THEN 0 " \
+  "ELSE 1 END FROM certificates c WHERE c.id = " id "), 2)"
+
 gboolean
 ca_fleet_refresh_sort_keys (CaLedger    *self,
                             const char  *imei,
                             GError     **error)
 {
   g_autoptr(CaStmt) stmt = ca_ledger_prepare (self,
-                                              "UPDATE devices SET current_not_after = coalesce ((SELECT c.not_after "
-                                              "FROM certificates c WHERE c.id = devices.current_certificate_id), "
-                                              "9223372036854775807), current_status_rank = coalesce ((SELECT CASE "
-                                              "c.status WHEN 'revoked' THEN 0 ELSE 1 END FROM certificates c "
-                                              "WHERE c.id = devices.current_certificate_id), 2) WHERE imei = ?", error);
+                                              "UPDATE devices SET " SORT_KEYS_FROM ("devices.current_certificate_id")
+                                              " WHERE imei = ?", error);
 
   if (stmt == NULL)
     return FALSE;
   ca_stmt_bind_text (stmt, 1, imei);
+
+  return ca_ledger_step_done (self, stmt, error);
+}
+
+gboolean
+ca_fleet_set_current (CaLedger           *self,
+                      const char *const  *imeis,
+                      const gint64       *ids,
+                      guint               n,
+                      GError            **error)
+{
+  g_autoptr(CaStmt) stmt = NULL;
+
+  if (n == 0)
+    return TRUE;
+  stmt = ca_ledger_prepare_rows (self, "UPDATE devices SET current_certificate_id = v.column2, "
+                                 SORT_KEYS_FROM ("v.column2") " FROM (VALUES ",
+                                 "(CAST (? AS TEXT), CAST (? AS INTEGER))", n,
+                                 ") AS v WHERE devices.imei = v.column1", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      ca_stmt_bind_text (stmt, (int) i * 2 + 1, imeis[i]);
+      ca_stmt_bind_int64 (stmt, (int) i * 2 + 2, ids[i]);
+    }
 
   return ca_ledger_step_done (self, stmt, error);
 }

@@ -183,6 +183,41 @@ ensure_device (CaLedger    *self,
   return ca_ledger_step_done (self, stmt, error);
 }
 
+/* The details of the audit events that issuing appends. */
+static char *
+revoke_details (Signed      *item,
+                const char  *serial)
+{
+  GString *builder = ca_details_new ();
+
+  ca_details_add (builder, "ca", item->record->authority_name);
+  ca_details_add (builder, "serial", serial);
+  ca_details_add (builder, "reason", "superseded");
+  ca_details_add (builder, "by", item->record->serial);
+
+  return ca_details_free (builder);
+}
+
+static char *
+issue_details (Signed *item)
+{
+  CaCertificate *record = item->record;
+  GString *builder = ca_details_new ();
+
+  ca_details_add (builder, "ca", record->authority_name);
+  ca_details_add (builder, "serial", record->serial);
+  ca_details_add (builder, "profile", record->profile);
+  ca_details_add (builder, "subject", record->subject);
+  ca_details_add (builder, "sha256", record->sha256_lf);
+  if (record->supersedes_id != 0)
+    ca_details_add_int (builder, "supersedes", record->supersedes_id);
+  if (item->host_key)
+    ca_details_add (builder, "key", "host");
+  ca_details_add (builder, "station", record->station);
+
+  return ca_details_free (builder);
+}
+
 /* Revokes @imei's valid certificates as superseded, or only finds the newest one
  * to link from. Returns FALSE on error; *out_newest is 0 when there is none. */
 static gboolean
@@ -223,7 +258,6 @@ handle_previous (CaLedger  *self,
                                                     "UPDATE certificates SET status = 'revoked', "
                                                     "revoke_reason = 4, revoked_at = ? WHERE id = ?", error);
       g_autofree char *details = NULL;
-      GString *builder;
 
       if (update == NULL)
         return FALSE;
@@ -232,17 +266,117 @@ handle_previous (CaLedger  *self,
       if (!ca_ledger_step_done (self, update, error))
         return FALSE;
 
-      builder = ca_details_new ();
-      ca_details_add (builder, "ca", item->record->authority_name);
-      ca_details_add (builder, "serial", g_ptr_array_index (serials, i));
-      ca_details_add (builder, "reason", "superseded");
-      ca_details_add (builder, "by", item->record->serial);
-      details = ca_details_free (builder);
+      details = revoke_details (item, g_ptr_array_index (serials, i));
       if (!ca_audit_append (self, "revoke", item->imei, details, error))
         return FALSE;
     }
 
   return TRUE;
+}
+
+/* Binds @record's columns of the certificate INSERT from parameter @first on. */
+static void
+bind_certificate (CaLedger             *self,
+                  CaStmt               *insert,
+                  int                   first,
+                  const CaCertificate  *record,
+                  const char           *pubkey_sha256)
+{
+  gboolean revoked = record->status == CA_CERT_STATUS_REVOKED;
+  int p = first - 1;
+
+  ca_stmt_bind_int64 (insert, p + 1, record->authority_id);
+  ca_stmt_bind_text (insert, p + 2, record->serial);
+  ca_stmt_bind_text (insert, p + 3, record->imei);
+  ca_stmt_bind_text (insert, p + 4, record->profile);
+  ca_stmt_bind_text (insert, p + 5, record->subject);
+  ca_stmt_bind_int64 (insert, p + 6, record->not_before);
+  ca_stmt_bind_int64 (insert, p + 7, record->not_after);
+  ca_stmt_bind_text (insert, p + 8, revoked ? "revoked" : "valid");
+  if (revoked)
+    {
+      ca_stmt_bind_int64 (insert, p + 9, record->revoke_reason);
+      ca_stmt_bind_int64 (insert, p + 10, record->revoked_at);
+    }
+  if (record->supersedes_id != 0)
+    ca_stmt_bind_int64 (insert, p + 11, record->supersedes_id);
+  ca_stmt_bind_text (insert, p + 12, pubkey_sha256);
+  ca_stmt_bind_int64 (insert, p + 13, record->host_key);
+  ca_stmt_bind_int64 (insert, p + 14, record->issued_at);
+  ca_stmt_bind_text (insert, p + 15, record->pem);
+  ca_stmt_bind_text (insert, p + 16, record->sha256_lf);
+  ca_stmt_bind_text (insert, p + 17, record->sha256_crlf);
+  /* Only what was issued here names the station: not an import, not a proof. */
+  if (record->station != NULL)
+    ca_ledger_bind_station (self, insert, p + 18);
+}
+
+#define CERTIFICATE_PARAMS 18
+
+/* Records @n certificates in one statement and sets each one's id. A serial
+ * its issuer already used fails them all with CA_ERROR_EXISTS. */
+static gboolean
+insert_certificates (CaLedger              *self,
+                     CaCertificate *const  *records,
+                     const char *const     *pubkeys,
+                     guint                  n,
+                     GError               **error)
+{
+  g_autoptr(CaStmt) insert = NULL;
+  CaDbStatus rc;
+
+  insert = ca_ledger_prepare_rows (self,
+                                   "INSERT INTO certificates (authority_id, serial, imei, profile, subject, "
+                                   "not_before, not_after, status, revoke_reason, revoked_at, supersedes_id, "
+                                   "pubkey_sha256, host_key, issued_at, pem, sha256_lf, sha256_crlf, station_id) "
+                                   "VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n,
+                                   " RETURNING id, authority_id, serial", error);
+  if (insert == NULL)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      records[i]->id = 0;
+      bind_certificate (self, insert, (int) i * CERTIFICATE_PARAMS + 1, records[i], pubkeys[i]);
+    }
+  /* Neither engine promises the order of RETURNING rows: each is matched by
+   * its issuer and serial, which are unique together. */
+  while ((rc = ca_stmt_step (insert)) == CA_DB_ROW)
+    for (guint i = 0; i < n; i++)
+      if (records[i]->authority_id == ca_stmt_column_int64 (insert, 1) &&
+          g_strcmp0 (records[i]->serial, ca_stmt_column_text (insert, 2)) == 0)
+        records[i]->id = ca_stmt_column_int64 (insert, 0);
+  if (rc == CA_DB_UNIQUE)
+    {
+      g_set_error (error, CA_ERROR, CA_ERROR_EXISTS, "The CA already holds a certificate with serial %s.",
+                   n == 1 ? records[0]->serial : "of one of these");
+      return FALSE;
+    }
+  if (rc != CA_DB_DONE)
+    return ca_ledger_set_db_error (self, rc, error);
+  for (guint i = 0; i < n; i++)
+    g_assert (records[i]->id != 0);
+
+  return TRUE;
+}
+
+/* Makes each device certificate of @records its device's current one. */
+static gboolean
+make_current (CaLedger              *self,
+              CaCertificate *const  *records,
+              guint                  n,
+              GError               **error)
+{
+  g_autoptr(GPtrArray) imeis = g_ptr_array_new ();
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  for (guint i = 0; i < n; i++)
+    if (records[i]->imei != NULL)
+      {
+        g_ptr_array_add (imeis, records[i]->imei);
+        g_array_append_val (ids, records[i]->id);
+      }
+
+  return ca_fleet_set_current (self, (const char *const *) imeis->pdata, (gint64 *) ids->data, imeis->len, error);
 }
 
 /**
@@ -260,64 +394,13 @@ ca_certificate_insert (CaLedger             *self,
                        const char           *pubkey_sha256,
                        GError              **error)
 {
-  g_autoptr(CaStmt) insert = NULL;
-  g_autoptr(CaStmt) current = NULL;
-  gboolean revoked = record->status == CA_CERT_STATUS_REVOKED;
-  gint64 id;
+  CaCertificate copy = *record;
+  CaCertificate *records[1] = { &copy };
 
-  insert = ca_ledger_prepare (self,
-                              "INSERT INTO certificates (authority_id, serial, imei, profile, subject, "
-                              "not_before, not_after, status, revoke_reason, revoked_at, supersedes_id, "
-                              "pubkey_sha256, host_key, issued_at, pem, sha256_lf, sha256_crlf, station_id) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", error);
-  if (insert == NULL)
+  if (!insert_certificates (self, records, &pubkey_sha256, 1, error) || !make_current (self, records, 1, error))
     return 0;
-  ca_stmt_bind_int64 (insert, 1, record->authority_id);
-  ca_stmt_bind_text (insert, 2, record->serial);
-  ca_stmt_bind_text (insert, 3, record->imei);
-  ca_stmt_bind_text (insert, 4, record->profile);
-  ca_stmt_bind_text (insert, 5, record->subject);
-  ca_stmt_bind_int64 (insert, 6, record->not_before);
-  ca_stmt_bind_int64 (insert, 7, record->not_after);
-  ca_stmt_bind_text (insert, 8, revoked ? "revoked" : "valid");
-  if (revoked)
-    {
-      ca_stmt_bind_int64 (insert, 9, record->revoke_reason);
-      ca_stmt_bind_int64 (insert, 10, record->revoked_at);
-    }
-  if (record->supersedes_id != 0)
-    ca_stmt_bind_int64 (insert, 11, record->supersedes_id);
-  ca_stmt_bind_text (insert, 12, pubkey_sha256);
-  ca_stmt_bind_int64 (insert, 13, record->host_key);
-  ca_stmt_bind_int64 (insert, 14, record->issued_at);
-  ca_stmt_bind_text (insert, 15, record->pem);
-  ca_stmt_bind_text (insert, 16, record->sha256_lf);
-  ca_stmt_bind_text (insert, 17, record->sha256_crlf);
-  /* Only what was issued here names the station: not an import, not a proof. */
-  if (record->station != NULL)
-    ca_ledger_bind_station (self, insert, 18);
-  if (ca_stmt_step (insert) != CA_DB_ROW)
-    {
-      if (ca_db_status (self->db) == CA_DB_UNIQUE)
-        g_set_error (error, CA_ERROR, CA_ERROR_EXISTS,
-                     "The CA already holds a certificate with serial %s.", record->serial);
-      else
-        ca_ledger_set_db_error (self, ca_db_status (self->db), error);
-      return 0;
-    }
-  id = ca_stmt_column_int64 (insert, 0);
-  g_clear_pointer (&insert, ca_stmt_release);
 
-  if (record->imei == NULL)
-    return id;
-  current = ca_ledger_prepare (self, "UPDATE devices SET current_certificate_id = ? WHERE imei = ?", error);
-  if (current == NULL)
-    return 0;
-  ca_stmt_bind_int64 (current, 1, id);
-  ca_stmt_bind_text (current, 2, record->imei);
-
-  return ca_ledger_step_done (self, current, error) && ca_fleet_refresh_sort_keys (self, record->imei, error)
-         ? id : 0;
+  return copy.id;
 }
 
 /* Records one signed certificate in the caller's transaction. */
@@ -328,7 +411,6 @@ record_signed (CaLedger  *self,
 {
   CaCertificate *record = item->record;
   g_autofree char *details = NULL;
-  GString *builder;
   gint64 previous = 0;
 
   if (!check_key_unused (self, item, error) ||
@@ -351,18 +433,7 @@ record_signed (CaLedger  *self,
       return FALSE;
     }
 
-  builder = ca_details_new ();
-  ca_details_add (builder, "ca", record->authority_name);
-  ca_details_add (builder, "serial", record->serial);
-  ca_details_add (builder, "profile", record->profile);
-  ca_details_add (builder, "subject", record->subject);
-  ca_details_add (builder, "sha256", record->sha256_lf);
-  if (previous != 0)
-    ca_details_add_int (builder, "supersedes", previous);
-  if (item->host_key)
-    ca_details_add (builder, "key", "host");
-  ca_details_add (builder, "station", record->station);
-  details = ca_details_free (builder);
+  details = issue_details (item);
 
   return ca_audit_append (self, "issue", record->imei, details, error);
 }
@@ -492,21 +563,16 @@ ca_batch_item_clear (CaBatchItem *item)
   g_clear_error (&item->error);
 }
 
-/* Records a group inside one transaction. @isolate puts each item under its
- * own savepoint so one bad item (say, a reused key) fails alone; without it
- * the first bad item stops the group, and FALSE with *out_item_failed says so
- * (the transaction is rolled back). Returns FALSE on error. */
+/* Records a group item by item, each under its own savepoint, so one bad item
+ * (say, a reused key) fails alone with its own error. */
 static gboolean
-record_group_once (CaLedger     *self,
-                   CaSigner     *signer,
-                   CaBatchItem  *items,
-                   Signed      **signed_items,
-                   guint         n,
-                   gboolean      isolate,
-                   gboolean     *out_item_failed,
-                   GError      **error)
+record_group_by_item (CaLedger     *self,
+                      CaSigner     *signer,
+                      CaBatchItem  *items,
+                      Signed      **signed_items,
+                      guint         n,
+                      GError      **error)
 {
-  *out_item_failed = FALSE;
   if (!ca_ledger_begin (self, error))
     return FALSE;
   if (!check_signer_in_transaction (self, signer, error))
@@ -516,17 +582,12 @@ record_group_once (CaLedger     *self,
     {
       if (signed_items[i] == NULL)
         continue;
-      if (isolate && !ca_ledger_exec (self, "SAVEPOINT item", error))
+      if (!ca_ledger_exec (self, "SAVEPOINT item", error))
         goto fail;
       if (record_signed (self, signed_items[i], &items[i].error))
         {
-          if (isolate && !ca_ledger_exec (self, "RELEASE item", error))
+          if (!ca_ledger_exec (self, "RELEASE item", error))
             goto fail;
-        }
-      else if (!isolate)
-        {
-          *out_item_failed = TRUE;
-          goto fail;
         }
       else if (!ca_ledger_exec (self, "ROLLBACK TO item; RELEASE item", error))
         goto fail;
@@ -550,9 +611,272 @@ fail:
   return FALSE;
 }
 
-/* Records a group in one transaction where one bad item fails alone. Savepoints
- * cost two round trips to a server per item, so the group is first recorded
- * without them; only when an item fails is it recorded again item by item. */
+/* Whether no key of @group is certified for another device, in the ledger or
+ * in the group itself: what check_key_unused() asks of each, in one query. */
+static gboolean
+group_keys_unused (CaLedger  *self,
+                   Signed   **group,
+                   guint      n,
+                   gboolean  *out_unused,
+                   GError   **error)
+{
+  g_autoptr(GHashTable) owners = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(CaStmt) stmt = NULL;
+  CaDbStatus rc;
+
+  *out_unused = TRUE;
+  for (guint i = 0; i < n; i++)
+    {
+      const char *owner = g_hash_table_lookup (owners, group[i]->pubkey_sha256);
+
+      if (owner != NULL && strcmp (owner, group[i]->imei) != 0)
+        *out_unused = FALSE;
+      g_hash_table_insert (owners, group[i]->pubkey_sha256, group[i]->imei);
+    }
+  if (!*out_unused)
+    return TRUE;
+
+  stmt = ca_ledger_prepare_rows (self, "SELECT pubkey_sha256, imei FROM certificates WHERE imei IS NOT NULL "
+                                 "AND pubkey_sha256 IN (", "?", n, ")", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    ca_stmt_bind_text (stmt, (int) i + 1, group[i]->pubkey_sha256);
+  while ((rc = ca_stmt_step (stmt)) == CA_DB_ROW)
+    if (g_strcmp0 (g_hash_table_lookup (owners, ca_stmt_column_text (stmt, 0)), ca_stmt_column_text (stmt, 1)) != 0)
+      *out_unused = FALSE;
+  if (rc != CA_DB_DONE)
+    return ca_ledger_set_db_error (self, rc, error);
+
+  return TRUE;
+}
+
+static gboolean
+ensure_devices (CaLedger  *self,
+                Signed   **group,
+                guint      n,
+                GError   **error)
+{
+  g_autoptr(CaStmt) stmt = NULL;
+  gint64 now = ca_now ();
+
+  stmt = ca_ledger_prepare_rows (self, "INSERT INTO devices (imei, uuid, first_seen, last_seen) VALUES ",
+                                 "(?, ?, ?, ?)", n,
+                                 " ON CONFLICT (imei) DO UPDATE SET uuid = coalesce (excluded.uuid, devices.uuid)",
+                                 error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      ca_stmt_bind_text (stmt, (int) i * 4 + 1, group[i]->imei);
+      ca_stmt_bind_text (stmt, (int) i * 4 + 2, group[i]->uuid);
+      ca_stmt_bind_int64 (stmt, (int) i * 4 + 3, now);
+      ca_stmt_bind_int64 (stmt, (int) i * 4 + 4, now);
+    }
+
+  return ca_ledger_step_done (self, stmt, error);
+}
+
+/* A valid certificate the group supersedes. */
+typedef struct
+{
+  guint   item;     /* its device's place in the group */
+  gint64  id;
+  char   *serial;
+} Previous;
+
+static void
+previous_clear (gpointer data)
+{
+  g_free (((Previous *) data)->serial);
+}
+
+/* What handle_previous() finds for each item, in one query: the valid
+ * certificates of the group's devices, newest first. Sets each item's
+ * supersedes_id. */
+static GArray *
+find_previous (CaLedger  *self,
+               Signed   **group,
+               guint      n,
+               GError   **error)
+{
+  g_autoptr(GHashTable) places = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GArray) found = g_array_new (FALSE, FALSE, sizeof (Previous));
+  g_autoptr(CaStmt) stmt = NULL;
+  CaDbStatus rc;
+
+  g_array_set_clear_func (found, previous_clear);
+  stmt = ca_ledger_prepare_rows (self, "SELECT id, serial, imei FROM certificates WHERE status = 'valid' "
+                                 "AND not_after > ? AND imei IN (", "?", n, ") ORDER BY id DESC", error);
+  if (stmt == NULL)
+    return NULL;
+  ca_stmt_bind_int64 (stmt, 1, ca_now ());
+  for (guint i = 0; i < n; i++)
+    {
+      ca_stmt_bind_text (stmt, (int) i + 2, group[i]->imei);
+      g_hash_table_insert (places, group[i]->imei, GUINT_TO_POINTER (i + 1));
+      group[i]->record->supersedes_id = 0;
+    }
+  while ((rc = ca_stmt_step (stmt)) == CA_DB_ROW)
+    {
+      guint place = GPOINTER_TO_UINT (g_hash_table_lookup (places, ca_stmt_column_text (stmt, 2)));
+      Previous previous = { place - 1, ca_stmt_column_int64 (stmt, 0), ca_column_dup (stmt, 1) };
+
+      g_assert (place > 0);
+      if (group[place - 1]->record->supersedes_id == 0)
+        group[place - 1]->record->supersedes_id = previous.id;
+      g_array_append_val (found, previous);
+    }
+  if (rc != CA_DB_DONE)
+    {
+      ca_ledger_set_db_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&found);
+}
+
+/* Ids a statement lists at most in one IN (…), well within either engine's
+ * limit on parameters. */
+#define IDS_PER_STATEMENT 256
+
+static gboolean
+revoke_superseded (CaLedger  *self,
+                   GArray    *previous,
+                   GError   **error)
+{
+  for (guint done = 0; done < previous->len; done += IDS_PER_STATEMENT)
+    {
+      guint rows = MIN (previous->len - done, IDS_PER_STATEMENT);
+      g_autoptr(CaStmt) update = NULL;
+
+      update = ca_ledger_prepare_rows (self, "UPDATE certificates SET status = 'revoked', revoke_reason = 4, "
+                                       "revoked_at = ? WHERE id IN (", "?", rows, ")", error);
+      if (update == NULL)
+        return FALSE;
+      ca_stmt_bind_int64 (update, 1, ca_now ());
+      for (guint i = 0; i < rows; i++)
+        ca_stmt_bind_int64 (update, (int) i + 2, g_array_index (previous, Previous, done + i).id);
+      if (!ca_ledger_step_done (self, update, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The group's events in the order record_signed() appends them one by one:
+ * for each item, its revocations (newest first), then its issue. */
+static gboolean
+audit_group (CaLedger  *self,
+             Signed   **group,
+             guint      n,
+             GArray    *previous,
+             gboolean   revoke,
+             GError   **error)
+{
+  g_autoptr(GArray) entries = g_array_new (FALSE, FALSE, sizeof (CaAuditEntry));
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < n; i++)
+    {
+      CaAuditEntry entry = { "issue", group[i]->imei, NULL };
+
+      for (guint k = 0; revoke && k < previous->len; k++)
+        {
+          Previous *old = &g_array_index (previous, Previous, k);
+          CaAuditEntry revocation = { "revoke", group[i]->imei, NULL };
+
+          if (old->item != i)
+            continue;
+          revocation.details = revoke_details (group[i], old->serial);
+          g_ptr_array_add (texts, (char *) revocation.details);
+          g_array_append_val (entries, revocation);
+        }
+      entry.details = issue_details (group[i]);
+      g_ptr_array_add (texts, (char *) entry.details);
+      g_array_append_val (entries, entry);
+    }
+
+  return ca_audit_append_many (self, (CaAuditEntry *) entries->data, entries->len, error);
+}
+
+/* Records a whole group in one transaction with a few statements, whatever its
+ * size. When one item would fail alone (a key certified for another device, a
+ * serial already used), nothing is recorded and *out_item_failed says so: the
+ * caller records the group item by item, where that item gets its own error.
+ * The group's IMEIs are distinct (ca_batch_refuse_repeated_imeis()): one
+ * statement may not change a device twice. */
+static gboolean
+record_group_at_once (CaLedger     *self,
+                      CaSigner     *signer,
+                      CaBatchItem  *items,
+                      Signed      **signed_items,
+                      guint         n,
+                      gboolean     *out_item_failed,
+                      GError      **error)
+{
+  g_autoptr(GPtrArray) live = g_ptr_array_new ();
+  g_autoptr(GPtrArray) records = g_ptr_array_new ();
+  g_autoptr(GPtrArray) pubkeys = g_ptr_array_new ();
+  g_autoptr(GArray) previous = NULL;
+  g_autoptr(GError) local_error = NULL;
+  Signed **group;
+  gboolean unused;
+
+  *out_item_failed = FALSE;
+  for (guint i = 0; i < n; i++)
+    if (signed_items[i] != NULL)
+      {
+        g_free (signed_items[i]->record->station);
+        signed_items[i]->record->station = g_strdup (self->station_name);
+        g_ptr_array_add (live, signed_items[i]);
+        g_ptr_array_add (records, signed_items[i]->record);
+        g_ptr_array_add (pubkeys, signed_items[i]->pubkey_sha256);
+      }
+  if (live->len == 0)
+    return TRUE;
+  group = (Signed **) live->pdata;
+
+  if (!ca_ledger_begin (self, error))
+    return FALSE;
+  if (!check_signer_in_transaction (self, signer, error) ||
+      !group_keys_unused (self, group, live->len, &unused, error))
+    goto fail;
+  if (!unused)
+    {
+      *out_item_failed = TRUE;
+      goto fail;
+    }
+  if (!ensure_devices (self, group, live->len, error) ||
+      (previous = find_previous (self, group, live->len, error)) == NULL ||
+      (group[0]->revoke_previous && !revoke_superseded (self, previous, error)))
+    goto fail;
+  if (!insert_certificates (self, (CaCertificate **) records->pdata, (const char *const *) pubkeys->pdata,
+                            records->len, &local_error))
+    {
+      *out_item_failed = g_error_matches (local_error, CA_ERROR, CA_ERROR_EXISTS);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      goto fail;
+    }
+  if (!make_current (self, (CaCertificate **) records->pdata, records->len, error) ||
+      !audit_group (self, group, live->len, previous, group[0]->revoke_previous, error) ||
+      !ca_ledger_commit (self, error))
+    goto fail;
+
+  for (guint i = 0; i < n; i++)
+    if (signed_items[i] != NULL)
+      items[i].certificate = g_steal_pointer (&signed_items[i]->record);
+
+  return TRUE;
+
+fail:
+  ca_ledger_rollback (self);
+  return FALSE;
+}
+
+/* Records a group in one transaction where one bad item fails alone: first
+ * the whole group at once; only when an item fails is it recorded again item
+ * by item, under savepoints. */
 static gboolean
 record_group (CaLedger     *self,
               CaSigner     *signer,
@@ -561,47 +885,63 @@ record_group (CaLedger     *self,
               guint         n,
               GError      **error)
 {
+  g_autoptr(GError) local_error = NULL;
   gboolean item_failed;
 
-  if (record_group_once (self, signer, items, signed_items, n, FALSE, &item_failed, error))
+  if (record_group_at_once (self, signer, items, signed_items, n, &item_failed, &local_error))
     return TRUE;
   if (!item_failed)
-    return FALSE;
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
 
-  return record_group_once (self, signer, items, signed_items, n, TRUE, &item_failed, error);
+  return record_group_by_item (self, signer, items, signed_items, n, error);
 }
 
-/* The valid certificate @authority already gave @imei under @profile for the
- * key @pubkey_sha256. Returns FALSE on error; *out is NULL when there is none. */
+/* The valid certificate @authority already gave each of @n devices under
+ * @profile for its key, in one query. Returns FALSE on error; out[i] is NULL
+ * where there is none. */
 static gboolean
-find_issued (CaLedger       *self,
-             const char     *authority,
-             const char     *imei,
-             const char     *profile,
-             const char     *pubkey_sha256,
-             CaCertificate **out,
-             GError        **error)
+find_issued (CaLedger           *self,
+             const char         *authority,
+             const char         *profile,
+             const char *const  *imeis,
+             const char *const  *pubkeys,
+             guint               n,
+             CaCertificate     **out,
+             GError            **error)
 {
-  g_autoptr(CaStmt) stmt = ca_ledger_prepare (self,
-                                              "SELECT " CA_CERTIFICATE_COLUMNS " FROM " CA_CERTIFICATE_FROM
-                                              " WHERE a.name = ? AND c.imei = ? AND c.profile = ? AND "
-                                              "c.pubkey_sha256 = ? AND c.status = 'valid' AND c.not_after > ? "
-                                              "ORDER BY c.id DESC LIMIT 1", error);
+  g_autoptr(CaStmt) stmt = NULL;
   CaDbStatus rc;
 
-  *out = NULL;
+  for (guint i = 0; i < n; i++)
+    out[i] = NULL;
+  if (n == 0)
+    return TRUE;
+  /* The key is the column after CA_CERTIFICATE_COLUMNS' 22. */
+  stmt = ca_ledger_prepare_rows (self, "SELECT " CA_CERTIFICATE_COLUMNS ", c.pubkey_sha256 FROM "
+                                 CA_CERTIFICATE_FROM " WHERE a.name = ? AND c.profile = ? AND c.status = 'valid' "
+                                 "AND c.not_after > ? AND c.pubkey_sha256 IN (", "?", n, ") ORDER BY c.id DESC",
+                                 error);
   if (stmt == NULL)
     return FALSE;
   ca_stmt_bind_text (stmt, 1, authority);
-  ca_stmt_bind_text (stmt, 2, imei);
-  ca_stmt_bind_text (stmt, 3, profile);
-  ca_stmt_bind_text (stmt, 4, pubkey_sha256);
-  ca_stmt_bind_int64 (stmt, 5, ca_now ());
-  rc = ca_stmt_step (stmt);
-  if (rc == CA_DB_ROW)
-    *out = ca_certificate_from_row (stmt);
-  else if (rc != CA_DB_DONE)
-    return ca_ledger_set_db_error (self, rc, error);
+  ca_stmt_bind_text (stmt, 2, profile);
+  ca_stmt_bind_int64 (stmt, 3, ca_now ());
+  for (guint i = 0; i < n; i++)
+    ca_stmt_bind_text (stmt, (int) i + 4, pubkeys[i]);
+  while ((rc = ca_stmt_step (stmt)) == CA_DB_ROW)
+    for (guint i = 0; i < n; i++)
+      if (out[i] == NULL && g_strcmp0 (imeis[i], ca_stmt_column_text (stmt, 2)) == 0 &&
+          g_strcmp0 (pubkeys[i], ca_stmt_column_text (stmt, 22)) == 0)
+        out[i] = ca_certificate_from_row (stmt);
+  if (rc != CA_DB_DONE)
+    {
+      for (guint i = 0; i < n; i++)
+        g_clear_pointer (&out[i], ca_certificate_free);
+      return ca_ledger_set_db_error (self, rc, error);
+    }
 
   return TRUE;
 }
@@ -626,7 +966,8 @@ ca_ledger_find_issued (CaLedger              *self,
   pubkey_sha256 = ca_csr_get_public_key_sha256 (csr);
 
   ca_ledger_lock_mutex (self);
-  find_issued (self, request->authority, imei, profile->name, pubkey_sha256, &found, error);
+  find_issued (self, request->authority, profile->name, &imei, (const char *const *) &pubkey_sha256, 1, &found,
+               error);
   ca_ledger_unlock_mutex (self);
 
   return found;
@@ -663,27 +1004,38 @@ sign_group (CaLedger              *self,
             guint                  n,
             GError               **error)
 {
+  g_autoptr(GPtrArray) imeis = g_ptr_array_new ();
+  g_autoptr(GPtrArray) pubkeys = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) places = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autofree CaCertificate **found = NULL;
+
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *pubkey_sha256 = NULL;
-
       group[i] = NULL;
       if (chunk[i].error != NULL || chunk[i].csr == NULL)
         continue;
+      g_ptr_array_add (imeis, chunk[i].imei);
+      g_ptr_array_add (pubkeys, ca_x509_pubkey_sha256 (ca_csr_get_spki (chunk[i].csr)));
+      g_array_append_val (places, i);
+    }
+  found = g_new0 (CaCertificate *, MAX (places->len, 1));
+  if (!find_issued (self, signer->name, profile->name, (const char *const *) imeis->pdata,
+                    (const char *const *) pubkeys->pdata, places->len, found, error))
+    return FALSE;
 
-      pubkey_sha256 = ca_x509_pubkey_sha256 (ca_csr_get_spki (chunk[i].csr));
-      if (!find_issued (self, signer->name, chunk[i].imei, profile->name, pubkey_sha256,
-                        &chunk[i].certificate, error))
-        return FALSE;
-      if (chunk[i].certificate != NULL)
+  for (guint k = 0; k < places->len; k++)
+    {
+      CaBatchItem *item = &chunk[g_array_index (places, guint, k)];
+
+      if (found[k] != NULL)
         {
-          chunk[i].existing = TRUE;
+          item->certificate = found[k];
+          item->existing = TRUE;
           continue;
         }
-
-      group[i] = sign_for_key (signer, request, chunk[i].imei, ca_csr_get_pubkey (chunk[i].csr),
-                               ca_csr_get_spki (chunk[i].csr), ca_csr_get_key_type (chunk[i].csr), FALSE,
-                               &chunk[i].error);
+      group[g_array_index (places, guint, k)] =
+        sign_for_key (signer, request, item->imei, ca_csr_get_pubkey (item->csr), ca_csr_get_spki (item->csr),
+                      ca_csr_get_key_type (item->csr), FALSE, &item->error);
     }
 
   return TRUE;

@@ -194,6 +194,27 @@ ca_ledger_prepare (CaLedger    *self,
   return stmt;
 }
 
+/* @head, then @row @n times with commas between, then @tail: one statement
+ * for a group of @n rows. The text is interned, as the cache keeps it as its
+ * key; a group's statement is prepared once per size. */
+CaStmt *
+ca_ledger_prepare_rows (CaLedger    *self,
+                        const char  *head,
+                        const char  *row,
+                        guint        n,
+                        const char  *tail,
+                        GError     **error)
+{
+  g_autoptr(GString) sql = g_string_new (head);
+
+  g_assert (n > 0);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (sql, "%s%s", i > 0 ? ", " : "", row);
+  g_string_append (sql, tail);
+
+  return ca_ledger_prepare (self, g_intern_string (sql->str), error);
+}
+
 gboolean
 ca_ledger_exec (CaLedger    *self,
                 const char  *sql,
@@ -725,6 +746,20 @@ ca_ledger_get_path (CaLedger *self)
   g_return_val_if_fail (CA_IS_LEDGER (self), NULL);
 
   return self->path;
+}
+
+guint64
+ca_ledger_count_statements (CaLedger *self)
+{
+  guint64 count;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), 0);
+
+  ca_ledger_lock_mutex (self);
+  count = ca_db_count_statements (self->db);
+  ca_ledger_unlock_mutex (self);
+
+  return count;
 }
 
 gboolean

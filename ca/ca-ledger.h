@@ -33,6 +33,9 @@ CaLedger   *ca_ledger_open_read_only  (const char           *path,
                                        GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean    ca_ledger_was_created     (CaLedger             *self);
 const char *ca_ledger_get_path        (CaLedger             *self);
+/* How many statements the ledger has sent its database since it was opened:
+ * on a server, each is a round trip. */
+guint64     ca_ledger_count_statements (CaLedger            *self);
 
 /* All authorities of one ledger share one workspace passphrase. The first unlock of
  * a ledger sets it; later ones check it against the stored verifier before

@@ -56,6 +56,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CaStmt, ca_stmt_release)
 CaStmt   *ca_ledger_prepare      (CaLedger    *self,
                                   const char  *sql,
                                   GError     **error);
+CaStmt   *ca_ledger_prepare_rows (CaLedger    *self,
+                                  const char  *head,
+                                  const char  *row,
+                                  guint        n,
+                                  const char  *tail,
+                                  GError     **error);
 gboolean  ca_ledger_exec         (CaLedger    *self,
                                   const char  *sql,
                                   GError     **error);
@@ -95,6 +101,18 @@ gboolean  ca_audit_append        (CaLedger    *self,
                                   const char  *imei,
                                   const char  *details,
                                   GError     **error);
+/* One event of a group appended together. */
+typedef struct
+{
+  const char *action;
+  const char *imei;     /* (nullable) */
+  const char *details;
+} CaAuditEntry;
+/* Appends @n events in their order, in a constant number of statements. */
+gboolean  ca_audit_append_many   (CaLedger            *self,
+                                  const CaAuditEntry  *entries,
+                                  guint                n,
+                                  GError             **error);
 /* Forgets the audit head ca_audit_append() keeps: a transaction or savepoint
  * ended, or the head was written by other means. */
 void      ca_audit_forget_head   (CaLedger    *self);
@@ -113,6 +131,13 @@ gboolean  ca_ledger_read_meta    (CaLedger    *self,
 gboolean  ca_fleet_refresh_sort_keys (CaLedger  *self,
                                       const char  *imei,
                                       GError     **error);
+/* Makes @ids[i] the current certificate of the device @imeis[i], with the
+ * sort keys it gives, for @n devices in one statement. */
+gboolean  ca_fleet_set_current   (CaLedger           *self,
+                                  const char *const  *imeis,
+                                  const gint64       *ids,
+                                  guint               n,
+                                  GError            **error);
 /* Building the small JSON objects stored as audit details. */
 GString  *ca_details_new         (void);
 void      ca_details_add         (GString     *details,

@@ -1283,6 +1283,39 @@ test_batch_rerun (Fixture       *fixture,
     }
 }
 
+/* @n batch rows, each a device of its own (IMEIs from @first on under
+ * @prefix, eight digits) with a fresh P-256 key. */
+static CaBatchItem *
+new_batch_items (const char *prefix,
+                 guint       first,
+                 guint       n)
+{
+  CaBatchItem *items = g_new0 (CaBatchItem, n);
+
+  g_assert_cmpint (strlen (prefix), ==, 8);
+  for (guint i = 0; i < n; i++)
+    {
+      EVP_PKEY *key = EVP_EC_gen ("P-256");
+      char first14[16];
+
+      g_snprintf (first14, sizeof first14, "%s%06u", prefix, first + i);
+      items[i].imei = g_strdup_printf ("%s%c", first14, ca_imei_check_digit (first14));
+      items[i].csr = new_csr (key, FALSE);
+      EVP_PKEY_free (key);
+    }
+
+  return items;
+}
+
+static void
+free_batch_items (CaBatchItem *items,
+                  guint        n)
+{
+  for (guint i = 0; i < n; i++)
+    ca_batch_item_clear (&items[i]);
+  g_free (items);
+}
+
 /* Revoking the CA while a batch runs stops it at its next group: what was
  * recorded is reported, the rest is marked not issued. The trigger revokes
  * Issuing in the transaction that records the first group's last certificate,
@@ -1293,19 +1326,9 @@ test_batch_stops_when_revoked (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
   enum { N = 260, FIRST_GROUP = 256 };
-  CaBatchItem *items = g_new0 (CaBatchItem, N);
+  CaBatchItem *items = new_batch_items ("35265610", 0, N);
 
   make_cas (fixture);
-  for (guint i = 0; i < N; i++)
-    {
-      EVP_PKEY *key = EVP_EC_gen ("P-256");
-      char first14[16];
-
-      g_snprintf (first14, sizeof first14, "35265610%06u", i);
-      items[i].imei = g_strdup_printf ("%s%c", first14, ca_imei_check_digit (first14));
-      items[i].csr = new_csr (key, FALSE);
-      EVP_PKEY_free (key);
-    }
   run_sql (fixture, "CREATE TRIGGER revoke_midway AFTER INSERT ON certificates "
                     "WHEN (SELECT count(*) FROM certificates) = 256 BEGIN "
                     "UPDATE authorities SET status = 'revoked', revoke_reason = 2, revoked_at = unixepoch () "
@@ -1332,9 +1355,230 @@ test_batch_stops_when_revoked (Fixture       *fixture,
     }
   g_assert_cmpint (count_rows (fixture, "certificates"), ==, FIRST_GROUP);
 
+  free_batch_items (items, N);
+}
+
+/* A group where one row's key is already another device's: that row fails
+ * alone with its own error, the others are recorded with their devices and
+ * events, and the chain holds. */
+static void
+test_batch_reused_key (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCertificate) first = NULL;
+  g_autoptr(CaCsr) csr = fixture_csr ("p256.csr.pem");
+  enum { N = 6, REUSED = 3 };
+  CaBatchItem *items = new_batch_items ("35265620", 0, N);
+
+  make_cas (fixture);
+  first = ca_ledger_issue (fixture->ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, csr, &error);
+  g_assert_no_error (error);
+  ca_csr_unref (items[REUSED].csr);
+  items[REUSED].csr = fixture_csr ("p256.csr.pem");
+
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, items, N, &error));
+  g_assert_no_error (error);
   for (guint i = 0; i < N; i++)
-    ca_batch_item_clear (&items[i]);
-  g_free (items);
+    {
+      if (i == REUSED)
+        {
+          g_assert_error (items[i].error, CA_ERROR, CA_ERROR_POLICY);
+          g_assert_nonnull (strstr (items[i].error->message, IMEI1));
+          g_assert_null (items[i].certificate);
+          continue;
+        }
+      g_assert_no_error (items[i].error);
+      g_assert_nonnull (items[i].certificate);
+      g_assert_cmpint (items[i].certificate->id, >, 0);
+    }
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, N);
+  g_assert_cmpint (count_rows (fixture, "audit_log WHERE action = 'issue'"), ==, N);
+  g_assert_cmpint (count_rows (fixture, "devices"), ==, N);
+  assert_audit_verifies (fixture->ledger);
+
+  free_batch_items (items, N);
+}
+
+/* Devices seen before: with revoke_previous their valid certificates are
+ * revoked as superseded, one event each before the row's issue event;
+ * without it the new one only links to the newest. */
+static void
+test_batch_supersedes (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCertificate) old1 = NULL;
+  g_autoptr(CaCertificate) old2 = NULL;
+  g_autoptr(CaCertificate) old3 = NULL;
+  g_autofree char *revoked = NULL;
+  g_autofree char *still_valid = NULL;
+  CaBatchItem *items = new_batch_items ("35265630", 0, 3);
+  CaBatchItem *later = new_batch_items ("35265630", 1, 1);
+
+  make_cas (fixture);
+  old1 = issue_new_key (fixture->ledger, "Issuing", items[0].imei, &error);
+  g_assert_no_error (error);
+  old2 = issue_new_key (fixture->ledger, "Issuing", items[0].imei, &error);
+  g_assert_no_error (error);
+  old3 = issue_new_key (fixture->ledger, "Issuing", items[2].imei, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing", .revoke_previous = TRUE },
+                                        items, 3, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3; i++)
+    g_assert_no_error (items[i].error);
+  g_assert_cmpint (items[0].certificate->supersedes_id, ==, old2->id);
+  g_assert_cmpint (items[1].certificate->supersedes_id, ==, 0);
+  g_assert_cmpint (items[2].certificate->supersedes_id, ==, old3->id);
+  revoked = g_strdup_printf ("certificates WHERE id IN (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %"
+                             G_GINT64_FORMAT ") AND status = 'revoked' AND revoke_reason = 4",
+                             old1->id, old2->id, old3->id);
+  g_assert_cmpint (count_rows (fixture, revoked), ==, 3);
+  g_assert_cmpint (count_rows (fixture, "certificates WHERE status = 'valid'"), ==, 3);
+  /* Each row's revocations come right before its issue event. */
+  g_assert_cmpint (count_rows (fixture, "audit_log r JOIN audit_log i ON i.id = r.id + 1 "
+                                        "WHERE r.action = 'revoke' AND i.action = 'issue' AND i.imei = r.imei"),
+                   ==, 2);
+  g_assert_cmpint (count_rows (fixture, "audit_log WHERE action = 'revoke'"), ==, 3);
+  assert_audit_verifies (fixture->ledger);
+
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, later, 1, &error));
+  g_assert_no_error (later[0].error);
+  g_assert_cmpint (later[0].certificate->supersedes_id, ==, items[1].certificate->id);
+  still_valid = g_strdup_printf ("certificates WHERE id = %" G_GINT64_FORMAT " AND status = 'valid'",
+                                 items[1].certificate->id);
+  g_assert_cmpint (count_rows (fixture, still_valid), ==, 1);
+  assert_audit_verifies (fixture->ledger);
+
+  free_batch_items (items, 3);
+  free_batch_items (later, 1);
+}
+
+/* Right after a batch each device names its new certificate as its current
+ * one, and carries that certificate's end and status for the fleet's sorts. */
+static void
+test_batch_current_and_sort_keys (Fixture       *fixture,
+                                  gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaCertificate) old = NULL;
+  enum { N = 5 };
+  CaBatchItem *items = new_batch_items ("35265640", 0, N);
+
+  make_cas (fixture);
+  old = issue_new_key (fixture->ledger, "Issuing", items[1].imei, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing", .revoke_previous = TRUE },
+                                        items, N, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < N; i++)
+    {
+      g_autofree char *where = NULL;
+
+      g_assert_no_error (items[i].error);
+      where = g_strdup_printf ("devices WHERE imei = '%s' AND current_certificate_id = %" G_GINT64_FORMAT
+                               " AND current_not_after = %" G_GINT64_FORMAT " AND current_status_rank = 1",
+                               items[i].imei, items[i].certificate->id, items[i].certificate->not_after);
+      g_assert_cmpint (count_rows (fixture, where), ==, 1);
+    }
+
+  free_batch_items (items, N);
+}
+
+typedef struct
+{
+  const char  *location;
+  CaBatchItem *items;
+  guint        n;
+} BatchWriter;
+
+static gpointer
+batch_writer_thread (gpointer data)
+{
+  const BatchWriter *writer = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaLedger) ledger = ca_ledger_open (writer->location, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (ca_ledger_unlock (ledger, PASS, &error));
+  g_assert_true (ca_ledger_issue_batch (ledger, &(CaIssueRequest) { "Issuing" }, writer->items, writer->n, &error));
+  g_assert_no_error (error);
+
+  return NULL;
+}
+
+/* Two ledgers on the one database issue batches of several groups at once:
+ * every row is recorded once, and the audit chain stays one chain. */
+static void
+test_batch_concurrent_writers (Fixture       *fixture,
+                               gconstpointer  user_data)
+{
+  enum { N = 300 };
+  BatchWriter writers[2] = {
+    { fixture->path, new_batch_items ("35265650", 0, N), N },
+    { fixture->path, new_batch_items ("35265650", N, N), N },
+  };
+  GThread *threads[G_N_ELEMENTS (writers)];
+  gint64 events;
+
+  make_cas (fixture);
+  events = count_rows (fixture, "audit_log");
+  for (guint i = 0; i < G_N_ELEMENTS (writers); i++)
+    threads[i] = g_thread_new ("writer", batch_writer_thread, &writers[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (writers); i++)
+    g_thread_join (threads[i]);
+
+  for (guint w = 0; w < G_N_ELEMENTS (writers); w++)
+    for (guint i = 0; i < N; i++)
+      {
+        g_assert_no_error (writers[w].items[i].error);
+        g_assert_nonnull (writers[w].items[i].certificate);
+      }
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 2 * N);
+  g_assert_cmpint (count_rows (fixture, "(SELECT DISTINCT serial FROM certificates) s"), ==, 2 * N);
+  g_assert_cmpint (count_rows (fixture, "audit_log"), ==, events + 2 * N);
+  assert_audit_verifies (fixture->ledger);
+
+  for (guint i = 0; i < G_N_ELEMENTS (writers); i++)
+    free_batch_items (writers[i].items, N);
+}
+
+/* The statements a batch sends (each a round trip to a server) do not grow
+ * with the number of its rows: a group is recorded in a fixed number. */
+static void
+test_batch_statements (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  CaBatchItem *small = new_batch_items ("35265660", 0, 2);
+  CaBatchItem *large = new_batch_items ("35265660", 2, 40);
+  guint64 before;
+  guint64 for_small;
+  guint64 for_large;
+
+  make_cas (fixture);
+  before = ca_ledger_count_statements (fixture->ledger);
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, small, 2, &error));
+  g_assert_no_error (error);
+  for_small = ca_ledger_count_statements (fixture->ledger) - before;
+
+  before = ca_ledger_count_statements (fixture->ledger);
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, large, 40, &error));
+  g_assert_no_error (error);
+  for_large = ca_ledger_count_statements (fixture->ledger) - before;
+
+  g_test_message ("statements for a batch of 2 rows: %" G_GUINT64_FORMAT ", of 40 rows: %" G_GUINT64_FORMAT,
+                  for_small, for_large);
+  g_assert_cmpuint (for_small, >, 0);
+  g_assert_cmpuint (for_large, ==, for_small);
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 42);
+  assert_audit_verifies (fixture->ledger);
+
+  free_batch_items (small, 2);
+  free_batch_items (large, 40);
 }
 
 static gboolean
@@ -1707,6 +1951,11 @@ main (int   argc,
   ADD ("/ca/issue/within-chain", test_issue_within_chain);
   ADD_BOTH ("/ca/issue/compressed-key", test_compressed_key);
   ADD_BOTH ("/ca/issue/batch-rerun", test_batch_rerun);
+  ADD_BOTH ("/ca/issue/batch-reused-key", test_batch_reused_key);
+  ADD_BOTH ("/ca/issue/batch-supersedes", test_batch_supersedes);
+  ADD_BOTH ("/ca/issue/batch-current-and-sort-keys", test_batch_current_and_sort_keys);
+  ADD_BOTH ("/ca/issue/batch-concurrent-writers", test_batch_concurrent_writers);
+  ADD_BOTH ("/ca/issue/batch-statements", test_batch_statements);
   ADD ("/ca/issue/batch-stops-when-revoked", test_batch_stops_when_revoked);
   ADD_BOTH ("/ca/audit/head", test_audit_head);
   ADD_BOTH ("/ca/sign/detached", test_sign_detached);
