@@ -62,6 +62,12 @@ ca_db_in_transaction (CaDb *db)
   return db->backend->in_transaction (db);
 }
 
+guint64
+ca_db_statement_count (CaDb *db)
+{
+  return db->statements;
+}
+
 gint64
 ca_db_changes (CaDb *db)
 {

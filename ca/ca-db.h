@@ -43,6 +43,7 @@ struct _CaDb
 {
   const CaDbBackend *backend;
   CaDbStatus         status;    /* of the last call that failed or stepped */
+  guint64            statements; /* counted by the backend: see ca_db_statement_count() */
 };
 
 struct _CaStmt
@@ -97,6 +98,10 @@ CaDbStatus    ca_db_exec           (CaDb        *db,
  * connections never both read the audit head or a serial and then race. */
 CaDbStatus    ca_db_begin_write    (CaDb        *db);
 gboolean      ca_db_in_transaction (CaDb        *db);
+/* The statements this connection has run so far: on a server each message
+ * it waited for an answer to (a round trip), on a file each run of a statement
+ * from its start. */
+guint64       ca_db_statement_count (CaDb       *db);
 /* Rows changed by the last INSERT, UPDATE or DELETE. */
 gint64        ca_db_changes        (CaDb        *db);
 /* The schema version the ledger records (0 for a new database). */

@@ -48,6 +48,22 @@ gboolean    ca_ledger_unlock          (CaLedger             *self,
 gboolean    ca_ledger_is_unlocked     (CaLedger             *self);
 void        ca_ledger_lock            (CaLedger             *self);
 
+/* Runs @work inside one write transaction, holding the ledger for its length:
+ * what the ca_ledger_* calls it makes would each commit on their own commits
+ * once, together at its end, or none of it does. @work does no slow input or
+ * output: every other thread's call waits for it. Not nested. */
+typedef gboolean (*CaLedgerWork) (CaLedger  *ledger,
+                                  gpointer   data,
+                                  GError   **error);
+gboolean    ca_ledger_run_in_transaction (CaLedger      *self,
+                                          CaLedgerWork   work,
+                                          gpointer       data,
+                                          GError       **error);
+
+/* The statements this ledger has sent to its database since it was opened: on
+ * a server, each is one round trip. For measuring what an operation costs. */
+guint64     ca_ledger_statement_count (CaLedger             *self);
+
 /* Copies the whole ledger to @destination with SQLite's online backup. */
 gboolean    ca_ledger_backup          (CaLedger             *self,
                                        const char           *destination,
