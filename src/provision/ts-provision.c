@@ -676,9 +676,6 @@ issue_and_record_intents (CaLedger  *ledger,
 
   if (issuing->csr != NULL)
     {
-      if (!ca_ledger_install_mark (ledger, f->key_install_id, CA_INSTALL_WRITTEN, _("modem-generated key"),
-                                   error))
-        return FALSE;
       f->certificate = ca_ledger_issue (ledger, &issue, issuing->csr, error);
       if (f->certificate == NULL || !ts_key_evidence_record (ledger, f->certificate, issuing->keygen, error))
         return FALSE;
@@ -698,9 +695,9 @@ issue_and_record_intents (CaLedger  *ledger,
   return record_intents (f, error);
 }
 
-/* The key marked written, the certificate and the intent for every credential
+/* The certificate (with its key evidence) and the intent for every credential
  * commit together, before the first write: a failure or a crash leaves none of
- * them, and an intent for a modem-generated key that the next session settles. */
+ * them, and the key's install open for the next session to settle. */
 static gboolean
 issue_in_one_transaction (Flow     *f,
                           Issuing  *issuing,
@@ -749,25 +746,23 @@ keygen_and_issue (Flow    *f,
   if (keygen == NULL)
     return FALSE;
   f->key_made = TRUE;
+  if (!ca_ledger_install_mark (f->ledger, f->key_install_id, CA_INSTALL_WRITTEN,
+                               _("modem-generated key"), error))
+    return FALSE;
 
   /* ts_modem_keygen() checked the COSE digest, sec_tag and UUID; ca_csr_parse()
    * checks the CSR's signature and key type. */
   if (keygen->payload_id != TS_KEYGEN_PAYLOAD_CSR)
-    g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_VERIFY_FAILED,
-                 _("The modem answered %%KEYGEN with a public key instead of a CSR. "
-                   "Check the modem firmware."));
-  else
     {
-      der = g_bytes_get_data (keygen->body, &len);
-      csr = ca_csr_parse (der, len, error);
+      g_set_error (error, TS_PROVISION_ERROR, TS_PROVISION_ERROR_VERIFY_FAILED,
+                   _("The modem answered %%KEYGEN with a public key instead of a CSR. "
+                     "Check the modem firmware."));
+      return FALSE;
     }
-  if (csr != NULL && issue_in_one_transaction (f, &(Issuing) { f, keygen, csr }, error))
-    return TRUE;
+  der = g_bytes_get_data (keygen->body, &len);
+  csr = ca_csr_parse (der, len, error);
 
-  /* The key is on the modem whatever failed after it, and recorded so on its own. */
-  ca_ledger_install_mark (f->ledger, f->key_install_id, CA_INSTALL_WRITTEN, _("modem-generated key"), NULL);
-
-  return FALSE;
+  return csr != NULL && issue_in_one_transaction (f, &(Issuing) { f, keygen, csr }, error);
 }
 
 /* --host-key: the key is made here, issued for, written as type 2 and wiped. */
