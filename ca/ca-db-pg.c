@@ -33,23 +33,34 @@
 
 typedef struct
 {
-  CaDb      base;
-  PGconn   *conn;
-  char     *message;     /* of the last failure */
-  gint64    changes;
-  guint     next_name;
-  gboolean  read_only;
-  gboolean  transaction; /* the caller's transaction is open, even on a lost connection */
-  guint     generation;  /* counts reconnections; statements prepared before are prepared again */
+  CaDb        base;
+  PGconn     *conn;
+  char       *message;     /* of the last failure */
+  gint64      changes;
+  guint       next_name;
+  gboolean    read_only;
+  gboolean    transaction; /* the caller's transaction is open, even on a lost connection */
+  guint       generation;  /* counts reconnections; statements prepared before are prepared again */
+  GHashTable *prepared;    /* SQL as the server runs it → Prepared */
 } PgDb;
+
+/* A statement prepared on the server once per connection and shared by every
+ * CaStmt of the same SQL (the ledger keeps one per thread), so a thread's
+ * first use of a statement costs no round trip of its own. */
+typedef struct
+{
+  char     *name;
+  char     *sql;        /* as the server runs it; the key in PgDb.prepared */
+  Oid      *types;
+  int       n_params;
+  guint     generation; /* of the connection it was prepared on */
+  guint     users;      /* the CaStmts that run it */
+} Prepared;
 
 typedef struct
 {
   CaStmt    base;
-  char     *name;
-  char     *sql;        /* as the server runs it */
-  Oid      *types;
-  guint     generation; /* of the connection it was prepared on */
+  Prepared *prepared;
   int       n_params;
   char    **values;
   int      *lengths;
@@ -124,6 +135,7 @@ static void
 pg_close (CaDb *db)
 {
   PQfinish (PG (db)->conn);
+  g_clear_pointer (&PG (db)->prepared, g_hash_table_unref);
   g_free (PG (db)->message);
   g_free (db);
 }
@@ -139,7 +151,10 @@ run (PgDb       *db,
      const char *sql)
 {
   PGresult *result = PQexec (db->conn, sql);
-  CaDbStatus status = check_result (db, result);
+  CaDbStatus status;
+
+  db->base.statements++;
+  status = check_result (db, result);
 
   if (status == CA_DB_OK)
     PQclear (result);
@@ -232,6 +247,15 @@ pg_exec (CaDb       *db,
   return status;
 }
 
+static gboolean
+pg_in_transaction (CaDb *db)
+{
+  PGTransactionStatusType status = PQtransactionStatus (PG (db)->conn);
+
+  return PG (db)->transaction ||
+         status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
+}
+
 /* BEGIN writes nothing, so a connection found broken there is made again and
  * BEGIN sent once more: a long-running program carries on after a restart. */
 static CaDbStatus
@@ -246,26 +270,20 @@ begin (CaDb       *db,
   return status;
 }
 
+/* One round trip: the lock is asked for in the same message as BEGIN. When it
+ * is refused, the transaction BEGIN opened stays open (failed) until rolled back. */
 static CaDbStatus
 pg_begin_write (CaDb *db)
 {
-  CaDbStatus status = begin (db, "BEGIN");
+  CaDbStatus status = begin (db, "BEGIN; SELECT pg_advisory_xact_lock (" WRITE_LOCK_KEY ")");
 
-  if (status == CA_DB_OK)
-    status = pg_exec (db, "SELECT pg_advisory_xact_lock (" WRITE_LOCK_KEY ")");
-  if (status != CA_DB_OK && PG (db)->transaction)
-    pg_exec (db, "ROLLBACK");
+  if (status != CA_DB_OK && pg_in_transaction (db))
+    {
+      PG (db)->transaction = TRUE;
+      pg_exec (db, "ROLLBACK");
+    }
 
   return status;
-}
-
-static gboolean
-pg_in_transaction (CaDb *db)
-{
-  PGTransactionStatusType status = PQtransactionStatus (PG (db)->conn);
-
-  return PG (db)->transaction ||
-         status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
 }
 
 static gint64
@@ -288,6 +306,7 @@ query_text (CaDb        *db,
   if (status != CA_DB_OK)
     return status;
   result = PQexec (PG (db)->conn, sql);
+  db->statements++;
   status = check_result (PG (db), result);
   if (status != CA_DB_OK)
     return status;
@@ -494,24 +513,50 @@ number_placeholders (const char  *sql,
   return g_string_free (out, FALSE);
 }
 
+static void
+prepared_free (Prepared *prepared)
+{
+  g_free (prepared->name);
+  g_free (prepared->sql);
+  g_free (prepared->types);
+  g_free (prepared);
+}
+
+/* Prepares @prepared on the server unless this connection already has it. */
+static CaDbStatus
+ensure_prepared (PgDb     *db,
+                 Prepared *prepared)
+{
+  PGresult *result;
+  CaDbStatus status;
+
+  if (prepared->generation == db->generation)
+    return CA_DB_OK;
+  result = PQprepare (db->conn, prepared->name, prepared->sql, prepared->n_params, prepared->types);
+  db->base.statements++;
+  status = check_result (db, result);
+  if (status != CA_DB_OK)
+    return status;
+  PQclear (result);
+  prepared->generation = db->generation;
+
+  return CA_DB_OK;
+}
+
 static CaStmt *
 pg_prepare (CaDb       *db,
             const char *sql)
 {
   g_autofree char *numbered = NULL;
   g_autofree char *translated = NULL;
-  g_autofree Oid *types = NULL;
   g_autoptr(GArray) used = NULL;
-  PGresult *result;
+  Prepared *prepared;
   CaDbStatus status;
   PgStmt *stmt;
   int count = 0;
 
   numbered = number_placeholders (sql, &count, &used);
   translated = dialect (numbered);
-  types = g_new0 (Oid, MAX (count, 1));
-  for (int i = 0; i < count; i++)
-    types[i] = g_array_index (used, gboolean, i) ? 0 : TEXTOID;
 
   status = ensure_connected (PG (db));
   if (status != CA_DB_OK)
@@ -519,23 +564,31 @@ pg_prepare (CaDb       *db,
       db->status = status;
       return NULL;
     }
+  prepared = g_hash_table_lookup (PG (db)->prepared, translated);
+  if (prepared == NULL)
+    {
+      prepared = g_new0 (Prepared, 1);
+      prepared->name = g_strdup_printf ("ca_%u", PG (db)->next_name++);
+      prepared->n_params = count;
+      prepared->types = g_new0 (Oid, MAX (count, 1));
+      for (int i = 0; i < count; i++)
+        prepared->types[i] = g_array_index (used, gboolean, i) ? 0 : TEXTOID;
+      prepared->generation = PG (db)->generation - 1;   /* not on the server yet */
+      prepared->sql = g_steal_pointer (&translated);
+      status = ensure_prepared (PG (db), prepared);
+      if (status != CA_DB_OK)
+        {
+          db->status = status;
+          prepared_free (prepared);
+          return NULL;
+        }
+      g_hash_table_insert (PG (db)->prepared, prepared->sql, prepared);
+    }
+  prepared->users++;
+
   stmt = g_new0 (PgStmt, 1);
   stmt->base.db = db;
-  stmt->name = g_strdup_printf ("ca_%u", PG (db)->next_name++);
-  result = PQprepare (PG (db)->conn, stmt->name, translated, count, types);
-  status = check_result (PG (db), result);
-  if (status != CA_DB_OK)
-    {
-      db->status = status;
-      g_free (stmt->name);
-      g_free (stmt);
-      return NULL;
-    }
-  PQclear (result);
-  stmt->sql = g_steal_pointer (&translated);
-  stmt->types = g_steal_pointer (&types);
-  stmt->generation = PG (db)->generation;
-
+  stmt->prepared = prepared;
   stmt->n_params = count;
   stmt->values = g_new0 (char *, MAX (count, 1));
   stmt->lengths = g_new0 (int, MAX (count, 1));
@@ -559,24 +612,31 @@ pg_reset (CaStmt *base)
     }
 }
 
+/* The server's statement goes with the last CaStmt that runs it. */
 static void
 pg_finalize (CaStmt *base)
 {
   PgStmt *stmt = PGSTMT (base);
-  g_autofree char *sql = g_strdup_printf ("DEALLOCATE %s", stmt->name);
-  PGconn *conn = PG (base->db)->conn;
+  PgDb *db = PG (base->db);
+  Prepared *prepared = stmt->prepared;
 
   pg_reset (base);
-  /* Inside a failed transaction the server refuses it; the name dies with the connection. */
-  if (PQstatus (conn) == CONNECTION_OK && PQtransactionStatus (conn) == PQTRANS_IDLE &&
-      stmt->generation == PG (base->db)->generation)
-    PQclear (PQexec (conn, sql));
-  g_free (stmt->sql);
-  g_free (stmt->types);
+  if (--prepared->users == 0)
+    {
+      g_autofree char *sql = g_strdup_printf ("DEALLOCATE %s", prepared->name);
+
+      /* Inside a failed transaction the server refuses it; the name dies with the connection. */
+      if (PQstatus (db->conn) == CONNECTION_OK && PQtransactionStatus (db->conn) == PQTRANS_IDLE &&
+          prepared->generation == db->generation)
+        {
+          PQclear (PQexec (db->conn, sql));
+          db->base.statements++;
+        }
+      g_hash_table_remove (db->prepared, prepared->sql);
+    }
   g_free (stmt->values);
   g_free (stmt->lengths);
   g_free (stmt->formats);
-  g_free (stmt->name);
   g_free (stmt);
 }
 
@@ -644,20 +704,13 @@ pg_step (CaStmt *base)
       PGresult *result;
       CaDbStatus status = ensure_connected (db);
 
-      if (status == CA_DB_OK && stmt->generation != db->generation)
-        {
-          result = PQprepare (db->conn, stmt->name, stmt->sql, stmt->n_params, stmt->types);
-          status = check_result (db, result);
-          if (status == CA_DB_OK)
-            {
-              PQclear (result);
-              stmt->generation = db->generation;
-            }
-        }
+      if (status == CA_DB_OK)
+        status = ensure_prepared (db, stmt->prepared);
       if (status != CA_DB_OK)
         return status;
-      result = PQexecPrepared (db->conn, stmt->name, stmt->n_params,
+      result = PQexecPrepared (db->conn, stmt->prepared->name, stmt->n_params,
                                (const char *const *) stmt->values, stmt->lengths, stmt->formats, 0);
+      db->base.statements++;
       status = check_result (db, result);
       if (status != CA_DB_OK)
         return status;
@@ -851,6 +904,7 @@ ca_db_pg_open (const char  *uri,
   db->base.backend = &pg_backend;
   db->conn = conn;
   db->read_only = read_only;
+  db->prepared = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) prepared_free);
 
   *out_status = configure_session (db);
   if (*out_status != CA_DB_OK)

@@ -89,6 +89,7 @@ static CaDbStatus
 sqlite_exec (CaDb       *db,
              const char *sql)
 {
+  db->statements++;
   return status_from_code (sqlite3_exec (HANDLE (db), sql, NULL, NULL, NULL));
 }
 
@@ -120,6 +121,7 @@ query_text (CaDb        *db,
   sqlite3_stmt *stmt = NULL;
   int rc;
 
+  db->statements++;
   rc = sqlite3_prepare_v2 (HANDLE (db), sql, -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_step (stmt);
@@ -230,7 +232,11 @@ sqlite_bind_null (CaStmt *stmt,
 static CaDbStatus
 sqlite_step (CaStmt *stmt)
 {
-  int rc = sqlite3_step (STMT (stmt));
+  int rc;
+
+  if (!sqlite3_stmt_busy (STMT (stmt)))
+    stmt->db->statements++;
+  rc = sqlite3_step (STMT (stmt));
 
   /* A failed step reports the general code; the connection has the precise one. */
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)

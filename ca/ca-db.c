@@ -47,20 +47,12 @@ CaDbStatus
 ca_db_exec (CaDb       *db,
             const char *sql)
 {
-  db->statements++;
   return keep (db, db->backend->exec (db, sql));
-}
-
-guint64
-ca_db_count_statements (CaDb *db)
-{
-  return db->statements;
 }
 
 CaDbStatus
 ca_db_begin_write (CaDb *db)
 {
-  db->statements++;
   return keep (db, db->backend->begin_write (db));
 }
 
@@ -68,6 +60,12 @@ gboolean
 ca_db_in_transaction (CaDb *db)
 {
   return db->backend->in_transaction (db);
+}
+
+guint64
+ca_db_statement_count (CaDb *db)
+{
+  return db->statements;
 }
 
 gint64
@@ -127,7 +125,6 @@ ca_stmt_finalize (CaStmt *stmt)
 void
 ca_stmt_reset (CaStmt *stmt)
 {
-  stmt->running = FALSE;
   stmt->db->backend->reset (stmt);
 }
 
@@ -172,9 +169,6 @@ ca_stmt_bind_null (CaStmt *stmt,
 CaDbStatus
 ca_stmt_step (CaStmt *stmt)
 {
-  if (!stmt->running)
-    stmt->db->statements++;
-  stmt->running = TRUE;
   return keep (stmt->db, stmt->db->backend->step (stmt));
 }
 

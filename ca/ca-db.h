@@ -43,13 +43,12 @@ struct _CaDb
 {
   const CaDbBackend *backend;
   CaDbStatus         status;    /* of the last call that failed or stepped */
-  guint64            statements; /* run so far: each is a round trip to a server */
+  guint64            statements; /* counted by the backend: see ca_db_statement_count() */
 };
 
 struct _CaStmt
 {
   CaDb     *db;
-  gboolean  running;  /* stepped since its last reset */
 };
 
 struct _CaDbBackend
@@ -95,12 +94,14 @@ const char   *ca_db_message        (CaDb        *db);
 /* Runs one or more statements that return no rows. */
 CaDbStatus    ca_db_exec           (CaDb        *db,
                                     const char  *sql);
-/* How many statements (and commands) @db has run since it was opened. */
-guint64       ca_db_count_statements (CaDb      *db);
 /* Starts a transaction that holds the write lock from its start, so two
  * connections never both read the audit head or a serial and then race. */
 CaDbStatus    ca_db_begin_write    (CaDb        *db);
 gboolean      ca_db_in_transaction (CaDb        *db);
+/* The statements this connection has run so far: on a server each message
+ * it waited for an answer to (a round trip), on a file each run of a statement
+ * from its start. */
+guint64       ca_db_statement_count (CaDb       *db);
 /* Rows changed by the last INSERT, UPDATE or DELETE. */
 gint64        ca_db_changes        (CaDb        *db);
 /* The schema version the ledger records (0 for a new database). */

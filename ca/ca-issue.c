@@ -461,11 +461,14 @@ issue_one (CaLedger              *self,
            GError               **error)
 {
   g_auto(CaSigner) signer = { 0 };
+  gboolean loaded_in_transaction;
 
   if (check_request (request, error) == NULL || !ca_imei_validate (request->imei, error))
     return NULL;
 
   ca_ledger_lock_mutex (self);
+  /* Loaded inside the caller's write transaction, the signer cannot change before it is used. */
+  loaded_in_transaction = self->in_one_transaction;
   if (!ca_signer_load_for_signing (self, request->authority, &signer, error))
     {
       ca_ledger_unlock_mutex (self);
@@ -480,7 +483,7 @@ issue_one (CaLedger              *self,
       item = sign_for_key (&signer, request, request->imei, public_key, spki, key_type, host_key, &local_error);
       if (item != NULL && ca_ledger_begin (self, &local_error))
         {
-          if (check_signer_in_transaction (self, &signer, &local_error) &&
+          if ((loaded_in_transaction || check_signer_in_transaction (self, &signer, &local_error)) &&
               record_signed (self, item, &local_error) && ca_ledger_commit (self, &local_error))
             {
               ca_ledger_unlock_mutex (self);

@@ -274,6 +274,15 @@ ca_ledger_begin (CaLedger  *self,
 {
   CaDbStatus rc;
 
+  if (self->in_one_transaction)
+    {
+      if (ca_db_in_transaction (self->db))
+        return TRUE;
+      g_set_error (error, CA_ERROR, CA_ERROR_DATABASE,
+                   "An earlier step of this change failed and was undone, so nothing of it was "
+                   "saved in the ledger %s. Try again.", self->path);
+      return FALSE;
+    }
   ca_audit_forget_head (self);
   rc = ca_db_begin_write (self->db);
 
@@ -284,6 +293,8 @@ gboolean
 ca_ledger_commit (CaLedger  *self,
                   GError   **error)
 {
+  if (self->in_one_transaction)
+    return TRUE;
   if (!ca_ledger_exec (self, "COMMIT", error))
     {
       ca_ledger_rollback (self);
@@ -299,6 +310,37 @@ ca_ledger_rollback (CaLedger *self)
   ca_audit_forget_head (self);
   if (ca_db_in_transaction (self->db))
     ca_db_exec (self->db, "ROLLBACK");
+}
+
+/* Inside, ca_ledger_begin() and ca_ledger_commit() join the open transaction;
+ * ca_ledger_rollback() ends it, and every later step fails. */
+gboolean
+ca_ledger_run_in_transaction (CaLedger      *self,
+                              CaLedgerWork   work,
+                              gpointer       data,
+                              GError       **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), FALSE);
+  g_return_val_if_fail (work != NULL, FALSE);
+
+  ca_ledger_lock_mutex (self);
+  g_assert (!self->in_one_transaction);
+  ok = ca_ledger_begin (self, error);
+  if (ok)
+    {
+      self->in_one_transaction = TRUE;
+      ok = work (self, data, error) && ca_ledger_begin (self, error);
+      self->in_one_transaction = FALSE;
+      if (ok)
+        ok = ca_ledger_commit (self, error);
+      else
+        ca_ledger_rollback (self);
+    }
+  ca_ledger_unlock_mutex (self);
+
+  return ok;
 }
 
 static gboolean
@@ -748,20 +790,6 @@ ca_ledger_get_path (CaLedger *self)
   return self->path;
 }
 
-guint64
-ca_ledger_count_statements (CaLedger *self)
-{
-  guint64 count;
-
-  g_return_val_if_fail (CA_IS_LEDGER (self), 0);
-
-  ca_ledger_lock_mutex (self);
-  count = ca_db_count_statements (self->db);
-  ca_ledger_unlock_mutex (self);
-
-  return count;
-}
-
 gboolean
 ca_ledger_read_meta (CaLedger    *self,
                      const char  *key,
@@ -965,6 +993,20 @@ ca_ledger_get_key (CaLedger    *self,
   g_hash_table_insert (self->keys, g_memdup2 (&authority_id, sizeof authority_id), key);
 
   return key;
+}
+
+guint64
+ca_ledger_statement_count (CaLedger *self)
+{
+  guint64 count;
+
+  g_return_val_if_fail (CA_IS_LEDGER (self), 0);
+
+  ca_ledger_lock_mutex (self);
+  count = ca_db_statement_count (self->db);
+  ca_ledger_unlock_mutex (self);
+
+  return count;
 }
 
 /**

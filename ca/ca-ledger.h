@@ -33,9 +33,6 @@ CaLedger   *ca_ledger_open_read_only  (const char           *path,
                                        GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean    ca_ledger_was_created     (CaLedger             *self);
 const char *ca_ledger_get_path        (CaLedger             *self);
-/* How many statements the ledger has sent its database since it was opened:
- * on a server, each is a round trip. */
-guint64     ca_ledger_count_statements (CaLedger            *self);
 
 /* All authorities of one ledger share one workspace passphrase. The first unlock of
  * a ledger sets it; later ones check it against the stored verifier before
@@ -50,6 +47,22 @@ gboolean    ca_ledger_unlock          (CaLedger             *self,
                                        GError              **error);
 gboolean    ca_ledger_is_unlocked     (CaLedger             *self);
 void        ca_ledger_lock            (CaLedger             *self);
+
+/* Runs @work inside one write transaction, holding the ledger for its length:
+ * what the ca_ledger_* calls it makes would each commit on their own commits
+ * once, together at its end, or none of it does. @work does no slow input or
+ * output: every other thread's call waits for it. Not nested. */
+typedef gboolean (*CaLedgerWork) (CaLedger  *ledger,
+                                  gpointer   data,
+                                  GError   **error);
+gboolean    ca_ledger_run_in_transaction (CaLedger      *self,
+                                          CaLedgerWork   work,
+                                          gpointer       data,
+                                          GError       **error);
+
+/* The statements this ledger has sent to its database since it was opened: on
+ * a server, each is one round trip. For measuring what an operation costs. */
+guint64     ca_ledger_statement_count (CaLedger             *self);
 
 /* Copies the whole ledger to @destination with SQLite's online backup. */
 gboolean    ca_ledger_backup          (CaLedger             *self,

@@ -42,6 +42,7 @@ struct _CaLedger
   char       *station_name; /* (nullable) its name */
   gint64      audit_head_id; /* the head the open write transaction last appended, */
   char       *audit_head_hash; /* (nullable) so the next append need not read it back */
+  gboolean    in_one_transaction; /* inside ca_ledger_run_in_transaction(): begin and commit are its */
 };
 
 /* Binds the station this machine is, or NULL when it is none. */

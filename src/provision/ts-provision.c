@@ -646,6 +646,75 @@ delete_old_key (Flow    *f,
          ts_store_mark_removed (f->ledger, removing, error);
 }
 
+static gboolean record_intents (Flow    *f,
+                                GError **error);
+
+/* The certificate for the key @keygen made on the modem, or (both NULL) for a
+ * key made here. */
+typedef struct
+{
+  Flow           *f;
+  TsKeygenResult *keygen;
+  CaCsr          *csr;
+} Issuing;
+
+static gboolean
+issue_and_record_intents (CaLedger  *ledger,
+                          gpointer   data,
+                          GError   **error)
+{
+  Issuing *issuing = data;
+  Flow *f = issuing->f;
+  const TsProvisionRequest *req = f->request;
+  CaIssueRequest issue = {
+    .authority = req->authority,
+    .imei = f->identity->imei,
+    .profile = req->profile,
+    .uuid = f->identity->device_uuid,
+    .days = req->days,
+  };
+
+  if (issuing->csr != NULL)
+    {
+      f->certificate = ca_ledger_issue (ledger, &issue, issuing->csr, error);
+      if (f->certificate == NULL || !ts_key_evidence_record (ledger, f->certificate, issuing->keygen, error))
+        return FALSE;
+    }
+  else
+    {
+      char *key_pem = NULL;
+
+      f->certificate = ca_ledger_issue_with_new_key (ledger, &issue, CA_KEY_EC_P256, &key_pem, error);
+      if (f->certificate == NULL)
+        return FALSE;
+      /* The key is written exactly as generated (LF endings), so the only copies
+       * are this buffer, which wipes itself when dropped, and the modem's. */
+      f->host_key = ca_secret_bytes_new_take (key_pem, strlen (key_pem));
+    }
+
+  return record_intents (f, error);
+}
+
+/* The certificate (with its key evidence) and the intent for every credential
+ * commit together, before the first write: a failure or a crash leaves none of
+ * them, and the key's install open for the next session to settle. */
+static gboolean
+issue_in_one_transaction (Flow     *f,
+                          Issuing  *issuing,
+                          GError  **error)
+{
+  step_begin (f, TS_PROVISION_STEP_ISSUE, _("Signing the certificate for %s with %s"),
+              f->common_name, f->request->authority);
+
+  if (ca_ledger_run_in_transaction (f->ledger, issue_and_record_intents, issuing, error))
+    return TRUE;
+  g_clear_pointer (&f->certificate, ca_certificate_free);
+  g_clear_pointer (&f->host_key, g_bytes_unref);
+  g_array_set_size (f->writes, 0);
+
+  return FALSE;
+}
+
 /* %KEYGEN, the CSR checks, and the certificate. */
 static gboolean
 keygen_and_issue (Flow    *f,
@@ -655,13 +724,6 @@ keygen_and_issue (Flow    *f,
   g_autoptr(TsKeygenResult) keygen = NULL;
   g_autoptr(CaCsr) csr = NULL;
   g_autofree char *attributes = NULL;
-  CaIssueRequest issue = {
-    .authority = req->authority,
-    .imei = f->identity->imei,
-    .profile = req->profile,
-    .uuid = f->identity->device_uuid,
-    .days = req->days,
-  };
   gsize len = 0;
   const guint8 *der;
 
@@ -699,15 +761,8 @@ keygen_and_issue (Flow    *f,
     }
   der = g_bytes_get_data (keygen->body, &len);
   csr = ca_csr_parse (der, len, error);
-  if (csr == NULL)
-    return FALSE;
 
-  step_begin (f, TS_PROVISION_STEP_ISSUE, _("Signing the certificate for %s with %s"),
-              f->common_name, req->authority);
-
-  f->certificate = ca_ledger_issue (f->ledger, &issue, csr, error);
-
-  return f->certificate != NULL && ts_key_evidence_record (f->ledger, f->certificate, keygen, error);
+  return csr != NULL && issue_in_one_transaction (f, &(Issuing) { f, keygen, csr }, error);
 }
 
 /* --host-key: the key is made here, issued for, written as type 2 and wiped. */
@@ -715,34 +770,9 @@ static gboolean
 issue_host_key (Flow    *f,
                 GError **error)
 {
-  const TsProvisionRequest *req = f->request;
-  char *key_pem = NULL;
-  CaIssueRequest issue = {
-    .authority = req->authority,
-    .imei = f->identity->imei,
-    .profile = req->profile,
-    .uuid = f->identity->device_uuid,
-    .days = req->days,
-  };
-
   step_begin (f, TS_PROVISION_STEP_HOST_KEY, _("Generating the key on this computer"));
 
-  if (!delete_old_key (f, error))
-    return FALSE;
-
-  step_begin (f, TS_PROVISION_STEP_ISSUE, _("Signing the certificate for %s with %s"),
-              f->common_name, req->authority);
-
-  f->certificate = ca_ledger_issue_with_new_key (f->ledger, &issue, CA_KEY_EC_P256, &key_pem,
-                                                 error);
-  if (f->certificate == NULL)
-    return FALSE;
-
-  /* The key is written exactly as generated (LF endings), so the only copies
-   * are this buffer, which wipes itself when dropped, and the modem's. */
-  f->host_key = ca_secret_bytes_new_take (key_pem, strlen (key_pem));
-
-  return TRUE;
+  return delete_old_key (f, error) && issue_in_one_transaction (f, &(Issuing) { f }, error);
 }
 
 /* The intent for every credential goes into the ledger before the first write. */
@@ -1196,7 +1226,7 @@ run_flow (Flow    *f,
     return FALSE;
   if (req->host_key ? !issue_host_key (f, error) : !keygen_and_issue (f, error))
     return FALSE;
-  if (!record_intents (f, error) || !write_credentials (f, error) || !verify (f, error))
+  if (!write_credentials (f, error) || !verify (f, error))
     return FALSE;
   if (!restore_mode (f, error) || !record_verified (f, error))
     return FALSE;

@@ -318,16 +318,48 @@ drop_connection (void)
 static gpointer
 issue_in_thread (gpointer data)
 {
-  GError *error = NULL;
+  g_autoptr(GError) error = NULL;
   CaCertificate *cert = issue_new_key (data, "Issuing", IMEI3, &error);
 
-  g_assert_null (cert);
+  g_assert_no_error (error);
 
-  return error;
+  return cert;
 }
 
-/* A broken connection is made again for the next transaction; one that breaks
- * inside a transaction fails it with advice, and nothing half-done remains. */
+/* Records a device, has the connection cut, then records another. */
+static gboolean
+write_then_drop (CaLedger  *ledger,
+                 gpointer   data,
+                 GError   **error)
+{
+  if (!ca_ledger_device_seen (ledger, &(CaDevice) { "352656100123465" }, error))
+    return FALSE;
+  drop_connection ();
+
+  return ca_ledger_device_seen (ledger, &(CaDevice) { "352656100123473" }, error);
+}
+
+/* Blocks until the ledger's connection waits for a lock @holder has. */
+static void
+wait_until_blocked (PGconn *holder)
+{
+  g_autofree char *waiting = g_strdup_printf ("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                                              "'tsledger%d' AND wait_event_type = 'Lock'", (int) getpid ());
+
+  for (;;)
+    {
+      PGresult *result = server_query (holder, waiting);
+      gboolean blocked = g_str_equal (PQgetvalue (result, 0, 0), "1");
+
+      PQclear (result);
+      if (blocked)
+        return;
+    }
+}
+
+/* A broken connection is made again for the next transaction, and for a write
+ * transaction waiting for its lock, before anything is written; one that
+ * breaks after a write fails with advice, and nothing half-done remains. */
 static void
 test_reconnects (Fixture       *fixture,
                  gconstpointer  user_data)
@@ -337,9 +369,7 @@ test_reconnects (Fixture       *fixture,
   g_autoptr(CaCertificate) second = NULL;
   g_autoptr(CaCertificate) third = NULL;
   g_autofree char *uri = named_uri (fixture);
-  g_autofree char *waiting = g_strdup_printf ("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-                                              "'tsledger%d' AND wait_event_type = 'Lock'", (int) getpid ());
-  GError *lost;
+  g_autoptr(GError) lost = NULL;
   GThread *thread;
   PGconn *holder;
   gint64 checked = 0;
@@ -357,32 +387,27 @@ test_reconnects (Fixture       *fixture,
   second = issue_new_key (fixture->ledger, "Issuing", IMEI2, &error);
   g_assert_no_error (error);
 
-  /* Dropped inside one: the ledger's write lock is held elsewhere, so the
-   * issue waits inside its transaction until the connection is cut. */
+  /* Dropped while waiting for the write lock, which is held elsewhere: the
+   * ledger connects again and waits on, and issues once the lock is free. */
   holder = server_connect (fixture->path);
   PQclear (server_query (holder, "SELECT pg_advisory_lock (7461677370)"));
   thread = g_thread_new ("issue", issue_in_thread, fixture->ledger);
-  for (;;)
-    {
-      PGresult *result = server_query (holder, waiting);
-      gboolean blocked = g_str_equal (PQgetvalue (result, 0, 0), "1");
-
-      PQclear (result);
-      if (blocked)
-        break;
-    }
+  wait_until_blocked (holder);
   drop_connection ();
-  lost = g_thread_join (thread);
+  wait_until_blocked (holder);
   PQfinish (holder);
+  third = g_thread_join (thread);
+  g_assert_nonnull (third);
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 3);
+
+  /* Dropped after a write: the change fails with advice, and its first write
+   * is not there either. */
+  g_assert_false (ca_ledger_run_in_transaction (fixture->ledger, write_then_drop, NULL, &lost));
   g_assert_error (lost, CA_ERROR, CA_ERROR_DATABASE);
   g_assert_nonnull (strstr (lost->message, "connection to the ledger server"));
   g_assert_nonnull (strstr (lost->message, "was lost"));
   g_assert_nonnull (strstr (lost->message, "try again"));
-  g_error_free (lost);
-  g_assert_cmpint (count_rows (fixture, "certificates"), ==, 2);
-
-  third = issue_new_key (fixture->ledger, "Issuing", IMEI3, &error);
-  g_assert_no_error (error);
+  g_assert_cmpint (count_rows (fixture, "devices WHERE imei IN ('352656100123465', '352656100123473')"), ==, 0);
   g_assert_cmpint (count_rows (fixture, "certificates"), ==, 3);
   g_assert_true (ca_ledger_verify_audit (fixture->ledger, &checked, &broken, &error));
   g_assert_no_error (error);

@@ -895,6 +895,79 @@ test_audit_head (Fixture       *fixture,
   g_assert_error (error, CA_ERROR, CA_ERROR_AUDIT_BROKEN);
 }
 
+/* Issues for IMEI1 and then IMEI2 on one CSR: the second is refused (the key
+ * is IMEI1's) and rolls the transaction back; @ignore_failure goes on as if not. */
+typedef struct
+{
+  CaCsr    *csr;
+  gboolean  second;
+  gboolean  ignore_failure;
+} TwoIssues;
+
+static gboolean
+issue_two (CaLedger  *ledger,
+           gpointer   data,
+           GError   **error)
+{
+  TwoIssues *two = data;
+  g_autoptr(CaCertificate) first = NULL;
+  g_autoptr(CaCertificate) second = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  first = ca_ledger_issue (ledger, &(CaIssueRequest) { "Issuing", IMEI1 }, two->csr, error);
+  if (first == NULL || !two->second)
+    return first != NULL;
+  second = ca_ledger_issue (ledger, &(CaIssueRequest) { "Issuing", IMEI2 }, two->csr, &local_error);
+  g_assert_null (second);
+  g_assert_nonnull (local_error);
+  if (two->ignore_failure)
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local_error));
+
+  return FALSE;
+}
+
+/* Changes made inside ca_ledger_run_in_transaction() commit together or not at all. */
+static void
+test_one_transaction (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  EVP_PKEY *key;
+  TwoIssues two = { 0 };
+  gint64 certificates;
+  gint64 events;
+
+  make_cas (fixture);
+  key = EVP_EC_gen ("P-256");
+  two.csr = new_csr (key, FALSE);
+  EVP_PKEY_free (key);
+  certificates = count_rows (fixture, "certificates");
+  events = count_rows (fixture, "audit_log");
+
+  two.second = TRUE;
+  g_assert_false (ca_ledger_run_in_transaction (fixture->ledger, issue_two, &two, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, certificates);
+
+  /* A step that failed undid the lot, even when the work went on regardless. */
+  two.ignore_failure = TRUE;
+  g_assert_false (ca_ledger_run_in_transaction (fixture->ledger, issue_two, &two, &error));
+  g_assert_error (error, CA_ERROR, CA_ERROR_DATABASE);
+  g_clear_error (&error);
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, certificates);
+  g_assert_cmpint (count_rows (fixture, "audit_log"), ==, events);
+
+  two.second = FALSE;
+  g_assert_true (ca_ledger_run_in_transaction (fixture->ledger, issue_two, &two, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, certificates + 1);
+  g_assert_cmpint (count_rows (fixture, "audit_log"), ==, events + 1);
+  assert_audit_verifies (fixture->ledger);
+  ca_csr_unref (two.csr);
+}
+
 /* Editing a table without touching the log is caught by replaying the log. */
 static void
 test_audit_replay (Fixture       *fixture,
@@ -1560,15 +1633,15 @@ test_batch_statements (Fixture       *fixture,
   guint64 for_large;
 
   make_cas (fixture);
-  before = ca_ledger_count_statements (fixture->ledger);
+  before = ca_ledger_statement_count (fixture->ledger);
   g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, small, 2, &error));
   g_assert_no_error (error);
-  for_small = ca_ledger_count_statements (fixture->ledger) - before;
+  for_small = ca_ledger_statement_count (fixture->ledger) - before;
 
-  before = ca_ledger_count_statements (fixture->ledger);
+  before = ca_ledger_statement_count (fixture->ledger);
   g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, large, 40, &error));
   g_assert_no_error (error);
-  for_large = ca_ledger_count_statements (fixture->ledger) - before;
+  for_large = ca_ledger_statement_count (fixture->ledger) - before;
 
   g_test_message ("statements for a batch of 2 rows: %" G_GUINT64_FORMAT ", of 40 rows: %" G_GUINT64_FORMAT,
                   for_small, for_large);
@@ -1958,6 +2031,7 @@ main (int   argc,
   ADD_BOTH ("/ca/issue/batch-statements", test_batch_statements);
   ADD ("/ca/issue/batch-stops-when-revoked", test_batch_stops_when_revoked);
   ADD_BOTH ("/ca/audit/head", test_audit_head);
+  ADD_BOTH ("/ca/ledger/one-transaction", test_one_transaction);
   ADD_BOTH ("/ca/sign/detached", test_sign_detached);
   ADD ("/ca/ledger/refuses-empty", test_open_refuses_empty);
   ADD ("/ca/ledger/refuses-foreign-database", test_open_refuses_foreign_database);

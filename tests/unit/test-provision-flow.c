@@ -20,6 +20,7 @@
 #include "ts-server-ca.h"
 
 #define SEC_TAG 16842753
+#define STATEMENTS_PER_UNIT 62
 
 /* A scratch ledger with Root → Issuing, and a tagsmith-emulator on a pty. */
 typedef struct
@@ -46,9 +47,12 @@ die_with_test (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
+/* Starts an emulated @kit with the runtime folder @dir and opens its modem. */
 static void
-start_emulator (FlowFixture *fixture,
-                const Kit   *kit)
+spawn_kit (const char   *dir,
+           const Kit    *kit,
+           GSubprocess **out_emulator,
+           TsModem     **out_modem)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) out = NULL;
@@ -59,20 +63,27 @@ start_emulator (FlowFixture *fixture,
   g_assert_nonnull (emulator);
   /* The emulator registers itself in the runtime folder: keep it in the scratch folder. */
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", fixture->ca.dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", dir, TRUE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
-  fixture->emulator = g_subprocess_launcher_spawn (launcher, &error, emulator,
+  *out_emulator = g_subprocess_launcher_spawn (launcher, &error, emulator,
                                                    "--no-pacing", "--profile", kit->profile,
                                                    "--imei", kit->imei, "--cfun", "1", NULL);
   g_assert_no_error (error);
 
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (fixture->emulator));
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (*out_emulator));
   port = g_data_input_stream_read_line (out, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (port);
 
-  fixture->modem = ts_modem_open (port, TS_MODEM_OPEN_NONE, NULL, &error);
+  *out_modem = ts_modem_open (port, TS_MODEM_OPEN_NONE, NULL, &error);
   g_assert_no_error (error);
+}
+
+static void
+start_emulator (FlowFixture *fixture,
+                const Kit   *kit)
+{
+  spawn_kit (fixture->ca.dir, kit, &fixture->emulator, &fixture->modem);
 }
 
 static void
@@ -80,6 +91,16 @@ flow_set_up (FlowFixture   *fixture,
              gconstpointer  user_data)
 {
   fixture_set_up (&fixture->ca, NULL);
+  make_cas (&fixture->ca);
+  start_emulator (fixture, user_data);
+}
+
+/* The same on a ledger on the test server. */
+static void
+flow_set_up_on_server (FlowFixture   *fixture,
+                       gconstpointer  user_data)
+{
+  fixture_set_up (&fixture->ca, test_pg_uri ());
   make_cas (&fixture->ca);
   start_emulator (fixture, user_data);
 }
@@ -94,7 +115,7 @@ flow_tear_down (FlowFixture   *fixture,
   g_subprocess_force_exit (fixture->emulator);
   g_subprocess_wait (fixture->emulator, NULL, NULL);
   g_clear_object (&fixture->emulator);
-  fixture_tear_down (&fixture->ca, NULL);
+  fixture_tear_down (&fixture->ca, fixture->ca.schema != NULL ? test_pg_uri () : NULL);
 }
 
 static TsProvisionRequest *
@@ -605,6 +626,58 @@ test_async (FlowFixture   *fixture,
     ;
 }
 
+typedef struct
+{
+  CaLedger *ledger;
+  TsModem  *modem;
+  guint64   statements;
+} Unit;
+
+/* On a thread of its own, as `tagsmith line` runs each unit. */
+static gpointer
+provision_unit (gpointer data)
+{
+  Unit *unit = data;
+  g_autoptr(TsProvisionRequest) request = request_new ();
+  g_autoptr(TsProvisionResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 before = ca_ledger_statement_count (unit->ledger);
+
+  result = ts_provision_run (unit->ledger, unit->modem, request, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (result->outcome, ==, TS_PROVISION_PROVISIONED);
+  unit->statements = ca_ledger_statement_count (unit->ledger) - before;
+
+  return NULL;
+}
+
+/* What a production unit costs the ledger in statements, on a server one round
+ * trip each: a second kit, once the first made the connection ready. The
+ * bound is the count when it was set (59 on a file and on a server) and a little
+ * room; a new round trip per unit shows here before it shows on the line. */
+static void
+test_statements_per_unit (FlowFixture   *fixture,
+                          gconstpointer  user_data)
+{
+  static const Kit second = { "nrf9161", "352656100367872" };
+  g_autoptr(GSubprocess) emulator = NULL;
+  g_autoptr(TsModem) modem = NULL;
+  Unit first = { fixture->ca.ledger, fixture->modem };
+  Unit unit = { fixture->ca.ledger };
+
+  g_thread_join (g_thread_new ("unit", provision_unit, &first));
+  spawn_kit (fixture->ca.dir, &second, &emulator, &modem);
+  unit.modem = modem;
+  g_thread_join (g_thread_new ("unit", provision_unit, &unit));
+  ts_modem_close (modem);
+  g_subprocess_force_exit (emulator);
+  g_subprocess_wait (emulator, NULL, NULL);
+
+  g_test_message ("first unit: %" G_GUINT64_FORMAT " statements, second: %" G_GUINT64_FORMAT,
+                  first.statements, unit.statements);
+  g_assert_cmpuint (unit.statements, <=, STATEMENTS_PER_UNIT);
+}
+
 static void
 add_flow_test (const char *path,
                const Kit  *kit,
@@ -629,6 +702,10 @@ main (int   argc,
   add_flow_test ("/provision/flow/profile-checked-first", &kit_9161, test_profile_checked_first);
   add_flow_test ("/provision/flow/cancelled", &kit_9161, test_cancelled);
   add_flow_test ("/provision/flow/async", &kit_9161, test_async);
+  add_flow_test ("/provision/flow/statements-per-unit", &kit_9161, test_statements_per_unit);
+  if (test_pg_uri () != NULL)
+    g_test_add ("/pg/provision/flow/statements-per-unit", FlowFixture, &kit_9161,
+                flow_set_up_on_server, test_statements_per_unit, flow_tear_down);
 
   return g_test_run ();
 }
