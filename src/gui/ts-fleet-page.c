@@ -719,6 +719,9 @@ ts_fleet_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->lots_cancellable);
   g_clear_handle_id (&self->columns_idle, g_source_remove);
+  /* The columns going away change the sorter: that is no order a person chose. */
+  if (self->column_view != NULL)
+    g_signal_handlers_disconnect_by_func (gtk_column_view_get_sorter (self->column_view), sort_changed_cb, self);
   gtk_widget_dispose_template (GTK_WIDGET (object), TS_TYPE_FLEET_PAGE);
   g_clear_object (&self->model);
   g_clear_object (&self->lots_cancellable);
