@@ -102,4 +102,39 @@ def _():
     assert frames, said
 
 
+# A test program whose first case makes its Tagsmith log a critical (gdb calls into the running
+# app), and whose next case finds the app still there.
+CRITICAL_PROGRAM = """
+import subprocess, tsgui
+app = tsgui.App()
+tap = tsgui.Tap()
+
+@tap.test("the app logs a critical")
+def _():
+    subprocess.run(["gdb", "-p", str(app.proc.pid), "-batch", "-nx", "-ex",
+                    'call (void) g_log ("Tagsmith", 8, "a critical for the harness")'],
+                   check=True, capture_output=True, timeout=120)
+    tsgui.wait_for(lambda: app.window.name == "Tagsmith")
+
+@tap.test("the app still runs")
+def _():
+    assert app.proc.poll() is None
+
+try:
+    tap.done()
+finally:
+    app.close()
+"""
+
+
+@tap.test("a critical the app logs fails the case that caused it, and the app runs on")
+def _():
+    out = subprocess.run([sys.executable, "-c", CRITICAL_PROGRAM], env=ENV, capture_output=True, text=True,
+                         timeout=600)
+    said = out.stdout.splitlines()
+    assert "not ok 1 - the app logs a critical" in said, out.stdout
+    assert any("the app logged:" in line and "a critical for the harness" in line for line in said), out.stdout
+    assert "ok 2 - the app still runs" in said, out.stdout
+
+
 tap.done()

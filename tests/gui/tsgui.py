@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -121,15 +122,26 @@ def _end_leftover_app():
 
 
 class App:
-    """The running tagsmith window: the accessible application of the process it started."""
+    """The running tagsmith window: the accessible application of the process it started.
+
+    Its criticals fail the case that caused them (Tap.done) rather than end the app, as
+    G_DEBUG=fatal-criticals would: an app killed mid-test fails every later case too and hides
+    which call went wrong. A test that passes its own STDERR gets the app as it is."""
 
     def __init__(self, *args, env=None, stderr=None):
         self.env = dict(os.environ, **(env or {}))
+        self.criticals = []
+        watch = stderr is None
+        if watch:
+            debug = [f for f in self.env.get("G_DEBUG", "").split(",") if f and f != "fatal-criticals"]
+            self.env["G_DEBUG"] = ",".join(debug)
         _end_leftover_app()
         # Its own process group, so that closing it also ends the virtual devices it started
         # (they share the test's stdout, which meson waits on).
         self.proc = subprocess.Popen([TAGSMITH, *args], env=self.env, start_new_session=True,
-                                     stderr=stderr)
+                                     stderr=subprocess.PIPE if watch else stderr)
+        if watch:
+            threading.Thread(target=self._read_stderr, daemon=True).start()
         _running.append(self)
         atexit.register(self.close)
         deadline = time.monotonic() + 30
@@ -143,6 +155,14 @@ class App:
         if self.node is None:
             raise RuntimeError("the tagsmith window never appeared on the accessibility bus")
         self.window = self.wait_for(lambda: self.node.child(roleName="frame", retry=False))
+
+    def _read_stderr(self):
+        """Passes the app's stderr on to the test's, keeping the criticals in it."""
+        for raw in self.proc.stderr:
+            line = raw.decode(errors="replace")
+            sys.stderr.write(line)
+            if "-CRITICAL **" in line:
+                self.criticals.append(line.strip())
 
     def _is_mine(self, application):
         return application.name == "tagsmith" and application.get_process_id() == self.proc.pid
@@ -472,6 +492,15 @@ class Skip(Exception):
     """Raised by a test that cannot run here yet; reported as TAP `# SKIP reason`."""
 
 
+def _take_criticals():
+    """The criticals the running apps logged since the last call."""
+    found = []
+    for app in list(_running):
+        found += app.criticals
+        app.criticals.clear()
+    return found
+
+
 def _apps_report():
     """Lines on how each running tagsmith fares, for a failed case: whether it died, and how,
     or where its main thread is (an app that does not answer the accessibility bus any more
@@ -511,6 +540,9 @@ class Tap:
         for i, (name, fn) in enumerate(self.tests, 1):
             try:
                 fn()
+                criticals = _take_criticals()
+                if criticals:
+                    raise AssertionError("the app logged: " + " | ".join(criticals))
                 print(f"ok {i} - {name}")
             except Skip as e:
                 print(f"ok {i} - {name} # SKIP {e}")
@@ -519,7 +551,7 @@ class Tap:
                 print(f"not ok {i} - {name}")
                 for line in "".join(traceback.format_exception(e)).splitlines():
                     print(f"# {line}")
-                for line in _apps_report():
+                for line in [*(f"logged {c}" for c in _take_criticals()), *_apps_report()]:
                     print(f"# app: {line}")
             sys.stdout.flush()
         sys.exit(1 if failed else 0)
