@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 
 from tsgui import TAGSMITH, App, Tap, app_owner_pid, scratch_dir, wait_for
 
@@ -135,6 +136,47 @@ def _():
     assert "not ok 1 - the app logs a critical" in said, out.stdout
     assert any("the app logged:" in line and "a critical for the harness" in line for line in said), out.stdout
     assert "ok 2 - the app still runs" in said, out.stdout
+
+
+# A stand-in test program for run.py: its first run fails as SAID, its second passes.
+FLAKY_PROGRAM = """
+import os, sys
+count = os.path.join(sys.argv[1], "runs")
+runs = int(open(count).read()) + 1 if os.path.exists(count) else 1
+open(count, "w").write(str(runs))
+if runs == 1:
+    print("TAP version 13\\n1..1\\nnot ok 1 - a case\\n" + sys.argv[2])
+    sys.exit(1)
+print("TAP version 13\\n1..1\\nok 1 - a case")
+"""
+RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "run.py")
+
+
+def run_flaky(said):
+    folder = tempfile.mkdtemp(dir=scratch)
+    program = os.path.join(folder, "program.py")
+    with open(program, "w") as f:
+        f.write(FLAKY_PROGRAM)
+    out = subprocess.run([sys.executable, RUN, program, folder, said], capture_output=True, text=True,
+                         timeout=60)
+    with open(os.path.join(folder, "runs")) as f:
+        return out, int(f.read())
+
+
+@tap.test("a program whose app GTK's AT-SPI backend crashed runs once more, and says so")
+def _():
+    out, runs = run_flaky("# app: logged (tagsmith:1): GLib-CRITICAL **: 10:19:34.305: "
+                          "g_variant_is_object_path: assertion 'string != NULL' failed")
+    assert runs == 2 and out.returncode == 0, (runs, out)
+    assert out.stdout.startswith("# ran again: GTK 4.8's AT-SPI backend") and "ok 1 - a case" in out.stdout, out
+    assert "not ok 1 - a case" in out.stderr, out.stderr
+
+
+@tap.test("a program that fails otherwise runs once, and fails")
+def _():
+    out, runs = run_flaky("# AssertionError: the toast never came")
+    assert runs == 1 and out.returncode == 1, (runs, out)
+    assert "not ok 1 - a case" in out.stdout, out
 
 
 tap.done()
