@@ -124,7 +124,7 @@ show_certificate (TsHistoryWindow     *self,
   if (state.kind == TS_BADGE_REVOKED)
     {
       g_autofree char *text = g_strdup_printf (_("Revoked: %s"),
-                                               ca_revoke_reason_to_string (cert->revoke_reason));
+                                               ts_revoke_reason_label (cert->revoke_reason));
 
       badge = badge_new (text, state.style);
     }

@@ -120,7 +120,7 @@ revoked_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(Outcome) outcome = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   g_autofree char *body = NULL;
-  const char *reason_text = ca_revoke_reason_to_string (revoke->reason);
+  const char *reason_text = ts_revoke_reason_label (revoke->reason);
 
   if (outcome == NULL)
     {
@@ -211,7 +211,7 @@ ts_revoke_reason_row_new (const char     *title,
   const TsRevokeReasonText *reasons = ts_revoke_reasons (&n_reasons);
 
   for (guint i = 0; i < n_reasons; i++)
-    gtk_string_list_append (names, _(reasons[i].title));
+    gtk_string_list_append (names, ts_revoke_reason_label (reasons[i].reason));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_combo_row_set_model (row, G_LIST_MODEL (names));
   for (guint i = 0; i < n_reasons; i++)
@@ -254,7 +254,7 @@ ts_revoke_reason_list_new (const TsRevokeReasonText *reasons,
     {
       GtkWidget *row = adw_action_row_new ();
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(reasons[i].title));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), ts_revoke_reason_label (reasons[i].reason));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _(reasons[i].explanation));
       adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
       g_object_set_data (G_OBJECT (row), "ts-reason", GINT_TO_POINTER (reasons[i].reason));
@@ -370,7 +370,7 @@ certificates_cb (GObject      *object,
     g_set_error (&error, G_IO_ERROR, G_IO_ERROR_EXISTS,
                  _("Certificate %s is revoked already (%s). Publish its CA's CRL from the Authorities page "
                    "if servers still accept it."),
-                 revoke->serial, ca_revoke_reason_to_string (revoke->certificate->revoke_reason));
+                 revoke->serial, ts_revoke_reason_label (revoke->certificate->revoke_reason));
 
   if (error != NULL)
     {

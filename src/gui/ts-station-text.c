@@ -55,7 +55,7 @@ ts_station_advice (GPtrArray  *stations,
   return g_strdup_printf (_("The station “%s” was revoked on %s (%s), so this bench can no longer issue "
                             "or provision as it. Enroll this bench again under a new name under "
                             "Authorities, then choose that station in Preferences."),
-                          station->name, when, ca_revoke_reason_to_string (station->revoke_reason));
+                          station->name, when, ts_revoke_reason_label (station->revoke_reason));
 }
 
 const char *
@@ -104,7 +104,7 @@ ts_station_summary (const CaStation *station)
 
       return g_strdup_printf (_("CA “%s” below “%s” · revoked %s (%s)"), station->authority_name,
                               station->parent_name, revoked,
-                              ca_revoke_reason_to_string (station->revoke_reason));
+                              ts_revoke_reason_label (station->revoke_reason));
     }
 
   enrolled = ts_format_date (station->created_at);

@@ -368,7 +368,7 @@ revoked_cb (GObject      *object,
   message = g_strdup_printf (_("Revoked the station “%s” (%s): its CA “%s” is on the new CRL of “%s”, "
                                "published as %s. Put that CRL where devices and servers fetch it."),
                              revocation->station->name,
-                             ca_revoke_reason_to_string (revocation->station->revoke_reason),
+                             ts_revoke_reason_label (revocation->station->revoke_reason),
                              revocation->station->authority_name, revocation->station->parent_name,
                              revocation->crl_path);
   ts_show_message (GTK_WIDGET (self), message);

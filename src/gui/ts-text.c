@@ -89,21 +89,49 @@ ts_format_path (const char *path)
   return g_strconcat ("~", path + len, NULL);
 }
 
+/**
+ * ts_revoke_reason_label:
+ *
+ * A reason of RFC 5280 as people read it, where the ledger and the CRL keep the
+ * standard's identifier ("cessationOfOperation"): every reason, since an imported
+ * ledger may hold any of them.
+ *
+ * Returns: (transfer none): the translated label
+ */
+const char *
+ts_revoke_reason_label (CaRevokeReason reason)
+{
+  switch (reason)
+    {
+    case CA_REVOKE_UNSPECIFIED:            return _("Unspecified");
+    case CA_REVOKE_KEY_COMPROMISE:         return _("Key compromise");
+    case CA_REVOKE_CA_COMPROMISE:          return _("CA compromise");
+    case CA_REVOKE_AFFILIATION_CHANGED:    return _("Affiliation changed");
+    case CA_REVOKE_SUPERSEDED:             return _("Superseded");
+    case CA_REVOKE_CESSATION_OF_OPERATION: return _("Cessation of operation");
+    case CA_REVOKE_CERTIFICATE_HOLD:       return _("Certificate hold");
+    case CA_REVOKE_REMOVE_FROM_CRL:        return _("Removed from the CRL");
+    case CA_REVOKE_PRIVILEGE_WITHDRAWN:    return _("Privilege withdrawn");
+    case CA_REVOKE_AA_COMPROMISE:          return _("Attribute authority compromise");
+    default:                               return _("Unknown reason");
+    }
+}
+
 /* Only the reasons that fit a device certificate: the CA and attribute
  * authority compromises belong to authorities, and a hold would need a release
  * that Tagsmith does not offer. */
 static const TsRevokeReasonText revoke_reasons[] = {
-  { CA_REVOKE_KEY_COMPROMISE, N_("Key compromise"),
+  { CA_REVOKE_KEY_COMPROMISE,
     N_("The device's private key may be known to someone else, for example a lost or opened unit.") },
-  { CA_REVOKE_SUPERSEDED, N_("Superseded"),
+  { CA_REVOKE_SUPERSEDED,
     N_("A newer certificate replaces this one, as after a re-key; nothing went wrong.") },
-  { CA_REVOKE_AFFILIATION_CHANGED, N_("Affiliation changed"),
+  { CA_REVOKE_AFFILIATION_CHANGED,
     N_("The device changed owner or customer, so its name or organization no longer holds.") },
-  { CA_REVOKE_CESSATION_OF_OPERATION, N_("Cessation of operation"),
+  { CA_REVOKE_CESSATION_OF_OPERATION,
     N_("The device is retired, scrapped or returned and will not connect again.") },
-  { CA_REVOKE_PRIVILEGE_WITHDRAWN, N_("Privilege withdrawn"),
+  { CA_REVOKE_PRIVILEGE_WITHDRAWN,
     N_("The device may no longer use the service, for example an unpaid or blocked account.") },
-  { CA_REVOKE_UNSPECIFIED, N_("Unspecified"),
+  { CA_REVOKE_UNSPECIFIED,
     N_("None of the above, or the reason is not to be recorded.") },
 };
 
@@ -120,14 +148,14 @@ ts_revoke_reasons (guint *out_n)
  * compromised bench is what revoking a station is mostly for. For a CA, RFC 5280
  * names a compromised key "CA compromise", so there is no key compromise apart. */
 static const TsRevokeReasonText station_revoke_reasons[] = {
-  { CA_REVOKE_CA_COMPROMISE, N_("CA compromise"),
+  { CA_REVOKE_CA_COMPROMISE,
     N_("The bench's CA key may be known to someone else, for example a lost, stolen or opened bench: "
        "what it signed is no longer trusted.") },
-  { CA_REVOKE_CESSATION_OF_OPERATION, N_("Cessation of operation"),
+  { CA_REVOKE_CESSATION_OF_OPERATION,
     N_("The bench is retired and will not issue or provision again; nothing went wrong.") },
-  { CA_REVOKE_SUPERSEDED, N_("Superseded"),
+  { CA_REVOKE_SUPERSEDED,
     N_("Another station replaces this one, for example the same bench enrolled again.") },
-  { CA_REVOKE_AFFILIATION_CHANGED, N_("Affiliation changed"),
+  { CA_REVOKE_AFFILIATION_CHANGED,
     N_("The bench moved to another site, line or company, so its CA's name no longer holds.") },
 };
 

@@ -21,13 +21,14 @@ char *ts_format_path     (const char *path);
 char *ts_error_advice    (const GError *error);
 char *ts_message_advice  (const char   *message);
 
+const char *ts_revoke_reason_label (CaRevokeReason reason);
+
 /* A reason of RFC 5280 a person may give for revoking a device certificate or
- * a station, named and explained in plain words. */
+ * a station, explained in plain words; ts_revoke_reason_label() names it. */
 typedef struct
 {
   CaRevokeReason  reason;
-  const char     *title;        /* translated by the caller with _() */
-  const char     *explanation;  /* one line: when to choose it, what follows */
+  const char     *explanation;  /* one line, translated by the caller with _() */
 } TsRevokeReasonText;
 
 /* The reasons offered for a device certificate, in the order offered. */

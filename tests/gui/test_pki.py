@@ -206,7 +206,7 @@ def _():
     button(history, lambda n: n.name == f"Revoke certificate {serial}").doActionNamed("click")
     outcome = revoke_in_dialog(serial, HISTORY_IMEI, reason="Cessation of operation")
     check_revoked(HISTORY_IMEI, serial, "cessationOfOperation", outcome)
-    label(history, lambda name: name == "Revoked: cessationOfOperation")
+    label(history, lambda name: name == "Revoked: Cessation of operation")
     keyCombo("Escape")
     gone(f"History of {HISTORY_IMEI}")
 

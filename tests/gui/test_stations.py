@@ -210,7 +210,7 @@ def _():
     button(confirm, lambda n: n.name == "Revoke").doActionNamed("click")
     gone(f"Revoke the Station “{STATION}”?")
     text = label(app.window, lambda name: name.startswith(f"Revoked the station “{STATION}”")).name
-    assert text.startswith(f"Revoked the station “{STATION}” (cessationOfOperation)"), text
+    assert text.startswith(f"Revoked the station “{STATION}” (Cessation of operation)"), text
     path = re.search(r"published as (/.+?\.crl\.pem)\. ", text.replace("\n", " "))
     assert path, text
     assert os.path.dirname(os.path.dirname(path.group(1))) == os.path.dirname(ledger), path.group(1)

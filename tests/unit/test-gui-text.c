@@ -284,7 +284,7 @@ check_reasons (const TsRevokeReasonText *reasons,
       g_assert_cmpint (parsed, ==, reasons[i].reason);
       g_assert_false (offered[reasons[i].reason]);
       offered[reasons[i].reason] = TRUE;
-      g_assert_cmpuint (strlen (reasons[i].title), >, 0);
+      g_assert_cmpstr (ts_revoke_reason_label (reasons[i].reason), !=, "Unknown reason");
       g_assert_null (strchr (reasons[i].explanation, '\n'));
       g_assert_true (g_str_has_suffix (reasons[i].explanation, "."));
     }
@@ -304,6 +304,32 @@ test_revoke_reasons (void)
                  offered[CA_REVOKE_AFFILIATION_CHANGED] && offered[CA_REVOKE_CESSATION_OF_OPERATION]);
   g_assert_false (offered[CA_REVOKE_CA_COMPROMISE] || offered[CA_REVOKE_AA_COMPROMISE] ||
                   offered[CA_REVOKE_REMOVE_FROM_CRL]);
+}
+
+/* The window names every reason a ledger may hold in words, never by the
+ * standard's identifier, which the ledger, the CRL and --json keep. */
+static void
+test_revoke_reason_labels (void)
+{
+  static const CaRevokeReason all[] = {
+    CA_REVOKE_UNSPECIFIED, CA_REVOKE_KEY_COMPROMISE, CA_REVOKE_CA_COMPROMISE,
+    CA_REVOKE_AFFILIATION_CHANGED, CA_REVOKE_SUPERSEDED, CA_REVOKE_CESSATION_OF_OPERATION,
+    CA_REVOKE_CERTIFICATE_HOLD, CA_REVOKE_REMOVE_FROM_CRL, CA_REVOKE_PRIVILEGE_WITHDRAWN,
+    CA_REVOKE_AA_COMPROMISE,
+  };
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    {
+      const char *label = ts_revoke_reason_label (all[i]);
+
+      g_assert_cmpstr (label, !=, ca_revoke_reason_to_string (all[i]));
+      g_assert_cmpstr (label, !=, "Unknown reason");
+      g_assert_true (g_unichar_isupper (g_utf8_get_char (label)));
+      g_assert_true (g_hash_table_add (seen, (gpointer) label));
+    }
+  g_assert_cmpstr (ts_revoke_reason_label (CA_REVOKE_CESSATION_OF_OPERATION), ==, "Cessation of operation");
+  g_assert_cmpstr (ts_revoke_reason_label (7), ==, "Unknown reason");
 }
 
 static void
@@ -405,6 +431,7 @@ main (int    argc,
   g_test_add_func ("/gui-text/short-hash", test_short_hash);
   g_test_add_func ("/gui-text/format-path", test_format_path);
   g_test_add_func ("/gui-text/revoke-reasons", test_revoke_reasons);
+  g_test_add_func ("/gui-text/revoke-reason-labels", test_revoke_reason_labels);
   g_test_add_func ("/gui-text/station-revoke-reasons", test_station_revoke_reasons);
   g_test_add_func ("/gui-text/error-advice", test_error_advice);
 
