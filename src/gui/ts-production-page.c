@@ -819,6 +819,7 @@ dossier_written_cb (GObject      *object,
   g_autoptr(TsProductionPage) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = ts_dossier_flow_finish (result, &error);
+  g_autofree char *shown_path = NULL;
   g_autofree char *text = NULL;
 
   if (path == NULL)
@@ -827,7 +828,8 @@ dossier_written_cb (GObject      *object,
       return;
     }
 
-  text = g_strdup_printf (_("Dossier written to %s"), path);
+  shown_path = ts_format_path (path);
+  text = g_strdup_printf (_("Dossier written to %s"), shown_path);
   show_toast (self, text);
 }
 

@@ -120,6 +120,7 @@ revoked_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(Outcome) outcome = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   g_autofree char *body = NULL;
+  g_autofree char *crl_path = NULL;
   const char *reason_text = ts_revoke_reason_label (revoke->reason);
 
   if (outcome == NULL)
@@ -129,11 +130,13 @@ revoked_cb (GObject      *object,
     }
 
   if (outcome->crl_path != NULL)
+    crl_path = ts_format_path (outcome->crl_path);
+  if (crl_path != NULL)
     body = g_strdup_printf (_("Certificate %s of IMEI %s is revoked (%s).\n\nThe new CRL of %s is written "
                               "to %s. Copy it to where your servers fetch CRLs: until they have it, they "
                               "still accept the certificate."),
                             revoke->certificate->serial, revoke->imei, reason_text,
-                            revoke->certificate->authority_name, outcome->crl_path);
+                            revoke->certificate->authority_name, crl_path);
   else
     body = g_strdup_printf (_("Certificate %s of IMEI %s is revoked (%s).\n\nNo CRL was published: servers "
                               "accept the certificate until you publish the CRL of %s from the Authorities "

@@ -357,6 +357,7 @@ revoked_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(Revocation) revocation = ts_workspace_run_finish (TS_WORKSPACE (object), result, &error);
   g_autofree char *message = NULL;
+  g_autofree char *crl_path = NULL;
 
   if (revocation == NULL)
     {
@@ -365,12 +366,13 @@ revoked_cb (GObject      *object,
       return;
     }
 
+  crl_path = ts_format_path (revocation->crl_path);
   message = g_strdup_printf (_("Revoked the station “%s” (%s): its CA “%s” is on the new CRL of “%s”, "
                                "published as %s. Put that CRL where devices and servers fetch it."),
                              revocation->station->name,
                              ts_revoke_reason_label (revocation->station->revoke_reason),
                              revocation->station->authority_name, revocation->station->parent_name,
-                             revocation->crl_path);
+                             crl_path);
   ts_show_message (GTK_WIDGET (self), message);
 }
 

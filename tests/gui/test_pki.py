@@ -23,17 +23,17 @@ CSR_DIR = os.path.join(SOURCE_ROOT, "tests", "unit", "data", "ca")
 
 tap = Tap()
 scratch = scratch_dir("tagsmith-gui-pki-")
-# The ledger has a folder of its own: the CRLs go to crl/ beside it, and the file chooser
-# lists only the export's folder.
-os.makedirs(os.path.join(scratch, "ledger"))
-ledger = os.path.join(scratch, "ledger", "fleet.db")
 # The window's home folder is the test's own, with the export's folder where a person would
 # make it: the window names it from "~", and so does the screenshot of its summary.
 home = os.path.join(scratch, "home")
 export_dir = os.path.join(home, "Documents", "fleet-export")
 os.makedirs(export_dir)
 SHOWN_EXPORT_DIR = "~/Documents/fleet-export"
-data_home = os.path.join(scratch, "data")
+# The ledger where the app keeps it by default, in a folder of its own: the CRLs go to crl/
+# beside it, also named from "~".
+data_home = os.path.join(home, ".local", "share")
+os.makedirs(os.path.join(data_home, "tagsmith"))
+ledger = os.path.join(data_home, "tagsmith", "fleet.db")
 runtime = os.path.join(scratch, "runtime")
 os.makedirs(runtime, mode=0o700)
 state = {}
@@ -126,9 +126,9 @@ def revoke_in_dialog(serial, imei, reason=None):
 def check_revoked(imei, serial, reason, outcome):
     cert = next(c for c in certificates(imei) if c["serial"] == serial)
     assert (cert["status"], cert.get("revoke_reason")) == ("revoked", reason), cert
-    path = re.search(r"written to (/.+?\.crl\.pem)\. ", outcome.replace("\n", " "))
+    path = re.search(r"written to ~(/.+?\.crl\.pem)\. ", outcome.replace("\n", " "))
     assert path, outcome
-    path = path.group(1)
+    path = home + path.group(1)
     assert os.path.dirname(os.path.dirname(path)) == os.path.dirname(ledger), path
     out = subprocess.run(["openssl", "crl", "-in", path, "-noout", "-text"],
                          capture_output=True, text=True, timeout=20)
