@@ -42,6 +42,8 @@ typedef struct
   gboolean    transaction; /* the caller's transaction is open, even on a lost connection */
   guint       generation;  /* counts reconnections; statements prepared before are prepared again */
   GHashTable *prepared;    /* SQL as the server runs it → Prepared */
+  guint64     grown;       /* rows added in bulk since the tables were last counted */
+  gint64      counted;     /* the most rows the planner knew of in them then; -1 until read */
 } PgDb;
 
 /* A statement prepared on the server once per connection and shared by every
@@ -831,6 +833,65 @@ pg_reset_sequences (CaDb *db)
                   "END IF; END LOOP; END $$");
 }
 
+/* The rows the planner last counted in the largest of @list's tables. */
+static CaDbStatus
+counted_rows (CaDb       *db,
+              const char *list,
+              gint64     *out_rows)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT greatest (coalesce (max (reltuples), 0), 0)::bigint "
+                                          "FROM pg_catalog.pg_class WHERE oid = ANY (ARRAY['%s']::regclass[])", list);
+  g_autofree char *rows = NULL;
+  CaDbStatus status = query_text (db, sql, &rows);
+
+  if (status == CA_DB_OK)
+    *out_rows = rows != NULL ? g_ascii_strtoll (rows, NULL, 10) : 0;
+
+  return status;
+}
+
+/* Before adding this many rows, a bulk writer never counts again. */
+#define GROWTH_MIN_ROWS 1000
+
+/* The planner knows a table by its last ANALYZE, and autovacuum runs one only
+ * about a minute after a table changed a lot. A new ledger's first large batch
+ * was planned all along as the empty tables of its start: every group scanned
+ * all the certificates for its lookups, and the batch slowed as it grew. Once
+ * the rows added here outnumber the rows counted, they are counted again: a
+ * few times as a new ledger grows, seldom on a large one. */
+static CaDbStatus
+pg_note_growth (CaDb              *db,
+                const char *const *tables,
+                guint64            rows)
+{
+  PgDb *self = PG (db);
+  g_autofree char *list = g_strjoinv ("', '", (char **) tables);
+  g_autofree char *names = g_strjoinv (", ", (char **) tables);
+  g_autofree char *analyze = NULL;
+  CaDbStatus status;
+
+  self->grown += rows;
+  if (self->grown < GROWTH_MIN_ROWS)
+    return CA_DB_OK;
+  if (self->counted < 0)
+    {
+      status = counted_rows (db, list, &self->counted);
+      if (status != CA_DB_OK)
+        return status;
+    }
+  if (self->grown < (guint64) self->counted)
+    return CA_DB_OK;
+
+  /* A table another writer is counting already is left to it. */
+  analyze = g_strconcat ("ANALYZE (SKIP_LOCKED) ", names, NULL);
+  status = pg_exec (db, analyze);
+  if (status == CA_DB_OK)
+    status = counted_rows (db, list, &self->counted);
+  self->grown = 0;
+
+  return status;
+}
+
 static const CaDbBackend pg_backend = {
   .close = pg_close,
   .message = pg_message,
@@ -844,6 +905,7 @@ static const CaDbBackend pg_backend = {
   .count_tables = pg_count_tables,
   .begin_read = pg_begin_read,
   .reset_sequences = pg_reset_sequences,
+  .note_growth = pg_note_growth,
   .tables_sql = "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema () ORDER BY tablename",
   .columns_sql = "SELECT a.attname, COALESCE ((SELECT k.place FROM pg_catalog.pg_index i, "
                  "unnest (i.indkey::int2[]) WITH ORDINALITY AS k (attnum, place) "
@@ -904,6 +966,7 @@ ca_db_pg_open (const char  *uri,
   db->base.backend = &pg_backend;
   db->conn = conn;
   db->read_only = read_only;
+  db->counted = -1;
   db->prepared = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) prepared_free);
 
   *out_status = configure_session (db);

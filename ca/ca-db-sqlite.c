@@ -311,6 +311,16 @@ sqlite_reset_sequences (CaDb *db)
   return CA_DB_OK;
 }
 
+/* Without statistics SQLite's planner prefers an index that fits: nothing to
+ * count. */
+static CaDbStatus
+sqlite_note_growth (CaDb              *db,
+                    const char *const *tables,
+                    guint64            rows)
+{
+  return CA_DB_OK;
+}
+
 static const CaDbBackend sqlite_backend = {
   .close = sqlite_close,
   .message = sqlite_message,
@@ -324,6 +334,7 @@ static const CaDbBackend sqlite_backend = {
   .count_tables = sqlite_count_tables,
   .begin_read = sqlite_begin_read,
   .reset_sequences = sqlite_reset_sequences,
+  .note_growth = sqlite_note_growth,
   .tables_sql = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name",
   .columns_sql = "SELECT name, pk FROM pragma_table_info (?1) ORDER BY cid",
   .references_sql = "SELECT \"from\", \"table\" FROM pragma_foreign_key_list (?1)",

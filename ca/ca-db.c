@@ -229,6 +229,14 @@ ca_db_reset_sequences (CaDb *db)
   return keep (db, db->backend->reset_sequences (db));
 }
 
+CaDbStatus
+ca_db_note_growth (CaDb              *db,
+                   const char *const *tables,
+                   guint64            rows)
+{
+  return keep (db, db->backend->note_growth (db, tables, rows));
+}
+
 void
 ca_db_table_free (CaDbTable *table)
 {

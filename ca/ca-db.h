@@ -65,6 +65,7 @@ struct _CaDbBackend
   CaDbStatus    (*count_tables)   (CaDb *db, int *out_all, int *out_ours);
   CaDbStatus    (*begin_read)     (CaDb *db);
   CaDbStatus    (*reset_sequences) (CaDb *db);
+  CaDbStatus    (*note_growth)    (CaDb *db, const char *const *tables, guint64 rows);
   /* Describing the schema (ca_db_describe()): the tables; a table's columns
    * (?1 the table) as name and place in the primary key (0 outside it), in
    * their order; a table's foreign keys (?1) as column and table referred to. */
@@ -123,6 +124,12 @@ CaDbStatus    ca_db_begin_read     (CaDb        *db);
 /* After rows were written with their ids: the next id each table hands out
  * lies past the largest there. */
 CaDbStatus    ca_db_reset_sequences (CaDb       *db);
+/* @rows were just added to each of @tables (NULL-terminated) in bulk. An
+ * engine that plans by statistics counts the tables again once such rows
+ * outnumber what it counted last, so that its plans keep to the indexes. */
+CaDbStatus    ca_db_note_growth    (CaDb              *db,
+                                    const char *const *tables,
+                                    guint64            rows);
 
 /* PostgreSQL keeps the schema version as this row of meta, which belongs to
  * the database rather than to the ledger's contents. */

@@ -231,6 +231,17 @@ ca_ledger_exec (CaLedger    *self,
   return TRUE;
 }
 
+void
+ca_ledger_note_growth (CaLedger *self,
+                       guint64   rows)
+{
+  static const char *const tables[] = { "certificates", "devices", "audit_log", NULL };
+
+  /* Only the plans are at stake: what was recorded stays recorded. */
+  if (ca_db_note_growth (self->db, tables, rows) != CA_DB_OK)
+    g_debug ("The ledger's tables were not counted again: %s", ca_db_message (self->db));
+}
+
 /* Runs a statement that returns no rows. */
 GPtrArray *
 ca_ledger_collect_rows (CaLedger        *self,

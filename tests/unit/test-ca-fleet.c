@@ -722,19 +722,6 @@ test_fleet_sort_plans_server (Fixture       *fixture,
         }
 }
 
-/* Index entries the server's statistics say were read from @index of this
- * test's schema; they arrive once the reading connection has ended. */
-static gint64
-index_reads (Fixture    *fixture,
-             const char *index)
-{
-  g_autofree char *sql = g_strdup_printf ("SELECT coalesce (sum (idx_tup_read), 0) FROM pg_stat_user_indexes "
-                                          "WHERE schemaname = current_schema () AND indexrelname = '%s'", index);
-  g_autofree char *value = server_value (fixture, sql);
-
-  return g_ascii_strtoll (value, NULL, 10);
-}
-
 /* The server plans a statement it has run five times once for any values (a
  * generic plan), which cannot tell that an IMEI range spans every device:
  * sorted listings and counts must walk the sort's index then too, never every
@@ -776,16 +763,16 @@ test_fleet_sort_generic_plans (Fixture       *fixture,
     {
       counted = TRUE;
       for (guint i = 0; i < G_N_ELEMENTS (sort_indexes); i++)
-        counted &= index_reads (fixture, sort_indexes[i]) >= 2 * n;
+        counted &= server_index_reads (fixture, sort_indexes[i]) >= 2 * n;
       if (!counted)
         g_usleep (G_USEC_PER_SEC / 10);
     }
   for (guint i = 0; i < G_N_ELEMENTS (sort_indexes); i++)
-    g_test_message ("%s: %" G_GINT64_FORMAT " entries read", sort_indexes[i], index_reads (fixture, sort_indexes[i]));
-  g_test_message ("devices_pkey: %" G_GINT64_FORMAT " entries read", index_reads (fixture, "devices_pkey"));
+    g_test_message ("%s: %" G_GINT64_FORMAT " entries read", sort_indexes[i], server_index_reads (fixture, sort_indexes[i]));
+  g_test_message ("devices_pkey: %" G_GINT64_FORMAT " entries read", server_index_reads (fixture, "devices_pkey"));
   g_assert_true (counted);
   /* Only the page keys' own rows are looked up by IMEI. */
-  g_assert_cmpint (index_reads (fixture, "devices_pkey"), <, 1000);
+  g_assert_cmpint (server_index_reads (fixture, "devices_pkey"), <, 1000);
 }
 
 /* A version 6 ledger gains the sort keys, filled from each device's current

@@ -1654,6 +1654,100 @@ test_batch_statements (Fixture       *fixture,
   free_batch_items (large, 40);
 }
 
+/* A server plans a statement it has run five times once for any values (a
+ * generic plan). Planned on tables it last saw empty, the batch's lookups of
+ * earlier certificates walked all the CA's valid certificates through their
+ * index, for each group; they may only use the IMEI and key indexes. */
+static void
+test_batch_generic_plans (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  enum { EXISTING = 20000, N = 20 };
+  static const char *const walked[] = { "certificates_revoked", "certificates_authority_imei", "certificates_pkey" };
+  g_autofree char *generic_path = g_strconcat (fixture->path, "%20-cplan_cache_mode%3Dforce_generic_plan", NULL);
+  g_autofree char *flushed = g_strdup_printf ("SELECT n_tup_ins >= %d FROM pg_stat_user_tables WHERE "
+                                              "schemaname = current_schema () AND relname = 'certificates'",
+                                              EXISTING + N);
+  CaBatchItem *items = new_batch_items ("35265670", 0, N);
+  g_autoptr(CaLedger) generic = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gboolean arrived = FALSE;
+
+  make_cas (fixture);
+  /* Valid certificates of the issuing CA, for other devices, written since the
+   * server last counted them: as during a long batch, which autovacuum would
+   * only analyze later. */
+  run_sql (fixture, "ALTER TABLE certificates SET (autovacuum_enabled = false); ANALYZE certificates");
+  run_sql (fixture, "INSERT INTO devices (imei, first_seen, last_seen) SELECT lpad (g::text, 15, '0'), 0, 0 "
+                    "FROM generate_series (1, 20000) g; "
+                    "INSERT INTO certificates (authority_id, serial, imei, profile, subject, not_before, not_after, "
+                    "pubkey_sha256, issued_at, pem, sha256_lf, sha256_crlf) "
+                    "SELECT a.id, 'f' || g, lpad (g::text, 15, '0'), 'generic', 'CN=other', 0, 4102444800, "
+                    "md5 (g::text), 0, '-', md5 ('lf' || g), md5 ('crlf' || g) "
+                    "FROM generate_series (1, 20000) g, authorities a WHERE a.name = 'Issuing'");
+  generic = ca_ledger_open (generic_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (ca_ledger_unlock (generic, PASS, &error));
+  g_assert_true (ca_ledger_issue_batch (generic, &(CaIssueRequest) { "Issuing" }, items, N, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < N; i++)
+    g_assert_nonnull (items[i].certificate);
+  g_clear_object (&generic);
+
+  /* The statistics of the batch's connection arrive with its inserts. */
+  while (!arrived && g_get_monotonic_time () < deadline)
+    {
+      g_autofree char *value = server_value (fixture, flushed);
+
+      arrived = g_strcmp0 (value, "t") == 0;
+      if (!arrived)
+        g_usleep (G_USEC_PER_SEC / 10);
+    }
+  g_assert_true (arrived);
+  for (guint i = 0; i < G_N_ELEMENTS (walked); i++)
+    {
+      gint64 reads = server_index_reads (fixture, walked[i]);
+
+      g_test_message ("%s: %" G_GINT64_FORMAT " entries read", walked[i], reads);
+      g_assert_cmpint (reads, <, 1000);
+    }
+  free_batch_items (items, N);
+}
+
+/* A batch into a new server ledger tells the planner how its tables grew,
+ * rather than leave them planned as empty until autovacuum comes (a minute
+ * later, after the batch); a small batch does not. */
+static void
+test_batch_counts_growth (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  enum { SMALL = 40, LARGE = 1100 };
+  const char *counted = "SELECT reltuples::bigint FROM pg_class WHERE oid = 'certificates'::regclass";
+  CaBatchItem *small = new_batch_items ("35265680", 0, SMALL);
+  CaBatchItem *large = new_batch_items ("35265680", SMALL, LARGE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *after_small = NULL;
+  g_autofree char *after_large = NULL;
+
+  make_cas (fixture);
+  run_sql (fixture, "ALTER TABLE certificates SET (autovacuum_enabled = false); ANALYZE certificates");
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, small, SMALL, &error));
+  g_assert_no_error (error);
+  after_small = server_value (fixture, counted);
+  g_assert_true (ca_ledger_issue_batch (fixture->ledger, &(CaIssueRequest) { "Issuing" }, large, LARGE, &error));
+  g_assert_no_error (error);
+  after_large = server_value (fixture, counted);
+
+  g_test_message ("certificates the planner knows of: %s after %d rows, %s after %d",
+                  after_small, SMALL, after_large, SMALL + LARGE);
+  g_assert_cmpint (g_ascii_strtoll (after_small, NULL, 10), <=, 0);
+  g_assert_cmpint (g_ascii_strtoll (after_large, NULL, 10), >=, 1000);
+  g_assert_cmpint (count_rows (fixture, "certificates"), ==, SMALL + LARGE);
+  free_batch_items (small, SMALL);
+  free_batch_items (large, LARGE);
+}
+
 static gboolean
 cms_verifies (GBytes     *signature,
               const char *content,
@@ -2030,6 +2124,13 @@ main (int   argc,
   ADD_BOTH ("/ca/issue/batch-concurrent-writers", test_batch_concurrent_writers);
   ADD_BOTH ("/ca/issue/batch-statements", test_batch_statements);
   ADD ("/ca/issue/batch-stops-when-revoked", test_batch_stops_when_revoked);
+  if (test_pg_uri () != NULL)
+    {
+      g_test_add ("/pg/ca/issue/batch-generic-plans", Fixture, test_pg_uri (), fixture_set_up,
+                  test_batch_generic_plans, fixture_tear_down);
+      g_test_add ("/pg/ca/issue/batch-counts-growth", Fixture, test_pg_uri (), fixture_set_up,
+                  test_batch_counts_growth, fixture_tear_down);
+    }
   ADD_BOTH ("/ca/audit/head", test_audit_head);
   ADD_BOTH ("/ca/ledger/one-transaction", test_one_transaction);
   ADD_BOTH ("/ca/sign/detached", test_sign_detached);

@@ -204,6 +204,17 @@ server_value (Fixture    *fixture,
   return server_exec (fixture->path, sql);
 }
 
+gint64
+server_index_reads (Fixture    *fixture,
+                    const char *index)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT coalesce (sum (idx_tup_read), 0) FROM pg_stat_user_indexes "
+                                          "WHERE schemaname = current_schema () AND indexrelname = '%s'", index);
+  g_autofree char *value = server_value (fixture, sql);
+
+  return g_ascii_strtoll (value, NULL, 10);
+}
+
 X509 *
 parse_pem (const char *pem)
 {

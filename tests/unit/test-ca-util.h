@@ -54,6 +54,10 @@ void     run_sql           (Fixture       *fixture,
 /* On a server ledger: the first column of @sql's first row, or NULL. */
 char    *server_value      (Fixture       *fixture,
                             const char    *sql);
+/* Index entries the server's statistics say were read from @index of this
+ * test's schema; they arrive once the reading connection has ended. */
+gint64   server_index_reads (Fixture     *fixture,
+                             const char  *index);
 /* Takes the closed ledger's tables back to what schema version 6 wrote, before
  * the Fleet's sort keys (the version number is the caller's to set). */
 void     undo_schema_7     (Fixture       *fixture);
