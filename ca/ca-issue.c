@@ -1085,7 +1085,9 @@ ca_ledger_issue_batch (CaLedger              *self,
         g_clear_pointer (&group[i], signed_free);
       if (ok)
         {
-          ca_ledger_note_growth (self, n);
+          static const char *const grown[] = { "certificates", "devices", "audit_log", NULL };
+
+          ca_ledger_note_growth (self, grown, n);
           start += n;
         }
     }

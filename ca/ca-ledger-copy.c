@@ -357,6 +357,24 @@ next_table (Copy *copy)
 
 /* Called with both ledgers' mutexes held, the source in a read snapshot and
  * the destination in its write transaction. */
+/* The destination's planner saw its tables empty, if at all. */
+static void
+note_growth (Copy *copy)
+{
+  g_autoptr(GPtrArray) tables = g_ptr_array_new ();
+  guint64 rows = 0;
+
+  for (guint i = 0; i < copy->counts->len; i++)
+    {
+      const CaLedgerCopyCount *count = copy->counts->pdata[i];
+
+      g_ptr_array_add (tables, count->table);
+      rows += count->rows;
+    }
+  g_ptr_array_add (tables, NULL);
+  ca_ledger_note_growth (copy->to, (const char *const *) tables->pdata, rows);
+}
+
 static gboolean
 copy_rows (Copy    *copy,
            GError **error)
@@ -378,8 +396,11 @@ copy_rows (Copy    *copy,
       return FALSE;
 
   rc = ca_db_reset_sequences (copy->to->db);
+  if (rc != CA_DB_OK)
+    return ca_ledger_set_db_error (copy->to, rc, error);
+  note_growth (copy);
 
-  return rc == CA_DB_OK || ca_ledger_set_db_error (copy->to, rc, error);
+  return TRUE;
 }
 
 static gboolean

@@ -232,12 +232,11 @@ ca_ledger_exec (CaLedger    *self,
 }
 
 void
-ca_ledger_note_growth (CaLedger *self,
-                       guint64   rows)
+ca_ledger_note_growth (CaLedger          *self,
+                       const char *const *tables,
+                       guint64            rows)
 {
-  static const char *const tables[] = { "certificates", "devices", "audit_log", NULL };
-
-  /* Only the plans are at stake: what was recorded stays recorded. */
+  /* Only the plans are at stake: what was written stays written. */
   if (ca_db_note_growth (self->db, tables, rows) != CA_DB_OK)
     g_debug ("The ledger's tables were not counted again: %s", ca_db_message (self->db));
 }

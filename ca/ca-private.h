@@ -66,10 +66,10 @@ CaStmt   *ca_ledger_prepare_rows (CaLedger    *self,
 gboolean  ca_ledger_exec         (CaLedger    *self,
                                   const char  *sql,
                                   GError     **error);
-/* @rows certificates were just recorded in bulk, each with its device and
- * audit event (see ca_db_note_growth()). */
-void      ca_ledger_note_growth  (CaLedger    *self,
-                                  guint64      rows);
+/* @rows were just added to each of @tables in bulk (see ca_db_note_growth()). */
+void      ca_ledger_note_growth  (CaLedger          *self,
+                                  const char *const *tables,
+                                  guint64            rows);
 /* Reads every page and checks every index against its table (SQLite's integrity_check). */
 gboolean  ca_ledger_check_integrity (CaLedger  *self,
                                      GError    **error);

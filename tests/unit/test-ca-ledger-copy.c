@@ -240,6 +240,30 @@ test_server_round_trip (Fixture       *fixture,
   fixture_tear_down (&server, test_pg_uri ());
 }
 
+/* A large ledger copied onto a server is counted there, so that its first
+ * users are not planned as on the empty tables the copy began with. */
+static void
+test_server_counts_copy (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  g_autofree char *known = NULL;
+  Fixture server = { 0 };
+
+  make_cas (fixture);
+  run_sql (fixture, "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500) "
+                    "INSERT INTO devices (imei, first_seen, last_seen) SELECT printf ('%015d', i), 0, 0 FROM n");
+  g_clear_object (&fixture->ledger);
+  fixture_set_up (&server, test_pg_uri ());
+  g_clear_object (&server.ledger);
+
+  copy_rows (fixture->path, server.path);
+  known = server_value (&server, "SELECT reltuples::bigint FROM pg_class WHERE oid = 'devices'::regclass");
+  g_test_message ("devices the server's planner knows of: %s", known);
+  g_assert_cmpint (g_ascii_strtoll (known, NULL, 10), ==, 1500);
+
+  fixture_tear_down (&server, test_pg_uri ());
+}
+
 /* A copy never mixes two ledgers, and leaves the destination as it was. */
 static void
 test_refuses_non_empty (Fixture       *fixture,
@@ -427,6 +451,8 @@ main (int   argc,
   if (test_pg_uri () != NULL)
     {
       g_test_add ("/pg/ca/ledger-copy/server-round-trip", Fixture, NULL, fixture_set_up, test_server_round_trip,
+                  fixture_tear_down);
+      g_test_add ("/pg/ca/ledger-copy/server-counts-copy", Fixture, NULL, fixture_set_up, test_server_counts_copy,
                   fixture_tear_down);
       g_test_add ("/pg/ca/ledger/reconnects", Fixture, test_pg_uri (), fixture_set_up, test_reconnects,
                   fixture_tear_down);
