@@ -357,7 +357,8 @@ next_table (Copy *copy)
 
 /* Called with both ledgers' mutexes held, the source in a read snapshot and
  * the destination in its write transaction. */
-/* The destination's planner saw its tables empty, if at all. */
+/* The destination's planner saw its tables empty, if at all. After the
+ * commit, so that nothing it does can undo the copy. */
 static void
 note_growth (Copy *copy)
 {
@@ -396,11 +397,8 @@ copy_rows (Copy    *copy,
       return FALSE;
 
   rc = ca_db_reset_sequences (copy->to->db);
-  if (rc != CA_DB_OK)
-    return ca_ledger_set_db_error (copy->to, rc, error);
-  note_growth (copy);
 
-  return TRUE;
+  return rc == CA_DB_OK || ca_ledger_set_db_error (copy->to, rc, error);
 }
 
 static gboolean
@@ -430,7 +428,9 @@ copy_ledger (Copy    *copy,
     }
 
   ok = copy_rows (copy, error) && ca_ledger_commit (copy->to, error);
-  if (!ok)
+  if (ok)
+    note_growth (copy);
+  else
     ca_ledger_rollback (copy->to);
   ca_ledger_rollback (copy->from);
 
